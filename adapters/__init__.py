@@ -1,0 +1,1 @@
+"""Adapters around the pure core: persistence, clock, logging, CLI."""

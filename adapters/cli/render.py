@@ -1,0 +1,199 @@
+"""Text for people: Vietnamese by default, dates dd/mm/yyyy in Asia/Ho_Chi_Minh."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from workflow.service.engine import Board, FireResult, History
+from workflow.service.ports import UnitRef
+from workflow.spec.model import DefinitionSpec
+from workflow.timefmt import show_instant, to_db
+
+HEADINGS = {
+    "vi": {
+        "board": "Tình hình năm {year}{under}",
+        "state": "Trạng thái",
+        "count": "Số lượng",
+        "total": "Tổng",
+        "target": "Tỷ lệ được công nhận: {rec}/{total} = {share} (chỉ tiêu {target})",
+        "overdue": "Quá hạn chưa hoàn thành",
+        "history": "Lịch sử {unit} năm {year} ({definition} v{version}) — trạng thái: {state}",
+        "deadlines": "Thời hạn",
+        "met": "hoàn thành {at}",
+        "late": "QUÁ HẠN",
+        "open": "chưa đến hạn",
+    },
+    "en": {
+        "board": "Status for {year}{under}",
+        "state": "State",
+        "count": "Count",
+        "total": "Total",
+        "target": "Recognised: {rec}/{total} = {share} (target {target})",
+        "overdue": "Overdue and not met",
+        "history": "History of {unit} for {year} ({definition} v{version}) — state: {state}",
+        "deadlines": "Deadlines",
+        "met": "met {at}",
+        "late": "OVERDUE",
+        "open": "not yet due",
+    },
+}
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=2)
+
+
+def unit_dict(unit: UnitRef) -> dict[str, Any]:
+    return {
+        "code": unit.code,
+        "parent_code": unit.parent_code,
+        "name": unit.name,
+        "kind": unit.kind,
+        "type": unit.org_type,
+        "member_count": unit.member_count,
+        "contacts": unit.contacts,
+    }
+
+
+def _percent(part: int, whole: int) -> str:
+    return f"{part * 100 / whole:.1f} %" if whole else "—"
+
+
+def board_dict(board: Board) -> dict[str, Any]:
+    return {
+        "year": board.year,
+        "under": board.under,
+        "states": [
+            {
+                "definition": r.definition_id,
+                "state": r.state,
+                "outcome": r.outcome,
+                "label": {"vi": r.label_vi, "en": r.label_en},
+                "count": r.count,
+            }
+            for r in board.rows
+        ],
+        "total": board.total(),
+        "targets": {
+            d: {
+                "counted": total,
+                "recognized": rec,
+                "share": round(rec * 100 / total, 2) if total else None,
+                "target": target,
+                "gap_units": max(0, math.ceil((target or 0) * total / 100) - rec),
+            }
+            for d, (total, rec, target) in board.targets.items()
+        },
+        "overdue": board.overdue,
+    }
+
+
+def board_text(board: Board, lang: str) -> str:
+    h = HEADINGS[lang]
+    under = f" — {board.under}" if board.under else ""
+    lines = [h["board"].format(year=board.year, under=under)]
+    current = None
+    for row in board.rows:
+        if row.definition_id != current:
+            current = row.definition_id
+            lines.append(f"  [{current}]")
+        label = row.label_en if lang == "en" else row.label_vi
+        lines.append(f"    {label:<60} {row.count:>7}")
+    lines.append(f"    {h['total']:<60} {board.total():>7}")
+    for definition_id, (total, rec, target) in board.targets.items():
+        target_text = f"{target:g} %" if target is not None else "—"
+        lines.append(
+            f"  [{definition_id}] "
+            + h["target"].format(
+                rec=rec, total=total, share=_percent(rec, total), target=target_text
+            )
+        )
+    if board.overdue:
+        lines.append(
+            f"  {h['overdue']}: " + ", ".join(f"{k} {v}" for k, v in sorted(board.overdue.items()))
+        )
+    return "\n".join(lines)
+
+
+def history_dict(history: History) -> dict[str, Any]:
+    cycle = history.cycle
+    return {
+        "unit": cycle.unit_code,
+        "year": cycle.year,
+        "definition": {"id": cycle.definition_id, "version": cycle.definition_version},
+        "state": cycle.state,
+        "version": cycle.version,
+        "entries": [
+            {
+                "seq": e.seq,
+                "event": e.event,
+                "from": e.from_state,
+                "to": e.to_state,
+                "actor": e.actor,
+                "role": e.role,
+                "at": to_db(e.at),
+                "payload": e.payload,
+                "checks": e.checks,
+            }
+            for e in history.entries
+        ],
+        "deadlines": [
+            {
+                "key": d.key,
+                "due_at": to_db(d.due_at),
+                "met_at": to_db(d.met_at) if d.met_at else None,
+            }
+            for d in history.deadlines
+        ],
+    }
+
+
+def history_text(history: History, lang: str, now: Any) -> str:
+    h = HEADINGS[lang]
+    spec = history.definition.spec
+    cycle = history.cycle
+    lines = [
+        h["history"].format(
+            unit=cycle.unit_code,
+            year=cycle.year,
+            definition=spec.id,
+            version=spec.version,
+            state=spec.state_label(cycle.state, lang),
+        )
+    ]
+    for e in history.entries:
+        source = spec.state_label(e.from_state, lang) if e.from_state else "—"
+        lines.append(
+            f"  {e.seq:>2}. {show_instant(e.at)}  {e.event:<20} {source} → "
+            f"{spec.state_label(e.to_state, lang)}  [{e.actor} / {e.role}]"
+        )
+        for key, value in e.payload.items():
+            lines.append(f"        {key}: {json.dumps(value, ensure_ascii=False)}")
+    lines.append(f"  {h['deadlines']}:")
+    for d in history.deadlines:
+        label = spec.deadlines[d.key].label.get(lang) if d.key in spec.deadlines else d.key
+        if d.met_at is not None:
+            state = h["met"].format(at=show_instant(d.met_at))
+            if d.met_at > d.due_at:
+                state += f" ({h['late']})"
+        else:
+            state = h["late"] if now > d.due_at else h["open"]
+        lines.append(f"    {label:<35} {show_instant(d.due_at):<17} {state}")
+    return "\n".join(lines)
+
+
+def fire_text(result: FireResult, lang: str, spec: DefinitionSpec | None = None) -> str:
+    d = result.decision
+    if d.applied:
+        assert d.to_state is not None
+        source, dest = d.from_state, d.to_state
+        if spec is not None:
+            source, dest = spec.state_label(source, lang), spec.state_label(dest, lang)
+        return f"{result.unit_code}: {result.event} — {source} → {dest} (version {result.version})"
+    assert d.refusal is not None
+    lines = [f"refused: {result.unit_code} {result.event}: {d.refusal.message}"]
+    for check in d.refusal.checks:
+        lines.append(f"  - {check.describe(lang)}")
+    return "\n".join(lines)

@@ -1,0 +1,359 @@
+"""`bontot demo`: a sample province, its 2025 cycle driven through the year on a virtual
+clock, with the mix real life has: on time, late, returned for revision, not recognised,
+never registered. Deterministic for a given seed."""
+
+from __future__ import annotations
+
+import math
+import os
+import random
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from adapters import logs
+from adapters.catalog import load_catalog
+from adapters.cli import render
+from adapters.persistence.db import create_schema, database_url, make_engine
+from adapters.persistence.store import SqlStore
+from workflow.clock import VirtualClock
+from workflow.deadlines import resolve_deadlines
+from workflow.errors import BontotError
+from workflow.service.engine import Engine
+from workflow.spec.registry import Definition
+from workflow.timefmt import LOCAL_TZ, show_date
+from workflow.units import UnitRow
+
+DEFINITION = "bon-tot"
+CRITERIA = ("political_task", "meetings", "unity_discipline", "cadres_members")
+COMMUNES = ("Phường Hòa Bình", "Xã Tân Lập", "Xã Đông Hưng", "Phường Thống Nhất")
+PLACES = (
+    "thôn Trung",
+    "thôn Đông",
+    "khu phố 3",
+    "Trường THCS",
+    "Trạm y tế",
+    "Công ty Cổ phần May",
+    "Hợp tác xã",
+    "Ban Chỉ huy Quân sự",
+    "Công an",
+    "Trường Tiểu học",
+    "tổ dân phố 5",
+    "thôn Bắc",
+)
+
+
+def fresh_demo_url(explicit: str | None) -> str:
+    """The URL given (it must hold no units yet), or a new file in the current directory."""
+    if explicit or os.environ.get("BONTOT_DATABASE_URL"):
+        return database_url(explicit)
+    path = Path("bontot-demo.db")
+    n = 2
+    while path.exists():
+        path = Path(f"bontot-demo-{n}.db")
+        n += 1
+    return f"sqlite:///{path}"
+
+
+def sample_province(rng: random.Random) -> tuple[list[UnitRow], dict[str, int]]:
+    """A province committee, four commune committees, ~200 grassroots organisations."""
+    rows = [
+        UnitRow(
+            "T01",
+            "Đảng bộ tỉnh (mẫu)",
+            "committee",
+            "other",
+            None,
+            0,
+            {"superior_org_board": "bantochuc@tinh.example.vn"},
+        )
+    ]
+    members: dict[str, int] = {}
+    for c, commune in enumerate(COMMUNES, start=1):
+        ccode = f"T01-X{c:02d}"
+        rows.append(
+            UnitRow(
+                ccode,
+                f"Đảng bộ {commune}",
+                "committee",
+                "village",
+                "T01",
+                0,
+                {
+                    "superior_org_board": f"btc.{ccode.lower()}@example.vn",
+                    "superior_standing_committee": f"btv.{ccode.lower()}@example.vn",
+                },
+            )
+        )
+        for g in range(1, 51):
+            gcode = f"{ccode}-{g:02d}"
+            org_type = rng.choice(
+                ("administrative", "village", "village", "enterprise", "armed_forces")
+            )
+            place = f"{rng.choice(PLACES)} {g}"
+            contact = {"unit_secretary": f"bithu.{gcode.lower()}@example.vn"}
+            if rng.random() < 0.4:
+                cells = rng.randint(3, 5)
+                total = 0
+                rows.append(
+                    UnitRow(
+                        gcode,
+                        f"Đảng bộ {place}",
+                        "grassroots_committee",
+                        org_type,
+                        ccode,
+                        0,
+                        contact,
+                    )
+                )
+                for k in range(1, cells + 1):
+                    kcode = f"{gcode}-{k}"
+                    size = rng.randint(5, 30)
+                    total += size
+                    members[kcode] = size
+                    rows.append(
+                        UnitRow(
+                            kcode,
+                            f"Chi bộ {k} – {place}",
+                            "subordinate_cell",
+                            org_type,
+                            gcode,
+                            size,
+                            {"unit_secretary": f"bithu.{kcode.lower()}@example.vn"},
+                        )
+                    )
+                members[gcode] = total
+                rows[-cells - 1] = UnitRow(
+                    gcode,
+                    f"Đảng bộ {place}",
+                    "grassroots_committee",
+                    org_type,
+                    ccode,
+                    total,
+                    contact,
+                )
+            else:
+                size = rng.randint(6, 40)
+                members[gcode] = size
+                rows.append(
+                    UnitRow(
+                        gcode, f"Chi bộ {place}", "grassroots_cell", org_type, ccode, size, contact
+                    )
+                )
+    return rows, members
+
+
+@dataclass(order=True)
+class Step:
+    at: datetime
+    order: int
+    unit: str = field(compare=False)
+    event: str = field(compare=False)
+    role: str = field(compare=False)
+    actor: str = field(compare=False)
+    payload: dict[str, Any] = field(compare=False, default_factory=dict)
+
+
+def _at(rng: random.Random, start: date, end: date) -> datetime:
+    day = start + timedelta(days=rng.randint(0, (end - start).days))
+    return datetime(
+        day.year, day.month, day.day, rng.randint(8, 16), rng.randint(0, 59), tzinfo=LOCAL_TZ
+    )
+
+
+def _evaluation(rng: random.Random, size: int, strong: bool) -> dict[str, Any]:
+    criteria = {k: rng.choice((95, 96, 97, 98, 99, 100)) for k in CRITERIA}
+    good = rng.randint(math.ceil(size * 0.8), size)
+    completed = size
+    if not strong:
+        if rng.random() < 0.5:
+            criteria[rng.choice(CRITERIA)] = rng.choice((88, 90, 93, 94.5))
+        else:
+            good = int(size * rng.uniform(0.5, 0.78))
+    return {
+        "criteria": criteria,
+        "ratings": {"rated": size, "completed_or_better": completed, "good_or_better": good},
+        "evidence": [f"BC-{rng.randint(100, 999)}/BC-CB"],
+    }
+
+
+def plan_year(
+    rng: random.Random, units: list[UnitRow], members: dict[str, int], year: int
+) -> list[Step]:
+    """What each unit does and when, drawn from a realistic mix."""
+    steps: list[Step] = []
+    n = 0
+
+    def add(
+        at: datetime, unit: UnitRow, event: str, role: str, payload: dict[str, Any] | None = None
+    ) -> None:
+        nonlocal n
+        n += 1
+        superior = unit.parent_code or unit.code
+        actor = {
+            "unit_secretary": f"bithu.{unit.code}",
+            "superior_org_board": f"btc.{superior}",
+            "superior_standing_committee": f"btv.{superior}",
+        }[role]
+        steps.append(Step(at, n, unit.code, event, role, actor, payload or {}))
+
+    nxt = year + 1
+    for unit in units:
+        if unit.kind == "committee":
+            continue
+        size = members.get(unit.code, 10)
+        luck = rng.random()
+        if luck < 0.04:  # never registers: closed by the superior after the deadline
+            add(
+                _at(rng, date(year, 4, 10), date(year, 4, 30)),
+                unit,
+                "lapse",
+                "superior_org_board",
+                {"reason": "Không đăng ký xây dựng mô hình"},
+            )
+            continue
+        late_register = rng.random() < 0.08
+        registered = (
+            _at(rng, date(year, 4, 1), date(year, 4, 25))
+            if late_register
+            else _at(rng, date(year, 2, 10), date(year, 3, 28))
+        )
+        add(
+            registered,
+            unit,
+            "register",
+            "unit_secretary",
+            {
+                "plan": f"KH-{rng.randint(1, 99):02d}/KH-CB",
+                "meeting": registered.date().isoformat(),
+            },
+        )
+        add(registered + timedelta(days=3), unit, "start", "unit_secretary")
+        strong = rng.random() < 0.82
+        evaluated = _at(rng, date(year, 12, 1), date(year, 12, 24))
+        add(evaluated, unit, "self_evaluate", "unit_secretary", _evaluation(rng, size, strong))
+        late = rng.random() < 0.12
+        proposed = (
+            _at(rng, date(nxt, 1, 3), date(nxt, 1, 20))
+            if late
+            else _at(rng, date(year, 12, 26), date(year, 12, 30))
+        )
+        add(proposed, unit, "propose", "unit_secretary")
+        appraised = _at(rng, date(nxt, 1, 22), date(nxt, 2, 10))
+        if rng.random() < 0.10:  # returned for revision, corrected and proposed again
+            add(
+                proposed + timedelta(days=7),
+                unit,
+                "return_for_revision",
+                "superior_org_board",
+                {"reason": "Thiếu biên bản sinh hoạt chuyên đề quý III"},
+            )
+            add(
+                proposed + timedelta(days=12),
+                unit,
+                "self_evaluate",
+                "unit_secretary",
+                _evaluation(rng, size, strong),
+            )
+            add(proposed + timedelta(days=13), unit, "propose", "unit_secretary")
+            appraised = max(appraised, proposed + timedelta(days=15))
+        if strong:
+            add(appraised, unit, "appraise", "superior_org_board")
+            decided = _at(rng, date(nxt, 2, 24), date(nxt, 3, 12))
+            if rng.random() < 0.04:
+                add(
+                    decided,
+                    unit,
+                    "refuse",
+                    "superior_standing_committee",
+                    {"reason": "Đơn vị để xảy ra vi phạm kỷ luật trong năm"},
+                )
+            else:
+                add(
+                    decided,
+                    unit,
+                    "recognize",
+                    "superior_standing_committee",
+                    {"decision": f"{rng.randint(100, 999)}-QĐ/ĐU"},
+                )
+        else:
+            add(appraised, unit, "appraise", "superior_org_board")  # refused by the rule
+            add(
+                appraised + timedelta(hours=1),
+                unit,
+                "reject",
+                "superior_org_board",
+                {"reason": "Chưa đạt tiêu chuẩn công nhận (mục II.2.2)"},
+            )
+        add(_at(rng, date(nxt, 3, 13), date(nxt, 3, 14)), unit, "report", "superior_org_board")
+    return sorted(steps)
+
+
+def _checkpoint(service: Engine, definition: Definition, year: int, key: str, lang: str) -> str:
+    """One line as a deadline passes: how many units missed it."""
+    board = service.board(year)
+    deadline = definition.spec.deadlines[key]
+    missed = board.overdue.get(key, 0)
+    when = show_date(service.clock.now())
+    if lang == "en":
+        return f"  {when}: deadline '{deadline.label.en}' passed — {missed} units overdue"
+    return f"  {when}: hết hạn «{deadline.label.vi}» — {missed} đơn vị quá hạn"
+
+
+def run_demo(url: str, year: int = 2025, seed: int = 2025, lang: str = "vi") -> str:
+    started = time.perf_counter()
+    rng = random.Random(seed)
+    engine = make_engine(url)
+    create_schema(engine)
+    store = SqlStore(engine)
+    try:
+        if store.unit_kinds():
+            raise BontotError(f"{url} already holds units: the demo wants a fresh database")
+        units, members = sample_province(rng)
+        store.import_units(units)
+        clock = VirtualClock(datetime(year, 1, 5, 8, 0, tzinfo=LOCAL_TZ))
+        service = Engine(store, clock)
+        definition = load_catalog().latest(DEFINITION)
+        opened = service.open_cycles(definition, year, actor="demo", role="system")
+        applied = refused = 0
+        checkpoints = [
+            (d.due_at + timedelta(minutes=1), d.key)
+            for d in resolve_deadlines(definition.spec, year)
+        ]
+        progress: list[str] = []
+        for step in plan_year(rng, units, members, year):
+            while checkpoints and checkpoints[0][0] <= step.at:
+                instant, key = checkpoints.pop(0)
+                clock.set(instant)
+                progress.append(_checkpoint(service, definition, year, key, lang))
+            clock.set(step.at)
+            result = service.fire(step.unit, step.event, year, step.actor, step.role, step.payload)
+            if result.applied:
+                applied += 1
+            else:
+                refused += 1
+        for instant, key in checkpoints:
+            clock.set(instant)
+            progress.append(_checkpoint(service, definition, year, key, lang))
+        board = service.board(year)
+        elapsed = time.perf_counter() - started
+        logs.logger().info(
+            "demo.completed",
+            url=url,
+            units=len(units),
+            cycles=opened.opened,
+            applied=applied,
+            refused=refused,
+            seconds=round(elapsed, 2),
+        )
+        summary = (
+            f"{len(units)} units, {opened.opened} cycles of {definition.spec.id} "
+            f"v{definition.spec.version}; {applied} events applied, {refused} refused "
+            f"(appraisals the recognition rule turned down) in {elapsed:.1f} s"
+        )
+        return "\n".join([summary, "", *progress, "", render.board_text(board, lang)])
+    finally:
+        store.close()
+        engine.dispose()

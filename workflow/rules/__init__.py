@@ -1,0 +1,29 @@
+"""Guards: named rules a definition configures and a transition names.
+
+A rule kind is a params model plus an evaluator returning one Check per condition, so
+a refusal (or a verdict) lists every check with its actual and required value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+
+from workflow.rules.checks import Check, GuardContext
+from workflow.rules.recognition import RecognitionParams, evaluate_recognition
+
+
+@dataclass(frozen=True)
+class RuleKind:
+    params: type[BaseModel]
+    evaluate: Callable[[Any, GuardContext], list[Check]]
+
+
+RULE_KINDS: Mapping[str, RuleKind] = {
+    "recognition": RuleKind(RecognitionParams, evaluate_recognition),
+}
+
+__all__ = ["RULE_KINDS", "Check", "GuardContext", "RuleKind"]

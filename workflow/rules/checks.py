@@ -1,0 +1,59 @@
+"""What a rule returns: checks, each with its actual and required value."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+
+@dataclass(frozen=True)
+class GuardContext:
+    """What a guard may look at: the unit's kind and the cycle's facts merged with the payload."""
+
+    unit_kind: str
+    facts: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Check:
+    key: str
+    label_vi: str
+    label_en: str
+    actual: str
+    required: str
+    passed: bool
+
+    def label(self, lang: str = "vi") -> str:
+        return self.label_en if lang == "en" else self.label_vi
+
+    def describe(self, lang: str = "vi") -> str:
+        mark = "đạt" if self.passed else "không đạt"
+        if lang == "en":
+            mark = "pass" if self.passed else "FAIL"
+        return f"{self.label(lang)}: {self.actual} (required {self.required}) {mark}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "label": {"vi": self.label_vi, "en": self.label_en},
+            "actual": self.actual,
+            "required": self.required,
+            "passed": self.passed,
+        }
+
+
+def exact(value: Any) -> Fraction | None:
+    """A number as an exact fraction (95 and 94.9 compare exactly), or None if not a number."""
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        return Fraction(str(value))
+    except (ValueError, ZeroDivisionError):
+        return None
+
+
+def percent_text(value: Fraction) -> str:
+    rounded = round(float(value), 2)
+    return f"{rounded:g} %"

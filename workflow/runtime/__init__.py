@@ -1,0 +1,1 @@
+"""Definitions compiled into shared state machines, and the decisions they make."""

@@ -1,0 +1,60 @@
+"""What firing an event decides: applied, or refused with the reason."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from workflow.rules.checks import Check
+
+RefusalCode = Literal[
+    "unknown_event",
+    "wrong_state",
+    "role_not_allowed",
+    "payload_missing",
+    "guard_failed",
+    "stale",
+    "not_found",
+]
+
+
+@dataclass(frozen=True)
+class Refusal:
+    code: RefusalCode
+    message: str
+    checks: tuple[Check, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "message": self.message,
+            "failed_checks": [c.as_dict() for c in self.checks if not c.passed],
+        }
+
+
+@dataclass(frozen=True)
+class Decision:
+    from_state: str
+    to_state: str | None = None
+    refusal: Refusal | None = None
+    checks: tuple[Check, ...] = ()
+    #: deadlines this move meets, and deadlines it opens again (a proposal sent back)
+    met: tuple[str, ...] = ()
+    reopened: tuple[str, ...] = ()
+    outcome: str | None = None
+
+    @property
+    def applied(self) -> bool:
+        return self.refusal is None
+
+
+@dataclass
+class Attempt:
+    """Scratch for one firing: what the conditions saw, kept on the event's kwargs."""
+
+    role: str
+    payload: dict[str, Any]
+    unit_kind: str
+    facts: dict[str, Any]
+    checks: list[Check] = field(default_factory=list)
+    refusal: Refusal | None = None

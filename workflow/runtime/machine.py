@@ -1,0 +1,232 @@
+"""The only module that imports `transitions`.
+
+A definition (id, version) compiles into one shared Machine with no model of its own and
+one cursor registered once. Deciding an event sets the cursor to the cycle's state and
+fires: no Machine per unit and no add_model/remove_model per event (that costs tens of
+µs and grows with the models attached). A lock makes the shared cursor safe in threads.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from transitions import EventData, Machine
+
+from workflow.rules import RULE_KINDS, Check, GuardContext
+from workflow.runtime.decision import Attempt, Decision, Refusal
+from workflow.spec.model import DefinitionSpec, TransitionSpec
+from workflow.spec.registry import Definition
+
+Guard = Callable[[GuardContext], list[Check]]
+
+
+class _Cursor:
+    """The model the shared machine moves; holds nothing but the state being decided."""
+
+    state: str
+    trigger: Callable[..., bool]
+
+
+class CompiledDefinition:
+    def __init__(self, definition: Definition) -> None:
+        self.definition = definition
+        self.spec: DefinitionSpec = definition.spec
+        self._guards: dict[str, Guard] = {
+            name: _compile_rule(params) for name, params in self.spec.rules.items()
+        }
+        self._lock = threading.Lock()
+        self._machine = Machine(
+            model=None,
+            states=list(self.spec.states),
+            initial=None,
+            auto_transitions=False,
+            send_event=True,
+        )
+        self._from: dict[tuple[str, str], list[TransitionSpec]] = {}
+        for transition in self.spec.transitions:
+            self._machine.add_transition(
+                transition.trigger,
+                list(transition.source),
+                transition.dest,
+                conditions=[self._condition(transition)],
+            )
+            for source in transition.source:
+                self._from.setdefault((transition.trigger, source), []).append(transition)
+        self._triggers = {t.trigger for t in self.spec.transitions}
+        self._cursor = _Cursor()
+        self._machine.add_model(self._cursor, initial=self.spec.initial)
+        self._deadline_effects: dict[tuple[str, str], tuple[tuple[str, ...], tuple[str, ...]]] = {}
+
+    def guard(self, name: str) -> Guard:
+        return self._guards[name]
+
+    def roles_for(self, state: str, event: str) -> list[str]:
+        """The roles that may fire `event` from `state` (empty if it cannot be fired there)."""
+        return sorted({r for t in self._from.get((event, state), []) for r in t.roles})
+
+    def triggers_from(self, state: str) -> list[str]:
+        return sorted({trigger for trigger, source in self._from if source == state})
+
+    def decide(
+        self,
+        state: str,
+        event: str,
+        role: str,
+        payload: Mapping[str, Any],
+        unit_kind: str,
+        facts: Mapping[str, Any],
+    ) -> Decision:
+        if event not in self._triggers:
+            return Decision(state, refusal=Refusal("unknown_event", f"unknown event {event!r}"))
+        candidates = self._from.get((event, state))
+        if not candidates:
+            sources = sorted({s for (t, s) in self._from if t == event})
+            return Decision(
+                state,
+                refusal=Refusal(
+                    "wrong_state",
+                    f"event {event!r} cannot be fired from state {state!r} "
+                    f"({self.spec.state_label(state)}); it is allowed from: {', '.join(sources)}",
+                ),
+            )
+        attempt = Attempt(role, dict(payload), unit_kind, {**facts, **payload})
+        with self._lock:
+            self._machine.set_state(state, model=self._cursor)
+            moved = self._cursor.trigger(event, attempt=attempt)
+            new_state = self._cursor.state
+        if not moved:
+            refusal = attempt.refusal or Refusal("guard_failed", f"no transition for {event!r}")
+            return Decision(state, refusal=refusal, checks=tuple(attempt.checks))
+        met, reopened = self._effects(state, new_state)
+        return Decision(
+            state,
+            to_state=new_state,
+            checks=tuple(attempt.checks),
+            met=met,
+            reopened=reopened,
+            outcome=self.spec.states[new_state].outcome,
+        )
+
+    def _effects(self, source: str, dest: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        key = (source, dest)
+        cached = self._deadline_effects.get(key)
+        if cached is None:
+            met = tuple(
+                name
+                for name, d in self.spec.deadlines.items()
+                if dest in d.met_in and source not in d.met_in
+            )
+            reopened = tuple(
+                name
+                for name, d in self.spec.deadlines.items()
+                if source in d.met_in and dest not in d.met_in
+            )
+            cached = self._deadline_effects[key] = (met, reopened)
+        return cached
+
+    def _condition(self, transition: TransitionSpec) -> Callable[[EventData], bool]:
+        roles = frozenset(transition.roles)
+        requires = tuple(transition.requires)
+        guard = self._guards.get(transition.guard) if transition.guard else None
+        unless = self._guards.get(transition.unless) if transition.unless else None
+        trigger = transition.trigger
+
+        def condition(event: EventData) -> bool:
+            attempt: Attempt = event.kwargs["attempt"]
+            if attempt.role not in roles:
+                attempt.refusal = attempt.refusal or Refusal(
+                    "role_not_allowed",
+                    f"role {attempt.role!r} may not fire {trigger!r}; "
+                    f"allowed: {', '.join(sorted(roles))}",
+                )
+                return False
+            missing = [name for name in requires if _blank(attempt.payload.get(name))]
+            if missing:
+                attempt.refusal = attempt.refusal or Refusal(
+                    "payload_missing", f"{trigger!r} needs data: {', '.join(missing)}"
+                )
+                return False
+            context = GuardContext(attempt.unit_kind, attempt.facts)
+            if guard is not None:
+                checks = guard(context)
+                attempt.checks.extend(checks)
+                failed = tuple(c for c in checks if not c.passed)
+                if failed:
+                    attempt.refusal = attempt.refusal or Refusal(
+                        "guard_failed",
+                        f"{trigger!r} refused by rule {transition.guard!r}: "
+                        + "; ".join(c.describe("en") for c in failed),
+                        failed,
+                    )
+                    return False
+            if unless is not None:
+                checks = unless(context)
+                if all(c.passed for c in checks):
+                    attempt.refusal = attempt.refusal or Refusal(
+                        "guard_failed", f"{trigger!r} refused: rule {transition.unless!r} holds"
+                    )
+                    return False
+            return True
+
+        return condition
+
+
+def _blank(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+def _compile_rule(params: Mapping[str, Any]) -> Guard:
+    kind = RULE_KINDS[params.get("kind", "recognition")]
+    validated = kind.params.model_validate(params)
+
+    def guard(context: GuardContext) -> list[Check]:
+        return kind.evaluate(validated, context)
+
+    return guard
+
+
+class MachineCache:
+    """Compiled machines by (id, version, content hash): each compiled once per process."""
+
+    def __init__(self) -> None:
+        self._compiled: dict[tuple[str, int, str], CompiledDefinition] = {}
+
+    def get(self, definition: Definition) -> CompiledDefinition:
+        key = (definition.spec.id, definition.spec.version, definition.content_hash)
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            compiled = self._compiled[key] = CompiledDefinition(definition)
+        return compiled
+
+
+def mermaid_diagram(definition: Definition, lang: str = "vi") -> str:
+    """A Mermaid stateDiagram drawn by transitions' own diagram support."""
+    from transitions.extensions.diagrams import GraphMachine
+
+    spec = definition.spec
+    machine = GraphMachine(
+        model=None,
+        states=list(spec.states),
+        initial=None,
+        auto_transitions=False,
+        graph_engine="mermaid",
+        title=spec.title.get(lang),
+        show_state_attributes=False,
+    )
+    for transition in spec.transitions:
+        machine.add_transition(transition.trigger, list(transition.source), transition.dest)
+
+    class _Model:
+        pass
+
+    model = _Model()
+    machine.add_model(model, initial=spec.initial)
+    graph = model.get_graph()  # type: ignore[attr-defined]
+    text = str(graph.draw(None))
+    # transitions names each state by its id; show the definition's label instead.
+    for name, state in spec.states.items():
+        label = state.label.get(lang).replace('"', "'")
+        text = text.replace(f'state "{name}" as {name}\n', f'state "{label}" as {name}\n')
+    return text

@@ -1,0 +1,1 @@
+"""The service: open cycles, fire events, board and history, over the ports."""

@@ -1,0 +1,324 @@
+"""The service: the core's one entry point for opening cycles, firing events and reading.
+
+It loads through the Store, lets the compiled definition decide, and hands the store
+one CycleChange to commit. It never logs: it returns what happened and adapters log it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from workflow.clock import Clock
+from workflow.deadlines import resolve_deadlines
+from workflow.errors import Ambiguous, NotFound
+from workflow.runtime.decision import Decision, Refusal
+from workflow.runtime.machine import CompiledDefinition, MachineCache
+from workflow.service.ports import (
+    AuditEntry,
+    Cycle,
+    CycleChange,
+    DeadlineStatus,
+    NewCycle,
+    OpenBatch,
+    Store,
+)
+from workflow.spec.registry import Definition
+
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class OpenResult:
+    definition_id: str
+    definition_version: int
+    year: int
+    opened: int
+
+
+@dataclass(frozen=True)
+class FireResult:
+    unit_code: str
+    year: int
+    event: str
+    actor: str
+    role: str
+    cycle_id: int | None
+    decision: Decision
+    version: int | None = None
+
+    @property
+    def applied(self) -> bool:
+        return self.decision.applied
+
+    def as_dict(self) -> dict[str, Any]:
+        d = self.decision
+        return {
+            "unit": self.unit_code,
+            "year": self.year,
+            "event": self.event,
+            "actor": self.actor,
+            "role": self.role,
+            "applied": d.applied,
+            "from": d.from_state,
+            "to": d.to_state,
+            "version": self.version,
+            "met_deadlines": list(d.met),
+            "reopened_deadlines": list(d.reopened),
+            "checks": [c.as_dict() for c in d.checks],
+            "refusal": d.refusal.as_dict() if d.refusal else None,
+        }
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    definition_id: str
+    state: str
+    #: the recognition outcome the cycles in this row carry (kept after they move on)
+    outcome: str | None
+    label_vi: str
+    label_en: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Board:
+    year: int
+    under: str | None
+    rows: list[BoardRow]
+    #: per definition: (units counted, recognised, target percent or None)
+    targets: dict[str, tuple[int, int, float | None]]
+    overdue: dict[str, int] = field(default_factory=dict)
+
+    def total(self) -> int:
+        return sum(row.count for row in self.rows)
+
+
+@dataclass(frozen=True)
+class History:
+    cycle: Cycle
+    definition: Definition
+    entries: list[AuditEntry]
+    deadlines: list[DeadlineStatus]
+
+
+class Engine:
+    def __init__(self, store: Store, clock: Clock) -> None:
+        self.store = store
+        self.clock = clock
+        self._machines = MachineCache()
+        self._definitions: dict[tuple[str, int], Definition] = {}
+
+    # -- definitions ---------------------------------------------------------------
+    def adopt(self, definition: Definition) -> None:
+        """Record a definition version in the store (refused if that version's content changed)."""
+        self.store.save_definition(definition, self.clock.now())
+        self._definitions[definition.key] = definition
+
+    def definition(self, definition_id: str, version: int) -> Definition:
+        key = (definition_id, version)
+        found = self._definitions.get(key)
+        if found is None:
+            found = self._definitions[key] = self.store.load_definition(definition_id, version)
+        return found
+
+    def machine(self, definition: Definition) -> CompiledDefinition:
+        return self._machines.get(definition)
+
+    # -- cycles ----------------------------------------------------------------------
+    def open_cycles(
+        self,
+        definition: Definition,
+        year: int,
+        under: str | None = None,
+        actor: str = "system",
+        role: str = "system",
+        batch_size: int = 5000,
+        progress: Progress | None = None,
+    ) -> OpenResult:
+        """Open `year`'s cycle for every unit under `under` that the definition applies to
+        and has none yet, in batches. Running it again opens nothing more."""
+        self.adopt(definition)
+        spec = definition.spec
+        node = self.store.find_unit(under) if under else None
+        due = [(d.key, d.due_at) for d in resolve_deadlines(spec, year)]
+        outcome = spec.states[spec.initial].outcome
+        opened = 0
+        for units in self.store.units_without_cycle(
+            node, spec.applies_to, year, spec.id, batch_size
+        ):
+            batch = OpenBatch(
+                definition=definition,
+                year=year,
+                at=self.clock.now(),
+                actor=actor,
+                role=role,
+                cycles=[NewCycle(unit, spec.initial, outcome) for unit in units],
+                deadlines=due,
+            )
+            opened += self.store.open_cycles(batch)
+            if progress is not None:
+                progress(len(units))
+        return OpenResult(spec.id, spec.version, year, opened)
+
+    def cycle(self, unit_code: str, year: int, definition_id: str | None = None) -> Cycle:
+        cycles = self.store.find_cycles(unit_code, year)
+        if definition_id is not None:
+            cycles = [c for c in cycles if c.definition_id == definition_id]
+        if not cycles:
+            which = f" of {definition_id!r}" if definition_id else ""
+            raise NotFound(f"unit {unit_code!r} has no {year} cycle{which}")
+        if len(cycles) > 1:
+            names = ", ".join(c.definition_id for c in cycles)
+            raise Ambiguous(f"unit {unit_code!r} has several {year} cycles ({names}): name one")
+        return cycles[0]
+
+    def fire(
+        self,
+        unit_code: str,
+        event: str,
+        year: int,
+        actor: str,
+        role: str,
+        payload: dict[str, Any] | None = None,
+        definition_id: str | None = None,
+        expected_version: int | None = None,
+    ) -> FireResult:
+        payload = payload or {}
+        try:
+            cycle = self.cycle(unit_code, year, definition_id)
+        except (NotFound, Ambiguous) as exc:
+            refusal = Refusal("not_found", str(exc))
+            return FireResult(
+                unit_code, year, event, actor, role, None, Decision("", refusal=refusal)
+            )
+        return self.fire_on(cycle, event, actor, role, payload, expected_version)
+
+    def fire_on(
+        self,
+        cycle: Cycle,
+        event: str,
+        actor: str,
+        role: str,
+        payload: dict[str, Any],
+        expected_version: int | None = None,
+    ) -> FireResult:
+        def result(decision: Decision, version: int | None = None) -> FireResult:
+            return FireResult(
+                cycle.unit_code, cycle.year, event, actor, role, cycle.id, decision, version
+            )
+
+        if expected_version is not None and expected_version != cycle.version:
+            return result(_stale(cycle, expected_version))
+        definition = self.definition(cycle.definition_id, cycle.definition_version)
+        decision = self.machine(definition).decide(
+            cycle.state, event, role, payload, cycle.unit_kind, cycle.facts
+        )
+        if not decision.applied:
+            return result(decision)
+        assert decision.to_state is not None
+        at = self.clock.now()
+        outcome = decision.outcome if decision.outcome is not None else cycle.outcome
+        change = CycleChange(
+            cycle_id=cycle.id,
+            expected_version=cycle.version,
+            state=decision.to_state,
+            outcome=outcome,
+            facts={**cycle.facts, **payload} if payload else None,
+            entry=AuditEntry(
+                seq=cycle.version + 1,
+                event=event,
+                from_state=cycle.state,
+                to_state=decision.to_state,
+                actor=actor,
+                role=role,
+                at=at,
+                payload=payload,
+                checks=[c.as_dict() for c in decision.checks],
+                definition_id=cycle.definition_id,
+                definition_version=cycle.definition_version,
+            ),
+            met=decision.met,
+            reopened=decision.reopened,
+        )
+        if not self.store.apply(change):
+            return result(_stale(cycle, cycle.version))
+        return result(decision, cycle.version + 1)
+
+    # -- reading -----------------------------------------------------------------------
+    def history(self, unit_code: str, year: int, definition_id: str | None = None) -> History:
+        cycle = self.cycle(unit_code, year, definition_id)
+        definition = self.definition(cycle.definition_id, cycle.definition_version)
+        return History(
+            cycle, definition, self.store.history(cycle.id), self.store.deadlines(cycle.id)
+        )
+
+    def board(self, year: int, under: str | None = None) -> Board:
+        node = self.store.find_unit(under) if under else None
+        counts = self.store.count_states(node, year)
+        rows: dict[tuple[str, str, str | None], int] = {}
+        counted: dict[str, list[int]] = {}
+        for item in counts:
+            key = (item.definition_id, item.state, item.outcome)
+            rows[key] = rows.get(key, 0) + item.count
+        # Labels and targets come from the newest stored version of each definition.
+        latest = {
+            definition_id: self.store.load_definition(definition_id, None)
+            for definition_id in {item.definition_id for item in counts}
+        }
+        board_rows = [
+            _board_row(latest[definition_id], state, outcome, count)
+            for (definition_id, state, outcome), count in sorted(
+                rows.items(), key=lambda kv: _order(latest[kv[0][0]], kv[0])
+            )
+        ]
+        for item in counts:
+            spec = latest[item.definition_id].spec
+            tally = counted.setdefault(item.definition_id, [0, 0])
+            if spec.targets is not None and item.unit_kind in spec.targets.over:
+                tally[0] += item.count
+                if item.outcome == "recognized":
+                    tally[1] += item.count
+        targets = {}
+        for definition_id, (total, recognized) in counted.items():
+            target = latest[definition_id].spec.targets
+            targets[definition_id] = (
+                total,
+                recognized,
+                target.recognized_share if target else None,
+            )
+        closed = sorted(
+            {name for d in latest.values() for name, st in d.spec.states.items() if st.final}
+        )
+        overdue = self.store.count_overdue(node, year, self.clock.now(), closed)
+        return Board(year, under, board_rows, targets, overdue)
+
+
+def _order(definition: Definition, key: tuple[str, str, str | None]) -> tuple[str, int, str]:
+    definition_id, state, outcome = key
+    states = list(definition.spec.states)
+    return (definition_id, states.index(state) if state in states else len(states), outcome or "")
+
+
+def _board_row(definition: Definition, state: str, outcome: str | None, count: int) -> BoardRow:
+    """A state's label, plus the outcome's where the state itself does not say it."""
+    spec = definition.spec
+    own = spec.states.get(state)
+    vi = own.label.vi if own else state
+    en = own.label.en if own else state
+    if outcome is not None and (own is None or own.outcome != outcome):
+        named = next((s for s in spec.states.values() if s.outcome == outcome), None)
+        if named is not None:
+            vi, en = f"{vi} — {named.label.vi}", f"{en} — {named.label.en}"
+    return BoardRow(definition.spec.id, state, outcome, vi, en, count)
+
+
+def _stale(cycle: Cycle, expected: int) -> Decision:
+    return Decision(
+        cycle.state,
+        refusal=Refusal(
+            "stale",
+            f"the cycle changed meanwhile (expected version {expected}); reload and try again",
+        ),
+    )

@@ -1,0 +1,150 @@
+"""What the service needs from the world. Adapters implement these; tests may too."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from workflow.spec.registry import Definition
+from workflow.units import UnitRow
+
+
+@dataclass(frozen=True)
+class UnitRef:
+    id: int
+    code: str
+    name: str
+    kind: str
+    path: str
+    parent_code: str | None = None
+    org_type: str = "other"
+    member_count: int = 0
+    contacts: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Cycle:
+    id: int
+    unit_code: str
+    unit_kind: str
+    year: int
+    definition_id: str
+    definition_version: int
+    state: str
+    version: int
+    outcome: str | None
+    facts: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One applied event as the audit trail keeps it."""
+
+    seq: int
+    event: str
+    from_state: str | None
+    to_state: str
+    actor: str
+    role: str
+    at: datetime
+    payload: dict[str, Any]
+    checks: list[dict[str, Any]]
+    definition_id: str
+    definition_version: int
+
+
+@dataclass(frozen=True)
+class NewCycle:
+    unit: UnitRef
+    state: str
+    outcome: str | None
+
+
+@dataclass(frozen=True)
+class OpenBatch:
+    """Cycles to open in one transaction, with their deadlines and opening audit entries."""
+
+    definition: Definition
+    year: int
+    at: datetime
+    actor: str
+    role: str
+    cycles: Sequence[NewCycle]
+    deadlines: Sequence[tuple[str, datetime]]
+
+
+@dataclass(frozen=True)
+class CycleChange:
+    """Everything one transition writes; the store commits it all or nothing."""
+
+    cycle_id: int
+    expected_version: int
+    state: str
+    outcome: str | None
+    facts: dict[str, Any] | None  # None: unchanged
+    entry: AuditEntry
+    met: tuple[str, ...]
+    reopened: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DeadlineStatus:
+    key: str
+    due_at: datetime
+    met_at: datetime | None
+
+
+@dataclass(frozen=True)
+class StateCount:
+    definition_id: str
+    unit_kind: str
+    state: str
+    outcome: str | None
+    count: int
+
+
+class Store(Protocol):
+    def save_definition(self, definition: Definition, at: datetime) -> None: ...
+
+    def load_definition(self, definition_id: str, version: int | None) -> Definition:
+        """A stored version; None means the newest."""
+        ...
+
+    def import_units(self, rows: Sequence[UnitRow]) -> tuple[int, int]: ...
+
+    def unit_kinds(self) -> dict[str, str]: ...
+
+    def find_unit(self, code: str) -> UnitRef: ...
+
+    def list_units(self, under: str | None) -> list[UnitRef]: ...
+
+    def units_without_cycle(
+        self,
+        under: UnitRef | None,
+        kinds: Sequence[str],
+        year: int,
+        definition_id: str,
+        batch_size: int,
+    ) -> Iterator[list[UnitRef]]: ...
+
+    def count_units_without_cycle(
+        self, under: UnitRef | None, kinds: Sequence[str], year: int, definition_id: str
+    ) -> int: ...
+
+    def open_cycles(self, batch: OpenBatch) -> int: ...
+
+    def find_cycles(self, unit_code: str, year: int) -> list[Cycle]: ...
+
+    def apply(self, change: CycleChange) -> bool: ...
+
+    def history(self, cycle_id: int) -> list[AuditEntry]: ...
+
+    def deadlines(self, cycle_id: int) -> list[DeadlineStatus]: ...
+
+    def count_states(self, under: UnitRef | None, year: int) -> list[StateCount]: ...
+
+    def count_overdue(
+        self, under: UnitRef | None, year: int, at: datetime, closed_states: Sequence[str]
+    ) -> dict[str, int]: ...

@@ -1,0 +1,1 @@
+"""Definitions: YAML text -> validated, resolved, hashed specs."""

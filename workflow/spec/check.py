@@ -1,0 +1,206 @@
+"""Cross-reference checks on a definition, each problem located by file and line."""
+
+from __future__ import annotations
+
+from collections import deque
+from datetime import date
+from typing import Any
+
+from pydantic import ValidationError
+
+from workflow.errors import Problem
+from workflow.rules import RULE_KINDS
+from workflow.spec.model import DefinitionSpec, Offset
+from workflow.spec.yamlsrc import Located, Path
+from workflow.units import UNIT_KINDS
+
+_LEAP_YEAR = 2024  # a yearly "dd/mm" must exist in every year, so 29/02 is refused below
+
+
+def structural_problems(error: ValidationError, located: Located) -> list[Problem]:
+    problems = []
+    for item in error.errors():
+        path: Path = tuple(item["loc"])
+        file, line = located.where(path)
+        dotted = ".".join(str(part) for part in path) or "(top)"
+        problems.append(Problem(file, line, f"{dotted}: {item['msg']}"))
+    return problems
+
+
+def semantic_problems(spec: DefinitionSpec, located: Located) -> list[Problem]:
+    problems: list[Problem] = []
+
+    def add(path: Path, message: str) -> None:
+        file, line = located.where(path)
+        problems.append(Problem(file, line, message))
+
+    states = spec.states
+    if spec.initial not in states:
+        add(("initial",), f"initial state {spec.initial!r} is not a declared state")
+    for kind in spec.applies_to:
+        if kind not in UNIT_KINDS:
+            add(("applies_to",), f"unknown unit kind {kind!r}")
+    _check_rules(spec, add)
+    _check_transitions(spec, add)
+    _check_graph(spec, add)
+    _check_deadlines(spec, add)
+    _check_milestones(spec, add)
+    if spec.targets is not None:
+        for kind in spec.targets.over:
+            if kind not in UNIT_KINDS:
+                add(("targets", "over"), f"unknown unit kind {kind!r}")
+    return problems
+
+
+def _check_rules(spec: DefinitionSpec, add: Any) -> None:
+    for name, params in spec.rules.items():
+        kind = params.get("kind", name)
+        if kind not in RULE_KINDS:
+            add(("rules", name), f"unknown rule kind {kind!r} (known: {', '.join(RULE_KINDS)})")
+            continue
+        try:
+            RULE_KINDS[kind].params.model_validate(params)
+        except ValidationError as exc:
+            for item in exc.errors():
+                add(("rules", name, *item["loc"]), f"rule {name!r}: {item['msg']}")
+
+
+def _check_transitions(spec: DefinitionSpec, add: Any) -> None:
+    seen: dict[tuple[str, str], list[tuple[str | None, str | None, int]]] = {}
+    for index, transition in enumerate(spec.transitions):
+        here: Path = ("transitions", index)
+        for source in transition.source:
+            if source not in spec.states:
+                add(
+                    (*here, "source"),
+                    f"transition {transition.trigger!r} from unknown state {source!r}",
+                )
+        if transition.dest not in spec.states:
+            add(
+                (*here, "dest"),
+                f"transition {transition.trigger!r} to unknown state {transition.dest!r}",
+            )
+        for role in transition.roles:
+            if role not in spec.roles:
+                add((*here, "roles"), f"transition {transition.trigger!r}: unknown role {role!r}")
+        for field in ("guard", "unless"):
+            rule = getattr(transition, field)
+            if rule is not None and rule not in spec.rules:
+                add((*here, field), f"transition {transition.trigger!r}: unknown rule {rule!r}")
+        for source in transition.source:
+            guards = (transition.guard, transition.unless, index)
+            earlier = seen.setdefault((transition.trigger, source), [])
+            for guard, unless, other in earlier:
+                if (guard, unless) == guards[:2]:
+                    add(
+                        here,
+                        f"trigger {transition.trigger!r} from {source!r} is declared twice "
+                        f"(also transition #{other + 1}) without distinct guards",
+                    )
+            earlier.append(guards)
+
+
+def _check_graph(spec: DefinitionSpec, add: Any) -> None:
+    outgoing: dict[str, set[str]] = {state: set() for state in spec.states}
+    for transition in spec.transitions:
+        for source in transition.source:
+            if source in outgoing and transition.dest in spec.states:
+                outgoing[source].add(transition.dest)
+    if spec.initial in spec.states:
+        reached = {spec.initial}
+        queue = deque([spec.initial])
+        while queue:
+            for nxt in outgoing[queue.popleft()]:
+                if nxt not in reached:
+                    reached.add(nxt)
+                    queue.append(nxt)
+        for state in spec.states:
+            if state not in reached:
+                add(("states", state), f"state {state!r} cannot be reached from {spec.initial!r}")
+    for state, state_spec in spec.states.items():
+        if not state_spec.final and not outgoing[state]:
+            add(("states", state), f"state {state!r} is not final and has no way out")
+        if state_spec.final and outgoing[state]:
+            add(("states", state), f"state {state!r} is final but has transitions out")
+
+
+def _check_deadlines(spec: DefinitionSpec, add: Any) -> None:
+    for name, deadline in spec.deadlines.items():
+        here: Path = ("deadlines", name)
+        for state in deadline.met_in:
+            if state not in spec.states:
+                add((*here, "met_in"), f"deadline {name!r}: unknown state {state!r}")
+        if deadline.remind not in spec.roles:
+            add((*here, "remind"), f"deadline {name!r}: unknown role {deadline.remind!r}")
+        problem = yearly_date_problem(deadline.due.date)
+        if problem:
+            add((*here, "due", "date"), f"deadline {name!r}: {problem}")
+        if not _valid_time(deadline.due.time):
+            add((*here, "due", "time"), f"deadline {name!r}: {deadline.due.time!r} is not HH:MM")
+        for year, text in deadline.due.in_year.items():
+            problem = full_date_problem(text)
+            if problem:
+                add((*here, "due", "in_year", year), f"deadline {name!r}: {problem}")
+        for index, text in enumerate(deadline.reminders):
+            try:
+                if Offset.parse(text).amount >= 0:
+                    add(
+                        (*here, "reminders", index),
+                        f"reminder {text!r} must come before the deadline",
+                    )
+            except ValueError as exc:
+                add((*here, "reminders", index), str(exc))
+        for index, step in enumerate(deadline.escalations):
+            try:
+                if Offset.parse(step.after).amount <= 0:
+                    add(
+                        (*here, "escalations", index),
+                        f"escalation {step.after!r} must come after it",
+                    )
+            except ValueError as exc:
+                add((*here, "escalations", index), str(exc))
+            if step.to not in spec.roles:
+                add((*here, "escalations", index, "to"), f"escalation to unknown role {step.to!r}")
+
+
+def _check_milestones(spec: DefinitionSpec, add: Any) -> None:
+    for name, milestone in spec.milestones.items():
+        here: Path = ("milestones", name)
+        if milestone.owner not in spec.roles:
+            add((*here, "owner"), f"milestone {name!r}: unknown role {milestone.owner!r}")
+        problem = yearly_date_problem(milestone.due.date)
+        if problem:
+            add((*here, "due", "date"), f"milestone {name!r}: {problem}")
+        for year, text in milestone.due.in_year.items():
+            problem = full_date_problem(text)
+            if problem:
+                add((*here, "due", "in_year", year), f"milestone {name!r}: {problem}")
+
+
+def yearly_date_problem(text: str) -> str | None:
+    try:
+        day_text, month_text = text.strip().split("/")
+        day, month = int(day_text), int(month_text)
+        date(_LEAP_YEAR, month, day)
+    except ValueError:
+        return f"{text!r} is not a date that exists (expected dd/mm)"
+    if (day, month) == (29, 2):
+        return "29/02 does not exist every year"
+    return None
+
+
+def full_date_problem(text: str) -> str | None:
+    try:
+        day, month, year = (int(part) for part in str(text).strip().split("/"))
+        date(year, month, day)
+    except ValueError:
+        return f"{text!r} is not a date that exists (expected dd/mm/yyyy)"
+    return None
+
+
+def _valid_time(text: str) -> bool:
+    try:
+        hours, minutes = (int(part) for part in text.split(":"))
+    except ValueError:
+        return False
+    return 0 <= hours < 24 and 0 <= minutes < 60

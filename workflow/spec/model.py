@@ -1,0 +1,148 @@
+"""The schema of a definition (pydantic). Structure only; cross-references are checked in
+:mod:`workflow.spec.check` so that every problem can be named with its file and line."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+_OFFSET = re.compile(r"^([+-]?\d+)\s+(working_days?|days?)$")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Labels(Strict):
+    vi: str
+    en: str
+
+    def get(self, lang: str) -> str:
+        return self.en if lang == "en" else self.vi
+
+
+class RoleSpec(Strict):
+    label: Labels
+    #: whose role it is relative to the cycle's unit: the unit itself, or its superiors
+    acts_for: Literal["unit", "superior", "system"] = "unit"
+
+
+class StateSpec(Strict):
+    label: Labels
+    final: bool = False
+    #: the recognition outcome a cycle keeps once it passes through this state
+    outcome: Literal["recognized", "not_recognized"] | None = None
+
+
+class TransitionSpec(Strict):
+    trigger: str
+    source: list[str]
+    dest: str
+    roles: list[str] = Field(min_length=1)
+    guard: str | None = None
+    unless: str | None = None
+    requires: list[str] = Field(default_factory=list)
+    label: Labels | None = None
+
+    @field_validator("source", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+
+@dataclass(frozen=True)
+class Offset:
+    """A signed distance from a deadline, in calendar days or working days."""
+
+    amount: int
+    working: bool
+
+    @classmethod
+    def parse(cls, text: str) -> Offset:
+        match = _OFFSET.match(text.strip())
+        if not match:
+            raise ValueError(f"{text!r} is not an offset like '-5 working_days' or '+10 days'")
+        return cls(int(match.group(1)), match.group(2).startswith("working"))
+
+    def __str__(self) -> str:
+        unit = "working_day" if self.working else "day"
+        plural = "" if abs(self.amount) == 1 else "s"
+        return f"{self.amount:+d} {unit}{plural}"
+
+
+class DueSpec(Strict):
+    #: "dd/mm", in the cycle's year or the next one
+    date: str
+    year: Literal["cycle", "next"] = "cycle"
+    #: local time of day by which it is due
+    time: str = "23:59"
+    #: dates that differ in a given cycle year, "dd/mm/yyyy" (a programme's first year)
+    in_year: dict[int, str] = Field(default_factory=dict)
+
+
+class EscalationSpec(Strict):
+    after: str
+    to: str
+
+
+class DeadlineSpec(Strict):
+    label: Labels
+    due: DueSpec
+    #: the states that satisfy the deadline; reaching one of them meets it
+    met_in: list[str] = Field(min_length=1)
+    #: who is reminded before it
+    remind: str
+    reminders: list[str] = Field(default_factory=list)
+    escalations: list[EscalationSpec] = Field(default_factory=list)
+
+
+class MilestoneSpec(Strict):
+    """A programme date for a committee above the units (a review, a report, a launch)."""
+
+    label: Labels
+    due: DueSpec
+    owner: str
+    #: only in these years (a one-off review); every year when absent
+    years: list[int] | None = None
+
+
+class TargetSpec(Strict):
+    #: percent of the units counted that should reach the "recognized" outcome
+    recognized_share: float = Field(ge=0, le=100)
+    #: which unit kinds count towards the share
+    over: list[str]
+    label: Labels | None = None
+
+
+class CalendarSpec(Strict):
+    country: str = "VN"
+    weekend: list[str] = Field(default_factory=lambda: ["sat", "sun"])
+    non_working_deadline: Literal["keep", "last_working_day_before"] = "keep"
+
+
+class DefinitionSpec(Strict):
+    id: str
+    version: int = Field(ge=1)
+    title: Labels
+    description: str | None = None
+    source: str | None = None
+    extends: str | None = None
+    timezone: str = "Asia/Ho_Chi_Minh"
+    calendar: CalendarSpec = Field(default_factory=CalendarSpec)
+    #: unit kinds that get a cycle of this definition
+    applies_to: list[str] = Field(min_length=1)
+    initial: str
+    roles: dict[str, RoleSpec] = Field(min_length=1)
+    states: dict[str, StateSpec] = Field(min_length=1)
+    transitions: list[TransitionSpec] = Field(min_length=1)
+    deadlines: dict[str, DeadlineSpec] = Field(default_factory=dict)
+    milestones: dict[str, MilestoneSpec] = Field(default_factory=dict)
+    rules: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    targets: TargetSpec | None = None
+
+    def state_label(self, state: str, lang: str = "vi") -> str:
+        spec = self.states.get(state)
+        return spec.label.get(lang) if spec else state
