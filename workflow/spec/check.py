@@ -56,7 +56,8 @@ def _check_rules(spec: DefinitionSpec, add: Any) -> None:
     for name, params in spec.rules.items():
         kind = params.get("kind", name)
         if kind not in RULE_KINDS:
-            add(("rules", name), f"unknown rule kind {kind!r} (known: {', '.join(RULE_KINDS)})")
+            where = ("rules", name, "kind") if "kind" in params else ("rules", name)
+            add(where, f"unknown rule kind {kind!r} (known: {', '.join(RULE_KINDS)})")
             continue
         try:
             RULE_KINDS[kind].params.model_validate(params)

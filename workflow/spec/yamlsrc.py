@@ -34,6 +34,10 @@ class Located:
         while probe:
             if probe in self.lines:
                 return self.lines[probe]
+            # A mapping key like 2023 was read as text here but validated as a number.
+            as_text = tuple(str(part) for part in probe)
+            if as_text in self.lines:
+                return self.lines[as_text]
             probe = probe[:-1]
         return self.lines.get((), ("<definition>", None))
 

@@ -1,0 +1,123 @@
+"""Shared fixtures: real SQLite files, the shipped definitions, a virtual clock, and a
+small commune whose units read like the domain (a cell of 12 members, 10 rated good...)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from adapters.catalog import load_catalog
+from adapters.persistence.db import create_schema, make_engine
+from adapters.persistence.store import SqlStore
+from workflow.clock import VirtualClock
+from workflow.service.engine import Engine
+from workflow.spec.registry import Definition, DefinitionSet
+from workflow.timefmt import LOCAL_TZ
+from workflow.units import UnitRow
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def local(year: int, month: int, day: int, hour: int = 9, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=LOCAL_TZ)
+
+
+#: A commune committee with a grassroots cell and a grassroots committee of three cells.
+COMMUNE = [
+    UnitRow("T01", "Tỉnh ủy mẫu", "committee", "other", None, 0, {}),
+    UnitRow(
+        "X01",
+        "Đảng ủy xã Tân Lập",
+        "committee",
+        "village",
+        "T01",
+        0,
+        {"superior_org_board": "btc.x01@example.vn"},
+    ),
+    UnitRow(
+        "CB-THON1",
+        "Chi bộ thôn 1",
+        "grassroots_cell",
+        "village",
+        "X01",
+        12,
+        {"unit_secretary": "bithu.thon1@example.vn"},
+    ),
+    UnitRow(
+        "DB-TRUONG", "Đảng bộ Trường THPT", "grassroots_committee", "administrative", "X01", 30, {}
+    ),
+    UnitRow(
+        "DB-TRUONG-1", "Chi bộ Tổ Toán", "subordinate_cell", "administrative", "DB-TRUONG", 10, {}
+    ),
+    UnitRow(
+        "DB-TRUONG-2", "Chi bộ Tổ Văn", "subordinate_cell", "administrative", "DB-TRUONG", 11, {}
+    ),
+    UnitRow(
+        "DB-TRUONG-3",
+        "Chi bộ Tổ Hành chính",
+        "subordinate_cell",
+        "administrative",
+        "DB-TRUONG",
+        9,
+        {},
+    ),
+    UnitRow("X02", "Đảng ủy phường Hòa Bình", "committee", "village", "T01", 0, {}),
+    UnitRow("CB-KP3", "Chi bộ khu phố 3", "grassroots_cell", "village", "X02", 25, {}),
+]
+
+#: A cell of 12 members, all rated "completed" or better and 10 "good": passes 80 %.
+GOOD_EVALUATION = {
+    "criteria": {
+        "political_task": 96,
+        "meetings": 97,
+        "unity_discipline": 95,
+        "cadres_members": 98,
+    },
+    "ratings": {"rated": 12, "completed_or_better": 12, "good_or_better": 10},
+}
+
+
+@pytest.fixture(scope="session")
+def catalog() -> DefinitionSet:
+    return load_catalog()
+
+
+@pytest.fixture(scope="session")
+def bon_tot(catalog: DefinitionSet) -> Definition:
+    return catalog.latest("bon-tot")
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'bontot.db'}"
+
+
+@pytest.fixture
+def store(db_url: str) -> Iterator[SqlStore]:
+    engine = make_engine(db_url)
+    create_schema(engine)
+    sql_store = SqlStore(engine)
+    yield sql_store
+    sql_store.close()
+    engine.dispose()
+
+
+@pytest.fixture
+def clock() -> VirtualClock:
+    return VirtualClock(local(2025, 1, 5, 8))
+
+
+@pytest.fixture
+def engine(store: SqlStore, clock: VirtualClock) -> Engine:
+    return Engine(store, clock)
+
+
+@pytest.fixture
+def commune(engine: Engine, store: SqlStore, bon_tot: Definition) -> Engine:
+    """The commune imported and its 2025 cycles opened."""
+    store.import_units(COMMUNE)
+    engine.open_cycles(bon_tot, 2025, actor="btc.t01")
+    return engine
