@@ -51,7 +51,7 @@ def steps_for(definition_id: str) -> Any:
             st.sampled_from(roles),
             st.sampled_from(PAYLOADS),
             st.sampled_from(["CB-THON1", "CB-THON1", "CB-THON1", "DB-TRUONG"]),
-            st.sampled_from([0, 0, 0, 0, 0, 1, 2, 3]),
+            st.sampled_from([0, 0, 0, 1, 2, 2]),
         ),
         min_size=5,
         max_size=60,
