@@ -1,0 +1,237 @@
+"""The `bontot` command line, run as a real process against a real SQLite file."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import FIXTURES, GOOD_EVALUATION
+
+UNITS_CSV = """code,name,kind,type,parent_code,member_count,contact_unit_secretary
+T01,Tỉnh ủy mẫu,committee,other,,0,
+X01,Đảng ủy xã Tân Lập,committee,village,T01,0,
+CB-THON1,Chi bộ thôn 1,grassroots_cell,village,X01,12,bithu.thon1@example.vn
+DB-TRUONG,Đảng bộ Trường THPT,grassroots_committee,administrative,X01,30,
+DB-TRUONG-1,Chi bộ Tổ Toán,subordinate_cell,administrative,DB-TRUONG,10,
+"""
+
+
+class Cli:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.db = folder / "cli.db"
+        self.env = {**os.environ, "BONTOT_DATABASE_URL": f"sqlite:///{self.db}"}
+
+    def __call__(self, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run(
+            [sys.executable, "-m", "adapters.cli.app", *args],
+            capture_output=True,
+            text=True,
+            env=self.env,
+            cwd=self.folder,
+            timeout=120,
+        )
+        if ok:
+            assert done.returncode == 0, done.stderr
+        return done
+
+    def json(self, *args: str) -> Any:
+        return json.loads(self(*args, "--json").stdout)
+
+    def rows(self, sql: str) -> list[tuple[Any, ...]]:
+        with sqlite3.connect(self.db) as conn:
+            return conn.execute(sql).fetchall()
+
+
+@pytest.fixture
+def cli(tmp_path: Path) -> Cli:
+    runner = Cli(tmp_path)
+    runner("init")
+    (tmp_path / "units.csv").write_text(UNITS_CSV, encoding="utf-8")
+    runner("units", "import", "units.csv")
+    return runner
+
+
+def test_a_unit_goes_through_the_whole_cycle_from_the_cli(cli: Cli) -> None:
+    assert "opened 3 cycles" in cli("cycle", "open", "--year", "2025", "--now", "2025-01-05").stdout
+    evaluation = json.dumps(GOOD_EVALUATION)
+    steps = [
+        ("register", "bithu.thon1", "2025-02-20T09:00", ["--data", '{"plan": "KH-05/KH-CB"}']),
+        ("start", "bithu.thon1", "2025-02-21T09:00", []),
+        ("self_evaluate", "bithu.thon1", "2025-12-10T09:00", ["--data", evaluation]),
+        ("propose", "bithu.thon1", "2025-12-28T15:30", []),
+        ("appraise", "btc.x01", "2026-01-20T10:00", []),
+        ("recognize", "btv.x01", "2026-03-02T14:00", ["--data", '{"decision": "125-QĐ/ĐU"}']),
+        ("report", "btc.x01", "2026-03-13T08:00", []),
+    ]
+    for event, actor, now, extra in steps:
+        result = json.loads(
+            cli(
+                "fire",
+                "CB-THON1",
+                event,
+                "--year",
+                "2025",
+                "--actor",
+                actor,
+                "--now",
+                now,
+                "--json",
+                *extra,
+            ).stdout
+        )
+        assert result["applied"] is True and result["event"] == event
+    history = cli.json("history", "CB-THON1", "--year", "2025")
+    assert [e["event"] for e in history["entries"]] == ["open"] + [s[0] for s in steps]
+    assert [e["actor"] for e in history["entries"][1:]] == [s[1] for s in steps]
+    assert history["entries"][5]["role"] == "superior_org_board"
+    # 28/12/2025 15:30 in Vietnam is 08:30 UTC
+    assert history["entries"][4]["at"] == "2025-12-28T08:30:00.000000Z"
+    text = cli("history", "CB-THON1", "--year", "2025", "--now", "2026-03-20").stdout
+    assert "28/12/2025 15:30" in text and "btc.x01 / superior_org_board" in text
+    assert "Được công nhận" in text
+    english = cli("history", "CB-THON1", "--year", "2025", "--lang", "en").stdout
+    assert "Recognised" in english
+
+
+def test_a_refusal_exits_non_zero_with_the_reason_and_changes_nothing(cli: Cli) -> None:
+    cli("cycle", "open", "--year", "2025")
+    before = cli.rows("SELECT * FROM cycle") + cli.rows("SELECT * FROM transition")
+    wrong_state = cli("fire", "CB-THON1", "propose", "--year", "2025", "--actor", "bt", ok=False)
+    assert wrong_state.returncode == 2
+    assert "cannot be fired from state 'not_registered'" in wrong_state.stderr
+    wrong_role = cli(
+        "fire",
+        "CB-THON1",
+        "register",
+        "--year",
+        "2025",
+        "--actor",
+        "x",
+        "--role",
+        "superior_org_board",
+        "--data",
+        '{"plan": "p"}',
+        ok=False,
+    )
+    assert wrong_role.returncode == 2
+    assert "role 'superior_org_board' may not fire 'register'" in wrong_role.stderr
+    assert '"event": "transition.refused"' in wrong_role.stderr  # the refusal is logged
+    assert cli.rows("SELECT * FROM cycle") + cli.rows("SELECT * FROM transition") == before
+
+
+def test_a_stale_expected_version_is_refused(cli: Cli) -> None:
+    cli("cycle", "open", "--year", "2025")
+    cli(
+        "fire", "CB-THON1", "register", "--year", "2025", "--actor", "bt", "--data", '{"plan": "p"}'
+    )
+    stale = cli(
+        "fire",
+        "CB-THON1",
+        "start",
+        "--year",
+        "2025",
+        "--actor",
+        "bt",
+        "--if-version",
+        "1",
+        ok=False,
+    )
+    assert stale.returncode == 2 and "changed meanwhile" in stale.stderr
+
+
+def test_a_bad_import_names_row_and_column_and_imports_nothing(cli: Cli) -> None:
+    bad = cli.folder / "bad.csv"
+    bad.write_text(
+        UNITS_CSV.splitlines()[0] + "\n"
+        "X02,Đảng ủy phường,committee,village,T01,0,\n"
+        "CB-KP3,Chi bộ khu phố 3,grassroots_cell,village,X02,mười,\n"
+        "CB-KP4,Chi bộ khu phố 4,grassroots_cel,village,X02,8,\n"
+        "CB-KP5,Chi bộ khu phố 5,grassroots_cell,village,X99,8,\n",
+        encoding="utf-8",
+    )
+    before = cli.rows("SELECT code FROM unit")
+    done = cli("units", "import", "bad.csv", ok=False)
+    assert done.returncode == 1
+    assert "row 3, column 'member_count'" in done.stderr
+    assert "row 4, column 'kind'" in done.stderr
+    assert "row 5, column 'parent_code': unknown unit 'X99'" in done.stderr
+    assert cli.rows("SELECT code FROM unit") == before  # not even the good X02 row
+
+
+def test_status_and_units_speak_json_with_codes_and_parents(cli: Cli) -> None:
+    cli("cycle", "open", "--year", "2025", "--under", "DB-TRUONG")
+    units = cli.json("units", "list", "--under", "X01")
+    assert {(u["code"], u["parent_code"]) for u in units} == {
+        ("X01", "T01"),
+        ("CB-THON1", "X01"),
+        ("DB-TRUONG", "X01"),
+        ("DB-TRUONG-1", "DB-TRUONG"),
+    }
+    board = cli.json("status", "--year", "2025")
+    assert board["total"] == 2  # only the subtree was opened
+    assert board["targets"]["bon-tot"]["counted"] == 1  # the grassroots committee
+    assert board["targets"]["bon-tot"]["target"] == 50
+
+
+def test_definitions_commands(cli: Cli) -> None:
+    listed = cli.json("definitions", "list")
+    assert {"bon-tot", "chi-bo-kieu-mau"} <= {d["id"] for d in listed}
+    assert "stateDiagram" in cli("definitions", "diagram", "bon-tot").stdout
+    shown = cli.json("definitions", "show", "bon-tot-003-province-2023")
+    assert shown["targets"]["recognized_share"] == 90 and shown["extends"] == "bon-tot"
+    good = cli("definitions", "validate", str(FIXTURES / "definitions" / "small.yaml"))
+    assert "ok" in good.stdout
+    broken = FIXTURES / "definitions" / "broken" / "impossible_date.yaml"
+    refused = cli("definitions", "validate", str(broken), ok=False)
+    assert refused.returncode == 1 and f"{broken}:19" in refused.stderr
+
+
+def test_demo_drives_a_province_through_the_year(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "BONTOT_DATABASE_URL"}
+    done = subprocess.run(
+        [sys.executable, "-m", "adapters.cli.app", "demo"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    db = tmp_path / "bontot-demo.db"
+    assert db.exists()
+    with sqlite3.connect(db) as conn:
+        grassroots = conn.execute(
+            "SELECT COUNT(*), SUM(outcome = 'recognized') FROM cycle "
+            "WHERE unit_kind IN ('grassroots_committee', 'grassroots_cell')"
+        ).fetchone()
+        states = dict(conn.execute("SELECT state, COUNT(*) FROM cycle GROUP BY state").fetchall())
+        returned = conn.execute(
+            "SELECT COUNT(*) FROM transition WHERE event = 'return_for_revision'"
+        ).fetchone()[0]
+        late = conn.execute(
+            "SELECT COUNT(*) FROM deadline WHERE key = 'propose' AND met_at > due_at"
+        ).fetchone()[0]
+    assert 150 <= grassroots[0] <= 250  # about 200 grassroots organisations
+    assert f"{grassroots[1]}/{grassroots[0]}" in done.stdout  # the printed share is the data's
+    assert "chỉ tiêu 50 %" in done.stdout
+    # the realistic mix: lapsed (never registered), returned, late, not recognised
+    assert states.get("lapsed", 0) > 0 and returned > 0 and late > 0
+    assert grassroots[1] < grassroots[0]
+    # a second demo in the same folder goes to a new file
+    again = subprocess.run(
+        [sys.executable, "-m", "adapters.cli.app", "demo"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=300,
+    )
+    assert again.returncode == 0 and (tmp_path / "bontot-demo-2.db").exists()
