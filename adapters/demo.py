@@ -309,7 +309,7 @@ def run_demo(url: str, year: int = 2025, seed: int = 2025, lang: str = "vi") -> 
     create_schema(engine)
     store = SqlStore(engine)
     try:
-        if store.unit_kinds():
+        if store.unit_parents():
             raise BontotError(f"{url} already holds units: the demo wants a fresh database")
         units, members = sample_province(rng)
         store.import_units(units)

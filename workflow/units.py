@@ -46,11 +46,11 @@ def check_unit_rows(
     source: str,
     header: list[str],
     rows: Iterable[Mapping[str, str]],
-    existing_kinds: Mapping[str, str],
+    existing: Mapping[str, tuple[str, str | None]],
 ) -> list[UnitRow]:
     """Validate every row; return them parents-first, or raise naming each bad row and column.
 
-    `existing_kinds` maps the codes already in the database to their kind, so a file may
+    `existing` maps the codes already in the database to (kind, parent code), so a file may
     hang new units under old ones. Row numbers count the header as row 1, as a spreadsheet does.
     """
     problems: list[RowProblem] = [
@@ -76,9 +76,19 @@ def check_unit_rows(
         first_row_of[row.code] = number
         parsed.append((number, row))
 
-    kinds = dict(existing_kinds)
+    kinds = {code: kind for code, (kind, _) in existing.items()}
     kinds.update({row.code: row.kind for _, row in parsed})
     for number, row in parsed:
+        if row.code in existing and existing[row.code][1] != row.parent_code:
+            problems.append(
+                RowProblem(
+                    number,
+                    "parent_code",
+                    f"{row.code} is under {existing[row.code][1] or 'nothing'}; "
+                    "moving a unit to another parent is not supported",
+                )
+            )
+            continue
         parent_kind = None if row.parent_code is None else kinds.get(row.parent_code)
         if row.parent_code is not None and parent_kind is None:
             problems.append(RowProblem(number, "parent_code", f"unknown unit {row.parent_code!r}"))

@@ -118,7 +118,7 @@ def units_import(file: Path, db: DbOption = None) -> None:
             reader = csv.DictReader(handle)
             rows = list(reader)
             header = list(reader.fieldnames or [])
-        checked = check_unit_rows(str(file), header, rows, s.store.unit_kinds())
+        checked = check_unit_rows(str(file), header, rows, s.store.unit_parents())
         added, updated = s.store.import_units(checked)
         logs.logger().info("units.imported", file=str(file), added=added, updated=updated)
         typer.echo(f"imported {added} new and {updated} updated units from {file}")

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from workflow.errors import BontotError, ImportRefused, NotFound, RowProblem
+from workflow.errors import BontotError, NotFound
 from workflow.service.ports import (
     AuditEntry,
     Cycle,
@@ -149,41 +149,24 @@ class SqlStore:
             raise NotFound(f"definition {definition_id!r} version {version} is not in the database")
         return definition_from_resolved(json.loads(rows[0][0]), rows[0][1])
 
-    def stored_definitions(self) -> list[tuple[str, int, str]]:
-        return [
-            tuple(r)
-            for r in self._query(
-                "SELECT definition_id, version, content_hash FROM definition ORDER BY 1, 2"
-            )
-        ]
-
     # -- units -------------------------------------------------------------------------
-    def unit_kinds(self) -> dict[str, str]:
-        return dict(self._query("SELECT code, kind FROM unit"))
+    def unit_parents(self) -> dict[str, tuple[str, str | None]]:
+        """Every unit's code -> (kind, parent code): what an import is checked against."""
+        rows = self._query(
+            "SELECT u.code, u.kind, p.code FROM unit u LEFT JOIN unit p ON p.id = u.parent_id"
+        )
+        return {code: (kind, parent) for code, kind, parent in rows}
 
     def import_units(self, rows: Sequence[UnitRow]) -> tuple[int, int]:
-        """Insert new units and update existing ones (parents first); all or nothing."""
+        """Insert new units and update existing ones; all or nothing.
+
+        Rows come checked (workflow.units.check_unit_rows) and parents first."""
         cursor = self._begin_write()
         try:
             existing = {
-                code: (uid, path, parent)
-                for code, uid, path, parent in cursor.execute(
-                    "SELECT u.code, u.id, u.path, p.code FROM unit u "
-                    "LEFT JOIN unit p ON p.id = u.parent_id"
-                ).fetchall()
+                code: (uid, path)
+                for code, uid, path in cursor.execute("SELECT code, id, path FROM unit").fetchall()
             }
-            moved = [
-                RowProblem(
-                    0,
-                    "parent_code",
-                    f"{r.code}: moving a unit to another parent "
-                    f"({existing[r.code][2]} -> {r.parent_code}) is not supported",
-                )
-                for r in rows
-                if r.code in existing and existing[r.code][2] != r.parent_code
-            ]
-            if moved:
-                raise ImportRefused("import", moved)
             next_id = (cursor.execute("SELECT COALESCE(MAX(id), 0) FROM unit").fetchone()[0]) + 1
             inserts, updates = [], []
             for row in rows:
@@ -208,7 +191,7 @@ class SqlStore:
                         contacts,
                     )
                 )
-                existing[row.code] = (next_id, path, row.parent_code)
+                existing[row.code] = (next_id, path)
                 next_id += 1
             cursor.executemany(
                 "INSERT INTO unit (id, code, name, kind, org_type, parent_id, path, "
