@@ -13,7 +13,8 @@ def to_db(instant: datetime) -> str:
     """UTC, fixed width, so that text order is time order on every backend."""
     if instant.tzinfo is None:
         raise ValueError("refusing a naive datetime: store only aware instants")
-    return instant.astimezone(UTC).strftime(_DB_FORMAT)
+    # isoformat is several times faster than strftime, and this runs once per transition
+    return instant.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def from_db(text: str) -> datetime:

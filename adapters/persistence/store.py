@@ -31,9 +31,10 @@ class DefinitionConflict(BontotError):
     """A definition's content changed without a new version number."""
 
 
-def _dumps(value: Any) -> str:
-    # Key order is kept: a definition's states are listed in the order it declares them.
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+# Built once: json.dumps with non-default options builds an encoder on every call.
+# Key order is kept: a definition's states are listed in the order it declares them.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+_dumps = _ENCODER.encode
 
 
 def _subtree(node: UnitRef | None) -> tuple[str, dict[str, Any]]:
@@ -70,34 +71,28 @@ class SqlStore:
         self.engine = engine
         self._fairy = engine.raw_connection()
         self._db: Any = self._fairy.driver_connection
+        # One cursor for the store's life: every query fetches all its rows at once.
+        self._cursor: Any = self._db.cursor()
         self.is_sqlite = engine.dialect.name == "sqlite"
 
     def close(self) -> None:
+        self._cursor.close()
         self._fairy.close()
 
     # -- transactions ------------------------------------------------------------------
     def _begin_write(self) -> Any:
-        cursor = self._db.cursor()
-        cursor.execute("BEGIN IMMEDIATE" if self.is_sqlite else "BEGIN")
-        return cursor
+        self._cursor.execute("BEGIN IMMEDIATE" if self.is_sqlite else "BEGIN")
+        return self._cursor
 
     def _query(self, sql: str, params: dict[str, Any] | Sequence[Any] = ()) -> list[Any]:
-        cursor = self._db.cursor()
-        try:
-            cursor.execute(sql, params)
-            return list(cursor.fetchall())
-        finally:
-            cursor.close()
+        self._cursor.execute(sql, params)
+        return list(self._cursor.fetchall())
 
     def _commit(self, cursor: Any) -> None:
         cursor.execute("COMMIT")
-        cursor.close()
 
     def _rollback(self, cursor: Any) -> None:
-        try:
-            cursor.execute("ROLLBACK")
-        finally:
-            cursor.close()
+        cursor.execute("ROLLBACK")
 
     # -- definitions -------------------------------------------------------------------
     def save_definition(self, definition: Definition, at: datetime) -> None:
@@ -392,8 +387,8 @@ class SqlStore:
                     entry.actor,
                     entry.role,
                     at,
-                    _dumps(entry.payload),
-                    _dumps(entry.checks),
+                    _dumps(entry.payload) if entry.payload else "{}",
+                    _dumps(entry.checks) if entry.checks else "[]",
                     entry.definition_id,
                     entry.definition_version,
                 ),

@@ -3,7 +3,7 @@ sort as time on every backend; JSON is text so SQLite and PostgreSQL store it al
 
 from __future__ import annotations
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -81,7 +81,14 @@ class DeadlineRow(SQLModel, table=True):
     __tablename__ = "deadline"
     __table_args__ = (
         UniqueConstraint("cycle_id", "key"),
-        Index("ix_deadline_open_due", "met_at", "due_at"),
+        # Partial: only open deadlines are indexed, so meeting one drops a single entry
+        # and "what is overdue now" scans only what is still open (DESIGN §5).
+        Index(
+            "ix_deadline_open_due",
+            "due_at",
+            sqlite_where=text("met_at IS NULL"),
+            postgresql_where=text("met_at IS NULL"),
+        ),
     )
     id: int | None = Field(default=None, primary_key=True)
     cycle_id: int = Field(foreign_key="cycle.id")

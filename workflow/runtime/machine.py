@@ -55,6 +55,7 @@ class CompiledDefinition:
             for source in transition.source:
                 self._from.setdefault((transition.trigger, source), []).append(transition)
         self._triggers = {t.trigger for t in self.spec.transitions}
+        self._events = self._machine.events
         self._cursor = _Cursor()
         self._machine.add_model(self._cursor, initial=self.spec.initial)
         self._deadline_effects: dict[tuple[str, str], tuple[tuple[str, ...], tuple[str, ...]]] = {}
@@ -93,8 +94,10 @@ class CompiledDefinition:
             )
         attempt = Attempt(role, dict(payload), unit_kind, {**facts, **payload})
         with self._lock:
-            self._machine.set_state(state, model=self._cursor)
-            moved = self._cursor.trigger(event, attempt=attempt)
+            # The cursor's state attribute is all set_state would write; the event is
+            # fired on the machine directly, skipping the model's trigger partial.
+            self._cursor.state = state
+            moved = self._events[event].trigger(self._cursor, attempt=attempt)
             new_state = self._cursor.state
         if not moved:
             refusal = attempt.refusal or Refusal("guard_failed", f"no transition for {event!r}")
