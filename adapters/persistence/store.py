@@ -6,7 +6,7 @@ Everything a transition writes commits in one transaction or not at all."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +19,7 @@ from workflow.service.ports import (
     CycleChange,
     DeadlineStatus,
     OpenBatch,
+    Opened,
     StateCount,
     UnitRef,
 )
@@ -231,8 +232,7 @@ class SqlStore:
         kind_params = {f"kind{i}": kind for i, kind in enumerate(kinds)}
         kind_list = ", ".join(f":{name}" for name in kind_params)
         sql = (
-            f"FROM unit u LEFT JOIN unit p ON p.id = u.parent_id "
-            f"WHERE u.kind IN ({kind_list}){where.format(col='u.path')} "
+            f"FROM unit u WHERE u.kind IN ({kind_list}){where.format(col='u.path')} "
             "AND NOT EXISTS (SELECT 1 FROM cycle c WHERE c.unit_id = u.id "
             "AND c.year = :year AND c.definition_id = :definition_id)"
         )
@@ -247,99 +247,70 @@ class SqlStore:
         )
         return int(rows[0][0])
 
-    def units_without_cycle(
-        self,
-        under: UnitRef | None,
-        kinds: Sequence[str],
-        year: int,
-        definition_id: str,
-        batch_size: int,
-    ) -> Iterator[list[UnitRef]]:
-        sql, params = self._without_cycle_sql(under, kinds)
-        after = 0
-        while True:
-            rows = self._query(
-                f"SELECT {_UNIT_COLUMNS} {sql} AND u.id > :after ORDER BY u.id LIMIT :limit",
-                {
-                    **params,
-                    "year": year,
-                    "definition_id": definition_id,
-                    "after": after,
-                    "limit": batch_size,
-                },
-            )
-            if not rows:
-                return
-            after = rows[-1][0]
-            yield [_unit(r) for r in rows]
-
-    # -- cycles ------------------------------------------------------------------------
-    def open_cycles(self, batch: OpenBatch) -> int:
+    def open_next_batch(self, batch: OpenBatch) -> Opened:
+        """Pick the next units without a cycle and open theirs, in one write transaction,
+        so that a concurrent opener can never open a unit's cycle twice."""
         spec = batch.definition.spec
+        sql, params = self._without_cycle_sql(batch.under, spec.applies_to)
         at = to_db(batch.at)
         cursor = self._begin_write()
         try:
-            unit_ids = [c.unit.id for c in batch.cycles]
-            # Someone may have opened some of these since we read: skip them, inside the lock.
-            taken = set()
-            for start in range(0, len(unit_ids), 500):
-                chunk = unit_ids[start : start + 500]
-                marks = ", ".join("?" for _ in chunk)
-                taken.update(
-                    r[0]
-                    for r in cursor.execute(
-                        f"SELECT unit_id FROM cycle WHERE year = ? AND definition_id = ? "
-                        f"AND unit_id IN ({marks})",
-                        (batch.year, spec.id, *chunk),
-                    ).fetchall()
-                )
-            fresh = [c for c in batch.cycles if c.unit.id not in taken]
+            units = cursor.execute(
+                f"SELECT u.id, u.path, u.kind {sql} AND u.id > :after ORDER BY u.id LIMIT :limit",
+                {
+                    **params,
+                    "year": batch.year,
+                    "definition_id": spec.id,
+                    "after": batch.after_unit_id,
+                    "limit": batch.limit,
+                },
+            ).fetchall()
+            if not units:
+                self._rollback(cursor)
+                return Opened(0, None)
             next_id = cursor.execute("SELECT COALESCE(MAX(id), 0) FROM cycle").fetchone()[0] + 1
-            cycles, audit, deadlines = [], [], []
-            due = [(key, to_db(instant)) for key, instant in batch.deadlines]
-            for offset, new in enumerate(fresh):
-                cycle_id = next_id + offset
-                cycles.append(
-                    (
-                        cycle_id,
-                        new.unit.id,
-                        new.unit.path,
-                        new.unit.kind,
-                        batch.year,
-                        spec.id,
-                        spec.version,
-                        batch.definition.content_hash,
-                        new.state,
-                        new.outcome,
-                        at,
-                        at,
-                    )
-                )
-                audit.append(
-                    (cycle_id, new.state, batch.actor, batch.role, at, spec.id, spec.version)
-                )
-                deadlines.extend((cycle_id, key, due_at) for key, due_at in due)
+            ids = range(next_id, next_id + len(units))
             cursor.executemany(
                 "INSERT INTO cycle (id, unit_id, unit_path, unit_kind, year, definition_id, "
                 "definition_version, content_hash, state, outcome, facts, version, opened_at, "
                 "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', 1, ?, ?)",
-                cycles,
+                [
+                    (
+                        cycle_id,
+                        unit_id,
+                        path,
+                        kind,
+                        batch.year,
+                        spec.id,
+                        spec.version,
+                        batch.definition.content_hash,
+                        batch.state,
+                        batch.outcome,
+                        at,
+                        at,
+                    )
+                    for cycle_id, (unit_id, path, kind) in zip(ids, units, strict=True)
+                ],
             )
             cursor.executemany(
                 "INSERT INTO transition (cycle_id, seq, event, from_state, to_state, actor, "
                 "role, at, payload, checks, definition_id, definition_version) "
                 "VALUES (?, 1, 'open', NULL, ?, ?, ?, ?, '{}', '[]', ?, ?)",
-                audit,
+                [
+                    (cycle_id, batch.state, batch.actor, batch.role, at, spec.id, spec.version)
+                    for cycle_id in ids
+                ],
             )
+            due = [(key, to_db(instant)) for key, instant in batch.deadlines]
             cursor.executemany(
                 "INSERT INTO deadline (cycle_id, key, due_at, met_at) VALUES (?, ?, ?, NULL)",
-                deadlines,
+                [(cycle_id, key, due_at) for cycle_id in ids for key, due_at in due],
             )
         except BaseException:
             self._rollback(cursor)
             raise
         self._commit(cursor)
-        return len(cycles)
+        return Opened(len(units), units[-1][0])
 
     def find_cycles(self, unit_code: str, year: int) -> list[Cycle]:
         rows = self._query(

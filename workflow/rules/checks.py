@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 
@@ -45,13 +46,23 @@ class Check:
 
 
 def exact(value: Any) -> Fraction | None:
-    """A number as an exact fraction (95 and 94.9 compare exactly), or None if not a number."""
+    """A number as an exact fraction (95 and 94.9 compare exactly), or None if not a number.
+
+    A float is taken as the decimal it prints as (94.9, not its binary neighbour)."""
     if isinstance(value, bool) or value is None:
         return None
+    if isinstance(value, int):
+        return Fraction(value)
     try:
-        return Fraction(str(value))
+        return threshold(str(value))
     except (ValueError, ZeroDivisionError):
         return None
+
+
+@lru_cache(maxsize=4096)
+def threshold(text: str) -> Fraction:
+    """Parsing a decimal into a Fraction is slow; thresholds and scores repeat, so cache it."""
+    return Fraction(text)
 
 
 def percent_text(value: Fraction) -> str:

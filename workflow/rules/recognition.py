@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from workflow.rules.checks import Check, GuardContext, exact, percent_text
+from workflow.rules.checks import Check, GuardContext, exact, percent_text, threshold
 from workflow.spec.model import Labels
 
 RATING_LEVELS = ("excellent", "good", "completed", "not_completed")
@@ -66,7 +66,7 @@ def _criterion_check(
 ) -> Check:
     scores = context.facts.get("criteria")
     value = exact(scores.get(key)) if isinstance(scores, dict) else None
-    required = Fraction(str(params.criteria.min_percent))
+    required = threshold(str(params.criteria.min_percent))
     return Check(
         key=f"criteria.{key}",
         label_vi=labels.vi,
@@ -83,12 +83,12 @@ def _share_checks(share: RatingShareParams, context: GuardContext) -> list[Check
     rated = exact(ratings.get("rated"))
     noun_vi, noun_en = _OVER_LABEL[share.over]
     checks = []
-    for level, threshold in (
+    for level, limit in (
         ("completed", share.completed_or_better),
         ("good", share.good_or_better),
     ):
         count = exact(ratings.get(f"{level}_or_better"))
-        required = Fraction(str(threshold))
+        required = threshold(str(limit))
         share_value: Fraction | None = None
         if rated is not None and count is not None and rated > 0 and 0 <= count <= rated:
             share_value = count * 100 / rated

@@ -20,7 +20,6 @@ from workflow.service.ports import (
     Cycle,
     CycleChange,
     DeadlineStatus,
-    NewCycle,
     OpenBatch,
     Store,
 )
@@ -143,23 +142,28 @@ class Engine:
         spec = definition.spec
         node = self.store.find_unit(under) if under else None
         due = [(d.key, d.due_at) for d in resolve_deadlines(spec, year)]
-        outcome = spec.states[spec.initial].outcome
-        opened = 0
-        for units in self.store.units_without_cycle(
-            node, spec.applies_to, year, spec.id, batch_size
-        ):
+        opened, after = 0, 0
+        while True:
             batch = OpenBatch(
                 definition=definition,
                 year=year,
+                under=node,
+                state=spec.initial,
+                outcome=spec.states[spec.initial].outcome,
+                deadlines=due,
                 at=self.clock.now(),
                 actor=actor,
                 role=role,
-                cycles=[NewCycle(unit, spec.initial, outcome) for unit in units],
-                deadlines=due,
+                after_unit_id=after,
+                limit=batch_size,
             )
-            opened += self.store.open_cycles(batch)
-            if progress is not None:
-                progress(len(units))
+            done = self.store.open_next_batch(batch)
+            opened += done.count
+            if progress is not None and done.count:
+                progress(done.count)
+            if done.last_unit_id is None:
+                break
+            after = done.last_unit_id
         return OpenResult(spec.id, spec.version, year, opened)
 
     def cycle(self, unit_code: str, year: int, definition_id: str | None = None) -> Cycle:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -56,23 +56,28 @@ class AuditEntry:
 
 
 @dataclass(frozen=True)
-class NewCycle:
-    unit: UnitRef
-    state: str
-    outcome: str | None
-
-
-@dataclass(frozen=True)
 class OpenBatch:
-    """Cycles to open in one transaction, with their deadlines and opening audit entries."""
+    """Open the next `limit` cycles (units after `after_unit_id`, by id) in one transaction:
+    each with its deadlines and its opening audit entry."""
 
     definition: Definition
     year: int
+    under: UnitRef | None
+    state: str
+    outcome: str | None
+    deadlines: Sequence[tuple[str, datetime]]
     at: datetime
     actor: str
     role: str
-    cycles: Sequence[NewCycle]
-    deadlines: Sequence[tuple[str, datetime]]
+    after_unit_id: int
+    limit: int
+
+
+@dataclass(frozen=True)
+class Opened:
+    count: int
+    #: the last unit looked at, to continue after; None when no unit was left
+    last_unit_id: int | None
 
 
 @dataclass(frozen=True)
@@ -120,20 +125,11 @@ class Store(Protocol):
 
     def list_units(self, under: str | None) -> list[UnitRef]: ...
 
-    def units_without_cycle(
-        self,
-        under: UnitRef | None,
-        kinds: Sequence[str],
-        year: int,
-        definition_id: str,
-        batch_size: int,
-    ) -> Iterator[list[UnitRef]]: ...
-
     def count_units_without_cycle(
         self, under: UnitRef | None, kinds: Sequence[str], year: int, definition_id: str
     ) -> int: ...
 
-    def open_cycles(self, batch: OpenBatch) -> int: ...
+    def open_next_batch(self, batch: OpenBatch) -> Opened: ...
 
     def find_cycles(self, unit_code: str, year: int) -> list[Cycle]: ...
 
