@@ -6,8 +6,8 @@ import json
 import math
 from typing import Any
 
-from workflow.service.engine import Board, FireResult, History
 from workflow.service.ports import UnitRef
+from workflow.service.results import Board, FireResult, History
 from workflow.spec.model import DefinitionSpec
 from workflow.timefmt import show_instant, to_db
 

@@ -3,7 +3,7 @@ sort as time on every backend; JSON is text so SQLite and PostgreSQL store it al
 
 from __future__ import annotations
 
-from sqlalchemy import Index, UniqueConstraint, text
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -78,17 +78,13 @@ class TransitionRow(SQLModel, table=True):
 
 
 class DeadlineRow(SQLModel, table=True):
+    """A cycle's deadline and when it was met. Looked up by cycle only (overdue counts go
+    through the cycles of a subtree): no index on due_at, so meeting a deadline writes
+    one page fewer per transition. Reminders and escalations get their own timer rows."""
+
     __tablename__ = "deadline"
     __table_args__ = (
         UniqueConstraint("cycle_id", "key"),
-        # Partial: only open deadlines are indexed, so meeting one drops a single entry
-        # and "what is overdue now" scans only what is still open (DESIGN §5).
-        Index(
-            "ix_deadline_open_due",
-            "due_at",
-            sqlite_where=text("met_at IS NULL"),
-            postgresql_where=text("met_at IS NULL"),
-        ),
     )
     id: int | None = Field(default=None, primary_key=True)
     cycle_id: int = Field(foreign_key="cycle.id")
