@@ -1,12 +1,18 @@
-"""Where a definition's deadlines fall for a cycle year, as UTC instants."""
+"""Where a definition's deadlines and milestones fall for a cycle year, and the reminders
+and escalations each implies: dates from the definition, working days from the calendar,
+instants in UTC."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from typing import Literal
 from zoneinfo import ZoneInfo
 
-from workflow.spec.model import DeadlineSpec, DefinitionSpec
+from workflow.calendar import WorkingCalendar
+from workflow.spec.model import DefinitionSpec, DueSpec, EscalationSpec, Offset
+
+TimerKind = Literal["reminder", "escalation"]
 
 
 @dataclass(frozen=True)
@@ -14,24 +20,139 @@ class DueDeadline:
     key: str
     due_date: date
     due_at: datetime  # UTC
+    #: the date the definition gives, when the calendar policy moved the deadline off it
+    natural_date: date | None = None
+    moved_by: str | None = None
 
 
-def due_date(deadline: DeadlineSpec, cycle_year: int) -> date:
-    override = deadline.due.in_year.get(cycle_year)
+@dataclass(frozen=True)
+class PlannedTimer:
+    """One reminder or escalation a deadline implies, before it is written as a row."""
+
+    deadline: str
+    kind: TimerKind
+    step: int
+    role: str
+    offset: str
+    day: date
+    due_at: datetime  # UTC
+    #: the deadline it reminds of or escalates, UTC
+    deadline_at: datetime
+    #: holidays that pushed it off the day weekends alone would give
+    moved_by: tuple[str, ...] = ()
+
+    @property
+    def suffix(self) -> str:
+        """Its part of the idempotency key: unique within one cycle or milestone."""
+        return f"{self.deadline}:{self.kind[0]}{self.step}"
+
+
+def due_date(due: DueSpec, cycle_year: int) -> date:
+    override = due.in_year.get(cycle_year)
     if override is not None:
         day, month, year = (int(part) for part in override.split("/"))
         return date(year, month, day)
-    day, month = (int(part) for part in deadline.due.date.split("/"))
-    year = cycle_year + (1 if deadline.due.year == "next" else 0)
+    day, month = (int(part) for part in due.date.split("/"))
+    year = cycle_year + (1 if due.year == "next" else 0)
     return date(year, month, day)
 
 
-def resolve_deadlines(spec: DefinitionSpec, cycle_year: int) -> list[DueDeadline]:
+def _at(day: date, hhmm: str, zone: ZoneInfo) -> datetime:
+    hours, minutes = (int(part) for part in hhmm.split(":"))
+    return datetime.combine(day, time(hours, minutes), tzinfo=zone).astimezone(UTC)
+
+
+def effective_due(
+    spec: DefinitionSpec, key: str, due: DueSpec, cycle_year: int, calendar: WorkingCalendar
+) -> DueDeadline:
+    """A due date with the definition's policy for one on a non-working day applied."""
+    natural = due_date(due, cycle_year)
+    day, moved = natural, None
+    if spec.calendar.non_working_deadline == "last_working_day_before" and not (
+        calendar.is_working(natural)
+    ):
+        day = calendar.last_working_day_on_or_before(natural)
+        moved = calendar.holiday(natural) or "weekend"
     zone = ZoneInfo(spec.timezone)
-    resolved = []
-    for key, deadline in spec.deadlines.items():
-        day = due_date(deadline, cycle_year)
-        hours, minutes = (int(part) for part in deadline.due.time.split(":"))
-        local = datetime.combine(day, time(hours, minutes), tzinfo=zone)
-        resolved.append(DueDeadline(key, day, local.astimezone(UTC)))
+    return DueDeadline(
+        key, day, _at(day, due.time, zone), natural if day != natural else None, moved
+    )
+
+
+def resolve_deadlines(
+    spec: DefinitionSpec, cycle_year: int, calendar: WorkingCalendar | None = None
+) -> list[DueDeadline]:
+    cal = calendar or WorkingCalendar()
+    resolved = [
+        effective_due(spec, key, deadline.due, cycle_year, cal)
+        for key, deadline in spec.deadlines.items()
+    ]
     return sorted(resolved, key=lambda d: d.due_at)
+
+
+def plan_ladder(
+    spec: DefinitionSpec,
+    due: DueDeadline,
+    remind: str,
+    reminders: list[str],
+    escalations: list[EscalationSpec],
+    calendar: WorkingCalendar,
+) -> list[PlannedTimer]:
+    """Reminders before a deadline and the escalation ladder after it, each on a working
+    day at the definition's notification time."""
+    zone = ZoneInfo(spec.timezone)
+    notify_at = spec.calendar.notify_at
+    planned = []
+    for step, text in enumerate(reminders, start=1):
+        shifted = calendar.shift(due.due_date, Offset.parse(text))
+        planned.append(
+            PlannedTimer(
+                due.key, "reminder", step, remind, text, shifted.day,
+                _at(shifted.day, notify_at, zone), due.due_at, shifted.moved_by,
+            )
+        )
+    for step, escalation in enumerate(escalations, start=1):
+        shifted = calendar.shift(due.due_date, Offset.parse(escalation.after))
+        planned.append(
+            PlannedTimer(
+                due.key, "escalation", step, escalation.to, escalation.after, shifted.day,
+                _at(shifted.day, notify_at, zone), due.due_at, shifted.moved_by,
+            )
+        )
+    return sorted(planned, key=lambda t: (t.due_at, t.kind, t.step))
+
+
+def plan_cycle_timers(
+    spec: DefinitionSpec, cycle_year: int, calendar: WorkingCalendar
+) -> list[PlannedTimer]:
+    """Every reminder and escalation of a cycle's deadlines, in time order."""
+    planned: list[PlannedTimer] = []
+    for due in resolve_deadlines(spec, cycle_year, calendar):
+        deadline = spec.deadlines[due.key]
+        planned += plan_ladder(
+            spec, due, deadline.remind, deadline.reminders, deadline.escalations, calendar
+        )
+    return sorted(planned, key=lambda t: (t.due_at, t.deadline, t.kind, t.step))
+
+
+def resolve_milestones(
+    spec: DefinitionSpec, cycle_year: int, calendar: WorkingCalendar
+) -> list[DueDeadline]:
+    """The milestones that fall in a cycle year (a one-off review only in its years)."""
+    return sorted(
+        (
+            effective_due(spec, key, milestone.due, cycle_year, calendar)
+            for key, milestone in spec.milestones.items()
+            if milestone.years is None or cycle_year in milestone.years
+        ),
+        key=lambda d: d.due_at,
+    )
+
+
+def plan_milestone_timers(
+    spec: DefinitionSpec, due: DueDeadline, calendar: WorkingCalendar
+) -> list[PlannedTimer]:
+    milestone = spec.milestones[due.key]
+    return plan_ladder(
+        spec, due, milestone.owner, milestone.reminders, milestone.escalations, calendar
+    )

@@ -7,19 +7,28 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine
 
+from workflow.deadlines import PlannedTimer
 from workflow.errors import BontotError, NotFound
+from workflow.notices import DueTimer, Message, PendingNotice, UnitContact
 from workflow.service.ports import (
+    AddressNotices,
     AuditEntry,
+    ComposeMessages,
     Cycle,
     CycleChange,
     DeadlineStatus,
+    MilestonePlan,
+    NoticeRecord,
     OpenBatch,
     Opened,
+    OutboxCounts,
+    OutboxItem,
+    OverdueItem,
     StateCount,
     UnitRef,
 )
@@ -36,6 +45,43 @@ class DefinitionConflict(BontotError):
 # Key order is kept: a definition's states are listed in the order it declares them.
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 _dumps = _ENCODER.encode
+
+
+_INSERT_TIMER = (
+    "INSERT INTO timer (key, cycle_id, milestone_id, unit_id, year, definition_id, "
+    "definition_version, deadline, kind, step, role, \"offset\", deadline_at, due_at, moved_by) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _timer_values(
+    timers: Sequence[PlannedTimer], at: datetime, definition: Definition
+) -> list[tuple[str, tuple[Any, ...]]]:
+    """Per planned timer: its key suffix and the columns after (key, cycle, milestone,
+    unit, year). Reminders already past at `at` are left out; escalations never are."""
+    spec = definition.spec
+    values = []
+    for timer in timers:
+        if timer.kind == "reminder" and timer.due_at <= at:
+            continue
+        values.append(
+            (
+                timer.suffix,
+                (
+                    spec.id,
+                    spec.version,
+                    timer.deadline,
+                    timer.kind,
+                    timer.step,
+                    timer.role,
+                    timer.offset,
+                    to_db(timer.deadline_at),
+                    to_db(timer.due_at),
+                    "; ".join(timer.moved_by),
+                ),
+            )
+        )
+    return values
 
 
 def _subtree(node: UnitRef | None) -> tuple[str, dict[str, Any]]:
@@ -306,6 +352,18 @@ class SqlStore:
                 "INSERT INTO deadline (cycle_id, key, due_at, met_at) VALUES (?, ?, ?, NULL)",
                 [(cycle_id, key, due_at) for cycle_id in ids for key, due_at in due],
             )
+            if batch.timers:
+                timers = _timer_values(batch.timers, batch.at, batch.definition)
+                unit_of = {cycle_id: unit[0] for cycle_id, unit in zip(ids, units, strict=True)}
+                cursor.executemany(
+                    _INSERT_TIMER,
+                    [
+                        (f"c{cycle_id}:{suffix}", cycle_id, None, unit_of[cycle_id], batch.year,
+                         *values)
+                        for cycle_id in ids
+                        for suffix, values in timers
+                    ],
+                )
         except BaseException:
             self._rollback(cursor)
             raise
@@ -370,10 +428,28 @@ class SqlStore:
                     "AND met_at IS NULL",
                     (at, change.cycle_id, key),
                 )
+            for key in change.met:
+                cursor.execute(
+                    "UPDATE timer SET cancelled_at = ? WHERE cycle_id = ? AND deadline = ? "
+                    "AND fired_at IS NULL AND cancelled_at IS NULL",
+                    (at, change.cycle_id, key),
+                )
             for key in change.reopened:
                 cursor.execute(
                     "UPDATE deadline SET met_at = NULL WHERE cycle_id = ? AND key = ?",
                     (change.cycle_id, key),
+                )
+                # what is still ahead comes back; what passed meanwhile stays cancelled
+                cursor.execute(
+                    "UPDATE timer SET cancelled_at = NULL WHERE cycle_id = ? AND deadline = ? "
+                    "AND fired_at IS NULL AND cancelled_at IS NOT NULL AND due_at > ?",
+                    (change.cycle_id, key, at),
+                )
+            if change.closed:
+                cursor.execute(
+                    "UPDATE timer SET cancelled_at = ? WHERE cycle_id = ? "
+                    "AND fired_at IS NULL AND cancelled_at IS NULL",
+                    (at, change.cycle_id),
                 )
         except BaseException:
             self._rollback(cursor)
@@ -433,3 +509,343 @@ class SqlStore:
             {**params, **closed, "year": year, "at": to_db(at)},
         )
         return {r[0]: r[1] for r in rows}
+
+    def list_overdue(
+        self, under: UnitRef | None, year: int, at: datetime, closed_states: Sequence[str]
+    ) -> list[OverdueItem]:
+        """Every deadline past due and not met, of cycles still open, and every milestone
+        past due and not kept, under a node: oldest first."""
+        where, params = _subtree(under)
+        closed = {f"closed{i}": s for i, s in enumerate(closed_states)}
+        not_closed = f" AND c.state NOT IN ({', '.join(':' + k for k in closed)})" if closed else ""
+        common = {**params, **closed, "year": year, "at": to_db(at)}
+        rows = self._query(
+            "SELECT u.code, u.name, p.code, c.definition_id, c.definition_version, c.state, "
+            "d.key, d.due_at, 0 FROM deadline d JOIN cycle c ON c.id = d.cycle_id "
+            "JOIN unit u ON u.id = c.unit_id LEFT JOIN unit p ON p.id = u.parent_id "
+            f"WHERE c.year = :year{where.format(col='c.unit_path')}{not_closed} "
+            "AND d.met_at IS NULL AND d.due_at < :at "
+            "UNION ALL "
+            "SELECT u.code, u.name, p.code, m.definition_id, m.definition_version, NULL, "
+            "m.key, m.due_at, 1 FROM milestone m JOIN unit u ON u.id = m.unit_id "
+            "LEFT JOIN unit p ON p.id = u.parent_id "
+            f"WHERE m.year = :year{where.format(col='m.unit_path')} "
+            "AND m.met_at IS NULL AND m.due_at < :at ORDER BY 8, 1",
+            common,
+        )
+        return [
+            OverdueItem(r[0], r[1], r[2], r[3], r[4], r[5], r[6], from_db(r[7]), bool(r[8]))
+            for r in rows
+        ]
+
+    # -- milestones ----------------------------------------------------------------------
+    def open_milestones(
+        self,
+        definition: Definition,
+        year: int,
+        under: UnitRef | None,
+        plans: Sequence[MilestonePlan],
+        at: datetime,
+    ) -> int:
+        """Open the year's milestones for the committees they belong to, with their
+        timers; those already open are left as they are."""
+        if not plans:
+            return 0
+        spec = definition.spec
+        where, params = _subtree(under)
+        cursor = self._begin_write()
+        try:
+            committees = cursor.execute(
+                "SELECT u.id, u.path FROM unit u WHERE u.kind = 'committee'"
+                f"{where.format(col='u.path')}",
+                params,
+            ).fetchall()
+            existing = {
+                (unit_id, key)
+                for unit_id, key in cursor.execute(
+                    "SELECT unit_id, key FROM milestone WHERE year = ? AND definition_id = ?",
+                    (year, spec.id),
+                ).fetchall()
+            }
+            opened = 0
+            for unit_id, path in committees:
+                depth = path.count("/") - 2
+                for plan in plans:
+                    if plan.depth is not None and depth not in plan.depth:
+                        continue
+                    if (unit_id, plan.due.key) in existing:
+                        continue
+                    cursor.execute(
+                        "INSERT INTO milestone (unit_id, unit_path, year, definition_id, "
+                        "definition_version, key, due_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (unit_id, path, year, spec.id, spec.version, plan.due.key,
+                         to_db(plan.due.due_at)),
+                    )
+                    milestone_id = cursor.lastrowid
+                    cursor.executemany(
+                        _INSERT_TIMER,
+                        [
+                            (f"m{milestone_id}:{suffix}", None, milestone_id, unit_id, year,
+                             *values)
+                            for suffix, values in _timer_values(plan.timers, at, definition)
+                        ],
+                    )
+                    opened += 1
+        except BaseException:
+            self._rollback(cursor)
+            raise
+        self._commit(cursor)
+        return opened
+
+    def meet_milestone(
+        self, unit_code: str, year: int, definition_id: str, key: str, actor: str, at: datetime
+    ) -> bool:
+        stamp = to_db(at)
+        cursor = self._begin_write()
+        try:
+            row = cursor.execute(
+                "SELECT m.id FROM milestone m JOIN unit u ON u.id = m.unit_id WHERE u.code = ? "
+                "AND m.year = ? AND m.definition_id = ? AND m.key = ? AND m.met_at IS NULL",
+                (unit_code, year, definition_id, key),
+            ).fetchone()
+            if row is None:
+                self._rollback(cursor)
+                return False
+            cursor.execute(
+                "UPDATE milestone SET met_at = ?, met_by = ? WHERE id = ?", (stamp, actor, row[0])
+            )
+            cursor.execute(
+                "UPDATE timer SET cancelled_at = ? WHERE milestone_id = ? "
+                "AND fired_at IS NULL AND cancelled_at IS NULL",
+                (stamp, row[0]),
+            )
+        except BaseException:
+            self._rollback(cursor)
+            raise
+        self._commit(cursor)
+        return True
+
+    # -- timers, notices, outbox ---------------------------------------------------------
+    def _unit_contacts(self, cursor: Any, paths: set[str]) -> dict[int, UnitContact]:
+        ids = sorted({int(part) for path in paths for part in path.strip("/").split("/")})
+        found: dict[int, UnitContact] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ", ".join("?" for _ in chunk)
+            for uid, code, name, path, contacts in cursor.execute(
+                f"SELECT id, code, name, path, contacts FROM unit WHERE id IN ({marks})", chunk
+            ).fetchall():
+                found[uid] = UnitContact(uid, code, name, path, json.loads(contacts))
+        return found
+
+    def fire_due_timers(self, now: datetime, limit: int, address: AddressNotices) -> int:
+        stamp = to_db(now)
+        cursor = self._begin_write()
+        try:
+            lock = "" if self.is_sqlite else " FOR UPDATE OF t SKIP LOCKED"
+            rows = cursor.execute(
+                "SELECT t.id, t.key, t.cycle_id, t.milestone_id, t.unit_id, u.path, "
+                "t.definition_id, t.definition_version, t.deadline, t.kind, t.step, t.role, "
+                "t.\"offset\", t.deadline_at, t.due_at, t.moved_by, c.state "
+                "FROM timer t JOIN unit u ON u.id = t.unit_id "
+                "LEFT JOIN cycle c ON c.id = t.cycle_id "
+                "WHERE t.fired_at IS NULL AND t.cancelled_at IS NULL AND t.due_at <= ? "
+                f"ORDER BY t.due_at, t.id LIMIT ?{lock}",
+                (stamp, limit),
+            ).fetchall()
+            if not rows:
+                self._rollback(cursor)
+                return 0
+            due = [
+                DueTimer(
+                    r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11],
+                    r[12], from_db(r[13]), from_db(r[14]), r[15], r[16],
+                )
+                for r in rows
+            ]
+            notices = address(due, self._unit_contacts(cursor, {t.unit_path for t in due}))
+            cursor.executemany(
+                "UPDATE timer SET fired_at = ? WHERE id = ?", [(stamp, t.id) for t in due]
+            )
+            for notice in notices:
+                cursor.execute(
+                    "INSERT INTO notice (timer_id, cycle_id, milestone_id, unit_id, kind, "
+                    "deadline, step, role, address, due_at, at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (notice.timer_id, notice.cycle_id, notice.milestone_id, notice.unit_id,
+                     notice.kind, notice.deadline, notice.step, notice.role, notice.address,
+                     to_db(notice.due_at), stamp),
+                )
+                cursor.execute(
+                    "INSERT INTO notice_queue (notice_id, address) VALUES (?, ?)",
+                    (cursor.lastrowid, notice.address),
+                )
+        except BaseException:
+            self._rollback(cursor)
+            raise
+        self._commit(cursor)
+        return len(due)
+
+    def compose_pending(self, max_addresses: int, compose: ComposeMessages, at: datetime) -> int:
+        stamp = to_db(at)
+        cursor = self._begin_write()
+        try:
+            addresses = [
+                r[0]
+                for r in cursor.execute(
+                    "SELECT DISTINCT address FROM notice_queue ORDER BY address LIMIT ?",
+                    (max_addresses,),
+                ).fetchall()
+            ]
+            if not addresses:
+                self._rollback(cursor)
+                return 0
+            marks = ", ".join("?" for _ in addresses)
+            rows = cursor.execute(
+                "SELECT n.id, t.key, n.kind, n.deadline, n.step, t.\"offset\", n.role, n.address, "
+                "n.due_at, t.deadline_at, t.moved_by, n.at, u.id, u.code, u.name, u.path, "
+                "u.contacts, t.definition_id, t.definition_version, c.state, t.milestone_id "
+                "FROM notice_queue q JOIN notice n ON n.id = q.notice_id "
+                "JOIN timer t ON t.id = n.timer_id JOIN unit u ON u.id = n.unit_id "
+                "LEFT JOIN cycle c ON c.id = n.cycle_id "
+                f"WHERE q.address IN ({marks})",
+                addresses,
+            ).fetchall()
+            pending = [
+                PendingNotice(
+                    r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], from_db(r[8]),
+                    from_db(r[9]), r[10], from_db(r[11]),
+                    UnitContact(r[12], r[13], r[14], r[15], json.loads(r[16])),
+                    r[17], r[18], r[19], r[20] is not None,
+                )
+                for r in rows
+            ]
+            messages = compose(pending)
+            conflict = " ON CONFLICT (key) DO NOTHING"
+            cursor.executemany(
+                "INSERT INTO outbox (key, channel, address, recipient_role, lang, subject, body, "
+                "data, created_at, attempts, next_attempt_at) "
+                f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?){conflict}",
+                [
+                    (m.key, m.channel, m.address, m.recipient_role, m.lang, m.subject, m.body,
+                     _dumps(m.data), stamp, stamp)
+                    for m in messages
+                ],
+            )
+            cursor.execute(f"DELETE FROM notice_queue WHERE address IN ({marks})", addresses)
+        except BaseException:
+            self._rollback(cursor)
+            raise
+        self._commit(cursor)
+        return len(messages)
+
+    def claim_outbox(
+        self, now: datetime, limit: int, lease_until: datetime, worker: str
+    ) -> list[OutboxItem]:
+        """Lease due messages to `worker`: another worker skips them until the lease ends,
+        which is how a crashed worker's messages are taken over."""
+        stamp = to_db(now)
+        cursor = self._begin_write()
+        try:
+            lock = "" if self.is_sqlite else " FOR UPDATE SKIP LOCKED"
+            rows = cursor.execute(
+                "SELECT id, key, channel, address, recipient_role, lang, subject, body, data, "
+                "attempts FROM outbox WHERE sent_at IS NULL AND parked_at IS NULL "
+                "AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?) "
+                f"ORDER BY next_attempt_at, id LIMIT ?{lock}",
+                (stamp, stamp, limit),
+            ).fetchall()
+            cursor.executemany(
+                "UPDATE outbox SET lease_until = ?, leased_by = ? WHERE id = ?",
+                [(to_db(lease_until), worker, r[0]) for r in rows],
+            )
+        except BaseException:
+            self._rollback(cursor)
+            raise
+        self._commit(cursor)
+        return [
+            OutboxItem(
+                r[0], Message(r[1], r[2], r[3], r[4], r[5], r[6], r[7], json.loads(r[8])), r[9]
+            )
+            for r in rows
+        ]
+
+    def record_delivery(
+        self,
+        item: OutboxItem,
+        at: datetime,
+        worker: str,
+        result: str,
+        detail: str,
+        next_attempt_at: datetime | None,
+    ) -> None:
+        stamp = to_db(at)
+        cursor = self._begin_write()
+        try:
+            if result == "sent":
+                cursor.execute(
+                    "UPDATE outbox SET sent_at = ?, attempts = attempts + 1, lease_until = NULL "
+                    "WHERE id = ?",
+                    (stamp, item.id),
+                )
+            elif result == "parked":
+                cursor.execute(
+                    "UPDATE outbox SET parked_at = ?, attempts = attempts + 1, "
+                    "lease_until = NULL, last_error = ? WHERE id = ?",
+                    (stamp, detail, item.id),
+                )
+            else:
+                assert next_attempt_at is not None
+                cursor.execute(
+                    "UPDATE outbox SET next_attempt_at = ?, attempts = attempts + 1, "
+                    "lease_until = NULL, last_error = ? WHERE id = ?",
+                    (to_db(next_attempt_at), detail, item.id),
+                )
+            cursor.execute(
+                "INSERT INTO delivery (outbox_id, at, worker, result, detail) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (item.id, stamp, worker, result, detail),
+            )
+        except BaseException:
+            self._rollback(cursor)
+            raise
+        self._commit(cursor)
+
+    def next_wakeup(self) -> datetime | None:
+        rows = self._query(
+            "SELECT MIN(due_at) FROM timer WHERE fired_at IS NULL AND cancelled_at IS NULL "
+            "UNION ALL SELECT MIN(CASE WHEN lease_until > next_attempt_at THEN lease_until "
+            "ELSE next_attempt_at END) FROM outbox WHERE sent_at IS NULL AND parked_at IS NULL"
+        )
+        found = [from_db(r[0]) for r in rows if r[0]]
+        pending = self._query("SELECT COUNT(*) FROM notice_queue")
+        if pending[0][0]:
+            return datetime.min.replace(tzinfo=UTC)
+        return min(found) if found else None
+
+    def notices(self, cycle_id: int) -> list[NoticeRecord]:
+        rows = self._query(
+            "SELECT kind, deadline, step, role, address, due_at, at FROM notice "
+            "WHERE cycle_id = ? ORDER BY at, id",
+            (cycle_id,),
+        )
+        return [
+            NoticeRecord(r[0], r[1], r[2], r[3], r[4], from_db(r[5]), from_db(r[6])) for r in rows
+        ]
+
+    def outbox_counts(self) -> OutboxCounts:
+        counts = self._query(
+            "SELECT SUM(CASE WHEN sent_at IS NULL AND parked_at IS NULL THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN sent_at IS NOT NULL THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN parked_at IS NOT NULL THEN 1 ELSE 0 END) FROM outbox"
+        )[0]
+        parked = self._query(
+            "SELECT key, channel, address, COALESCE(last_error, '') FROM outbox "
+            "WHERE parked_at IS NOT NULL ORDER BY parked_at"
+        )
+        return OutboxCounts(
+            int(counts[0] or 0),
+            int(counts[1] or 0),
+            int(counts[2] or 0),
+            [(r[0], r[1], r[2], r[3]) for r in parked],
+        )

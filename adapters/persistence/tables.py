@@ -3,7 +3,7 @@ sort as time on every backend; JSON is text so SQLite and PostgreSQL store it al
 
 from __future__ import annotations
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -91,3 +91,134 @@ class DeadlineRow(SQLModel, table=True):
     key: str
     due_at: str
     met_at: str | None = None
+
+
+class MilestoneRow(SQLModel, table=True):
+    """A programme date a committee keeps in a year (a review, a report, targets assigned)."""
+
+    __tablename__ = "milestone"
+    __table_args__ = (UniqueConstraint("unit_id", "year", "definition_id", "key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    unit_id: int = Field(foreign_key="unit.id")
+    unit_path: str
+    year: int
+    definition_id: str
+    definition_version: int
+    key: str
+    due_at: str
+    met_at: str | None = None
+    met_by: str | None = None
+
+
+class TimerRow(SQLModel, table=True):
+    """One reminder or escalation to send: written when its cycle (or milestone) opens,
+    cancelled in the same transaction as the move that meets its deadline, fired once.
+    The partial index keeps "what is due now" cheap however many rows have fired."""
+
+    __tablename__ = "timer"
+    __table_args__ = (
+        Index(
+            "ix_timer_pending",
+            "due_at",
+            sqlite_where=text("fired_at IS NULL AND cancelled_at IS NULL"),
+            postgresql_where=text("fired_at IS NULL AND cancelled_at IS NULL"),
+        ),
+        Index("ix_timer_cycle", "cycle_id", "deadline"),
+        Index("ix_timer_milestone", "milestone_id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    #: idempotency key, unique: "c<cycle>:<deadline>:<r|e><step>" or "m<milestone>:..."
+    key: str = Field(unique=True)
+    cycle_id: int | None = Field(default=None, foreign_key="cycle.id")
+    milestone_id: int | None = Field(default=None, foreign_key="milestone.id")
+    unit_id: int = Field(foreign_key="unit.id")
+    year: int
+    definition_id: str
+    definition_version: int
+    deadline: str
+    kind: str  # reminder | escalation
+    step: int
+    role: str
+    offset: str
+    deadline_at: str
+    due_at: str
+    #: holidays that moved it off the date weekends alone would give, "; "-joined
+    moved_by: str = ""
+    fired_at: str | None = None
+    cancelled_at: str | None = None
+
+
+class NoticeRow(SQLModel, table=True):
+    """Audit of notifications: one row per reminder or escalation fired, with whom it was
+    addressed to and the message that carried it. Append-only."""
+
+    __tablename__ = "notice"
+    __table_args__ = (Index("ix_notice_cycle", "cycle_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    timer_id: int = Field(foreign_key="timer.id", unique=True)
+    cycle_id: int | None = None
+    milestone_id: int | None = None
+    unit_id: int
+    kind: str
+    deadline: str
+    step: int
+    role: str
+    #: where it goes ("" when no unit up the tree has a contact for the role)
+    address: str
+    due_at: str
+    at: str
+
+
+class NoticeQueueRow(SQLModel, table=True):
+    """Notices fired but not yet composed into a message: composition takes every pending
+    notice of one recipient at once, so a recipient gets one digest, not one per batch."""
+
+    __tablename__ = "notice_queue"
+    notice_id: int = Field(primary_key=True, foreign_key="notice.id")
+    address: str = Field(index=True)
+
+
+class OutboxRow(SQLModel, table=True):
+    """A message to deliver on one channel, written in the transaction that fired its
+    timers and sent after commit, with retries and back-off; parked when it keeps failing."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index(
+            "ix_outbox_pending",
+            "next_attempt_at",
+            sqlite_where=text("sent_at IS NULL AND parked_at IS NULL"),
+            postgresql_where=text("sent_at IS NULL AND parked_at IS NULL"),
+        ),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    #: idempotency key, unique; sent along so that receivers can drop a repeat
+    key: str = Field(unique=True)
+    channel: str
+    address: str
+    recipient_role: str
+    lang: str
+    subject: str
+    body: str
+    data: str = "{}"
+    created_at: str
+    attempts: int = 0
+    next_attempt_at: str
+    lease_until: str | None = None
+    leased_by: str | None = None
+    sent_at: str | None = None
+    parked_at: str | None = None
+    last_error: str | None = None
+
+
+class DeliveryRow(SQLModel, table=True):
+    """Every delivery attempt of an outbox message, append-only: what auditors read."""
+
+    __tablename__ = "delivery"
+    __table_args__ = (Index("ix_delivery_outbox", "outbox_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    outbox_id: int = Field(foreign_key="outbox.id")
+    at: str
+    worker: str
+    result: str  # sent | retry | parked
+    detail: str = ""

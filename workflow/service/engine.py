@@ -9,24 +9,58 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from workflow.calendar import WorkingCalendar
 from workflow.clock import Clock
-from workflow.deadlines import resolve_deadlines
+from workflow.deadlines import (
+    plan_cycle_timers,
+    plan_milestone_timers,
+    resolve_deadlines,
+    resolve_milestones,
+)
 from workflow.errors import Ambiguous, NotFound
 from workflow.runtime.decision import Decision, Refusal
 from workflow.runtime.machine import CompiledDefinition, MachineCache
-from workflow.service.ports import AuditEntry, Cycle, CycleChange, OpenBatch, Store
+from workflow.service.ports import (
+    AuditEntry,
+    Cycle,
+    CycleChange,
+    MilestonePlan,
+    OpenBatch,
+    Store,
+)
 from workflow.service.results import Board, BoardRow, FireResult, History, OpenResult
+from workflow.spec.model import CalendarSpec, DefinitionSpec
 from workflow.spec.registry import Definition
 
 Progress = Callable[[int], None]
+CalendarFactory = Callable[[CalendarSpec], WorkingCalendar]
+
+
+def weekends_only(spec: CalendarSpec) -> WorkingCalendar:
+    """A calendar without public holidays: what the core knows without an adapter."""
+    return WorkingCalendar.from_spec(spec, lambda _year: {})
 
 
 class Engine:
-    def __init__(self, store: Store, clock: Clock) -> None:
+    def __init__(
+        self, store: Store, clock: Clock, calendars: CalendarFactory = weekends_only
+    ) -> None:
         self.store = store
         self.clock = clock
+        self.calendars = calendars
         self._machines = MachineCache()
         self._definitions: dict[tuple[str, int], Definition] = {}
+        self._calendars: dict[str, WorkingCalendar] = {}
+
+    def calendar(self, spec: DefinitionSpec) -> WorkingCalendar:
+        key = spec.calendar.model_dump_json()
+        found = self._calendars.get(key)
+        if found is None:
+            found = self._calendars[key] = self.calendars(spec.calendar)
+        return found
+
+    def spec(self, definition_id: str, version: int) -> DefinitionSpec:
+        return self.definition(definition_id, version).spec
 
     # -- definitions ---------------------------------------------------------------
     def adopt(self, definition: Definition) -> None:
@@ -60,7 +94,16 @@ class Engine:
         self.adopt(definition)
         spec = definition.spec
         node = self.store.find_unit(under) if under else None
-        due = [(d.key, d.due_at) for d in resolve_deadlines(spec, year)]
+        calendar = self.calendar(spec)
+        due = [(d.key, d.due_at) for d in resolve_deadlines(spec, year, calendar)]
+        timers = plan_cycle_timers(spec, year, calendar)
+        milestones = [
+            MilestonePlan(m, spec.milestones[m.key].depth, plan_milestone_timers(spec, m, calendar))
+            for m in resolve_milestones(spec, year, calendar)
+        ]
+        milestones_opened = self.store.open_milestones(
+            definition, year, node, milestones, self.clock.now()
+        )
         opened, after = 0, 0
         while True:
             batch = OpenBatch(
@@ -70,6 +113,7 @@ class Engine:
                 state=spec.initial,
                 outcome=spec.states[spec.initial].outcome,
                 deadlines=due,
+                timers=timers,
                 at=self.clock.now(),
                 actor=actor,
                 role=role,
@@ -83,7 +127,7 @@ class Engine:
             if done.last_unit_id is None:
                 break
             after = done.last_unit_id
-        return OpenResult(spec.id, spec.version, year, opened)
+        return OpenResult(spec.id, spec.version, year, opened, milestones_opened)
 
     def cycle(self, unit_code: str, year: int, definition_id: str | None = None) -> Cycle:
         cycles = self.store.find_cycles(unit_code, year)
@@ -164,6 +208,7 @@ class Engine:
             ),
             met=decision.met,
             reopened=decision.reopened,
+            closed=definition.spec.states[decision.to_state].final,
         )
         if not self.store.apply(change):
             return result(_stale(cycle, cycle.version))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from workflow.deadlines import DueDeadline, PlannedTimer
+from workflow.notices import DueTimer, Message, Notice, PendingNotice, UnitContact
 from workflow.spec.registry import Definition
 from workflow.units import UnitRow
 
@@ -66,11 +68,23 @@ class OpenBatch:
     state: str
     outcome: str | None
     deadlines: Sequence[tuple[str, datetime]]
+    #: the reminders and escalations every cycle gets; those already past at `at` that
+    #: are reminders are skipped (a cycle opened late is not reminded of what it missed)
+    timers: Sequence[PlannedTimer]
     at: datetime
     actor: str
     role: str
     after_unit_id: int
     limit: int
+
+
+@dataclass(frozen=True)
+class MilestonePlan:
+    """A milestone for the committees at `depth` (None: every committee) under a node."""
+
+    due: DueDeadline
+    depth: Sequence[int] | None
+    timers: Sequence[PlannedTimer]
 
 
 @dataclass(frozen=True)
@@ -92,6 +106,8 @@ class CycleChange:
     entry: AuditEntry
     met: tuple[str, ...]
     reopened: tuple[str, ...]
+    #: the move reached a final state: every pending timer of the cycle is cancelled
+    closed: bool = False
 
 
 @dataclass(frozen=True)
@@ -99,6 +115,49 @@ class DeadlineStatus:
     key: str
     due_at: datetime
     met_at: datetime | None
+
+
+@dataclass(frozen=True)
+class OverdueItem:
+    unit_code: str
+    unit_name: str
+    parent_code: str | None
+    definition_id: str
+    definition_version: int
+    state: str | None
+    deadline: str
+    due_at: datetime
+    milestone: bool
+
+
+@dataclass(frozen=True)
+class NoticeRecord:
+    kind: str
+    deadline: str
+    step: int
+    role: str
+    address: str
+    due_at: datetime
+    at: datetime
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    id: int
+    message: Message
+    attempts: int
+
+
+@dataclass(frozen=True)
+class OutboxCounts:
+    pending: int
+    sent: int
+    parked: int
+    parked_items: list[tuple[str, str, str, str]]  # key, channel, address, last error
+
+
+AddressNotices = Callable[[list[DueTimer], dict[int, UnitContact]], list[Notice]]
+ComposeMessages = Callable[[list[PendingNotice]], list[Message]]
 
 
 @dataclass(frozen=True)
@@ -144,3 +203,51 @@ class Store(Protocol):
     def count_overdue(
         self, under: UnitRef | None, year: int, at: datetime, closed_states: Sequence[str]
     ) -> dict[str, int]: ...
+
+    def list_overdue(
+        self, under: UnitRef | None, year: int, at: datetime, closed_states: Sequence[str]
+    ) -> list[OverdueItem]: ...
+
+    # -- milestones and timers ---------------------------------------------------------
+    def open_milestones(
+        self,
+        definition: Definition,
+        year: int,
+        under: UnitRef | None,
+        plans: Sequence[MilestonePlan],
+        at: datetime,
+    ) -> int: ...
+
+    def meet_milestone(
+        self, unit_code: str, year: int, definition_id: str, key: str, actor: str, at: datetime
+    ) -> bool: ...
+
+    def fire_due_timers(self, now: datetime, limit: int, address: AddressNotices) -> int:
+        """Fire up to `limit` due timers in one transaction: mark them fired, write their
+        notices and queue them for composing. Returns how many fired."""
+        ...
+
+    def compose_pending(self, max_addresses: int, compose: ComposeMessages, at: datetime) -> int:
+        """Compose the queued notices of up to `max_addresses` addresses, all of each, into
+        outbox messages, in one transaction. Returns how many messages were written."""
+        ...
+
+    def claim_outbox(
+        self, now: datetime, limit: int, lease_until: datetime, worker: str
+    ) -> list[OutboxItem]: ...
+
+    def record_delivery(
+        self,
+        item: OutboxItem,
+        at: datetime,
+        worker: str,
+        result: str,
+        detail: str,
+        next_attempt_at: datetime | None,
+    ) -> None: ...
+
+    def next_wakeup(self) -> datetime | None: ...
+
+    def notices(self, cycle_id: int) -> list[NoticeRecord]: ...
+
+    def outbox_counts(self) -> OutboxCounts: ...

@@ -16,6 +16,7 @@ class OpenResult:
     definition_version: int
     year: int
     opened: int
+    milestones: int = 0
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from workflow.errors import Problem
 from workflow.rules import RULE_KINDS
-from workflow.spec.model import DefinitionSpec, Offset
+from workflow.spec.model import DefinitionSpec, EscalationSpec, Offset
 from workflow.spec.yamlsrc import Located, Path
 from workflow.units import UNIT_KINDS
 
@@ -45,6 +45,7 @@ def semantic_problems(spec: DefinitionSpec, located: Located) -> list[Problem]:
     _check_graph(spec, add)
     _check_deadlines(spec, add)
     _check_milestones(spec, add)
+    _check_calendar(spec, add)
     if spec.targets is not None:
         for kind in spec.targets.over:
             if kind not in UNIT_KINDS:
@@ -142,26 +143,30 @@ def _check_deadlines(spec: DefinitionSpec, add: Any) -> None:
             problem = full_date_problem(text)
             if problem:
                 add((*here, "due", "in_year", year), f"deadline {name!r}: {problem}")
-        for index, text in enumerate(deadline.reminders):
-            try:
-                if Offset.parse(text).amount >= 0:
-                    add(
-                        (*here, "reminders", index),
-                        f"reminder {text!r} must come before the deadline",
-                    )
-            except ValueError as exc:
-                add((*here, "reminders", index), str(exc))
-        for index, step in enumerate(deadline.escalations):
-            try:
-                if Offset.parse(step.after).amount <= 0:
-                    add(
-                        (*here, "escalations", index),
-                        f"escalation {step.after!r} must come after it",
-                    )
-            except ValueError as exc:
-                add((*here, "escalations", index), str(exc))
-            if step.to not in spec.roles:
-                add((*here, "escalations", index, "to"), f"escalation to unknown role {step.to!r}")
+        _check_ladder(spec, here, deadline.reminders, deadline.escalations, add)
+
+
+def _check_ladder(
+    spec: DefinitionSpec,
+    here: Path,
+    reminders: list[str],
+    escalations: list[EscalationSpec],
+    add: Any,
+) -> None:
+    for index, text in enumerate(reminders):
+        try:
+            if Offset.parse(text).amount >= 0:
+                add((*here, "reminders", index), f"reminder {text!r} must come before the deadline")
+        except ValueError as exc:
+            add((*here, "reminders", index), str(exc))
+    for index, step in enumerate(escalations):
+        try:
+            if Offset.parse(step.after).amount <= 0:
+                add((*here, "escalations", index), f"escalation {step.after!r} must come after it")
+        except ValueError as exc:
+            add((*here, "escalations", index), str(exc))
+        if step.to not in spec.roles:
+            add((*here, "escalations", index, "to"), f"escalation to unknown role {step.to!r}")
 
 
 def _check_milestones(spec: DefinitionSpec, add: Any) -> None:
@@ -176,6 +181,27 @@ def _check_milestones(spec: DefinitionSpec, add: Any) -> None:
             problem = full_date_problem(text)
             if problem:
                 add((*here, "due", "in_year", year), f"milestone {name!r}: {problem}")
+        if not _valid_time(milestone.due.time):
+            add((*here, "due", "time"), f"milestone {name!r}: {milestone.due.time!r} is not HH:MM")
+        for depth in milestone.depth or []:
+            if depth < 0:
+                add((*here, "depth"), f"milestone {name!r}: depth {depth} is below 0")
+        _check_ladder(spec, here, milestone.reminders, milestone.escalations, add)
+
+
+def _check_calendar(spec: DefinitionSpec, add: Any) -> None:
+    calendar = spec.calendar
+    for field in ("days_off", "working_days"):
+        for text in getattr(calendar, field):
+            problem = full_date_problem(text)
+            if problem:
+                add(("calendar", field, text), f"calendar {field}: {problem}")
+    for text in set(calendar.days_off) & set(calendar.working_days):
+        add(("calendar", "working_days", text), f"{text} is declared both a day off and worked")
+    if not _valid_time(calendar.notify_at):
+        add(("calendar", "notify_at"), f"{calendar.notify_at!r} is not HH:MM")
+    if len(set(calendar.weekend)) >= 7:
+        add(("calendar", "weekend"), "a week with no working day")
 
 
 def yearly_date_problem(text: str) -> str | None:

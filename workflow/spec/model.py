@@ -100,13 +100,21 @@ class DeadlineSpec(Strict):
 
 
 class MilestoneSpec(Strict):
-    """A programme date for a committee above the units (a review, a report, a launch)."""
+    """A programme date for a committee above the units (a review, a report, a launch).
+
+    It is kept by the committee itself (`bontot milestone done`), reminded to the
+    committee's own contact for `owner`, and escalated to the superiors above it."""
 
     label: Labels
     due: DueSpec
     owner: str
     #: only in these years (a one-off review); every year when absent
     years: list[int] | None = None
+    #: which committees keep it, by how many committees stand above them (0: the top,
+    #: a province; 1: the level below it). Every committee when absent.
+    depth: list[int] | None = None
+    reminders: list[str] = Field(default_factory=list)
+    escalations: list[EscalationSpec] = Field(default_factory=list)
 
 
 class TargetSpec(Strict):
@@ -117,10 +125,25 @@ class TargetSpec(Strict):
     label: Labels | None = None
 
 
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+def _sat_sun() -> list[Weekday]:
+    return ["sat", "sun"]
+
+
 class CalendarSpec(Strict):
     country: str = "VN"
-    weekend: list[str] = Field(default_factory=lambda: ["sat", "sun"])
+    weekend: list[Weekday] = Field(default_factory=_sat_sun)
+    #: a deadline on a non-working day: kept there, or moved to the last working day before
     non_working_deadline: Literal["keep", "last_working_day_before"] = "keep"
+    #: days off a province adds ("dd/mm/yyyy": why): the government's yearly swaps
+    days_off: dict[str, str] = Field(default_factory=dict)
+    #: make-up working days ("dd/mm/yyyy": why), e.g. a Saturday worked to lengthen Tết
+    working_days: dict[str, str] = Field(default_factory=dict)
+    #: local time of day at which reminders and escalations go out
+    notify_at: str = "08:00"
 
 
 class DefinitionSpec(Strict):

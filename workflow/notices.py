@@ -1,0 +1,252 @@
+"""From due timers to messages, without I/O.
+
+Two steps, each a transaction in the store. Firing turns due timers into notices, each
+addressed to a contact found up the unit tree. Composing takes every pending notice of
+one address and makes one message of them: a single item, or a digest. After downtime
+that is what collapses a week of reminders into one late digest per recipient, while
+every escalation is still listed (and each notice stays in the audit trail).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from workflow.spec.model import DefinitionSpec
+from workflow.timefmt import LOCAL_TZ, show_date, show_instant
+
+
+@dataclass(frozen=True)
+class UnitContact:
+    id: int
+    code: str
+    name: str
+    path: str
+    contacts: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class DueTimer:
+    id: int
+    key: str
+    cycle_id: int | None
+    milestone_id: int | None
+    unit_id: int
+    unit_path: str
+    definition_id: str
+    definition_version: int
+    deadline: str
+    kind: str
+    step: int
+    role: str
+    offset: str
+    deadline_at: datetime
+    due_at: datetime
+    moved_by: str
+    state: str | None
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A fired timer, addressed: what the audit trail keeps of each notification."""
+
+    timer_id: int
+    cycle_id: int | None
+    milestone_id: int | None
+    unit_id: int
+    kind: str
+    deadline: str
+    step: int
+    role: str
+    address: str
+    due_at: datetime
+    at: datetime
+
+
+@dataclass(frozen=True)
+class PendingNotice:
+    """A notice waiting to be composed, with what a message about it needs to say."""
+
+    notice_id: int
+    timer_key: str
+    kind: str
+    deadline: str
+    step: int
+    offset: str
+    role: str
+    address: str
+    due_at: datetime
+    deadline_at: datetime
+    moved_by: str
+    fired_at: datetime
+    unit: UnitContact
+    definition_id: str
+    definition_version: int
+    state: str | None
+    milestone: bool
+
+
+@dataclass(frozen=True)
+class Message:
+    key: str
+    channel: str
+    address: str
+    recipient_role: str
+    lang: str
+    subject: str
+    body: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+Renderer = Callable[[str, dict[str, Any]], tuple[str, str]]
+SpecLookup = Callable[[str, int], DefinitionSpec]
+
+
+def ancestors_first(path: str) -> list[int]:
+    """Unit ids on a materialised path, the unit itself first, then up to the root."""
+    return [int(part) for part in path.strip("/").split("/")][::-1]
+
+
+def address_for(
+    role: str, acts_for: str, path: str, units: Mapping[int, UnitContact]
+) -> str:
+    """The contact for `role`: on the unit itself for its own roles, else on the nearest
+    superior that has one. "" when nobody up the tree has it."""
+    chain = ancestors_first(path)
+    if acts_for == "superior":
+        chain = chain[1:]
+    for unit_id in chain:
+        unit = units.get(unit_id)
+        if unit is not None and unit.contacts.get(role):
+            return unit.contacts[role]
+    return ""
+
+
+def address_notices(
+    due: Sequence[DueTimer], units: Mapping[int, UnitContact], specs: SpecLookup, at: datetime
+) -> list[Notice]:
+    notices = []
+    for timer in due:
+        spec = specs(timer.definition_id, timer.definition_version)
+        role = spec.roles.get(timer.role)
+        # A milestone's owner is the committee itself; its escalations go above it.
+        if timer.milestone_id is not None:
+            acts_for = "superior" if timer.kind == "escalation" else "unit"
+        else:
+            acts_for = role.acts_for if role is not None else "unit"
+        notices.append(
+            Notice(
+                timer.id,
+                timer.cycle_id,
+                timer.milestone_id,
+                timer.unit_id,
+                timer.kind,
+                timer.deadline,
+                timer.step,
+                timer.role,
+                address_for(timer.role, acts_for, timer.unit_path, units),
+                timer.due_at,
+                at,
+            )
+        )
+    return notices
+
+
+def route(address: str, channels: Sequence[str]) -> list[str]:
+    """Which channels carry a message to `address`: e-mail for a mailbox, the webhook for
+    everything when one is set; the log when nothing else would."""
+    chosen = []
+    if "@" in address and "email" in channels:
+        chosen.append("email")
+    if "webhook" in channels:
+        chosen.append("webhook")
+    return chosen or ["log"]
+
+
+def compose(
+    pending: Sequence[PendingNotice],
+    now: datetime,
+    lang: str,
+    channels: Sequence[str],
+    specs: SpecLookup,
+    render: Renderer,
+) -> list[Message]:
+    """One message per address (per channel) for every notice pending to it."""
+    by_address: dict[str, list[PendingNotice]] = {}
+    for notice in pending:
+        by_address.setdefault(notice.address, []).append(notice)
+    messages = []
+    today = now.astimezone(LOCAL_TZ).date()
+    for address, notices in sorted(by_address.items()):
+        notices.sort(key=lambda n: (n.due_at, n.unit.path, n.deadline, n.kind, n.step))
+        latest = _latest_reminders(notices)
+        items = [_item(n, specs, lang, today, n.notice_id not in latest) for n in notices]
+        first = notices[0]
+        spec = specs(first.definition_id, first.definition_version)
+        role = spec.roles.get(first.role)
+        context = {
+            "recipient": {
+                "role": first.role,
+                "role_label": role.label.get(lang) if role else first.role,
+                "address": address,
+            },
+            "sent_at": show_instant(now),
+            "items": [item for item in items if not item["collapsed"]],
+        }
+        subject, body = render(lang, context)
+        digest = hashlib.sha256(
+            "|".join(n.timer_key for n in notices).encode()
+        ).hexdigest()[:20]
+        data = {"recipient": context["recipient"], "items": items}
+        for channel in route(address, channels):
+            messages.append(
+                Message(
+                    f"{digest}:{channel}", channel, address, first.role, lang, subject, body, data
+                )
+            )
+    return messages
+
+
+def _latest_reminders(notices: Sequence[PendingNotice]) -> set[int]:
+    """The notice ids that are not superseded: escalations all, and for reminders only the
+    last step of each deadline among those pending (the earlier ones say less, later)."""
+    last: dict[tuple[bool, str, int, str], PendingNotice] = {}
+    keep = set()
+    for notice in notices:
+        if notice.kind != "reminder":
+            keep.add(notice.notice_id)
+            continue
+        key = (notice.milestone, notice.definition_id, notice.unit.id, notice.deadline)
+        if key not in last or notice.step > last[key].step:
+            last[key] = notice
+    keep.update(n.notice_id for n in last.values())
+    return keep
+
+
+def _item(
+    notice: PendingNotice, specs: SpecLookup, lang: str, today: date, collapsed: bool
+) -> dict[str, Any]:
+    spec = specs(notice.definition_id, notice.definition_version)
+    container = spec.milestones if notice.milestone else spec.deadlines
+    deadline = container.get(notice.deadline)
+    return {
+        "key": notice.timer_key,
+        "kind": notice.kind,
+        "unit_code": notice.unit.code,
+        "unit_name": notice.unit.name,
+        "deadline": notice.deadline,
+        "deadline_label": deadline.label.get(lang) if deadline else notice.deadline,
+        "due": show_date(notice.deadline_at),
+        "due_at": notice.due_at.isoformat(),
+        "state": notice.state,
+        "state_label": spec.state_label(notice.state, lang) if notice.state else "",
+        "step": notice.step,
+        "offset": notice.offset,
+        "late": notice.due_at.astimezone(LOCAL_TZ).date() < today,
+        "moved": notice.moved_by,
+        "collapsed": collapsed,
+        "milestone": notice.milestone,
+    }
