@@ -16,12 +16,16 @@ from typing import Any
 from adapters import logs
 from adapters.catalog import load_catalog
 from adapters.cli import render
+from adapters.holidays_vn import calendar_for
+from adapters.notifications.templates import render_digest
 from adapters.persistence.db import create_schema, database_url, make_engine
 from adapters.persistence.store import SqlStore
 from workflow.clock import VirtualClock
 from workflow.deadlines import resolve_deadlines
 from workflow.errors import BontotError
+from workflow.notices import Message
 from workflow.service.engine import Engine
+from workflow.service.notify import Notifications
 from workflow.spec.registry import Definition
 from workflow.timefmt import LOCAL_TZ, show_date
 from workflow.units import UnitRow
@@ -302,6 +306,37 @@ def _checkpoint(service: Engine, definition: Definition, year: int, key: str, la
     return f"  {when}: hết hạn «{deadline.label.vi}» — {missed} đơn vị quá hạn"
 
 
+class _Nowhere:
+    """The demo's notifier: every message is accepted and goes nowhere."""
+
+    def send(self, message: Message) -> None:
+        return None
+
+
+def _notice_counts(messages: list[tuple[datetime, Message]]) -> dict[str, int]:
+    counts = {"reminder": 0, "escalation": 0, "digest": 0}
+    for _at, message in messages:
+        items = [i for i in message.data["items"] if not i["collapsed"]]
+        counts["digest"] += len(items) > 1
+        for item in items:
+            counts[item["kind"]] += 1
+    return counts
+
+
+def _notices_line(counts: dict[str, int], messages: int, lang: str) -> str:
+    if lang == "en":
+        return (
+            f"notifications: {counts['reminder']} reminders and {counts['escalation']} "
+            f"escalations in {messages} messages ({counts['digest']} digests), "
+            "on working days only, delivered to nowhere"
+        )
+    return (
+        f"thông báo: {counts['reminder']} nhắc hạn và {counts['escalation']} cảnh báo quá hạn "
+        f"trong {messages} thư ({counts['digest']} thư tổng hợp), chỉ vào ngày làm việc "
+        "(bản chạy thử không gửi đi đâu)"
+    )
+
+
 def run_demo(url: str, year: int = 2025, seed: int = 2025, lang: str = "vi") -> str:
     started = time.perf_counter()
     rng = random.Random(seed)
@@ -314,29 +349,36 @@ def run_demo(url: str, year: int = 2025, seed: int = 2025, lang: str = "vi") -> 
         units, members = sample_province(rng)
         store.import_units(units)
         clock = VirtualClock(datetime(year, 1, 5, 8, 0, tzinfo=LOCAL_TZ))
-        service = Engine(store, clock)
+        service = Engine(store, clock, calendar_for)
+        notifications = Notifications(service, render_digest, channels=("log",), lang=lang)
         definition = load_catalog().latest(DEFINITION)
         opened = service.open_cycles(definition, year, actor="demo", role="system")
         applied = refused = 0
         checkpoints = [
             (d.due_at + timedelta(minutes=1), d.key)
-            for d in resolve_deadlines(definition.spec, year)
+            for d in resolve_deadlines(definition.spec, year, service.calendar(definition.spec))
         ]
         progress: list[str] = []
         for step in plan_year(rng, units, members, year):
             while checkpoints and checkpoints[0][0] <= step.at:
                 instant, key = checkpoints.pop(0)
-                clock.set(instant)
+                notifications.run_until(clock, instant)
                 progress.append(_checkpoint(service, definition, year, key, lang))
-            clock.set(step.at)
+            notifications.run_until(clock, step.at)
             result = service.fire(step.unit, step.event, year, step.actor, step.role, step.payload)
             if result.applied:
                 applied += 1
             else:
                 refused += 1
         for instant, key in checkpoints:
-            clock.set(instant)
+            notifications.run_until(clock, instant)
             progress.append(_checkpoint(service, definition, year, key, lang))
+        last = store.last_timer_due()
+        if last is not None:
+            notifications.run_until(clock, last)
+        # Nothing leaves the machine: the demo's messages are marked delivered to itself.
+        delivered = notifications.deliver(_Nowhere(), "demo")
+        sent = _notice_counts(store.outbox_messages())
         board = service.board(year)
         elapsed = time.perf_counter() - started
         logs.logger().info(
@@ -353,6 +395,7 @@ def run_demo(url: str, year: int = 2025, seed: int = 2025, lang: str = "vi") -> 
             f"v{definition.spec.version}; {applied} events applied, {refused} refused "
             f"(appraisals the recognition rule turned down) in {elapsed:.1f} s"
         )
+        summary += "\n" + _notices_line(sent, delivered.count("sent"), lang)
         return "\n".join([summary, "", *progress, "", render.board_text(board, lang)])
     finally:
         store.close()

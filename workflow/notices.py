@@ -243,6 +243,7 @@ def _item(
         "due_at": notice.due_at.isoformat(),
         "state": notice.state,
         "state_label": spec.state_label(notice.state, lang) if notice.state else "",
+        "role": notice.role,
         "step": notice.step,
         "offset": notice.offset,
         "late": notice.due_at.astimezone(LOCAL_TZ).date() < today,

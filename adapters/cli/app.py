@@ -18,6 +18,7 @@ from adapters import logs
 from adapters.catalog import load_catalog
 from adapters.cli import render
 from adapters.clock import SystemClock
+from adapters.holidays_vn import calendar_for
 from adapters.persistence.db import create_schema, database_url, make_engine
 from adapters.persistence.store import SqlStore
 from workflow.clock import Clock, VirtualClock
@@ -84,7 +85,7 @@ def session(db: str | None, now: str | None = None, create: bool = False) -> Ite
             raise fail(f"{url}: no bontot schema here; run `bontot init` first")
         store = SqlStore(engine)
         try:
-            yield Session(Engine(store, clock_for(now)), store, load_catalog())
+            yield Session(Engine(store, clock_for(now), calendar_for), store, load_catalog())
         except BontotError as exc:
             raise fail(str(exc)) from None
         finally:
@@ -359,9 +360,16 @@ def demo(
     typer.echo(report)
 
 
+from adapters.cli import time_cmds  # noqa: E402, F401  (registers its commands on `app`)
+
+
 def main() -> None:
     app()
 
 
 if __name__ == "__main__":
-    main()
+    # Run through the package module, so that the commands registered on its `app` by
+    # the modules it imports are the ones that run.
+    from adapters.cli.app import main as package_main
+
+    package_main()

@@ -811,6 +811,29 @@ class SqlStore:
             raise
         self._commit(cursor)
 
+    def next_timer_due(self) -> datetime | None:
+        rows = self._query(
+            "SELECT MIN(due_at) FROM timer WHERE fired_at IS NULL AND cancelled_at IS NULL"
+        )
+        return from_db(rows[0][0]) if rows and rows[0][0] else None
+
+    def last_timer_due(self) -> datetime | None:
+        rows = self._query(
+            "SELECT MAX(due_at) FROM timer WHERE fired_at IS NULL AND cancelled_at IS NULL"
+        )
+        return from_db(rows[0][0]) if rows and rows[0][0] else None
+
+    def outbox_messages(self) -> list[tuple[datetime, Message]]:
+        """Every message in the outbox with when it was composed, oldest first."""
+        rows = self._query(
+            "SELECT created_at, key, channel, address, recipient_role, lang, subject, body, "
+            "data FROM outbox ORDER BY created_at, id"
+        )
+        return [
+            (from_db(r[0]), Message(r[1], r[2], r[3], r[4], r[5], r[6], r[7], json.loads(r[8])))
+            for r in rows
+        ]
+
     def next_wakeup(self) -> datetime | None:
         rows = self._query(
             "SELECT MIN(due_at) FROM timer WHERE fired_at IS NULL AND cancelled_at IS NULL "

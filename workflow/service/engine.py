@@ -26,7 +26,9 @@ from workflow.service.ports import (
     CycleChange,
     MilestonePlan,
     OpenBatch,
+    OverdueItem,
     Store,
+    UnitRef,
 )
 from workflow.service.results import Board, BoardRow, FireResult, History, OpenResult
 from workflow.spec.model import CalendarSpec, DefinitionSpec
@@ -219,7 +221,28 @@ class Engine:
         cycle = self.cycle(unit_code, year, definition_id)
         definition = self.definition(cycle.definition_id, cycle.definition_version)
         return History(
-            cycle, definition, self.store.history(cycle.id), self.store.deadlines(cycle.id)
+            cycle,
+            definition,
+            self.store.history(cycle.id),
+            self.store.deadlines(cycle.id),
+            self.store.notices(cycle.id),
+        )
+
+    def overdue(self, year: int, under: str | None = None) -> list[OverdueItem]:
+        """Deadlines past due and not met, of cycles not closed, and milestones not kept."""
+        node = self.store.find_unit(under) if under else None
+        closed = self._closed_states(year, node)
+        return self.store.list_overdue(node, year, self.clock.now(), closed)
+
+    def _closed_states(self, year: int, node: UnitRef | None) -> list[str]:
+        ids = {item.definition_id for item in self.store.count_states(node, year)}
+        return sorted(
+            {
+                name
+                for definition_id in ids
+                for name, st in self.store.load_definition(definition_id, None).spec.states.items()
+                if st.final
+            }
         )
 
     def board(self, year: int, under: str | None = None) -> Board:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from workflow.clock import VirtualClock
 from workflow.notices import Message, Renderer, address_notices, compose
 from workflow.service.engine import Engine
 from workflow.service.ports import OutboxItem
@@ -153,3 +154,14 @@ class Notifications:
 
     def next_wakeup(self) -> datetime | None:
         return self.store.next_wakeup()
+
+    def run_until(self, clock: VirtualClock, target: datetime) -> list[TickResult]:
+        """Drive a virtual clock to `target`, ticking at every timer's due instant on the
+        way, as a worker that never slept would: what `simulate` and the demo do."""
+        ticks = []
+        while (due := self.store.next_timer_due()) is not None and due <= target:
+            clock.set(max(due, clock.now()))
+            ticks.append(self.fire_and_compose())
+        if target > clock.now():
+            clock.set(target)
+        return ticks

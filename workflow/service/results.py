@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workflow.runtime.decision import Decision
-from workflow.service.ports import AuditEntry, Cycle, DeadlineStatus
+from workflow.service.ports import AuditEntry, Cycle, DeadlineStatus, NoticeRecord
 from workflow.spec.registry import Definition
 
 
@@ -83,3 +83,5 @@ class History:
     definition: Definition
     entries: list[AuditEntry]
     deadlines: list[DeadlineStatus]
+    #: reminders and escalations sent about this cycle, from the audit trail
+    notices: list[NoticeRecord] = field(default_factory=list)

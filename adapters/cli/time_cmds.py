@@ -1,0 +1,227 @@
+"""Commands about time: calendar, overdue, milestones, tick, worker, outbox, simulate."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import Annotated, Any
+
+import typer
+
+from adapters import logs
+from adapters.catalog import load_catalog
+from adapters.cli import render
+from adapters.cli.app import (
+    DEFAULT_DEFINITION,
+    DbOption,
+    JsonOption,
+    LangOption,
+    NowOption,
+    app,
+    clock_for,
+    fail,
+    session,
+)
+from adapters.clock import OffsetClock, SystemClock
+from adapters.holidays_vn import calendar_for
+from adapters.persistence.db import database_url
+from adapters.scheduler.worker import Ticker, WorkerOptions, run_worker
+from workflow.deadlines import (
+    plan_cycle_timers,
+    plan_milestone_timers,
+    resolve_deadlines,
+    resolve_milestones,
+)
+from workflow.timefmt import LOCAL_TZ, parse_user_date, parse_user_instant, show_instant
+
+milestone_app = typer.Typer(no_args_is_help=True, help="Programme milestones of committees.")
+app.add_typer(milestone_app, name="milestone")
+
+YearOption = Annotated[int, typer.Option("--year")]
+UnderOption = Annotated[str | None, typer.Option("--under")]
+
+
+@app.command()
+def calendar(
+    year: YearOption,
+    definition: Annotated[str, typer.Option(help="Definition id")] = DEFAULT_DEFINITION,
+    as_json: JsonOption = False,
+    lang: LangOption = "vi",
+) -> None:
+    """The year's effective deadlines, reminders and escalations, and what moved them."""
+    spec = load_catalog().latest(definition).spec
+    cal = calendar_for(spec.calendar)
+    deadlines = resolve_deadlines(spec, year, cal)
+    timers = plan_cycle_timers(spec, year, cal)
+    milestones = [
+        (m, plan_milestone_timers(spec, m, cal)) for m in resolve_milestones(spec, year, cal)
+    ]
+    if as_json:
+        typer.echo(render.dumps(render.calendar_dict(spec, deadlines, timers, milestones)))
+        return
+    typer.echo(render.calendar_text(spec, year, deadlines, timers, milestones, lang))
+
+
+@app.command()
+def overdue(
+    year: YearOption,
+    under: UnderOption = None,
+    db: DbOption = None,
+    now: NowOption = None,
+    as_json: JsonOption = False,
+    lang: LangOption = "vi",
+) -> None:
+    """Units late on a deadline (and committees late on a milestone), oldest first."""
+    with session(db, now) as s:
+        items = s.engine.overdue(year, under)
+        at = s.engine.clock.now()
+        if as_json:
+            typer.echo(render.dumps([render.overdue_dict(i, at) for i in items]))
+            return
+        typer.echo(render.overdue_text(items, at, lang, s.engine.spec))
+
+
+@milestone_app.command("done")
+def milestone_done(
+    unit: str,
+    key: str,
+    year: YearOption,
+    actor: Annotated[str, typer.Option()],
+    definition: Annotated[str, typer.Option(help="Definition id")] = DEFAULT_DEFINITION,
+    db: DbOption = None,
+    now: NowOption = None,
+) -> None:
+    """Record that a committee kept a milestone (its reminders stop)."""
+    with session(db, now) as s:
+        at = s.engine.clock.now()
+        if not s.store.meet_milestone(unit, year, definition, key, actor, at):
+            logs.logger().warning(
+                "milestone.refused", unit=unit, key=key, year=year, actor=actor
+            )
+            raise fail(f"{unit} has no open milestone {key!r} of {definition} for {year}", 2)
+        logs.logger().info("milestone.met", unit=unit, key=key, year=year, actor=actor)
+        typer.echo(f"{unit}: {key} ({year}) kept at {show_instant(at)}")
+
+
+def _options(
+    db: str | None, clock: Any, lang: str, worker_id: str, lease: float, sweep: float
+) -> WorkerOptions:
+    return WorkerOptions(
+        url=database_url(db),
+        clock=clock,
+        lang=lang,
+        worker_id=worker_id,
+        lease=timedelta(seconds=lease),
+        sweep=timedelta(seconds=sweep),
+    )
+
+
+@app.command()
+def tick(
+    db: DbOption = None,
+    now: NowOption = None,
+    lang: LangOption = "vi",
+    worker_id: Annotated[str, typer.Option("--worker-id")] = "",
+    lease: Annotated[float, typer.Option(help="Seconds a claimed message stays ours")] = 120,
+    as_json: JsonOption = False,
+) -> None:
+    """One pass: fire due reminders and escalations, compose, deliver. For cron and tests."""
+    with session(db, now):
+        pass  # checks the schema is there
+    ticker = Ticker(_options(db, clock_for(now), lang, worker_id, lease, 60))
+    try:
+        fired, report, wakeup = ticker.tick()
+    finally:
+        ticker.close()
+    result = {
+        "timers_fired": fired.fired,
+        "messages_composed": fired.composed,
+        "sent": report.count("sent"),
+        "retried": report.count("retry"),
+        "parked": report.count("parked"),
+        "next_wakeup": wakeup.isoformat() if wakeup else None,
+    }
+    if as_json:
+        typer.echo(render.dumps(result))
+        return
+    typer.echo(
+        f"{fired.fired} timers fired, {fired.composed} messages composed; "
+        f"{result['sent']} sent, {result['retried']} to retry, {result['parked']} parked"
+    )
+
+
+@app.command()
+def worker(
+    db: DbOption = None,
+    now: Annotated[
+        str | None,
+        typer.Option("--now", help="Start the worker's clock at this instant (it then runs)"),
+    ] = None,
+    lang: LangOption = "vi",
+    worker_id: Annotated[str, typer.Option("--worker-id")] = "",
+    lease: Annotated[float, typer.Option(help="Seconds a claimed message stays ours")] = 120,
+    sweep: Annotated[float, typer.Option(help="Seconds between safety sweeps")] = 60,
+) -> None:
+    """Run the ticker until SIGTERM: wakes at the next due instant and on every sweep."""
+    with session(db, now):
+        pass
+    clock = SystemClock() if now is None else OffsetClock(parse_user_instant(now))
+    run_worker(_options(db, clock, lang, worker_id, lease, sweep))
+
+
+@app.command()
+def outbox(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Messages waiting, sent and parked (an endpoint that kept failing)."""
+    with session(db) as s:
+        counts = s.store.outbox_counts()
+        if as_json:
+            typer.echo(
+                render.dumps(
+                    {
+                        "pending": counts.pending,
+                        "sent": counts.sent,
+                        "parked": counts.parked,
+                        "parked_items": [
+                            {"key": k, "channel": c, "address": a, "error": e}
+                            for k, c, a, e in counts.parked_items
+                        ],
+                    }
+                )
+            )
+            return
+        typer.echo(f"pending {counts.pending}, sent {counts.sent}, parked {counts.parked}")
+        for key, channel, address, error in counts.parked_items:
+            typer.echo(f"  parked {key} {channel} {address}: {error}")
+
+
+@app.command("simulate")
+def simulate_cmd(
+    year: YearOption,
+    until: Annotated[str | None, typer.Option(help="Last day, dd/mm/yyyy")] = None,
+    under: UnderOption = None,
+    definition: Annotated[
+        str, typer.Option(help="Definition for a year whose cycles are not open yet")
+    ] = DEFAULT_DEFINITION,
+    db: DbOption = None,
+    now: NowOption = None,
+    as_json: JsonOption = False,
+    lang: LangOption = "vi",
+) -> None:
+    """Every reminder and escalation of a year, day by day, on a virtual clock against a
+    copy: nothing is sent, nothing changes here."""
+    from adapters.simulate import simulate
+
+    end = None
+    if until is not None:
+        try:
+            end = datetime.combine(parse_user_date(until), time(23, 59), tzinfo=LOCAL_TZ)
+        except ValueError as exc:
+            raise fail(f"--until {until!r}: {exc}") from None
+    with session(db, now) as s:
+        start = s.engine.clock.now() if now else datetime(year, 1, 2, tzinfo=LOCAL_TZ)
+        items = simulate(
+            s.store, year, under, end, s.catalog.latest(definition), start, lang
+        )
+    if as_json:
+        typer.echo(render.dumps([i.as_dict() for i in items]))
+        return
+    typer.echo(render.simulate_text(items, lang))

@@ -1,0 +1,167 @@
+"""`bontot worker` and `bontot tick`: APScheduler 3 as a ticker only.
+
+The timer rows are the source of truth; APScheduler holds one in-memory job with a fixed
+id that calls `tick()`. After each tick the job is moved to the next due instant (a
+timer, a retry, a lease ending), and a periodic sweep runs regardless. The job never
+loses a run: `misfire_grace_time=None` (APScheduler's default of 1 s silently drops
+late runs), `coalesce=True` (a backlog of runs is one run), `max_instances=1`.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import threading
+from dataclasses import dataclass
+from datetime import timedelta
+from types import FrameType
+from typing import Any
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from adapters import logs
+from adapters.clock import SystemClock
+from adapters.holidays_vn import calendar_for
+from adapters.notifications.factory import channels_from
+from adapters.notifications.notifier import ChannelNotifier
+from adapters.notifications.settings import NotifySettings
+from adapters.notifications.templates import render_digest
+from adapters.persistence.db import make_engine
+from adapters.persistence.store import SqlStore
+from workflow.clock import Clock
+from workflow.service.engine import Engine
+from workflow.service.notify import DeliveryReport, Notifications, TickResult
+
+JOB_ID = "bontot-tick"
+
+
+@dataclass(frozen=True)
+class WorkerOptions:
+    url: str
+    clock: Clock
+    lang: str = "vi"
+    worker_id: str = ""
+    lease: timedelta = timedelta(minutes=2)
+    sweep: timedelta = timedelta(minutes=1)
+    batch_size: int = 1000
+    settings: NotifySettings | None = None
+
+
+def default_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class Ticker:
+    """One pass: fire due timers, compose, deliver. A fresh store per pass, so that the
+    pass can run in APScheduler's executor thread."""
+
+    def __init__(self, options: WorkerOptions) -> None:
+        self.options = options
+        self.worker_id = options.worker_id or default_worker_id()
+        settings = options.settings or NotifySettings.load(os.environ)
+        self.notifier = ChannelNotifier(channels_from(settings, logs.logger()))
+        self.db = make_engine(options.url)
+        self.log = logs.logger().bind(worker=self.worker_id)
+
+    def close(self) -> None:
+        self.db.dispose()
+
+    def tick(self) -> tuple[TickResult, DeliveryReport, Any]:
+        store = SqlStore(self.db)
+        try:
+            engine = Engine(store, self.options.clock, calendar_for)
+            notifications = Notifications(
+                engine,
+                render_digest,
+                channels=self.notifier.names,
+                lang=self.options.lang,
+                batch_size=self.options.batch_size,
+            )
+            fired = notifications.fire_and_compose()
+            report = notifications.deliver(self.notifier, self.worker_id, self.options.lease)
+            for outcome in report.outcomes:
+                event = {
+                    "sent": "notification.sent",
+                    "retry": "notification.failed",
+                    "parked": "notification.parked",
+                }[outcome.result]
+                self.log.info(
+                    event,
+                    key=outcome.key,
+                    channel=outcome.channel,
+                    address=outcome.address,
+                    detail=outcome.detail or None,
+                )
+            self.log.info(
+                "tick.completed",
+                at=self.options.clock.now().isoformat(),
+                timers_fired=fired.fired,
+                messages_composed=fired.composed,
+                sent=report.count("sent"),
+                retried=report.count("retry"),
+                parked=report.count("parked"),
+            )
+            return fired, report, notifications.next_wakeup()
+        finally:
+            store.close()
+
+
+def run_worker(options: WorkerOptions) -> None:
+    """Run until SIGTERM or SIGINT; the tick under way finishes first."""
+    ticker = Ticker(options)
+    wall = SystemClock()
+    scheduler = BlockingScheduler(timezone="UTC")
+    stopping = threading.Event()
+
+    def job() -> None:
+        try:
+            _fired, _report, wakeup = ticker.tick()
+        except Exception as error:  # a bad tick must not kill the worker; the sweep retries
+            ticker.log.error("tick.failed", error=repr(error))
+            return
+        if stopping.is_set():
+            return
+        sweep_at = wall.now() + options.sweep
+        target = sweep_at
+        if wakeup is not None:
+            # the worker's clock may run ahead of the wall (--now): convert the distance
+            delay = wakeup - options.clock.now()
+            target = min(sweep_at, wall.now() + max(delay, timedelta(0)))
+        try:
+            scheduler.modify_job(JOB_ID, next_run_time=target)
+        except Exception:  # stopped meanwhile: nothing left to schedule
+            return
+
+    scheduler.add_job(
+        job,
+        IntervalTrigger(seconds=options.sweep.total_seconds(), timezone="UTC"),
+        id=JOB_ID,
+        next_run_time=wall.now(),
+        misfire_grace_time=None,
+        coalesce=True,
+        max_instances=1,
+        replace_existing=True,
+    )
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        ticker.log.info("worker.stopping", signal=signal.Signals(signum).name)
+        stopping.set()
+        scheduler.shutdown(wait=True)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    ticker.log.info("worker.started", url=_masked(options.url), lease_s=options.lease.seconds)
+    try:
+        scheduler.start()
+    finally:
+        ticker.close()
+        ticker.log.info("worker.stopped")
+
+
+def _masked(url: str) -> str:
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    return url
