@@ -37,7 +37,11 @@ class Definition:
 
 
 def content_hash(spec: DefinitionSpec) -> str:
-    canonical = json.dumps(spec.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    # Defaults are left out, so that a new optional field in the schema does not change
+    # the hash of every definition already in use.
+    canonical = json.dumps(
+        spec.model_dump(mode="json", exclude_defaults=True), sort_keys=True, ensure_ascii=False
+    )
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 

@@ -1,0 +1,250 @@
+"""Reminders and escalations as rows on a real SQLite file: written with the cycle, cancelled
+by the move that meets their deadline, fired once, composed one message per recipient."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import Counter
+from collections.abc import Iterator
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+
+from adapters.holidays_vn import calendar_for
+from adapters.notifications.templates import render_digest
+from adapters.persistence.db import create_schema, make_engine
+from adapters.persistence.store import SqlStore
+from definitions import shipped_sources
+from tests.conftest import FIXTURES, GOOD_EVALUATION, local
+from workflow.clock import VirtualClock
+from workflow.service.engine import Engine
+from workflow.service.notify import Notifications
+from workflow.spec.registry import Definition, DefinitionSet
+from workflow.timefmt import LOCAL_TZ
+from workflow.units import UnitRow
+
+SECRETARY = ("bithu", "unit_secretary")
+BOARD = ("btc.x01", "superior_org_board")
+
+#: A commune of 6 village cells, each with its secretary; the commune's board and standing
+#: committee have addresses, so escalations have somewhere to go.
+VILLAGES = [
+    UnitRow("T01", "Tỉnh ủy mẫu", "committee", "other", None, 0, {}),
+    UnitRow(
+        "X01",
+        "Đảng ủy xã Tân Lập",
+        "committee",
+        "village",
+        "T01",
+        0,
+        {
+            "superior_org_board": "btc.x01@example.vn",
+            "superior_standing_committee": "btv.x01@example.vn",
+        },
+    ),
+    *[
+        UnitRow(
+            f"CB-THON{i}",
+            f"Chi bộ thôn {i}",
+            "grassroots_cell",
+            "village",
+            "X01",
+            12,
+            {"unit_secretary": f"bithu.thon{i}@example.vn"},
+        )
+        for i in range(1, 7)
+    ],
+]
+
+
+def rows(db_url: str, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(db_url.removeprefix("sqlite:///")) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+@pytest.fixture
+def catalog_with_december() -> DefinitionSet:
+    path = FIXTURES / "definitions" / "extra" / "december-report.yaml"
+    return DefinitionSet.from_texts(
+        [*shipped_sources(), (str(path), path.read_text(encoding="utf-8"))]
+    )
+
+
+@pytest.fixture
+def villages(db_url: str) -> Iterator[tuple[Engine, VirtualClock, SqlStore]]:
+    engine = make_engine(db_url)
+    create_schema(engine)
+    store = SqlStore(engine)
+    store.import_units(VILLAGES)
+    clock = VirtualClock(local(2025, 1, 5, 8))
+    yield Engine(store, clock, calendar_for), clock, store
+    store.close()
+    engine.dispose()
+
+
+def notifications(engine: Engine) -> Notifications:
+    return Notifications(engine, render_digest, channels=("log",))
+
+
+def test_opening_a_cycle_writes_its_whole_ladder_on_working_days(
+    villages: tuple[Engine, VirtualClock, SqlStore], bon_tot: Definition, db_url: str
+) -> None:
+    engine, _clock, _store = villages
+    engine.open_cycles(bon_tot, 2025)
+    spec = bon_tot.spec
+    per_cycle = sum(len(d.reminders) + len(d.escalations) for d in spec.deadlines.values())
+    timers = rows(db_url, "SELECT cycle_id, due_at, kind, role FROM timer")
+    assert len(timers) == 6 * per_cycle
+    cal = calendar_for(spec.calendar)
+    for _cycle, due_at, _kind, _role in timers:
+        day = date.fromisoformat(due_at[:10])  # 01:00 UTC is 08:00 the same day in Vietnam
+        assert cal.is_working(day), due_at
+        assert not date(2026, 2, 14) <= day <= date(2026, 2, 22)
+
+
+def test_meeting_a_deadline_cancels_its_reminders_and_only_the_late_are_reminded(
+    villages: tuple[Engine, VirtualClock, SqlStore], bon_tot: Definition, db_url: str
+) -> None:
+    engine, clock, store = villages
+    engine.open_cycles(bon_tot, 2025)
+    clock.set(local(2025, 2, 20))
+    for i in (1, 2, 3, 4):  # four cells register on time; thôn 5 and 6 do not
+        assert engine.fire(f"CB-THON{i}", "register", 2025, *SECRETARY, {"plan": "KH"}).applied
+    notifications(engine).run_until(clock, local(2025, 4, 2, 9))
+    reminded = rows(
+        db_url,
+        "SELECT u.code, n.kind, n.address FROM notice n JOIN unit u ON u.id = n.unit_id "
+        "WHERE n.deadline = 'register' ORDER BY n.at, u.code",
+    )
+    assert {code for code, _k, _a in reminded} == {"CB-THON5", "CB-THON6"}
+    assert Counter(kind for _c, kind, _a in reminded) == {"reminder": 4, "escalation": 2}
+    escalations = [a for _c, k, a in reminded if k == "escalation"]
+    assert escalations == ["btc.x01@example.vn", "btc.x01@example.vn"]
+    # the board got one message for both late cells, on 01/04/2025 (a Tuesday)
+    board_mail = [
+        (at, m) for at, m in store.outbox_messages() if m.address == "btc.x01@example.vn"
+    ]
+    assert len(board_mail) == 1
+    at, message = board_mail[0]
+    assert at.astimezone(LOCAL_TZ).date() == date(2025, 4, 1)
+    assert sorted(i["unit_code"] for i in message.data["items"]) == ["CB-THON5", "CB-THON6"]
+
+
+def test_a_tick_at_the_same_instant_twice_fires_nothing_the_second_time(
+    villages: tuple[Engine, VirtualClock, SqlStore], bon_tot: Definition, db_url: str
+) -> None:
+    engine, clock, _store = villages
+    engine.open_cycles(bon_tot, 2025)
+    clock.set(local(2025, 3, 20, 9))
+    first = notifications(engine).fire_and_compose()
+    second = notifications(engine).fire_and_compose()
+    assert first.fired > 0 and first.composed > 0
+    assert (second.fired, second.composed) == (0, 0)
+    assert rows(db_url, "SELECT COUNT(*) FROM notice")[0][0] == first.fired
+
+
+def test_returned_for_revision_brings_back_the_reminders_still_ahead(
+    villages: tuple[Engine, VirtualClock, SqlStore], bon_tot: Definition, db_url: str
+) -> None:
+    engine, clock, _store = villages
+    engine.open_cycles(bon_tot, 2025)
+    for when, event, actor, payload in [
+        (local(2025, 2, 20), "register", SECRETARY, {"plan": "KH"}),
+        (local(2025, 2, 21), "start", SECRETARY, {}),
+        (local(2025, 11, 20), "self_evaluate", SECRETARY, GOOD_EVALUATION),
+        (local(2025, 11, 21), "propose", SECRETARY, {}),
+    ]:
+        clock.set(when)
+        assert engine.fire("CB-THON1", event, 2025, *actor, payload).applied
+    pending = (
+        "SELECT COUNT(*) FROM timer t JOIN cycle c ON c.id = t.cycle_id JOIN unit u ON "
+        "u.id = c.unit_id WHERE u.code = 'CB-THON1' AND t.deadline = 'propose' "
+        "AND t.fired_at IS NULL AND t.cancelled_at IS NULL"
+    )
+    assert rows(db_url, pending)[0][0] == 0
+    clock.set(local(2025, 12, 15))
+    assert engine.fire("CB-THON1", "return_for_revision", 2025, *BOARD, {"reason": "thiếu"}).applied
+    # -20 working days (early December) has passed; -5, -1 and the escalations are ahead
+    spec = engine.spec("bon-tot", 1).deadlines["propose"]
+    assert rows(db_url, pending)[0][0] == 2 + len(spec.escalations)
+
+
+def test_a_lapsed_cycle_has_no_pending_timer_left(
+    villages: tuple[Engine, VirtualClock, SqlStore], bon_tot: Definition, db_url: str
+) -> None:
+    engine, clock, _store = villages
+    engine.open_cycles(bon_tot, 2025)
+    clock.set(local(2025, 6, 1))
+    assert engine.fire("CB-THON6", "lapse", 2025, *BOARD, {"reason": "không đăng ký"}).applied
+    left = rows(
+        db_url,
+        "SELECT COUNT(*) FROM timer t JOIN unit u ON u.id = t.unit_id WHERE u.code = 'CB-THON6' "
+        "AND t.fired_at IS NULL AND t.cancelled_at IS NULL",
+    )
+    assert left[0][0] == 0
+
+
+def test_a_worker_down_from_1_to_20_december_catches_up_with_one_digest_per_recipient(
+    villages: tuple[Engine, VirtualClock, SqlStore],
+    catalog_with_december: DefinitionSet,
+    db_url: str,
+) -> None:
+    engine, clock, store = villages
+    definition = catalog_with_december.latest("test-december-report")
+    engine.open_cycles(definition, 2025)
+    clock.set(local(2025, 2, 20))
+    for i in range(1, 7):
+        assert engine.fire(f"CB-THON{i}", "register", 2025, *SECRETARY, {"plan": "KH"}).applied
+    ticker = notifications(engine)
+    ticker.run_until(clock, local(2025, 11, 30, 23))  # the worker was up until 30/11
+    before = {m.key for _at, m in store.outbox_messages()}
+    due_in_window = rows(
+        db_url,
+        "SELECT id, kind, deadline, role FROM timer WHERE fired_at IS NULL "
+        "AND cancelled_at IS NULL AND due_at <= ?",
+        ("2025-12-20T02:00:00.000000Z",),
+    )
+    escalations = [t for t in due_in_window if t[1] == "escalation"]
+    assert len(escalations) == 6 * 3  # every cell, every step of the December ladder
+
+    clock.set(local(2025, 12, 20, 9))  # the worker starts again: one tick
+    result = ticker.fire_and_compose()
+    assert result.fired == len(due_in_window)
+    messages = [m for _at, m in store.outbox_messages() if m.key not in before]
+    recipients = [m.address for m in messages]
+    assert len(recipients) == len(set(recipients))  # one message per recipient
+    assert set(recipients) == {
+        "btc.x01@example.vn",
+        "btv.x01@example.vn",
+        *(f"bithu.thon{i}@example.vn" for i in range(1, 7)),
+    }
+    listed = [i for m in messages for i in m.data["items"] if not i["collapsed"]]
+    assert Counter(i["kind"] for i in listed)["escalation"] == len(escalations)
+    # each secretary: the three December reminders collapse into the latest, marked late
+    for i in range(1, 7):
+        mine = next(m for m in messages if m.address == f"bithu.thon{i}@example.vn")
+        shown = [i for i in mine.data["items"] if not i["collapsed"]]
+        december = [x for x in shown if x["deadline"] == "december_report"]
+        assert [x["step"] for x in december] == [3]
+        assert all(x["late"] for x in shown)
+    # and every fired timer is in the audit trail, addressed
+    noticed = rows(db_url, "SELECT COUNT(*) FROM notice WHERE at >= ?", ("2025-12-20",))
+    assert noticed[0][0] == len(due_in_window)
+
+
+def test_next_wakeup_is_the_earliest_pending_timer(
+    villages: tuple[Engine, VirtualClock, SqlStore], bon_tot: Definition, db_url: str
+) -> None:
+    engine, clock, store = villages
+    engine.open_cycles(bon_tot, 2025)
+    earliest = rows(
+        db_url, "SELECT MIN(due_at) FROM timer WHERE fired_at IS NULL AND cancelled_at IS NULL"
+    )[0][0]
+    wakeup = store.next_wakeup()
+    assert wakeup is not None
+    assert wakeup.isoformat().replace("+00:00", "")[:19] == earliest[:19]
+    clock.set(wakeup + timedelta(seconds=1))
+    notifications(engine).fire_and_compose()
+    later = store.next_wakeup()
+    assert later is not None and later > wakeup  # composed; the outbox waits for delivery
