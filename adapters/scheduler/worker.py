@@ -82,10 +82,12 @@ class Ticker:
             fired = notifications.fire_and_compose()
             report = notifications.deliver(self.notifier, self.worker_id, self.options.lease)
             for outcome in report.outcomes:
+                # the log channel itself says notification.sent; these say what the
+                # outbox did with each message, whatever its channel
                 event = {
-                    "sent": "notification.sent",
-                    "retry": "notification.failed",
-                    "parked": "notification.parked",
+                    "sent": "outbox.delivered",
+                    "retry": "outbox.retry_scheduled",
+                    "parked": "outbox.parked",
                 }[outcome.result]
                 self.log.info(
                     event,

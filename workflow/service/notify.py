@@ -118,9 +118,10 @@ class Notifications:
         worker: str,
         lease: timedelta = timedelta(minutes=2),
         backoff: Sequence[timedelta] = DEFAULT_BACKOFF,
-        limit: int = 100,
+        limit: int = 10,
     ) -> DeliveryReport:
-        """Step 3: send what is due in the outbox, each marked as soon as it is sent."""
+        """Step 3: send what is due in the outbox, each marked as soon as it is sent.
+        Claims are small (`limit`) so that a claim's lease outlasts its sending."""
         report = DeliveryReport([])
         while True:
             now = self.engine.clock.now()

@@ -1,0 +1,1 @@
+"""Helpers shared by tests: real receivers for the notification channels."""
