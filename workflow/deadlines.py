@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, time
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from workflow.calendar import WorkingCalendar
+from workflow.calendar import WorkingCalendar, no_holidays
 from workflow.spec.model import DefinitionSpec, DueSpec, EscalationSpec, Offset
 
 TimerKind = Literal["reminder", "escalation"]
@@ -72,7 +72,8 @@ def effective_due(
         calendar.is_working(natural)
     ):
         day = calendar.last_working_day_on_or_before(natural)
-        moved = calendar.holiday(natural) or "weekend"
+        # what a user reads: the holiday's own name, else "cuối tuần" (the weekend)
+        moved = calendar.holiday(natural) or "cuối tuần"
     zone = ZoneInfo(spec.timezone)
     return DueDeadline(
         key, day, _at(day, due.time, zone), natural if day != natural else None, moved
@@ -82,7 +83,7 @@ def effective_due(
 def resolve_deadlines(
     spec: DefinitionSpec, cycle_year: int, calendar: WorkingCalendar | None = None
 ) -> list[DueDeadline]:
-    cal = calendar or WorkingCalendar()
+    cal = calendar or WorkingCalendar.from_spec(spec.calendar, no_holidays)
     resolved = [
         effective_due(spec, key, deadline.due, cycle_year, cal)
         for key, deadline in spec.deadlines.items()

@@ -120,7 +120,7 @@ def test_31_12_2028_is_a_sunday_and_the_propose_deadline_moves_to_friday_29_12(
     assert moved.due_date == date(2028, 12, 29)
     assert moved.due_date.weekday() == 4
     assert moved.natural_date == date(2028, 12, 31)
-    assert moved.moved_by == "weekend"
+    assert moved.moved_by == "cuối tuần"
 
 
 def test_with_keep_the_propose_deadline_stays_on_sunday_31_12_2028(bon_tot: Definition) -> None:

@@ -218,7 +218,10 @@ def yearly_date_problem(text: str) -> str | None:
 
 def full_date_problem(text: str) -> str | None:
     try:
-        day, month, year = (int(part) for part in str(text).strip().split("/"))
+        parts = str(text).strip().split("/")
+        day, month, year = (int(part) for part in parts)
+        if len(parts[2]) != 4:
+            raise ValueError("a four-digit year")
         date(year, month, day)
     except ValueError:
         return f"{text!r} is not a date that exists (expected dd/mm/yyyy)"
