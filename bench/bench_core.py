@@ -36,10 +36,11 @@ from typing import Any
 from transitions import Machine
 
 from adapters.catalog import load_catalog
+from adapters.holidays_vn import calendar_for
 from adapters.persistence.db import create_schema, make_engine
 from adapters.persistence.store import SqlStore
 from workflow.clock import VirtualClock
-from workflow.deadlines import resolve_deadlines
+from workflow.deadlines import plan_cycle_timers, resolve_deadlines
 from workflow.runtime.decision import Decision
 from workflow.runtime.machine import CompiledDefinition
 from workflow.service.engine import Engine
@@ -59,7 +60,7 @@ PROVINCES = 34
 UNITS_PER_COMMUNE = 90  # 300,000 cells -> 3,333 communes
 DURABILITY = "SQLite WAL, synchronous=NORMAL (no fsync per commit, only at checkpoints)"
 TARGETS = {"open": 1.5, "fire": 2.0, "decide": 3.0, "peak_rss_mb": 300.0}
-COMPARED_TABLES = ("cycle", "transition", "deadline")
+COMPARED_TABLES = ("cycle", "transition", "deadline", "timer")
 PASSING_FACTS = {
     "criteria": {
         "political_task": 96,
@@ -189,7 +190,7 @@ class PerCall:
 # -- 1. opening the year's cycles ---------------------------------------------------------
 def open_with_engine(path: Path, definition: Definition) -> float:
     store = open_store(path)
-    engine = Engine(store, VirtualClock(OPENED_AT))
+    engine = Engine(store, VirtualClock(OPENED_AT), calendar_for)
     try:
         return timed(lambda: engine.open_cycles(definition, YEAR, batch_size=BATCH))
     finally:
@@ -207,15 +208,38 @@ INSERT_TRANSITION = (
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 INSERT_DEADLINE = "INSERT INTO deadline (cycle_id, key, due_at, met_at) VALUES (?, ?, ?, NULL)"
+INSERT_TIMER = (
+    "INSERT INTO timer (key, cycle_id, milestone_id, unit_id, year, definition_id, "
+    'definition_version, deadline, kind, step, role, "offset", deadline_at, due_at, moved_by) '
+    "VALUES (?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def timer_rows(definition: Definition) -> list[tuple[str, tuple[Any, ...]]]:
+    """Each timer a cycle gets: its key suffix and its columns after (unit, year)."""
+    spec = definition.spec
+    calendar = calendar_for(spec.calendar)
+    return [
+        (
+            t.suffix,
+            (spec.id, spec.version, t.deadline, t.kind, t.step, t.role, t.offset,
+             to_db(t.deadline_at), to_db(t.due_at), "; ".join(t.moved_by)),
+        )
+        for t in plan_cycle_timers(spec, YEAR, calendar)
+        if not (t.kind == "reminder" and t.due_at <= OPENED_AT)
+    ]
 
 
 def open_raw(path: Path, definition: Definition) -> float:
-    """The rows open_cycles writes (a cycle, its 'open' transition, one row per deadline),
-    with executemany, BATCH units per transaction. Cycle ids count from 1, as the engine's."""
+    """The rows open_cycles writes (a cycle, its 'open' transition, one row per deadline,
+    one per reminder and escalation), with executemany, BATCH units per transaction.
+    Cycle ids count from 1, as the engine's."""
     spec = definition.spec
     at = to_db(OPENED_AT)
     state, outcome = spec.initial, spec.states[spec.initial].outcome
-    due = [(d.key, to_db(d.due_at)) for d in resolve_deadlines(spec, YEAR)]
+    calendar = calendar_for(spec.calendar)
+    due = [(d.key, to_db(d.due_at)) for d in resolve_deadlines(spec, YEAR, calendar)]
+    timers = timer_rows(definition)
     kinds = tuple(spec.applies_to)
     cycle_row = (YEAR, spec.id, spec.version, definition.content_hash, state, outcome, at, at)
     open_row = ("open", None, state, "system", "system", at, "{}", "[]", spec.id, spec.version)
@@ -232,6 +256,14 @@ def open_raw(path: Path, definition: Definition) -> float:
             conn.executemany(INSERT_CYCLE, [(c, *unit, *cycle_row) for c, unit in chunk])
             conn.executemany(INSERT_TRANSITION, [(c, 1, *open_row) for c, _ in chunk])
             conn.executemany(INSERT_DEADLINE, [(c, *d) for c, _ in chunk for d in due])
+            conn.executemany(
+                INSERT_TIMER,
+                [
+                    (f"c{c}:{suffix}", c, unit[0], YEAR, *values)
+                    for c, unit in chunk
+                    for suffix, values in timers
+                ],
+            )
             conn.execute("COMMIT")
 
     with closing(raw_connect(path)) as conn:
@@ -241,7 +273,7 @@ def open_raw(path: Path, definition: Definition) -> float:
 # -- 2. firing events, one transaction each -------------------------------------------------
 def fire_with_engine(path: Path, codes: Sequence[str]) -> PerCall:
     store = open_store(path)
-    engine = Engine(store, VirtualClock(FIRED_AT))
+    engine = Engine(store, VirtualClock(FIRED_AT), calendar_for)
     clock, spent = time.perf_counter, []
     try:
         for code in codes:
@@ -514,7 +546,8 @@ def step_open(folder: Path, units: list[UnitRow], definition: Definition) -> dic
     fresh_file(raw_db, units)
     cells = sum(1 for u in units if u.kind in definition.spec.applies_to)
     ours, raw = open_with_engine(engine_db, definition), open_raw(raw_db, definition)
-    rows = cells * (2 + len(definition.spec.deadlines))
+    timers = len(timer_rows(definition))
+    rows = cells * (2 + len(definition.spec.deadlines) + timers)
     result = {
         "cells": cells,
         "rows": rows,
@@ -525,8 +558,8 @@ def step_open(folder: Path, units: list[UnitRow], definition: Definition) -> dic
     }
     print(
         f"\n1. open the {YEAR} cycle for {cells:,} units: {rows:,} rows (a cycle, its 'open' "
-        f"transition, {len(definition.spec.deadlines)} deadlines each), {BATCH:,} units per "
-        "transaction"
+        f"transition, {len(definition.spec.deadlines)} deadlines, {timers} reminders and "
+        f"escalations each), {BATCH:,} units per transaction"
     )
     print(f"   {'engine  Engine.open_cycles':<50}{ours:7.2f} s")
     print(f"   {'raw     sqlite3 executemany':<50}{raw:7.2f} s")
@@ -582,7 +615,9 @@ def print_fire(
     print(
         "   note: the engine also SELECTs the cycle by unit code (joined to unit) before deciding"
     )
-    print("   and UPDATEs the deadline the event meets; the raw line above does neither.")
+    print("   and UPDATEs the deadline the event meets (which is what cancels its reminders:")
+    print("   a timer of a met deadline is dropped when it comes due); the raw line above")
+    print("   does neither.")
     same = "yes" if result["same_rows_every_statement"] else "NO"
     print(line("raw     every statement the engine runs (below)", full))
     print(

@@ -47,6 +47,8 @@ class DueTimer:
     due_at: datetime
     moved_by: str
     state: str | None
+    #: the deadline was met meanwhile (or the milestone kept): nothing to say any more
+    met: bool = False
 
 
 @dataclass(frozen=True)
@@ -128,9 +130,13 @@ def address_for(
 def address_notices(
     due: Sequence[DueTimer], units: Mapping[int, UnitContact], specs: SpecLookup, at: datetime
 ) -> list[Notice]:
+    """Notices for the due timers still worth sending: not those of a deadline met
+    meanwhile, nor of a cycle that reached a final state."""
     notices = []
     for timer in due:
         spec = specs(timer.definition_id, timer.definition_version)
+        if timer.met or (timer.state is not None and spec.states[timer.state].final):
+            continue
         role = spec.roles.get(timer.role)
         # A milestone's owner is the committee itself; its escalations go above it.
         if timer.milestone_id is not None:

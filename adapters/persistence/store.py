@@ -428,28 +428,10 @@ class SqlStore:
                     "AND met_at IS NULL",
                     (at, change.cycle_id, key),
                 )
-            for key in change.met:
-                cursor.execute(
-                    "UPDATE timer SET cancelled_at = ? WHERE cycle_id = ? AND deadline = ? "
-                    "AND fired_at IS NULL AND cancelled_at IS NULL",
-                    (at, change.cycle_id, key),
-                )
             for key in change.reopened:
                 cursor.execute(
                     "UPDATE deadline SET met_at = NULL WHERE cycle_id = ? AND key = ?",
                     (change.cycle_id, key),
-                )
-                # what is still ahead comes back; what passed meanwhile stays cancelled
-                cursor.execute(
-                    "UPDATE timer SET cancelled_at = NULL WHERE cycle_id = ? AND deadline = ? "
-                    "AND fired_at IS NULL AND cancelled_at IS NOT NULL AND due_at > ?",
-                    (change.cycle_id, key, at),
-                )
-            if change.closed:
-                cursor.execute(
-                    "UPDATE timer SET cancelled_at = ? WHERE cycle_id = ? "
-                    "AND fired_at IS NULL AND cancelled_at IS NULL",
-                    (at, change.cycle_id),
                 )
         except BaseException:
             self._rollback(cursor)
@@ -639,6 +621,10 @@ class SqlStore:
         return found
 
     def fire_due_timers(self, now: datetime, limit: int, address: AddressNotices) -> int:
+        """Timers of a deadline met meanwhile, or of a closed cycle, are not cancelled by
+        the transition (that would cost every transition a write to the timer table and
+        its indexes): the deadline row it writes anyway is what cancels them. They are
+        marked cancelled here, when they come due, and never sent."""
         stamp = to_db(now)
         cursor = self._begin_write()
         try:
@@ -646,9 +632,11 @@ class SqlStore:
             rows = cursor.execute(
                 "SELECT t.id, t.key, t.cycle_id, t.milestone_id, t.unit_id, u.path, "
                 "t.definition_id, t.definition_version, t.deadline, t.kind, t.step, t.role, "
-                "t.\"offset\", t.deadline_at, t.due_at, t.moved_by, c.state "
+                "t.\"offset\", t.deadline_at, t.due_at, t.moved_by, c.state, "
+                "d.met_at IS NOT NULL "
                 "FROM timer t JOIN unit u ON u.id = t.unit_id "
                 "LEFT JOIN cycle c ON c.id = t.cycle_id "
+                "LEFT JOIN deadline d ON d.cycle_id = t.cycle_id AND d.key = t.deadline "
                 "WHERE t.fired_at IS NULL AND t.cancelled_at IS NULL AND t.due_at <= ? "
                 f"ORDER BY t.due_at, t.id LIMIT ?{lock}",
                 (stamp, limit),
@@ -659,13 +647,19 @@ class SqlStore:
             due = [
                 DueTimer(
                     r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11],
-                    r[12], from_db(r[13]), from_db(r[14]), r[15], r[16],
+                    r[12], from_db(r[13]), from_db(r[14]), r[15], r[16], bool(r[17]),
                 )
                 for r in rows
             ]
             notices = address(due, self._unit_contacts(cursor, {t.unit_path for t in due}))
+            fired = {n.timer_id for n in notices}
             cursor.executemany(
-                "UPDATE timer SET fired_at = ? WHERE id = ?", [(stamp, t.id) for t in due]
+                "UPDATE timer SET fired_at = ? WHERE id = ?",
+                [(stamp, t.id) for t in due if t.id in fired],
+            )
+            cursor.executemany(
+                "UPDATE timer SET cancelled_at = ? WHERE id = ?",
+                [(stamp, t.id) for t in due if t.id not in fired],
             )
             for notice in notices:
                 cursor.execute(

@@ -144,45 +144,59 @@ def test_a_tick_at_the_same_instant_twice_fires_nothing_the_second_time(
     assert rows(db_url, "SELECT COUNT(*) FROM notice")[0][0] == first.fired
 
 
+def notices_of(db_url: str, code: str, deadline: str | None = None) -> list[tuple[Any, ...]]:
+    return rows(
+        db_url,
+        "SELECT n.kind, n.step, n.at FROM notice n JOIN unit u ON u.id = n.unit_id "
+        "WHERE u.code = ? AND (? IS NULL OR n.deadline = ?) ORDER BY n.at, n.kind, n.step",
+        (code, deadline, deadline),
+    )
+
+
 def test_returned_for_revision_brings_back_the_reminders_still_ahead(
     villages: tuple[Engine, VirtualClock, SqlStore], bon_tot: Definition, db_url: str
 ) -> None:
     engine, clock, _store = villages
     engine.open_cycles(bon_tot, 2025)
+    ticker = notifications(engine)
     for when, event, actor, payload in [
         (local(2025, 2, 20), "register", SECRETARY, {"plan": "KH"}),
         (local(2025, 2, 21), "start", SECRETARY, {}),
         (local(2025, 11, 20), "self_evaluate", SECRETARY, GOOD_EVALUATION),
         (local(2025, 11, 21), "propose", SECRETARY, {}),
     ]:
-        clock.set(when)
+        ticker.run_until(clock, when)
         assert engine.fire("CB-THON1", event, 2025, *actor, payload).applied
-    pending = (
-        "SELECT COUNT(*) FROM timer t JOIN cycle c ON c.id = t.cycle_id JOIN unit u ON "
-        "u.id = c.unit_id WHERE u.code = 'CB-THON1' AND t.deadline = 'propose' "
-        "AND t.fired_at IS NULL AND t.cancelled_at IS NULL"
-    )
-    assert rows(db_url, pending)[0][0] == 0
-    clock.set(local(2025, 12, 15))
+    ticker.run_until(clock, local(2025, 12, 15))
+    assert notices_of(db_url, "CB-THON1", "propose") == []  # proposed before any reminder
     assert engine.fire("CB-THON1", "return_for_revision", 2025, *BOARD, {"reason": "thiếu"}).applied
-    # -20 working days (early December) has passed; -5, -1 and the escalations are ahead
+    ticker.run_until(clock, local(2026, 1, 20))
+    sent = notices_of(db_url, "CB-THON1", "propose")
+    # -20 working days (early December) passed while it was proposed: never sent; the
+    # -5 and -1 reminders and the whole escalation ladder were still ahead: all sent
     spec = engine.spec("bon-tot", 1).deadlines["propose"]
-    assert rows(db_url, pending)[0][0] == 2 + len(spec.escalations)
+    assert [(k, s) for k, s, _at in sent] == [
+        ("reminder", 2),
+        ("reminder", 3),
+        *[("escalation", i) for i in range(1, len(spec.escalations) + 1)],
+    ]
+    others = notices_of(db_url, "CB-THON2", "propose")  # never proposed: every reminder
+    assert [s for k, s, _at in others if k == "reminder"] == [1, 2, 3]
 
 
-def test_a_lapsed_cycle_has_no_pending_timer_left(
+def test_a_lapsed_cycle_is_reminded_of_nothing_more(
     villages: tuple[Engine, VirtualClock, SqlStore], bon_tot: Definition, db_url: str
 ) -> None:
     engine, clock, _store = villages
     engine.open_cycles(bon_tot, 2025)
-    clock.set(local(2025, 6, 1))
+    ticker = notifications(engine)
+    ticker.run_until(clock, local(2025, 6, 1))
+    before = notices_of(db_url, "CB-THON6")
+    assert before  # it missed registration: reminded and escalated
     assert engine.fire("CB-THON6", "lapse", 2025, *BOARD, {"reason": "không đăng ký"}).applied
-    left = rows(
-        db_url,
-        "SELECT COUNT(*) FROM timer t JOIN unit u ON u.id = t.unit_id WHERE u.code = 'CB-THON6' "
-        "AND t.fired_at IS NULL AND t.cancelled_at IS NULL",
-    )
-    assert left[0][0] == 0
+    ticker.run_until(clock, local(2026, 4, 30))
+    assert notices_of(db_url, "CB-THON6") == before
+    assert len(notices_of(db_url, "CB-THON5")) > len(before)  # its neighbour goes on
 
 
 def test_a_worker_down_from_1_to_20_december_catches_up_with_one_digest_per_recipient(

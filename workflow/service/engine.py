@@ -210,7 +210,6 @@ class Engine:
             ),
             met=decision.met,
             reopened=decision.reopened,
-            closed=definition.spec.states[decision.to_state].final,
         )
         if not self.store.apply(change):
             return result(_stale(cycle, cycle.version))

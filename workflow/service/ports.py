@@ -106,8 +106,6 @@ class CycleChange:
     entry: AuditEntry
     met: tuple[str, ...]
     reopened: tuple[str, ...]
-    #: the move reached a final state: every pending timer of the cycle is cancelled
-    closed: bool = False
 
 
 @dataclass(frozen=True)
@@ -223,8 +221,10 @@ class Store(Protocol):
     ) -> bool: ...
 
     def fire_due_timers(self, now: datetime, limit: int, address: AddressNotices) -> int:
-        """Fire up to `limit` due timers in one transaction: mark them fired, write their
-        notices and queue them for composing. Returns how many fired."""
+        """Take up to `limit` due timers in one transaction: those `address` makes a notice
+        of are marked fired, their notices written and queued for composing; the others
+        (their deadline met, their cycle closed) are marked cancelled. Returns how many
+        were taken."""
         ...
 
     def compose_pending(self, max_addresses: int, compose: ComposeMessages, at: datetime) -> int:
