@@ -57,6 +57,13 @@ class SimulatedItem:
         }
 
 
+@dataclass
+class Simulation:
+    items: list[SimulatedItem]
+    #: events of the real trail that the copy refused (each with its reason)
+    refused: list[str]
+
+
 def simulate(
     source: SqlStore,
     year: int,
@@ -65,7 +72,7 @@ def simulate(
     default_definition: Definition,
     start: datetime,
     lang: str = "vi",
-) -> list[SimulatedItem]:
+) -> Simulation:
     units = source.list_units(None)
     node = source.find_unit(under) if under else None
     scope = [u for u in units if node is None or u.path.startswith(node.path)]
@@ -78,14 +85,15 @@ def simulate(
                 definitions[key] = source.load_definition(*key)
             for entry in source.history(cycle.id):
                 histories.append((unit.code, cycle.definition_id, entry))
+    kept = source.kept_milestones(year, node)
     with tempfile.TemporaryDirectory(prefix="bontot-simulate-") as scratch:
         engine = make_engine(f"sqlite:///{Path(scratch) / 'copy.db'}")
         create_schema(engine)
         copy = SqlStore(engine)
         try:
             return _run(
-                copy, units, histories, definitions, default_definition, year, under, until,
-                start, lang,
+                copy, units, histories, kept, definitions, default_definition, year, under,
+                until, start, lang,
             )
         finally:
             copy.close()
@@ -96,6 +104,7 @@ def _run(
     copy: SqlStore,
     units: list[Any],
     histories: list[tuple[str, str, Any]],
+    kept: list[tuple[str, str, str, datetime, str]],
     definitions: dict[tuple[str, int], Definition],
     default_definition: Definition,
     year: int,
@@ -103,45 +112,55 @@ def _run(
     until: datetime | None,
     start: datetime,
     lang: str,
-) -> list[SimulatedItem]:
+) -> Simulation:
     copy.import_units(
         [
             UnitRow(u.code, u.name, u.kind, u.org_type, u.parent_code, u.member_count, u.contacts)
             for u in units
         ]
     )
-    openings = {
-        cycle_def: entry.at for _unit, cycle_def, entry in histories if entry.event == "open"
-    }
-    for _unit, cycle_def, entry in histories:
+    # Each definition version opens at its earliest real opening. (Units of the scope
+    # that had no cycle of it are opened too: the copy shows what they would receive.)
+    openings: dict[tuple[str, int], datetime] = {}
+    for _unit, _cycle_def, entry in histories:
         if entry.event == "open":
-            openings[cycle_def] = min(openings[cycle_def], entry.at)
+            key = (entry.definition_id, entry.definition_version)
+            openings[key] = min(openings.get(key, entry.at), entry.at)
     if not definitions:
         definitions = {default_definition.key: default_definition}
-        openings = {default_definition.spec.id: start}
-    first = min(openings.values())
-    clock = VirtualClock(first)
+        openings = {default_definition.key: start}
+    clock = VirtualClock(min(openings.values()))
     engine = Engine(copy, clock, calendar_for)
     notifications = Notifications(engine, render_digest, channels=("log",), lang=lang)
-    for definition in definitions.values():
-        clock.set(max(openings[definition.spec.id], clock.now()))
-        engine.open_cycles(definition, year, under, actor="simulate", role="system")
-    clock.set(first)
-    events = sorted(
-        (entry.at, unit, cycle_def, entry)
+    for key, opened_at in sorted(openings.items(), key=lambda kv: kv[1]):
+        clock.set(max(opened_at, clock.now()))
+        engine.open_cycles(definitions[key], year, under, actor="simulate", role="system")
+    # the trail's events and the milestones kept, in the order they happened
+    steps: list[tuple[datetime, int, str, str, Any]] = [
+        (entry.at, entry.seq, unit, cycle_def, entry)
         for unit, cycle_def, entry in histories
         if entry.event != "open"
-    )
+    ]
+    steps += [(at, 0, unit, definition_id, (key, by)) for unit, definition_id, key, at, by in kept]
+    steps.sort(key=lambda step: step[:4])
     end = until or datetime.max.replace(tzinfo=UTC)
-    for at, unit, cycle_def, entry in events:
+    refused: list[str] = []
+    for at, _seq, unit, definition_id, what in steps:
         if at > end:
             break
         notifications.run_until(clock, at)
-        engine.fire(unit, entry.event, year, entry.actor, entry.role, entry.payload, cycle_def)
+        if isinstance(what, tuple):
+            key, by = what
+            copy.meet_milestone(unit, year, definition_id, key, by, at)
+            continue
+        result = engine.fire(unit, what.event, year, what.actor, what.role, what.payload,
+                             definition_id)
+        if not result.applied and result.decision.refusal is not None:
+            refused.append(f"{unit} {what.event}: {result.decision.refusal.message}")
     latest = copy.last_timer_due()
     if latest is not None:
         notifications.run_until(clock, min(end, latest))
-    return _read_outbox(copy)
+    return Simulation(_read_outbox(copy), refused)
 
 
 def _read_outbox(store: SqlStore) -> list[SimulatedItem]:

@@ -16,10 +16,16 @@ from workflow.spec.model import WEEKDAYS, CalendarSpec, Offset
 from workflow.timefmt import parse_user_date
 
 HolidayLookup = Callable[[int], Mapping[date, str]]
+#: the weekend days a country's own calendar makes working days (the swaps it knows)
+WorkdayLookup = Callable[[int], frozenset[date]]
 
 
 def no_holidays(_year: int) -> Mapping[date, str]:
     return {}
+
+
+def no_workdays(_year: int) -> frozenset[date]:
+    return frozenset()
 
 
 @dataclass(frozen=True)
@@ -37,20 +43,26 @@ class WorkingCalendar:
         holidays: HolidayLookup = no_holidays,
         days_off: Mapping[date, str] | None = None,
         working_days: Mapping[date, str] | None = None,
+        workdays: WorkdayLookup = no_workdays,
     ) -> None:
         self.weekend = weekend
         self._lookup = holidays
+        self._workdays = workdays
+        self._workday_years: dict[int, frozenset[date]] = {}
         self._days_off = dict(days_off or {})
         self._working = dict(working_days or {})
         self._years: dict[int, Mapping[date, str]] = {}
 
     @classmethod
-    def from_spec(cls, spec: CalendarSpec, holidays: HolidayLookup) -> WorkingCalendar:
+    def from_spec(
+        cls, spec: CalendarSpec, holidays: HolidayLookup, workdays: WorkdayLookup = no_workdays
+    ) -> WorkingCalendar:
         return cls(
             weekend=frozenset(WEEKDAYS.index(day) for day in spec.weekend),
             holidays=holidays,
             days_off={parse_user_date(k): v for k, v in spec.days_off.items()},
             working_days={parse_user_date(k): v for k, v in spec.working_days.items()},
+            workdays=workdays,
         )
 
     def holiday(self, day: date) -> str | None:
@@ -67,7 +79,14 @@ class WorkingCalendar:
             return True
         if day in self._days_off:
             return False
-        return day.weekday() not in self.weekend and self.holiday(day) is None
+        if self.holiday(day) is not None:
+            return False
+        if day.weekday() not in self.weekend:
+            return True
+        swapped = self._workday_years.get(day.year)
+        if swapped is None:
+            swapped = self._workday_years[day.year] = self._workdays(day.year)
+        return day in swapped
 
     def _weekend_only(self, day: date) -> bool:
         return day.weekday() not in self.weekend

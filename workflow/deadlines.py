@@ -13,6 +13,7 @@ from workflow.calendar import WorkingCalendar, no_holidays
 from workflow.spec.model import DefinitionSpec, DueSpec, EscalationSpec, Offset
 
 TimerKind = Literal["reminder", "escalation"]
+WEEKEND = "weekend"
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,7 @@ class DueDeadline:
     due_at: datetime  # UTC
     #: the date the definition gives, when the calendar policy moved the deadline off it
     natural_date: date | None = None
+    #: why: the holiday's name, or WEEKEND
     moved_by: str | None = None
 
 
@@ -72,8 +74,8 @@ def effective_due(
         calendar.is_working(natural)
     ):
         day = calendar.last_working_day_on_or_before(natural)
-        # what a user reads: the holiday's own name, else "cuối tuần" (the weekend)
-        moved = calendar.holiday(natural) or "cuối tuần"
+        # the holiday's own name, else WEEKEND (the renderer says it in the user's language)
+        moved = calendar.holiday(natural) or WEEKEND
     zone = ZoneInfo(spec.timezone)
     return DueDeadline(
         key, day, _at(day, due.time, zone), natural if day != natural else None, moved

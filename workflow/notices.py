@@ -12,11 +12,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from workflow.spec.model import DefinitionSpec
-from workflow.timefmt import LOCAL_TZ, show_date, show_instant
+from workflow.timefmt import show_date, show_instant
 
 
 @dataclass(frozen=True)
@@ -47,8 +48,10 @@ class DueTimer:
     due_at: datetime
     moved_by: str
     state: str | None
-    #: the deadline was met meanwhile (or the milestone kept): nothing to say any more
-    met: bool = False
+    #: when its deadline was met (None: not met)
+    met_at: datetime | None = None
+    #: when the cycle last moved: for a final state, when it closed
+    state_since: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,8 @@ class Message:
     subject: str
     body: str
     data: dict[str, Any] = field(default_factory=dict)
+    #: the notices it carries (not sent; the store links them to the message)
+    notice_ids: tuple[int, ...] = ()
 
 
 Renderer = Callable[[str, dict[str, Any]], tuple[str, str]]
@@ -130,12 +135,13 @@ def address_for(
 def address_notices(
     due: Sequence[DueTimer], units: Mapping[int, UnitContact], specs: SpecLookup, at: datetime
 ) -> list[Notice]:
-    """Notices for the due timers still worth sending: not those of a deadline met
-    meanwhile, nor of a cycle that reached a final state."""
+    """Notices for the due timers still worth sending. A reminder is dropped once its
+    deadline is met or its cycle closed; an escalation only if that happened before it
+    fell due: one that fell due while the worker was down still goes out."""
     notices = []
     for timer in due:
         spec = specs(timer.definition_id, timer.definition_version)
-        if timer.met or (timer.state is not None and spec.states[timer.state].final):
+        if _dropped(timer, spec):
             continue
         role = spec.roles.get(timer.role)
         # A milestone's owner is the committee itself; its escalations go above it.
@@ -161,6 +167,17 @@ def address_notices(
     return notices
 
 
+def _dropped(timer: DueTimer, spec: DefinitionSpec) -> bool:
+    closed = timer.state is not None and spec.states[timer.state].final
+    if timer.kind == "reminder":
+        return timer.met_at is not None or closed
+    met_before = timer.met_at is not None and timer.met_at <= timer.due_at
+    closed_before = (
+        closed and timer.state_since is not None and timer.state_since <= timer.due_at
+    )
+    return met_before or closed_before
+
+
 def route(address: str, channels: Sequence[str]) -> list[str]:
     """Which channels carry a message to `address`: e-mail for a mailbox, the webhook for
     everything when one is set; the log when nothing else would."""
@@ -179,17 +196,19 @@ def compose(
     channels: Sequence[str],
     specs: SpecLookup,
     render: Renderer,
+    installation: str = "",
 ) -> list[Message]:
-    """One message per address (per channel) for every notice pending to it."""
+    """One message per address (per channel) for every notice pending to it. Its key
+    comes from the timers it carries and the installation: the same notices make the
+    same key, however often composing is retried."""
     by_address: dict[str, list[PendingNotice]] = {}
     for notice in pending:
         by_address.setdefault(notice.address, []).append(notice)
     messages = []
-    today = now.astimezone(LOCAL_TZ).date()
     for address, notices in sorted(by_address.items()):
         notices.sort(key=lambda n: (n.due_at, n.unit.path, n.deadline, n.kind, n.step))
         latest = _latest_reminders(notices)
-        items = [_item(n, specs, lang, today, n.notice_id not in latest) for n in notices]
+        items = [_item(n, specs, lang, now, n.notice_id not in latest) for n in notices]
         first = notices[0]
         spec = specs(first.definition_id, first.definition_version)
         role = spec.roles.get(first.role)
@@ -204,13 +223,15 @@ def compose(
         }
         subject, body = render(lang, context)
         digest = hashlib.sha256(
-            "|".join(n.timer_key for n in notices).encode()
+            "|".join([installation, *(n.timer_key for n in notices)]).encode()
         ).hexdigest()[:20]
         data = {"recipient": context["recipient"], "items": items}
         for channel in route(address, channels):
             messages.append(
                 Message(
-                    f"{digest}:{channel}", channel, address, first.role, lang, subject, body, data
+                    f"{installation}-{digest}:{channel}" if installation else f"{digest}:{channel}",
+                    channel, address, first.role, lang, subject, body, data,
+                    tuple(n.notice_id for n in notices),
                 )
             )
     return messages
@@ -218,7 +239,7 @@ def compose(
 
 def _latest_reminders(notices: Sequence[PendingNotice]) -> set[int]:
     """The notice ids that are not superseded: escalations all, and for reminders only the
-    last step of each deadline among those pending (the earlier ones say less, later)."""
+    latest of each deadline among those pending (the earlier ones say less, later)."""
     last: dict[tuple[bool, str, int, str], PendingNotice] = {}
     keep = set()
     for notice in notices:
@@ -226,16 +247,17 @@ def _latest_reminders(notices: Sequence[PendingNotice]) -> set[int]:
             keep.add(notice.notice_id)
             continue
         key = (notice.milestone, notice.definition_id, notice.unit.id, notice.deadline)
-        if key not in last or notice.step > last[key].step:
+        if key not in last or notice.due_at > last[key].due_at:
             last[key] = notice
     keep.update(n.notice_id for n in last.values())
     return keep
 
 
 def _item(
-    notice: PendingNotice, specs: SpecLookup, lang: str, today: date, collapsed: bool
+    notice: PendingNotice, specs: SpecLookup, lang: str, now: datetime, collapsed: bool
 ) -> dict[str, Any]:
     spec = specs(notice.definition_id, notice.definition_version)
+    zone = ZoneInfo(spec.timezone)
     container = spec.milestones if notice.milestone else spec.deadlines
     deadline = container.get(notice.deadline)
     return {
@@ -252,7 +274,8 @@ def _item(
         "role": notice.role,
         "step": notice.step,
         "offset": notice.offset,
-        "late": notice.due_at.astimezone(LOCAL_TZ).date() < today,
+        # late: it should have gone out on an earlier day (a worker that was down)
+        "late": notice.due_at.astimezone(zone).date() < now.astimezone(zone).date(),
         "moved": notice.moved_by,
         "collapsed": collapsed,
         "milestone": notice.milestone,

@@ -6,6 +6,7 @@ import json
 import math
 from typing import Any
 
+from workflow.deadlines import WEEKEND
 from workflow.service.ports import UnitRef
 from workflow.service.results import Board, FireResult, History
 from workflow.spec.model import DefinitionSpec
@@ -24,7 +25,11 @@ HEADINGS = {
         "met": "hoàn thành {at}",
         "late": "QUÁ HẠN",
         "open": "chưa đến hạn",
-        "notices": "Nhắc hạn và cảnh báo đã gửi",
+        "notices": "Nhắc hạn và cảnh báo",
+        "delivery_sent": "đã gửi",
+        "delivery_pending": "chờ gửi",
+        "delivery_queued": "chờ soạn",
+        "delivery_parked": "gửi không được",
         "reminder": "nhắc hạn",
         "escalation": "cảnh báo",
         "nobody": "(không có địa chỉ liên hệ)",
@@ -41,7 +46,11 @@ HEADINGS = {
         "met": "met {at}",
         "late": "OVERDUE",
         "open": "not yet due",
-        "notices": "Reminders and escalations sent",
+        "notices": "Reminders and escalations",
+        "delivery_sent": "sent",
+        "delivery_pending": "waiting to be sent",
+        "delivery_queued": "waiting to be composed",
+        "delivery_parked": "could not be sent",
         "reminder": "reminder",
         "escalation": "escalation",
         "nobody": "(no contact address)",
@@ -164,6 +173,7 @@ def history_dict(history: History) -> dict[str, Any]:
                 "address": n.address,
                 "due_at": to_db(n.due_at),
                 "at": to_db(n.at),
+                "delivery": n.delivery,
             }
             for n in history.notices
         ],
@@ -208,7 +218,10 @@ def history_text(history: History, lang: str, now: Any) -> str:
             label = own.label.get(lang) if own else n.deadline
             kind = h[n.kind]
             to = n.address or h["nobody"]
-            lines.append(f"    {show_instant(n.at)}  {kind:<10} {label:<30} → {n.role} {to}")
+            lines.append(
+                f"    {show_instant(n.at)}  {kind:<10} {label:<30} → {n.role} {to}  "
+                f"[{h['delivery_' + n.delivery]}]"
+            )
     return "\n".join(lines)
 
 
@@ -246,6 +259,7 @@ TIME_WORDS = {
         "late": "muộn",
         "items": "{n} mục",
         "nobody": "(không có địa chỉ)",
+        "weekend": "cuối tuần",
     },
     "en": {
         "calendar": "Calendar for {year} — {title}",
@@ -264,6 +278,7 @@ TIME_WORDS = {
         "late": "late",
         "items": "{n} items",
         "nobody": "(no address)",
+        "weekend": "weekend",
     },
 }
 
@@ -309,7 +324,8 @@ def calendar_dict(spec: DefinitionSpec, deadlines: Any, timers: Any, milestones:
 def _due_line(label: str, d: Any, w: dict[str, str]) -> str:
     line = f"  {label:<38} {show_date(d.due_date)}"
     if d.natural_date:
-        line += "  " + w["moved"].format(natural=show_date(d.natural_date), why=d.moved_by)
+        why = w["weekend"] if d.moved_by == WEEKEND else d.moved_by
+        line += "  " + w["moved"].format(natural=show_date(d.natural_date), why=why)
     return line
 
 

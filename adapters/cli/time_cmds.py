@@ -115,6 +115,13 @@ def _options(
     )
 
 
+def _ticker(options: WorkerOptions) -> Ticker:
+    try:
+        return Ticker(options)
+    except ValueError as exc:  # bad notification settings: named by variable or file key
+        raise fail(f"notification settings: {exc}") from None
+
+
 @app.command()
 def tick(
     db: DbOption = None,
@@ -127,7 +134,7 @@ def tick(
     """One pass: fire due reminders and escalations, compose, deliver. For cron and tests."""
     with session(db, now):
         pass  # checks the schema is there
-    ticker = Ticker(_options(db, clock_for(now), lang, worker_id, lease, 60))
+    ticker = _ticker(_options(db, clock_for(now), lang, worker_id, lease, 60))
     try:
         fired, report, wakeup = ticker.tick()
     finally:
@@ -165,7 +172,9 @@ def worker(
     with session(db, now):
         pass
     clock = SystemClock() if now is None else OffsetClock(parse_user_instant(now))
-    run_worker(_options(db, clock, lang, worker_id, lease, sweep))
+    options = _options(db, clock, lang, worker_id, lease, sweep)
+    _ticker(options).close()  # settings are checked before the scheduler starts
+    run_worker(options)
 
 
 @app.command()
@@ -213,14 +222,15 @@ def simulate_cmd(
     end = None
     if until is not None:
         try:
-            end = datetime.combine(parse_user_date(until), time(23, 59), tzinfo=LOCAL_TZ)
+            end = datetime.combine(parse_user_date(until), time.max, tzinfo=LOCAL_TZ)
         except ValueError as exc:
             raise fail(f"--until {until!r}: {exc}") from None
     with session(db, now) as s:
         start = s.engine.clock.now() if now else datetime(year, 1, 2, tzinfo=LOCAL_TZ)
-        items = simulate(
-            s.store, year, under, end, s.catalog.latest(definition), start, lang
-        )
+        result = simulate(s.store, year, under, end, s.catalog.latest(definition), start, lang)
+    for problem in result.refused:
+        typer.echo(f"warning: the copy refused {problem}", err=True)
+    items = result.items
     if as_json:
         typer.echo(render.dumps([i.as_dict() for i in items]))
         return

@@ -36,4 +36,4 @@ class ChannelNotifier:
                 )
             )
         except DeliveryError as error:
-            raise DeliveryFailed(str(error), error.temporary) from None
+            raise DeliveryFailed(str(error), error.temporary, error.retry_after) from None

@@ -6,6 +6,7 @@ Everything a transition writes commits in one transaction or not at all."""
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -141,15 +142,37 @@ class SqlStore:
     def _rollback(self, cursor: Any) -> None:
         cursor.execute("ROLLBACK")
 
+    def installation_id(self) -> str:
+        """A random id of this database, made on first use and kept."""
+        rows = self._query("SELECT value FROM meta WHERE key = 'installation'")
+        if rows:
+            return str(rows[0][0])
+        cursor = self._begin_write()
+        try:
+            cursor.execute(
+                "INSERT INTO meta (key, value) VALUES ('installation', ?) "
+                "ON CONFLICT (key) DO NOTHING",
+                (uuid.uuid4().hex[:12],),
+            )
+        except BaseException:
+            self._rollback(cursor)
+            raise
+        self._commit(cursor)
+        return str(self._query("SELECT value FROM meta WHERE key = 'installation'")[0][0])
+
     # -- definitions -------------------------------------------------------------------
     def save_definition(self, definition: Definition, at: datetime) -> None:
         spec = definition.spec
         rows = self._query(
-            "SELECT content_hash FROM definition WHERE definition_id = ? AND version = ?",
+            "SELECT content_hash, resolved FROM definition WHERE definition_id = ? "
+            "AND version = ?",
             (spec.id, spec.version),
         )
         if rows:
-            if rows[0][0] != definition.content_hash:
+            # Compare content, not the stored string: a hash made by an earlier release
+            # (before new schema fields with defaults) must not read as a change.
+            stored = definition_from_resolved(json.loads(rows[0][1])).content_hash
+            if rows[0][0] != definition.content_hash and stored != definition.content_hash:
                 raise DefinitionConflict(
                     f"{definition.filename}: definition {spec.id!r} version {spec.version} "
                     f"differs from the one already in use (stored {rows[0][0][:12]}, "
@@ -557,13 +580,13 @@ class SqlStore:
                         continue
                     if (unit_id, plan.due.key) in existing:
                         continue
-                    cursor.execute(
+                    milestone_id = cursor.execute(
                         "INSERT INTO milestone (unit_id, unit_path, year, definition_id, "
-                        "definition_version, key, due_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        "definition_version, key, due_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                        "RETURNING id",
                         (unit_id, path, year, spec.id, spec.version, plan.due.key,
                          to_db(plan.due.due_at)),
-                    )
-                    milestone_id = cursor.lastrowid
+                    ).fetchone()[0]
                     cursor.executemany(
                         _INSERT_TIMER,
                         [
@@ -578,6 +601,19 @@ class SqlStore:
             raise
         self._commit(cursor)
         return opened
+
+    def kept_milestones(
+        self, year: int, under: UnitRef | None
+    ) -> list[tuple[str, str, str, datetime, str]]:
+        """(unit code, definition id, key, met at, met by) of the year's kept milestones."""
+        where, params = _subtree(under)
+        rows = self._query(
+            "SELECT u.code, m.definition_id, m.key, m.met_at, m.met_by FROM milestone m "
+            "JOIN unit u ON u.id = m.unit_id WHERE m.year = :year AND m.met_at IS NOT NULL"
+            f"{where.format(col='m.unit_path')} ORDER BY m.met_at",
+            {**params, "year": year},
+        )
+        return [(r[0], r[1], r[2], from_db(r[3]), r[4] or "") for r in rows]
 
     def meet_milestone(
         self, unit_code: str, year: int, definition_id: str, key: str, actor: str, at: datetime
@@ -633,7 +669,7 @@ class SqlStore:
                 "SELECT t.id, t.key, t.cycle_id, t.milestone_id, t.unit_id, u.path, "
                 "t.definition_id, t.definition_version, t.deadline, t.kind, t.step, t.role, "
                 "t.\"offset\", t.deadline_at, t.due_at, t.moved_by, c.state, "
-                "d.met_at IS NOT NULL "
+                "d.met_at, c.updated_at "
                 "FROM timer t JOIN unit u ON u.id = t.unit_id "
                 "LEFT JOIN cycle c ON c.id = t.cycle_id "
                 "LEFT JOIN deadline d ON d.cycle_id = t.cycle_id AND d.key = t.deadline "
@@ -647,7 +683,8 @@ class SqlStore:
             due = [
                 DueTimer(
                     r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11],
-                    r[12], from_db(r[13]), from_db(r[14]), r[15], r[16], bool(r[17]),
+                    r[12], from_db(r[13]), from_db(r[14]), r[15], r[16],
+                    from_db(r[17]) if r[17] else None, from_db(r[18]) if r[18] else None,
                 )
                 for r in rows
             ]
@@ -662,17 +699,17 @@ class SqlStore:
                 [(stamp, t.id) for t in due if t.id not in fired],
             )
             for notice in notices:
-                cursor.execute(
+                notice_id = cursor.execute(
                     "INSERT INTO notice (timer_id, cycle_id, milestone_id, unit_id, kind, "
                     "deadline, step, role, address, due_at, at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                     (notice.timer_id, notice.cycle_id, notice.milestone_id, notice.unit_id,
                      notice.kind, notice.deadline, notice.step, notice.role, notice.address,
                      to_db(notice.due_at), stamp),
-                )
+                ).fetchone()[0]
                 cursor.execute(
                     "INSERT INTO notice_queue (notice_id, address) VALUES (?, ?)",
-                    (cursor.lastrowid, notice.address),
+                    (notice_id, notice.address),
                 )
         except BaseException:
             self._rollback(cursor)
@@ -726,6 +763,11 @@ class SqlStore:
                     for m in messages
                 ],
             )
+            cursor.executemany(
+                "INSERT INTO notice_message (notice_id, message_key) VALUES (?, ?) "
+                "ON CONFLICT DO NOTHING",
+                [(notice_id, m.key) for m in messages for notice_id in m.notice_ids],
+            )
             cursor.execute(f"DELETE FROM notice_queue WHERE address IN ({marks})", addresses)
         except BaseException:
             self._rollback(cursor)
@@ -764,6 +806,25 @@ class SqlStore:
             for r in rows
         ]
 
+    def renew_lease(
+        self, item: OutboxItem, worker: str, now: datetime, lease_until: datetime
+    ) -> bool:
+        """Extend this worker's lease on a message right before sending it; False when the
+        lease ran out and the message may be another worker's now (or is already sent)."""
+        cursor = self._begin_write()
+        try:
+            cursor.execute(
+                "UPDATE outbox SET lease_until = ? WHERE id = ? AND leased_by = ? "
+                "AND lease_until >= ? AND sent_at IS NULL AND parked_at IS NULL",
+                (to_db(lease_until), item.id, worker, to_db(now)),
+            )
+            renewed = cursor.rowcount == 1
+        except BaseException:
+            self._rollback(cursor)
+            raise
+        self._commit(cursor)
+        return renewed
+
     def record_delivery(
         self,
         item: OutboxItem,
@@ -776,24 +837,28 @@ class SqlStore:
         stamp = to_db(at)
         cursor = self._begin_write()
         try:
+            # A message is marked sent by whoever sent it; a failure changes it only while
+            # this worker still holds it, so a late failure never undoes another's success.
             if result == "sent":
                 cursor.execute(
                     "UPDATE outbox SET sent_at = ?, attempts = attempts + 1, lease_until = NULL "
-                    "WHERE id = ?",
+                    "WHERE id = ? AND sent_at IS NULL",
                     (stamp, item.id),
                 )
             elif result == "parked":
                 cursor.execute(
                     "UPDATE outbox SET parked_at = ?, attempts = attempts + 1, "
-                    "lease_until = NULL, last_error = ? WHERE id = ?",
-                    (stamp, detail, item.id),
+                    "lease_until = NULL, last_error = ? WHERE id = ? AND leased_by = ? "
+                    "AND sent_at IS NULL AND parked_at IS NULL",
+                    (stamp, detail, item.id, worker),
                 )
             else:
                 assert next_attempt_at is not None
                 cursor.execute(
                     "UPDATE outbox SET next_attempt_at = ?, attempts = attempts + 1, "
-                    "lease_until = NULL, last_error = ? WHERE id = ?",
-                    (to_db(next_attempt_at), detail, item.id),
+                    "lease_until = NULL, last_error = ? WHERE id = ? AND leased_by = ? "
+                    "AND sent_at IS NULL AND parked_at IS NULL",
+                    (to_db(next_attempt_at), detail, item.id, worker),
                 )
             cursor.execute(
                 "INSERT INTO delivery (outbox_id, at, worker, result, detail) "
@@ -842,12 +907,19 @@ class SqlStore:
 
     def notices(self, cycle_id: int) -> list[NoticeRecord]:
         rows = self._query(
-            "SELECT kind, deadline, step, role, address, due_at, at FROM notice "
-            "WHERE cycle_id = ? ORDER BY at, id",
+            "SELECT n.kind, n.deadline, n.step, n.role, n.address, n.due_at, n.at, "
+            "MAX(o.sent_at IS NOT NULL), MAX(o.parked_at IS NOT NULL), COUNT(o.id) "
+            "FROM notice n LEFT JOIN notice_message nm ON nm.notice_id = n.id "
+            "LEFT JOIN outbox o ON o.key = nm.message_key "
+            "WHERE n.cycle_id = ? GROUP BY n.id ORDER BY n.at, n.id",
             (cycle_id,),
         )
         return [
-            NoticeRecord(r[0], r[1], r[2], r[3], r[4], from_db(r[5]), from_db(r[6])) for r in rows
+            NoticeRecord(
+                r[0], r[1], r[2], r[3], r[4], from_db(r[5]), from_db(r[6]),
+                "sent" if r[7] else "parked" if r[8] else "pending" if r[9] else "queued",
+            )
+            for r in rows
         ]
 
     def outbox_counts(self) -> OutboxCounts:

@@ -7,6 +7,15 @@ from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
+class MetaRow(SQLModel, table=True):
+    """Facts about this database, e.g. its installation id (in every message key, so that
+    two provinces posting to one receiver never share a key)."""
+
+    __tablename__ = "meta"
+    key: str = Field(primary_key=True)
+    value: str
+
+
 class DefinitionRow(SQLModel, table=True):
     __tablename__ = "definition"
     __table_args__ = (UniqueConstraint("definition_id", "version"),)
@@ -167,6 +176,15 @@ class NoticeRow(SQLModel, table=True):
     address: str
     due_at: str
     at: str
+
+
+class NoticeMessageRow(SQLModel, table=True):
+    """Which message carried each notice (one per channel): how a reminder in a unit's
+    history is followed to its delivery. Written when the notice is composed."""
+
+    __tablename__ = "notice_message"
+    notice_id: int = Field(primary_key=True, foreign_key="notice.id")
+    message_key: str = Field(primary_key=True, index=True)
 
 
 class NoticeQueueRow(SQLModel, table=True):

@@ -18,7 +18,7 @@ from datetime import timedelta
 from types import FrameType
 from typing import Any
 
-from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from adapters import logs
@@ -79,7 +79,11 @@ class Ticker:
                 lang=self.options.lang,
                 batch_size=self.options.batch_size,
             )
-            fired = notifications.fire_and_compose()
+            try:
+                fired = notifications.fire_and_compose()
+            except Exception as error:  # what is already in the outbox still goes out
+                self.log.error("tick.compose_failed", error=repr(error))
+                fired = TickResult(0, 0)
             report = notifications.deliver(self.notifier, self.worker_id, self.options.lease)
             for outcome in report.outcomes:
                 # the log channel itself says notification.sent; these say what the
@@ -88,6 +92,7 @@ class Ticker:
                     "sent": "outbox.delivered",
                     "retry": "outbox.retry_scheduled",
                     "parked": "outbox.parked",
+                    "skipped": "outbox.lease_lost",
                 }[outcome.result]
                 self.log.info(
                     event,
@@ -111,30 +116,37 @@ class Ticker:
 
 
 def run_worker(options: WorkerOptions) -> None:
-    """Run until SIGTERM or SIGINT; the tick under way finishes first."""
+    """Run until SIGTERM or SIGINT; the tick under way finishes first.
+
+    The signal handler only sets an event: shutting APScheduler down from inside the
+    handler could wait on the very job that is about to reschedule itself."""
     ticker = Ticker(options)
     wall = SystemClock()
-    scheduler = BlockingScheduler(timezone="UTC")
+    scheduler = BackgroundScheduler(timezone="UTC")
     stopping = threading.Event()
+    guard = threading.Lock()  # no reschedule once stopping is set
 
     def job() -> None:
-        try:
-            _fired, _report, wakeup = ticker.tick()
-        except Exception as error:  # a bad tick must not kill the worker; the sweep retries
-            ticker.log.error("tick.failed", error=repr(error))
-            return
-        if stopping.is_set():
-            return
-        sweep_at = wall.now() + options.sweep
-        target = sweep_at
+        # Tick again at once while more is already due (a large backlog, a retry due
+        # now): rescheduling to "now" from inside the running job would be skipped by
+        # max_instances=1 and wait for the next sweep.
+        wakeup = None
+        for _ in range(100):
+            try:
+                _fired, _report, wakeup = ticker.tick()
+            except Exception as error:  # a bad tick must not kill the worker
+                ticker.log.error("tick.failed", error=repr(error))
+                return
+            if stopping.is_set() or wakeup is None or wakeup > options.clock.now():
+                break
+        target = wall.now() + options.sweep
         if wakeup is not None:
             # the worker's clock may run ahead of the wall (--now): convert the distance
-            delay = wakeup - options.clock.now()
-            target = min(sweep_at, wall.now() + max(delay, timedelta(0)))
-        try:
-            scheduler.modify_job(JOB_ID, next_run_time=target)
-        except Exception:  # stopped meanwhile: nothing left to schedule
-            return
+            delay = max(wakeup - options.clock.now(), timedelta(0))
+            target = min(target, wall.now() + delay)
+        with guard:
+            if not stopping.is_set():
+                scheduler.modify_job(JOB_ID, next_run_time=target)
 
     scheduler.add_job(
         job,
@@ -148,15 +160,19 @@ def run_worker(options: WorkerOptions) -> None:
     )
 
     def stop(signum: int, _frame: FrameType | None) -> None:
-        ticker.log.info("worker.stopping", signal=signal.Signals(signum).name)
         stopping.set()
-        scheduler.shutdown(wait=True)
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     ticker.log.info("worker.started", url=_masked(options.url), lease_s=options.lease.seconds)
+    scheduler.start()
     try:
-        scheduler.start()
+        while not stopping.wait(timeout=1.0):
+            pass
+        ticker.log.info("worker.stopping")
+        with guard:
+            pass  # a job between its stopping check and modify_job has finished that step
+        scheduler.shutdown(wait=True)
     finally:
         ticker.close()
         ticker.log.info("worker.stopped")

@@ -146,6 +146,7 @@ def test_tick_twice_at_the_same_instant_sends_nothing_the_second_time(cli: Cli) 
     history = json.loads(cli("history", "CB-THON1", "--year", "2025", "--json").stdout)
     assert [n["kind"] for n in history["notices"]] == ["reminder"]
     assert history["notices"][0]["address"] == "bithu.thon1@example.vn"
+    assert history["notices"][0]["delivery"] == "sent"  # on the log channel
 
 
 def test_a_milestone_is_reminded_until_kept(tmp_path: Path) -> None:

@@ -150,6 +150,38 @@ def test_reminders_arrive_by_email_in_vietnamese(opened_db: str) -> None:
     assert "Nhắc" in first.subject or "nhắc" in first.subject
 
 
+def test_a_worker_whose_lease_ran_out_leaves_the_message_to_the_one_holding_it(
+    opened_db: str,
+) -> None:
+    """A slow server: worker A's claim expires before it reaches a message; worker B
+    claims and sends it; A, renewing before its send, finds it gone and skips it."""
+    from adapters.notifications.factory import channels_from
+    from adapters.notifications.notifier import ChannelNotifier
+    from adapters.notifications.templates import render_digest
+    from workflow.service.notify import Notifications
+
+    clock = VirtualClock(REMINDER_DAY)
+    engine = make_engine(opened_db)
+    store = SqlStore(engine)
+    try:
+        service = Engine(store, clock, calendar_for)
+        with HttpReceiver() as rx:
+            notifier = ChannelNotifier(channels_from(NotifySettings(webhook=rx.settings())))
+            notes = Notifications(service, render_digest, channels=notifier.names)
+            notes.fire_and_compose()
+            lease = timedelta(seconds=30)
+            claimed_by_a = store.claim_outbox(clock.now(), 3, clock.now() + lease, "A")
+            clock.advance(timedelta(minutes=1))  # A stalls; its lease ends
+            report_b = notes.deliver(notifier, "B", lease)
+            assert report_b.count("sent") == CELLS
+            for item in claimed_by_a:  # A wakes up and tries its three
+                assert not store.renew_lease(item, "A", clock.now(), clock.now() + lease)
+            assert Counter(rx.keys) == {key: 1 for key in rx.unique_keys}
+    finally:
+        store.close()
+        engine.dispose()
+
+
 # -- real worker processes -----------------------------------------------------------------
 def start_worker(url: str, env: dict[str, str], log: Path, name: str, lease: float) -> Any:
     return subprocess.Popen(
@@ -189,8 +221,13 @@ def test_a_worker_killed_mid_batch_and_restarted_delivers_each_message(
         assert at_kill < CELLS, "the kill came after the whole batch: nothing to prove"
         second = start_worker(opened_db, rx.env(), log, "w2", lease=2)
         try:
+            # the message in flight at the kill arrived, but is not marked sent: the
+            # second worker sends it again once the dead one's lease has run out
             wait_until(
-                lambda: len(set(read_keys(keys_file))) >= CELLS, 60, "every message delivered"
+                lambda: len(set(read_keys(keys_file))) >= CELLS
+                and all(sent for _k, sent, _p, _a in outbox(opened_db, "webhook")),
+                60,
+                "every message delivered and marked sent",
             )
             second.send_signal(signal.SIGTERM)
             assert second.wait(timeout=30) == 0  # a graceful stop

@@ -262,3 +262,28 @@ def test_next_wakeup_is_the_earliest_pending_timer(
     notifications(engine).fire_and_compose()
     later = store.next_wakeup()
     assert later is not None and later > wakeup  # composed; the outbox waits for delivery
+
+
+def test_an_escalation_due_while_the_worker_was_down_goes_out_though_the_unit_moved_since(
+    villages: tuple[Engine, VirtualClock, SqlStore], bon_tot: Definition, db_url: str
+) -> None:
+    engine, clock, _store = villages
+    engine.open_cycles(bon_tot, 2025)
+    ticker = notifications(engine)
+    ticker.run_until(clock, local(2025, 3, 28, 12))  # the worker stops on 28/03
+    clock.set(local(2025, 3, 30, 10))  # thôn 2 registers on time, while it is down
+    assert engine.fire("CB-THON2", "register", 2025, *SECRETARY, {"plan": "KH"}).applied
+    # thôn 1 registers on 03/04, late: the escalation of 01/04 fell due meanwhile
+    clock.set(local(2025, 4, 3, 10))
+    assert engine.fire("CB-THON1", "register", 2025, *SECRETARY, {"plan": "KH"}).applied
+    clock.set(local(2025, 4, 7, 9))  # the worker is back
+    ticker.fire_and_compose()
+    kinds = {
+        code: [(k, s) for k, s, _at in notices_of(db_url, code, "register")]
+        for code in ("CB-THON1", "CB-THON2", "CB-THON3")
+    }
+    assert ("escalation", 1) in kinds["CB-THON1"]  # it was late then: it goes out
+    assert ("escalation", 1) in kinds["CB-THON3"]  # still late
+    assert ("escalation", 1) not in kinds["CB-THON2"]  # met before it fell due
+    # the -3 working days reminder (26/03) was sent before the stop, for all three
+    assert ("reminder", 2) in kinds["CB-THON2"]

@@ -120,7 +120,7 @@ def test_31_12_2028_is_a_sunday_and_the_propose_deadline_moves_to_friday_29_12(
     assert moved.due_date == date(2028, 12, 29)
     assert moved.due_date.weekday() == 4
     assert moved.natural_date == date(2028, 12, 31)
-    assert moved.moved_by == "cuối tuần"
+    assert moved.moved_by == "weekend"
 
 
 def test_with_keep_the_propose_deadline_stays_on_sunday_31_12_2028(bon_tot: Definition) -> None:
@@ -283,3 +283,16 @@ def test_a_broken_calendar_setting_is_refused_naming_file_and_line(
     assert f"{path}:{line}" in str(caught.value)
     # the shipped definitions, loaded alongside, are not blamed
     assert all(p.file == str(path) for p in caught.value.problems)
+
+
+def test_a_saturday_the_government_made_a_working_day_counts() -> None:
+    """26/04/2025 was worked so that 02/05/2025 could be off; `holidays` knows both."""
+    from adapters.holidays_vn import calendar_for
+    from workflow.spec.model import CalendarSpec
+
+    calendar = calendar_for(CalendarSpec())
+    assert calendar.is_working(date(2025, 4, 26))
+    assert not calendar.is_working(date(2025, 5, 2))
+    assert not calendar.is_working(date(2025, 4, 27))  # the Sunday stays off
+    # one working day before Monday 28/04 is that Saturday, not Friday 25/04
+    assert calendar.add_working_days(date(2025, 4, 28), -1) == date(2025, 4, 26)

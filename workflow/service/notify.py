@@ -34,10 +34,12 @@ DEFAULT_BACKOFF = (
 
 
 class DeliveryFailed(Exception):
-    def __init__(self, detail: str, temporary: bool) -> None:
+    def __init__(self, detail: str, temporary: bool, retry_after: float | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
         self.temporary = temporary
+        #: the receiver's own wish (HTTP Retry-After), in seconds
+        self.retry_after = retry_after
 
 
 class Notifier(Protocol):
@@ -57,7 +59,7 @@ class DeliveryOutcome:
     key: str
     channel: str
     address: str
-    result: str  # sent | retry | parked
+    result: str  # sent | retry | parked | skipped
     detail: str = ""
 
 
@@ -99,11 +101,13 @@ class Notifications:
             if count < self.batch_size:
                 break
         composed = 0
+        installation = self.store.installation_id()
         while True:
             count = self.store.compose_pending(
                 200,
                 lambda pending: compose(
-                    pending, now, self.lang, self.channels, self.engine.spec, self.render
+                    pending, now, self.lang, self.channels, self.engine.spec, self.render,
+                    installation,
                 ),
                 now,
             )
@@ -127,6 +131,18 @@ class Notifications:
             now = self.engine.clock.now()
             items = self.store.claim_outbox(now, limit, now + lease, worker)
             for item in items:
+                # The claim's lease may have run out while earlier items were sent (a slow
+                # server): renew it, or leave the message to whoever holds it now.
+                now = self.engine.clock.now()
+                if not self.store.renew_lease(item, worker, now, now + lease):
+                    message = item.message
+                    report.outcomes.append(
+                        DeliveryOutcome(
+                            message.key, message.channel, message.address, "skipped",
+                            "lease lost",
+                        )
+                    )
+                    continue
                 report.outcomes.append(self._deliver_one(notifier, item, worker, backoff))
             if len(items) < limit:
                 return report
@@ -140,9 +156,10 @@ class Notifications:
         except DeliveryFailed as failure:
             now = self.engine.clock.now()
             if failure.temporary and item.attempts < len(backoff):
-                self.store.record_delivery(
-                    item, now, worker, "retry", failure.detail, now + backoff[item.attempts]
-                )
+                wait = backoff[item.attempts]
+                if failure.retry_after is not None:
+                    wait = max(wait, timedelta(seconds=failure.retry_after))
+                self.store.record_delivery(item, now, worker, "retry", failure.detail, now + wait)
                 result = "retry"
             else:
                 self.store.record_delivery(item, now, worker, "parked", failure.detail, None)

@@ -137,6 +137,8 @@ class NoticeRecord:
     address: str
     due_at: datetime
     at: datetime
+    #: queued (not composed yet), pending (in the outbox), sent (on some channel), parked
+    delivery: str = "queued"
 
 
 @dataclass(frozen=True)
@@ -168,6 +170,8 @@ class StateCount:
 
 
 class Store(Protocol):
+    def installation_id(self) -> str: ...
+
     def save_definition(self, definition: Definition, at: datetime) -> None: ...
 
     def load_definition(self, definition_id: str, version: int | None) -> Definition:
@@ -235,6 +239,10 @@ class Store(Protocol):
     def claim_outbox(
         self, now: datetime, limit: int, lease_until: datetime, worker: str
     ) -> list[OutboxItem]: ...
+
+    def renew_lease(
+        self, item: OutboxItem, worker: str, now: datetime, lease_until: datetime
+    ) -> bool: ...
 
     def record_delivery(
         self,
