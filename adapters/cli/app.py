@@ -200,11 +200,14 @@ def fire(
         raise fail("--data must be a JSON object")
     log = logs.logger().bind(unit=unit, year=year, event=event, actor=actor)
     with session(db, now) as s:
+        from adapters.cli.audit_cmds import authenticate
+
+        grant = authenticate(s, actor, f"fire {event}")
         cycle = s.engine.cycle(unit, year, definition)
         spec = s.engine.definition(cycle.definition_id, cycle.definition_version).spec
         if role is None:
-            role = _default_role(s, cycle, event)
-        result = s.engine.fire_on(cycle, event, actor, role, payload, if_version)
+            role = grant.role if grant is not None else _default_role(s, cycle, event)
+        result = s.engine.fire_on(cycle, event, actor, role, payload, if_version, grant)
         log = log.bind(role=role, cycle=result.cycle_id, definition=spec.id)
         if result.applied:
             log.info(
@@ -360,7 +363,7 @@ def demo(
     typer.echo(report)
 
 
-from adapters.cli import time_cmds  # noqa: E402, F401  (registers its commands on `app`)
+from adapters.cli import audit_cmds, time_cmds  # noqa: E402, F401  (register their commands)
 
 
 def main() -> None:

@@ -10,7 +10,7 @@ from workflow.deadlines import WEEKEND
 from workflow.service.ports import UnitRef
 from workflow.service.results import Board, FireResult, History
 from workflow.spec.model import DefinitionSpec
-from workflow.timefmt import show_date, show_instant, to_db
+from workflow.timefmt import from_db, show_date, show_instant, to_db
 
 HEADINGS = {
     "vi": {
@@ -406,3 +406,16 @@ def simulate_text(items: Any, lang: str) -> str:
             f"{w['to']} {item.recipient_role} {to}{late}"
         )
     return "\n".join(lines)
+
+
+def audit_line(row: dict[str, Any]) -> str:
+    when = show_instant(from_db(row["at"]))
+    what = row["event"] or ""
+    who = f"{row['actor']} / {row['role']}" if row["role"] else row["actor"]
+    head = f"{when}  {row['unit'] or '':<14}"
+    if row["kind"] == "transition":
+        move = f"{row['from'] or '—'} → {row['to']}"
+        late = f"  LATE for {row['late_for']}" if row["late_for"] else ""
+        return f"{head} {what:<20} {move:<32} {who}{late}"
+    code = f" [{row['code']}]" if row["code"] else ""
+    return f"{head} {row['kind']}{code} {what}  {who}  {row['detail']}"

@@ -25,6 +25,7 @@ from adapters.clock import OffsetClock, SystemClock
 from adapters.holidays_vn import calendar_for
 from adapters.persistence.db import database_url
 from adapters.scheduler.worker import Ticker, WorkerOptions, run_worker
+from workflow.access import SYSTEM_ROLES, covers
 from workflow.deadlines import (
     plan_cycle_timers,
     plan_milestone_timers,
@@ -92,6 +93,13 @@ def milestone_done(
 ) -> None:
     """Record that a committee kept a milestone (its reminders stop)."""
     with session(db, now) as s:
+        from adapters.cli.audit_cmds import authenticate
+
+        grant = authenticate(s, actor, f"milestone done {key}")
+        if grant is not None and (
+            grant.role in SYSTEM_ROLES or not covers(grant.scope_path, s.store.find_unit(unit).path)
+        ):
+            raise fail(f"{actor} ({grant.role} of {grant.scope_code}) may not act for {unit}", 2)
         at = s.engine.clock.now()
         if not s.store.meet_milestone(unit, year, definition, key, actor, at):
             logs.logger().warning(

@@ -43,5 +43,36 @@ def make_engine(url: str) -> Engine:
     return create_engine(url)
 
 
+#: audit records: the database itself refuses to change or remove them
+APPEND_ONLY = ("transition", "notice", "audit_event", "delivery")
+
+
 def create_schema(engine: Engine) -> None:
     SQLModel.metadata.create_all(engine)
+    with engine.begin() as connection:
+        for statement in append_only_triggers(engine.dialect.name):
+            connection.exec_driver_sql(statement)
+
+
+def append_only_triggers(dialect: str) -> list[str]:
+    """Triggers that refuse UPDATE and DELETE on the audit tables (idempotent DDL)."""
+    if dialect == "sqlite":
+        return [
+            f"CREATE TRIGGER IF NOT EXISTS {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
+            f"BEGIN SELECT RAISE(ABORT, 'audit records are append-only: {verb} on {table} "
+            "refused'); END"
+            for table in APPEND_ONLY
+            for verb in ("UPDATE", "DELETE")
+        ]
+    statements = [
+        "CREATE OR REPLACE FUNCTION bontot_append_only() RETURNS trigger AS $$ BEGIN "
+        "RAISE EXCEPTION 'audit records are append-only: % on % refused', TG_OP, "
+        "TG_TABLE_NAME; END $$ LANGUAGE plpgsql"
+    ]
+    for table in APPEND_ONLY:
+        statements += [
+            f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}",
+            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+            "FOR EACH ROW EXECUTE FUNCTION bontot_append_only()",
+        ]
+    return statements

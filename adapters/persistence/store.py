@@ -7,12 +7,22 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine
 
+from workflow.access import Grant
+from workflow.audit import (
+    GENESIS,
+    FactRow,
+    canonical_json,
+    chain_hash,
+    fact_text,
+    heads_digest,
+    transition_text,
+)
 from workflow.deadlines import PlannedTimer
 from workflow.errors import BontotError, NotFound
 from workflow.notices import DueTimer, Message, PendingNotice, UnitContact
@@ -339,10 +349,21 @@ class SqlStore:
                 return Opened(0, None)
             next_id = cursor.execute("SELECT COALESCE(MAX(id), 0) FROM cycle").fetchone()[0] + 1
             ids = range(next_id, next_id + len(units))
+            # each cycle's chain starts with its opening record
+            heads = [
+                chain_hash(
+                    GENESIS,
+                    transition_text(
+                        cycle_id, 1, "open", None, batch.state, batch.actor, batch.role, at,
+                        "{}", "[]", spec.id, spec.version,
+                    ),
+                )
+                for cycle_id in ids
+            ]
             cursor.executemany(
                 "INSERT INTO cycle (id, unit_id, unit_path, unit_kind, year, definition_id, "
-                "definition_version, content_hash, state, outcome, facts, version, opened_at, "
-                "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', 1, ?, ?)",
+                "definition_version, content_hash, state, outcome, facts, version, head_hash, "
+                "opened_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', 1, ?, ?, ?)",
                 [
                     (
                         cycle_id,
@@ -355,19 +376,21 @@ class SqlStore:
                         batch.definition.content_hash,
                         batch.state,
                         batch.outcome,
+                        head,
                         at,
                         at,
                     )
-                    for cycle_id, (unit_id, path, kind) in zip(ids, units, strict=True)
+                    for cycle_id, (unit_id, path, kind), head in zip(ids, units, heads, strict=True)
                 ],
             )
             cursor.executemany(
                 "INSERT INTO transition (cycle_id, seq, event, from_state, to_state, actor, "
-                "role, at, payload, checks, definition_id, definition_version) "
-                "VALUES (?, 1, 'open', NULL, ?, ?, ?, ?, '{}', '[]', ?, ?)",
+                "role, at, payload, checks, definition_id, definition_version, hash) "
+                "VALUES (?, 1, 'open', NULL, ?, ?, ?, ?, '{}', '[]', ?, ?, ?)",
                 [
-                    (cycle_id, batch.state, batch.actor, batch.role, at, spec.id, spec.version)
-                    for cycle_id in ids
+                    (cycle_id, batch.state, batch.actor, batch.role, at, spec.id, spec.version,
+                     head)
+                    for cycle_id, head in zip(ids, heads, strict=True)
                 ],
             )
             due = [(key, to_db(instant)) for key, instant in batch.deadlines]
@@ -396,12 +419,16 @@ class SqlStore:
     def find_cycles(self, unit_code: str, year: int) -> list[Cycle]:
         rows = self._query(
             "SELECT c.id, u.code, c.unit_kind, c.year, c.definition_id, c.definition_version, "
-            "c.state, c.version, c.outcome, c.facts FROM cycle c JOIN unit u ON u.id = c.unit_id "
+            "c.state, c.version, c.outcome, c.facts, c.head_hash, c.unit_path "
+            "FROM cycle c JOIN unit u ON u.id = c.unit_id "
             "WHERE u.code = ? AND c.year = ? ORDER BY c.definition_id",
             (unit_code, year),
         )
         return [
-            Cycle(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], json.loads(r[9]))
+            Cycle(
+                r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], json.loads(r[9]), r[10],
+                r[11],
+            )
             for r in rows
         ]
 
@@ -413,12 +440,13 @@ class SqlStore:
         try:
             cursor.execute(
                 "UPDATE cycle SET state = ?, outcome = ?, version = version + 1, updated_at = ?, "
-                "facts = COALESCE(?, facts) WHERE id = ? AND version = ?",
+                "facts = COALESCE(?, facts), head_hash = ? WHERE id = ? AND version = ?",
                 (
                     change.state,
                     change.outcome,
                     at,
                     None if change.facts is None else _dumps(change.facts),
+                    change.hash,
                     change.cycle_id,
                     change.expected_version,
                 ),
@@ -428,8 +456,8 @@ class SqlStore:
                 return False
             cursor.execute(
                 "INSERT INTO transition (cycle_id, seq, event, from_state, to_state, actor, role, "
-                "at, payload, checks, definition_id, definition_version) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "at, payload, checks, definition_id, definition_version, hash) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     change.cycle_id,
                     entry.seq,
@@ -439,10 +467,11 @@ class SqlStore:
                     entry.actor,
                     entry.role,
                     at,
-                    _dumps(entry.payload) if entry.payload else "{}",
-                    _dumps(entry.checks) if entry.checks else "[]",
+                    change.payload_text,
+                    change.checks_text,
                     entry.definition_id,
                     entry.definition_version,
+                    change.hash,
                 ),
             )
             for key in change.met:
@@ -632,6 +661,10 @@ class SqlStore:
             cursor.execute(
                 "UPDATE milestone SET met_at = ?, met_by = ? WHERE id = ?", (stamp, actor, row[0])
             )
+            self._append_event(
+                cursor, "milestone_met", stamp, actor, None, unit_code, None, None, year, key,
+                None, {"definition": definition_id},
+            )
             cursor.execute(
                 "UPDATE timer SET cancelled_at = ? WHERE milestone_id = ? "
                 "AND fired_at IS NULL AND cancelled_at IS NULL",
@@ -644,6 +677,14 @@ class SqlStore:
         return True
 
     # -- timers, notices, outbox ---------------------------------------------------------
+    def _chain_head(self, cursor: Any, table: str) -> str:
+        """The hash of a global chain's last record, read inside the write transaction
+        that appends to it (writers of one chain are serialised by that transaction)."""
+        if not self.is_sqlite:
+            cursor.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
+        row = cursor.execute(f"SELECT hash FROM {table} ORDER BY id DESC LIMIT 1").fetchone()
+        return str(row[0]) if row else GENESIS
+
     def _unit_contacts(self, cursor: Any, paths: set[str]) -> dict[int, UnitContact]:
         ids = sorted({int(part) for path in paths for part in path.strip("/").split("/")})
         found: dict[int, UnitContact] = {}
@@ -698,14 +739,19 @@ class SqlStore:
                 "UPDATE timer SET cancelled_at = ? WHERE id = ?",
                 [(stamp, t.id) for t in due if t.id not in fired],
             )
+            previous = self._chain_head(cursor, "notice")
             for notice in notices:
+                values = (
+                    notice.timer_id, notice.cycle_id, notice.milestone_id, notice.unit_id,
+                    notice.kind, notice.deadline, notice.step, notice.role, notice.address,
+                    to_db(notice.due_at), stamp,
+                )
+                previous = chain_hash(previous, fact_text(values))
                 notice_id = cursor.execute(
                     "INSERT INTO notice (timer_id, cycle_id, milestone_id, unit_id, kind, "
-                    "deadline, step, role, address, due_at, at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                    (notice.timer_id, notice.cycle_id, notice.milestone_id, notice.unit_id,
-                     notice.kind, notice.deadline, notice.step, notice.role, notice.address,
-                     to_db(notice.due_at), stamp),
+                    "deadline, step, role, address, due_at, at, hash) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                    (*values, previous),
                 ).fetchone()[0]
                 cursor.execute(
                     "INSERT INTO notice_queue (notice_id, address) VALUES (?, ?)",
@@ -938,3 +984,295 @@ class SqlStore:
             int(counts[2] or 0),
             [(r[0], r[1], r[2], r[3]) for r in parked],
         )
+
+    # -- audit ---------------------------------------------------------------------------
+    def record_event(
+        self,
+        kind: str,
+        at: datetime,
+        actor: str,
+        *,
+        role: str | None = None,
+        unit_code: str | None = None,
+        unit_path: str | None = None,
+        cycle_id: int | None = None,
+        year: int | None = None,
+        event: str | None = None,
+        code: str | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        """Append a fact to the global audit-event chain, in a transaction of its own."""
+        cursor = self._begin_write()
+        try:
+            self._append_event(
+                cursor, kind, to_db(at), actor, role, unit_code, unit_path, cycle_id, year,
+                event, code, detail or {},
+            )
+        except BaseException:
+            self._rollback(cursor)
+            raise
+        self._commit(cursor)
+
+    def _append_event(
+        self,
+        cursor: Any,
+        kind: str,
+        at: str,
+        actor: str,
+        role: str | None,
+        unit_code: str | None,
+        unit_path: str | None,
+        cycle_id: int | None,
+        year: int | None,
+        event: str | None,
+        code: str | None,
+        detail: dict[str, Any],
+    ) -> None:
+        values = (
+            at, kind, unit_code, unit_path, cycle_id, year, event, actor, role, code,
+            canonical_json(detail),
+        )
+        digest = chain_hash(self._chain_head(cursor, "audit_event"), fact_text(values))
+        cursor.execute(
+            "INSERT INTO audit_event (at, kind, unit_code, unit_path, cycle_id, year, event, "
+            "actor, role, code, detail, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (*values, digest),
+        )
+
+    def anchor(self, at: datetime, actor: str) -> dict[str, Any]:
+        """Hash every cycle chain's head, and the heads of the global chains, into an
+        anchor event: what verification later holds the chains to."""
+        cursor = self._begin_write()
+        try:
+            last = cursor.execute("SELECT COALESCE(MAX(id), 0) FROM transition").fetchone()[0]
+            heads = dict(
+                cursor.execute("SELECT id, head_hash FROM cycle WHERE head_hash != ''").fetchall()
+            )
+            detail = {
+                "transition_id": last,
+                "cycles": len(heads),
+                "digest": heads_digest(heads),
+                "notice_head": self._chain_head(cursor, "notice"),
+            }
+            self._append_event(
+                cursor, "anchor", to_db(at), actor, None, None, None, None, None, None, None,
+                detail,
+            )
+        except BaseException:
+            self._rollback(cursor)
+            raise
+        self._commit(cursor)
+        return detail
+
+    def transition_rows(
+        self, under: UnitRef | None, year: int | None = None
+    ) -> Iterator[tuple[Any, ...]]:
+        """Every transition record in (cycle, seq) order, streamed in pages."""
+        where, params = _subtree(under)
+        cursor = self._db.cursor()
+        try:
+            scope = ""
+            if under is not None or year is not None:
+                limit = where.format(col="c.unit_path")
+                if year is not None:
+                    limit += " AND c.year = :year"
+                    params = {**params, "year": year}
+                scope = f" JOIN cycle c ON c.id = t.cycle_id WHERE 1 = 1{limit}"
+            cursor.execute(
+                "SELECT t.cycle_id, t.seq, t.event, t.from_state, t.to_state, t.actor, t.role, "
+                "t.at, t.payload, t.checks, t.definition_id, t.definition_version, t.hash, t.id "
+                f"FROM transition t{scope} ORDER BY t.cycle_id, t.seq",
+                params,
+            )
+            while rows := cursor.fetchmany(20000):
+                yield from rows
+        finally:
+            cursor.close()
+
+    def cycle_heads(
+        self, under: UnitRef | None, year: int | None = None
+    ) -> dict[int, tuple[int, str]]:
+        return {c["cycle_id"]: (c["version"], c["head"]) for c in self.chain_heads(under, year)}
+
+    def chain_heads(self, under: UnitRef | None, year: int | None = None) -> list[dict[str, Any]]:
+        """Each cycle's chain head, with what names it: the lines of an export."""
+        where, params = _subtree(under)
+        if year is not None:
+            where += " AND c.year = :year"
+            params = {**params, "year": year}
+        rows = self._query(
+            "SELECT c.id, u.code, c.year, c.definition_id, c.definition_version, c.version, "
+            "c.head_hash FROM cycle c JOIN unit u ON u.id = c.unit_id "
+            f"WHERE 1 = 1{where.format(col='c.unit_path')} ORDER BY c.id",
+            params,
+        )
+        return [
+            {
+                "cycle_id": r[0], "unit": r[1], "year": r[2], "definition_id": r[3],
+                "definition_version": r[4], "version": r[5], "head": r[6],
+            }
+            for r in rows
+        ]
+
+    def audit_log(
+        self,
+        under: UnitRef | None,
+        actor: str | None,
+        event: str | None,
+        since: datetime | None,
+        until: datetime | None,
+        only: str | None,
+    ) -> list[dict[str, Any]]:
+        """The trail for auditors: applied events and recorded facts (refusals, milestones
+        kept, actors added), newest last. `only`: late | refusals | overrides."""
+        where, params = _subtree(under)
+        filters, values = "", dict(params)
+        for column, value, name in (
+            ("actor", actor, "actor"), ("event", event, "event"),
+        ):
+            if value is not None:
+                filters += f" AND x.{column} = :{name}"
+                values[name] = value
+        if since is not None:
+            filters += " AND x.at >= :since"
+            values["since"] = to_db(since)
+        if until is not None:
+            filters += " AND x.at <= :until"
+            values["until"] = to_db(until)
+        transitions = (
+            "SELECT 'transition' AS kind, t.at AS at, u.code AS unit, c.year AS year, "
+            "t.event AS event, t.actor AS actor, t.role AS role, t.from_state AS source, "
+            "t.to_state AS dest, NULL AS code, t.payload AS detail, "
+            "(SELECT MIN(d.key) FROM deadline d WHERE d.cycle_id = t.cycle_id "
+            "AND d.met_at = t.at AND d.due_at < t.at) AS late_for "
+            "FROM transition t JOIN cycle c ON c.id = t.cycle_id JOIN unit u ON u.id = c.unit_id "
+            f"WHERE 1 = 1{where.format(col='c.unit_path')}"
+        )
+        facts = (
+            "SELECT e.kind AS kind, e.at AS at, e.unit_code AS unit, e.year AS year, "
+            "e.event AS event, e.actor AS actor, e.role AS role, NULL AS source, NULL AS dest, "
+            "e.code AS code, e.detail AS detail, NULL AS late_for FROM audit_event e "
+            "WHERE e.kind != 'anchor'"
+            + (f"{where.format(col='e.unit_path')}" if under is not None else "")
+        )
+        if only == "late":
+            sql = f"SELECT * FROM ({transitions}) x WHERE x.late_for IS NOT NULL"
+        elif only == "overrides":
+            sql = f"SELECT * FROM ({transitions}) x WHERE x.detail LIKE '%\"override\"%'"
+        elif only == "refusals":
+            sql = f"SELECT * FROM ({facts}) x WHERE x.kind = 'refusal'"
+        else:
+            sql = f"SELECT * FROM ({transitions} UNION ALL {facts}) x WHERE 1 = 1"
+        rows = self._query(f"{sql}{filters} ORDER BY x.at", values)
+        keys = (
+            "kind", "at", "unit", "year", "event", "actor", "role", "from", "to", "code",
+            "detail", "late_for",
+        )
+        return [
+            {**dict(zip(keys, r, strict=True)), "detail": json.loads(r[10] or "{}")}
+            for r in rows
+        ]
+
+    def fact_rows(self, table: str) -> Iterator[FactRow]:
+        """A global chain's records in id order, with their canonical texts."""
+        columns = {
+            "notice": "timer_id, cycle_id, milestone_id, unit_id, kind, deadline, step, role, "
+            "address, due_at, at",
+            "audit_event": "at, kind, unit_code, unit_path, cycle_id, year, event, actor, role, "
+            "code, detail",
+        }[table]
+        cursor = self._db.cursor()
+        try:
+            cursor.execute(f"SELECT id, hash, {columns} FROM {table} ORDER BY id")
+            while rows := cursor.fetchmany(20000):
+                for row in rows:
+                    yield FactRow(row[0], fact_text(row[2:]), row[1])
+        finally:
+            cursor.close()
+
+    def last_anchor(self) -> tuple[int, str] | None:
+        rows = self._query(
+            "SELECT detail FROM audit_event WHERE kind = 'anchor' ORDER BY id DESC LIMIT 1"
+        )
+        if not rows:
+            return None
+        detail = json.loads(rows[0][0])
+        return int(detail["transition_id"]), str(detail["digest"])
+
+    # -- actors --------------------------------------------------------------------------
+    def count_actors(self) -> int:
+        return int(self._query("SELECT COUNT(*) FROM actor")[0][0])
+
+    def add_actors(self, actors: Sequence[tuple[str, str, str, str | None, str]], at: datetime,
+                   by: str) -> None:
+        """(id, name, role, scope unit code or None, token hash) each; all or nothing, and
+        each addition in the audit trail."""
+        stamp = to_db(at)
+        cursor = self._begin_write()
+        try:
+            for actor_id, name, role, scope, token_hash in actors:
+                scope_id, scope_path = None, None
+                if scope is not None:
+                    found = cursor.execute(
+                        "SELECT id, path FROM unit WHERE code = ?", (scope,)
+                    ).fetchone()
+                    if found is None:
+                        raise NotFound(f"no unit with code {scope!r}")
+                    scope_id, scope_path = found
+                if cursor.execute("SELECT 1 FROM actor WHERE id = ?", (actor_id,)).fetchone():
+                    raise BontotError(f"actor {actor_id!r} exists already")
+                cursor.execute(
+                    "INSERT INTO actor (id, name, role, scope_unit_id, token_hash, created_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (actor_id, name, role, scope_id, token_hash, stamp),
+                )
+                self._append_event(
+                    cursor, "actor_added", stamp, by, None, scope, scope_path, None, None,
+                    None, role, {"actor": actor_id, "name": name},
+                )
+        except BaseException:
+            self._rollback(cursor)
+            raise
+        self._commit(cursor)
+
+    def revoke_actor(self, actor_id: str, at: datetime, by: str) -> bool:
+        stamp = to_db(at)
+        cursor = self._begin_write()
+        try:
+            cursor.execute(
+                "UPDATE actor SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+                (stamp, actor_id),
+            )
+            done = cursor.rowcount == 1
+            if done:
+                self._append_event(
+                    cursor, "actor_revoked", stamp, by, None, None, None, None, None, None,
+                    None, {"actor": actor_id},
+                )
+        except BaseException:
+            self._rollback(cursor)
+            raise
+        self._commit(cursor)
+        return done
+
+    def find_actor(self, actor_id: str) -> tuple[Grant, str] | None:
+        """The actor's grant and token hash."""
+        rows = self._query(
+            "SELECT a.id, a.role, u.code, u.path, a.revoked_at, a.token_hash FROM actor a "
+            "LEFT JOIN unit u ON u.id = a.scope_unit_id WHERE a.id = ?",
+            (actor_id,),
+        )
+        if not rows:
+            return None
+        r = rows[0]
+        return Grant(r[0], r[1], r[2], r[3], r[4] is not None), r[5]
+
+    def list_actors(self) -> list[tuple[str, str, str, str | None, str, str | None]]:
+        """(id, name, role, scope code, created at, revoked at) of every actor."""
+        return [
+            (r[0], r[1], r[2], r[3], r[4], r[5])
+            for r in self._query(
+                "SELECT a.id, a.name, a.role, u.code, a.created_at, a.revoked_at FROM actor a "
+                "LEFT JOIN unit u ON u.id = a.scope_unit_id ORDER BY a.id"
+            )
+        ]

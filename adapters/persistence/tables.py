@@ -62,6 +62,8 @@ class CycleRow(SQLModel, table=True):
     facts: str = "{}"
     #: row version: every change increments it; a write that expected another is refused
     version: int
+    #: hash of the last audit record (seq == version): the head of the cycle's chain
+    head_hash: str = ""
     opened_at: str
     updated_at: str
 
@@ -84,6 +86,8 @@ class TransitionRow(SQLModel, table=True):
     checks: str = "[]"
     definition_id: str
     definition_version: int
+    #: SHA-256 over the previous record's hash and this record (workflow.audit)
+    hash: str = ""
 
 
 class DeadlineRow(SQLModel, table=True):
@@ -176,6 +180,8 @@ class NoticeRow(SQLModel, table=True):
     address: str
     due_at: str
     at: str
+    #: the global notice chain (workflow.audit)
+    hash: str = ""
 
 
 class NoticeMessageRow(SQLModel, table=True):
@@ -227,6 +233,41 @@ class OutboxRow(SQLModel, table=True):
     sent_at: str | None = None
     parked_at: str | None = None
     last_error: str | None = None
+
+
+class AuditEventRow(SQLModel, table=True):
+    """Facts for auditors that no transition records: refusals, milestones kept, anchors
+    of the chains. One global chain, append-only."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_event_unit", "unit_code"),)
+    id: int | None = Field(default=None, primary_key=True)
+    at: str
+    kind: str  # refusal | milestone_met | anchor
+    unit_code: str | None = None
+    unit_path: str | None = None
+    cycle_id: int | None = None
+    year: int | None = None
+    event: str | None = None
+    actor: str
+    role: str | None = None
+    code: str | None = None
+    detail: str = "{}"
+    hash: str = ""
+
+
+class ActorRow(SQLModel, table=True):
+    """A person or system that may act: one role, scoped to a node of the unit tree. Its
+    token is kept only as a salted scrypt hash."""
+
+    __tablename__ = "actor"
+    id: str = Field(primary_key=True)
+    name: str = ""
+    role: str
+    scope_unit_id: int | None = Field(default=None, foreign_key="unit.id")
+    token_hash: str
+    created_at: str
+    revoked_at: str | None = None
 
 
 class DeliveryRow(SQLModel, table=True):

@@ -1,5 +1,6 @@
 """Random event sequences, fired by random roles on a real SQLite file, never take a cycle
-where the definition does not allow, and the audit trail replays to the stored state."""
+where the definition does not allow, the audit trail replays to the stored state, and its
+hash chains verify."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from adapters.persistence.db import create_schema, make_engine
 from adapters.persistence.store import SqlStore
 from tests.conftest import COMMUNE, GOOD_EVALUATION, local
 from workflow.clock import VirtualClock
+from workflow.service.auditing import verify_store
 from workflow.service.engine import Engine
 
 CATALOG = load_catalog()
@@ -85,7 +87,8 @@ def run_sequence(definition_id: str, steps: list[tuple[Any, ...]]) -> set[str]:
                 if role == RIGHT_ROLE:
                     fitting = service.machine(definition).roles_for(before, event)
                     role = fitting[0] if fitting else "stranger"
-                result = service.fire(unit, event, 2025, "someone", role, payload)
+                # one person per role: the definition keeps proposer and appraiser apart
+                result = service.fire(unit, event, 2025, f"actor.{role}", role, payload)
                 after = service.cycle(unit, 2025).state
                 if result.applied:
                     assert (before, event, after) in allowed
@@ -102,6 +105,9 @@ def run_sequence(definition_id: str, steps: list[tuple[Any, ...]]) -> set[str]:
                     state = entry.to_state
                 assert state == history.cycle.state
                 assert len(history.entries) == 1 + applied[unit] == history.cycle.version
+            # and the hash chains of everything written, refusals included, verify
+            report = verify_store(store)
+            assert report.ok, report.problems
             return reached
         finally:
             store.close()

@@ -15,6 +15,8 @@ RefusalCode = Literal[
     "guard_failed",
     "stale",
     "not_found",
+    "not_authorized",
+    "separation_of_duties",
 ]
 
 

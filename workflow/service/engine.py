@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from workflow.access import Grant, authorize, separation
+from workflow.audit import canonical_json, chain_hash, transition_text
 from workflow.calendar import WorkingCalendar
 from workflow.clock import Clock
 from workflow.deadlines import (
@@ -33,6 +35,7 @@ from workflow.service.ports import (
 from workflow.service.results import Board, BoardRow, FireResult, History, OpenResult
 from workflow.spec.model import CalendarSpec, DefinitionSpec
 from workflow.spec.registry import Definition
+from workflow.timefmt import to_db
 
 Progress = Callable[[int], None]
 CalendarFactory = Callable[[CalendarSpec], WorkingCalendar]
@@ -172,8 +175,15 @@ class Engine:
         role: str,
         payload: dict[str, Any],
         expected_version: int | None = None,
+        grant: Grant | None = None,
     ) -> FireResult:
+        """Fire on a loaded cycle. With a `grant` (an installation with actors), the
+        actor's role and scope are checked first, and separation of duties after the
+        definition has decided. Every refusal is kept in the audit trail."""
+
         def result(decision: Decision, version: int | None = None) -> FireResult:
+            if decision.refusal is not None:
+                self._record_refusal(cycle, event, actor, role, decision.refusal)
             return FireResult(
                 cycle.unit_code, cycle.year, event, actor, role, cycle.id, decision, version
             )
@@ -181,14 +191,36 @@ class Engine:
         if expected_version is not None and expected_version != cycle.version:
             return result(_stale(cycle, expected_version))
         definition = self.definition(cycle.definition_id, cycle.definition_version)
+        if grant is not None:
+            refused = authorize(grant, role, definition.spec, cycle.unit_code, cycle.unit_path)
+            if refused is not None:
+                return result(Decision(cycle.state, refusal=refused))
         decision = self.machine(definition).decide(
             cycle.state, event, role, payload, cycle.unit_kind, cycle.facts
         )
         if not decision.applied:
             return result(decision)
+        barred = separation(
+            actor,
+            event,
+            definition.spec,
+            cycle.state,
+            # read only for the few events that have a separation rule
+            lambda: ((e.event, e.actor) for e in self.store.history(cycle.id)),
+        )
+        if barred is not None:
+            return result(Decision(cycle.state, refusal=barred))
         assert decision.to_state is not None
         at = self.clock.now()
         outcome = decision.outcome if decision.outcome is not None else cycle.outcome
+        checks = [c.as_dict() for c in decision.checks]
+        payload_text = canonical_json(payload) if payload else "{}"
+        checks_text = canonical_json(checks) if checks else "[]"
+        seq = cycle.version + 1
+        text = transition_text(
+            cycle.id, seq, event, cycle.state, decision.to_state, actor, role, to_db(at),
+            payload_text, checks_text, cycle.definition_id, cycle.definition_version,
+        )
         change = CycleChange(
             cycle_id=cycle.id,
             expected_version=cycle.version,
@@ -196,7 +228,7 @@ class Engine:
             outcome=outcome,
             facts={**cycle.facts, **payload} if payload else None,
             entry=AuditEntry(
-                seq=cycle.version + 1,
+                seq=seq,
                 event=event,
                 from_state=cycle.state,
                 to_state=decision.to_state,
@@ -204,16 +236,36 @@ class Engine:
                 role=role,
                 at=at,
                 payload=payload,
-                checks=[c.as_dict() for c in decision.checks],
+                checks=checks,
                 definition_id=cycle.definition_id,
                 definition_version=cycle.definition_version,
             ),
             met=decision.met,
             reopened=decision.reopened,
+            payload_text=payload_text,
+            checks_text=checks_text,
+            hash=chain_hash(cycle.head, text),
         )
         if not self.store.apply(change):
             return result(_stale(cycle, cycle.version))
         return result(decision, cycle.version + 1)
+
+    def _record_refusal(
+        self, cycle: Cycle, event: str, actor: str, role: str, refusal: Refusal
+    ) -> None:
+        self.store.record_event(
+            "refusal",
+            self.clock.now(),
+            actor,
+            role=role,
+            unit_code=cycle.unit_code,
+            unit_path=cycle.unit_path,
+            cycle_id=cycle.id,
+            year=cycle.year,
+            event=event,
+            code=refusal.code,
+            detail={"message": refusal.message, "state": cycle.state, "version": cycle.version},
+        )
 
     # -- reading -----------------------------------------------------------------------
     def history(self, unit_code: str, year: int, definition_id: str | None = None) -> History:

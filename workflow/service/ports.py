@@ -38,6 +38,9 @@ class Cycle:
     version: int
     outcome: str | None
     facts: dict[str, Any]
+    #: the hash of the cycle's last audit record: the next one chains onto it
+    head: str = ""
+    unit_path: str = ""
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,10 @@ class CycleChange:
     entry: AuditEntry
     met: tuple[str, ...]
     reopened: tuple[str, ...]
+    #: the entry's payload and checks as stored, and its hash in the cycle's chain
+    payload_text: str = "{}"
+    checks_text: str = "[]"
+    hash: str = ""
 
 
 @dataclass(frozen=True)
@@ -171,6 +178,24 @@ class StateCount:
 
 class Store(Protocol):
     def installation_id(self) -> str: ...
+
+    def record_event(
+        self,
+        kind: str,
+        at: datetime,
+        actor: str,
+        *,
+        role: str | None = None,
+        unit_code: str | None = None,
+        unit_path: str | None = None,
+        cycle_id: int | None = None,
+        year: int | None = None,
+        event: str | None = None,
+        code: str | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        """Append a fact (a refusal, a milestone kept) to the audit trail."""
+        ...
 
     def save_definition(self, definition: Definition, at: datetime) -> None: ...
 

@@ -85,6 +85,13 @@ def _check_transitions(spec: DefinitionSpec, add: Any) -> None:
         for role in transition.roles:
             if role not in spec.roles:
                 add((*here, "roles"), f"transition {transition.trigger!r}: unknown role {role!r}")
+        triggers = {t.trigger for t in spec.transitions}
+        for barred in transition.not_by_actor_of:
+            if barred not in triggers:
+                add(
+                    (*here, "not_by_actor_of"),
+                    f"transition {transition.trigger!r}: unknown event {barred!r}",
+                )
         for field in ("guard", "unless"):
             rule = getattr(transition, field)
             if rule is not None and rule not in spec.rules:

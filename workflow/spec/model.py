@@ -45,6 +45,9 @@ class TransitionSpec(Strict):
     guard: str | None = None
     unless: str | None = None
     requires: list[str] = Field(default_factory=list)
+    #: separation of duties: whoever fired one of these events on the cycle may not fire
+    #: this one (the actor who proposed does not appraise)
+    not_by_actor_of: list[str] = Field(default_factory=list)
     label: Labels | None = None
 
     @field_validator("source", mode="before")

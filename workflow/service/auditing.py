@@ -1,0 +1,114 @@
+"""Verifying the audit trail, in the database or in an export (an auditor's own copy)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from workflow.audit import FactRow, Problem, verify_cycle_chains, verify_fact_chain
+
+
+class AuditSource(Protocol):
+    def transition_rows(self, under: Any) -> Iterator[tuple[Any, ...]]: ...
+
+    def cycle_heads(self, under: Any) -> dict[int, tuple[int, str]]: ...
+
+    def fact_rows(self, table: str) -> Iterator[FactRow]: ...
+
+    def last_anchor(self) -> tuple[int, str] | None: ...
+
+
+@dataclass
+class Verification:
+    records: int = 0
+    chains: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+class _Counted:
+    def __init__(self, rows: Iterable[tuple[Any, ...]], report: Verification) -> None:
+        self.rows, self.report = rows, report
+
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        for row in self.rows:
+            self.report.records += 1
+            yield row
+
+
+def verify_store(source: AuditSource, under: Any = None) -> Verification:
+    """Every cycle chain (under a node, or all), and, over the whole trail, the notice
+    and audit-event chains and the last anchor. Problems: the first bad record of each
+    broken chain."""
+    report = Verification()
+    heads = source.cycle_heads(under)
+    report.chains = len(heads)
+    anchor = source.last_anchor() if under is None else None
+    report.problems += verify_cycle_chains(
+        _Counted(source.transition_rows(under), report), heads, anchor
+    )
+    if under is None:
+        for table, name in (("notice", "notice chain"), ("audit_event", "audit-event chain")):
+            facts = list(source.fact_rows(table))
+            report.records += len(facts)
+            report.chains += 1
+            report.problems += verify_fact_chain(name, facts)
+    return report
+
+
+EXPORT_FIELDS = (
+    "cycle_id", "seq", "event", "from", "to", "actor", "role", "at", "payload", "checks",
+    "definition_id", "definition_version", "hash",
+)
+
+
+def export_lines(
+    header: dict[str, Any],
+    cycles: Iterable[dict[str, Any]],
+    rows: Iterable[tuple[Any, ...]],
+) -> Iterator[str]:
+    """JSONL: a header, one line per cycle (its head), one per record, texts as stored."""
+    yield json.dumps({"kind": "header", **header}, ensure_ascii=False)
+    for cycle in cycles:
+        yield json.dumps({"kind": "cycle", **cycle}, ensure_ascii=False)
+    for row in rows:
+        record = dict(zip(EXPORT_FIELDS, row[:13], strict=True))
+        yield json.dumps({"kind": "transition", **record}, ensure_ascii=False)
+
+
+def verify_export(lines: Iterable[str]) -> Verification:
+    """Check an export offline, in its own line order."""
+    report = Verification()
+    heads: dict[int, tuple[int, str]] = {}
+    rows: list[tuple[Any, ...]] = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            if item["kind"] == "cycle":
+                heads[int(item["cycle_id"])] = (int(item["version"]), str(item["head"]))
+            elif item["kind"] == "transition":
+                rows.append((*(item[name] for name in EXPORT_FIELDS), number))
+        except (ValueError, KeyError, TypeError) as exc:
+            report.problems.append(Problem("export", f"line {number}", f"unreadable: {exc}"))
+            return report
+    report.chains = len(heads)
+    report.records = len(rows)
+    report.problems += verify_cycle_chains(rows, heads)
+    for problem in report.problems:
+        if problem.chain.startswith("cycle "):
+            cycle_id = int(problem.chain.split()[1])
+            seq = problem.record.removeprefix("seq ")
+            found = next((r[13] for r in rows if r[0] == cycle_id and str(r[1]) == seq), None)
+            if found is not None:
+                index = report.problems.index(problem)
+                report.problems[index] = Problem(
+                    problem.chain, f"{problem.record} (line {found})", problem.message
+                )
+    return report
