@@ -1,0 +1,119 @@
+"""Actors, tokens and the audit commands, as real processes on a real SQLite file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.test_cli import UNITS_CSV, Cli
+
+
+@pytest.fixture
+def cli(tmp_path: Path) -> Cli:
+    runner = Cli(tmp_path)
+    runner("init")
+    (tmp_path / "units.csv").write_text(UNITS_CSV, encoding="utf-8")
+    runner("units", "import", "units.csv")
+    runner("cycle", "open", "--year", "2025", "--now", "2025-01-05T08:00")
+    return runner
+
+
+def add_actor(cli: Cli, *args: str, token: str | None = None) -> str:
+    env = dict(cli.env)
+    if token is not None:
+        env["BONTOT_TOKEN"] = token
+    saved, cli.env = cli.env, env
+    try:
+        return cli("actors", "add", *args).stdout.strip()
+    finally:
+        cli.env = saved
+
+
+def as_actor(cli: Cli, token: str, *args: str, ok: bool = True) -> object:
+    saved, cli.env = cli.env, {**cli.env, "BONTOT_TOKEN": token}
+    try:
+        return cli(*args, ok=ok)
+    finally:
+        cli.env = saved
+
+
+def test_actors_with_tokens_act_only_where_their_role_reaches(cli: Cli) -> None:
+    refused = cli("actors", "add", "bithu.thon1", "--role", "unit_secretary", ok=False)
+    assert refused.returncode == 2 and "first actor must be an administrator" in refused.stderr
+    admin = add_actor(cli, "quantri", "--role", "administrator")
+    secretary = add_actor(
+        cli, "bithu.thon1", "--role", "unit_secretary", "--scope", "CB-THON1",
+        "--by", "quantri", token=admin,
+    )
+    assert len(secretary) > 30 and secretary != admin
+    stored = cli.rows("SELECT token_hash FROM actor WHERE id = 'bithu.thon1'")[0][0]
+    assert stored.startswith("scrypt$") and secretary not in stored  # kept only hashed
+
+    register = ("fire", "CB-THON1", "register", "--year", "2025", "--actor", "bithu.thon1",
+                "--data", '{"plan": "KH-05"}', "--now", "2025-02-20T09:00")
+    wrong = as_actor(cli, "not-the-token", *register, ok=False)
+    assert wrong.returncode == 2 and "not authenticated" in wrong.stderr
+    elsewhere = as_actor(
+        cli, secretary, "fire", "DB-TRUONG", "register", "--year", "2025",
+        "--actor", "bithu.thon1", "--data", '{"plan": "KH"}', ok=False,
+    )
+    assert elsewhere.returncode == 2 and "not of DB-TRUONG" in elsewhere.stderr
+    done = as_actor(cli, secretary, *register)
+    assert "Đã đăng ký" in done.stdout
+
+    revoked = as_actor(cli, admin, "actors", "revoke", "bithu.thon1", "--by", "quantri")
+    assert "revoked" in revoked.stdout
+    again = as_actor(
+        cli, secretary, "fire", "CB-THON1", "start", "--year", "2025",
+        "--actor", "bithu.thon1", ok=False,
+    )
+    assert again.returncode == 2 and "revoked" in again.stderr
+
+    log = json.loads(cli("audit", "log", "--refusals", "--json").stdout)
+    codes = [(r["actor"], r["code"]) for r in log]
+    assert codes == [
+        ("bithu.thon1", "not_authenticated"),
+        ("bithu.thon1", "not_authorized"),
+        ("bithu.thon1", "not_authorized"),
+    ]
+
+
+def test_verify_export_and_an_edited_export(cli: Cli, tmp_path: Path) -> None:
+    cli("fire", "CB-THON1", "register", "--year", "2025", "--actor", "bithu.thon1",
+        "--data", '{"plan": "KH-05"}', "--now", "2025-02-20T09:00")
+    cli("fire", "CB-THON1", "start", "--year", "2025", "--actor", "bithu.thon1",
+        "--now", "2025-04-02T09:00")
+    cli("fire", "DB-TRUONG", "register", "--year", "2025", "--actor", "bithu.truong",
+        "--data", '{"plan": "KH-9"}', "--now", "2025-04-05T09:00")  # after 31/03: late
+    verified = json.loads(cli("audit", "verify", "--json").stdout)
+    assert verified["ok"] and verified["records"] >= 5
+    exported = tmp_path / "x01-2025.jsonl"
+    cli("audit", "export", "--year", "2025", "--under", "X01", "--output", str(exported))
+    assert "ok:" in cli("audit", "verify", "--file", str(exported)).stdout
+    text = exported.read_text(encoding="utf-8").replace("KH-05", "KH-06")
+    exported.write_text(text, encoding="utf-8")
+    bad = cli("audit", "verify", "--file", str(exported), ok=False)
+    assert bad.returncode == 1 and "seq 2 (line" in bad.stderr
+
+    late = json.loads(cli("audit", "log", "--late", "--json").stdout)
+    assert [(r["unit"], r["event"], r["late_for"]) for r in late] == [
+        ("DB-TRUONG", "register", "register")
+    ]
+    everything = json.loads(cli("audit", "log", "--actor", "bithu.thon1", "--json").stdout)
+    assert [r["event"] for r in everything] == ["register", "start"]
+
+
+def test_verify_names_a_record_edited_in_the_file(cli: Cli) -> None:
+    import sqlite3
+
+    cli("fire", "CB-THON1", "register", "--year", "2025", "--actor", "bithu.thon1",
+        "--data", '{"plan": "KH-05"}', "--now", "2025-02-20T09:00")
+    with sqlite3.connect(cli.db) as conn:
+        for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'"):
+            conn.execute(f"DROP TRIGGER {name}")
+        conn.execute("UPDATE transition SET actor = 'nguoi.khac' WHERE event = 'register'")
+    bad = cli("audit", "verify", ok=False)
+    assert bad.returncode == 1
+    assert ", seq 2: its content or its place does not match its hash" in bad.stderr

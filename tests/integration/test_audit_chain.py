@@ -1,0 +1,234 @@
+"""The audit trail against an attacker who holds the SQLite file: triggers refuse edits;
+with the triggers dropped, every edit, deletion, insertion and reordering is found, and
+named; an export verifies offline, and an edited export does not."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from adapters.notifications.log import LogChannel
+from adapters.notifications.notifier import ChannelNotifier
+from adapters.notifications.templates import render_digest
+from adapters.persistence.db import APPEND_ONLY, create_schema, make_engine
+from adapters.persistence.store import SqlStore
+from tests.conftest import COMMUNE, GOOD_EVALUATION, local
+from workflow.clock import VirtualClock
+from workflow.service.auditing import export_lines, verify_export, verify_store
+from workflow.service.engine import Engine
+from workflow.service.notify import Notifications
+from workflow.spec.registry import Definition
+
+SECRETARY = ("bithu.thon1", "unit_secretary")
+BOARD = ("btc.x01", "superior_org_board")
+STANDING = ("btv.x01", "superior_standing_committee")
+YEAR_OF_CB_THON1 = [
+    (local(2025, 2, 20), "register", SECRETARY, {"plan": "KH-05"}),
+    (local(2025, 2, 21), "start", SECRETARY, {}),
+    (local(2025, 12, 10), "self_evaluate", SECRETARY, GOOD_EVALUATION),
+    (local(2025, 12, 28), "propose", SECRETARY, {}),
+    (local(2026, 1, 20), "appraise", BOARD, {}),
+    (local(2026, 3, 2), "recognize", STANDING, {"decision": "125-QĐ/ĐU"}),
+]
+
+
+@pytest.fixture
+def trail(tmp_path: Path, bon_tot: Definition) -> Iterator[Path]:
+    """A real SQLite file: the commune's 2025 cycles, one cell's whole year, a refusal."""
+    path = tmp_path / "trail.db"
+    engine = make_engine(f"sqlite:///{path}")
+    create_schema(engine)
+    store = SqlStore(engine)
+    clock = VirtualClock(local(2025, 1, 5, 8))
+    service = Engine(store, clock)
+    store.import_units(COMMUNE)
+    service.open_cycles(bon_tot, 2025)
+    for when, event, (actor, role), payload in YEAR_OF_CB_THON1:
+        clock.set(when)
+        assert service.fire("CB-THON1", event, 2025, actor, role, payload).applied
+    clock.set(local(2026, 3, 3))
+    assert not service.fire("CB-KP3", "propose", 2025, "bithu.kp3", "unit_secretary").applied
+    # the year's reminders and escalations, fired and delivered (to the log)
+    notifications = Notifications(service, render_digest)
+    notifications.fire_and_compose()
+    notifications.deliver(ChannelNotifier({"log": LogChannel()}), "test")
+    store.close()
+    engine.dispose()
+    yield path
+
+
+def verify(path: Path) -> Any:
+    engine = make_engine(f"sqlite:///{path}")
+    store = SqlStore(engine)
+    try:
+        return verify_store(store)
+    finally:
+        store.close()
+        engine.dispose()
+
+
+def attack(path: Path, *statements: str) -> None:
+    """What someone holding the file can do: drop the triggers, then write."""
+    with sqlite3.connect(path) as conn:
+        for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'"):
+            conn.execute(f"DROP TRIGGER {name}")
+        for statement in statements:
+            conn.execute(statement)
+
+
+def cycle_of(path: Path, code: str) -> int:
+    with sqlite3.connect(path) as conn:
+        return int(
+            conn.execute(
+                "SELECT c.id FROM cycle c JOIN unit u ON u.id = c.unit_id WHERE u.code = ?",
+                (code,),
+            ).fetchone()[0]
+        )
+
+
+def test_an_untouched_trail_verifies(trail: Path) -> None:
+    report = verify(trail)
+    assert report.ok, report.problems
+    with sqlite3.connect(trail) as conn:
+        (notices,) = conn.execute("SELECT COUNT(*) FROM notice").fetchone()
+    assert notices > 0
+    # 6 cycles opened, the cell's year, the notices, one refusal; 6 cycle chains, 2 global
+    assert report.records == 6 + len(YEAR_OF_CB_THON1) + notices + 1
+    assert report.chains == 6 + 2
+
+
+@pytest.mark.parametrize("table", APPEND_ONLY)
+def test_the_database_refuses_to_change_or_remove_audit_records(
+    trail: Path, table: str
+) -> None:
+    with sqlite3.connect(trail) as conn:
+        (rows,) = conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()
+        assert rows > 0  # a trigger on an empty table would prove nothing
+        for statement in (f"UPDATE {table} SET id = id", f"DELETE FROM {table}"):
+            with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+                conn.execute(statement)
+
+
+def test_an_edited_record_is_named(trail: Path) -> None:
+    cycle = cycle_of(trail, "CB-THON1")
+    attack(trail, f"UPDATE transition SET actor = 'btc.khac' WHERE cycle_id = {cycle} AND seq = 6")
+    report = verify(trail)
+    assert [str(p) for p in report.problems] == [
+        f"cycle {cycle}, seq 6: its content or its place does not match its hash: edited, "
+        "inserted or moved"
+    ]
+
+
+def test_a_deleted_record_is_named(trail: Path) -> None:
+    cycle = cycle_of(trail, "CB-THON1")
+    attack(trail, f"DELETE FROM transition WHERE cycle_id = {cycle} AND seq = 3")
+    (problem,) = verify(trail).problems
+    assert (problem.chain, problem.record) == (f"cycle {cycle}", "seq 4")
+    assert "missing" in problem.message
+
+
+def test_the_last_record_deleted_is_caught_by_the_head(trail: Path) -> None:
+    cycle = cycle_of(trail, "CB-THON1")
+    attack(trail, f"DELETE FROM transition WHERE cycle_id = {cycle} AND seq = 7")
+    (problem,) = verify(trail).problems
+    assert (problem.chain, problem.record) == (f"cycle {cycle}", "seq 6")
+
+
+def test_the_tail_deleted_with_the_head_rewritten_is_caught_by_the_anchor(trail: Path) -> None:
+    engine = make_engine(f"sqlite:///{trail}")
+    store = SqlStore(engine)
+    store.anchor(local(2026, 3, 4), "kiemtra.tinh")
+    store.close()
+    engine.dispose()
+    cycle = cycle_of(trail, "CB-THON1")
+    with sqlite3.connect(trail) as conn:
+        previous = conn.execute(
+            f"SELECT hash FROM transition WHERE cycle_id = {cycle} AND seq = 6"
+        ).fetchone()[0]
+    attack(
+        trail,
+        f"DELETE FROM transition WHERE cycle_id = {cycle} AND seq = 7",
+        f"UPDATE cycle SET version = 6, head_hash = '{previous}', state = 'appraised' "
+        f"WHERE id = {cycle}",
+    )
+    problems = verify(trail).problems
+    assert [p.chain for p in problems] == ["anchor"]
+
+
+def test_an_inserted_record_is_named(trail: Path) -> None:
+    cycle = cycle_of(trail, "CB-THON1")
+    # room is made at seq 4 by moving the later records up, then a forged one goes in
+    attack(
+        trail,
+        f"UPDATE transition SET seq = seq + 100 WHERE cycle_id = {cycle} AND seq >= 4",
+        f"UPDATE transition SET seq = seq - 99 WHERE cycle_id = {cycle} AND seq >= 104",
+        "INSERT INTO transition (cycle_id, seq, event, from_state, to_state, actor, role, at, "
+        "payload, checks, definition_id, definition_version, hash) SELECT cycle_id, 4, "
+        "'self_evaluate', 'implementing', 'self_evaluated', 'gia.mao', 'unit_secretary', at, "
+        f"payload, checks, definition_id, definition_version, hash FROM transition "
+        f"WHERE cycle_id = {cycle} AND seq = 5",
+        f"UPDATE cycle SET version = 8 WHERE id = {cycle}",
+    )
+    (problem,) = verify(trail).problems
+    assert (problem.chain, problem.record) == (f"cycle {cycle}", "seq 4")
+
+
+def test_reordered_records_are_named(trail: Path) -> None:
+    cycle = cycle_of(trail, "CB-THON1")
+    attack(  # the appraisal and the recognition swap places
+        trail,
+        f"UPDATE transition SET seq = 99 WHERE cycle_id = {cycle} AND seq = 6",
+        f"UPDATE transition SET seq = 6 WHERE cycle_id = {cycle} AND seq = 7",
+        f"UPDATE transition SET seq = 7 WHERE cycle_id = {cycle} AND seq = 99",
+    )
+    (problem,) = verify(trail).problems
+    assert (problem.chain, problem.record) == (f"cycle {cycle}", "seq 6")
+
+
+def test_an_erased_refusal_breaks_the_audit_event_chain(trail: Path) -> None:
+    with sqlite3.connect(trail) as conn:
+        (count,) = conn.execute("SELECT COUNT(*) FROM audit_event").fetchone()
+    assert count == 1
+    attack(trail, "INSERT INTO audit_event (at, kind, actor, detail, hash) "
+           "VALUES ('2026-03-05T00:00:00.000000Z', 'refusal', 'x', '{}', 'f00')",
+           "DELETE FROM audit_event WHERE id = 1")
+    problems = verify(trail).problems
+    assert [p.chain for p in problems] == ["audit-event chain"]
+
+
+def export(path: Path) -> list[str]:
+    engine = make_engine(f"sqlite:///{path}")
+    store = SqlStore(engine)
+    try:
+        node = store.find_unit("X01")
+        return list(
+            export_lines(
+                {"year": 2025, "under": "X01"},
+                store.chain_heads(node, 2025),
+                store.transition_rows(node, 2025),
+            )
+        )
+    finally:
+        store.close()
+        engine.dispose()
+
+
+def test_an_export_verifies_offline_and_an_edited_one_does_not(trail: Path) -> None:
+    lines = export(trail)
+    report = verify_export(lines)
+    assert report.ok and report.records == 5 + len(YEAR_OF_CB_THON1)  # 5 cycles under X01
+    edited = []
+    for line in lines:
+        item = json.loads(line)
+        if item.get("event") == "recognize":
+            item["payload"] = item["payload"].replace("125-QĐ/ĐU", "126-QĐ/ĐU")
+        edited.append(json.dumps(item, ensure_ascii=False))
+    (problem,) = verify_export(edited).problems
+    assert problem.record.startswith("seq 7 (line ")
+    dropped = [line for line in lines if '"seq": 3' not in line or "CB-THON1" in line]
+    assert not verify_export(dropped).ok
