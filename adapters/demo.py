@@ -17,13 +17,16 @@ from adapters import logs
 from adapters.catalog import load_catalog
 from adapters.cli import render
 from adapters.holidays_vn import calendar_for
+from adapters.identity import hash_token, issue_token
 from adapters.notifications.templates import render_digest
 from adapters.persistence.db import create_schema, database_url, make_engine
 from adapters.persistence.store import SqlStore
+from workflow.access import ADMINISTRATOR, Grant
 from workflow.clock import VirtualClock
 from workflow.deadlines import resolve_deadlines
 from workflow.errors import BontotError
 from workflow.notices import Message
+from workflow.service.auditing import verify_store
 from workflow.service.engine import Engine
 from workflow.service.notify import Notifications
 from workflow.spec.registry import Definition
@@ -337,6 +340,40 @@ def _notices_line(counts: dict[str, int], messages: int, lang: str) -> str:
     )
 
 
+def _create_actors(store: SqlStore, plan: list[Step], at: datetime) -> dict[str, Grant]:
+    """An administrator, and every secretary, board and standing committee the year's
+    plan has acting, each scoped to its unit or committee (actor names end with its code)."""
+    wanted = {(step.actor, step.role) for step in plan}
+    # Demo tokens are printed nowhere and thrown away: a light scrypt cost keeps the demo
+    # in seconds (the CLI's `actors add` uses the full cost).
+    rows = [("quantri.demo", "Quản trị (demo)", ADMINISTRATOR, None,
+             hash_token(issue_token(), cost=2**10))]
+    rows += [
+        (actor, "", role, actor.split(".", 1)[1], hash_token(issue_token(), cost=2**10))
+        for actor, role in sorted(wanted)
+    ]
+    store.add_actors(rows, at, "quantri.demo")
+    grants = {}
+    for actor, _role in wanted:
+        found = store.find_actor(actor)
+        assert found is not None
+        grants[actor] = found[0]
+    return grants
+
+
+def _audit_line(actors: int, records: int, chains: int, ok: bool, lang: str) -> str:
+    verdict = ("ok" if ok else "BROKEN") if lang == "en" else ("toàn vẹn" if ok else "BỊ SỬA")
+    if lang == "en":
+        return (
+            f"audit trail: {actors} actors with scoped roles; {records} records in {chains} "
+            f"hash chains, verified: {verdict}"
+        )
+    return (
+        f"nhật ký kiểm tra: {actors} người dùng theo vai trò và phạm vi; {records} bản ghi "
+        f"trong {chains} chuỗi băm, kiểm tra: {verdict}"
+    )
+
+
 def run_demo(url: str, year: int = 2025, seed: int = 2025, lang: str = "vi") -> str:
     started = time.perf_counter()
     rng = random.Random(seed)
@@ -359,13 +396,18 @@ def run_demo(url: str, year: int = 2025, seed: int = 2025, lang: str = "vi") -> 
             for d in resolve_deadlines(definition.spec, year, service.calendar(definition.spec))
         ]
         progress: list[str] = []
-        for step in plan_year(rng, units, members, year):
+        plan = plan_year(rng, units, members, year)
+        grants = _create_actors(store, plan, clock.now())
+        for step in plan:
             while checkpoints and checkpoints[0][0] <= step.at:
                 instant, key = checkpoints.pop(0)
                 notifications.run_until(clock, instant)
                 progress.append(_checkpoint(service, definition, year, key, lang))
             notifications.run_until(clock, step.at)
-            result = service.fire(step.unit, step.event, year, step.actor, step.role, step.payload)
+            result = service.fire(
+                step.unit, step.event, year, step.actor, step.role, step.payload,
+                grant=grants[step.actor],
+            )
             if result.applied:
                 applied += 1
             else:
@@ -396,6 +438,8 @@ def run_demo(url: str, year: int = 2025, seed: int = 2025, lang: str = "vi") -> 
             f"(appraisals the recognition rule turned down) in {elapsed:.1f} s"
         )
         summary += "\n" + _notices_line(sent, delivered.count("sent"), lang)
+        audit = verify_store(store)
+        summary += "\n" + _audit_line(len(grants), audit.records, audit.chains, audit.ok, lang)
         return "\n".join([summary, "", *progress, "", render.board_text(board, lang)])
     finally:
         store.close()

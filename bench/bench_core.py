@@ -39,6 +39,7 @@ from adapters.catalog import load_catalog
 from adapters.holidays_vn import calendar_for
 from adapters.persistence.db import create_schema, make_engine
 from adapters.persistence.store import SqlStore
+from workflow.audit import GENESIS, chain_hash, transition_text
 from workflow.clock import VirtualClock
 from workflow.deadlines import plan_cycle_timers, resolve_deadlines
 from workflow.runtime.decision import Decision
@@ -199,13 +200,13 @@ def open_with_engine(path: Path, definition: Definition) -> float:
 
 INSERT_CYCLE = (
     "INSERT INTO cycle (id, unit_id, unit_path, unit_kind, year, definition_id, "
-    "definition_version, content_hash, state, outcome, facts, version, opened_at, updated_at) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', 1, ?, ?)"
+    "definition_version, content_hash, state, outcome, facts, version, head_hash, opened_at, "
+    "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', 1, ?, ?, ?)"
 )
 INSERT_TRANSITION = (
     "INSERT INTO transition (cycle_id, seq, event, from_state, to_state, actor, role, at, "
-    "payload, checks, definition_id, definition_version) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "payload, checks, definition_id, definition_version, hash) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 INSERT_DEADLINE = "INSERT INTO deadline (cycle_id, key, due_at, met_at) VALUES (?, ?, ?, NULL)"
 INSERT_TIMER = (
@@ -241,8 +242,11 @@ def open_raw(path: Path, definition: Definition) -> float:
     due = [(d.key, to_db(d.due_at)) for d in resolve_deadlines(spec, YEAR, calendar)]
     timers = timer_rows(definition)
     kinds = tuple(spec.applies_to)
-    cycle_row = (YEAR, spec.id, spec.version, definition.content_hash, state, outcome, at, at)
+    cycle_row = (YEAR, spec.id, spec.version, definition.content_hash, state, outcome)
     open_row = ("open", None, state, "system", "system", at, "{}", "[]", spec.id, spec.version)
+
+    def head(cycle_id: int) -> str:  # each chain starts with the opening record, as ours
+        return chain_hash(GENESIS, transition_text(cycle_id, 1, *open_row))
 
     def run(conn: sqlite3.Connection) -> None:
         units = conn.execute(
@@ -253,8 +257,13 @@ def open_raw(path: Path, definition: Definition) -> float:
         for start in range(0, len(units), BATCH):
             chunk = list(enumerate(units[start : start + BATCH], start=start + 1))
             conn.execute("BEGIN IMMEDIATE")
-            conn.executemany(INSERT_CYCLE, [(c, *unit, *cycle_row) for c, unit in chunk])
-            conn.executemany(INSERT_TRANSITION, [(c, 1, *open_row) for c, _ in chunk])
+            heads = {c: head(c) for c, _ in chunk}
+            conn.executemany(
+                INSERT_CYCLE, [(c, *unit, *cycle_row, heads[c], at, at) for c, unit in chunk]
+            )
+            conn.executemany(
+                INSERT_TRANSITION, [(c, 1, *open_row, heads[c]) for c, _ in chunk]
+            )
             conn.executemany(INSERT_DEADLINE, [(c, *d) for c, _ in chunk for d in due])
             conn.executemany(
                 INSERT_TIMER,
@@ -311,24 +320,27 @@ def fire_raw_minimal(path: Path, cycle_ids: Sequence[int], definition: Definitio
             cursor.execute(UPDATE_CYCLE_MINIMAL, ("registered", FIRED_AT_DB, cycle_id, 1))
             if cursor.rowcount != 1:
                 raise RuntimeError(f"cycle {cycle_id} moved meanwhile")
-            cursor.execute(INSERT_TRANSITION, (cycle_id, 2, *audit))
+            cursor.execute(INSERT_TRANSITION, (cycle_id, 2, *audit, SOME_HASH))
             cursor.execute("COMMIT")
             spent.append(clock() - start)
     return PerCall.of(spent)
 
 
+#: a hash's worth of bytes, for the minimal baseline's rows to weigh what ours weigh
+SOME_HASH = "0" * 64
 FIND_CYCLE = (  # SqlStore.find_cycles, verbatim
     "SELECT c.id, u.code, c.unit_kind, c.year, c.definition_id, c.definition_version, "
-    "c.state, c.version, c.outcome, c.facts FROM cycle c JOIN unit u ON u.id = c.unit_id "
+    "c.state, c.version, c.outcome, c.facts, c.head_hash, c.unit_path "
+    "FROM cycle c JOIN unit u ON u.id = c.unit_id "
     "WHERE u.code = ? AND c.year = ? ORDER BY c.definition_id"
 )
 UPDATE_CYCLE_FULL = (  # SqlStore.apply, verbatim
     "UPDATE cycle SET state = ?, outcome = ?, version = version + 1, updated_at = ?, "
-    "facts = COALESCE(?, facts) WHERE id = ? AND version = ?"
+    "facts = COALESCE(?, facts), head_hash = ? WHERE id = ? AND version = ?"
 )
 MEET_DEADLINE = "UPDATE deadline SET met_at = ? WHERE cycle_id = ? AND key = ? AND met_at IS NULL"
 STATEMENTS = (
-    "SELECT the cycle by unit code",
+    "SELECT the cycle by unit code (+ its record's hash)",
     "BEGIN IMMEDIATE",
     "UPDATE cycle",
     "INSERT transition",
@@ -341,16 +353,18 @@ def _fire_every_statement(cursor: sqlite3.Cursor, code: str, audit: tuple[Any, .
     """One event as the engine's SQL: returns the clock before and after each statement."""
     clock = time.perf_counter
     marks = [clock()]
-    cycle_id, version = cursor.execute(FIND_CYCLE, (code, YEAR)).fetchall()[0][0::7]
+    row = cursor.execute(FIND_CYCLE, (code, YEAR)).fetchall()[0]
+    cycle_id, version, head = row[0], row[7], row[10]
+    digest = chain_hash(head, transition_text(cycle_id, version + 1, *audit))
     marks.append(clock())
     cursor.execute("BEGIN IMMEDIATE")
     marks.append(clock())
-    values = ("registered", None, FIRED_AT_DB, PAYLOAD_JSON, cycle_id, version)
+    values = ("registered", None, FIRED_AT_DB, PAYLOAD_JSON, digest, cycle_id, version)
     cursor.execute(UPDATE_CYCLE_FULL, values)
     if cursor.rowcount != 1:
         raise RuntimeError(f"cycle {cycle_id} moved meanwhile")
     marks.append(clock())
-    cursor.execute(INSERT_TRANSITION, (cycle_id, version + 1, *audit))
+    cursor.execute(INSERT_TRANSITION, (cycle_id, version + 1, *audit, digest))
     marks.append(clock())
     cursor.execute(MEET_DEADLINE, (FIRED_AT_DB, cycle_id, EVENT))
     marks.append(clock())

@@ -94,49 +94,47 @@ class Problem:
 TransitionColumns = tuple[Any, ...]
 
 
-def verify_cycle_chains(
+@dataclass
+class ChainCheck:
+    """What checking a set of cycle chains found: its first bad records, how many records
+    it read, and each cycle's head as of an anchor's last record."""
+
+    problems: list[Problem]
+    records: int
+    at_anchor: dict[int, str]
+
+
+def check_cycle_chains(
     rows: Iterable[TransitionColumns],
     heads: dict[int, tuple[int, str]],
-    anchor: tuple[int, str] | None = None,
-) -> Iterator[Problem]:
-    """Walk every cycle's records in (cycle, seq) order; `heads`: cycle -> (version, head
-    hash) as the cycle rows keep them. Yields each broken chain's first bad record.
-    `anchor`: (the last record id it saw, its digest of every head then), checked too."""
-    current: int | None = None
-    previous, expected_seq, broken = GENESIS, 1, False
-    at_anchor: dict[int, str] = {}
-    limit = anchor[0] if anchor else -1
-    seen: set[int] = set()
+    anchor_limit: int = -1,
+) -> ChainCheck:
+    """Walk cycle chains record by record. Records of different cycles may interleave
+    (the table's own order, the fastest to read); each cycle's own must come in seq order.
+    `heads`: cycle -> (version, head hash) as the cycle rows keep them."""
+    found = ChainCheck([], 0, {})
+    problems, at_anchor = found.problems, found.at_anchor
+    # per cycle: [hash so far, next seq expected, broken]
+    chains: dict[int, list[Any]] = {}
     sha256, sep = hashlib.sha256, SEP
-
-    def close(cycle_id: int) -> Iterator[Problem]:
-        version, head = heads.get(cycle_id, (0, ""))
-        if broken:
-            return
-        if expected_seq - 1 != version or previous != head:
-            yield Problem(
-                f"cycle {cycle_id}",
-                f"seq {expected_seq - 1}",
-                f"the chain ends at seq {expected_seq - 1} ({previous[:12]}) but the cycle "
-                f"is at version {version} with head {head[:12]}: records are missing",
-            )
-
+    count = 0
     for row in rows:
+        count += 1
         cycle_id, seq = row[0], row[1]
-        if cycle_id != current:
-            if current is not None:
-                yield from close(current)
-            current, previous, expected_seq, broken = cycle_id, GENESIS, 1, False
-            seen.add(cycle_id)
-        if broken:
+        chain = chains.get(cycle_id)
+        if chain is None:
+            chain = chains[cycle_id] = [GENESIS, 1, False]
+        elif chain[2]:
             continue
-        if seq != expected_seq:
-            broken = True
-            what = "missing" if seq > expected_seq else "repeated or out of order"
-            yield Problem(
-                f"cycle {cycle_id}",
-                f"seq {seq}",
-                f"expected seq {expected_seq}: a record is {what}",
+        if seq != chain[1]:
+            chain[2] = True
+            what = "missing" if seq > chain[1] else "repeated or out of order"
+            problems.append(
+                Problem(
+                    f"cycle {cycle_id}",
+                    f"seq {seq}",
+                    f"expected seq {chain[1]}: a record is {what}",
+                )
             )
             continue
         text = sep.join(
@@ -145,29 +143,66 @@ def verify_cycle_chains(
                 row[8], row[9], row[10], str(row[11]),
             )
         )
-        if sha256(f"{previous}{sep}{text}".encode()).hexdigest() != row[12]:
-            broken = True
-            yield Problem(
-                f"cycle {cycle_id}",
-                f"seq {seq}",
-                "its content or its place does not match its hash: edited, inserted or moved",
+        if sha256(f"{chain[0]}{sep}{text}".encode()).hexdigest() != row[12]:
+            chain[2] = True
+            problems.append(
+                Problem(
+                    f"cycle {cycle_id}",
+                    f"seq {seq}",
+                    "its content or its place does not match its hash: edited, inserted or "
+                    "moved",
+                )
             )
             continue
-        previous, expected_seq = row[12], expected_seq + 1
-        if row[13] <= limit:
-            at_anchor[cycle_id] = previous
-    if current is not None:
-        yield from close(current)
-    for cycle_id in sorted(set(heads) - seen):
-        if heads[cycle_id][0] > 0:
-            yield Problem(f"cycle {cycle_id}", "seq 1", "every record of the cycle is missing")
-    if anchor is not None and heads_digest(at_anchor) != anchor[1]:
-        yield Problem(
-            "anchor",
-            f"records up to id {anchor[0]}",
-            "the chains no longer hold what the last anchor saw: records were removed or "
-            "rewritten after it was taken",
-        )
+        chain[0], chain[1] = row[12], seq + 1
+        if row[13] <= anchor_limit:
+            at_anchor[cycle_id] = chain[0]
+    for cycle_id in sorted(set(heads) | set(chains)):
+        version, head = heads.get(cycle_id, (0, ""))
+        chain = chains.get(cycle_id)
+        if chain is None:
+            if version > 0:
+                problems.append(
+                    Problem(f"cycle {cycle_id}", "seq 1", "every record of the cycle is missing")
+                )
+        elif not chain[2] and (chain[1] - 1 != version or chain[0] != head):
+            problems.append(
+                Problem(
+                    f"cycle {cycle_id}",
+                    f"seq {chain[1] - 1}",
+                    f"the chain ends at seq {chain[1] - 1} ({chain[0][:12]}) but the cycle is "
+                    f"at version {version} with head {head[:12]}: records were removed or added",
+                )
+            )
+    found.records = count
+    problems.sort(key=lambda p: int(p.chain.split()[1]))
+    return found
+
+
+def check_anchor(at_anchor: dict[int, str], anchor: tuple[int, str]) -> Problem | None:
+    if heads_digest(at_anchor) == anchor[1]:
+        return None
+    return Problem(
+        "anchor",
+        f"records up to id {anchor[0]}",
+        "the chains no longer hold what the last anchor saw: records were removed or "
+        "rewritten after it was taken",
+    )
+
+
+def verify_cycle_chains(
+    rows: Iterable[TransitionColumns],
+    heads: dict[int, tuple[int, str]],
+    anchor: tuple[int, str] | None = None,
+) -> list[Problem]:
+    """Every broken chain's first bad record, and the anchor's verdict if one is given."""
+    found = check_cycle_chains(rows, heads, anchor[0] if anchor else -1)
+    problems = list(found.problems)
+    if anchor is not None:
+        late = check_anchor(found.at_anchor, anchor)
+        if late is not None:
+            problems.append(late)
+    return problems
 
 
 def heads_digest(heads: dict[int, str]) -> str:

@@ -10,11 +10,13 @@ from typing import Annotated
 import typer
 
 from adapters import logs
+from adapters.audit_verify import verify_database
 from adapters.cli import render
 from adapters.cli.app import DbOption, JsonOption, NowOption, Session, app, fail, session
 from adapters.identity import hash_token, issue_token, verify_token
 from workflow.access import ADMINISTRATOR, SYSTEM_ROLES, Grant
-from workflow.service.auditing import export_lines, verify_export, verify_store
+from workflow.errors import BontotError
+from workflow.service.auditing import export_lines, verify_export
 from workflow.timefmt import parse_user_instant, to_db
 
 audit_app = typer.Typer(no_args_is_help=True, help="The audit trail: verify, export, read.")
@@ -124,6 +126,9 @@ def actors_revoke(
 def audit_verify(
     under: UnderOption = None,
     file: Annotated[Path | None, typer.Option("--file", help="Verify an export offline")] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Processes reading the chains (default: the cores)")
+    ] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -133,10 +138,13 @@ def audit_verify(
             report = verify_export(handle)
         source = str(file)
     else:
-        with session(db) as s:
-            node = s.store.find_unit(under) if under else None
-            report = verify_store(s.store, node)
+        with session(db):
+            pass  # the schema is there
         source = database_url_of(db)
+        try:
+            report = verify_database(source, under, workers)
+        except BontotError as exc:
+            raise fail(str(exc)) from None
     result = {
         "source": source,
         "ok": report.ok,

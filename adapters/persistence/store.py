@@ -1065,23 +1065,31 @@ class SqlStore:
         return detail
 
     def transition_rows(
-        self, under: UnitRef | None, year: int | None = None
+        self,
+        under: UnitRef | None,
+        year: int | None = None,
+        shard: tuple[int, int] | None = None,
     ) -> Iterator[tuple[Any, ...]]:
-        """Every transition record in (cycle, seq) order, streamed in pages."""
+        """Every transition record in the table's own order (each cycle's in seq order:
+        a record's id grows with its seq), streamed in pages. `shard`: (k, n), only the
+        cycles whose id is k modulo n (for verifiers in parallel)."""
         where, params = _subtree(under)
         cursor = self._db.cursor()
         try:
-            scope = ""
+            scope = " WHERE 1 = 1"
             if under is not None or year is not None:
                 limit = where.format(col="c.unit_path")
                 if year is not None:
                     limit += " AND c.year = :year"
                     params = {**params, "year": year}
                 scope = f" JOIN cycle c ON c.id = t.cycle_id WHERE 1 = 1{limit}"
+            if shard is not None:
+                scope += " AND t.cycle_id % :shards = :shard"
+                params = {**params, "shard": shard[0], "shards": shard[1]}
             cursor.execute(
                 "SELECT t.cycle_id, t.seq, t.event, t.from_state, t.to_state, t.actor, t.role, "
                 "t.at, t.payload, t.checks, t.definition_id, t.definition_version, t.hash, t.id "
-                f"FROM transition t{scope} ORDER BY t.cycle_id, t.seq",
+                f"FROM transition t{scope} ORDER BY t.id",
                 params,
             )
             while rows := cursor.fetchmany(20000):
@@ -1090,9 +1098,16 @@ class SqlStore:
             cursor.close()
 
     def cycle_heads(
-        self, under: UnitRef | None, year: int | None = None
+        self,
+        under: UnitRef | None,
+        year: int | None = None,
+        shard: tuple[int, int] | None = None,
     ) -> dict[int, tuple[int, str]]:
-        return {c["cycle_id"]: (c["version"], c["head"]) for c in self.chain_heads(under, year)}
+        return {
+            c["cycle_id"]: (c["version"], c["head"])
+            for c in self.chain_heads(under, year)
+            if shard is None or c["cycle_id"] % shard[1] == shard[0]
+        }
 
     def chain_heads(self, under: UnitRef | None, year: int | None = None) -> list[dict[str, Any]]:
         """Each cycle's chain head, with what names it: the lines of an export."""

@@ -175,7 +175,10 @@ def test_an_inserted_record_is_named(trail: Path) -> None:
         f"UPDATE cycle SET version = 8 WHERE id = {cycle}",
     )
     (problem,) = verify(trail).problems
-    assert (problem.chain, problem.record) == (f"cycle {cycle}", "seq 4")
+    # read in the table's order, the chain breaks at the first record that moved: the
+    # forged one was written last, so seq 5 comes where seq 4 was due
+    assert (problem.chain, problem.record) == (f"cycle {cycle}", "seq 5")
+    assert "expected seq 4" in problem.message
 
 
 def test_reordered_records_are_named(trail: Path) -> None:
@@ -187,7 +190,9 @@ def test_reordered_records_are_named(trail: Path) -> None:
         f"UPDATE transition SET seq = 7 WHERE cycle_id = {cycle} AND seq = 99",
     )
     (problem,) = verify(trail).problems
-    assert (problem.chain, problem.record) == (f"cycle {cycle}", "seq 6")
+    # the appraisal, first in the table, now says seq 7 where seq 6 was due
+    assert (problem.chain, problem.record) == (f"cycle {cycle}", "seq 7")
+    assert "expected seq 6" in problem.message
 
 
 def test_an_erased_refusal_breaks_the_audit_event_chain(trail: Path) -> None:
@@ -232,3 +237,19 @@ def test_an_export_verifies_offline_and_an_edited_one_does_not(trail: Path) -> N
     assert problem.record.startswith("seq 7 (line ")
     dropped = [line for line in lines if '"seq": 3' not in line or "CB-THON1" in line]
     assert not verify_export(dropped).ok
+
+
+def test_several_processes_find_what_one_finds(trail: Path) -> None:
+    from adapters.audit_verify import verify_database
+
+    cycle = cycle_of(trail, "CB-THON1")
+    attack(
+        trail,
+        f"UPDATE transition SET actor = 'btc.khac' WHERE cycle_id = {cycle} AND seq = 6",
+        "DELETE FROM transition WHERE cycle_id = (SELECT c.id FROM cycle c JOIN unit u "
+        "ON u.id = c.unit_id WHERE u.code = 'CB-KP3')",
+    )
+    one = [str(p) for p in verify(trail).problems]
+    two = verify_database(f"sqlite:///{trail}", None, workers=2)
+    assert len(one) == 2 and [str(p) for p in two.problems] == one
+    assert two.records == verify(trail).records

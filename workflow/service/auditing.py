@@ -7,7 +7,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from workflow.audit import FactRow, Problem, verify_cycle_chains, verify_fact_chain
+from workflow.audit import (
+    FactRow,
+    Problem,
+    check_anchor,
+    check_cycle_chains,
+    verify_cycle_chains,
+    verify_fact_chain,
+)
 
 
 class AuditSource(Protocol):
@@ -31,34 +38,29 @@ class Verification:
         return not self.problems
 
 
-class _Counted:
-    def __init__(self, rows: Iterable[tuple[Any, ...]], report: Verification) -> None:
-        self.rows, self.report = rows, report
-
-    def __iter__(self) -> Iterator[tuple[Any, ...]]:
-        for row in self.rows:
-            self.report.records += 1
-            yield row
-
-
 def verify_store(source: AuditSource, under: Any = None) -> Verification:
     """Every cycle chain (under a node, or all), and, over the whole trail, the notice
     and audit-event chains and the last anchor. Problems: the first bad record of each
     broken chain."""
-    report = Verification()
     heads = source.cycle_heads(under)
-    report.chains = len(heads)
     anchor = source.last_anchor() if under is None else None
-    report.problems += verify_cycle_chains(
-        _Counted(source.transition_rows(under), report), heads, anchor
-    )
+    found = check_cycle_chains(source.transition_rows(under), heads, anchor[0] if anchor else -1)
+    report = Verification(found.records, len(heads), list(found.problems))
+    if anchor is not None:
+        late = check_anchor(found.at_anchor, anchor)
+        if late is not None:
+            report.problems.append(late)
     if under is None:
-        for table, name in (("notice", "notice chain"), ("audit_event", "audit-event chain")):
-            facts = list(source.fact_rows(table))
-            report.records += len(facts)
-            report.chains += 1
-            report.problems += verify_fact_chain(name, facts)
+        verify_global_chains(source, report)
     return report
+
+
+def verify_global_chains(source: AuditSource, report: Verification) -> None:
+    for table, name in (("notice", "notice chain"), ("audit_event", "audit-event chain")):
+        facts = list(source.fact_rows(table))
+        report.records += len(facts)
+        report.chains += 1
+        report.problems += verify_fact_chain(name, facts)
 
 
 EXPORT_FIELDS = (

@@ -156,6 +156,7 @@ class Engine:
         payload: dict[str, Any] | None = None,
         definition_id: str | None = None,
         expected_version: int | None = None,
+        grant: Grant | None = None,
     ) -> FireResult:
         payload = payload or {}
         try:
@@ -165,7 +166,7 @@ class Engine:
             return FireResult(
                 unit_code, year, event, actor, role, None, Decision("", refusal=refusal)
             )
-        return self.fire_on(cycle, event, actor, role, payload, expected_version)
+        return self.fire_on(cycle, event, actor, role, payload, expected_version, grant)
 
     def fire_on(
         self,
