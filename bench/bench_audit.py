@@ -35,7 +35,7 @@ import workflow.service.engine as engine_module
 from adapters.audit_verify import verify_database
 from adapters.catalog import load_catalog
 from adapters.persistence.db import create_schema, make_engine
-from workflow.audit import GENESIS, chain_hash, transition_text
+from workflow.audit import chain_hash, cycle_genesis, transition_text
 
 CHAIN = 10
 AT = "2025-02-20T02:00:00.000000Z"
@@ -61,7 +61,8 @@ def build_trail(path: Path, records: int) -> float:
         for start in range(1, cycles + 1, 5000):
             transitions, heads = [], []
             for cycle_id in range(start, min(start + 5000, cycles + 1)):
-                previous, state = GENESIS, None
+                previous = cycle_genesis(cycle_id, cycle_id, 2025, "bon-tot", 1)
+                state = None
                 for seq in range(1, CHAIN + 1):
                     event = "open" if seq == 1 else f"step{seq}"
                     row = (cycle_id, seq, event, state, f"s{seq}", "actor.x", "role", AT,

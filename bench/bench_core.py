@@ -39,7 +39,7 @@ from adapters.catalog import load_catalog
 from adapters.holidays_vn import calendar_for
 from adapters.persistence.db import create_schema, make_engine
 from adapters.persistence.store import SqlStore
-from workflow.audit import GENESIS, chain_hash, transition_text
+from workflow.audit import chain_hash, cycle_genesis, transition_text
 from workflow.clock import VirtualClock
 from workflow.deadlines import plan_cycle_timers, resolve_deadlines
 from workflow.runtime.decision import Decision
@@ -245,8 +245,9 @@ def open_raw(path: Path, definition: Definition) -> float:
     cycle_row = (YEAR, spec.id, spec.version, definition.content_hash, state, outcome)
     open_row = ("open", None, state, "system", "system", at, "{}", "[]", spec.id, spec.version)
 
-    def head(cycle_id: int) -> str:  # each chain starts with the opening record, as ours
-        return chain_hash(GENESIS, transition_text(cycle_id, 1, *open_row))
+    def head(cycle_id: int, unit_id: int) -> str:  # the opening record, chained as ours
+        start = cycle_genesis(cycle_id, unit_id, YEAR, spec.id, spec.version)
+        return chain_hash(start, transition_text(cycle_id, 1, *open_row))
 
     def run(conn: sqlite3.Connection) -> None:
         units = conn.execute(
@@ -257,7 +258,7 @@ def open_raw(path: Path, definition: Definition) -> float:
         for start in range(0, len(units), BATCH):
             chunk = list(enumerate(units[start : start + BATCH], start=start + 1))
             conn.execute("BEGIN IMMEDIATE")
-            heads = {c: head(c) for c, _ in chunk}
+            heads = {c: head(c, unit[0]) for c, unit in chunk}
             conn.executemany(
                 INSERT_CYCLE, [(c, *unit, *cycle_row, heads[c], at, at) for c, unit in chunk]
             )

@@ -54,6 +54,8 @@ def authorize(
     role_spec = spec.roles.get(role)
     acts_for = role_spec.acts_for if role_spec else "unit"
     where = grant.scope_code or "the whole tree"
+    if acts_for == "system":
+        return Refusal("not_authorized", f"role {role!r} is the system's, not a person's")
     if acts_for == "unit" and grant.scope_path != unit_path:
         return Refusal(
             "not_authorized",

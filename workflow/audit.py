@@ -35,6 +35,16 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
 
+def cycle_genesis(
+    cycle_id: int, unit_id: int, year: int, definition_id: str, definition_version: int
+) -> str:
+    """Where a cycle's chain starts: bound to its unit, year and definition, so that a
+    cycle row moved to another unit or year no longer matches its own records."""
+    return chain_hash(
+        GENESIS, fact_text(("cycle", cycle_id, unit_id, year, definition_id, definition_version))
+    )
+
+
 def chain_hash(previous: str, text: str) -> str:
     return hashlib.sha256(f"{previous}{SEP}{text}".encode()).hexdigest()
 
@@ -94,6 +104,30 @@ class Problem:
 TransitionColumns = tuple[Any, ...]
 
 
+@dataclass(frozen=True)
+class CycleHead:
+    """What a cycle row says of its chain: version, head hash, state, and where the chain
+    starts (its genesis, from its unit, year and definition)."""
+
+    version: int
+    head: str
+    state: str
+    genesis: str
+
+
+def cycle_head(row: dict[str, Any]) -> CycleHead:
+    """A CycleHead from a cycle's line (as the store lists it, and as an export keeps it)."""
+    return CycleHead(
+        int(row["version"]),
+        str(row["head"]),
+        str(row["state"]),
+        cycle_genesis(
+            int(row["cycle_id"]), int(row["unit_id"]), int(row["year"]),
+            str(row["definition_id"]), int(row["definition_version"]),
+        ),
+    )
+
+
 @dataclass
 class ChainCheck:
     """What checking a set of cycle chains found: its first bad records, how many records
@@ -106,15 +140,15 @@ class ChainCheck:
 
 def check_cycle_chains(
     rows: Iterable[TransitionColumns],
-    heads: dict[int, tuple[int, str]],
+    heads: dict[int, CycleHead],
     anchor_limit: int = -1,
 ) -> ChainCheck:
     """Walk cycle chains record by record. Records of different cycles may interleave
     (the table's own order, the fastest to read); each cycle's own must come in seq order.
-    `heads`: cycle -> (version, head hash) as the cycle rows keep them."""
+    `heads`: what each cycle row says of its chain."""
     found = ChainCheck([], 0, {})
     problems, at_anchor = found.problems, found.at_anchor
-    # per cycle: [hash so far, next seq expected, broken]
+    # per cycle: [hash so far, next seq expected, broken, state reached]
     chains: dict[int, list[Any]] = {}
     sha256, sep = hashlib.sha256, SEP
     count = 0
@@ -123,7 +157,8 @@ def check_cycle_chains(
         cycle_id, seq = row[0], row[1]
         chain = chains.get(cycle_id)
         if chain is None:
-            chain = chains[cycle_id] = [GENESIS, 1, False]
+            known = heads.get(cycle_id)
+            chain = chains[cycle_id] = [known.genesis if known else GENESIS, 1, False, None]
         elif chain[2]:
             continue
         if seq != chain[1]:
@@ -150,28 +185,40 @@ def check_cycle_chains(
                     f"cycle {cycle_id}",
                     f"seq {seq}",
                     "its content or its place does not match its hash: edited, inserted or "
-                    "moved",
+                    "moved"
+                    + (", or the cycle moved to another unit, year or definition" if seq == 1
+                       else ""),
                 )
             )
             continue
-        chain[0], chain[1] = row[12], seq + 1
+        chain[0], chain[1], chain[3] = row[12], seq + 1, row[4]
         if row[13] <= anchor_limit:
             at_anchor[cycle_id] = chain[0]
     for cycle_id in sorted(set(heads) | set(chains)):
-        version, head = heads.get(cycle_id, (0, ""))
+        known = heads.get(cycle_id, CycleHead(0, "", "", GENESIS))
         chain = chains.get(cycle_id)
         if chain is None:
-            if version > 0:
+            if known.version > 0:
                 problems.append(
                     Problem(f"cycle {cycle_id}", "seq 1", "every record of the cycle is missing")
                 )
-        elif not chain[2] and (chain[1] - 1 != version or chain[0] != head):
+        elif not chain[2] and (chain[1] - 1 != known.version or chain[0] != known.head):
             problems.append(
                 Problem(
                     f"cycle {cycle_id}",
                     f"seq {chain[1] - 1}",
                     f"the chain ends at seq {chain[1] - 1} ({chain[0][:12]}) but the cycle is "
-                    f"at version {version} with head {head[:12]}: records were removed or added",
+                    f"at version {known.version} with head {known.head[:12]}: records were "
+                    "removed or added, or the cycle moved to another unit or year",
+                )
+            )
+        elif not chain[2] and known.state and chain[3] != known.state:
+            problems.append(
+                Problem(
+                    f"cycle {cycle_id}",
+                    f"seq {chain[1] - 1}",
+                    f"the cycle says {known.state!r} but its records end in {chain[3]!r}: "
+                    "the cycle row was edited",
                 )
             )
     found.records = count
@@ -192,7 +239,7 @@ def check_anchor(at_anchor: dict[int, str], anchor: tuple[int, str]) -> Problem 
 
 def verify_cycle_chains(
     rows: Iterable[TransitionColumns],
-    heads: dict[int, tuple[int, str]],
+    heads: dict[int, CycleHead],
     anchor: tuple[int, str] | None = None,
 ) -> list[Problem]:
     """Every broken chain's first bad record, and the anchor's verdict if one is given."""

@@ -110,11 +110,18 @@ def init(db: DbOption = None) -> None:
 
 # -- units ---------------------------------------------------------------------------
 @units_app.command("import")
-def units_import(file: Path, db: DbOption = None) -> None:
+def units_import(
+    file: Path,
+    actor: Annotated[str, typer.Option(help="An administrator, once actors exist")] = "system",
+    db: DbOption = None,
+) -> None:
     """Import units from CSV (code,name,kind,type,parent_code,member_count,contact_<role>...).
 
     Every row is checked first; one bad row imports nothing."""
     with session(db) as s:
+        from adapters.cli.audit_cmds import authenticate
+
+        authenticate(s, actor, "units import", administrator=True)
         with file.open(encoding="utf-8-sig", newline="") as handle:
             reader = csv.DictReader(handle)
             rows = list(reader)
@@ -155,6 +162,9 @@ def cycle_open(
 ) -> None:
     """Open the year's cycle for every unit under a node (running it again adds nothing)."""
     with session(db, now) as s:
+        from adapters.cli.audit_cmds import authenticate
+
+        authenticate(s, actor, "cycle open", now, administrator=True)
         spec = s.catalog.latest(definition)
         node = s.store.find_unit(under) if under else None
         todo = s.store.count_units_without_cycle(node, spec.spec.applies_to, year, spec.spec.id)
@@ -202,7 +212,7 @@ def fire(
     with session(db, now) as s:
         from adapters.cli.audit_cmds import authenticate
 
-        grant = authenticate(s, actor, f"fire {event}")
+        grant = authenticate(s, actor, f"fire {event}", now)
         cycle = s.engine.cycle(unit, year, definition)
         spec = s.engine.definition(cycle.definition_id, cycle.definition_version).spec
         if role is None:

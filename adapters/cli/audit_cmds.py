@@ -28,24 +28,44 @@ TOKEN_ENV = "BONTOT_TOKEN"
 UnderOption = Annotated[str | None, typer.Option("--under")]
 
 
-def authenticate(s: Session, actor: str, purpose: str) -> Grant | None:
+def authenticate(
+    s: Session,
+    actor: str,
+    purpose: str,
+    backdated: str | None = None,
+    administrator: bool = False,
+) -> Grant | None:
     """None while the installation has no actors (open mode); else the actor's grant,
-    once its token (from $BONTOT_TOKEN, or asked for) matches. A failure is refused,
-    logged and kept in the audit trail."""
+    once its token (from $BONTOT_TOKEN, or asked for) matches and it is not revoked.
+    With actors, the time of an act is the clock's: `--now` is refused. A failure is
+    refused, logged and kept in the audit trail."""
     if s.store.count_actors() == 0:
         return None
     found = s.store.find_actor(actor)
     token = os.environ.get(TOKEN_ENV)
     if token is None and sys.stdin.isatty():
         token = typer.prompt(f"token for {actor}", hide_input=True)
-    if found is None or token is None or not verify_token(token, found[1]):
-        why = "unknown actor" if found is None else "no token" if token is None else "bad token"
+    why = None
+    if found is None:
+        why = "unknown actor"
+    elif token is None:
+        why = "no token"
+    elif not verify_token(token, found[1]):
+        why = "bad token"
+    elif found[0].revoked:
+        why = "revoked"
+    elif backdated is not None:
+        why = f"--now {backdated}: an act is dated by the clock once actors exist"
+    elif administrator and found[0].role != ADMINISTRATOR:
+        why = f"{purpose} is for administrators"
+    if why is not None:
         logs.logger().warning("actor.refused", actor=actor, purpose=purpose, reason=why)
         s.store.record_event(
             "refusal", s.engine.clock.now(), actor, code="not_authenticated",
             detail={"purpose": purpose, "reason": why},
         )
-        raise fail(f"{actor}: not authenticated ({why}); give its token in ${TOKEN_ENV}", 2)
+        raise fail(f"{actor}: refused ({why}); act with your own token in ${TOKEN_ENV}", 2)
+    assert found is not None
     return found[0]
 
 
@@ -72,9 +92,7 @@ def actors_add(
         else:
             if by is None:
                 raise fail("--by ADMINISTRATOR is needed once actors exist", 2)
-            grant = authenticate(s, by, "actors add")
-            if grant is None or grant.role != ADMINISTRATOR or grant.revoked:
-                raise fail(f"{by} is not an administrator", 2)
+            authenticate(s, by, "actors add", administrator=True)
         if role not in SYSTEM_ROLES and scope is None:
             raise fail(f"role {role!r} is held on a unit: give --scope CODE", 2)
         token = issue_token()
@@ -112,9 +130,7 @@ def actors_revoke(
 ) -> None:
     """Revoke an actor: its token no longer works."""
     with session(db, now) as s:
-        grant = authenticate(s, by, "actors revoke")
-        if grant is not None and grant.role != ADMINISTRATOR:
-            raise fail(f"{by} is not an administrator", 2)
+        authenticate(s, by, "actors revoke", administrator=True)
         if not s.store.revoke_actor(actor_id, s.engine.clock.now(), by):
             raise fail(f"no active actor {actor_id!r}", 2)
         logs.logger().info("actor.revoked", actor=actor_id, by=by)
@@ -203,12 +219,13 @@ def audit_export(
 
 @audit_app.command("anchor")
 def audit_anchor(
-    by: Annotated[str, typer.Option()] = "system",
+    by: Annotated[str, typer.Option(help="An administrator, once actors exist")] = "system",
     db: DbOption = None,
     now: NowOption = None,
 ) -> None:
     """Record an anchor: one hash over every chain's head as of now."""
     with session(db, now) as s:
+        authenticate(s, by, "audit anchor", now, administrator=True)
         detail = s.store.anchor(s.engine.clock.now(), by)
         logs.logger().info("audit.anchored", **detail)
         typer.echo(

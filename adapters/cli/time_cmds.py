@@ -95,10 +95,16 @@ def milestone_done(
     with session(db, now) as s:
         from adapters.cli.audit_cmds import authenticate
 
-        grant = authenticate(s, actor, f"milestone done {key}")
+        grant = authenticate(s, actor, f"milestone done {key}", now)
+        target = s.store.find_unit(unit)
         if grant is not None and (
-            grant.role in SYSTEM_ROLES or not covers(grant.scope_path, s.store.find_unit(unit).path)
+            grant.revoked or grant.role in SYSTEM_ROLES or not covers(grant.scope_path, target.path)
         ):
+            s.store.record_event(
+                "refusal", s.engine.clock.now(), actor, role=grant.role, unit_code=unit,
+                unit_path=target.path, year=year, event=key, code="not_authorized",
+                detail={"purpose": "milestone done", "scope": grant.scope_code},
+            )
             raise fail(f"{actor} ({grant.role} of {grant.scope_code}) may not act for {unit}", 2)
         at = s.engine.clock.now()
         if not s.store.meet_milestone(unit, year, definition, key, actor, at):

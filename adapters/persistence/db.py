@@ -64,15 +64,20 @@ def append_only_triggers(dialect: str) -> list[str]:
             for table in APPEND_ONLY
             for verb in ("UPDATE", "DELETE")
         ]
+    # The message is built with || rather than RAISE's own % markers: the driver would
+    # read a bare % as a parameter.
     statements = [
         "CREATE OR REPLACE FUNCTION bontot_append_only() RETURNS trigger AS $$ BEGIN "
-        "RAISE EXCEPTION 'audit records are append-only: % on % refused', TG_OP, "
-        "TG_TABLE_NAME; END $$ LANGUAGE plpgsql"
+        "RAISE EXCEPTION USING MESSAGE = 'audit records are append-only: ' || TG_OP || "
+        "' on ' || TG_TABLE_NAME || ' refused'; END $$ LANGUAGE plpgsql"
     ]
     for table in APPEND_ONLY:
         statements += [
             f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}",
             f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
             "FOR EACH ROW EXECUTE FUNCTION bontot_append_only()",
+            f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}",
+            f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+            "FOR EACH STATEMENT EXECUTE FUNCTION bontot_append_only()",
         ]
     return statements

@@ -16,9 +16,12 @@ from sqlalchemy import Engine
 from workflow.access import Grant
 from workflow.audit import (
     GENESIS,
+    CycleHead,
     FactRow,
     canonical_json,
     chain_hash,
+    cycle_genesis,
+    cycle_head,
     fact_text,
     heads_digest,
     transition_text,
@@ -352,13 +355,13 @@ class SqlStore:
             # each cycle's chain starts with its opening record
             heads = [
                 chain_hash(
-                    GENESIS,
+                    cycle_genesis(cycle_id, unit_id, batch.year, spec.id, spec.version),
                     transition_text(
                         cycle_id, 1, "open", None, batch.state, batch.actor, batch.role, at,
                         "{}", "[]", spec.id, spec.version,
                     ),
                 )
-                for cycle_id in ids
+                for cycle_id, (unit_id, _path, _kind) in zip(ids, units, strict=True)
             ]
             cursor.executemany(
                 "INSERT INTO cycle (id, unit_id, unit_path, unit_kind, year, definition_id, "
@@ -651,8 +654,9 @@ class SqlStore:
         cursor = self._begin_write()
         try:
             row = cursor.execute(
-                "SELECT m.id FROM milestone m JOIN unit u ON u.id = m.unit_id WHERE u.code = ? "
-                "AND m.year = ? AND m.definition_id = ? AND m.key = ? AND m.met_at IS NULL",
+                "SELECT m.id, m.unit_path FROM milestone m JOIN unit u ON u.id = m.unit_id "
+                "WHERE u.code = ? AND m.year = ? AND m.definition_id = ? AND m.key = ? "
+                "AND m.met_at IS NULL",
                 (unit_code, year, definition_id, key),
             ).fetchone()
             if row is None:
@@ -662,7 +666,7 @@ class SqlStore:
                 "UPDATE milestone SET met_at = ?, met_by = ? WHERE id = ?", (stamp, actor, row[0])
             )
             self._append_event(
-                cursor, "milestone_met", stamp, actor, None, unit_code, None, None, year, key,
+                cursor, "milestone_met", stamp, actor, None, unit_code, row[1], None, year, key,
                 None, {"definition": definition_id},
             )
             cursor.execute(
@@ -1044,6 +1048,8 @@ class SqlStore:
         anchor event: what verification later holds the chains to."""
         cursor = self._begin_write()
         try:
+            if not self.is_sqlite:  # no transition may commit between the two reads
+                cursor.execute("LOCK TABLE cycle, transition IN SHARE MODE")
             last = cursor.execute("SELECT COALESCE(MAX(id), 0) FROM transition").fetchone()[0]
             heads = dict(
                 cursor.execute("SELECT id, head_hash FROM cycle WHERE head_hash != ''").fetchall()
@@ -1102,9 +1108,9 @@ class SqlStore:
         under: UnitRef | None,
         year: int | None = None,
         shard: tuple[int, int] | None = None,
-    ) -> dict[int, tuple[int, str]]:
+    ) -> dict[int, CycleHead]:
         return {
-            c["cycle_id"]: (c["version"], c["head"])
+            c["cycle_id"]: cycle_head(c)
             for c in self.chain_heads(under, year)
             if shard is None or c["cycle_id"] % shard[1] == shard[0]
         }
@@ -1117,14 +1123,15 @@ class SqlStore:
             params = {**params, "year": year}
         rows = self._query(
             "SELECT c.id, u.code, c.year, c.definition_id, c.definition_version, c.version, "
-            "c.head_hash FROM cycle c JOIN unit u ON u.id = c.unit_id "
+            "c.head_hash, c.unit_id, c.state FROM cycle c JOIN unit u ON u.id = c.unit_id "
             f"WHERE 1 = 1{where.format(col='c.unit_path')} ORDER BY c.id",
             params,
         )
         return [
             {
                 "cycle_id": r[0], "unit": r[1], "year": r[2], "definition_id": r[3],
-                "definition_version": r[4], "version": r[5], "head": r[6],
+                "definition_version": r[4], "version": r[5], "head": r[6], "unit_id": r[7],
+                "state": r[8],
             }
             for r in rows
         ]
@@ -1206,13 +1213,16 @@ class SqlStore:
             cursor.close()
 
     def last_anchor(self) -> tuple[int, str] | None:
+        detail = self.last_anchor_detail()
+        if detail is None:
+            return None
+        return int(detail["transition_id"]), str(detail["digest"])
+
+    def last_anchor_detail(self) -> dict[str, Any] | None:
         rows = self._query(
             "SELECT detail FROM audit_event WHERE kind = 'anchor' ORDER BY id DESC LIMIT 1"
         )
-        if not rows:
-            return None
-        detail = json.loads(rows[0][0])
-        return int(detail["transition_id"]), str(detail["digest"])
+        return dict(json.loads(rows[0][0])) if rows else None
 
     # -- actors --------------------------------------------------------------------------
     def count_actors(self) -> int:

@@ -52,9 +52,11 @@ def test_actors_with_tokens_act_only_where_their_role_reaches(cli: Cli) -> None:
     assert stored.startswith("scrypt$") and secretary not in stored  # kept only hashed
 
     register = ("fire", "CB-THON1", "register", "--year", "2025", "--actor", "bithu.thon1",
-                "--data", '{"plan": "KH-05"}', "--now", "2025-02-20T09:00")
+                "--data", '{"plan": "KH-05"}')
+    backdated = as_actor(cli, secretary, *register, "--now", "2025-02-20T09:00", ok=False)
+    assert backdated.returncode == 2 and "dated by the clock" in backdated.stderr
     wrong = as_actor(cli, "not-the-token", *register, ok=False)
-    assert wrong.returncode == 2 and "not authenticated" in wrong.stderr
+    assert wrong.returncode == 2 and "bad token" in wrong.stderr
     elsewhere = as_actor(
         cli, secretary, "fire", "DB-TRUONG", "register", "--year", "2025",
         "--actor", "bithu.thon1", "--data", '{"plan": "KH"}', ok=False,
@@ -74,9 +76,10 @@ def test_actors_with_tokens_act_only_where_their_role_reaches(cli: Cli) -> None:
     log = json.loads(cli("audit", "log", "--refusals", "--json").stdout)
     codes = [(r["actor"], r["code"]) for r in log]
     assert codes == [
-        ("bithu.thon1", "not_authenticated"),
-        ("bithu.thon1", "not_authorized"),
-        ("bithu.thon1", "not_authorized"),
+        ("bithu.thon1", "not_authenticated"),  # backdated
+        ("bithu.thon1", "not_authenticated"),  # bad token
+        ("bithu.thon1", "not_authorized"),  # not their unit
+        ("bithu.thon1", "not_authenticated"),  # revoked
     ]
 
 

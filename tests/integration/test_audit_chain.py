@@ -253,3 +253,37 @@ def test_several_processes_find_what_one_finds(trail: Path) -> None:
     two = verify_database(f"sqlite:///{trail}", None, workers=2)
     assert len(one) == 2 and [str(p) for p in two.problems] == one
     assert two.records == verify(trail).records
+
+
+def test_a_cycle_row_edited_to_another_state_or_unit_is_named(trail: Path) -> None:
+    cycle = cycle_of(trail, "CB-THON1")
+    kp3 = cycle_of(trail, "CB-KP3")
+    attack(
+        trail,
+        f"UPDATE cycle SET state = 'recognized' WHERE id = {kp3}",  # never proposed
+        # and CB-THON1's recognition handed to the school's committee: swap the units
+        f"UPDATE cycle SET unit_id = -1 WHERE id = {cycle}",
+        "UPDATE cycle SET unit_id = (SELECT id FROM unit WHERE code = 'CB-THON1') WHERE "
+        "unit_id = (SELECT id FROM unit WHERE code = 'DB-TRUONG')",
+        "UPDATE cycle SET unit_id = (SELECT id FROM unit WHERE code = 'DB-TRUONG') "
+        "WHERE unit_id = -1",
+    )
+    found = {p.chain: p.message for p in verify(trail).problems}
+    assert "the cycle row was edited" in found[f"cycle {kp3}"]
+    assert "moved to another unit" in found[f"cycle {cycle}"]
+    school = cycle_of(trail, "CB-THON1")  # the school's cycle, now under CB-THON1
+    assert "moved to another unit" in found[f"cycle {school}"]
+
+
+def test_notices_removed_from_the_tail_before_an_anchor_are_caught(trail: Path) -> None:
+    engine = make_engine(f"sqlite:///{trail}")
+    store = SqlStore(engine)
+    store.anchor(local(2026, 3, 4), "kiemtra.tinh")
+    store.close()
+    engine.dispose()
+    attack(trail, "DELETE FROM notice WHERE id = (SELECT MAX(id) FROM notice)")
+    problems = [str(p) for p in verify(trail).problems]
+    assert problems == [
+        "notice chain, its tail: the record the last anchor saw at its end is gone: records "
+        "were removed"
+    ]

@@ -174,7 +174,7 @@ def test_returned_for_revision_brings_back_the_reminders_still_ahead(
     sent = notices_of(db_url, "CB-THON1", "propose")
     # -20 working days (early December) passed while it was proposed: never sent; the
     # -5 and -1 reminders and the whole escalation ladder were still ahead: all sent
-    spec = engine.spec("bon-tot", 1).deadlines["propose"]
+    spec = engine.spec("bon-tot", bon_tot.spec.version).deadlines["propose"]
     assert [(k, s) for k, s, _at in sent] == [
         ("reminder", 2),
         ("reminder", 3),

@@ -8,10 +8,13 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from workflow.audit import (
+    GENESIS,
+    CycleHead,
     FactRow,
     Problem,
     check_anchor,
     check_cycle_chains,
+    cycle_head,
     verify_cycle_chains,
     verify_fact_chain,
 )
@@ -20,11 +23,13 @@ from workflow.audit import (
 class AuditSource(Protocol):
     def transition_rows(self, under: Any) -> Iterator[tuple[Any, ...]]: ...
 
-    def cycle_heads(self, under: Any) -> dict[int, tuple[int, str]]: ...
+    def cycle_heads(self, under: Any) -> dict[int, CycleHead]: ...
 
     def fact_rows(self, table: str) -> Iterator[FactRow]: ...
 
     def last_anchor(self) -> tuple[int, str] | None: ...
+
+    def last_anchor_detail(self) -> dict[str, Any] | None: ...
 
 
 @dataclass
@@ -56,11 +61,21 @@ def verify_store(source: AuditSource, under: Any = None) -> Verification:
 
 
 def verify_global_chains(source: AuditSource, report: Verification) -> None:
+    anchor = source.last_anchor_detail() or {}
     for table, name in (("notice", "notice chain"), ("audit_event", "audit-event chain")):
         facts = list(source.fact_rows(table))
         report.records += len(facts)
         report.chains += 1
         report.problems += verify_fact_chain(name, facts)
+        pinned = anchor.get("notice_head") if table == "notice" else None
+        if pinned and pinned != GENESIS and pinned not in {f.hash for f in facts}:
+            report.problems.append(
+                Problem(
+                    name,
+                    "its tail",
+                    "the record the last anchor saw at its end is gone: records were removed",
+                )
+            )
 
 
 EXPORT_FIELDS = (
@@ -86,7 +101,7 @@ def export_lines(
 def verify_export(lines: Iterable[str]) -> Verification:
     """Check an export offline, in its own line order."""
     report = Verification()
-    heads: dict[int, tuple[int, str]] = {}
+    heads: dict[int, CycleHead] = {}
     rows: list[tuple[Any, ...]] = []
     for number, line in enumerate(lines, start=1):
         if not line.strip():
@@ -94,7 +109,7 @@ def verify_export(lines: Iterable[str]) -> Verification:
         try:
             item = json.loads(line)
             if item["kind"] == "cycle":
-                heads[int(item["cycle_id"])] = (int(item["version"]), str(item["head"]))
+                heads[int(item["cycle_id"])] = cycle_head(item)
             elif item["kind"] == "transition":
                 rows.append((*(item[name] for name in EXPORT_FIELDS), number))
         except (ValueError, KeyError, TypeError) as exc:
