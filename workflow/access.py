@@ -76,19 +76,12 @@ def authorize(
 def separation(
     actor: str,
     event: str,
-    spec: DefinitionSpec,
-    state: str,
+    barred: frozenset[str],
     earlier: Callable[[], Iterable[tuple[str, str]]],
 ) -> Refusal | None:
-    """Refuse `event` to an actor who fired one of the events it must be kept apart
-    from on this cycle. `earlier()`: (event, actor) of the cycle's records, read only
-    when the event has such a rule."""
-    barred = {
-        other
-        for t in spec.transitions
-        if t.trigger == event and state in t.source
-        for other in t.not_by_actor_of
-    }
+    """Refuse `event` to an actor who fired one of the `barred` events on this cycle
+    (the definition's `not_by_actor_of`). `earlier()`: (event, actor) of the cycle's
+    records, read only when there is such a rule."""
     if not barred:
         return None
     for done, by in earlier():

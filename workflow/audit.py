@@ -30,9 +30,14 @@ GENESIS = "0" * 64
 SEP = "\x1f"  # a unit separator: never in a code, a state name or canonical JSON text
 
 
+# Built once: json.dumps with non-default options builds an encoder on every call, and
+# this runs on every transition.
+_CANONICAL = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
 def canonical_json(value: Any) -> str:
     """The one JSON text of a value: keys sorted, no spaces, UTF-8 kept."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return _CANONICAL.encode(value)
 
 
 def cycle_genesis(

@@ -438,7 +438,7 @@ class SqlStore:
     def apply(self, change: CycleChange) -> bool:
         """Commit one transition; False (and nothing written) if the row version moved."""
         entry = change.entry
-        at = to_db(entry.at)
+        at = change.at_text or to_db(entry.at)
         cursor = self._begin_write()
         try:
             cursor.execute(

@@ -59,6 +59,17 @@ class CompiledDefinition:
         self._cursor = _Cursor()
         self._machine.add_model(self._cursor, initial=self.spec.initial)
         self._deadline_effects: dict[tuple[str, str], tuple[tuple[str, ...], tuple[str, ...]]] = {}
+        self._barred: dict[tuple[str, str], frozenset[str]] = {}
+        for transition in self.spec.transitions:
+            for source in transition.source:
+                key = (transition.trigger, source)
+                self._barred[key] = self._barred.get(key, frozenset()) | frozenset(
+                    transition.not_by_actor_of
+                )
+
+    def barred(self, event: str, state: str) -> frozenset[str]:
+        """The events whose actor may not fire `event` from `state` on the same cycle."""
+        return self._barred.get((event, state), frozenset())
 
     def guard(self, name: str) -> Guard:
         return self._guards[name]

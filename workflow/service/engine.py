@@ -204,8 +204,7 @@ class Engine:
         barred = separation(
             actor,
             event,
-            definition.spec,
-            cycle.state,
+            self.machine(definition).barred(event, cycle.state),
             # read only for the few events that have a separation rule
             lambda: ((e.event, e.actor) for e in self.store.history(cycle.id)),
         )
@@ -218,8 +217,9 @@ class Engine:
         payload_text = canonical_json(payload) if payload else "{}"
         checks_text = canonical_json(checks) if checks else "[]"
         seq = cycle.version + 1
+        at_text = to_db(at)
         text = transition_text(
-            cycle.id, seq, event, cycle.state, decision.to_state, actor, role, to_db(at),
+            cycle.id, seq, event, cycle.state, decision.to_state, actor, role, at_text,
             payload_text, checks_text, cycle.definition_id, cycle.definition_version,
         )
         change = CycleChange(
@@ -246,6 +246,7 @@ class Engine:
             payload_text=payload_text,
             checks_text=checks_text,
             hash=chain_hash(cycle.head, text),
+            at_text=at_text,
         )
         if not self.store.apply(change):
             return result(_stale(cycle, cycle.version))

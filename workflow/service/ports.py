@@ -113,6 +113,8 @@ class CycleChange:
     payload_text: str = "{}"
     checks_text: str = "[]"
     hash: str = ""
+    #: the entry's instant as stored (what the hash covers)
+    at_text: str = ""
 
 
 @dataclass(frozen=True)
