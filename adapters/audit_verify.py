@@ -46,9 +46,9 @@ def verify_database(url: str, under: str | None = None, workers: int | None = No
             for future in futures:
                 found = future.result()
                 report.records += found.records
+                report.chains += found.chains
                 report.problems += found.problems
                 at_anchor.update(found.at_anchor)
-        report.chains += len(store.cycle_heads(store.find_unit(under) if under else None))
         report.problems.sort(key=lambda p: _order(p.chain))
         if anchor is not None:
             late = check_anchor(at_anchor, anchor)

@@ -136,11 +136,12 @@ def cycle_head(row: dict[str, Any]) -> CycleHead:
 @dataclass
 class ChainCheck:
     """What checking a set of cycle chains found: its first bad records, how many records
-    it read, and each cycle's head as of an anchor's last record."""
+    and chains it read, and each cycle's head as of an anchor's last record."""
 
     problems: list[Problem]
     records: int
     at_anchor: dict[int, str]
+    chains: int = 0
 
 
 def check_cycle_chains(
@@ -227,6 +228,7 @@ def check_cycle_chains(
                 )
             )
     found.records = count
+    found.chains = len(set(heads) | set(chains))
     problems.sort(key=lambda p: int(p.chain.split()[1]))
     return found
 

@@ -14,6 +14,7 @@ from adapters.audit_verify import verify_database
 from adapters.cli import render
 from adapters.cli.app import DbOption, JsonOption, NowOption, Session, app, fail, session
 from adapters.identity import hash_token, issue_token, verify_token
+from adapters.persistence.db import database_url
 from workflow.access import ADMINISTRATOR, SYSTEM_ROLES, Grant
 from workflow.errors import BontotError
 from workflow.service.auditing import export_lines, verify_export
@@ -156,7 +157,7 @@ def audit_verify(
     else:
         with session(db):
             pass  # the schema is there
-        source = database_url_of(db)
+        source = database_url(db)
         try:
             report = verify_database(source, under, workers)
         except BontotError as exc:
@@ -179,12 +180,6 @@ def audit_verify(
             typer.echo(f"  {problem}", err=True)
     if not report.ok:
         raise typer.Exit(1)
-
-
-def database_url_of(db: str | None) -> str:
-    from adapters.persistence.db import database_url
-
-    return database_url(db)
 
 
 @audit_app.command("export")

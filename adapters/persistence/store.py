@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -113,6 +114,14 @@ _UNIT_COLUMNS = (
 )
 
 
+def _not_closed(closed_states: Sequence[str]) -> tuple[str, dict[str, Any]]:
+    """A filter on `c.state` keeping only cycles that are not in a final state."""
+    closed = {f"closed{i}": s for i, s in enumerate(closed_states)}
+    if not closed:
+        return "", {}
+    return f" AND c.state NOT IN ({', '.join(':' + k for k in closed)})", closed
+
+
 def _unit(row: Sequence[Any]) -> UnitRef:
     return UnitRef(
         id=row[0],
@@ -141,36 +150,34 @@ class SqlStore:
         self._fairy.close()
 
     # -- transactions ------------------------------------------------------------------
-    def _begin_write(self) -> Any:
-        self._cursor.execute("BEGIN IMMEDIATE" if self.is_sqlite else "BEGIN")
-        return self._cursor
+    @contextmanager
+    def _write(self) -> Iterator[Any]:
+        """One write transaction: committed on leaving, rolled back on any error. On
+        SQLite it starts IMMEDIATE, so writers queue at the start, never midway."""
+        cursor = self._cursor
+        cursor.execute("BEGIN IMMEDIATE" if self.is_sqlite else "BEGIN")
+        try:
+            yield cursor
+        except BaseException:
+            cursor.execute("ROLLBACK")
+            raise
+        cursor.execute("COMMIT")
 
     def _query(self, sql: str, params: dict[str, Any] | Sequence[Any] = ()) -> list[Any]:
         self._cursor.execute(sql, params)
         return list(self._cursor.fetchall())
-
-    def _commit(self, cursor: Any) -> None:
-        cursor.execute("COMMIT")
-
-    def _rollback(self, cursor: Any) -> None:
-        cursor.execute("ROLLBACK")
 
     def installation_id(self) -> str:
         """A random id of this database, made on first use and kept."""
         rows = self._query("SELECT value FROM meta WHERE key = 'installation'")
         if rows:
             return str(rows[0][0])
-        cursor = self._begin_write()
-        try:
+        with self._write() as cursor:
             cursor.execute(
                 "INSERT INTO meta (key, value) VALUES ('installation', ?) "
                 "ON CONFLICT (key) DO NOTHING",
                 (uuid.uuid4().hex[:12],),
             )
-        except BaseException:
-            self._rollback(cursor)
-            raise
-        self._commit(cursor)
         return str(self._query("SELECT value FROM meta WHERE key = 'installation'")[0][0])
 
     # -- definitions -------------------------------------------------------------------
@@ -192,8 +199,7 @@ class SqlStore:
                     f"file {definition.content_hash[:12]}); give the change a new version"
                 )
             return
-        cursor = self._begin_write()
-        try:
+        with self._write() as cursor:
             cursor.execute(
                 "INSERT INTO definition (definition_id, version, content_hash, filename, "
                 "resolved, registered_at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -206,10 +212,6 @@ class SqlStore:
                     to_db(at),
                 ),
             )
-        except BaseException:
-            self._rollback(cursor)
-            raise
-        self._commit(cursor)
 
     def load_definition(self, definition_id: str, version: int | None) -> Definition:
         if version is None:
@@ -239,8 +241,7 @@ class SqlStore:
         """Insert new units and update existing ones; all or nothing.
 
         Rows come checked (workflow.units.check_unit_rows) and parents first."""
-        cursor = self._begin_write()
-        try:
+        with self._write() as cursor:
             existing = {
                 code: (uid, path)
                 for code, uid, path in cursor.execute("SELECT code, id, path FROM unit").fetchall()
@@ -281,10 +282,6 @@ class SqlStore:
                 "contacts = ? WHERE code = ?",
                 updates,
             )
-        except BaseException:
-            self._rollback(cursor)
-            raise
-        self._commit(cursor)
         return len(inserts), len(updates)
 
     def find_unit(self, code: str) -> UnitRef:
@@ -335,8 +332,7 @@ class SqlStore:
         spec = batch.definition.spec
         sql, params = self._without_cycle_sql(batch.under, spec.applies_to)
         at = to_db(batch.at)
-        cursor = self._begin_write()
-        try:
+        with self._write() as cursor:
             units = cursor.execute(
                 f"SELECT u.id, u.path, u.kind {sql} AND u.id > :after ORDER BY u.id LIMIT :limit",
                 {
@@ -348,7 +344,6 @@ class SqlStore:
                 },
             ).fetchall()
             if not units:
-                self._rollback(cursor)
                 return Opened(0, None)
             next_id = cursor.execute("SELECT COALESCE(MAX(id), 0) FROM cycle").fetchone()[0] + 1
             ids = range(next_id, next_id + len(units))
@@ -413,10 +408,6 @@ class SqlStore:
                         for suffix, values in timers
                     ],
                 )
-        except BaseException:
-            self._rollback(cursor)
-            raise
-        self._commit(cursor)
         return Opened(len(units), units[-1][0])
 
     def find_cycles(self, unit_code: str, year: int) -> list[Cycle]:
@@ -439,8 +430,7 @@ class SqlStore:
         """Commit one transition; False (and nothing written) if the row version moved."""
         entry = change.entry
         at = change.at_text or to_db(entry.at)
-        cursor = self._begin_write()
-        try:
+        with self._write() as cursor:
             cursor.execute(
                 "UPDATE cycle SET state = ?, outcome = ?, version = version + 1, updated_at = ?, "
                 "facts = COALESCE(?, facts), head_hash = ? WHERE id = ? AND version = ?",
@@ -455,7 +445,6 @@ class SqlStore:
                 ),
             )
             if cursor.rowcount != 1:
-                self._rollback(cursor)
                 return False
             cursor.execute(
                 "INSERT INTO transition (cycle_id, seq, event, from_state, to_state, actor, role, "
@@ -488,10 +477,6 @@ class SqlStore:
                     "UPDATE deadline SET met_at = NULL WHERE cycle_id = ? AND key = ?",
                     (change.cycle_id, key),
                 )
-        except BaseException:
-            self._rollback(cursor)
-            raise
-        self._commit(cursor)
         return True
 
     def history(self, cycle_id: int) -> list[AuditEntry]:
@@ -537,8 +522,7 @@ class SqlStore:
         self, under: UnitRef | None, year: int, at: datetime, closed_states: Sequence[str]
     ) -> dict[str, int]:
         where, params = _subtree(under)
-        closed = {f"closed{i}": s for i, s in enumerate(closed_states)}
-        not_closed = f" AND c.state NOT IN ({', '.join(':' + k for k in closed)})" if closed else ""
+        not_closed, closed = _not_closed(closed_states)
         rows = self._query(
             "SELECT d.key, COUNT(*) FROM deadline d JOIN cycle c ON c.id = d.cycle_id "
             f"WHERE c.year = :year{where.format(col='c.unit_path')}{not_closed} "
@@ -553,8 +537,7 @@ class SqlStore:
         """Every deadline past due and not met, of cycles still open, and every milestone
         past due and not kept, under a node: oldest first."""
         where, params = _subtree(under)
-        closed = {f"closed{i}": s for i, s in enumerate(closed_states)}
-        not_closed = f" AND c.state NOT IN ({', '.join(':' + k for k in closed)})" if closed else ""
+        not_closed, closed = _not_closed(closed_states)
         common = {**params, **closed, "year": year, "at": to_db(at)}
         rows = self._query(
             "SELECT u.code, u.name, p.code, c.definition_id, c.definition_version, c.state, "
@@ -590,8 +573,7 @@ class SqlStore:
             return 0
         spec = definition.spec
         where, params = _subtree(under)
-        cursor = self._begin_write()
-        try:
+        with self._write() as cursor:
             committees = cursor.execute(
                 "SELECT u.id, u.path FROM unit u WHERE u.kind = 'committee'"
                 f"{where.format(col='u.path')}",
@@ -628,10 +610,6 @@ class SqlStore:
                         ],
                     )
                     opened += 1
-        except BaseException:
-            self._rollback(cursor)
-            raise
-        self._commit(cursor)
         return opened
 
     def kept_milestones(
@@ -651,8 +629,7 @@ class SqlStore:
         self, unit_code: str, year: int, definition_id: str, key: str, actor: str, at: datetime
     ) -> bool:
         stamp = to_db(at)
-        cursor = self._begin_write()
-        try:
+        with self._write() as cursor:
             row = cursor.execute(
                 "SELECT m.id, m.unit_path FROM milestone m JOIN unit u ON u.id = m.unit_id "
                 "WHERE u.code = ? AND m.year = ? AND m.definition_id = ? AND m.key = ? "
@@ -660,7 +637,6 @@ class SqlStore:
                 (unit_code, year, definition_id, key),
             ).fetchone()
             if row is None:
-                self._rollback(cursor)
                 return False
             cursor.execute(
                 "UPDATE milestone SET met_at = ?, met_by = ? WHERE id = ?", (stamp, actor, row[0])
@@ -674,10 +650,6 @@ class SqlStore:
                 "AND fired_at IS NULL AND cancelled_at IS NULL",
                 (stamp, row[0]),
             )
-        except BaseException:
-            self._rollback(cursor)
-            raise
-        self._commit(cursor)
         return True
 
     # -- timers, notices, outbox ---------------------------------------------------------
@@ -707,8 +679,7 @@ class SqlStore:
         its indexes): the deadline row it writes anyway is what cancels them. They are
         marked cancelled here, when they come due, and never sent."""
         stamp = to_db(now)
-        cursor = self._begin_write()
-        try:
+        with self._write() as cursor:
             lock = "" if self.is_sqlite else " FOR UPDATE OF t SKIP LOCKED"
             rows = cursor.execute(
                 "SELECT t.id, t.key, t.cycle_id, t.milestone_id, t.unit_id, u.path, "
@@ -723,7 +694,6 @@ class SqlStore:
                 (stamp, limit),
             ).fetchall()
             if not rows:
-                self._rollback(cursor)
                 return 0
             due = [
                 DueTimer(
@@ -761,16 +731,11 @@ class SqlStore:
                     "INSERT INTO notice_queue (notice_id, address) VALUES (?, ?)",
                     (notice_id, notice.address),
                 )
-        except BaseException:
-            self._rollback(cursor)
-            raise
-        self._commit(cursor)
         return len(due)
 
     def compose_pending(self, max_addresses: int, compose: ComposeMessages, at: datetime) -> int:
         stamp = to_db(at)
-        cursor = self._begin_write()
-        try:
+        with self._write() as cursor:
             addresses = [
                 r[0]
                 for r in cursor.execute(
@@ -779,7 +744,6 @@ class SqlStore:
                 ).fetchall()
             ]
             if not addresses:
-                self._rollback(cursor)
                 return 0
             marks = ", ".join("?" for _ in addresses)
             rows = cursor.execute(
@@ -819,10 +783,6 @@ class SqlStore:
                 [(notice_id, m.key) for m in messages for notice_id in m.notice_ids],
             )
             cursor.execute(f"DELETE FROM notice_queue WHERE address IN ({marks})", addresses)
-        except BaseException:
-            self._rollback(cursor)
-            raise
-        self._commit(cursor)
         return len(messages)
 
     def claim_outbox(
@@ -831,8 +791,7 @@ class SqlStore:
         """Lease due messages to `worker`: another worker skips them until the lease ends,
         which is how a crashed worker's messages are taken over."""
         stamp = to_db(now)
-        cursor = self._begin_write()
-        try:
+        with self._write() as cursor:
             lock = "" if self.is_sqlite else " FOR UPDATE SKIP LOCKED"
             rows = cursor.execute(
                 "SELECT id, key, channel, address, recipient_role, lang, subject, body, data, "
@@ -845,10 +804,6 @@ class SqlStore:
                 "UPDATE outbox SET lease_until = ?, leased_by = ? WHERE id = ?",
                 [(to_db(lease_until), worker, r[0]) for r in rows],
             )
-        except BaseException:
-            self._rollback(cursor)
-            raise
-        self._commit(cursor)
         return [
             OutboxItem(
                 r[0], Message(r[1], r[2], r[3], r[4], r[5], r[6], r[7], json.loads(r[8])), r[9]
@@ -861,18 +816,13 @@ class SqlStore:
     ) -> bool:
         """Extend this worker's lease on a message right before sending it; False when the
         lease ran out and the message may be another worker's now (or is already sent)."""
-        cursor = self._begin_write()
-        try:
+        with self._write() as cursor:
             cursor.execute(
                 "UPDATE outbox SET lease_until = ? WHERE id = ? AND leased_by = ? "
                 "AND lease_until >= ? AND sent_at IS NULL AND parked_at IS NULL",
                 (to_db(lease_until), item.id, worker, to_db(now)),
             )
             renewed = cursor.rowcount == 1
-        except BaseException:
-            self._rollback(cursor)
-            raise
-        self._commit(cursor)
         return renewed
 
     def record_delivery(
@@ -885,8 +835,7 @@ class SqlStore:
         next_attempt_at: datetime | None,
     ) -> None:
         stamp = to_db(at)
-        cursor = self._begin_write()
-        try:
+        with self._write() as cursor:
             # A message is marked sent by whoever sent it; a failure changes it only while
             # this worker still holds it, so a late failure never undoes another's success.
             if result == "sent":
@@ -915,10 +864,6 @@ class SqlStore:
                 "VALUES (?, ?, ?, ?, ?)",
                 (item.id, stamp, worker, result, detail),
             )
-        except BaseException:
-            self._rollback(cursor)
-            raise
-        self._commit(cursor)
 
     def next_timer_due(self) -> datetime | None:
         rows = self._query(
@@ -1006,16 +951,11 @@ class SqlStore:
         detail: dict[str, Any] | None = None,
     ) -> None:
         """Append a fact to the global audit-event chain, in a transaction of its own."""
-        cursor = self._begin_write()
-        try:
+        with self._write() as cursor:
             self._append_event(
                 cursor, kind, to_db(at), actor, role, unit_code, unit_path, cycle_id, year,
                 event, code, detail or {},
             )
-        except BaseException:
-            self._rollback(cursor)
-            raise
-        self._commit(cursor)
 
     def _append_event(
         self,
@@ -1046,8 +986,7 @@ class SqlStore:
     def anchor(self, at: datetime, actor: str) -> dict[str, Any]:
         """Hash every cycle chain's head, and the heads of the global chains, into an
         anchor event: what verification later holds the chains to."""
-        cursor = self._begin_write()
-        try:
+        with self._write() as cursor:
             if not self.is_sqlite:  # no transition may commit between the two reads
                 cursor.execute("LOCK TABLE cycle, transition IN SHARE MODE")
             last = cursor.execute("SELECT COALESCE(MAX(id), 0) FROM transition").fetchone()[0]
@@ -1064,10 +1003,6 @@ class SqlStore:
                 cursor, "anchor", to_db(at), actor, None, None, None, None, None, None, None,
                 detail,
             )
-        except BaseException:
-            self._rollback(cursor)
-            raise
-        self._commit(cursor)
         return detail
 
     def transition_rows(
@@ -1233,8 +1168,7 @@ class SqlStore:
         """(id, name, role, scope unit code or None, token hash) each; all or nothing, and
         each addition in the audit trail."""
         stamp = to_db(at)
-        cursor = self._begin_write()
-        try:
+        with self._write() as cursor:
             for actor_id, name, role, scope, token_hash in actors:
                 scope_id, scope_path = None, None
                 if scope is not None:
@@ -1255,15 +1189,10 @@ class SqlStore:
                     cursor, "actor_added", stamp, by, None, scope, scope_path, None, None,
                     None, role, {"actor": actor_id, "name": name},
                 )
-        except BaseException:
-            self._rollback(cursor)
-            raise
-        self._commit(cursor)
 
     def revoke_actor(self, actor_id: str, at: datetime, by: str) -> bool:
         stamp = to_db(at)
-        cursor = self._begin_write()
-        try:
+        with self._write() as cursor:
             cursor.execute(
                 "UPDATE actor SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
                 (stamp, actor_id),
@@ -1274,10 +1203,6 @@ class SqlStore:
                     cursor, "actor_revoked", stamp, by, None, None, None, None, None, None,
                     None, {"actor": actor_id},
                 )
-        except BaseException:
-            self._rollback(cursor)
-            raise
-        self._commit(cursor)
         return done
 
     def find_actor(self, actor_id: str) -> tuple[Grant, str] | None:

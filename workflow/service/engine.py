@@ -6,12 +6,12 @@ one CycleChange to commit. It never logs: it returns what happened and adapters 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from workflow.access import Grant, authorize, separation
 from workflow.audit import canonical_json, chain_hash, transition_text
-from workflow.calendar import WorkingCalendar
+from workflow.calendar import WorkingCalendar, no_holidays
 from workflow.clock import Clock
 from workflow.deadlines import (
     plan_cycle_timers,
@@ -43,7 +43,7 @@ CalendarFactory = Callable[[CalendarSpec], WorkingCalendar]
 
 def weekends_only(spec: CalendarSpec) -> WorkingCalendar:
     """A calendar without public holidays: what the core knows without an adapter."""
-    return WorkingCalendar.from_spec(spec, lambda _year: {})
+    return WorkingCalendar.from_spec(spec, no_holidays)
 
 
 class Engine:
@@ -289,14 +289,7 @@ class Engine:
 
     def _closed_states(self, year: int, node: UnitRef | None) -> list[str]:
         ids = {item.definition_id for item in self.store.count_states(node, year)}
-        return sorted(
-            {
-                name
-                for definition_id in ids
-                for name, st in self.store.load_definition(definition_id, None).spec.states.items()
-                if st.final
-            }
-        )
+        return _final_states(self.store.load_definition(i, None) for i in ids)
 
     def board(self, year: int, under: str | None = None) -> Board:
         node = self.store.find_unit(under) if under else None
@@ -332,11 +325,15 @@ class Engine:
                 recognized,
                 target.recognized_share if target else None,
             )
-        closed = sorted(
-            {name for d in latest.values() for name, st in d.spec.states.items() if st.final}
+        overdue = self.store.count_overdue(
+            node, year, self.clock.now(), _final_states(latest.values())
         )
-        overdue = self.store.count_overdue(node, year, self.clock.now(), closed)
         return Board(year, under, board_rows, targets, overdue)
+
+
+def _final_states(definitions: Iterable[Definition]) -> list[str]:
+    """Every final state of these definitions: a cycle there is closed, never overdue."""
+    return sorted({n for d in definitions for n, st in d.spec.states.items() if st.final})
 
 
 def _order(definition: Definition, key: tuple[str, str, str | None]) -> tuple[str, int, str]:
