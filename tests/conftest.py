@@ -12,6 +12,7 @@ import pytest
 from adapters.catalog import load_catalog
 from adapters.persistence.db import create_schema, make_engine
 from adapters.persistence.store import SqlStore
+from tests.support.register import COMMUNE_RATINGS
 from workflow.clock import VirtualClock
 from workflow.service.engine import Engine
 from workflow.spec.registry import Definition, DefinitionSet
@@ -68,7 +69,9 @@ COMMUNE = [
     UnitRow("CB-KP3", "Chi bộ khu phố 3", "grassroots_cell", "village", "X02", 25, {}),
 ]
 
-#: A cell of 12 members, all rated "completed" or better and 10 "good": passes 80 %.
+#: A cell's self-evaluation: the four criteria at 95 % or more. Its 12 members' ratings
+#: (all "completed" or better, 10 "good": 83 %) come from the register (COMMUNE_RATINGS);
+#: the figures here are the secretary's own, which the rule no longer reads.
 GOOD_EVALUATION = {
     "criteria": {
         "political_task": 96,
@@ -120,4 +123,5 @@ def commune(engine: Engine, store: SqlStore, bon_tot: Definition) -> Engine:
     """The commune imported and its 2025 cycles opened."""
     store.import_units(COMMUNE)
     engine.open_cycles(bon_tot, 2025, actor="btc.t01")
+    store.import_ratings(2025, COMMUNE_RATINGS, engine.clock.now(), "btc.x01", {"file": "fixture"})
     return engine

@@ -5,10 +5,11 @@ shares of "completed" and "good". All thresholds come from the definition."""
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from workflow.evidence.ratings import RatingRecord, own_level, tally_cells, tally_members
 from workflow.rules.checks import Check, GuardContext, exact, percent_text, threshold
 from workflow.spec.model import Labels
 
@@ -27,6 +28,9 @@ class RatingShareParams(BaseModel):
     over: Literal["members", "cells"]
     completed_or_better: float = Field(ge=0, le=100)
     good_or_better: float = Field(ge=0, le=100)
+    #: "excellent" may be at most this share of those rated good or better (the 2019
+    #: guidance's 20 %); None: no cap
+    excellent_max_share_of_good: float | None = Field(default=None, ge=0, le=100)
 
 
 class RecognitionParams(BaseModel):
@@ -37,6 +41,12 @@ class RecognitionParams(BaseModel):
     ratings: list[RatingShareParams] = Field(default_factory=list)
     #: the unit's own annual rating must be at least this (the model-cell programme)
     unit_rating_at_least: Literal["excellent", "good", "completed"] | None = None
+    #: where ratings come from: figures in the self-evaluation's payload, or the ratings
+    #: register (imported from the member registry), tallied here at `stage`
+    ratings_from: Literal["payload", "register"] = "payload"
+    stage: Literal["provisional", "final"] = "final"
+    #: members admitted fewer months than this before the rating are not rated
+    new_member_months: int = Field(default=6, ge=0, le=24)
 
 
 _OVER_LABEL = {"members": ("đảng viên", "members"), "cells": ("chi bộ trực thuộc", "cells")}
@@ -49,16 +59,91 @@ _LEVEL_LABEL = {
 
 
 def evaluate_recognition(params: RecognitionParams, context: GuardContext) -> list[Check]:
+    if params.ratings_from == "register":
+        facts = {**context.facts, **register_facts(params, context)}
+        context = GuardContext(context.unit_kind, facts)
     checks = [
         _criterion_check(key, labels, params, context)
         for key, labels in params.criteria.keys.items()
     ]
     for share in params.ratings:
         if context.unit_kind in share.applies_to:
+            if params.ratings_from == "register":
+                checks.append(_complete_check(share, params.stage, context))
             checks.extend(_share_checks(share, context))
+            if share.excellent_max_share_of_good is not None:
+                checks.append(_excellent_cap_check(share, context))
     if params.unit_rating_at_least is not None:
         checks.append(_unit_rating_check(params.unit_rating_at_least, context))
     return checks
+
+
+def register_facts(params: RecognitionParams, context: GuardContext) -> dict[str, Any]:
+    """`ratings` and `unit_rating` tallied from the register the engine loaded into
+    `facts["register"]`; whatever a payload claimed about ratings is not used."""
+    register = context.facts.get("register")
+    register = register if isinstance(register, dict) else {}
+    records = [RatingRecord.from_dict(r) for r in register.get("records", [])]
+    unit = register.get("unit", "")
+    own = [r for r in records if r.unit_code == unit]
+    over = next(
+        (s.over for s in params.ratings if context.unit_kind in s.applies_to), "members"
+    )
+    if over == "cells":
+        cells = register.get("cells", [])
+        tally = tally_cells(cells, [r for r in records if r.unit_code != unit], params.stage)
+    else:
+        tally = tally_members(own, params.stage, params.new_member_months)
+    return {"ratings": tally.as_facts(), "unit_rating": own_level(own, params.stage)}
+
+
+_STAGE_LABEL = {"final": ("chính thức", "final"), "provisional": ("tạm thời", "provisional")}
+
+
+def _complete_check(share: RatingShareParams, stage: str, context: GuardContext) -> Check:
+    """Every member (or cell) has a rating at the stage the rule reads. Not overridable:
+    with ratings missing there is no verdict to overrule."""
+    ratings = context.facts["ratings"]
+    missing = list(ratings.get("missing", []))
+    subjects = int(ratings.get("rated", 0)) + len(missing)
+    noun_vi, noun_en = _OVER_LABEL[share.over]
+    stage_vi, stage_en = _STAGE_LABEL[stage]
+    shown = ", ".join(missing[:10]) + (" …" if len(missing) > 10 else "")
+    if subjects == 0:
+        actual = "—"
+    else:
+        actual = f"{subjects - len(missing)}/{subjects}" + (f" (thiếu: {shown})" if missing else "")
+    return Check(
+        key=f"ratings.{share.over}.{stage}_complete",
+        label_vi=f"Đủ kết quả xếp loại {stage_vi} của {noun_vi}",
+        label_en=f"Every one of the {noun_en} has a {stage_en} rating",
+        actual=actual,
+        required=f"{subjects}/{subjects}" if subjects else "≥ 1",
+        passed=subjects > 0 and not missing,
+        overridable=False,
+    )
+
+
+def _excellent_cap_check(share: RatingShareParams, context: GuardContext) -> Check:
+    ratings = context.facts.get("ratings")
+    ratings = ratings if isinstance(ratings, dict) else {}
+    excellent = exact(ratings.get("excellent"))
+    good = exact(ratings.get("good_or_better"))
+    cap = threshold(str(share.excellent_max_share_of_good))
+    value: Fraction | None = None
+    if excellent is not None and good is not None and good > 0:
+        value = excellent * 100 / good
+    elif excellent == 0:
+        value = Fraction(0)
+    noun_vi, noun_en = _OVER_LABEL[share.over]
+    return Check(
+        key=f"ratings.{share.over}.excellent_cap",
+        label_vi=f"Số {noun_vi} hoàn thành xuất sắc trên số hoàn thành tốt trở lên",
+        label_en=f"{noun_en.capitalize()} rated excellent, as a share of good or better",
+        actual="—" if value is None else percent_text(value),
+        required=f"≤ {percent_text(cap)}",
+        passed=value is not None and value <= cap,
+    )
 
 
 def _criterion_check(
