@@ -94,17 +94,28 @@ class EvidenceStore:
         """What the recognition rule tallies: the unit's own rows (its members' and its own
         rating) and, for a committee, each child cell's own rating and the list of cells."""
         unit = self.find_unit(unit_code)
+        # Two indexed reads, not one with an OR: (year, unit) for the unit's own rows, the
+        # (year, path) range for the rows of the units below it.
         rows = self._query(
             f"SELECT {_RATING_COLUMNS} FROM rating r JOIN unit u ON u.id = r.unit_id "
-            "WHERE r.year = ? AND (r.unit_id = ? OR (u.parent_id = ? AND r.member = '')) "
-            "ORDER BY u.code, r.member, r.stage",
-            (year, unit.id, unit.id),
+            "WHERE r.year = ? AND r.unit_id = ?",
+            (year, unit.id),
         )
-        children = self._query("SELECT code FROM unit WHERE parent_id = ?", (unit.id,))
+        below = (unit.path, unit.path[:-1] + "0")
+        rows += self._query(
+            f"SELECT {_RATING_COLUMNS} FROM rating r JOIN unit u ON u.id = r.unit_id "
+            "WHERE r.year = ? AND r.unit_path > ? AND r.unit_path < ? AND r.member = '' "
+            "AND u.parent_id = ?",
+            (year, *below, unit.id),
+        )
+        children = self._query(
+            "SELECT code FROM unit WHERE path > ? AND path < ? AND parent_id = ?",
+            (*below, unit.id),
+        )
         cells = [row[0] for row in children]
         return {
             "unit": unit_code,
-            "records": [_record(row).as_dict() for row in rows],
+            "records": [_record(row) for row in rows],
             "cells": sorted(cells),
         }
 

@@ -83,7 +83,10 @@ def register_facts(params: RecognitionParams, context: GuardContext) -> dict[str
     `facts["register"]`; whatever a payload claimed about ratings is not used."""
     register = context.facts.get("register")
     register = register if isinstance(register, dict) else {}
-    records = [RatingRecord.from_dict(r) for r in register.get("records", [])]
+    records = [
+        r if isinstance(r, RatingRecord) else RatingRecord.from_dict(r)
+        for r in register.get("records", [])
+    ]
     unit = register.get("unit", "")
     own = [r for r in records if r.unit_code == unit]
     over = next(

@@ -200,7 +200,7 @@ class CompiledDefinition:
             if unless is not None:
                 checks = unless(context)
                 attempt.checks.extend(checks)
-                if all(c.passed for c in checks) and not overruled(attempt, tuple(checks)):
+                if all(c.passed for c in checks) and not overruled(attempt, ()):
                     attempt.refusal = attempt.refusal or Refusal(
                         "guard_failed",
                         f"{trigger!r} refused: rule {transition.unless!r} holds"

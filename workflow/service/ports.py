@@ -230,7 +230,8 @@ class Store(Protocol):
     def save_definition(self, definition: Definition, at: datetime) -> None: ...
 
     def rating_register(self, unit_code: str, year: int) -> dict[str, Any]:
-        """The ratings the recognition rule tallies for a unit: {"unit", "records", "cells"}."""
+        """The ratings the recognition rule tallies for a unit: {"unit", "records" (a list
+        of RatingRecord), "cells" (codes of the units below it)}."""
         ...
 
     def report_cycles(self, under: UnitRef | None, year: int) -> list[ReportCycle]: ...
