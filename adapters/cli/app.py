@@ -383,6 +383,7 @@ from adapters.cli import (  # noqa: E402, F401  (register their commands)
     audit_cmds,
     bulk_cmds,
     evidence_cmds,
+    meeting_cmds,
     report_cmds,
     time_cmds,
 )
