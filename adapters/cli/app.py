@@ -373,7 +373,7 @@ def demo(
     typer.echo(report)
 
 
-from adapters.cli import audit_cmds, time_cmds  # noqa: E402, F401  (register their commands)
+from adapters.cli import audit_cmds, migrate_cmds, time_cmds  # noqa: E402, F401  (register their commands)
 
 
 def main() -> None:
