@@ -90,7 +90,8 @@ def _target(s: Session, definition_id: str, version: int) -> Definition:
 
 def reason_text(verdict: Verdict, report: MigrationReport, lang: str) -> str:
     assert verdict.reason is not None
-    return WORDS[lang][verdict.reason].format(
+    template: str = WORDS[lang][verdict.reason]
+    return template.format(
         state=verdict.from_state, source=report.mapping.source, target=report.mapping.target
     )
 
