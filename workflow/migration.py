@@ -14,6 +14,8 @@ A cycle is refused (and left exactly as it was) when
   result was decided by the source's rules; relabelling it with the target would claim
   the target decided it, and it has nothing left to move through. Like Camunda, which
   migrates active instances only, a migration leaves finished cycles where they ended;
+- the target does not apply to its unit's kind (`not_applicable`): the target would
+  never have opened it;
 - its state is not even a state of the source (`unknown_state`: a row out of step with
   its definition, for an administrator to look at).
 
@@ -30,7 +32,7 @@ from typing import Literal
 from workflow.errors import BontotError
 from workflow.spec.model import DefinitionSpec
 
-RefusalCode = Literal["unmapped_state", "closed", "unknown_state"]
+RefusalCode = Literal["unmapped_state", "closed", "unknown_state", "not_applicable"]
 
 #: the event a migration record carries in a cycle's audit trail
 MIGRATE_EVENT = "migrate"
@@ -141,6 +143,8 @@ class Verdict:
             )
         if self.reason == "unknown_state":
             return f"state {self.from_state!r} is not a state of v{source}"
+        if self.reason == "not_applicable":
+            return f"v{target} does not apply to this unit's kind"
         return f"{self.from_state} -> {self.to_state}"
 
 
@@ -151,17 +155,22 @@ def judge(
     state: str,
     source: DefinitionSpec,
     mapping: StateMap,
+    unit_kind: str | None = None,
+    target: DefinitionSpec | None = None,
 ) -> Verdict:
-    """Move or refuse one cycle of the source version, in state `state`."""
+    """Move or refuse one cycle of the source version, in state `state` (of a unit of
+    `unit_kind`, checked against what `target` applies to when both are given)."""
     own = source.states.get(state)
     if own is None:
         return Verdict(cycle_id, unit_code, year, state, None, "unknown_state")
     if own.final:
         return Verdict(cycle_id, unit_code, year, state, None, "closed")
-    target = mapping.target_of(state)
-    if target is None:
+    if target is not None and unit_kind is not None and unit_kind not in target.applies_to:
+        return Verdict(cycle_id, unit_code, year, state, None, "not_applicable")
+    to_state = mapping.target_of(state)
+    if to_state is None:
         return Verdict(cycle_id, unit_code, year, state, None, "unmapped_state")
-    return Verdict(cycle_id, unit_code, year, state, target)
+    return Verdict(cycle_id, unit_code, year, state, to_state)
 
 
 def met_deadlines(target: DefinitionSpec, state: str) -> frozenset[str]:

@@ -38,6 +38,7 @@ WORDS: dict[str, dict[str, Any]] = {
             "phiên bản đã quyết định nó"
         ),
         "unknown_state": "trạng thái «{state}» không thuộc v{source}",
+        "not_applicable": "v{target} không áp dụng cho loại đơn vị này",
         "totals": "Tổng: {selected} chu kỳ; chuyển {moved}; từ chối {refused}",
         "would": "Tổng (nếu chạy thật): {selected} chu kỳ; sẽ chuyển {moved}; từ chối {refused}",
         "none": "Không có chu kỳ nào của {id} v{source} trong phạm vi đã chọn.",
@@ -45,6 +46,7 @@ WORDS: dict[str, dict[str, Any]] = {
             "unmapped_state": "chưa ánh xạ",
             "closed": "đã kết thúc",
             "unknown_state": "trạng thái lạ",
+            "not_applicable": "không áp dụng",
         },
     },
     "en": {
@@ -59,6 +61,7 @@ WORDS: dict[str, dict[str, Any]] = {
             "that decided it"
         ),
         "unknown_state": "state '{state}' is not a state of v{source}",
+        "not_applicable": "v{target} does not apply to this unit's kind",
         "totals": "Total: {selected} cycles; moved {moved}; refused {refused}",
         "would": "Total (if run for real): {selected} cycles; would move {moved}; "
         "refuse {refused}",
@@ -67,6 +70,7 @@ WORDS: dict[str, dict[str, Any]] = {
             "unmapped_state": "unmapped",
             "closed": "closed",
             "unknown_state": "unknown state",
+            "not_applicable": "not applicable",
         },
     },
 }

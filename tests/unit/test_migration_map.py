@@ -62,3 +62,11 @@ def test_a_cycle_is_moved_or_refused_with_its_reason() -> None:
         "no_such": "unknown_state",
     }
     assert "--map reviewed=STATE" in judge(1, "A", 2025, "reviewed", V1, mapping).message(1, 2)
+
+
+def test_a_unit_the_target_does_not_apply_to_is_refused() -> None:
+    narrower = V2.model_copy(update={"applies_to": ["grassroots_cell"]})
+    mapping = state_map(V1, narrower)
+    cell = judge(1, "A", 2025, "draft", V1, mapping, "grassroots_cell", narrower)
+    school = judge(2, "B", 2025, "draft", V1, mapping, "subordinate_cell", narrower)
+    assert (cell.to_state, school.reason) == ("draft", "not_applicable")

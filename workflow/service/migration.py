@@ -157,7 +157,8 @@ def migrate(
         for migrant in migrants:
             cycle = migrant.cycle
             verdict = judge(
-                cycle.id, cycle.unit_code, cycle.year, cycle.state, source.spec, mapping
+                cycle.id, cycle.unit_code, cycle.year, cycle.state, source.spec, mapping,
+                cycle.unit_kind, spec,
             )
             report.verdicts.append(verdict)
             if not verdict.moved:
