@@ -16,7 +16,7 @@ from adapters.persistence.store import SqlStore
 from tests.conftest import FIXTURES, local
 from workflow.clock import VirtualClock
 from workflow.migration import MigrationError
-from workflow.service.auditing import verify_store
+from workflow.service.auditing import export_lines, verify_export, verify_store
 from workflow.service.engine import Engine
 from workflow.service.migration import MigrationReport, MigrationSelection, migrate
 from workflow.service.notify import Notifications
@@ -241,6 +241,11 @@ def test_the_audit_trail_verifies_after_a_migration_and_a_forged_one_is_caught(
     run(running, v2, [("reviewed", "checked")])
     report = verify_store(store)
     assert report.ok, report.problems
+    # and so does an auditor's export, offline
+    lines = list(export_lines({}, store.chain_heads(None), store.transition_rows(None)))
+    offline = verify_export(lines)
+    assert offline.ok, offline.problems
+    assert sum('"event": "migrate"' in line for line in lines) == 4
     path = db_path(store)
     (cycle,) = rows(
         store,
