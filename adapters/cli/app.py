@@ -384,6 +384,7 @@ from adapters.cli import (  # noqa: E402, F401  (register their commands)
     bulk_cmds,
     evidence_cmds,
     meeting_cmds,
+    migrate_cmds,
     report_cmds,
     time_cmds,
 )
