@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
 import typer
 
 from adapters import logs
 from adapters.cli import render
-from adapters.cli.app import DbOption, JsonOption, LangOption, app, fail, session
+from adapters.cli.app import DbOption, JsonOption, LangOption, NowOption, app, fail, session
 from workflow.service.bulk import BulkItem, BulkRequest, Select, bulk_fire
 
 #: the words people use for an event, to the definition's trigger
@@ -46,6 +47,7 @@ def bulk(
     only_passing: Annotated[bool, typer.Option("--only-passing")] = False,
     only_failing: Annotated[bool, typer.Option("--only-failing")] = False,
     state: Annotated[list[str] | None, typer.Option(help="Only cycles in this state")] = None,
+    data: Annotated[str | None, typer.Option("--data", help="JSON payload for every cycle")] = None,
     decision: Annotated[str | None, typer.Option(help="The decision's number")] = None,
     reason: Annotated[str | None, typer.Option(help="The reason (reject, refuse)")] = None,
     override: Annotated[
@@ -54,6 +56,7 @@ def bulk(
     dry_run: Annotated[bool, typer.Option("--dry-run")] = False,
     batch_size: Annotated[int, typer.Option(min=1, max=10_000)] = 500,
     db: DbOption = None,
+    now: NowOption = None,
     as_json: JsonOption = False,
     lang: LangOption = "vi",
 ) -> None:
@@ -62,15 +65,20 @@ def bulk(
     if only_passing and only_failing:
         raise fail("--only-passing and --only-failing exclude each other")
     select: Select = "passing" if only_passing else "failing" if only_failing else "all"
-    payload: dict[str, Any] = {}
+    try:
+        payload: dict[str, Any] = json.loads(data) if data else {}
+    except json.JSONDecodeError as exc:
+        raise fail(f"--data is not JSON: {exc}") from None
+    if not isinstance(payload, dict):
+        raise fail("--data must be a JSON object")
     for key, value in (("decision", decision), ("reason", reason), ("override", override)):
         if value is not None:
             payload[key] = value
     trigger = ALIASES.get(event, event)
-    with session(db) as s:
+    with session(db, now) as s:
         from adapters.cli.audit_cmds import authenticate
 
-        grant = authenticate(s, actor, f"bulk {trigger}")
+        grant = authenticate(s, actor, f"bulk {trigger}", now)
         if role is None:
             if grant is None:
                 raise fail("say which role acts with --role")
