@@ -35,6 +35,14 @@ from workflow.timefmt import LOCAL_TZ, show_date
 from workflow.units import UnitRow
 
 DEFINITION = "bon-tot"
+#: the sub-criteria every organisation type adds under criterion 1 (seed 002 §II.1.1.b)
+SUB_CRITERIA = [
+    key
+    for items in load_catalog().latest(DEFINITION).spec.rules["recognition"]["criteria"][
+        "checklist"
+    ]["by_type"].values()
+    for key in items
+]
 CRITERIA = ("political_task", "meetings", "unity_discipline", "cadres_members")
 COMMUNES = ("Phường Hòa Bình", "Xã Tân Lập", "Xã Đông Hưng", "Phường Thống Nhất")
 PLACES = (
@@ -176,9 +184,14 @@ def _evaluation(rng: random.Random, strong: bool, weak_ratings: bool) -> dict[st
     criteria = {k: rng.choice((95, 96, 97, 98, 99, 100)) for k in CRITERIA}
     if not strong and not weak_ratings:
         criteria[rng.choice(CRITERIA)] = rng.choice((88, 90, 93, 94.5))
+    report = f"BC-{rng.randint(100, 999)}/BC-CB"
     return {
-        "criteria": criteria,
-        "evidence": [f"BC-{rng.randint(100, 999)}/BC-CB", f"BB-SH-{rng.randint(1, 12):02d}"],
+        # each score with the documents behind it
+        "criteria": {
+            k: {"score": v, "evidence": [report, f"bien-ban-sinh-hoat-q{rng.randint(1, 4)}.pdf"]}
+            for k, v in criteria.items()
+        },
+        "checklist": dict.fromkeys(SUB_CRITERIA, True),
     }
 
 

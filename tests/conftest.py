@@ -72,6 +72,14 @@ COMMUNE = [
 #: A cell's self-evaluation: the four criteria at 95 % or more. Its 12 members' ratings
 #: (all "completed" or better, 10 "good": 83 %) come from the register (COMMUNE_RATINGS);
 #: the figures here are the secretary's own, which the rule no longer reads.
+#: every sub-criterion of every organisation type ticked (§II.1.1.b): a unit's type picks its own
+SUB_CRITERIA = {
+    key: True
+    for items in load_catalog().latest("bon-tot").spec.rules["recognition"]["criteria"][
+        "checklist"
+    ]["by_type"].values()
+    for key in items
+}
 GOOD_EVALUATION = {
     "criteria": {
         "political_task": 96,
@@ -79,6 +87,7 @@ GOOD_EVALUATION = {
         "unity_discipline": 95,
         "cadres_members": 98,
     },
+    "checklist": SUB_CRITERIA,
     "ratings": {"rated": 12, "completed_or_better": 12, "good_or_better": 10},
 }
 

@@ -115,6 +115,7 @@ class EvidenceStore:
         cells = [row[0] for row in children]
         return {
             "unit": unit_code,
+            "org_type": unit.org_type,
             "records": [_record(row) for row in rows],
             "cells": sorted(cells),
         }

@@ -68,8 +68,9 @@ def test_a_cell_goes_through_the_whole_year(commune: Engine, clock: VirtualClock
     assert history.cycle.version == len(history.entries)
     appraise = history.entries[5]
     assert (appraise.actor, appraise.role, appraise.at) == (*BOARD, local(2026, 1, 20))
-    # four criteria, final ratings complete, completed and good shares, the excellent cap
-    assert all(check["passed"] for check in appraise.checks) and len(appraise.checks) == 8
+    # four criteria, the village type's sub-criteria, final ratings complete, completed and
+    # good shares, the excellent cap
+    assert all(check["passed"] for check in appraise.checks) and len(appraise.checks) == 9
     met = {d.key: d.met_at for d in history.deadlines}
     assert met["propose"] == local(2025, 12, 28) and met["report"] == local(2026, 3, 13)
 
@@ -114,6 +115,7 @@ def test_appraisal_of_a_failing_cell_lists_each_failing_check(
             "unity_discipline": 98,
             "cadres_members": 99,
         },
+        "checklist": GOOD_EVALUATION["checklist"],
         # what the secretary claims; the rule reads the register instead
         "ratings": {"rated": 12, "completed_or_better": 12, "good_or_better": 12},
     }

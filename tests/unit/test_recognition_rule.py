@@ -253,3 +253,30 @@ def test_a_committee_passes_exactly_when_its_cells_do(rule: Any, levels: list[Le
     if Fraction(good, len(levels)) < Fraction(80, 100):
         expected.add("ratings.cells.good_or_better")
     assert failed == expected
+
+
+def test_a_village_cell_must_tick_every_sub_criterion_of_its_type(rule: Any) -> None:
+    village = cell()
+    village["register"]["org_type"] = "village"
+    ticked = dict.fromkeys(
+        ("development", "land_environment_order", "militia_conscription", "members_sources"),
+        True,
+    )
+    assert failing(rule, "grassroots_cell", {**village, "checklist": ticked}) == []
+    one_short = {**ticked, "militia_conscription": False}
+    found = check(rule, "grassroots_cell", {**village, "checklist": one_short},
+                  "criteria.political_task.checklist")
+    assert not found.passed and found.actual == "3/4 (thiếu: militia_conscription)"
+    # a type the definition adds nothing for is not asked
+    other = cell()
+    other["register"]["org_type"] = "other"
+    assert "criteria.political_task.checklist" not in {
+        c.key for c in rule(GuardContext("grassroots_cell", other))
+    }
+
+
+def test_a_score_may_carry_its_evidence(rule: Any) -> None:
+    facts = cell()
+    facts["criteria"]["meetings"] = {"score": 97, "evidence": ["BB-SH-03", "so-tay.xlsx"]}
+    found = check(rule, "grassroots_cell", facts, "criteria.meetings")
+    assert found.passed and found.actual == "97 % (BB-SH-03, so-tay.xlsx)"

@@ -16,10 +16,21 @@ from workflow.spec.model import Labels
 RATING_LEVELS = ("excellent", "good", "completed", "not_completed")
 
 
+class ChecklistParams(BaseModel):
+    """Sub-criteria a type of organisation adds under one criterion (seed 002 §II.1.1.b):
+    the self-evaluation ticks each; the verdict wants them all."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    criterion: str
+    #: organisation type (loại hình) -> item key -> label
+    by_type: dict[str, dict[str, Labels]] = Field(min_length=1)
+
+
 class CriteriaParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     min_percent: float = Field(ge=0, le=100)
     keys: dict[str, Labels] = Field(min_length=1)
+    checklist: ChecklistParams | None = None
 
 
 class RatingShareParams(BaseModel):
@@ -66,6 +77,10 @@ def evaluate_recognition(params: RecognitionParams, context: GuardContext) -> li
         _criterion_check(key, labels, params, context)
         for key, labels in params.criteria.keys.items()
     ]
+    if params.criteria.checklist is not None:
+        found = _checklist_check(params.criteria.checklist, params.criteria.keys, context)
+        if found is not None:
+            checks.append(found)
     for share in params.ratings:
         if context.unit_kind in share.applies_to:
             if params.ratings_from == "register":
@@ -153,15 +168,48 @@ def _criterion_check(
     key: str, labels: Labels, params: RecognitionParams, context: GuardContext
 ) -> Check:
     scores = context.facts.get("criteria")
-    value = exact(scores.get(key)) if isinstance(scores, dict) else None
+    given = scores.get(key) if isinstance(scores, dict) else None
+    # a score alone, or {score, evidence: [document numbers, file names]}
+    evidence = given.get("evidence", []) if isinstance(given, dict) else []
+    value = exact(given.get("score") if isinstance(given, dict) else given)
     required = threshold(str(params.criteria.min_percent))
+    actual = "—" if value is None else percent_text(value)
+    if evidence and isinstance(evidence, list):
+        actual += f" ({', '.join(str(e) for e in evidence)})"
     return Check(
         key=f"criteria.{key}",
         label_vi=labels.vi,
         label_en=labels.en,
-        actual="—" if value is None else percent_text(value),
+        actual=actual,
         required=f"≥ {percent_text(required)}",
         passed=value is not None and value >= required,
+    )
+
+
+def _checklist_check(
+    checklist: ChecklistParams, keys: dict[str, Labels], context: GuardContext
+) -> Check | None:
+    """The type's sub-criteria all ticked in the self-evaluation; None for a unit whose
+    type adds none (its type comes with the register the engine loads)."""
+    register = context.facts.get("register")
+    org_type = register.get("org_type") if isinstance(register, dict) else None
+    items = checklist.by_type.get(str(org_type))
+    if not items:
+        return None
+    ticked = context.facts.get("checklist")
+    ticked = ticked if isinstance(ticked, dict) else {}
+    missing = [k for k in items if ticked.get(k) is not True]
+    labels = keys.get(checklist.criterion)
+    name_vi = labels.vi if labels else checklist.criterion
+    name_en = labels.en if labels else checklist.criterion
+    shown = "" if not missing else f" (thiếu: {', '.join(missing)})"
+    return Check(
+        key=f"criteria.{checklist.criterion}.checklist",
+        label_vi=f"{name_vi} — tiêu chí theo loại hình tổ chức",
+        label_en=f"{name_en}: the sub-criteria of the organisation's type",
+        actual=f"{len(items) - len(missing)}/{len(items)}{shown}",
+        required=f"{len(items)}/{len(items)}",
+        passed=not missing,
     )
 
 
