@@ -187,16 +187,13 @@ def test_each_check_says_actual_and_required_in_both_languages(rule: Any) -> Non
 def test_the_model_cell_rule_wants_90_percent_good_and_a_good_unit(catalog: DefinitionSet) -> None:
     rule = CompiledDefinition(catalog.latest("chi-bo-kieu-mau")).guard("model_cell")
 
-    def claimed(good: int) -> dict[str, Any]:
-        return {
-            "criteria": scores(),
-            "ratings": {"rated": 10, "completed_or_better": 10, "good_or_better": good},
-        }
+    def model(good: int, own: Level) -> dict[str, Any]:
+        records = [*members("CB", good=good, completed=10 - good), unit_rating("CB", own)]
+        return cell(records=records)
 
-    base = {**claimed(9), "unit_rating": "good"}
-    assert failing(rule, "grassroots_cell", base) == []
-    assert failing(rule, "grassroots_cell", {**base, "unit_rating": "completed"}) == ["unit_rating"]
-    assert failing(rule, "grassroots_cell", claimed(8) | {"unit_rating": "excellent"}) == [
+    assert failing(rule, "grassroots_cell", model(9, "good")) == []
+    assert failing(rule, "grassroots_cell", model(9, "completed")) == ["unit_rating"]
+    assert failing(rule, "grassroots_cell", model(8, "excellent")) == [
         "ratings.members.good_or_better"
     ]
 

@@ -260,7 +260,7 @@ class Engine:
             expected_version=cycle.version,
             state=decision.to_state,
             outcome=outcome,
-            facts={**cycle.facts, **payload} if payload else None,
+            facts=_facts(cycle, payload),
             entry=AuditEntry(
                 seq=seq,
                 event=event,
@@ -445,6 +445,13 @@ def _board_row(definition: Definition, state: str, outcome: str | None, count: i
         if named is not None:
             vi, en = f"{vi} — {named.label.vi}", f"{en} — {named.label.en}"
     return BoardRow(definition.spec.id, state, outcome, vi, en, count)
+
+
+def _facts(cycle: Cycle, payload: dict[str, Any]) -> dict[str, Any] | None:
+    """The cycle's facts after this event (None: unchanged). An override belongs to its
+    own decision, kept in that record: it does not become a fact of the cycle."""
+    kept = {k: v for k, v in payload.items() if k != "override"}
+    return {**cycle.facts, **kept} if kept else None
 
 
 def _with_override(payload: dict[str, Any], decision: Decision) -> dict[str, Any]:
