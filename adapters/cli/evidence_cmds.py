@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -15,13 +16,19 @@ from adapters.cli.app import (
     JsonOption,
     LangOption,
     NowOption,
+    Session,
     app,
     fail,
     session,
 )
+from adapters.cli.meeting_cmds import meeting_params
+from adapters.persistence.meetings import MeetingRepository
 from adapters.tabular import file_digest, read_table
+from workflow.errors import BontotError
 from workflow.evidence.ratings import check_rating_rows
-from workflow.timefmt import parse_user_date
+from workflow.rules.meetings import Breach, check_meetings
+from workflow.service.ports import Cycle
+from workflow.timefmt import LOCAL_TZ, parse_user_date
 
 ratings_app = typer.Typer(no_args_is_help=True, help="The annual ratings register.")
 targets_app = typer.Typer(no_args_is_help=True, help="Superiors' yearly targets.")
@@ -72,10 +79,38 @@ def verdict(
     with session(db, now) as s:
         cycle = s.engine.cycle(unit, year, definition)
         found = s.engine.verdict(cycle)
+        breaches = _meeting_breaches(s, cycle, year)
         if as_json:
-            typer.echo(render.dumps(evidence_render.verdict_dict(found)))
+            d = evidence_render.verdict_dict(found)
+            if breaches is not None:
+                held, found_breaches = breaches
+                d["meetings"] = {
+                    "held": held,
+                    "breaches": [b.as_dict() for b in found_breaches],
+                }
+            typer.echo(render.dumps(d))
             return
-        typer.echo(evidence_render.verdict_text(found, lang))
+        spec = s.engine.definition(cycle.definition_id, cycle.definition_version).spec
+        label = spec.state_label(cycle.state, lang)
+        typer.echo(evidence_render.verdict_text(found, lang, breaches, label))
+
+
+def _meeting_breaches(s: Session, cycle: Cycle, year: int) -> tuple[int, list[Breach]] | None:
+    """Criterion 2's evidence beside the verdict: the meeting register against the
+    definition's thresholds, through the end of the year (or today, if earlier)."""
+    definition = s.engine.definition(cycle.definition_id, cycle.definition_version)
+    try:
+        _, params = meeting_params(definition)
+    except BontotError:
+        return None
+    if cycle.unit_kind not in params.applies_to:
+        return None
+    meetings = MeetingRepository(s.store.engine).meetings(cycle.unit_code, year)
+    size = s.store.find_unit(cycle.unit_code).member_count or max(
+        (m.roll for m in meetings), default=0
+    )
+    through = min(s.engine.clock.now().astimezone(LOCAL_TZ).date(), date(year, 12, 31))
+    return len(meetings), check_meetings(params, meetings, size, year, through=through)
 
 
 @targets_app.command("set")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from workflow.rules.meetings import Breach
 from workflow.service.reports import SuperiorSummary, target_figures
 from workflow.service.results import Verdict
 
@@ -13,7 +14,9 @@ WORDS = {
         "passed": "ĐẠT",
         "failed": "KHÔNG ĐẠT",
         "no_rule": "Định nghĩa này không có tiêu chuẩn công nhận.",
-        "register": "Sổ xếp loại: {rated} được xếp loại; không tính: {excluded}; thiếu: {missing}",
+        "register": "Sổ xếp loại: {rated} đã có xếp loại; không tính (miễn, đình chỉ): "
+        "{excluded}; thiếu: {missing}",
+        "meetings": "Sổ sinh hoạt (tiêu chí 2): {held} buổi, {breaches} vi phạm",
         "targets": "Chỉ tiêu năm {year}",
         "progress": "{unit:<16} {name:<36} {rec:>5}/{counted:<5} = {share:>7} "
         "(chỉ tiêu {target}; còn thiếu {gap} đơn vị; {late} đơn vị quá hạn)",
@@ -24,7 +27,9 @@ WORDS = {
         "passed": "PASSES",
         "failed": "FAILS",
         "no_rule": "This definition has no recognition rule.",
-        "register": "Register: {rated} rated; left out: {excluded}; missing: {missing}",
+        "register": "Ratings register: {rated} rated; left out (exempt, suspended): "
+        "{excluded}; missing: {missing}",
+        "meetings": "Meeting register (criterion 2): {held} meetings, {breaches} breaches",
         "targets": "Targets for {year}",
         "progress": "{unit:<16} {name:<36} {rec:>5}/{counted:<5} = {share:>7} "
         "(target {target}; {gap} units short; {late} units late)",
@@ -41,18 +46,44 @@ def verdict_dict(verdict: Verdict) -> dict[str, Any]:
     return d
 
 
-def verdict_text(verdict: Verdict, lang: str) -> str:
+def verdict_text(
+    verdict: Verdict,
+    lang: str,
+    meetings: tuple[int, list[Breach]] | None = None,
+    state_label: str | None = None,
+) -> str:
     w = WORDS[lang]
     if verdict.rule is None:
         return w["no_rule"]
     cycle = verdict.cycle
     lines = [
-        w["verdict"].format(unit=cycle.unit_code, year=cycle.year, state=cycle.state)
+        w["verdict"].format(unit=cycle.unit_code, year=cycle.year,
+                            state=state_label or cycle.state)
         + f": {w['passed'] if verdict.passed else w['failed']}"
     ]
     for check in verdict.checks:
         mark = "✓" if check.passed else "✗"
         lines.append(f"  {mark} {check.describe(lang)}")
+    register = verdict.register
+    if register is not None:
+        ratings = next(
+            (c for c in verdict.checks if c.key.endswith("_complete")), None
+        )
+        excluded = [r for r in register.get("records", []) if getattr(r, "status", "active")
+                    != "active"]
+        lines.append(
+            w["register"].format(
+                rated=ratings.actual if ratings else "—",
+                excluded=len(excluded) or w["none"],
+                missing=w["none"] if ratings is None or ratings.passed else ratings.actual,
+            )
+        )
+    if meetings is not None:
+        held, breaches = meetings
+        lines.append(w["meetings"].format(held=held, breaches=len(breaches)))
+        lines.extend(f"    - {b.describe(lang)}" for b in breaches[:20])
+        if len(breaches) > 20:
+            lines.append(f"    … (+{len(breaches) - 20})")
     return "\n".join(lines)
 
 
