@@ -1,9 +1,9 @@
-"""Reminders and escalations as rows on a real SQLite file: written with the cycle, cancelled
-by the move that meets their deadline, fired once, composed one message per recipient."""
+"""Reminders and escalations as rows on a real database (each backend): written with the
+cycle, cancelled by the move that meets their deadline, fired once, composed one message
+per recipient."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -17,6 +17,7 @@ from adapters.persistence.db import create_schema, make_engine
 from adapters.persistence.store import SqlStore
 from definitions import shipped_sources
 from tests.conftest import FIXTURES, GOOD_EVALUATION, local
+from tests.support.backends import rows
 from workflow.clock import VirtualClock
 from workflow.service.engine import Engine
 from workflow.service.notify import Notifications
@@ -56,11 +57,6 @@ VILLAGES = [
         for i in range(1, 7)
     ],
 ]
-
-
-def rows(db_url: str, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(db_url.removeprefix("sqlite:///")) as conn:
-        return conn.execute(sql, params).fetchall()
 
 
 @pytest.fixture
@@ -145,11 +141,13 @@ def test_a_tick_at_the_same_instant_twice_fires_nothing_the_second_time(
 
 
 def notices_of(db_url: str, code: str, deadline: str | None = None) -> list[tuple[Any, ...]]:
+    # (no `? IS NULL` on a parameter: PostgreSQL cannot tell what type it would be)
     return rows(
         db_url,
         "SELECT n.kind, n.step, n.at FROM notice n JOIN unit u ON u.id = n.unit_id "
-        "WHERE u.code = ? AND (? IS NULL OR n.deadline = ?) ORDER BY n.at, n.kind, n.step",
-        (code, deadline, deadline),
+        f"WHERE u.code = ?{'' if deadline is None else ' AND n.deadline = ?'} "
+        "ORDER BY n.at, n.kind, n.step",
+        (code,) if deadline is None else (code, deadline),
     )
 
 
