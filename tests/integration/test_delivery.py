@@ -1,13 +1,12 @@
 """Delivery through the outbox to real receivers on loopback: a webhook that fails and
 recovers, one that never does, an SMTP server; workers as real processes, one killed
-with SIGKILL mid-batch, two sharing one SQLite file."""
+with SIGKILL mid-batch, several sharing one database (each backend)."""
 
 from __future__ import annotations
 
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -26,6 +25,7 @@ from adapters.persistence.db import create_schema, make_engine
 from adapters.persistence.store import SqlStore
 from adapters.scheduler.worker import Ticker, WorkerOptions
 from tests.conftest import local
+from tests.support.backends import rows
 from tests.support.receivers import HttpReceiver, SmtpReceiver, read_keys
 from workflow.clock import VirtualClock
 from workflow.service.engine import Engine
@@ -54,9 +54,9 @@ def commune_of(cells: int) -> list[UnitRow]:
 
 
 @pytest.fixture
-def opened_db(tmp_path: Path) -> Iterator[str]:
-    """A real SQLite file: a commune of 40 cells, the 2025 cycles opened on 05/01/2025."""
-    url = f"sqlite:///{tmp_path / 'bontot.db'}"
+def opened_db(db_url: str) -> Iterator[str]:
+    """A real database: a commune of 40 cells, the 2025 cycles opened on 05/01/2025."""
+    url = db_url
     engine = make_engine(url)
     create_schema(engine)
     store = SqlStore(engine)
@@ -70,11 +70,11 @@ def opened_db(tmp_path: Path) -> Iterator[str]:
 
 
 def outbox(url: str, channel: str) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(url.removeprefix("sqlite:///")) as conn:
-        return conn.execute(
-            "SELECT key, sent_at, parked_at, attempts FROM outbox WHERE channel = ? ORDER BY key",
-            (channel,),
-        ).fetchall()
+    return rows(
+        url,
+        "SELECT key, sent_at, parked_at, attempts FROM outbox WHERE channel = ? ORDER BY key",
+        (channel,),
+    )
 
 
 def ticker(url: str, clock: VirtualClock, settings: NotifySettings, lease: float = 60) -> Ticker:
@@ -261,6 +261,5 @@ def test_two_workers_on_one_sqlite_file_deliver_each_message_once(
                 worker.wait(timeout=30)
     received = Counter(read_keys(keys_file))
     assert len(received) == CELLS and set(received.values()) == {1}
-    with sqlite3.connect(opened_db.removeprefix("sqlite:///")) as conn:
-        senders = {r[0] for r in conn.execute("SELECT DISTINCT worker FROM delivery")}
+    senders = {r[0] for r in rows(opened_db, "SELECT DISTINCT worker FROM delivery")}
     assert senders <= {"w1", "w2"}

@@ -152,6 +152,27 @@ def tables(url: str) -> list[str]:
     return sorted(r[0] for r in found)
 
 
+def empty(url: str) -> None:
+    """Remove every row of a PostgreSQL test schema, ids restarting at 1: a fresh database
+    for a fraction of what a new schema costs (its DDL takes ~0.5 s), for tests that need
+    one per hypothesis example. The audit triggers are bypassed, as in `execute`."""
+    assert is_postgresql(url)
+    names = tables(url)
+    sequences = [
+        r[0]
+        for r in rows(
+            url,
+            "SELECT sequencename FROM pg_sequences WHERE schemaname = current_schema()",
+        )
+    ]
+    execute(
+        url,
+        *[f"DELETE FROM {name}" for name in names],
+        *[f"ALTER SEQUENCE {name} RESTART" for name in sequences],
+        bypass_triggers=True,
+    )
+
+
 def database_error(url: str) -> type[Exception]:
     """The driver's base error: what a refused statement raises on this backend."""
     if is_postgresql(url):
