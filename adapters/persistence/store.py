@@ -197,6 +197,8 @@ class _PgCursor:
     def _translate(cls, sql: str) -> str:
         found = cls._cache.get(sql)
         if found is None:
+            if len(cls._cache) > 4096:  # values written into the text: keep it bounded
+                cls._cache.clear()
             found = cls._cache[sql] = pg_sql(sql)
         return found
 
@@ -237,6 +239,14 @@ class SqlStore:
     def _new_cursor(self) -> Any:
         cursor = self._db.cursor()
         return cursor if self.is_sqlite else _PgCursor(cursor)
+
+    def _streaming_cursor(self) -> Any:
+        """A cursor for reading a whole table in pages. psycopg's ordinary cursor would
+        hold every row in memory at once; a server-side one sends them page by page
+        (WITH HOLD: it outlives the implicit transaction of autocommit)."""
+        if self.is_sqlite:
+            return self._db.cursor()
+        return _PgCursor(self._db.cursor(name=f"bontot_{uuid.uuid4().hex}", withhold=True))
 
     def close(self) -> None:
         self._cursor.close()
@@ -1140,7 +1150,7 @@ class SqlStore:
         a record's id grows with its seq), streamed in pages. `shard`: (k, n), only the
         cycles whose id is k modulo n (for verifiers in parallel)."""
         where, params = _subtree(under)
-        cursor = self._new_cursor()
+        cursor = self._streaming_cursor()
         try:
             scope = " WHERE 1 = 1"
             if under is not None or year is not None:
@@ -1263,7 +1273,7 @@ class SqlStore:
             "audit_event": "at, kind, unit_code, unit_path, cycle_id, year, event, actor, role, "
             "code, detail",
         }[table]
-        cursor = self._new_cursor()
+        cursor = self._streaming_cursor()
         try:
             cursor.execute(f"SELECT id, hash, {columns} FROM {table} ORDER BY id")
             while rows := cursor.fetchmany(20000):
