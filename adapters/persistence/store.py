@@ -315,7 +315,8 @@ class SqlStore:
         with self._write() as cursor:
             cursor.execute(
                 "INSERT INTO definition (definition_id, version, content_hash, filename, "
-                "resolved, registered_at) VALUES (?, ?, ?, ?, ?, ?)",
+                "resolved, registered_at) VALUES (?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (definition_id, version) DO NOTHING",
                 (
                     spec.id,
                     spec.version,
@@ -325,6 +326,9 @@ class SqlStore:
                     to_db(at),
                 ),
             )
+            raced = cursor.rowcount == 0
+        if raced:  # another process saved it since our read: compare with theirs
+            self.save_definition(definition, at)
 
     def load_definition(self, definition_id: str, version: int | None) -> Definition:
         if version is None:
@@ -916,7 +920,11 @@ class SqlStore:
                 "ON CONFLICT DO NOTHING",
                 [(notice_id, m.key) for m in messages for notice_id in m.notice_ids],
             )
-            cursor.execute(f"DELETE FROM notice_queue WHERE address IN ({marks})", addresses)
+            # exactly the notices composed: on PostgreSQL a notice queued for one of these
+            # addresses after the read above commits meanwhile, and must stay queued
+            cursor.executemany(
+                "DELETE FROM notice_queue WHERE notice_id = ?", [(p.notice_id,) for p in pending]
+            )
         return len(messages)
 
     def claim_outbox(
