@@ -25,6 +25,7 @@ from workflow.access import ADMINISTRATOR, Grant
 from workflow.clock import VirtualClock
 from workflow.deadlines import resolve_deadlines
 from workflow.errors import BontotError
+from workflow.evidence.ratings import Level, RatingRecord
 from workflow.notices import Message
 from workflow.service.auditing import verify_store
 from workflow.service.engine import Engine
@@ -34,6 +35,14 @@ from workflow.timefmt import LOCAL_TZ, show_date
 from workflow.units import UnitRow
 
 DEFINITION = "bon-tot"
+#: the sub-criteria every organisation type adds under criterion 1 (seed 002 §II.1.1.b)
+SUB_CRITERIA = [
+    key
+    for items in load_catalog().latest(DEFINITION).spec.rules["recognition"]["criteria"][
+        "checklist"
+    ]["by_type"].values()
+    for key in items
+]
 CRITERIA = ("political_task", "meetings", "unity_discipline", "cadres_members")
 COMMUNES = ("Phường Hòa Bình", "Xã Tân Lập", "Xã Đông Hưng", "Phường Thống Nhất")
 PLACES = (
@@ -170,27 +179,61 @@ def _at(rng: random.Random, start: date, end: date) -> datetime:
     )
 
 
-def _evaluation(rng: random.Random, size: int, strong: bool) -> dict[str, Any]:
+def _evaluation(rng: random.Random, strong: bool, weak_ratings: bool) -> dict[str, Any]:
+    """The secretary's self-evaluation: the four criteria's scores and the evidence."""
     criteria = {k: rng.choice((95, 96, 97, 98, 99, 100)) for k in CRITERIA}
-    good = rng.randint(math.ceil(size * 0.8), size)
-    completed = size
-    if not strong:
-        if rng.random() < 0.5:
-            criteria[rng.choice(CRITERIA)] = rng.choice((88, 90, 93, 94.5))
-        else:
-            good = int(size * rng.uniform(0.5, 0.78))
+    if not strong and not weak_ratings:
+        criteria[rng.choice(CRITERIA)] = rng.choice((88, 90, 93, 94.5))
+    report = f"BC-{rng.randint(100, 999)}/BC-CB"
     return {
-        "criteria": criteria,
-        "ratings": {"rated": size, "completed_or_better": completed, "good_or_better": good},
-        "evidence": [f"BC-{rng.randint(100, 999)}/BC-CB"],
+        # each score with the documents behind it
+        "criteria": {
+            k: {"score": v, "evidence": [report, f"bien-ban-sinh-hoat-q{rng.randint(1, 4)}.pdf"]}
+            for k, v in criteria.items()
+        },
+        "checklist": dict.fromkeys(SUB_CRITERIA, True),
     }
+
+
+def _levels(rng: random.Random, size: int, good_enough: bool) -> list[Level]:
+    """Members' ratings: 80 % or more good (excellent within 20 % of them), or too few."""
+    good = rng.randint(math.ceil(size * 0.8), size) if good_enough else int(
+        size * rng.uniform(0.5, 0.78)
+    )
+    excellent = rng.randint(0, good // 5)
+    return ["excellent"] * excellent + ["good"] * (good - excellent) + ["completed"] * (
+        size - good
+    )
+
+
+def _register(
+    rng: random.Random, unit: UnitRow, size: int, good_enough: bool, year: int
+) -> list[RatingRecord]:
+    """A cell's members as the member registry exports them, with final ratings."""
+    rated_on = date(year + 1, 1, rng.randint(5, 12))
+    records = [
+        RatingRecord(unit.code, f"{unit.code}-DV{i:03d}", f"Đảng viên {i}", "active",
+                     date(rng.randint(1985, 2020), rng.randint(1, 12), 1), level, "final",
+                     rated_on)
+        for i, level in enumerate(_levels(rng, size, good_enough), start=1)
+    ]
+    if rng.random() < 0.3:  # someone exempt from activities: not rated, not counted
+        records.append(RatingRecord(unit.code, f"{unit.code}-DV900", "Đảng viên cao tuổi",
+                                    "exempt", date(1970, 5, 19), None, "final", None))
+    return records
 
 
 def plan_year(
     rng: random.Random, units: list[UnitRow], members: dict[str, int], year: int
-) -> list[Step]:
-    """What each unit does and when, drawn from a realistic mix."""
+) -> tuple[list[Step], list[RatingRecord]]:
+    """What each unit does and when, drawn from a realistic mix, and the ratings register
+    the member registry will export in January."""
     steps: list[Step] = []
+    register: list[RatingRecord] = []
+    cells_of: dict[str, list[str]] = {}
+    for unit in units:
+        if unit.kind == "subordinate_cell" and unit.parent_code is not None:
+            cells_of.setdefault(unit.parent_code, []).append(unit.code)
     n = 0
 
     def add(
@@ -239,8 +282,25 @@ def plan_year(
         )
         add(registered + timedelta(days=3), unit, "start", "unit_secretary")
         strong = rng.random() < 0.82
+        weak_ratings = not strong and rng.random() < 0.5
+        if unit.kind == "grassroots_committee":
+            # judged on its cells' own ratings: all completed or better, 80 % good
+            cells = cells_of.get(unit.code, [])
+            short = 0 if not weak_ratings else max(1, math.ceil(len(cells) * 0.21))
+            register += [
+                RatingRecord(cell, "", "", "active", None,
+                             "completed" if i < short else "good", "final", date(nxt, 1, 14))
+                for i, cell in enumerate(cells)
+            ]
+        else:
+            register += _register(rng, unit, size, not weak_ratings, year)
+        if unit.kind != "subordinate_cell":  # a subordinate cell's own: set with its committee
+            register.append(RatingRecord(unit.code, "", "", "active", None,
+                                         "good" if strong else "completed", "final",
+                                         date(nxt, 1, 20)))
         evaluated = _at(rng, date(year, 12, 1), date(year, 12, 24))
-        add(evaluated, unit, "self_evaluate", "unit_secretary", _evaluation(rng, size, strong))
+        add(evaluated, unit, "self_evaluate", "unit_secretary",
+            _evaluation(rng, strong, weak_ratings))
         late = rng.random() < 0.12
         proposed = (
             _at(rng, date(nxt, 1, 3), date(nxt, 1, 20))
@@ -262,7 +322,7 @@ def plan_year(
                 unit,
                 "self_evaluate",
                 "unit_secretary",
-                _evaluation(rng, size, strong),
+                _evaluation(rng, strong, weak_ratings),
             )
             add(proposed + timedelta(days=13), unit, "propose", "unit_secretary")
             appraised = max(appraised, proposed + timedelta(days=15))
@@ -295,7 +355,7 @@ def plan_year(
                 {"reason": "Chưa đạt tiêu chuẩn công nhận (mục II.2.2)"},
             )
         add(_at(rng, date(nxt, 3, 13), date(nxt, 3, 14)), unit, "report", "superior_org_board")
-    return sorted(steps)
+    return sorted(steps), register
 
 
 def _checkpoint(service: Engine, definition: Definition, year: int, key: str, lang: str) -> str:
@@ -396,9 +456,18 @@ def run_demo(url: str, year: int = 2025, seed: int = 2025, lang: str = "vi") -> 
             for d in resolve_deadlines(definition.spec, year, service.calendar(definition.spec))
         ]
         progress: list[str] = []
-        plan = plan_year(rng, units, members, year)
+        plan, register = plan_year(rng, units, members, year)
         grants = _create_actors(store, plan, clock.now())
+        # the member registry's final ratings arrive once the January ratings are done
+        register_at = datetime(year + 1, 1, 21, 8, 0, tzinfo=LOCAL_TZ)
+        imported = False
         for step in plan:
+            if not imported and step.at >= register_at:
+                notifications.run_until(clock, register_at)
+                store.import_ratings(
+                    year, register, clock.now(), "quantri.demo", {"file": "xep-loai-demo.xlsx"}
+                )
+                imported = True
             while checkpoints and checkpoints[0][0] <= step.at:
                 instant, key = checkpoints.pop(0)
                 notifications.run_until(clock, instant)

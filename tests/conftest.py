@@ -15,6 +15,7 @@ from adapters.catalog import load_catalog
 from adapters.persistence.db import create_schema, make_engine
 from adapters.persistence.store import SqlStore
 from tests.support.backends import BACKENDS, database
+from tests.support.register import COMMUNE_RATINGS
 from workflow.clock import VirtualClock
 from workflow.service.engine import Engine
 from workflow.spec.registry import Definition, DefinitionSet
@@ -71,7 +72,17 @@ COMMUNE = [
     UnitRow("CB-KP3", "Chi bộ khu phố 3", "grassroots_cell", "village", "X02", 25, {}),
 ]
 
-#: A cell of 12 members, all rated "completed" or better and 10 "good": passes 80 %.
+#: A cell's self-evaluation: the four criteria at 95 % or more. Its 12 members' ratings
+#: (all "completed" or better, 10 "good": 83 %) come from the register (COMMUNE_RATINGS);
+#: the figures here are the secretary's own, which the rule no longer reads.
+#: every sub-criterion of every organisation type ticked (§II.1.1.b): a unit's type picks its own
+SUB_CRITERIA = {
+    key: True
+    for items in load_catalog().latest("bon-tot").spec.rules["recognition"]["criteria"][
+        "checklist"
+    ]["by_type"].values()
+    for key in items
+}
 GOOD_EVALUATION = {
     "criteria": {
         "political_task": 96,
@@ -79,6 +90,7 @@ GOOD_EVALUATION = {
         "unity_discipline": 95,
         "cadres_members": 98,
     },
+    "checklist": SUB_CRITERIA,
     "ratings": {"rated": 12, "completed_or_better": 12, "good_or_better": 10},
 }
 
@@ -131,4 +143,5 @@ def commune(engine: Engine, store: SqlStore, bon_tot: Definition) -> Engine:
     """The commune imported and its 2025 cycles opened."""
     store.import_units(COMMUNE)
     engine.open_cycles(bon_tot, 2025, actor="btc.t01")
+    store.import_ratings(2025, COMMUNE_RATINGS, engine.clock.now(), "btc.x01", {"file": "fixture"})
     return engine

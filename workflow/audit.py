@@ -118,18 +118,34 @@ class CycleHead:
     head: str
     state: str
     genesis: str
+    #: the definition version the cycle row is on (0: not said). A cycle migrated to
+    #: another version (`definitions migrate`) says the new one: its chain's last record
+    #: must say the same, and its genesis is made from the version its chain opened with.
+    definition_version: int = 0
+    #: (unit id, year, definition id): to make that genesis
+    origin: tuple[int, int, str] | None = None
+
+    def genesis_for(self, cycle_id: int, opened_version: int) -> str:
+        """The chain's genesis when its opening record says `opened_version`."""
+        if self.origin is None or opened_version == self.definition_version:
+            return self.genesis
+        unit_id, year, definition_id = self.origin
+        return cycle_genesis(cycle_id, unit_id, year, definition_id, opened_version)
 
 
 def cycle_head(row: dict[str, Any]) -> CycleHead:
     """A CycleHead from a cycle's line (as the store lists it, and as an export keeps it)."""
+    version = int(row["definition_version"])
     return CycleHead(
         int(row["version"]),
         str(row["head"]),
         str(row["state"]),
         cycle_genesis(
             int(row["cycle_id"]), int(row["unit_id"]), int(row["year"]),
-            str(row["definition_id"]), int(row["definition_version"]),
+            str(row["definition_id"]), version,
         ),
+        version,
+        (int(row["unit_id"]), int(row["year"]), str(row["definition_id"])),
     )
 
 
@@ -154,7 +170,8 @@ def check_cycle_chains(
     `heads`: what each cycle row says of its chain."""
     found = ChainCheck([], 0, {})
     problems, at_anchor = found.problems, found.at_anchor
-    # per cycle: [hash so far, next seq expected, broken, state reached]
+    # per cycle: [hash so far, next seq expected, broken, state reached, definition
+    # version reached]
     chains: dict[int, list[Any]] = {}
     sha256, sep = hashlib.sha256, SEP
     count = 0
@@ -164,7 +181,11 @@ def check_cycle_chains(
         chain = chains.get(cycle_id)
         if chain is None:
             known = heads.get(cycle_id)
-            chain = chains[cycle_id] = [known.genesis if known else GENESIS, 1, False, None]
+            # a migrated cycle's chain opened on the version its first record names
+            start = known.genesis_for(cycle_id, row[11]) if known and seq == 1 else (
+                known.genesis if known else GENESIS
+            )
+            chain = chains[cycle_id] = [start, 1, False, None, None]
         elif chain[2]:
             continue
         if seq != chain[1]:
@@ -197,7 +218,7 @@ def check_cycle_chains(
                 )
             )
             continue
-        chain[0], chain[1], chain[3] = row[12], seq + 1, row[4]
+        chain[0], chain[1], chain[3], chain[4] = row[12], seq + 1, row[4], row[11]
         if row[13] <= anchor_limit:
             at_anchor[cycle_id] = chain[0]
     for cycle_id in sorted(set(heads) | set(chains)):
@@ -225,6 +246,20 @@ def check_cycle_chains(
                     f"seq {chain[1] - 1}",
                     f"the cycle says {known.state!r} but its records end in {chain[3]!r}: "
                     "the cycle row was edited",
+                )
+            )
+        elif (
+            not chain[2]
+            and known.definition_version
+            and chain[4] is not None
+            and int(chain[4]) != known.definition_version
+        ):
+            problems.append(
+                Problem(
+                    f"cycle {cycle_id}",
+                    f"seq {chain[1] - 1}",
+                    f"the cycle says definition version {known.definition_version} but its "
+                    f"records end on version {chain[4]}: the cycle row was edited",
                 )
             )
     found.records = count

@@ -192,6 +192,10 @@ def fire(
     actor: Annotated[str, typer.Option()],
     role: Annotated[str | None, typer.Option(help="Default: the one role the event allows")] = None,
     data: Annotated[str | None, typer.Option("--data", help="JSON payload")] = None,
+    override: Annotated[
+        str | None,
+        typer.Option("--override", help="A written reason to overrule the rule's verdict"),
+    ] = None,
     definition: Annotated[str | None, typer.Option(help="Definition id, if several cycles")] = None,
     if_version: Annotated[
         int | None, typer.Option(help="Refuse unless the cycle is at this version")
@@ -208,6 +212,8 @@ def fire(
         raise fail(f"--data is not JSON: {exc}") from None
     if not isinstance(payload, dict):
         raise fail("--data must be a JSON object")
+    if override is not None:
+        payload["override"] = override
     log = logs.logger().bind(unit=unit, year=year, event=event, actor=actor)
     with session(db, now) as s:
         from adapters.cli.audit_cmds import authenticate
@@ -373,7 +379,15 @@ def demo(
     typer.echo(report)
 
 
-from adapters.cli import audit_cmds, time_cmds  # noqa: E402, F401  (register their commands)
+from adapters.cli import (  # noqa: E402, F401  (register their commands)
+    audit_cmds,
+    bulk_cmds,
+    evidence_cmds,
+    meeting_cmds,
+    migrate_cmds,
+    report_cmds,
+    time_cmds,
+)
 
 
 def main() -> None:

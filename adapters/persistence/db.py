@@ -12,7 +12,11 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlmodel import SQLModel
 
-from adapters.persistence import tables  # noqa: F401  (registers the tables)
+from adapters.persistence import (  # noqa: F401  (registers the tables)
+    evidence_tables,
+    meeting_tables,
+    tables,
+)
 
 DEFAULT_URL = "sqlite:///bontot.db"
 ENV_URL = "BONTOT_DATABASE_URL"

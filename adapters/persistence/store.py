@@ -35,6 +35,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from adapters.persistence.evidence_store import EvidenceStore
 from workflow.access import Grant
 from workflow.audit import (
     GENESIS,
@@ -222,7 +223,7 @@ def _lock_key(name: str) -> int:
     return zlib.crc32(f"bontot:{name}".encode())
 
 
-class SqlStore:
+class SqlStore(EvidenceStore):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._fairy = engine.raw_connection()
@@ -561,55 +562,65 @@ class SqlStore:
 
     def apply(self, change: CycleChange) -> bool:
         """Commit one transition; False (and nothing written) if the row version moved."""
+        with self._write() as cursor:
+            return self._apply_in(cursor, change)
+
+    def apply_many(self, changes: Sequence[CycleChange]) -> list[bool]:
+        """Commit a batch of transitions, on different cycles, in one transaction. Each
+        is still its own record in its cycle's chain; one whose cycle moved meanwhile is
+        left out (False) and the others commit."""
+        with self._write() as cursor:
+            return [self._apply_in(cursor, change) for change in changes]
+
+    def _apply_in(self, cursor: Any, change: CycleChange) -> bool:
         entry = change.entry
         at = change.at_text or to_db(entry.at)
-        with self._write() as cursor:
+        cursor.execute(
+            "UPDATE cycle SET state = ?, outcome = ?, version = version + 1, updated_at = ?, "
+            "facts = COALESCE(?, facts), head_hash = ? WHERE id = ? AND version = ?",
+            (
+                change.state,
+                change.outcome,
+                at,
+                None if change.facts is None else _dumps(change.facts),
+                change.hash,
+                change.cycle_id,
+                change.expected_version,
+            ),
+        )
+        if cursor.rowcount != 1:
+            return False
+        cursor.execute(
+            "INSERT INTO transition (cycle_id, seq, event, from_state, to_state, actor, role, "
+            "at, payload, checks, definition_id, definition_version, hash) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                change.cycle_id,
+                entry.seq,
+                entry.event,
+                entry.from_state,
+                entry.to_state,
+                entry.actor,
+                entry.role,
+                at,
+                change.payload_text,
+                change.checks_text,
+                entry.definition_id,
+                entry.definition_version,
+                change.hash,
+            ),
+        )
+        for key in change.met:
             cursor.execute(
-                "UPDATE cycle SET state = ?, outcome = ?, version = version + 1, updated_at = ?, "
-                "facts = COALESCE(?, facts), head_hash = ? WHERE id = ? AND version = ?",
-                (
-                    change.state,
-                    change.outcome,
-                    at,
-                    None if change.facts is None else _dumps(change.facts),
-                    change.hash,
-                    change.cycle_id,
-                    change.expected_version,
-                ),
+                "UPDATE deadline SET met_at = ? WHERE cycle_id = ? AND key = ? "
+                "AND met_at IS NULL",
+                (at, change.cycle_id, key),
             )
-            if cursor.rowcount != 1:
-                return False
+        for key in change.reopened:
             cursor.execute(
-                "INSERT INTO transition (cycle_id, seq, event, from_state, to_state, actor, role, "
-                "at, payload, checks, definition_id, definition_version, hash) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    change.cycle_id,
-                    entry.seq,
-                    entry.event,
-                    entry.from_state,
-                    entry.to_state,
-                    entry.actor,
-                    entry.role,
-                    at,
-                    change.payload_text,
-                    change.checks_text,
-                    entry.definition_id,
-                    entry.definition_version,
-                    change.hash,
-                ),
+                "UPDATE deadline SET met_at = NULL WHERE cycle_id = ? AND key = ?",
+                (change.cycle_id, key),
             )
-            for key in change.met:
-                cursor.execute(
-                    "UPDATE deadline SET met_at = ? WHERE cycle_id = ? AND key = ? "
-                    "AND met_at IS NULL",
-                    (at, change.cycle_id, key),
-                )
-            for key in change.reopened:
-                cursor.execute(
-                    "UPDATE deadline SET met_at = NULL WHERE cycle_id = ? AND key = ?",
-                    (change.cycle_id, key),
-                )
         return True
 
     def history(self, cycle_id: int) -> list[AuditEntry]:

@@ -24,6 +24,20 @@ DB-TRUONG,Đảng bộ Trường THPT,grassroots_committee,administrative,X01,30
 DB-TRUONG-1,Chi bộ Tổ Toán,subordinate_cell,administrative,DB-TRUONG,10,
 """
 
+#: The member registry's export: Vietnamese headers, levels as people write them. Cell
+#: thôn 1: 12 members, 2 excellent and 8 good (10 of 12: 83 %), 2 completed.
+RATINGS_HEADER = (
+    "ma_to_chuc,ma_dang_vien,ho_ten,tinh_trang,ngay_vao_dang,xep_loai,giai_doan,ngay_xep_loai\n"
+)
+RATINGS_CSV = RATINGS_HEADER + "".join(
+    f"CB-THON1,DV{i:03d},Đảng viên {i},Đang sinh hoạt,01/03/2010,{level},Chính thức,12/01/2026\n"
+    for i, level in enumerate(
+        ["Hoàn thành xuất sắc nhiệm vụ"] * 2 + ["Hoàn thành tốt nhiệm vụ"] * 8
+        + ["Hoàn thành nhiệm vụ"] * 2,
+        start=1,
+    )
+) + "CB-THON1,,,,,Hoàn thành tốt nhiệm vụ,Chính thức,20/01/2026\n"
+
 
 class Cli:
     def __init__(self, folder: Path, url: str) -> None:
@@ -72,6 +86,9 @@ def test_a_unit_goes_through_the_whole_cycle_from_the_cli(cli: Cli) -> None:
         ("recognize", "btv.x01", "2026-03-02T14:00", ["--data", '{"decision": "125-QĐ/ĐU"}']),
         ("report", "btc.x01", "2026-03-13T08:00", []),
     ]
+    (cli.folder / "xep-loai-2025.csv").write_text(RATINGS_CSV, encoding="utf-8-sig")
+    imported = cli("ratings", "import", "xep-loai-2025.csv", "--year", "2025").stdout
+    assert "imported 13 new" in imported
     for event, actor, now, extra in steps:
         result = json.loads(
             cli(

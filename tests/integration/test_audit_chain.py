@@ -18,6 +18,7 @@ from adapters.persistence.db import APPEND_ONLY, create_schema, make_engine
 from adapters.persistence.store import SqlStore
 from tests.conftest import COMMUNE, GOOD_EVALUATION, local
 from tests.support.backends import connect, database_error, execute, rows
+from tests.support.register import COMMUNE_RATINGS
 from workflow.clock import VirtualClock
 from workflow.service.auditing import export_lines, verify_export, verify_store
 from workflow.service.engine import Engine
@@ -47,6 +48,7 @@ def trail(db_url: str, bon_tot: Definition) -> Iterator[str]:
     service = Engine(store, clock)
     store.import_units(COMMUNE)
     service.open_cycles(bon_tot, 2025)
+    store.import_ratings(2025, COMMUNE_RATINGS, clock.now(), "btc.x01", {"file": "dv.xlsx"})
     for when, event, (actor, role), payload in YEAR_OF_CB_THON1:
         clock.set(when)
         assert service.fire("CB-THON1", event, 2025, actor, role, payload).applied
@@ -88,8 +90,9 @@ def test_an_untouched_trail_verifies(trail: str) -> None:
     assert report.ok, report.problems
     ((notices,),) = rows(trail, "SELECT COUNT(*) FROM notice")
     assert notices > 0
-    # 6 cycles opened, the cell's year, the notices, one refusal; 6 cycle chains, 2 global
-    assert report.records == 6 + len(YEAR_OF_CB_THON1) + notices + 1
+    # 6 cycles opened, the cell's year, the notices, the ratings import and one refusal;
+    # 6 cycle chains, 2 global
+    assert report.records == 6 + len(YEAR_OF_CB_THON1) + notices + 1 + 1
     assert report.chains == 6 + 2
 
 
@@ -190,11 +193,11 @@ def test_reordered_records_are_named(trail: str) -> None:
 
 
 def test_an_erased_refusal_breaks_the_audit_event_chain(trail: str) -> None:
-    ((count,),) = rows(trail, "SELECT COUNT(*) FROM audit_event")
-    assert count == 1
+    kinds = [k for (k,) in rows(trail, "SELECT kind FROM audit_event ORDER BY id")]
+    assert kinds == ["ratings_imported", "refusal"]
     attack(trail, "INSERT INTO audit_event (at, kind, actor, detail, hash) "
            "VALUES ('2026-03-05T00:00:00.000000Z', 'refusal', 'x', '{}', 'f00')",
-           "DELETE FROM audit_event WHERE id = 1")
+           "DELETE FROM audit_event WHERE id = 2")
     problems = verify(trail).problems
     assert [p.chain for p in problems] == ["audit-event chain"]
 

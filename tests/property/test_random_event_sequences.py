@@ -4,10 +4,6 @@ state, and its hash chains verify."""
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -17,13 +13,15 @@ from adapters.catalog import load_catalog
 from adapters.persistence.db import create_schema, make_engine
 from adapters.persistence.store import SqlStore
 from tests.conftest import COMMUNE, GOOD_EVALUATION, local
-from tests.support.backends import empty
+from tests.support.backends import example_database
+from tests.support.register import COMMUNE_RATINGS
 from workflow.clock import VirtualClock
 from workflow.service.auditing import verify_store
 from workflow.service.engine import Engine
 
 CATALOG = load_catalog()
-WEAK = {**GOOD_EVALUATION, "ratings": {"rated": 12, "completed_or_better": 11, "good_or_better": 8}}
+#: criterion 1 below 95 %: the recognition rule fails it whatever the register says
+WEAK = {**GOOD_EVALUATION, "criteria": {**GOOD_EVALUATION["criteria"], "political_task": 90}}
 EVERYTHING = {
     **GOOD_EVALUATION,
     "plan": "KH-2",
@@ -63,23 +61,11 @@ def steps_for(definition_id: str) -> Any:
     )
 
 
-@contextmanager
-def example_db(db_url: str) -> Iterator[str]:
-    """An empty database for one example: a new SQLite file, or the test's PostgreSQL
-    schema emptied (a new schema per example would cost more than the example)."""
-    if db_url.startswith("sqlite"):
-        with tempfile.TemporaryDirectory() as folder:
-            yield f"sqlite:///{Path(folder) / 'p.db'}"
-    else:
-        empty(db_url)
-        yield db_url
-
-
 def run_sequence(definition_id: str, steps: list[tuple[Any, ...]], db_url: str) -> set[str]:
     definition = CATALOG.latest(definition_id)
     spec = definition.spec
     allowed = {(s, t.trigger, t.dest) for t in spec.transitions for s in t.source}
-    with example_db(db_url) as url:
+    with example_database(db_url) as url:
         engine = make_engine(url)
         create_schema(engine)
         store = SqlStore(engine)
@@ -87,6 +73,7 @@ def run_sequence(definition_id: str, steps: list[tuple[Any, ...]], db_url: str) 
             service = Engine(store, VirtualClock(local(2025, 1, 5)))
             store.import_units(COMMUNE)
             service.open_cycles(definition, 2025)
+            store.import_ratings(2025, COMMUNE_RATINGS, local(2026, 1, 12), "btc", {})
             applied: dict[str, int] = {}
             reached: set[str] = set()
             for event, role, payload, unit, pick in steps:

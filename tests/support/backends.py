@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import tempfile
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
@@ -116,7 +117,8 @@ def connect(url: str) -> Iterator[Any]:
             yield c
 
 
-def _run(conn: Any, url: str, sql: str, params: Sequence[Any] = ()) -> Any:
+def run_sql(conn: Any, url: str, sql: str, params: Sequence[Any] = ()) -> Any:
+    """A SQLite-style statement on a connection from `connect()`."""
     if is_postgresql(url) and params:
         return conn.execute(pg_sql(sql), params)
     return conn.execute(sql, params) if params else conn.execute(sql)
@@ -124,7 +126,7 @@ def _run(conn: Any, url: str, sql: str, params: Sequence[Any] = ()) -> Any:
 
 def rows(url: str, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
     with connect(url) as conn:
-        return [tuple(r) for r in _run(conn, url, sql, params).fetchall()]
+        return [tuple(r) for r in run_sql(conn, url, sql, params).fetchall()]
 
 
 def execute(url: str, *statements: str, bypass_triggers: bool = False) -> None:
@@ -152,6 +154,18 @@ def tables(url: str) -> list[str]:
     return sorted(r[0] for r in found)
 
 
+@contextmanager
+def example_database(db_url: str) -> Iterator[str]:
+    """An empty database for one hypothesis example: a new SQLite file, or the test's
+    PostgreSQL schema emptied (a new schema per example would cost more than the example)."""
+    if not is_postgresql(db_url):
+        with tempfile.TemporaryDirectory() as folder:
+            yield f"sqlite:///{Path(folder) / 'example.db'}"
+    else:
+        empty(db_url)
+        yield db_url
+
+
 def empty(url: str) -> None:
     """Remove every row of a PostgreSQL test schema, ids restarting at 1: a fresh database
     for a fraction of what a new schema costs (its DDL takes ~0.5 s), for tests that need
@@ -171,6 +185,23 @@ def empty(url: str) -> None:
         *[f"ALTER SEQUENCE {name} RESTART" for name in sequences],
         bypass_triggers=True,
     )
+
+
+def dump(url: str) -> Any:
+    """The whole database, read by another connection, to compare before and after: SQLite's
+    SQL text dump (schema included); on PostgreSQL every table's rows, sorted."""
+    if not is_postgresql(url):
+        with closing(sqlite3.connect(url.removeprefix("sqlite:///"))) as conn:
+            return list(conn.iterdump())
+    return {name: sorted(rows(url, f"SELECT * FROM {name}"), key=repr) for name in tables(url)}
+
+
+def url_of(store: Any) -> str:
+    """The URL of the database behind a store, in the form `connect()` takes."""
+    url = store.engine.url
+    if url.get_backend_name() == "sqlite":
+        return f"sqlite:///{url.database}"
+    return str(url.set(drivername="postgresql").render_as_string(hide_password=False))
 
 
 def database_error(url: str) -> type[Exception]:

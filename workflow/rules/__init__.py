@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from workflow.rules.checks import Check, GuardContext
+from workflow.rules.meetings import MeetingComplianceParams, evaluate_meeting_compliance
 from workflow.rules.recognition import RecognitionParams, evaluate_recognition
 
 
@@ -24,6 +25,7 @@ class RuleKind:
 
 RULE_KINDS: Mapping[str, RuleKind] = {
     "recognition": RuleKind(RecognitionParams, evaluate_recognition),
+    "meeting_compliance": RuleKind(MeetingComplianceParams, evaluate_meeting_compliance),
 }
 
 __all__ = ["RULE_KINDS", "Check", "GuardContext", "RuleKind"]

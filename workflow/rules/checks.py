@@ -25,24 +25,31 @@ class Check:
     actual: str
     required: str
     passed: bool
+    #: a failing check an appraiser may overrule with a written reason (missing evidence
+    #: is never overruled: there is nothing to judge yet)
+    overridable: bool = True
 
     def label(self, lang: str = "vi") -> str:
         return self.label_en if lang == "en" else self.label_vi
 
     def describe(self, lang: str = "vi") -> str:
-        mark = "đạt" if self.passed else "không đạt"
         if lang == "en":
             mark = "pass" if self.passed else "FAIL"
-        return f"{self.label(lang)}: {self.actual} (required {self.required}) {mark}"
+            return f"{self.label_en}: {self.actual} (required {self.required}) {mark}"
+        mark = "đạt" if self.passed else "không đạt"
+        return f"{self.label_vi}: {self.actual} (yêu cầu {self.required}) {mark}"
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        d = {
             "key": self.key,
             "label": {"vi": self.label_vi, "en": self.label_en},
             "actual": self.actual,
             "required": self.required,
             "passed": self.passed,
         }
+        if not self.overridable:
+            d["overridable"] = False
+        return d
 
 
 def exact(value: Any) -> Fraction | None:

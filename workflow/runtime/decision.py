@@ -44,6 +44,8 @@ class Decision:
     met: tuple[str, ...] = ()
     reopened: tuple[str, ...] = ()
     outcome: str | None = None
+    #: the keys of the failing checks an override overruled (empty: the rule's verdict stood)
+    overruled: tuple[str, ...] = ()
 
     @property
     def applied(self) -> bool:
@@ -60,3 +62,4 @@ class Attempt:
     facts: dict[str, Any]
     checks: list[Check] = field(default_factory=list)
     refusal: Refusal | None = None
+    overruled: tuple[str, ...] = ()

@@ -36,6 +36,21 @@ class CompiledDefinition:
         self._guards: dict[str, Guard] = {
             name: _compile_rule(params) for name, params in self.spec.rules.items()
         }
+        register_rules = {
+            name
+            for name, params in self.spec.rules.items()
+            if params.get("ratings_from") == "register"
+        }
+        #: the rule whose verdict decides recognition: the first transition guarded by one
+        self.verdict_rule: str | None = next(
+            (t.guard for t in self.spec.transitions if t.guard is not None), None
+        )
+        #: events whose rule reads the ratings register: the engine loads it only for these
+        self.reads_register = frozenset(
+            t.trigger
+            for t in self.spec.transitions
+            if t.guard in register_rules or t.unless in register_rules
+        )
         self._lock = threading.Lock()
         self._machine = Machine(
             model=None,
@@ -89,7 +104,10 @@ class CompiledDefinition:
         payload: Mapping[str, Any],
         unit_kind: str,
         facts: Mapping[str, Any],
+        evidence: Mapping[str, Any] | None = None,
     ) -> Decision:
+        """Decide `event` from `state`. `evidence` (the ratings register) is merged last:
+        a payload cannot stand in for the register."""
         if event not in self._triggers:
             return Decision(state, refusal=Refusal("unknown_event", f"unknown event {event!r}"))
         candidates = self._from.get((event, state))
@@ -103,7 +121,8 @@ class CompiledDefinition:
                     f"({self.spec.state_label(state)}); it is allowed from: {', '.join(sources)}",
                 ),
             )
-        attempt = Attempt(role, dict(payload), unit_kind, {**facts, **payload})
+        merged = {**facts, **payload, **evidence} if evidence else {**facts, **payload}
+        attempt = Attempt(role, dict(payload), unit_kind, merged)
         with self._lock:
             # The cursor's state attribute is all set_state would write; the event is
             # fired on the machine directly, skipping the model's trigger partial.
@@ -121,6 +140,7 @@ class CompiledDefinition:
             met=met,
             reopened=reopened,
             outcome=self.spec.states[new_state].outcome,
+            overruled=attempt.overruled,
         )
 
     def _effects(self, source: str, dest: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -146,6 +166,7 @@ class CompiledDefinition:
         guard = self._guards.get(transition.guard) if transition.guard else None
         unless = self._guards.get(transition.unless) if transition.unless else None
         trigger = transition.trigger
+        overridable = transition.overridable
 
         def condition(event: EventData) -> bool:
             attempt: Attempt = event.kwargs["attempt"]
@@ -167,24 +188,46 @@ class CompiledDefinition:
                 checks = guard(context)
                 attempt.checks.extend(checks)
                 failed = tuple(c for c in checks if not c.passed)
-                if failed:
+                if failed and not overruled(attempt, failed):
                     attempt.refusal = attempt.refusal or Refusal(
                         "guard_failed",
                         f"{trigger!r} refused by rule {transition.guard!r}: "
-                        + "; ".join(c.describe("en") for c in failed),
+                        + "; ".join(c.describe("en") for c in failed)
+                        + _override_hint(overridable, failed),
                         failed,
                     )
                     return False
             if unless is not None:
                 checks = unless(context)
-                if all(c.passed for c in checks):
+                attempt.checks.extend(checks)
+                if all(c.passed for c in checks) and not overruled(attempt, ()):
                     attempt.refusal = attempt.refusal or Refusal(
-                        "guard_failed", f"{trigger!r} refused: rule {transition.unless!r} holds"
+                        "guard_failed",
+                        f"{trigger!r} refused: rule {transition.unless!r} holds"
+                        + _override_hint(overridable, ()),
                     )
                     return False
             return True
 
+        def overruled(attempt: Attempt, failed: tuple[Check, ...]) -> bool:
+            """An appraiser's written reason overrules the verdict, if the transition
+            allows it and the verdict does not rest on missing evidence."""
+            given = attempt.payload.get("override")
+            reason = given.get("reason") if isinstance(given, dict) else given
+            if not overridable or not isinstance(reason, str) or not reason.strip():
+                return False
+            if not all(c.overridable for c in failed):
+                return False
+            attempt.overruled = tuple(c.key for c in failed) or (transition.unless or "",)
+            return True
+
         return condition
+
+
+def _override_hint(overridable: bool, failed: tuple[Check, ...]) -> str:
+    if overridable and all(c.overridable for c in failed):
+        return " (an appraiser may overrule this with a written reason: override)"
+    return ""
 
 
 def _blank(value: Any) -> bool:

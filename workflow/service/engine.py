@@ -20,6 +20,7 @@ from workflow.deadlines import (
     resolve_milestones,
 )
 from workflow.errors import Ambiguous, NotFound
+from workflow.rules import GuardContext
 from workflow.runtime.decision import Decision, Refusal
 from workflow.runtime.machine import CompiledDefinition, MachineCache
 from workflow.service.ports import (
@@ -32,7 +33,15 @@ from workflow.service.ports import (
     Store,
     UnitRef,
 )
-from workflow.service.results import Board, BoardRow, FireResult, History, OpenResult
+from workflow.service.reports import Report, SuperiorSummary, build_report
+from workflow.service.results import (
+    Board,
+    BoardRow,
+    FireResult,
+    History,
+    OpenResult,
+    Verdict,
+)
 from workflow.spec.model import CalendarSpec, DefinitionSpec
 from workflow.spec.registry import Definition
 from workflow.timefmt import to_db
@@ -181,26 +190,50 @@ class Engine:
         """Fire on a loaded cycle. With a `grant` (an installation with actors), the
         actor's role and scope are checked first, and separation of duties after the
         definition has decided. Every refusal is kept in the audit trail."""
+        decision, change = self.prepare(cycle, event, actor, role, payload, expected_version, grant)
+        if change is not None and not self.store.apply(change):
+            decision, change = stale_decision(cycle, cycle.version), None
+        return self._result(cycle, event, actor, role, decision, change)
 
-        def result(decision: Decision, version: int | None = None) -> FireResult:
-            if decision.refusal is not None:
-                self._record_refusal(cycle, event, actor, role, decision.refusal)
-            return FireResult(
-                cycle.unit_code, cycle.year, event, actor, role, cycle.id, decision, version
-            )
+    def _result(
+        self,
+        cycle: Cycle,
+        event: str,
+        actor: str,
+        role: str,
+        decision: Decision,
+        change: CycleChange | None,
+    ) -> FireResult:
+        if decision.refusal is not None:
+            self.record_refusal(cycle, event, actor, role, decision.refusal)
+        version = cycle.version + 1 if change is not None else None
+        return FireResult(
+            cycle.unit_code, cycle.year, event, actor, role, cycle.id, decision, version
+        )
 
+    def prepare(
+        self,
+        cycle: Cycle,
+        event: str,
+        actor: str,
+        role: str,
+        payload: dict[str, Any],
+        expected_version: int | None = None,
+        grant: Grant | None = None,
+    ) -> tuple[Decision, CycleChange | None]:
+        """Everything firing decides, changing nothing: the decision, and the change to
+        commit if it applies (None if refused). A dry run stops here."""
         if expected_version is not None and expected_version != cycle.version:
-            return result(_stale(cycle, expected_version))
+            return stale_decision(cycle, expected_version), None
         definition = self.definition(cycle.definition_id, cycle.definition_version)
         if grant is not None:
             refused = authorize(grant, role, definition.spec, cycle.unit_code, cycle.unit_path)
             if refused is not None:
-                return result(Decision(cycle.state, refusal=refused))
-        decision = self.machine(definition).decide(
-            cycle.state, event, role, payload, cycle.unit_kind, cycle.facts
-        )
+                return Decision(cycle.state, refusal=refused), None
+        decision = self.decide(cycle, definition, event, role, payload)
         if not decision.applied:
-            return result(decision)
+            return decision, None
+        payload = _with_override(payload, decision)
         barred = separation(
             actor,
             event,
@@ -209,7 +242,7 @@ class Engine:
             lambda: ((e.event, e.actor) for e in self.store.history(cycle.id)),
         )
         if barred is not None:
-            return result(Decision(cycle.state, refusal=barred))
+            return Decision(cycle.state, refusal=barred), None
         assert decision.to_state is not None
         at = self.clock.now()
         outcome = decision.outcome if decision.outcome is not None else cycle.outcome
@@ -227,7 +260,7 @@ class Engine:
             expected_version=cycle.version,
             state=decision.to_state,
             outcome=outcome,
-            facts={**cycle.facts, **payload} if payload else None,
+            facts=_facts(cycle, payload),
             entry=AuditEntry(
                 seq=seq,
                 event=event,
@@ -248,11 +281,69 @@ class Engine:
             hash=chain_hash(cycle.head, text),
             at_text=at_text,
         )
-        if not self.store.apply(change):
-            return result(_stale(cycle, cycle.version))
-        return result(decision, cycle.version + 1)
+        return decision, change
 
-    def _record_refusal(
+    def decide(
+        self,
+        cycle: Cycle,
+        definition: Definition,
+        event: str,
+        role: str,
+        payload: dict[str, Any],
+    ) -> Decision:
+        """What firing would decide, changing nothing: the verdict an appraiser sees before
+        acting, and what a bulk dry run reports."""
+        machine = self.machine(definition)
+        evidence = None
+        if event in machine.reads_register:
+            evidence = {"register": self.store.rating_register(cycle.unit_code, cycle.year)}
+        return machine.decide(
+            cycle.state, event, role, payload, cycle.unit_kind, cycle.facts, evidence
+        )
+
+    def verdict(self, cycle: Cycle) -> Verdict:
+        """The recognition rule's verdict on a cycle as its evidence stands now, whatever
+        its state: each check with its actual and required value."""
+        definition = self.definition(cycle.definition_id, cycle.definition_version)
+        machine = self.machine(definition)
+        rule = machine.verdict_rule
+        if rule is None:
+            return Verdict(cycle, None, ())
+        facts = dict(cycle.facts)
+        if machine.reads_register:
+            facts["register"] = self.store.rating_register(cycle.unit_code, cycle.year)
+        checks = machine.guard(rule)(GuardContext(cycle.unit_kind, facts))
+        return Verdict(cycle, rule, tuple(checks), facts.get("register"))
+
+    def report(self, year: int, under: str | None = None) -> Report:
+        """One row per unit of the subtree and a summary per superior (see reports.py)."""
+        node = self.store.find_unit(under) if under else None
+        cycles = self.store.report_cycles(node, year)
+        definitions = {
+            (c.definition_id, c.definition_version): self.definition(
+                c.definition_id, c.definition_version
+            )
+            for c in cycles
+        }
+        for definition_id in {c.definition_id for c in cycles}:
+            newest = self.store.load_definition(definition_id, None)
+            definitions[newest.key] = newest
+        return build_report(
+            year,
+            under,
+            cycles,
+            self.store.report_events(node, year),
+            self.store.ratings_under(node, year),
+            self.overdue(year, under),
+            definitions,
+            self.store.committees(node),
+            {key: share for key, (share, _) in self.store.targets(year).items()},
+        )
+
+    def target_progress(self, year: int, under: str | None = None) -> list[SuperiorSummary]:
+        return self.report(year, under).superiors
+
+    def record_refusal(
         self, cycle: Cycle, event: str, actor: str, role: str, refusal: Refusal
     ) -> None:
         self.store.record_event(
@@ -317,14 +408,15 @@ class Engine:
                 tally[0] += item.count
                 if item.outcome == "recognized":
                     tally[1] += item.count
+        # A target the superior was assigned for the year wins over the definition's.
+        assigned = self.store.targets(year) if under else {}
         targets = {}
         for definition_id, (total, recognized) in counted.items():
             target = latest[definition_id].spec.targets
-            targets[definition_id] = (
-                total,
-                recognized,
-                target.recognized_share if target else None,
-            )
+            share = target.recognized_share if target else None
+            if under is not None and (under, definition_id) in assigned:
+                share = assigned[(under, definition_id)][0]
+            targets[definition_id] = (total, recognized, share)
         overdue = self.store.count_overdue(
             node, year, self.clock.now(), _final_states(latest.values())
         )
@@ -355,7 +447,29 @@ def _board_row(definition: Definition, state: str, outcome: str | None, count: i
     return BoardRow(definition.spec.id, state, outcome, vi, en, count)
 
 
-def _stale(cycle: Cycle, expected: int) -> Decision:
+def _facts(cycle: Cycle, payload: dict[str, Any]) -> dict[str, Any] | None:
+    """The cycle's facts after this event (None: unchanged). An override belongs to its
+    own decision, kept in that record: it does not become a fact of the cycle."""
+    kept = {k: v for k, v in payload.items() if k != "override"}
+    return {**cycle.facts, **kept} if kept else None
+
+
+def _with_override(payload: dict[str, Any], decision: Decision) -> dict[str, Any]:
+    """An override is kept with what it overruled; one that overruled nothing (the verdict
+    passed) is dropped, so the audit trail lists only real overrides."""
+    if "override" not in payload:
+        return payload
+    if not decision.overruled:
+        return {k: v for k, v in payload.items() if k != "override"}
+    given = payload["override"]
+    reason = given.get("reason") if isinstance(given, dict) else given
+    return {
+        **payload,
+        "override": {"reason": str(reason).strip(), "overruled": list(decision.overruled)},
+    }
+
+
+def stale_decision(cycle: Cycle, expected: int) -> Decision:
     return Decision(
         cycle.state,
         refusal=Refusal(

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from workflow.deadlines import DueDeadline, PlannedTimer
+from workflow.evidence.ratings import RatingRecord
 from workflow.notices import DueTimer, Message, Notice, PendingNotice, UnitContact
 from workflow.spec.registry import Definition
 from workflow.units import UnitRow
@@ -178,6 +179,33 @@ class StateCount:
     count: int
 
 
+@dataclass(frozen=True)
+class ReportCycle:
+    """A cycle with its unit, as a report lists it."""
+
+    cycle_id: int
+    unit_code: str
+    unit_name: str
+    unit_kind: str
+    parent_code: str | None
+    unit_path: str
+    definition_id: str
+    definition_version: int
+    state: str
+    outcome: str | None
+
+
+@dataclass(frozen=True)
+class ReportEvent:
+    """An applied event of a cycle, with the checks stored with it (the verdict)."""
+
+    cycle_id: int
+    event: str
+    at: datetime
+    checks: list[dict[str, Any]]
+    payload: dict[str, Any]
+
+
 class Store(Protocol):
     def installation_id(self) -> str: ...
 
@@ -201,6 +229,27 @@ class Store(Protocol):
 
     def save_definition(self, definition: Definition, at: datetime) -> None: ...
 
+    def rating_register(self, unit_code: str, year: int) -> dict[str, Any]:
+        """The ratings the recognition rule tallies for a unit: {"unit", "records" (a list
+        of RatingRecord), "cells" (codes of the units below it)}."""
+        ...
+
+    def report_cycles(self, under: UnitRef | None, year: int) -> list[ReportCycle]: ...
+
+    def report_events(self, under: UnitRef | None, year: int) -> list[ReportEvent]:
+        """The applied events of a subtree's cycles, in order."""
+        ...
+
+    def ratings_under(self, under: UnitRef | None, year: int) -> list[RatingRecord]: ...
+
+    def committees(self, under: UnitRef | None) -> list[tuple[str, str, str]]:
+        """(code, name, path) of every unit with units under it, in the subtree."""
+        ...
+
+    def targets(self, year: int) -> dict[tuple[str, str], tuple[float, date]]:
+        """Targets assigned for `year`: (superior's code, definition id) -> (share, on)."""
+        ...
+
     def load_definition(self, definition_id: str, version: int | None) -> Definition:
         """A stored version; None means the newest."""
         ...
@@ -222,6 +271,14 @@ class Store(Protocol):
     def find_cycles(self, unit_code: str, year: int) -> list[Cycle]: ...
 
     def apply(self, change: CycleChange) -> bool: ...
+
+    def apply_many(self, changes: Sequence[CycleChange]) -> list[bool]:
+        """A batch of changes to different cycles in one transaction; False: stale."""
+        ...
+
+    def cycles_under(
+        self, under: UnitRef | None, year: int, after_id: int, limit: int
+    ) -> list[Cycle]: ...
 
     def history(self, cycle_id: int) -> list[AuditEntry]: ...
 

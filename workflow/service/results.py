@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from workflow.rules.checks import Check
 from workflow.runtime.decision import Decision
 from workflow.service.ports import AuditEntry, Cycle, DeadlineStatus, NoticeRecord
 from workflow.spec.registry import Definition
@@ -85,3 +86,33 @@ class History:
     deadlines: list[DeadlineStatus]
     #: reminders and escalations sent about this cycle, from the audit trail
     notices: list[NoticeRecord] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The recognition rule on one cycle's evidence: every check, actual against required."""
+
+    cycle: Cycle
+    rule: str | None
+    checks: tuple[Check, ...]
+    #: the ratings register the rule read, if it reads one
+    register: dict[str, Any] | None = None
+
+    @property
+    def passed(self) -> bool:
+        return self.rule is not None and all(c.passed for c in self.checks)
+
+    @property
+    def failed(self) -> tuple[Check, ...]:
+        return tuple(c for c in self.checks if not c.passed)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "unit": self.cycle.unit_code,
+            "year": self.cycle.year,
+            "definition": self.cycle.definition_id,
+            "state": self.cycle.state,
+            "rule": self.rule,
+            "passed": self.passed,
+            "checks": [c.as_dict() for c in self.checks],
+        }

@@ -48,6 +48,9 @@ class TransitionSpec(Strict):
     #: separation of duties: whoever fired one of these events on the cycle may not fire
     #: this one (the actor who proposed does not appraise)
     not_by_actor_of: list[str] = Field(default_factory=list)
+    #: the rule's verdict (guard or unless) may be overruled by a written reason in the
+    #: payload's `override`; missing evidence never can
+    overridable: bool = False
     label: Labels | None = None
 
     @field_validator("source", mode="before")

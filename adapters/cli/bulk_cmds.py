@@ -1,0 +1,150 @@
+"""`bontot bulk EVENT`: decide many cycles at once, with a dry run first."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import typer
+
+from adapters import logs
+from adapters.cli import render
+from adapters.cli.app import DbOption, JsonOption, LangOption, NowOption, app, fail, session
+from workflow.service.bulk import BulkItem, BulkRequest, Select, bulk_fire
+
+#: the words people use for an event, to the definition's trigger
+ALIASES = {"recognise": "recognize", "recognition": "recognize", "appraisal": "appraise"}
+
+WORDS = {
+    "vi": {
+        "would_apply": "sẽ chuyển",
+        "applied": "đã chuyển",
+        "refused": "bị từ chối",
+        "skipped": "bỏ qua",
+        "totals": "{event} — {under} năm {year}{dry}: {counts}",
+        "dry": " (chạy thử, không thay đổi gì)",
+        "overruled": "vượt tiêu chuẩn theo lý do đã ghi",
+    },
+    "en": {
+        "would_apply": "would apply",
+        "applied": "applied",
+        "refused": "refused",
+        "skipped": "skipped",
+        "totals": "{event} — {under} for {year}{dry}: {counts}",
+        "dry": " (dry run, nothing changed)",
+        "overruled": "verdict overruled with the written reason",
+    },
+}
+
+
+@app.command()
+def bulk(
+    event: str,
+    year: Annotated[int, typer.Option()],
+    under: Annotated[str, typer.Option(help="The subtree to decide")],
+    actor: Annotated[str, typer.Option()],
+    role: Annotated[str | None, typer.Option(help="Default: the actor's role")] = None,
+    only_passing: Annotated[bool, typer.Option("--only-passing")] = False,
+    only_failing: Annotated[bool, typer.Option("--only-failing")] = False,
+    state: Annotated[list[str] | None, typer.Option(help="Only cycles in this state")] = None,
+    data: Annotated[str | None, typer.Option("--data", help="JSON payload for every cycle")] = None,
+    decision: Annotated[str | None, typer.Option(help="The decision's number")] = None,
+    reason: Annotated[str | None, typer.Option(help="The reason (reject, refuse)")] = None,
+    override: Annotated[
+        str | None, typer.Option(help="A written reason to overrule failing verdicts")
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run")] = False,
+    batch_size: Annotated[int, typer.Option(min=1, max=10_000)] = 500,
+    db: DbOption = None,
+    now: NowOption = None,
+    as_json: JsonOption = False,
+    lang: LangOption = "vi",
+) -> None:
+    """Fire EVENT (appraise, recognise, report...) on every cycle under a node that can
+    take it. --dry-run shows per cycle what would happen and why, and changes nothing."""
+    if only_passing and only_failing:
+        raise fail("--only-passing and --only-failing exclude each other")
+    select: Select = "passing" if only_passing else "failing" if only_failing else "all"
+    try:
+        payload: dict[str, Any] = json.loads(data) if data else {}
+    except json.JSONDecodeError as exc:
+        raise fail(f"--data is not JSON: {exc}") from None
+    if not isinstance(payload, dict):
+        raise fail("--data must be a JSON object")
+    for key, value in (("decision", decision), ("reason", reason), ("override", override)):
+        if value is not None:
+            payload[key] = value
+    trigger = ALIASES.get(event, event)
+    with session(db, now) as s:
+        from adapters.cli.audit_cmds import authenticate
+
+        grant = authenticate(s, actor, f"bulk {trigger}", now)
+        if role is None:
+            if grant is None:
+                raise fail("say which role acts with --role")
+            role = grant.role
+        log = logs.logger().bind(event=trigger, under=under, year=year, actor=actor, role=role)
+
+        def progress(done: list[BulkItem]) -> None:
+            counts = _counts(done)
+            log.info("bulk.batch_decided", dry_run=dry_run, **counts)
+
+        request = BulkRequest(
+            trigger, year, under, actor, role, payload, grant, select,
+            frozenset(state) if state else None, dry_run, batch_size,
+        )
+        items = bulk_fire(s.engine, request, progress)
+        counts = _counts(items)
+        if not dry_run:
+            s.store.record_event(
+                "bulk_decision", s.engine.clock.now(), actor, role=role, year=year,
+                event=trigger, unit_code=under,
+                detail={"select": select, "states": sorted(state or []), **counts},
+            )
+        log.info("bulk.decided", dry_run=dry_run, **counts)
+        if as_json:
+            typer.echo(
+                render.dumps(
+                    {"event": trigger, "under": under, "year": year, "dry_run": dry_run,
+                     "counts": counts, "items": [i.as_dict() for i in items]}
+                )
+            )
+            return
+        typer.echo(_text(items, trigger, under, year, dry_run, counts, lang))
+
+
+def _counts(items: list[BulkItem]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for item in items:
+        counts[item.outcome] = counts.get(item.outcome, 0) + 1
+    return counts
+
+
+def _text(
+    items: list[BulkItem],
+    event: str,
+    under: str,
+    year: int,
+    dry_run: bool,
+    counts: dict[str, int],
+    lang: str,
+) -> str:
+    w = WORDS[lang]
+    lines = []
+    for item in items:
+        line = f"{item.unit_code:<16} {item.from_state:<16} {w[item.outcome]}"
+        if item.to_state:
+            line += f" → {item.to_state}"
+        if item.overruled:
+            line += f" ({w['overruled']}: {', '.join(item.overruled)})"
+        if item.reason:
+            line += f": {item.reason}"
+        lines.append(line)
+        lines.extend(f"    - {c.describe(lang)}" for c in item.failing)
+    shown = ", ".join(f"{w[k]} {n}" for k, n in sorted(counts.items())) or "0"
+    lines.append(
+        w["totals"].format(
+            event=event, under=under, year=year, dry=w["dry"] if dry_run else "", counts=shown
+        )
+    )
+    return "\n".join(lines)

@@ -1,0 +1,216 @@
+"""`bontot definitions migrate`: move running cycles to another version of their definition."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from adapters import logs
+from adapters.cli import render
+from adapters.cli.app import (
+    DbOption,
+    JsonOption,
+    LangOption,
+    NowOption,
+    Session,
+    definitions_app,
+    fail,
+    session,
+)
+from adapters.persistence.migrations import SqlMigrations
+from workflow.errors import NotFound
+from workflow.migration import Verdict, parse_pairs
+from workflow.service.migration import MigrationReport, MigrationSelection, migrate
+from workflow.spec.registry import Definition
+
+WORDS: dict[str, dict[str, Any]] = {
+    "vi": {
+        "title": "Chuyển chu kỳ {id} từ v{source} sang v{target}",
+        "dry": " (chạy thử: không thay đổi gì)",
+        "refused": "từ chối",
+        "unmapped_state": (
+            "trạng thái «{state}» không có ở v{target} và chưa được ánh xạ "
+            "(--map {state}=TRẠNG_THÁI)"
+        ),
+        "closed": (
+            "chu kỳ đã kết thúc («{state}» là trạng thái cuối ở v{source}): giữ nguyên "
+            "phiên bản đã quyết định nó"
+        ),
+        "unknown_state": "trạng thái «{state}» không thuộc v{source}",
+        "not_applicable": "v{target} không áp dụng cho loại đơn vị này",
+        "totals": "Tổng: {selected} chu kỳ; chuyển {moved}; từ chối {refused}",
+        "would": "Tổng (nếu chạy thật): {selected} chu kỳ; sẽ chuyển {moved}; từ chối {refused}",
+        "none": "Không có chu kỳ nào của {id} v{source} trong phạm vi đã chọn.",
+        "short": {
+            "unmapped_state": "chưa ánh xạ",
+            "closed": "đã kết thúc",
+            "unknown_state": "trạng thái lạ",
+            "not_applicable": "không áp dụng",
+        },
+    },
+    "en": {
+        "title": "Migrating {id} cycles from v{source} to v{target}",
+        "dry": " (dry run: nothing changed)",
+        "refused": "refused",
+        "unmapped_state": (
+            "state '{state}' is not in v{target} and has no mapping (--map {state}=STATE)"
+        ),
+        "closed": (
+            "the cycle is closed ('{state}' is final in v{source}): it stays on the version "
+            "that decided it"
+        ),
+        "unknown_state": "state '{state}' is not a state of v{source}",
+        "not_applicable": "v{target} does not apply to this unit's kind",
+        "totals": "Total: {selected} cycles; moved {moved}; refused {refused}",
+        "would": "Total (if run for real): {selected} cycles; would move {moved}; "
+        "refuse {refused}",
+        "none": "No cycle of {id} v{source} in the selection.",
+        "short": {
+            "unmapped_state": "unmapped",
+            "closed": "closed",
+            "unknown_state": "unknown state",
+            "not_applicable": "not applicable",
+        },
+    },
+}
+
+
+def _target(s: Session, definition_id: str, version: int) -> Definition:
+    """The target version as stored, else from the definition files."""
+    try:
+        return s.store.load_definition(definition_id, version)
+    except NotFound:
+        pass
+    try:
+        return s.catalog.get(definition_id, version)
+    except NotFound:
+        raise fail(
+            f"definition {definition_id!r} version {version} is neither in the database nor "
+            "among the definition files",
+            2,
+        ) from None
+
+
+def reason_text(verdict: Verdict, report: MigrationReport, lang: str) -> str:
+    assert verdict.reason is not None
+    template: str = WORDS[lang][verdict.reason]
+    return template.format(
+        state=verdict.from_state, source=report.mapping.source, target=report.mapping.target
+    )
+
+
+def report_dict(report: MigrationReport, lang: str) -> dict[str, Any]:
+    m = report.mapping
+    return {
+        "definition_id": m.definition_id,
+        "from_version": m.source,
+        "to_version": m.target,
+        "dry_run": report.dry_run,
+        "mapping": m.as_dict(),
+        "explicit": sorted(m.explicit),
+        "cycles": [
+            {
+                "cycle_id": v.cycle_id,
+                "unit": v.unit_code,
+                "year": v.year,
+                "from_state": v.from_state,
+                "to_state": v.to_state,
+                "status": "moved" if v.moved else "refused",
+                "reason": v.reason,
+                "message": None if v.moved else reason_text(v, report, lang),
+            }
+            for v in report.verdicts
+        ],
+        "totals": report.totals(),
+    }
+
+
+def report_text(report: MigrationReport, lang: str) -> str:
+    w, m = WORDS[lang], report.mapping
+    names = {"id": m.definition_id, "source": m.source, "target": m.target}
+    lines = [w["title"].format(**names) + (w["dry"] if report.dry_run else "")]
+    if not report.verdicts:
+        lines.append(w["none"].format(**names))
+        return "\n".join(lines)
+    for v in report.verdicts:
+        if v.moved:
+            what = f"{v.from_state} → {v.to_state}"
+        else:
+            what = f"{v.from_state}: {w['refused']} — {reason_text(v, report, lang)}"
+        lines.append(f"  {v.unit_code:<16} {v.year}  {what}")
+    totals = report.totals()
+    line = w["would" if report.dry_run else "totals"].format(**totals)
+    if totals["refused_by_reason"]:
+        by_reason = totals["refused_by_reason"].items()
+        line += " (" + ", ".join(f"{w['short'][k]}: {n}" for k, n in by_reason) + ")"
+    lines.append(line)
+    return "\n".join(lines)
+
+
+@definitions_app.command("migrate")
+def definitions_migrate(
+    definition_id: str,
+    from_version: Annotated[int, typer.Option("--from", help="The version cycles are on")],
+    to_version: Annotated[int, typer.Option("--to", help="The version to move them to")],
+    mapping: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map",
+            help="OLD=NEW: where cycles in state OLD go (repeatable). States with the same "
+            "name in both versions map to themselves unless a pair says otherwise.",
+        ),
+    ] = None,
+    under: Annotated[str | None, typer.Option(help="Only the cycles under this unit")] = None,
+    year: Annotated[int | None, typer.Option(help="Only this year's cycles")] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Say what would happen; change nothing")
+    ] = False,
+    actor: Annotated[str, typer.Option(help="An administrator, once actors exist")] = "system",
+    batch_size: Annotated[int, typer.Option(help="Cycles per transaction")] = 1000,
+    db: DbOption = None,
+    now: NowOption = None,
+    as_json: JsonOption = False,
+    lang: LangOption = "vi",
+) -> None:
+    """Move running cycles of ID from version --from to --to, by a state map.
+
+    A cycle whose state has no mapping, or which is closed, is refused and left as it
+    was; the others move, each with a `migrate` record in its audit trail, its deadlines
+    and reminders re-planned for the new version. Exit 1 if the map names an unknown state."""
+    if lang not in WORDS:
+        raise fail(f"--lang {lang!r}: vi or en")
+    if batch_size < 1:
+        raise fail("--batch-size must be at least 1")
+    with session(db, now) as s:
+        from adapters.cli.audit_cmds import authenticate
+
+        grant = authenticate(s, actor, "definitions migrate", now, administrator=True)
+        role = grant.role if grant is not None else "system"
+        pairs = parse_pairs(mapping or [])
+        target = _target(s, definition_id, to_version)
+        node = s.store.find_unit(under) if under else None
+        report = migrate(
+            s.engine,
+            SqlMigrations(s.store),
+            MigrationSelection(definition_id, from_version, node, year),
+            target,
+            pairs,
+            actor=actor,
+            role=role,
+            dry_run=dry_run,
+            batch_size=batch_size,
+        )
+        logs.logger().info(
+            "definition.migration_planned" if dry_run else "definition.migrated",
+            definition=definition_id,
+            source=from_version,
+            target=to_version,
+            under=under,
+            year=year,
+            actor=actor,
+            **report.totals(),
+        )
+        typer.echo(
+            render.dumps(report_dict(report, lang)) if as_json else report_text(report, lang)
+        )

@@ -1,0 +1,44 @@
+"""`bontot report`: the year's report of a subtree, as Excel, CSV or JSON."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from adapters import logs
+from adapters.cli.app import DbOption, LangOption, NowOption, app, fail, session
+from adapters.report_files import write_report
+
+
+@app.command()
+def report(
+    year: Annotated[int, typer.Option()],
+    under: Annotated[str | None, typer.Option(help="The subtree (default: everything)")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="xlsx, csv or json")] = "xlsx",
+    output: Annotated[Path | None, typer.Option(help="File to write (default: stdout)")] = None,
+    db: DbOption = None,
+    now: NowOption = None,
+    lang: LangOption = "vi",
+) -> None:
+    """One row per unit (stage, dates, rating, verdict with failing checks, overdue) and
+    a summary per superior (counts by stage, recognised share against target, late units).
+    CSV holds the unit rows; Excel and JSON hold both."""
+    if fmt not in ("xlsx", "csv", "json"):
+        raise fail(f"--format {fmt!r}: xlsx, csv or json")
+    if fmt == "xlsx" and output is None and sys.stdout.isatty():
+        raise fail("an Excel report needs --output FILE")
+    with session(db, now) as s:
+        built = s.engine.report(year, under)
+        data = write_report(built, fmt, lang, output)
+        logs.logger().info(
+            "report.written", year=year, under=under, format=fmt, units=len(built.units),
+            output=str(output) if output else "stdout",
+        )
+        if output is None:
+            sys.stdout.buffer.write(data)
+            sys.stdout.flush()
+        else:
+            typer.echo(f"{output}: {len(built.units)} units, {len(built.superiors)} superiors")

@@ -1,0 +1,59 @@
+"""Reading the spreadsheets users have (CSV as exported, or .xlsx) as rows of text.
+
+Cells come back as the text a user sees: dates as dd/mm/yyyy, whole numbers without a
+decimal point, so one validator checks both formats alike."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from workflow.errors import BontotError
+
+
+def file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def read_table(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    """(header, rows) of a .csv (UTF-8, with or without BOM) or the first sheet of an .xlsx."""
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        return _read_xlsx(path)
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.DictReader(handle)
+            rows = [dict(row) for row in reader]
+            return list(reader.fieldnames or []), rows
+    except UnicodeDecodeError as exc:
+        raise BontotError(f"{path}: not UTF-8 text ({exc}); save the CSV as UTF-8") from None
+
+
+def _read_xlsx(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(path, read_only=True, data_only=True)
+    try:
+        sheet = workbook.worksheets[0]
+        lines = sheet.iter_rows(values_only=True)
+        header = [_text(cell) for cell in next(lines, ())]
+        rows = []
+        for line in lines:
+            if all(cell is None or _text(cell) == "" for cell in line):
+                continue
+            rows.append({h: _text(cell) for h, cell in zip(header, line, strict=False) if h})
+        return header, rows
+    finally:
+        workbook.close()
+
+
+def _text(cell: Any) -> str:
+    if cell is None:
+        return ""
+    if isinstance(cell, datetime | date):
+        return cell.strftime("%d/%m/%Y")
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    return str(cell).strip()

@@ -1,0 +1,147 @@
+"""Bulk decisions over a province-sized selection: 10,000 cells of 10 members each, every
+7th with a member who did not complete their tasks, every 11th still missing two final
+ratings. The dry run changes nothing; the real run does what the dry run said."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from adapters.persistence.store import SqlStore
+from tests.conftest import GOOD_EVALUATION, local
+from tests.support import backends
+from tests.support.register import members, unit_rating
+from workflow.clock import VirtualClock
+from workflow.evidence.ratings import RatingRecord
+from workflow.service.bulk import BulkItem, BulkRequest, bulk_fire
+from workflow.service.engine import Engine
+from workflow.spec.registry import Definition
+from workflow.units import UnitRow
+
+COMMUNES, CELLS_EACH = 20, 500
+
+
+def province() -> list[UnitRow]:
+    rows = [UnitRow("T", "Tỉnh ủy", "committee", "other", None, 0, {})]
+    for c in range(COMMUNES):
+        rows.append(UnitRow(f"X{c:02d}", f"Đảng ủy xã {c}", "committee", "village", "T", 0, {}))
+        rows += [
+            UnitRow(f"X{c:02d}-CB{k:03d}", f"Chi bộ {k}", "grassroots_cell", "village",
+                    f"X{c:02d}", 10, {})
+            for k in range(CELLS_EACH)
+        ]
+    return rows
+
+
+def failing(i: int) -> bool:
+    """Whether the i-th cell of the province (in unit order) fails the rule."""
+    return i % 11 == 0 or i % 7 == 0
+
+
+def register(cells: list[str]) -> list[RatingRecord]:
+    records = []
+    for i, cell in enumerate(cells):
+        if i % 11 == 0:
+            records += members(cell, excellent=1, good=5)  # two members not yet rated
+            records += members(cell, good=2, stage="provisional", first=7)
+        elif i % 7 == 0:
+            records += members(cell, excellent=1, good=8, not_completed=1)
+        else:
+            records += members(cell, excellent=1, good=7, completed=2)
+        records.append(unit_rating(cell, "good"))
+    return records
+
+
+def dump(db_url: str) -> Any:
+    return backends.dump(db_url)
+
+
+def fire_all(
+    engine: Engine, event: str, actor: str, role: str, payload: dict[str, Any]
+) -> list[BulkItem]:
+    request = BulkRequest(event, 2025, "T", actor, role, payload, dry_run=False, batch_size=1000)
+    return bulk_fire(engine, request)
+
+
+@pytest.fixture
+def proposed(engine: Engine, store: SqlStore, clock: VirtualClock, bon_tot: Definition) -> Engine:
+    units = province()
+    store.import_units(units)
+    engine.open_cycles(bon_tot, 2025)
+    cells = [u.code for u in units if u.kind == "grassroots_cell"]
+    store.import_ratings(2025, register(cells), local(2026, 1, 12), "btc", {})
+    for when, event, payload in (
+        (local(2025, 2, 20), "register", {"plan": "KH-01"}),
+        (local(2025, 2, 21), "start", {}),
+        (local(2025, 12, 10), "self_evaluate", GOOD_EVALUATION),
+        (local(2025, 12, 28), "propose", {}),
+    ):
+        clock.set(when)
+        done = fire_all(engine, event, "bithu", "unit_secretary", payload)
+        assert Counter(i.outcome for i in done) == {"applied": len(cells)}
+    clock.set(local(2026, 1, 20))
+    return engine
+
+
+def test_a_dry_run_over_10000_cycles_changes_nothing_and_the_real_run_matches_it(
+    proposed: Engine, db_url: str
+) -> None:
+    before = dump(db_url)
+    dry = bulk_fire(
+        proposed,
+        BulkRequest("appraise", 2025, "T", "btc.t", "superior_org_board", {}, batch_size=1000),
+    )
+    assert dump(db_url) == before
+    assert len(dry) == COMMUNES * CELLS_EACH
+    by_unit = {i.unit_code: i for i in dry}
+    # the failing cells are refused, each with its failing checks named
+    assert by_unit["X00-CB000"].outcome == "refused"  # 0: two final ratings missing
+    assert [c.key for c in by_unit["X00-CB000"].failing] == ["ratings.members.final_complete"]
+    assert by_unit["X00-CB007"].outcome == "refused"
+    assert [c.key for c in by_unit["X00-CB007"].failing] == [
+        "ratings.members.completed_or_better"
+    ]
+    assert by_unit["X00-CB001"].outcome == "would_apply"
+    expected_refused = sum(1 for i in range(COMMUNES * CELLS_EACH) if failing(i))
+    assert Counter(i.outcome for i in dry) == {
+        "refused": expected_refused,
+        "would_apply": COMMUNES * CELLS_EACH - expected_refused,
+    }
+
+    real = bulk_fire(
+        proposed,
+        BulkRequest("appraise", 2025, "T", "btc.t", "superior_org_board", {}, dry_run=False,
+                    batch_size=1000),
+    )
+    promised = {"would_apply": "applied", "refused": "refused"}
+    assert [(i.unit_code, promised[i.outcome], i.to_state, [c.key for c in i.failing])
+            for i in dry] == [
+        (i.unit_code, i.outcome, i.to_state, [c.key for c in i.failing]) for i in real
+    ]
+    board = {(r.state): r.count for r in proposed.board(2025, "T").rows}
+    assert board == {"appraised": COMMUNES * CELLS_EACH - expected_refused,
+                     "proposed": expected_refused}
+    # each cycle's decision is its own record in its own chain; each refusal its own fact
+    appraisals = backends.rows(db_url, "SELECT COUNT(*) FROM transition WHERE event = 'appraise'")
+    refusals = backends.rows(
+        db_url, "SELECT COUNT(*) FROM audit_event WHERE kind = 'refusal' AND event = 'appraise'"
+    )
+    assert appraisals[0][0] == COMMUNES * CELLS_EACH - expected_refused
+    assert refusals[0][0] == expected_refused
+
+
+def test_only_passing_skips_the_failing_ones_without_refusing_them(
+    proposed: Engine, db_url: str
+) -> None:
+    request = BulkRequest("appraise", 2025, "X03", "btc.x03", "superior_org_board", {},
+                          select="passing", dry_run=False)
+    items = bulk_fire(proposed, request)
+    outcomes = Counter(i.outcome for i in items)
+    fails = sum(1 for i in range(3 * CELLS_EACH, 4 * CELLS_EACH) if failing(i))
+    assert outcomes == {"applied": CELLS_EACH - fails, "skipped": fails}
+    refusals = backends.rows(db_url, "SELECT COUNT(*) FROM audit_event WHERE kind = 'refusal'")
+    assert refusals[0][0] == 0
+    # the other communes were not touched
+    assert {r.state for r in proposed.board(2025, "X04").rows} == {"proposed"}

@@ -1,0 +1,367 @@
+"""The annual quality ratings register (xếp loại chất lượng): rows as the member registry
+exports them, checked before anything is imported, and tallied for the recognition rule.
+
+A member's rating is kept per stage (provisional in December, final in January), each
+dated. Members exempted from activities, suspended, or admitted too recently to be rated
+leave the denominators. A unit's own rating is a row without a member id; a grassroots
+committee's cells are tallied from those rows of its cells (a roll-up, never retyped)."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+from workflow.errors import ImportRefused, RowProblem
+from workflow.timefmt import parse_user_date
+
+Level = Literal["excellent", "good", "completed", "not_completed"]
+Stage = Literal["provisional", "final"]
+Status = Literal["active", "exempt", "suspended"]
+
+#: best first: a level's index is its rank
+LEVELS: tuple[Level, ...] = ("excellent", "good", "completed", "not_completed")
+STAGES: tuple[Stage, ...] = ("provisional", "final")
+
+#: Cell kinds whose rows name members; a committee's own row has no member id.
+MEMBER_UNIT_KINDS = ("grassroots_cell", "subordinate_cell")
+
+# Spellings the registry and people use, folded (lower case, no accents, _ for spaces).
+_LEVEL_WORDS: dict[str, Level] = {
+    **{w: "excellent" for w in ("excellent", "xuat_sac", "htxsnv", "hoan_thanh_xuat_sac_nhiem_vu")},
+    **{w: "good" for w in ("good", "tot", "httnv", "hoan_thanh_tot_nhiem_vu")},
+    **{w: "completed" for w in ("completed", "hoan_thanh", "htnv", "hoan_thanh_nhiem_vu")},
+    **{
+        w: "not_completed"
+        for w in ("not_completed", "khong_hoan_thanh", "khtnv", "khong_hoan_thanh_nhiem_vu")
+    },
+}
+_STAGE_WORDS: dict[str, Stage] = {
+    **{w: "provisional" for w in ("provisional", "tam_thoi", "du_kien", "so_bo")},
+    **{w: "final" for w in ("final", "chinh_thuc")},
+}
+_STATUS_WORDS: dict[str, Status] = {
+    **{w: "active" for w in ("", "active", "dang_sinh_hoat", "sinh_hoat")},
+    **{w: "exempt" for w in ("exempt", "mien_sinh_hoat", "mien_cong_tac_va_sinh_hoat")},
+    **{w: "suspended" for w in ("suspended", "dinh_chi", "dinh_chi_sinh_hoat")},
+}
+
+_LEVEL_HINT = ("xuat_sac", "tot", "hoan_thanh", "khong_hoan_thanh")
+_STATUS_HINT = ("dang_sinh_hoat", "mien_sinh_hoat", "dinh_chi")
+
+#: Column names: the registry's Vietnamese header first, then accepted aliases.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "unit": ("ma_to_chuc", "unit"),
+    "member": ("ma_dang_vien", "member"),
+    "name": ("ho_ten", "name"),
+    "status": ("tinh_trang", "status"),
+    "admitted_on": ("ngay_vao_dang", "admitted_on"),
+    "level": ("xep_loai", "rating"),
+    "stage": ("giai_doan", "stage"),
+    "rated_on": ("ngay_xep_loai", "rated_on"),
+}
+REQUIRED = ("unit", "level", "stage", "rated_on")
+
+
+def fold(text: str) -> str:
+    """Lower case, without accents or đ, words joined by _ ('Hoàn thành tốt': 'hoan_thanh_tot')."""
+    text = text.strip().lower().replace("đ", "d")
+    bare = "".join(
+        c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn"
+    )
+    return "_".join(bare.replace("-", " ").split())
+
+
+@dataclass(frozen=True)
+class RatingRecord:
+    """One rating of a member (or, with member "", of the unit itself) at one stage."""
+
+    unit_code: str
+    member: str
+    name: str
+    status: Status
+    admitted_on: date | None
+    level: Level | None
+    stage: Stage
+    rated_on: date | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "unit": self.unit_code,
+            "member": self.member,
+            "name": self.name,
+            "status": self.status,
+            "admitted_on": self.admitted_on.isoformat() if self.admitted_on else None,
+            "level": self.level,
+            "stage": self.stage,
+            "rated_on": self.rated_on.isoformat() if self.rated_on else None,
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> RatingRecord:
+        return cls(
+            unit_code=d["unit"],
+            member=d["member"],
+            name=d.get("name", ""),
+            status=d.get("status", "active"),
+            admitted_on=date.fromisoformat(d["admitted_on"]) if d.get("admitted_on") else None,
+            level=d.get("level"),
+            stage=d["stage"],
+            rated_on=date.fromisoformat(d["rated_on"]) if d.get("rated_on") else None,
+        )
+
+
+def _column_map(header: Sequence[str]) -> dict[str, str]:
+    folded = {fold(h): h for h in header if h}
+    found = {}
+    for key, names in COLUMNS.items():
+        for name in names:
+            if name in folded:
+                found[key] = folded[name]
+                break
+    return found
+
+
+def check_rating_rows(
+    source: str,
+    header: Sequence[str],
+    rows: Iterable[Mapping[str, str]],
+    units: Mapping[str, str],
+    year: int,
+) -> list[RatingRecord]:
+    """Validate every row of a registry export for `year`; return the records, or raise
+    naming each bad row and column (row 1 is the header). `units` maps codes to kinds."""
+    columns = _column_map(header)
+    problems = [
+        RowProblem(1, COLUMNS[key][0], "required column is missing")
+        for key in REQUIRED
+        if key not in columns
+    ]
+    if problems:
+        raise ImportRefused(source, problems)
+
+    records: list[RatingRecord] = []
+    first_row: dict[tuple[str, str, str], int] = {}
+    for number, raw in enumerate(rows, start=2):
+        record, row_problems = _parse(number, raw, columns, units, year)
+        problems.extend(row_problems)
+        if record is None:
+            continue
+        key = (record.unit_code, record.member, record.stage)
+        if key in first_row:
+            who = record.member or "the unit's own rating"
+            problems.append(
+                RowProblem(
+                    number,
+                    columns.get("member", COLUMNS["member"][0]),
+                    f"{who} of {record.unit_code} ({record.stage}) repeats row {first_row[key]}",
+                )
+            )
+            continue
+        first_row[key] = number
+        records.append(record)
+    if problems:
+        raise ImportRefused(source, problems)
+    return records
+
+
+def _parse(
+    number: int,
+    raw: Mapping[str, str],
+    columns: Mapping[str, str],
+    units: Mapping[str, str],
+    year: int,
+) -> tuple[RatingRecord | None, list[RowProblem]]:
+    problems: list[RowProblem] = []
+
+    def cell(key: str) -> str:
+        column = columns.get(key)
+        return (raw.get(column) or "").strip() if column else ""
+
+    def bad(key: str, message: str) -> None:
+        problems.append(RowProblem(number, columns.get(key, COLUMNS[key][0]), message))
+
+    unit_code = cell("unit")
+    kind = units.get(unit_code)
+    member = cell("member")
+    if kind is None:
+        bad("unit", f"unknown unit {unit_code!r}")
+    elif member and kind not in MEMBER_UNIT_KINDS:
+        bad("member", f"members are rated in their cell; {unit_code} is a {kind}")
+
+    level_text = cell("level")
+    level = _LEVEL_WORDS.get(fold(level_text)) if level_text else None
+    if level_text and level is None:
+        bad("level", f"{level_text!r} is not a rating ({', '.join(_LEVEL_HINT)})")
+    stage = _STAGE_WORDS.get(fold(cell("stage")))
+    if stage is None:
+        bad("stage", f"{cell('stage')!r} is not a stage (tam_thoi, chinh_thuc)")
+    status = _STATUS_WORDS.get(fold(cell("status")))
+    if status is None:
+        bad("status", f"{cell('status')!r} is not a status ({', '.join(_STATUS_HINT)})")
+    elif status != "active" and not member:
+        bad("status", "a unit's own rating has no member status")
+
+    rated_on = _date(cell("rated_on"), "rated_on", bad)
+    if level is not None and rated_on is None and not problems:
+        bad("rated_on", "a rating needs its date (dd/mm/yyyy)")
+    if rated_on is not None and rated_on.year not in (year, year + 1):
+        bad("rated_on", f"{rated_on:%d/%m/%Y} is not in the rating season of {year}")
+    admitted_on = _date(cell("admitted_on"), "admitted_on", bad)
+    if admitted_on is not None and rated_on is not None and admitted_on > rated_on:
+        bad("admitted_on", f"admitted {admitted_on:%d/%m/%Y}, after the rating date")
+    if problems or stage is None or status is None:
+        return None, problems
+    return (
+        RatingRecord(unit_code, member, cell("name"), status, admitted_on, level, stage, rated_on),
+        [],
+    )
+
+
+def _date(text: str, key: str, bad: Any) -> date | None:
+    if not text:
+        return None
+    try:
+        return parse_user_date(text)
+    except ValueError:
+        bad(key, f"{text!r} is not a date (dd/mm/yyyy)")
+        return None
+
+
+# -- tallies -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Tally:
+    """Ratings of one unit's members (or a committee's cells) at one stage."""
+
+    stage: Stage
+    rated: int = 0
+    excellent: int = 0
+    good_or_better: int = 0
+    completed_or_better: int = 0
+    #: members left out of the denominators, by reason (exempt, suspended, new)
+    excluded: Mapping[str, int] = field(default_factory=dict)
+    #: who has no rating at this stage: member ids, or cell codes for a committee
+    missing: tuple[str, ...] = ()
+
+    def as_facts(self) -> dict[str, Any]:
+        return {
+            "source": "register",
+            "stage": self.stage,
+            "rated": self.rated,
+            "excellent": self.excellent,
+            "good_or_better": self.good_or_better,
+            "completed_or_better": self.completed_or_better,
+            "excluded": dict(self.excluded),
+            "missing": list(self.missing),
+        }
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later, clamped to the month's end (31/08 + 6 -> 28/02)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    for last in (31, 30, 29, 28):
+        try:
+            return date(year, month + 1, min(day.day, last))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def exclusion(
+    person: RatingRecord, new_member_months: int, rating: RatingRecord | None = None
+) -> str | None:
+    """Why a member leaves the denominators, or None if they count. Newness is judged on
+    the date of the rating in question (the person's own row's date without one)."""
+    if person.status != "active":
+        return person.status
+    rated_on = rating.rated_on if rating is not None and rating.rated_on else person.rated_on
+    if (
+        person.admitted_on is not None
+        and rated_on is not None
+        and add_months(person.admitted_on, new_member_months) > rated_on
+    ):
+        return "new"
+    return None
+
+
+def pick(records: Iterable[RatingRecord], stage: Stage) -> dict[str, RatingRecord]:
+    """Per subject, its record at `stage`; with "provisional", a final one wins if present
+    (the latest known rating)."""
+    chosen: dict[str, RatingRecord] = {}
+    for record in records:
+        if record.stage == stage or (stage == "provisional" and record.stage == "final"):
+            held = chosen.get(record.member)
+            if held is None or (held.stage == "provisional" and record.stage == "final"):
+                chosen[record.member] = record
+    return chosen
+
+
+def tally_members(
+    records: Iterable[RatingRecord], stage: Stage, new_member_months: int
+) -> Tally:
+    """Tally a cell's members. Every member the register lists for the cell (at any
+    stage) is a subject, so one without a rating at `stage` shows as missing, not absent.
+    Status and admission date are the member's, whichever stage's row carries them."""
+    records = [r for r in records if r.member]
+    chosen = pick(records, stage)
+    person = {r.member: r for r in sorted(records, key=lambda r: STAGES.index(r.stage))}
+    excluded: dict[str, int] = {}
+    counts = [0, 0, 0, 0]
+    missing = []
+    for member in sorted(person):
+        reason = exclusion(person[member], new_member_months, chosen.get(member))
+        record = chosen.get(member)
+        if reason is not None:
+            excluded[reason] = excluded.get(reason, 0) + 1
+        elif record is None or record.level is None:
+            missing.append(member)
+        else:
+            counts[LEVELS.index(record.level)] += 1
+    return _tally(stage, counts, excluded, missing)
+
+
+def tally_cells(
+    cells: Iterable[str], records: Iterable[RatingRecord], stage: Stage
+) -> Tally:
+    """Tally a grassroots committee's cells from each cell's own rating (member "")."""
+    chosen: dict[str, RatingRecord] = {}
+    for record in records:
+        if record.member == "" and (
+            record.stage == stage or (stage == "provisional" and record.stage == "final")
+        ):
+            held = chosen.get(record.unit_code)
+            if held is None or held.stage == "provisional":
+                chosen[record.unit_code] = record
+    counts = [0, 0, 0, 0]
+    missing = []
+    for cell in sorted(set(cells)):
+        rating = chosen.get(cell)
+        if rating is None or rating.level is None:
+            missing.append(cell)
+        else:
+            counts[LEVELS.index(rating.level)] += 1
+    return _tally(stage, counts, {}, missing)
+
+
+def _tally(
+    stage: Stage, counts: list[int], excluded: dict[str, int], missing: list[str]
+) -> Tally:
+    excellent, good, completed, not_completed = counts
+    return Tally(
+        stage=stage,
+        rated=excellent + good + completed + not_completed,
+        excellent=excellent,
+        good_or_better=excellent + good,
+        completed_or_better=excellent + good + completed,
+        excluded=excluded,
+        missing=tuple(missing),
+    )
+
+
+def own_level(records: Iterable[RatingRecord], stage: Stage) -> Level | None:
+    """The unit's own rating at `stage` (the latest known with "provisional")."""
+    record = pick((r for r in records if r.member == ""), stage).get("")
+    return None if record is None else record.level

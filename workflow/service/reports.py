@@ -1,0 +1,211 @@
+"""The yearly report a superior sends up by 15/3: one row per unit (stage, dates, rating,
+verdict, overdue) and a summary per superior (counts by stage, recognised share against
+target, late units). Built from the store in a few range reads, not a query per unit."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from workflow.evidence.ratings import RatingRecord, own_level
+from workflow.service.ports import OverdueItem, ReportCycle, ReportEvent
+from workflow.spec.registry import Definition
+
+#: the events whose first occurrence a report dates, in the cycle's order
+DATED_EVENTS = ("register", "self_evaluate", "propose", "appraise", "reject", "recognize",
+                "refuse", "report")
+#: the events whose stored checks are the appraisal's verdict
+VERDICT_EVENTS = ("appraise", "reject")
+
+
+@dataclass(frozen=True)
+class UnitLine:
+    unit_code: str
+    unit_name: str
+    unit_kind: str
+    parent_code: str | None
+    definition_id: str
+    state: str
+    state_vi: str
+    state_en: str
+    outcome: str | None
+    dates: Mapping[str, datetime]
+    rating: str | None
+    #: None: not appraised yet; else the stored verdict
+    verdict_passed: bool | None
+    failing: tuple[Mapping[str, Any], ...]
+    overridden: bool
+    overdue: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "unit": self.unit_code,
+            "name": self.unit_name,
+            "kind": self.unit_kind,
+            "superior": self.parent_code,
+            "definition": self.definition_id,
+            "state": self.state,
+            "state_label": {"vi": self.state_vi, "en": self.state_en},
+            "outcome": self.outcome,
+            "dates": {k: v.isoformat() for k, v in self.dates.items()},
+            "rating": self.rating,
+            "verdict": None if self.verdict_passed is None else {
+                "passed": self.verdict_passed,
+                "failing": [dict(c) for c in self.failing],
+                "overridden": self.overridden,
+            },
+            "overdue": list(self.overdue),
+        }
+
+
+@dataclass
+class SuperiorSummary:
+    unit_code: str
+    unit_name: str
+    #: (definition, state) -> count, for every unit under the superior
+    states: dict[tuple[str, str], int] = field(default_factory=dict)
+    #: definition -> [counted, recognised, target]: the same figures as `status --json`
+    targets: dict[str, list[Any]] = field(default_factory=dict)
+    late_units: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "unit": self.unit_code,
+            "name": self.unit_name,
+            "states": [
+                {"definition": d, "state": s, "count": n}
+                for (d, s), n in sorted(self.states.items())
+            ],
+            "total": sum(self.states.values()),
+            "targets": {
+                d: target_figures(counted, recognized, target)
+                for d, (counted, recognized, target) in sorted(self.targets.items())
+            },
+            "late_units": self.late_units,
+        }
+
+
+def target_figures(counted: int, recognized: int, target: float | None) -> dict[str, Any]:
+    """Progress against a target: the share recognised and the gap in units."""
+    return {
+        "counted": counted,
+        "recognized": recognized,
+        "share": round(recognized * 100 / counted, 2) if counted else None,
+        "target": target,
+        "gap_units": max(0, math.ceil((target or 0) * counted / 100) - recognized),
+    }
+
+
+@dataclass(frozen=True)
+class Report:
+    year: int
+    under: str | None
+    units: list[UnitLine]
+    superiors: list[SuperiorSummary]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "year": self.year,
+            "under": self.under,
+            "superiors": [s.as_dict() for s in self.superiors],
+            "units": [u.as_dict() for u in self.units],
+        }
+
+
+def build_report(
+    year: int,
+    under: str | None,
+    cycles: list[ReportCycle],
+    events: Iterable[ReportEvent],
+    ratings: Iterable[RatingRecord],
+    overdue: Iterable[OverdueItem],
+    definitions: Mapping[tuple[str, int], Definition],
+    superiors: list[tuple[str, str, str]],
+    targets: Mapping[tuple[str, str], float],
+) -> Report:
+    """`superiors`: (code, name, path) of every committee in the subtree; `targets`: the
+    share each was assigned (else its definition's)."""
+    dates: dict[int, dict[str, datetime]] = {}
+    verdicts: dict[int, ReportEvent] = {}
+    for event in events:
+        if event.event in DATED_EVENTS:
+            dates.setdefault(event.cycle_id, {}).setdefault(event.event, event.at)
+        if event.event in VERDICT_EVENTS:
+            verdicts[event.cycle_id] = event  # the latest appraisal decision stands
+    own: dict[str, list[RatingRecord]] = {}
+    for record in ratings:
+        if record.member == "":
+            own.setdefault(record.unit_code, []).append(record)
+    late: dict[tuple[str, str], list[str]] = {}
+    for item in overdue:
+        if not item.milestone:
+            late.setdefault((item.unit_code, item.definition_id), []).append(item.deadline)
+
+    lines = []
+    for cycle in cycles:
+        spec = definitions[(cycle.definition_id, cycle.definition_version)].spec
+        label = spec.states[cycle.state].label
+        verdict = verdicts.get(cycle.cycle_id)
+        checks = verdict.checks if verdict else []
+        lines.append(
+            UnitLine(
+                unit_code=cycle.unit_code,
+                unit_name=cycle.unit_name,
+                unit_kind=cycle.unit_kind,
+                parent_code=cycle.parent_code,
+                definition_id=cycle.definition_id,
+                state=cycle.state,
+                state_vi=label.vi,
+                state_en=label.en,
+                outcome=cycle.outcome,
+                dates=dates.get(cycle.cycle_id, {}),
+                rating=_latest_own(own.get(cycle.unit_code, [])),
+                verdict_passed=None if verdict is None else all(c["passed"] for c in checks),
+                failing=tuple(c for c in checks if not c["passed"]),
+                overridden=verdict is not None and "override" in verdict.payload,
+                overdue=tuple(late.get((cycle.unit_code, cycle.definition_id), [])),
+            )
+        )
+    return Report(year, under, lines, _summaries(lines, cycles, definitions, superiors, targets))
+
+
+def _latest_own(records: list[RatingRecord]) -> str | None:
+    return own_level(records, "final") or own_level(records, "provisional")
+
+
+def _summaries(
+    lines: list[UnitLine],
+    cycles: list[ReportCycle],
+    definitions: Mapping[tuple[str, int], Definition],
+    superiors: list[tuple[str, str, str]],
+    targets: Mapping[tuple[str, str], float],
+) -> list[SuperiorSummary]:
+    """Each unit adds to every superior above it: one pass, cycles x depth."""
+    latest: dict[str, Definition] = {}
+    for (definition_id, version), definition in definitions.items():
+        if definition_id not in latest or version > latest[definition_id].spec.version:
+            latest[definition_id] = definition
+    by_path = {path: SuperiorSummary(code, name) for code, name, path in superiors}
+    for line, cycle in zip(lines, cycles, strict=True):
+        spec = latest[line.definition_id].spec
+        counted = spec.targets is not None and line.unit_kind in spec.targets.over
+        parts = cycle.unit_path.strip("/").split("/")
+        for depth in range(1, len(parts)):
+            summary = by_path.get("/" + "/".join(parts[:depth]) + "/")
+            if summary is None:
+                continue
+            key = (line.definition_id, line.state)
+            summary.states[key] = summary.states.get(key, 0) + 1
+            summary.late_units += bool(line.overdue)
+            if counted and spec.targets is not None:
+                tally = summary.targets.setdefault(
+                    line.definition_id,
+                    [0, 0, targets.get((summary.unit_code, line.definition_id),
+                                       spec.targets.recognized_share)],
+                )
+                tally[0] += 1
+                tally[1] += line.outcome == "recognized"
+    return [s for s in by_path.values() if s.states]
