@@ -369,7 +369,8 @@ def test_timers_are_replanned_for_the_new_version(running: Engine, v2: Definitio
         "check:r1": (2, "2025-10-28", False),
         "check:e1": (2, "2025-11-04", False),
     }
-    assert rows(store, "SELECT id, key FROM timer WHERE key LIKE 'c%:submit:r1' ORDER BY id") == ids_before
+    ids_after = rows(store, "SELECT id, key FROM timer WHERE key LIKE 'c%:submit:r1' ORDER BY id")
+    assert ids_after == ids_before
     # a refused cycle keeps v1's
     assert timers("DB-TRUONG-2")["review:r1"] == (1, "2025-09-25", False)
 
