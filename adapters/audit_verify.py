@@ -15,6 +15,9 @@ from workflow.service.auditing import Verification, verify_global_chains, verify
 
 
 def _shard(url: str, under: str | None, shard: tuple[int, int], limit: int) -> ChainCheck:
+    # An engine of the child's own: a connection inherited through fork (the parent's
+    # store is open) must never be used by two processes; the child only ever touches
+    # this one, and leaves through os._exit, which does not close the parent's.
     engine = make_engine(url)
     store = SqlStore(engine)
     try:

@@ -1,5 +1,7 @@
-"""Shared fixtures: real SQLite files, the shipped definitions, a virtual clock, and a
-small commune whose units read like the domain (a cell of 12 members, 10 rated good...)."""
+"""Shared fixtures: real databases on both backends (a SQLite file; a schema of its own on
+the PostgreSQL server of BONTOT_TEST_DATABASE_URL, skipped with the reason when there is
+none), the shipped definitions, a virtual clock, and a small commune whose units read
+like the domain (a cell of 12 members, 10 rated good...)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import pytest
 from adapters.catalog import load_catalog
 from adapters.persistence.db import create_schema, make_engine
 from adapters.persistence.store import SqlStore
+from tests.support.backends import BACKENDS, database
 from tests.support.register import COMMUNE_RATINGS
 from workflow.clock import VirtualClock
 from workflow.service.engine import Engine
@@ -102,9 +105,17 @@ def bon_tot(catalog: DefinitionSet) -> Definition:
     return catalog.latest("bon-tot")
 
 
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """Every test that touches a database runs on each backend."""
+    return str(request.param)
+
+
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'bontot.db'}"
+def db_url(backend: str, tmp_path: Path) -> Iterator[str]:
+    """An empty database of the test's own, as the URL the application takes."""
+    with database(backend, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture

@@ -117,7 +117,13 @@ def milestone_done(
 
 
 def _options(
-    db: str | None, clock: Any, lang: str, worker_id: str, lease: float, sweep: float
+    db: str | None,
+    clock: Any,
+    lang: str,
+    worker_id: str,
+    lease: float,
+    sweep: float,
+    batch_size: int = 1000,
 ) -> WorkerOptions:
     return WorkerOptions(
         url=database_url(db),
@@ -126,6 +132,7 @@ def _options(
         worker_id=worker_id,
         lease=timedelta(seconds=lease),
         sweep=timedelta(seconds=sweep),
+        batch_size=batch_size,
     )
 
 
@@ -181,12 +188,15 @@ def worker(
     worker_id: Annotated[str, typer.Option("--worker-id")] = "",
     lease: Annotated[float, typer.Option(help="Seconds a claimed message stays ours")] = 120,
     sweep: Annotated[float, typer.Option(help="Seconds between safety sweeps")] = 60,
+    batch_size: Annotated[
+        int, typer.Option(help="Timers claimed per transaction (workers share the rest)")
+    ] = 1000,
 ) -> None:
     """Run the ticker until SIGTERM: wakes at the next due instant and on every sweep."""
     with session(db, now):
         pass
     clock = SystemClock() if now is None else OffsetClock(parse_user_instant(now))
-    options = _options(db, clock, lang, worker_id, lease, sweep)
+    options = _options(db, clock, lang, worker_id, lease, sweep, batch_size)
     _ticker(options).close()  # settings are checked before the scheduler starts
     run_worker(options)
 

@@ -1,5 +1,8 @@
 """Engines and schema. SQLite is the embedded default: WAL, synchronous=NORMAL, a busy
-timeout so that concurrent writers wait their turn instead of failing at once."""
+timeout so that concurrent writers wait their turn instead of failing at once.
+PostgreSQL URLs (`postgresql://user@host:port/db`, libpq's own form, `postgres://` too)
+run on psycopg 3: they are mapped to SQLAlchemy's `postgresql+psycopg://` here, so that
+users and tests write the URL every PostgreSQL tool understands."""
 
 from __future__ import annotations
 
@@ -23,7 +26,21 @@ def database_url(explicit: str | None = None) -> str:
     return explicit or os.environ.get(ENV_URL) or DEFAULT_URL
 
 
+def sqlalchemy_url(url: str) -> str:
+    """The URL with the driver SQLAlchemy should use: psycopg 3 for PostgreSQL (SQLAlchemy
+    would pick psycopg2 for a bare `postgresql://`, which we do not install)."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
+    return url
+
+
+def is_postgresql(url: str) -> bool:
+    return url.startswith(("postgresql:", "postgresql+", "postgres:"))
+
+
 def make_engine(url: str) -> Engine:
+    url = sqlalchemy_url(url)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30})
 
@@ -44,7 +61,9 @@ def make_engine(url: str) -> Engine:
             connection.exec_driver_sql("BEGIN")
 
         return engine
-    return create_engine(url)
+    # pre_ping: a worker outlives server restarts; a dead pooled connection is replaced
+    # at checkout instead of failing the next tick.
+    return create_engine(url, pool_pre_ping=True)
 
 
 #: audit records: the database itself refuses to change or remove them

@@ -1,12 +1,33 @@
 """The Store port on SQL. Hot paths (opening cycles, applying a transition) run prepared
 statements on the DBAPI connection: SQLAlchemy Core costs ~3x the raw driver per
 transition and the ORM ~17x (DESIGN §5), and a transition must stay within 2x raw.
-Everything a transition writes commits in one transaction or not at all."""
+Everything a transition writes commits in one transaction or not at all.
+
+SQL convention (SQLite and PostgreSQL run the same text):
+- Write SQL in SQLite's placeholder style: `?` with a tuple, or `:name` with a dict.
+  On PostgreSQL the cursor is a `_PgCursor`, which translates each statement once
+  (cached) to psycopg's `%s` / `%(name)s`, doubling literal `%` (`LIKE '%x%'`, modulo)
+  and leaving string literals, quoted identifiers and `::` casts alone. A statement run
+  without parameters is sent as it is. SQLite keeps the bare sqlite3 cursor: no cost.
+- Use only what both accept: `ON CONFLICT ... DO NOTHING` (not `INSERT OR IGNORE`),
+  `RETURNING id` (not `lastrowid`), `CASE WHEN ... THEN 1 ELSE 0 END` where a boolean
+  would be aggregated or summed (PostgreSQL has no MAX(boolean) nor boolean arithmetic),
+  `COALESCE`, `LIMIT ?`, `||`. Group by every selected column that is not an aggregate
+  (or by a primary key: PostgreSQL accepts its functionally dependent columns).
+- Instants are UTC text (workflow.timefmt) and JSON is text on both backends.
+- Writes go through `_write()`: `BEGIN IMMEDIATE` on SQLite serialises writers; on
+  PostgreSQL (READ COMMITTED, the connection in autocommit between transactions) a
+  write that reads-then-writes must lock what it read: row versions (`WHERE version =
+  ?`), `FOR UPDATE [SKIP LOCKED]`, or `_serialize(cursor, name)` (a transaction-scoped
+  advisory lock, a no-op on SQLite) for operations that must not interleave.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 import uuid
+import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -137,18 +158,110 @@ def _unit(row: Sequence[Any]) -> UnitRef:
     )
 
 
+# A literal or quoted identifier (kept whole), a cast, a named or positional
+# placeholder, or a bare percent sign.
+_SQL_TOKEN = re.compile(r"""'(?:[^']|'')*'|"(?:[^"]|"")*"|::|:([A-Za-z_]\w*)|\?|%""")
+
+
+def _pyformat_token(match: re.Match[str]) -> str:
+    token = match.group(0)
+    if token[0] in "'\"":
+        # psycopg reads every % of a statement with parameters, even inside literals
+        return token.replace("%", "%%")
+    if token == "::":
+        return token
+    if token == "?":
+        return "%s"
+    if token == "%":
+        return "%%"
+    return f"%({match.group(1)})s"
+
+
+def pg_sql(sql: str) -> str:
+    """A statement in the store's SQLite style (`?`, `:name`) in psycopg's (`%s`,
+    `%(name)s`), for a statement run with parameters."""
+    return _SQL_TOKEN.sub(_pyformat_token, sql)
+
+
+class _PgCursor:
+    """A psycopg cursor that takes the store's SQLite-style statements. Translations are
+    cached: a store runs a few dozen distinct statements, the hot ones thousands of
+    times (psycopg then also prepares them server-side, after 5 runs)."""
+
+    __slots__ = ("_cursor",)
+    _cache: dict[str, str] = {}  # noqa: RUF012  (shared by every store of the process)
+
+    def __init__(self, cursor: Any) -> None:
+        self._cursor = cursor
+
+    @classmethod
+    def _translate(cls, sql: str) -> str:
+        found = cls._cache.get(sql)
+        if found is None:
+            if len(cls._cache) > 4096:  # values written into the text: keep it bounded
+                cls._cache.clear()
+            found = cls._cache[sql] = pg_sql(sql)
+        return found
+
+    def execute(self, sql: str, params: Any = ()) -> Any:
+        if not params:
+            # no parameters: psycopg sends the text as it is, % included
+            return self._cursor.execute(sql)
+        return self._cursor.execute(self._translate(sql), params)
+
+    def executemany(self, sql: str, params_seq: Sequence[Any]) -> Any:
+        if not params_seq:
+            return self._cursor
+        return self._cursor.executemany(self._translate(sql), params_seq)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._cursor, name)
+
+
+def _lock_key(name: str) -> int:
+    """A stable 32-bit key for an advisory lock (hash() is salted per process)."""
+    return zlib.crc32(f"bontot:{name}".encode())
+
+
 class SqlStore(EvidenceStore):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._fairy = engine.raw_connection()
         self._db: Any = self._fairy.driver_connection
-        # One cursor for the store's life: every query fetches all its rows at once.
-        self._cursor: Any = self._db.cursor()
         self.is_sqlite = engine.dialect.name == "sqlite"
+        if not self.is_sqlite:
+            # Transactions are ours (_write issues BEGIN/COMMIT, as on SQLite): reads
+            # outside them must not leave the connection idle in a transaction, holding
+            # a snapshot and locks that would block other workers' LOCK TABLE.
+            self._db.autocommit = True
+        # One cursor for the store's life: every query fetches all its rows at once.
+        self._cursor: Any = self._new_cursor()
+
+    def _new_cursor(self) -> Any:
+        cursor = self._db.cursor()
+        return cursor if self.is_sqlite else _PgCursor(cursor)
+
+    def _streaming_cursor(self) -> Any:
+        """A cursor for reading a whole table in pages. psycopg's ordinary cursor would
+        hold every row in memory at once; a server-side one sends them page by page
+        (WITH HOLD: it outlives the implicit transaction of autocommit)."""
+        if self.is_sqlite:
+            return self._db.cursor()
+        return _PgCursor(self._db.cursor(name=f"bontot_{uuid.uuid4().hex}", withhold=True))
 
     def close(self) -> None:
         self._cursor.close()
+        if not self.is_sqlite and not self._db.closed:
+            # back to the pool as SQLAlchemy handed it out (its transactions rely on it)
+            self._db.autocommit = False
         self._fairy.close()
+
+    def _serialize(self, cursor: Any, name: str) -> None:
+        """On PostgreSQL, wait for any other transaction doing `name` to finish (an
+        advisory lock held until this transaction ends). SQLite's BEGIN IMMEDIATE already
+        serialises every writer."""
+        if not self.is_sqlite:
+            cursor.execute("SELECT pg_advisory_xact_lock(?)", (_lock_key(name),))
 
     # -- transactions ------------------------------------------------------------------
     @contextmanager
@@ -203,7 +316,8 @@ class SqlStore(EvidenceStore):
         with self._write() as cursor:
             cursor.execute(
                 "INSERT INTO definition (definition_id, version, content_hash, filename, "
-                "resolved, registered_at) VALUES (?, ?, ?, ?, ?, ?)",
+                "resolved, registered_at) VALUES (?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (definition_id, version) DO NOTHING",
                 (
                     spec.id,
                     spec.version,
@@ -213,6 +327,9 @@ class SqlStore(EvidenceStore):
                     to_db(at),
                 ),
             )
+            raced = cursor.rowcount == 0
+        if raced:  # another process saved it since our read: compare with theirs
+            self.save_definition(definition, at)
 
     def load_definition(self, definition_id: str, version: int | None) -> Definition:
         if version is None:
@@ -243,6 +360,7 @@ class SqlStore(EvidenceStore):
 
         Rows come checked (workflow.units.check_unit_rows) and parents first."""
         with self._write() as cursor:
+            self._serialize(cursor, "unit")  # ids are allocated as MAX(id) + 1
             existing = {
                 code: (uid, path)
                 for code, uid, path in cursor.execute("SELECT code, id, path FROM unit").fetchall()
@@ -283,6 +401,8 @@ class SqlStore(EvidenceStore):
                 "contacts = ? WHERE code = ?",
                 updates,
             )
+            if inserts:
+                self._sync_sequence(cursor, "unit", next_id - 1)
         return len(inserts), len(updates)
 
     def find_unit(self, code: str) -> UnitRef:
@@ -334,6 +454,9 @@ class SqlStore(EvidenceStore):
         sql, params = self._without_cycle_sql(batch.under, spec.applies_to)
         at = to_db(batch.at)
         with self._write() as cursor:
+            # one opener at a time: cycle ids are MAX(id) + 1, and a unit picked by two
+            # openers would otherwise fail the second on the unique (unit, year, definition)
+            self._serialize(cursor, "open")
             units = cursor.execute(
                 f"SELECT u.id, u.path, u.kind {sql} AND u.id > :after ORDER BY u.id LIMIT :limit",
                 {
@@ -382,6 +505,7 @@ class SqlStore(EvidenceStore):
                     for cycle_id, (unit_id, path, kind), head in zip(ids, units, heads, strict=True)
                 ],
             )
+            self._sync_sequence(cursor, "cycle", ids[-1])
             cursor.executemany(
                 "INSERT INTO transition (cycle_id, seq, event, from_state, to_state, actor, "
                 "role, at, payload, checks, definition_id, definition_version, hash) "
@@ -410,6 +534,15 @@ class SqlStore(EvidenceStore):
                     ],
                 )
         return Opened(len(units), units[-1][0])
+
+    def _sync_sequence(self, cursor: Any, table: str, last_id: int) -> None:
+        """After rows inserted with ids of our own, move PostgreSQL's id sequence past them,
+        so that an insert relying on the column default never collides with them."""
+        if not self.is_sqlite:
+            # last_id is the table's MAX(id): ids are allocated under _serialize
+            cursor.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), ?)", (last_id,)
+            )
 
     def find_cycles(self, unit_code: str, year: int) -> list[Cycle]:
         rows = self._query(
@@ -585,6 +718,7 @@ class SqlStore(EvidenceStore):
         spec = definition.spec
         where, params = _subtree(under)
         with self._write() as cursor:
+            self._serialize(cursor, "open")  # what is open is read, then the rest inserted
             committees = cursor.execute(
                 "SELECT u.id, u.path FROM unit u WHERE u.kind = 'committee'"
                 f"{where.format(col='u.path')}",
@@ -644,7 +778,9 @@ class SqlStore(EvidenceStore):
             row = cursor.execute(
                 "SELECT m.id, m.unit_path FROM milestone m JOIN unit u ON u.id = m.unit_id "
                 "WHERE u.code = ? AND m.year = ? AND m.definition_id = ? AND m.key = ? "
-                "AND m.met_at IS NULL",
+                # a concurrent meeting of it waits, then finds it met (PostgreSQL re-reads
+                # a locked row after the wait)
+                f"AND m.met_at IS NULL{'' if self.is_sqlite else ' FOR UPDATE OF m'}",
                 (unit_code, year, definition_id, key),
             ).fetchone()
             if row is None:
@@ -747,6 +883,8 @@ class SqlStore(EvidenceStore):
     def compose_pending(self, max_addresses: int, compose: ComposeMessages, at: datetime) -> int:
         stamp = to_db(at)
         with self._write() as cursor:
+            # composers take a recipient's whole queue: two at once would both compose it
+            self._serialize(cursor, "compose")
             addresses = [
                 r[0]
                 for r in cursor.execute(
@@ -793,7 +931,11 @@ class SqlStore(EvidenceStore):
                 "ON CONFLICT DO NOTHING",
                 [(notice_id, m.key) for m in messages for notice_id in m.notice_ids],
             )
-            cursor.execute(f"DELETE FROM notice_queue WHERE address IN ({marks})", addresses)
+            # exactly the notices composed: on PostgreSQL a notice queued for one of these
+            # addresses after the read above commits meanwhile, and must stay queued
+            cursor.executemany(
+                "DELETE FROM notice_queue WHERE notice_id = ?", [(p.notice_id,) for p in pending]
+            )
         return len(messages)
 
     def claim_outbox(
@@ -914,7 +1056,8 @@ class SqlStore(EvidenceStore):
     def notices(self, cycle_id: int) -> list[NoticeRecord]:
         rows = self._query(
             "SELECT n.kind, n.deadline, n.step, n.role, n.address, n.due_at, n.at, "
-            "MAX(o.sent_at IS NOT NULL), MAX(o.parked_at IS NOT NULL), COUNT(o.id) "
+            "MAX(CASE WHEN o.sent_at IS NOT NULL THEN 1 ELSE 0 END), "
+            "MAX(CASE WHEN o.parked_at IS NOT NULL THEN 1 ELSE 0 END), COUNT(o.id) "
             "FROM notice n LEFT JOIN notice_message nm ON nm.notice_id = n.id "
             "LEFT JOIN outbox o ON o.key = nm.message_key "
             "WHERE n.cycle_id = ? GROUP BY n.id ORDER BY n.at, n.id",
@@ -1026,7 +1169,7 @@ class SqlStore(EvidenceStore):
         a record's id grows with its seq), streamed in pages. `shard`: (k, n), only the
         cycles whose id is k modulo n (for verifiers in parallel)."""
         where, params = _subtree(under)
-        cursor = self._db.cursor()
+        cursor = self._streaming_cursor()
         try:
             scope = " WHERE 1 = 1"
             if under is not None or year is not None:
@@ -1149,7 +1292,7 @@ class SqlStore(EvidenceStore):
             "audit_event": "at, kind, unit_code, unit_path, cycle_id, year, event, actor, role, "
             "code, detail",
         }[table]
-        cursor = self._db.cursor()
+        cursor = self._streaming_cursor()
         try:
             cursor.execute(f"SELECT id, hash, {columns} FROM {table} ORDER BY id")
             while rows := cursor.fetchmany(20000):

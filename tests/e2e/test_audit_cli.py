@@ -1,4 +1,5 @@
-"""Actors, tokens and the audit commands, as real processes on a real SQLite file."""
+"""Actors, tokens and the audit commands, as real processes on a real database (each
+backend)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.test_cli import UNITS_CSV, Cli
+from tests.support.backends import execute
 
 
 @pytest.fixture
-def cli(tmp_path: Path) -> Cli:
-    runner = Cli(tmp_path)
+def cli(tmp_path: Path, db_url: str) -> Cli:
+    runner = Cli(tmp_path, db_url)
     runner("init")
     (tmp_path / "units.csv").write_text(UNITS_CSV, encoding="utf-8")
     runner("units", "import", "units.csv")
@@ -109,14 +111,13 @@ def test_verify_export_and_an_edited_export(cli: Cli, tmp_path: Path) -> None:
 
 
 def test_verify_names_a_record_edited_in_the_file(cli: Cli) -> None:
-    import sqlite3
-
     cli("fire", "CB-THON1", "register", "--year", "2025", "--actor", "bithu.thon1",
         "--data", '{"plan": "KH-05"}', "--now", "2025-02-20T09:00")
-    with sqlite3.connect(cli.db) as conn:
-        for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'"):
-            conn.execute(f"DROP TRIGGER {name}")
-        conn.execute("UPDATE transition SET actor = 'nguoi.khac' WHERE event = 'register'")
+    execute(
+        cli.url,
+        "UPDATE transition SET actor = 'nguoi.khac' WHERE event = 'register'",
+        bypass_triggers=True,
+    )
     bad = cli("audit", "verify", ok=False)
     assert bad.returncode == 1
     assert ", seq 2: its content or its place does not match its hash" in bad.stderr

@@ -1,10 +1,10 @@
-"""The `bontot` command line, run as a real process against a real SQLite file."""
+"""The `bontot` command line, run as a real process against a real database (each
+backend; the demo's fresh-file default is SQLite's own)."""
 
 from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 
 from tests.conftest import FIXTURES, GOOD_EVALUATION
+from tests.e2e.conftest import DemoRun, demo
+from tests.support import backends
 
 UNITS_CSV = """code,name,kind,type,parent_code,member_count,contact_unit_secretary
 T01,Tỉnh ủy mẫu,committee,other,,0,
@@ -38,10 +40,10 @@ RATINGS_CSV = RATINGS_HEADER + "".join(
 
 
 class Cli:
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, url: str) -> None:
         self.folder = folder
-        self.db = folder / "cli.db"
-        self.env = {**os.environ, "BONTOT_DATABASE_URL": f"sqlite:///{self.db}"}
+        self.url = url
+        self.env = {**os.environ, "BONTOT_DATABASE_URL": url}
 
     def __call__(self, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
         done = subprocess.run(
@@ -60,13 +62,12 @@ class Cli:
         return json.loads(self(*args, "--json").stdout)
 
     def rows(self, sql: str) -> list[tuple[Any, ...]]:
-        with sqlite3.connect(self.db) as conn:
-            return conn.execute(sql).fetchall()
+        return backends.rows(self.url, sql)
 
 
 @pytest.fixture
-def cli(tmp_path: Path) -> Cli:
-    runner = Cli(tmp_path)
+def cli(tmp_path: Path, db_url: str) -> Cli:
+    runner = Cli(tmp_path, db_url)
     runner("init")
     (tmp_path / "units.csv").write_text(UNITS_CSV, encoding="utf-8")
     runner("units", "import", "units.csv")
@@ -120,7 +121,9 @@ def test_a_unit_goes_through_the_whole_cycle_from_the_cli(cli: Cli) -> None:
 
 def test_a_refusal_exits_non_zero_with_the_reason_and_changes_nothing(cli: Cli) -> None:
     cli("cycle", "open", "--year", "2025")
-    before = cli.rows("SELECT * FROM cycle") + cli.rows("SELECT * FROM transition")
+    before = cli.rows("SELECT * FROM cycle ORDER BY id") + cli.rows(
+        "SELECT * FROM transition ORDER BY id"
+    )
     wrong_state = cli("fire", "CB-THON1", "propose", "--year", "2025", "--actor", "bt", ok=False)
     assert wrong_state.returncode == 2
     assert "cannot be fired from state 'not_registered'" in wrong_state.stderr
@@ -141,7 +144,10 @@ def test_a_refusal_exits_non_zero_with_the_reason_and_changes_nothing(cli: Cli) 
     assert wrong_role.returncode == 2
     assert "role 'superior_org_board' may not fire 'register'" in wrong_role.stderr
     assert '"event": "transition.refused"' in wrong_role.stderr  # the refusal is logged
-    assert cli.rows("SELECT * FROM cycle") + cli.rows("SELECT * FROM transition") == before
+    after = cli.rows("SELECT * FROM cycle ORDER BY id") + cli.rows(
+        "SELECT * FROM transition ORDER BY id"
+    )
+    assert after == before
 
 
 def test_a_stale_expected_version_is_refused(cli: Cli) -> None:
@@ -174,13 +180,13 @@ def test_a_bad_import_names_row_and_column_and_imports_nothing(cli: Cli) -> None
         "CB-KP5,Chi bộ khu phố 5,grassroots_cell,village,X99,8,\n",
         encoding="utf-8",
     )
-    before = cli.rows("SELECT code FROM unit")
+    before = cli.rows("SELECT code FROM unit ORDER BY code")
     done = cli("units", "import", "bad.csv", ok=False)
     assert done.returncode == 1
     assert "row 3, column 'member_count'" in done.stderr
     assert "row 4, column 'kind'" in done.stderr
     assert "row 5, column 'parent_code': unknown unit 'X99'" in done.stderr
-    assert cli.rows("SELECT code FROM unit") == before  # not even the good X02 row
+    assert cli.rows("SELECT code FROM unit ORDER BY code") == before  # not even the good X02 row
 
 
 def test_status_and_units_speak_json_with_codes_and_parents(cli: Cli) -> None:
@@ -211,44 +217,47 @@ def test_definitions_commands(cli: Cli) -> None:
     assert refused.returncode == 1 and f"{broken}:19" in refused.stderr
 
 
-def test_demo_drives_a_province_through_the_year(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if k != "BONTOT_DATABASE_URL"}
-    done = subprocess.run(
-        [sys.executable, "-m", "adapters.cli.app", "demo"],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=env,
-        timeout=300,
-    )
+def demo_figures(url: str) -> tuple[Any, dict[str, int], int, int]:
+    """(grassroots count, recognised), states, returned for revision, proposed late."""
+    grassroots = backends.rows(
+        url,
+        "SELECT COUNT(*), SUM(CASE WHEN outcome = 'recognized' THEN 1 ELSE 0 END) FROM cycle "
+        "WHERE unit_kind IN ('grassroots_committee', 'grassroots_cell')",
+    )[0]
+    states = dict(backends.rows(url, "SELECT state, COUNT(*) FROM cycle GROUP BY state"))
+    returned = backends.rows(
+        url, "SELECT COUNT(*) FROM transition WHERE event = 'return_for_revision'"
+    )[0][0]
+    late = backends.rows(
+        url, "SELECT COUNT(*) FROM deadline WHERE key = 'propose' AND met_at > due_at"
+    )[0][0]
+    return grassroots, states, returned, late
+
+
+def check_demo(done: subprocess.CompletedProcess[str], url: str) -> None:
     assert done.returncode == 0, done.stderr
-    db = tmp_path / "bontot-demo.db"
-    assert db.exists()
-    with sqlite3.connect(db) as conn:
-        grassroots = conn.execute(
-            "SELECT COUNT(*), SUM(outcome = 'recognized') FROM cycle "
-            "WHERE unit_kind IN ('grassroots_committee', 'grassroots_cell')"
-        ).fetchone()
-        states = dict(conn.execute("SELECT state, COUNT(*) FROM cycle GROUP BY state").fetchall())
-        returned = conn.execute(
-            "SELECT COUNT(*) FROM transition WHERE event = 'return_for_revision'"
-        ).fetchone()[0]
-        late = conn.execute(
-            "SELECT COUNT(*) FROM deadline WHERE key = 'propose' AND met_at > due_at"
-        ).fetchone()[0]
+    grassroots, states, returned, late = demo_figures(url)
     assert 150 <= grassroots[0] <= 250  # about 200 grassroots organisations
     assert f"{grassroots[1]}/{grassroots[0]}" in done.stdout  # the printed share is the data's
     assert "chỉ tiêu 50 %" in done.stdout
     # the realistic mix: lapsed (never registered), returned, late, not recognised
     assert states.get("lapsed", 0) > 0 and returned > 0 and late > 0
     assert grassroots[1] < grassroots[0]
+
+
+def test_demo_drives_a_province_through_the_year(tmp_path: Path) -> None:
+    """The README's command: no URL, a fresh SQLite file in the current folder (this
+    default is SQLite's by design; the same demo on PostgreSQL is the next test)."""
+    done = demo(tmp_path)
+    db = tmp_path / "bontot-demo.db"
+    assert db.exists()
+    check_demo(done, f"sqlite:///{db}")
     # a second demo in the same folder goes to a new file
-    again = subprocess.run(
-        [sys.executable, "-m", "adapters.cli.app", "demo"],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=env,
-        timeout=300,
-    )
+    again = demo(tmp_path)
     assert again.returncode == 0 and (tmp_path / "bontot-demo-2.db").exists()
+
+
+def test_the_demo_on_each_backend(demo_run: DemoRun, tmp_path: Path) -> None:
+    check_demo(demo_run.done, demo_run.url)
+    again = demo(tmp_path, "--db", demo_run.url)  # a named database is never reused
+    assert again.returncode != 0 and "already holds units" in again.stderr

@@ -53,8 +53,8 @@ def drive(cli: Cli, event: str, now: str, *extra: str) -> dict[str, Any]:
 
 
 @pytest.fixture
-def proposed(tmp_path: Path) -> Cli:
-    cli = Cli(tmp_path)
+def proposed(tmp_path: Path, db_url: str) -> Cli:
+    cli = Cli(tmp_path, db_url)
     cli("init")
     (tmp_path / "units.csv").write_text(UNITS_CSV, encoding="utf-8")
     cli("units", "import", "units.csv")
@@ -153,8 +153,10 @@ def test_bulk_appraisal_dry_then_real_and_the_report_in_excel(proposed: Cli) -> 
     assert {r["Unit code"]: r["Proposed on"] for r in lines}["CB-THON1"] == "28/12/2025"
 
 
-def test_a_bad_row_in_the_excel_export_names_it_and_imports_nothing(tmp_path: Path) -> None:
-    cli = Cli(tmp_path)
+def test_a_bad_row_in_the_excel_export_names_it_and_imports_nothing(
+    tmp_path: Path, db_url: str
+) -> None:
+    cli = Cli(tmp_path, db_url)
     cli("init")
     (tmp_path / "units.csv").write_text(UNITS_CSV, encoding="utf-8")
     cli("units", "import", "units.csv")

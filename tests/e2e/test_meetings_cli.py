@@ -22,8 +22,8 @@ EXPORT = (
 
 
 @pytest.fixture
-def cli(tmp_path: Path) -> Cli:
-    runner = Cli(tmp_path)
+def cli(tmp_path: Path, db_url: str) -> Cli:
+    runner = Cli(tmp_path, db_url)
     runner("init")
     (tmp_path / "units.csv").write_text(UNITS_CSV, encoding="utf-8")
     runner("units", "import", "units.csv")

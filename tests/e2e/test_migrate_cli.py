@@ -1,31 +1,33 @@
-"""`bontot definitions migrate`, as real processes on a real SQLite file: v2 of a definition
-is deployed beside v1 while cycles run on v1, then the running cycles are moved."""
+"""`bontot definitions migrate`, as real processes on a real database (each backend): v2 of
+a definition is deployed beside v1 while cycles run on v1, then the running cycles are
+moved."""
 
 from __future__ import annotations
 
 import shutil
-import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.conftest import FIXTURES
 from tests.e2e.test_audit_cli import add_actor, as_actor
 from tests.e2e.test_cli import UNITS_CSV, Cli
+from tests.support import backends
 
 VERSIONS = FIXTURES / "definitions" / "versions"
 MIGRATE = ("definitions", "migrate", "review", "--from", "1", "--to", "2")
 
 
 @pytest.fixture
-def cli(tmp_path: Path) -> Cli:
+def cli(tmp_path: Path, db_url: str) -> Cli:
     """Cycles of `review` v1 (the only version deployed): CB-THON1 a draft, DB-TRUONG-1
     reviewed, DB-TRUONG withdrawn (closed)."""
     # not "definitions": the CLI runs in tmp_path, where that name would shadow the package
     folder = tmp_path / "deployed"
     folder.mkdir()
     shutil.copy(VERSIONS / "review-v1.yaml", folder)
-    runner = Cli(tmp_path)
+    runner = Cli(tmp_path, db_url)
     runner.env["BONTOT_DEFINITIONS"] = str(folder)
     runner("init")
     (tmp_path / "units.csv").write_text(UNITS_CSV, encoding="utf-8")
@@ -47,9 +49,8 @@ def deploy_v2(cli: Cli) -> None:
     shutil.copy(VERSIONS / "review-v2.yaml", Path(cli.env["BONTOT_DEFINITIONS"]))
 
 
-def dump(cli: Cli) -> list[str]:
-    with sqlite3.connect(cli.db) as conn:
-        return list(conn.iterdump())
+def dump(cli: Cli) -> Any:
+    return backends.dump(cli.url)
 
 
 def test_running_cycles_move_to_a_newly_deployed_version(cli: Cli) -> None:

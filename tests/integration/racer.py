@@ -1,7 +1,9 @@
-"""A child process for the concurrency test: load a cycle, wait for the other, fire."""
+"""Child processes for the concurrency tests: load a cycle, wait for the other, fire; or
+claim due timers and hang until killed."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,3 +29,22 @@ def race(db_url: str, units: list[str], barrier: Any, results: Any, name: str) -
     finally:
         store.close()
         engine.dispose()
+
+
+def claim_and_hang(db_url: str, now: datetime, limit: int, claimed: Any) -> None:
+    """Claim due timers inside fire_due_timers' transaction, say so, and hang there until
+    killed: a worker that dies holding its claims (locks that only its death releases)."""
+    from adapters.holidays_vn import calendar_for
+    from workflow.notices import address_notices
+
+    engine = make_engine(db_url)
+    store = SqlStore(engine)
+    service = Engine(store, VirtualClock(now), calendar_for)
+
+    def address(due: Any, units: Any) -> Any:
+        notices = address_notices(due, units, service.spec, now)
+        claimed.put(sorted(t.id for t in due))
+        time.sleep(3600)  # never returns: the parent kills this process
+        return notices
+
+    store.fire_due_timers(now, limit, address)

@@ -1,13 +1,12 @@
-"""The audit trail against an attacker who holds the SQLite file: triggers refuse edits;
-with the triggers dropped, every edit, deletion, insertion and reordering is found, and
-named; an export verifies offline, and an edited export does not."""
+"""The audit trail against an attacker who holds the database (a SQLite file, or a
+PostgreSQL superuser): triggers refuse edits; with the triggers dropped or bypassed,
+every edit, deletion, insertion and reordering is found, and named; an export verifies
+offline, and an edited export does not."""
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +17,7 @@ from adapters.notifications.templates import render_digest
 from adapters.persistence.db import APPEND_ONLY, create_schema, make_engine
 from adapters.persistence.store import SqlStore
 from tests.conftest import COMMUNE, GOOD_EVALUATION, local
+from tests.support.backends import connect, database_error, execute, rows
 from tests.support.register import COMMUNE_RATINGS
 from workflow.clock import VirtualClock
 from workflow.service.auditing import export_lines, verify_export, verify_store
@@ -39,10 +39,9 @@ YEAR_OF_CB_THON1 = [
 
 
 @pytest.fixture
-def trail(tmp_path: Path, bon_tot: Definition) -> Iterator[Path]:
-    """A real SQLite file: the commune's 2025 cycles, one cell's whole year, a refusal."""
-    path = tmp_path / "trail.db"
-    engine = make_engine(f"sqlite:///{path}")
+def trail(db_url: str, bon_tot: Definition) -> Iterator[str]:
+    """A real database: the commune's 2025 cycles, one cell's whole year, a refusal."""
+    engine = make_engine(db_url)
     create_schema(engine)
     store = SqlStore(engine)
     clock = VirtualClock(local(2025, 1, 5, 8))
@@ -61,11 +60,11 @@ def trail(tmp_path: Path, bon_tot: Definition) -> Iterator[Path]:
     notifications.deliver(ChannelNotifier({"log": LogChannel()}), "test")
     store.close()
     engine.dispose()
-    yield path
+    yield db_url
 
 
-def verify(path: Path) -> Any:
-    engine = make_engine(f"sqlite:///{path}")
+def verify(url: str) -> Any:
+    engine = make_engine(url)
     store = SqlStore(engine)
     try:
         return verify_store(store)
@@ -74,30 +73,22 @@ def verify(path: Path) -> Any:
         engine.dispose()
 
 
-def attack(path: Path, *statements: str) -> None:
-    """What someone holding the file can do: drop the triggers, then write."""
-    with sqlite3.connect(path) as conn:
-        for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'"):
-            conn.execute(f"DROP TRIGGER {name}")
-        for statement in statements:
-            conn.execute(statement)
+def attack(url: str, *statements: str) -> None:
+    """What someone holding the database can do: get past the triggers, then write."""
+    execute(url, *statements, bypass_triggers=True)
 
 
-def cycle_of(path: Path, code: str) -> int:
-    with sqlite3.connect(path) as conn:
-        return int(
-            conn.execute(
-                "SELECT c.id FROM cycle c JOIN unit u ON u.id = c.unit_id WHERE u.code = ?",
-                (code,),
-            ).fetchone()[0]
-        )
+def cycle_of(url: str, code: str) -> int:
+    found = rows(
+        url, "SELECT c.id FROM cycle c JOIN unit u ON u.id = c.unit_id WHERE u.code = ?", (code,)
+    )
+    return int(found[0][0])
 
 
-def test_an_untouched_trail_verifies(trail: Path) -> None:
+def test_an_untouched_trail_verifies(trail: str) -> None:
     report = verify(trail)
     assert report.ok, report.problems
-    with sqlite3.connect(trail) as conn:
-        (notices,) = conn.execute("SELECT COUNT(*) FROM notice").fetchone()
+    ((notices,),) = rows(trail, "SELECT COUNT(*) FROM notice")
     assert notices > 0
     # 6 cycles opened, the cell's year, the notices, the ratings import and one refusal;
     # 6 cycle chains, 2 global
@@ -107,17 +98,21 @@ def test_an_untouched_trail_verifies(trail: Path) -> None:
 
 @pytest.mark.parametrize("table", APPEND_ONLY)
 def test_the_database_refuses_to_change_or_remove_audit_records(
-    trail: Path, table: str
+    trail: str, table: str
 ) -> None:
-    with sqlite3.connect(trail) as conn:
-        (rows,) = conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()
-        assert rows > 0  # a trigger on an empty table would prove nothing
-        for statement in (f"UPDATE {table} SET id = id", f"DELETE FROM {table}"):
-            with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+    ((count,),) = rows(trail, f"SELECT COUNT(*) FROM {table}")
+    assert count > 0  # a trigger on an empty table would prove nothing
+    statements = [f"UPDATE {table} SET id = id", f"DELETE FROM {table}"]
+    if not trail.startswith("sqlite"):
+        statements.append(f"TRUNCATE {table} CASCADE")  # SQLite has no TRUNCATE
+    with connect(trail) as conn:
+        for statement in statements:
+            with pytest.raises(database_error(trail), match="append-only"):
                 conn.execute(statement)
+    assert rows(trail, f"SELECT COUNT(*) FROM {table}") == [(count,)]
 
 
-def test_an_edited_record_is_named(trail: Path) -> None:
+def test_an_edited_record_is_named(trail: str) -> None:
     cycle = cycle_of(trail, "CB-THON1")
     attack(trail, f"UPDATE transition SET actor = 'btc.khac' WHERE cycle_id = {cycle} AND seq = 6")
     report = verify(trail)
@@ -127,7 +122,7 @@ def test_an_edited_record_is_named(trail: Path) -> None:
     ]
 
 
-def test_a_deleted_record_is_named(trail: Path) -> None:
+def test_a_deleted_record_is_named(trail: str) -> None:
     cycle = cycle_of(trail, "CB-THON1")
     attack(trail, f"DELETE FROM transition WHERE cycle_id = {cycle} AND seq = 3")
     (problem,) = verify(trail).problems
@@ -135,24 +130,23 @@ def test_a_deleted_record_is_named(trail: Path) -> None:
     assert "missing" in problem.message
 
 
-def test_the_last_record_deleted_is_caught_by_the_head(trail: Path) -> None:
+def test_the_last_record_deleted_is_caught_by_the_head(trail: str) -> None:
     cycle = cycle_of(trail, "CB-THON1")
     attack(trail, f"DELETE FROM transition WHERE cycle_id = {cycle} AND seq = 7")
     (problem,) = verify(trail).problems
     assert (problem.chain, problem.record) == (f"cycle {cycle}", "seq 6")
 
 
-def test_the_tail_deleted_with_the_head_rewritten_is_caught_by_the_anchor(trail: Path) -> None:
-    engine = make_engine(f"sqlite:///{trail}")
+def test_the_tail_deleted_with_the_head_rewritten_is_caught_by_the_anchor(trail: str) -> None:
+    engine = make_engine(trail)
     store = SqlStore(engine)
     store.anchor(local(2026, 3, 4), "kiemtra.tinh")
     store.close()
     engine.dispose()
     cycle = cycle_of(trail, "CB-THON1")
-    with sqlite3.connect(trail) as conn:
-        previous = conn.execute(
-            f"SELECT hash FROM transition WHERE cycle_id = {cycle} AND seq = 6"
-        ).fetchone()[0]
+    ((previous,),) = rows(
+        trail, f"SELECT hash FROM transition WHERE cycle_id = {cycle} AND seq = 6"
+    )
     attack(
         trail,
         f"DELETE FROM transition WHERE cycle_id = {cycle} AND seq = 7",
@@ -163,7 +157,7 @@ def test_the_tail_deleted_with_the_head_rewritten_is_caught_by_the_anchor(trail:
     assert [p.chain for p in problems] == ["anchor"]
 
 
-def test_an_inserted_record_is_named(trail: Path) -> None:
+def test_an_inserted_record_is_named(trail: str) -> None:
     cycle = cycle_of(trail, "CB-THON1")
     # room is made at seq 4 by moving the later records up, then a forged one goes in
     attack(
@@ -184,7 +178,7 @@ def test_an_inserted_record_is_named(trail: Path) -> None:
     assert "expected seq 4" in problem.message
 
 
-def test_reordered_records_are_named(trail: Path) -> None:
+def test_reordered_records_are_named(trail: str) -> None:
     cycle = cycle_of(trail, "CB-THON1")
     attack(  # the appraisal and the recognition swap places
         trail,
@@ -198,9 +192,8 @@ def test_reordered_records_are_named(trail: Path) -> None:
     assert "expected seq 6" in problem.message
 
 
-def test_an_erased_refusal_breaks_the_audit_event_chain(trail: Path) -> None:
-    with sqlite3.connect(trail) as conn:
-        kinds = [k for (k,) in conn.execute("SELECT kind FROM audit_event ORDER BY id")]
+def test_an_erased_refusal_breaks_the_audit_event_chain(trail: str) -> None:
+    kinds = [k for (k,) in rows(trail, "SELECT kind FROM audit_event ORDER BY id")]
     assert kinds == ["ratings_imported", "refusal"]
     attack(trail, "INSERT INTO audit_event (at, kind, actor, detail, hash) "
            "VALUES ('2026-03-05T00:00:00.000000Z', 'refusal', 'x', '{}', 'f00')",
@@ -209,8 +202,8 @@ def test_an_erased_refusal_breaks_the_audit_event_chain(trail: Path) -> None:
     assert [p.chain for p in problems] == ["audit-event chain"]
 
 
-def export(path: Path) -> list[str]:
-    engine = make_engine(f"sqlite:///{path}")
+def export(url: str) -> list[str]:
+    engine = make_engine(url)
     store = SqlStore(engine)
     try:
         node = store.find_unit("X01")
@@ -226,7 +219,7 @@ def export(path: Path) -> list[str]:
         engine.dispose()
 
 
-def test_an_export_verifies_offline_and_an_edited_one_does_not(trail: Path) -> None:
+def test_an_export_verifies_offline_and_an_edited_one_does_not(trail: str) -> None:
     lines = export(trail)
     report = verify_export(lines)
     assert report.ok and report.records == 5 + len(YEAR_OF_CB_THON1)  # 5 cycles under X01
@@ -242,7 +235,7 @@ def test_an_export_verifies_offline_and_an_edited_one_does_not(trail: Path) -> N
     assert not verify_export(dropped).ok
 
 
-def test_several_processes_find_what_one_finds(trail: Path) -> None:
+def test_several_processes_find_what_one_finds(trail: str) -> None:
     from adapters.audit_verify import verify_database
 
     cycle = cycle_of(trail, "CB-THON1")
@@ -253,12 +246,12 @@ def test_several_processes_find_what_one_finds(trail: Path) -> None:
         "ON u.id = c.unit_id WHERE u.code = 'CB-KP3')",
     )
     one = [str(p) for p in verify(trail).problems]
-    two = verify_database(f"sqlite:///{trail}", None, workers=2)
+    two = verify_database(trail, None, workers=2)
     assert len(one) == 2 and [str(p) for p in two.problems] == one
     assert two.records == verify(trail).records
 
 
-def test_a_cycle_row_edited_to_another_state_or_unit_is_named(trail: Path) -> None:
+def test_a_cycle_row_edited_to_another_state_or_unit_is_named(trail: str) -> None:
     cycle = cycle_of(trail, "CB-THON1")
     kp3 = cycle_of(trail, "CB-KP3")
     attack(
@@ -278,8 +271,8 @@ def test_a_cycle_row_edited_to_another_state_or_unit_is_named(trail: Path) -> No
     assert "moved to another unit" in found[f"cycle {school}"]
 
 
-def test_notices_removed_from_the_tail_before_an_anchor_are_caught(trail: Path) -> None:
-    engine = make_engine(f"sqlite:///{trail}")
+def test_notices_removed_from_the_tail_before_an_anchor_are_caught(trail: str) -> None:
+    engine = make_engine(trail)
     store = SqlStore(engine)
     store.anchor(local(2026, 3, 4), "kiemtra.tinh")
     store.close()

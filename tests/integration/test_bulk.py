@@ -4,7 +4,6 @@ ratings. The dry run changes nothing; the real run does what the dry run said.""
 
 from __future__ import annotations
 
-import sqlite3
 from collections import Counter
 from typing import Any
 
@@ -12,6 +11,7 @@ import pytest
 
 from adapters.persistence.store import SqlStore
 from tests.conftest import GOOD_EVALUATION, local
+from tests.support import backends
 from tests.support.register import members, unit_rating
 from workflow.clock import VirtualClock
 from workflow.evidence.ratings import RatingRecord
@@ -54,9 +54,8 @@ def register(cells: list[str]) -> list[RatingRecord]:
     return records
 
 
-def dump(db_url: str) -> list[str]:
-    with sqlite3.connect(db_url.removeprefix("sqlite:///")) as conn:
-        return list(conn.iterdump())
+def dump(db_url: str) -> Any:
+    return backends.dump(db_url)
 
 
 def fire_all(
@@ -125,13 +124,12 @@ def test_a_dry_run_over_10000_cycles_changes_nothing_and_the_real_run_matches_it
     assert board == {"appraised": COMMUNES * CELLS_EACH - expected_refused,
                      "proposed": expected_refused}
     # each cycle's decision is its own record in its own chain; each refusal its own fact
-    with sqlite3.connect(db_url.removeprefix("sqlite:///")) as conn:
-        appraisals = conn.execute("SELECT COUNT(*) FROM transition WHERE event = 'appraise'")
-        refusals = conn.execute(
-            "SELECT COUNT(*) FROM audit_event WHERE kind = 'refusal' AND event = 'appraise'"
-        )
-        assert appraisals.fetchone()[0] == COMMUNES * CELLS_EACH - expected_refused
-        assert refusals.fetchone()[0] == expected_refused
+    appraisals = backends.rows(db_url, "SELECT COUNT(*) FROM transition WHERE event = 'appraise'")
+    refusals = backends.rows(
+        db_url, "SELECT COUNT(*) FROM audit_event WHERE kind = 'refusal' AND event = 'appraise'"
+    )
+    assert appraisals[0][0] == COMMUNES * CELLS_EACH - expected_refused
+    assert refusals[0][0] == expected_refused
 
 
 def test_only_passing_skips_the_failing_ones_without_refusing_them(
@@ -143,8 +141,7 @@ def test_only_passing_skips_the_failing_ones_without_refusing_them(
     outcomes = Counter(i.outcome for i in items)
     fails = sum(1 for i in range(3 * CELLS_EACH, 4 * CELLS_EACH) if failing(i))
     assert outcomes == {"applied": CELLS_EACH - fails, "skipped": fails}
-    with sqlite3.connect(db_url.removeprefix("sqlite:///")) as conn:
-        refusals = conn.execute("SELECT COUNT(*) FROM audit_event WHERE kind = 'refusal'")
-        assert refusals.fetchone()[0] == 0
+    refusals = backends.rows(db_url, "SELECT COUNT(*) FROM audit_event WHERE kind = 'refusal'")
+    assert refusals[0][0] == 0
     # the other communes were not touched
     assert {r.state for r in proposed.board(2025, "X04").rows} == {"proposed"}

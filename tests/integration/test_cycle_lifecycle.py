@@ -1,14 +1,17 @@
-"""A unit's year on a real SQLite file: every step, refusals that change nothing, atomicity."""
+"""A unit's year on a real database (each backend): every step, refusals that change
+nothing, atomicity."""
 
 from __future__ import annotations
 
 import sqlite3
 from typing import Any
 
+import psycopg
 import pytest
 
 from adapters.persistence.store import DefinitionConflict, SqlStore
 from tests.conftest import GOOD_EVALUATION, local
+from tests.support.backends import connect, execute, tables
 from tests.support.register import members
 from workflow.clock import VirtualClock
 from workflow.service.engine import Engine
@@ -21,14 +24,16 @@ STANDING = ("btv.x01", "superior_standing_committee")
 
 
 def snapshot(db_url: str, refusals: bool = False) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table, read through a separate sqlite3 connection; without the
+    """Every row of every table, read through a separate connection; without the
     audit events unless asked (a refusal is recorded there, and nowhere else)."""
-    path = db_url.removeprefix("sqlite:///")
-    with sqlite3.connect(path) as conn:
-        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-        if not refusals:
-            tables.remove("audit_event")
-        return {t: sorted(conn.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in tables}
+    names = tables(db_url)
+    if not refusals:
+        names.remove("audit_event")
+    with connect(db_url) as conn:
+        return {
+            t: sorted(map(tuple, conn.execute(f"SELECT * FROM {t}").fetchall()), key=repr)
+            for t in names
+        }
 
 
 def walk(engine: Engine, clock: VirtualClock, unit: str, steps: list[tuple[Any, ...]]) -> None:
@@ -198,14 +203,26 @@ def test_a_failure_inside_the_transaction_leaves_no_half_transition(
     commune: Engine, db_url: str
 ) -> None:
     """The audit INSERT fails (a trigger stands in for a crash): the state change rolls back."""
-    path = db_url.removeprefix("sqlite:///")
-    with sqlite3.connect(path) as conn:
-        conn.execute(
+    error: type[Exception]
+    if db_url.startswith("sqlite"):
+        error = sqlite3.IntegrityError
+        execute(
+            db_url,
             "CREATE TRIGGER fail_audit BEFORE INSERT ON transition WHEN NEW.event = 'register' "
-            "BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+            "BEGIN SELECT RAISE(ABORT, 'disk full'); END",
+        )
+    else:
+        error = psycopg.errors.RaiseException
+        execute(
+            db_url,
+            "CREATE FUNCTION fail_audit() RETURNS trigger AS $$ BEGIN "
+            "IF NEW.event = 'register' THEN RAISE EXCEPTION 'disk full'; END IF; "
+            "RETURN NEW; END $$ LANGUAGE plpgsql",
+            "CREATE TRIGGER fail_audit BEFORE INSERT ON transition "
+            "FOR EACH ROW EXECUTE FUNCTION fail_audit()",
         )
     before = snapshot(db_url)
-    with pytest.raises(sqlite3.IntegrityError, match="disk full"):
+    with pytest.raises(error, match="disk full"):
         commune.fire("CB-THON1", "register", 2025, *SECRETARY, {"plan": "KH-1"})
     assert snapshot(db_url) == before
     assert commune.cycle("CB-THON1", 2025).state == "not_registered"

@@ -1,13 +1,12 @@
 """Delivery through the outbox to real receivers on loopback: a webhook that fails and
 recovers, one that never does, an SMTP server; workers as real processes, one killed
-with SIGKILL mid-batch, two sharing one SQLite file."""
+with SIGKILL mid-batch, several sharing one database (each backend)."""
 
 from __future__ import annotations
 
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -26,9 +25,11 @@ from adapters.persistence.db import create_schema, make_engine
 from adapters.persistence.store import SqlStore
 from adapters.scheduler.worker import Ticker, WorkerOptions
 from tests.conftest import local
+from tests.support.backends import rows
 from tests.support.receivers import HttpReceiver, SmtpReceiver, read_keys
 from workflow.clock import VirtualClock
 from workflow.service.engine import Engine
+from workflow.timefmt import to_db
 from workflow.units import UnitRow
 
 CELLS = 40
@@ -54,9 +55,9 @@ def commune_of(cells: int) -> list[UnitRow]:
 
 
 @pytest.fixture
-def opened_db(tmp_path: Path) -> Iterator[str]:
-    """A real SQLite file: a commune of 40 cells, the 2025 cycles opened on 05/01/2025."""
-    url = f"sqlite:///{tmp_path / 'bontot.db'}"
+def opened_db(db_url: str) -> Iterator[str]:
+    """A real database: a commune of 40 cells, the 2025 cycles opened on 05/01/2025."""
+    url = db_url
     engine = make_engine(url)
     create_schema(engine)
     store = SqlStore(engine)
@@ -70,11 +71,11 @@ def opened_db(tmp_path: Path) -> Iterator[str]:
 
 
 def outbox(url: str, channel: str) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(url.removeprefix("sqlite:///")) as conn:
-        return conn.execute(
-            "SELECT key, sent_at, parked_at, attempts FROM outbox WHERE channel = ? ORDER BY key",
-            (channel,),
-        ).fetchall()
+    return rows(
+        url,
+        "SELECT key, sent_at, parked_at, attempts FROM outbox WHERE channel = ? ORDER BY key",
+        (channel,),
+    )
 
 
 def ticker(url: str, clock: VirtualClock, settings: NotifySettings, lease: float = 60) -> Ticker:
@@ -183,12 +184,14 @@ def test_a_worker_whose_lease_ran_out_leaves_the_message_to_the_one_holding_it(
 
 
 # -- real worker processes -----------------------------------------------------------------
-def start_worker(url: str, env: dict[str, str], log: Path, name: str, lease: float) -> Any:
+def start_worker(
+    url: str, env: dict[str, str], log: Path, name: str, lease: float, batch: int = 1000
+) -> Any:
     return subprocess.Popen(
         [
             sys.executable, "-m", "adapters.cli.app", "worker", "--db", url,
             "--now", "2025-03-17T09:00", "--worker-id", name, "--lease", str(lease),
-            "--sweep", "0.5",
+            "--sweep", "0.5", "--batch-size", str(batch),
         ],
         env={**os.environ, **env},
         stdout=subprocess.DEVNULL,
@@ -242,25 +245,41 @@ def test_a_worker_killed_mid_batch_and_restarted_delivers_each_message(
     assert all(sent for _k, sent, _p, _a in outbox(opened_db, "webhook"))
 
 
-def test_two_workers_on_one_sqlite_file_deliver_each_message_once(
+def test_three_workers_on_one_database_fire_each_timer_and_deliver_each_message_once(
     opened_db: str, tmp_path: Path
 ) -> None:
+    """Three worker processes start together on the due reminders: they claim timers in
+    batches of 5 (row locks; FOR UPDATE SKIP LOCKED on PostgreSQL) and messages with
+    leases; the receiver counts what arrives."""
     keys_file = tmp_path / "received.txt"
     log = tmp_path / "workers.log"
+    due = rows(
+        opened_db, "SELECT COUNT(*) FROM timer WHERE due_at <= ? AND cancelled_at IS NULL",
+        (to_db(REMINDER_DAY),),
+    )[0][0]
+    assert due >= CELLS
+    names = [f"w{i}" for i in (1, 2, 3)]
     with HttpReceiver(delay_s=0.02, keys_file=keys_file) as rx:
-        workers = [start_worker(opened_db, rx.env(), log, f"w{i}", lease=60) for i in (1, 2)]
+        workers = [
+            start_worker(opened_db, rx.env(), log, name, lease=60, batch=5) for name in names
+        ]
         try:
             wait_until(
-                lambda: len(set(read_keys(keys_file))) >= CELLS, 60, "every message delivered"
+                lambda: len(set(read_keys(keys_file))) >= CELLS, 90, "every message delivered"
             )
             time.sleep(1.5)  # three more sweeps each: a second delivery would show now
         finally:
             for worker in workers:
                 worker.send_signal(signal.SIGTERM)
             for worker in workers:
-                worker.wait(timeout=30)
+                assert worker.wait(timeout=30) == 0
     received = Counter(read_keys(keys_file))
     assert len(received) == CELLS and set(received.values()) == {1}
-    with sqlite3.connect(opened_db.removeprefix("sqlite:///")) as conn:
-        senders = {r[0] for r in conn.execute("SELECT DISTINCT worker FROM delivery")}
-    assert senders <= {"w1", "w2"}
+    # every due timer fired once: one notice each, one message per secretary
+    fired = rows(opened_db, "SELECT id FROM timer WHERE fired_at IS NOT NULL")
+    noticed = rows(opened_db, "SELECT timer_id FROM notice")
+    assert len(fired) == due and sorted(noticed) == sorted(fired)
+    sent = rows(opened_db, "SELECT outbox_id, worker FROM delivery WHERE result = 'sent'")
+    assert len(sent) == len({o for o, _w in sent}) == CELLS
+    assert {w for _o, w in sent} <= set(names)
+    assert all(sent_at for _k, sent_at, _p, _a in outbox(opened_db, "webhook"))

@@ -3,13 +3,13 @@ targets are a superior's own. The commune's cell thôn 1 has 12 members, 10 rate
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
 
 import pytest
 
 from adapters.persistence.store import SqlStore
 from tests.conftest import GOOD_EVALUATION, local
+from tests.support import backends
 from tests.support.register import members, unit_rating
 from workflow.clock import VirtualClock
 from workflow.errors import ImportRefused
@@ -34,8 +34,7 @@ def proposed(engine: Engine, clock: VirtualClock, unit: str = "CB-THON1") -> Non
 
 
 def rows(db_url: str, table: str) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(db_url.removeprefix("sqlite:///")) as conn:
-        return conn.execute(f"SELECT * FROM {table} ORDER BY id").fetchall()
+    return backends.rows(db_url, f"SELECT * FROM {table} ORDER BY id")
 
 
 def test_appraisal_waits_for_final_ratings_and_no_override_skips_them(

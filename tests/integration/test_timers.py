@@ -1,9 +1,9 @@
-"""Reminders and escalations as rows on a real SQLite file: written with the cycle, cancelled
-by the move that meets their deadline, fired once, composed one message per recipient."""
+"""Reminders and escalations as rows on a real database (each backend): written with the
+cycle, cancelled by the move that meets their deadline, fired once, composed one message
+per recipient."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -17,11 +17,13 @@ from adapters.persistence.db import create_schema, make_engine
 from adapters.persistence.store import SqlStore
 from definitions import shipped_sources
 from tests.conftest import FIXTURES, GOOD_EVALUATION, local
+from tests.support.backends import rows
 from workflow.clock import VirtualClock
+from workflow.notices import address_notices, compose
 from workflow.service.engine import Engine
 from workflow.service.notify import Notifications
 from workflow.spec.registry import Definition, DefinitionSet
-from workflow.timefmt import LOCAL_TZ
+from workflow.timefmt import LOCAL_TZ, to_db
 from workflow.units import UnitRow
 
 SECRETARY = ("bithu", "unit_secretary")
@@ -56,11 +58,6 @@ VILLAGES = [
         for i in range(1, 7)
     ],
 ]
-
-
-def rows(db_url: str, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(db_url.removeprefix("sqlite:///")) as conn:
-        return conn.execute(sql, params).fetchall()
 
 
 @pytest.fixture
@@ -145,11 +142,13 @@ def test_a_tick_at_the_same_instant_twice_fires_nothing_the_second_time(
 
 
 def notices_of(db_url: str, code: str, deadline: str | None = None) -> list[tuple[Any, ...]]:
+    # (no `? IS NULL` on a parameter: PostgreSQL cannot tell what type it would be)
     return rows(
         db_url,
         "SELECT n.kind, n.step, n.at FROM notice n JOIN unit u ON u.id = n.unit_id "
-        "WHERE u.code = ? AND (? IS NULL OR n.deadline = ?) ORDER BY n.at, n.kind, n.step",
-        (code, deadline, deadline),
+        f"WHERE u.code = ?{'' if deadline is None else ' AND n.deadline = ?'} "
+        "ORDER BY n.at, n.kind, n.step",
+        (code,) if deadline is None else (code, deadline),
     )
 
 
@@ -287,3 +286,41 @@ def test_an_escalation_due_while_the_worker_was_down_goes_out_though_the_unit_mo
     assert ("escalation", 1) not in kinds["CB-THON2"]  # met before it fell due
     # the -3 working days reminder (26/03) was sent before the stop, for all three
     assert ("reminder", 2) in kinds["CB-THON2"]
+
+
+def test_a_notice_queued_while_its_address_is_being_composed_stays_queued(
+    villages: tuple[Engine, VirtualClock, SqlStore], bon_tot: Definition, db_url: str
+) -> None:
+    """Composition takes an address's queue and then removes it; a notice another worker
+    queues for that address in between (it commits meanwhile on PostgreSQL) must stay
+    queued for the next composition, not be removed unsent."""
+    if db_url.startswith("sqlite"):
+        pytest.skip("SQLite has one writer at a time: no notice can be queued meanwhile")
+    engine, _clock, store = villages
+    engine.open_cycles(bon_tot, 2025)
+    first, second = local(2025, 3, 17, 9), local(2025, 3, 31, 9)
+    spec = engine.spec
+
+    def address(at: Any) -> Any:
+        return lambda due, units: address_notices(due, units, spec, at)
+
+    assert store.fire_due_timers(first, 1000, address(first)) > 0
+    other_engine = make_engine(db_url)
+    other = SqlStore(other_engine)
+    meanwhile: list[int] = []
+
+    def compose_while_another_fires(pending: Any) -> Any:
+        # another worker fires the next reminders, to the same secretaries, and commits
+        meanwhile.append(other.fire_due_timers(second, 1000, address(second)))
+        return compose(pending, first, "vi", ("log",), spec, render_digest, "test")
+
+    try:
+        composed = store.compose_pending(200, compose_while_another_fires, first)
+    finally:
+        other.close()
+        other_engine.dispose()
+    assert composed > 0 and meanwhile[0] > 0
+    queued = rows(db_url, "SELECT q.notice_id, n.at FROM notice_queue q JOIN notice n "
+                  "ON n.id = q.notice_id")
+    assert len(queued) == meanwhile[0]  # every notice fired meanwhile, none composed
+    assert {at for _id, at in queued} == {to_db(second)}

@@ -1,22 +1,21 @@
-"""A migration with a random state map, over cycles in random states, on a real SQLite
-file: every selected cycle is moved or refused, never both, never lost; a moved cycle is
+"""A migration with a random state map, over cycles in random states, on a real database
+(each backend): every selected cycle is moved or refused, never both, never lost; a moved cycle is
 where the map says; a refused cycle is exactly as it was; the dry run said all of it; the
 audit trail verifies."""
 
 from __future__ import annotations
 
-import sqlite3
-import tempfile
-from pathlib import Path
 from typing import Any
 
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from adapters.persistence.db import create_schema, make_engine
 from adapters.persistence.migrations import SqlMigrations
 from adapters.persistence.store import SqlStore
 from tests.conftest import COMMUNE, FIXTURES, local
+from tests.support.backends import connect, example_database
+from tests.support.backends import run_sql as run
 from workflow.clock import VirtualClock
 from workflow.migration import MigrationError
 from workflow.service.auditing import verify_store
@@ -46,10 +45,10 @@ OLD = st.sampled_from([*V1.spec.states, "nowhere"])
 NEW = st.sampled_from([*V2.spec.states, "nowhere"])
 
 
-def snapshot(path: Path, cycle_id: int) -> tuple[Any, ...]:
-    with sqlite3.connect(path) as conn:
+def snapshot(url: str, cycle_id: int) -> tuple[Any, ...]:
+    with connect(url) as conn:
         return tuple(
-            tuple(conn.execute(sql, (cycle_id,)).fetchall())
+            tuple(map(tuple, run(conn, url, sql, (cycle_id,)).fetchall()))
             for sql in (
                 "SELECT * FROM cycle WHERE id = ?",
                 "SELECT * FROM transition WHERE cycle_id = ? ORDER BY seq",
@@ -59,18 +58,20 @@ def snapshot(path: Path, cycle_id: int) -> tuple[Any, ...]:
         )
 
 
-@settings(max_examples=60, deadline=None)
+# `db_url` is the same for every example: each gets an empty database from it
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     states=st.lists(st.sampled_from(list(PATHS)), min_size=len(UNITS), max_size=len(UNITS)),
     pairs=st.dictionaries(OLD, NEW, max_size=4),
     batch_size=st.integers(1, 7),
 )
 def test_every_selected_cycle_is_moved_or_refused_and_a_refused_one_is_untouched(
-    states: list[str], pairs: dict[str, str], batch_size: int
+    states: list[str], pairs: dict[str, str], batch_size: int, db_url: str
 ) -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "p.db"
-        engine = make_engine(f"sqlite:///{path}")
+    with example_database(db_url) as path:
+        engine = make_engine(path)
         create_schema(engine)
         store = SqlStore(engine)
         try:

@@ -1,11 +1,9 @@
-"""Random event sequences, fired by random roles on a real SQLite file, never take a cycle
-where the definition does not allow, the audit trail replays to the stored state, and its
-hash chains verify."""
+"""Random event sequences, fired by random roles on a real database (each backend), never
+take a cycle where the definition does not allow, the audit trail replays to the stored
+state, and its hash chains verify."""
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -15,6 +13,7 @@ from adapters.catalog import load_catalog
 from adapters.persistence.db import create_schema, make_engine
 from adapters.persistence.store import SqlStore
 from tests.conftest import COMMUNE, GOOD_EVALUATION, local
+from tests.support.backends import example_database
 from tests.support.register import COMMUNE_RATINGS
 from workflow.clock import VirtualClock
 from workflow.service.auditing import verify_store
@@ -62,12 +61,12 @@ def steps_for(definition_id: str) -> Any:
     )
 
 
-def run_sequence(definition_id: str, steps: list[tuple[Any, ...]]) -> set[str]:
+def run_sequence(definition_id: str, steps: list[tuple[Any, ...]], db_url: str) -> set[str]:
     definition = CATALOG.latest(definition_id)
     spec = definition.spec
     allowed = {(s, t.trigger, t.dest) for t in spec.transitions for s in t.source}
-    with tempfile.TemporaryDirectory() as folder:
-        engine = make_engine(f"sqlite:///{Path(folder) / 'p.db'}")
+    with example_database(db_url) as url:
+        engine = make_engine(url)
         create_schema(engine)
         store = SqlStore(engine)
         try:
@@ -117,25 +116,33 @@ def run_sequence(definition_id: str, steps: list[tuple[Any, ...]]) -> set[str]:
             engine.dispose()
 
 
-@settings(
-    max_examples=120, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
-)
+# `db_url` (one per test and backend) is the same for every example of a test: each
+# example gets an empty database of its own from it, in run_sequence.
+SLOW_OK = [HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+
+
+@settings(max_examples=120, deadline=None, derandomize=True, suppress_health_check=SLOW_OK)
 @given(steps=steps_for("bon-tot"))
-def test_bon_tot_never_strays_and_replays(steps: list[Any]) -> None:
-    REACHED.update(run_sequence("bon-tot", steps))
+def test_bon_tot_never_strays_and_replays(steps: list[Any], db_url: str) -> None:
+    REACHED.setdefault(backend_of(db_url), set()).update(run_sequence("bon-tot", steps, db_url))
 
 
-REACHED: set[str] = set()
+REACHED: dict[str, set[str]] = {}
 
 
-def test_the_generated_runs_reach_deep_states() -> None:
+def backend_of(url: str) -> str:
+    return "sqlite" if url.startswith("sqlite") else "postgresql"
+
+
+def test_the_generated_runs_reach_deep_states(db_url: str) -> None:
     """Guards the property above against passing only because nothing ever moved."""
-    if not REACHED:  # run alone: run the property first
-        test_bon_tot_never_strays_and_replays()
-    assert {"returned", "appraised", "recognized", "reported", "lapsed"} <= REACHED
+    if not REACHED.get(backend_of(db_url)):  # run alone: run the property first
+        test_bon_tot_never_strays_and_replays(db_url=db_url)
+    deep = {"returned", "appraised", "recognized", "reported", "lapsed"}
+    assert deep <= REACHED[backend_of(db_url)]
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None, suppress_health_check=SLOW_OK)
 @given(steps=steps_for("chi-bo-kieu-mau"))
-def test_model_cell_never_strays_and_replays(steps: list[Any]) -> None:
-    run_sequence("chi-bo-kieu-mau", steps)
+def test_model_cell_never_strays_and_replays(steps: list[Any], db_url: str) -> None:
+    run_sequence("chi-bo-kieu-mau", steps, db_url)
