@@ -28,7 +28,7 @@ VERSION_TABLE = "alembic_version"
 
 #: The tables each revision added, oldest first: how a database made by `create_all`
 #: before migrations (releases up to 7a2cb4e, and main until this change) is recognised.
-#: History, not a mirror of the models: never edit a line, add one per revision.
+#: Frozen: every database made since is versioned, so later revisions need no line.
 HISTORY: tuple[tuple[str, frozenset[str]], ...] = (
     (
         "0001",
