@@ -18,7 +18,7 @@ app.add_typer(db_app, name="db")
 @db_app.command("upgrade")
 def upgrade(
     db: DbOption = None,
-    to: Annotated[str, typer.Option("--to", help="Revision to reach (default: head)")] = "head",
+    to: Annotated[str, typer.Option("--to", help="Revision to reach: an id, head, or +N")] = "head",
 ) -> None:
     """Upgrade the schema in place (a database made before migrations is recognised and
     stamped first); nothing changes when it is already there."""

@@ -58,11 +58,9 @@ class Upgrade:
         return self.before != self.after
 
 
-def config(connection: Connection | None = None, url: str | None = None) -> Config:
+def config(connection: Connection | None = None) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    if url is not None:
-        cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     if connection is not None:
         cfg.attributes["connection"] = connection
     return cfg
@@ -133,10 +131,10 @@ def upgrade(engine: Engine, to: str = "head") -> Upgrade:
                 raise SchemaError(f"cannot upgrade to {to!r}: {exc}") from exc
             raise
         after = current(connection)
-        wanted = scripts().get_revision(to)
-        if wanted is not None and after != wanted.revision:  # alembic does not go back
+        wanted = _named(to)
+        if wanted is not None and after != wanted:  # an upgrade to an older one: no-op
             raise SchemaError(
-                f"the database is at {after}, past {wanted.revision}: an upgrade never "
+                f"the database is at {after}, past {wanted}: an upgrade never "
                 "goes back"
             )
     result = Upgrade(before, after, stamped)
@@ -148,6 +146,16 @@ def upgrade(engine: Engine, to: str = "head") -> Upgrade:
     else:
         log.info("schema.unchanged", revision=after)
     return result
+
+
+def _named(to: str) -> str | None:
+    """The revision `to` names, None for a relative one ("+1") or an unknown one (which
+    the upgrade itself refuses)."""
+    try:
+        script = scripts().get_revision(to)
+    except Exception:  # alembic's resolution errors
+        return None
+    return script.revision if script is not None else None
 
 
 def create(engine: Engine) -> None:
