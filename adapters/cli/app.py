@@ -19,7 +19,7 @@ from adapters.catalog import load_catalog
 from adapters.cli import render
 from adapters.clock import SystemClock
 from adapters.holidays_vn import calendar_for
-from adapters.persistence.db import create_schema, database_url, make_engine
+from adapters.persistence.db import database_url, make_engine
 from adapters.persistence.store import SqlStore
 from workflow.clock import Clock, VirtualClock
 from workflow.errors import BontotError
@@ -80,7 +80,12 @@ def session(db: str | None, now: str | None = None, create: bool = False) -> Ite
     engine = make_engine(url)
     try:
         if create:
-            create_schema(engine)
+            from adapters.persistence import schema  # alembic: only for init
+
+            try:
+                schema.upgrade(engine)  # the revisions, also on an empty database
+            except BontotError as exc:
+                raise fail(f"{url}: {exc}") from None
         elif not inspect(engine).has_table("cycle"):
             raise fail(f"{url}: no bontot schema here; run `bontot init` first")
         store = SqlStore(engine)
@@ -102,7 +107,7 @@ def _setup() -> None:
 
 @app.command()
 def init(db: DbOption = None) -> None:
-    """Create the database schema (idempotent)."""
+    """Create the database schema, or upgrade it to the newest revision (idempotent)."""
     with session(db, create=True):
         pass
     typer.echo(f"initialised {database_url(db)}")
@@ -382,6 +387,7 @@ def demo(
 from adapters.cli import (  # noqa: E402, F401  (register their commands)
     audit_cmds,
     bulk_cmds,
+    db_cmds,
     evidence_cmds,
     meeting_cmds,
     migrate_cmds,

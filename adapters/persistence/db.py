@@ -7,10 +7,10 @@ users and tests write the URL every PostgreSQL tool understands."""
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlmodel import SQLModel
 
 from adapters.persistence import (  # noqa: F401  (registers the tables)
     evidence_tables,
@@ -71,20 +71,22 @@ APPEND_ONLY = ("transition", "notice", "audit_event", "delivery")
 
 
 def create_schema(engine: Engine) -> None:
-    SQLModel.metadata.create_all(engine)
-    with engine.begin() as connection:
-        for statement in append_only_triggers(engine.dialect.name):
-            connection.exec_driver_sql(statement)
+    """The newest schema: built and stamped when the database is empty, else migrated
+    (adapters.persistence.schema)."""
+    from adapters.persistence import schema
+
+    schema.create(engine)
 
 
-def append_only_triggers(dialect: str) -> list[str]:
-    """Triggers that refuse UPDATE and DELETE on the audit tables (idempotent DDL)."""
+def append_only_triggers(dialect: str, audit_tables: Sequence[str] = APPEND_ONLY) -> list[str]:
+    """Triggers that refuse UPDATE and DELETE on the audit tables (idempotent DDL);
+    `audit_tables` lets a schema revision name the audit tables of its own time."""
     if dialect == "sqlite":
         return [
             f"CREATE TRIGGER IF NOT EXISTS {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
             f"BEGIN SELECT RAISE(ABORT, 'audit records are append-only: {verb} on {table} "
             "refused'); END"
-            for table in APPEND_ONLY
+            for table in audit_tables
             for verb in ("UPDATE", "DELETE")
         ]
     # The message is built with || rather than RAISE's own % markers: the driver would
@@ -94,7 +96,7 @@ def append_only_triggers(dialect: str) -> list[str]:
         "RAISE EXCEPTION USING MESSAGE = 'audit records are append-only: ' || TG_OP || "
         "' on ' || TG_TABLE_NAME || ' refused'; END $$ LANGUAGE plpgsql"
     ]
-    for table in APPEND_ONLY:
+    for table in audit_tables:
         statements += [
             f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}",
             f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "

@@ -1,0 +1,119 @@
+"""`bontot db upgrade`, `bontot db current` and `bontot init` as real processes: the file
+release 7a2cb4e left is upgraded in place, and today's code reads it and acts on it."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from adapters.persistence import schema
+from tests.e2e.test_cli import Cli
+from tests.support.schema_db import LEGACY_TOKEN, legacy_sqlite
+
+
+def everything(db: Path) -> dict[str, list[tuple[Any, ...]]]:
+    with sqlite3.connect(db) as conn:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        return {t: conn.execute(f'SELECT * FROM "{t}" ORDER BY rowid').fetchall() for t in tables}
+
+
+def log_events(stderr: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
+
+
+@pytest.fixture
+def legacy(tmp_path: Path) -> Cli:
+    runner = Cli(tmp_path)
+    legacy_sqlite(runner.db)
+    return runner
+
+
+def test_the_file_of_release_7a2cb4e_upgrades_in_place_and_keeps_working(legacy: Cli) -> None:
+    head = schema.head()
+    before = everything(legacy.db)
+    assert "recognised as 0001" in legacy("db", "current").stdout
+
+    upgraded = legacy("db", "upgrade")
+
+    assert f"0001 -> {head}" in upgraded.stdout
+    events = {e["event"]: e for e in log_events(upgraded.stderr)}
+    assert events["schema.stamped"]["revision"] == "0001"
+    upgrade_log = events["schema.upgraded"]
+    assert (upgrade_log["from_revision"], upgrade_log["to_revision"]) == ("0001", head)
+    after = everything(legacy.db)
+    assert {t: after[t] for t in before} == before
+    assert set(after) - set(before) == {"alembic_version", "rating", "target", "meeting"}
+    assert legacy.json("db", "current") == {
+        "revision": head, "recognised": None, "head": head, "up_to_date": True,
+    }
+
+    # today's code reads what the old one wrote ...
+    status = legacy.json("status", "--year", "2025")
+    counts = {(s["definition"], s["state"]): s["count"] for s in status["states"]}
+    assert counts[("bon-tot", "appraised")] == 1 and counts[("bon-tot", "returned")] == 1
+    history = legacy.json("history", "CB-THON1", "--year", "2025", "--definition", "bon-tot")
+    assert [e["event"] for e in history["entries"]] == [
+        "open", "register", "start", "self_evaluate", "propose", "appraise",
+    ]
+    legacy.env["BONTOT_TOKEN"] = LEGACY_TOKEN
+    assert "ok: 71 records in 10 chains" in legacy("audit", "verify").stdout
+
+    # ... and acts on it: the old administrator adds an actor, who recognises the cell
+    token = legacy(
+        "actors", "add", "btv.x01", "--role", "superior_standing_committee", "--scope", "X01",
+        "--by", "quantri",
+    ).stdout.strip().splitlines()[-1]
+    legacy.env["BONTOT_TOKEN"] = token
+    fired = legacy(
+        "fire", "CB-THON1", "recognize", "--year", "2025", "--definition", "bon-tot",
+        "--actor", "btv.x01", "--data", '{"decision": "125-QĐ/ĐU"}', "--json",
+    )
+    assert json.loads(fired.stdout)["applied"] is True
+    assert len(legacy.rows("SELECT * FROM transition")) == len(before["transition"]) + 1
+    # the chains go on from the old records: the actor's addition and the recognition
+    assert "ok: 73 records in 10 chains" in legacy("audit", "verify").stdout
+    with sqlite3.connect(legacy.db) as conn, pytest.raises(sqlite3.DatabaseError, match="append"):
+        conn.execute("DELETE FROM transition")
+    assert len(legacy.rows("SELECT * FROM transition")) == len(before["transition"]) + 1
+
+
+def test_init_on_an_old_file_upgrades_it_too(legacy: Cli) -> None:
+    done = legacy("init")
+    assert "initialised" in done.stdout
+    assert [e["event"] for e in log_events(done.stderr)][:2] == [
+        "schema.stamped", "schema.upgraded",
+    ]
+    assert legacy.json("db", "current")["up_to_date"] is True
+
+
+def test_a_fresh_init_is_at_head_and_a_second_upgrade_does_nothing(tmp_path: Path) -> None:
+    cli = Cli(tmp_path)
+    assert "none: no bontot schema here" in cli("db", "current").stdout
+    first = cli("init")
+    assert [e["event"] for e in log_events(first.stderr)] == ["schema.upgraded"]
+    assert cli("db", "current").stdout.strip() == f"{schema.head()} (head)"
+    before = everything(cli.db)
+    again = cli("db", "upgrade")
+    assert "nothing to do" in again.stdout
+    assert [e["event"] for e in log_events(again.stderr)] == ["schema.unchanged"]
+    assert everything(cli.db) == before
+
+
+def test_upgrade_to_a_named_revision_and_refusals(tmp_path: Path) -> None:
+    cli = Cli(tmp_path)
+    assert "empty -> 0001" in cli("db", "upgrade", "--to", "0001").stdout
+    assert cli("db", "current").stdout.strip() == f"0001 (head is {schema.head()})"
+    assert f"0001 -> {schema.head()}" in cli("db", "upgrade", "--db", f"sqlite:///{cli.db}").stdout
+    back = cli("db", "upgrade", "--to", "0001", ok=False)
+    assert back.returncode == 1 and "never goes back" in back.stderr
+    odd = Cli(tmp_path / "odd")
+    odd.folder.mkdir()
+    with sqlite3.connect(odd.db) as conn:
+        conn.execute("CREATE TABLE cycle (id INTEGER PRIMARY KEY)")
+    refused = odd("db", "upgrade", ok=False)
+    assert refused.returncode == 1 and "cannot recognise" in refused.stderr
+    assert "lacks" in refused.stderr and "audit_event" in refused.stderr
