@@ -55,14 +55,6 @@ class EvidenceStore:
                 f"SELECT code, id, path FROM unit WHERE code IN ({marks})", chunk
             ):
                 units[code] = (unit_id, path)
-        existing = {
-            (row[0], row[1], row[2])
-            for row in self._query(
-                "SELECT u.code, r.member, r.stage FROM rating r JOIN unit u ON u.id = r.unit_id "
-                "WHERE r.year = ?",
-                (year,),
-            )
-        }
         at_text = to_db(at)
         values = [
             (
@@ -72,8 +64,11 @@ class EvidenceStore:
             )
             for r in records
         ]
-        updated = sum((r.unit_code, r.member, r.stage) in existing for r in records)
+        count = "SELECT COUNT(*) FROM rating WHERE year = ?"
         with self._write() as cursor:
+            # counted inside the transaction, so a concurrent import cannot skew them
+            cursor.execute(count, (year,))
+            before = cursor.fetchone()[0]
             cursor.executemany(
                 "INSERT INTO rating (year, unit_id, unit_path, member, name, status, "
                 "admitted_on, level, stage, rated_on, imported_at) "
@@ -84,6 +79,8 @@ class EvidenceStore:
                 "rated_on = excluded.rated_on, imported_at = excluded.imported_at",
                 values,
             )
+            cursor.execute(count, (year,))
+            updated = len(records) - (cursor.fetchone()[0] - before)
             self._append_event(
                 cursor, "ratings_imported", at_text, actor, None, None, None, None, year,
                 None, None, {**detail, "rows": len(records), "updated": updated},
