@@ -21,18 +21,26 @@ def everything(db: Path) -> dict[str, list[tuple[Any, ...]]]:
         return {t: conn.execute(f'SELECT * FROM "{t}" ORDER BY rowid').fetchall() for t in tables}
 
 
+class FileCli(Cli):
+    """The CLI on a SQLite file of its own: these tests are about files releases made."""
+
+    def __init__(self, folder: Path) -> None:
+        self.db = folder / "cli.db"
+        super().__init__(folder, f"sqlite:///{self.db}")
+
+
 def log_events(stderr: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
 
 
 @pytest.fixture
-def legacy(tmp_path: Path) -> Cli:
-    runner = Cli(tmp_path)
+def legacy(tmp_path: Path) -> FileCli:
+    runner = FileCli(tmp_path)
     legacy_sqlite(runner.db)
     return runner
 
 
-def test_the_file_of_release_7a2cb4e_upgrades_in_place_and_keeps_working(legacy: Cli) -> None:
+def test_the_file_of_release_7a2cb4e_upgrades_in_place_and_keeps_working(legacy: FileCli) -> None:
     head = schema.head()
     before = everything(legacy.db)
     assert "recognised as 0001" in legacy("db", "current").stdout
@@ -81,7 +89,7 @@ def test_the_file_of_release_7a2cb4e_upgrades_in_place_and_keeps_working(legacy:
     assert len(legacy.rows("SELECT * FROM transition")) == len(before["transition"]) + 1
 
 
-def test_init_on_an_old_file_upgrades_it_too(legacy: Cli) -> None:
+def test_init_on_an_old_file_upgrades_it_too(legacy: FileCli) -> None:
     done = legacy("init")
     assert "initialised" in done.stdout
     assert [e["event"] for e in log_events(done.stderr)][:2] == [
@@ -91,7 +99,7 @@ def test_init_on_an_old_file_upgrades_it_too(legacy: Cli) -> None:
 
 
 def test_a_fresh_init_is_at_head_and_a_second_upgrade_does_nothing(tmp_path: Path) -> None:
-    cli = Cli(tmp_path)
+    cli = FileCli(tmp_path)
     assert "none: no bontot schema here" in cli("db", "current").stdout
     first = cli("init")
     assert [e["event"] for e in log_events(first.stderr)] == ["schema.upgraded"]
@@ -104,13 +112,13 @@ def test_a_fresh_init_is_at_head_and_a_second_upgrade_does_nothing(tmp_path: Pat
 
 
 def test_upgrade_to_a_named_revision_and_refusals(tmp_path: Path) -> None:
-    cli = Cli(tmp_path)
+    cli = FileCli(tmp_path)
     assert "empty -> 0001" in cli("db", "upgrade", "--to", "0001").stdout
     assert cli("db", "current").stdout.strip() == f"0001 (head is {schema.head()})"
     assert f"0001 -> {schema.head()}" in cli("db", "upgrade", "--db", f"sqlite:///{cli.db}").stdout
     back = cli("db", "upgrade", "--to", "0001", ok=False)
     assert back.returncode == 1 and "never goes back" in back.stderr
-    odd = Cli(tmp_path / "odd")
+    odd = FileCli(tmp_path / "odd")
     odd.folder.mkdir()
     with sqlite3.connect(odd.db) as conn:
         conn.execute("CREATE TABLE cycle (id INTEGER PRIMARY KEY)")
