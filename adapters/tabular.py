@@ -19,14 +19,17 @@ def file_digest(path: Path) -> str:
 
 
 def read_table(path: Path) -> tuple[list[str], list[dict[str, str]]]:
-    """(header, rows) of a .csv (UTF-8, with or without BOM) or the first sheet of an .xlsx."""
+    """(header, rows) of a .csv (UTF-8, with or without BOM) or the first sheet of an .xlsx.
+    Row i of the list is the file's row i + 2 (the header is row 1); blank rows are empty."""
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         return _read_xlsx(path)
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.DictReader(handle)
-            rows = [dict(row) for row in reader]
-            return list(reader.fieldnames or []), rows
+            lines = csv.reader(handle)
+            header = next(lines, [])
+            # A blank line stays, as an empty row: row numbers are the spreadsheet's.
+            rows = [dict(zip(header, line, strict=False)) if line else {} for line in lines]
+            return header, rows
     except UnicodeDecodeError as exc:
         raise BontotError(f"{path}: not UTF-8 text ({exc}); save the CSV as UTF-8") from None
 
@@ -41,8 +44,7 @@ def _read_xlsx(path: Path) -> tuple[list[str], list[dict[str, str]]]:
         header = [_text(cell) for cell in next(lines, ())]
         rows = []
         for line in lines:
-            if all(cell is None or _text(cell) == "" for cell in line):
-                continue
+            # blank rows are kept (empty), so that a problem names the sheet's own row
             rows.append({h: _text(cell) for h, cell in zip(header, line, strict=False) if h})
         return header, rows
     finally:

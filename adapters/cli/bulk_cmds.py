@@ -50,9 +50,6 @@ def bulk(
     data: Annotated[str | None, typer.Option("--data", help="JSON payload for every cycle")] = None,
     decision: Annotated[str | None, typer.Option(help="The decision's number")] = None,
     reason: Annotated[str | None, typer.Option(help="The reason (reject, refuse)")] = None,
-    override: Annotated[
-        str | None, typer.Option(help="A written reason to overrule failing verdicts")
-    ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run")] = False,
     batch_size: Annotated[int, typer.Option(min=1, max=10_000)] = 500,
     db: DbOption = None,
@@ -71,7 +68,10 @@ def bulk(
         raise fail(f"--data is not JSON: {exc}") from None
     if not isinstance(payload, dict):
         raise fail("--data must be a JSON object")
-    for key, value in (("decision", decision), ("reason", reason), ("override", override)):
+    if "override" in payload:
+        # an override is one appraiser's reasoned judgement of one unit: `fire --override`
+        raise fail("an override is decided unit by unit (bontot fire ... --override), not in bulk")
+    for key, value in (("decision", decision), ("reason", reason)):
         if value is not None:
             payload[key] = value
     trigger = ALIASES.get(event, event)

@@ -24,6 +24,7 @@ from adapters.cli.app import (
 from adapters.cli.meeting_cmds import meeting_params
 from adapters.persistence.meetings import MeetingRepository
 from adapters.tabular import file_digest, read_table
+from workflow.access import covers
 from workflow.errors import BontotError
 from workflow.evidence.ratings import check_rating_rows
 from workflow.rules.meetings import Breach, check_meetings
@@ -134,8 +135,14 @@ def targets_set(
         grant = authenticate(s, actor, "targets set", now)
         if grant is not None and grant.role not in ("administrator", "superior_standing_committee"):
             raise fail(f"{actor}: targets are set by a standing committee or an administrator", 2)
+        node = s.store.find_unit(unit)
+        if grant is not None and not covers(grant.scope_path, node.path):
+            raise fail(f"{actor}: {unit} is outside your scope ({grant.scope_code})", 2)
+        if node.code not in {code for code, _, _ in s.store.committees(node)}:
+            raise fail(f"{unit} has no units under it: a target is a superior's")
         try:
-            on = parse_user_date(assigned_on) if assigned_on else s.engine.clock.now().date()
+            today = s.engine.clock.now().astimezone(LOCAL_TZ).date()
+            on = parse_user_date(assigned_on) if assigned_on else today
         except ValueError:
             raise fail(f"--assigned-on {assigned_on!r}: not a date (dd/mm/yyyy)") from None
         s.store.set_target(year, unit, definition, share, on, s.engine.clock.now(), actor)

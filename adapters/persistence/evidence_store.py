@@ -181,13 +181,16 @@ class EvidenceStore:
 
     def committees(self, under: UnitRef | None) -> list[tuple[str, str, str]]:
         """(code, name, path) of every unit that has units under it, in the subtree."""
-        where, params = self._range(under, "u.path")
+        below, params = self._range(under, "u.path")
+        parent_in, parent_params = self._range(under, "p.path")
         return [
             (row[0], row[1], row[2])
             for row in self._query(
-                "SELECT u.code, u.name, u.path FROM unit u WHERE EXISTS "
-                f"(SELECT 1 FROM unit c WHERE c.parent_id = u.id){where} ORDER BY u.path",
-                params,
+                # the parents of the subtree's units, each found by primary key
+                "SELECT DISTINCT p.code, p.name, p.path FROM unit u "
+                f"JOIN unit p ON p.id = u.parent_id WHERE 1 = 1{below}{parent_in} "
+                "ORDER BY p.path",
+                [*params, *parent_params],
             )
         ]
 

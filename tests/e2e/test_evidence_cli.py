@@ -165,9 +165,10 @@ def test_a_bad_row_in_the_excel_export_names_it_and_imports_nothing(
     assert sheet is not None
     sheet.append(HEADER)
     sheet.append(["CB-THON1", "DV1", "A", "", None, "Tốt", "Chính thức", date(2026, 1, 5)])
+    sheet.append([None] * len(HEADER))  # a blank row: the bad one below is still row 4
     sheet.append(["CB-THON1", "DV2", "B", "", None, "Giỏi", "Chính thức", date(2026, 1, 5)])
     book.save(tmp_path / "xl.xlsx")
     done = cli("ratings", "import", "xl.xlsx", "--year", "2025", ok=False)
     assert done.returncode != 0
-    assert "row 3, column 'Xếp loại'" in done.stderr and "nothing imported" in done.stderr
+    assert "row 4, column 'Xếp loại'" in done.stderr and "nothing imported" in done.stderr
     assert cli.rows("SELECT COUNT(*) FROM rating") == [(0,)]

@@ -13,6 +13,7 @@ from adapters.persistence.store import SqlStore
 from tests.conftest import GOOD_EVALUATION, local
 from tests.support import backends
 from tests.support.register import members, unit_rating
+from workflow.access import Grant
 from workflow.clock import VirtualClock
 from workflow.evidence.ratings import RatingRecord
 from workflow.service.bulk import BulkItem, BulkRequest, bulk_fire
@@ -135,8 +136,11 @@ def test_a_dry_run_over_10000_cycles_changes_nothing_and_the_real_run_matches_it
 def test_only_passing_skips_the_failing_ones_without_refusing_them(
     proposed: Engine, db_url: str
 ) -> None:
-    request = BulkRequest("appraise", 2025, "X03", "btc.x03", "superior_org_board", {},
-                          select="passing", dry_run=False)
+    # the board of commune X03 asks for the whole province: its selection stops at X03
+    x03 = proposed.store.find_unit("X03")
+    grant = Grant("btc.x03", "superior_org_board", "X03", x03.path)
+    request = BulkRequest("appraise", 2025, "T", "btc.x03", "superior_org_board", {},
+                          grant=grant, select="passing", dry_run=False)
     items = bulk_fire(proposed, request)
     outcomes = Counter(i.outcome for i in items)
     fails = sum(1 for i in range(3 * CELLS_EACH, 4 * CELLS_EACH) if failing(i))

@@ -167,3 +167,40 @@ def test_a_superiors_own_target_replaces_the_definitions(
     progress = {s.unit_code: s for s in commune.target_progress(2025)}
     assert progress["X01"].targets["bon-tot"] == [2, 0, 90]
     assert progress["T01"].targets["bon-tot"] == [3, 0, 50]
+
+
+def test_an_appraiser_cannot_restate_the_evidence_the_rule_judges(
+    commune: Engine, store: SqlStore, clock: VirtualClock
+) -> None:
+    store.import_ratings(2025, members("CB-THON1", good=7, completed=5), clock.now(),
+                         "btc.x01", {})
+    proposed(commune, clock)
+    claimed = {"criteria": GOOD_EVALUATION["criteria"],
+               "ratings": {"rated": 12, "completed_or_better": 12, "good_or_better": 12}}
+    refused = commune.fire("CB-THON1", "appraise", 2025, *BOARD, claimed)
+    assert refused.decision.refusal is not None
+    assert refused.decision.refusal.code == "payload_not_allowed"
+    assert "criteria, ratings" in refused.decision.refusal.message
+    rejected = commune.fire("CB-THON1", "reject", 2025, *BOARD,
+                            {"reason": "x", "criteria": {"meetings": 0}})
+    assert rejected.decision.refusal is not None
+    assert rejected.decision.refusal.code == "payload_not_allowed"
+    # the unit's own self-evaluation is untouched
+    assert commune.cycle("CB-THON1", 2025).facts["criteria"] == GOOD_EVALUATION["criteria"]
+
+
+def test_a_committees_own_summary_has_the_figures_status_has(
+    commune: Engine, clock: VirtualClock
+) -> None:
+    proposed(commune, clock, "DB-TRUONG")
+    proposed(commune, clock, "DB-TRUONG-1")
+    board = commune.board(2025, "DB-TRUONG")
+    summary = next(s for s in commune.report(2025, "DB-TRUONG").superiors
+                   if s.unit_code == "DB-TRUONG")
+    by_state: dict[str, int] = {}
+    for row in board.rows:
+        by_state[row.state] = by_state.get(row.state, 0) + row.count
+    assert {s: n for (_, s), n in summary.states.items()} == by_state == {
+        "proposed": 2, "not_registered": 2
+    }
+    assert tuple(summary.targets["bon-tot"]) == board.targets["bon-tot"]

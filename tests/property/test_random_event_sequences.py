@@ -29,6 +29,8 @@ EVERYTHING = {
     "decision": "12-QĐ/ĐU",
     "unit_rating": "good",
 }
+#: what a superior brings: no evidence of its own (the rule it applies judges the unit's)
+DECIDING = {"plan": "KH-2", "reason": "Thiếu hồ sơ", "decision": "12-QĐ/ĐU"}
 PAYLOADS: list[dict[str, Any]] = [
     {},
     {"plan": "KH-01"},
@@ -36,10 +38,12 @@ PAYLOADS: list[dict[str, Any]] = [
     WEAK,
     {"reason": "Thiếu hồ sơ"},
     {"decision": "12-QĐ/ĐU"},
-    *[EVERYTHING] * 16,
+    *[EVERYTHING] * 12,
+    *[{"<fitting>": True}] * 12,
     {**WEAK, "reason": "x"},
 ]
-#: stand for "an event the current state allows" and "the role it allows", so runs get deep
+#: stand for "an event the current state allows", "the role it allows" and (the payload
+#: {"<fitting>": True}) "what the event takes", so runs get deep
 NEXT_EVENT = "<next>"
 RIGHT_ROLE = "<right>"
 
@@ -89,6 +93,8 @@ def run_sequence(definition_id: str, steps: list[tuple[Any, ...]], db_url: str) 
                 if role == RIGHT_ROLE:
                     fitting = service.machine(definition).roles_for(before, event)
                     role = fitting[0] if fitting else "stranger"
+                if "<fitting>" in payload:
+                    payload = GOOD_EVALUATION if event == "self_evaluate" else DECIDING
                 # one person per role: the definition keeps proposer and appraiser apart
                 result = service.fire(unit, event, 2025, f"actor.{role}", role, payload)
                 after = service.cycle(unit, 2025).state

@@ -277,3 +277,15 @@ def test_a_score_may_carry_its_evidence(rule: Any) -> None:
     facts["criteria"]["meetings"] = {"score": 97, "evidence": ["BB-SH-03", "so-tay.xlsx"]}
     found = check(rule, "grassroots_cell", facts, "criteria.meetings")
     assert found.passed and found.actual == "97 % (BB-SH-03, so-tay.xlsx)"
+
+
+def test_a_new_member_the_registry_left_unrated_and_undated_is_left_out(rule: Any) -> None:
+    rated = members("CB", good=8, completed=2)  # rated on 10/01/2026
+    newcomer = RatingRecord("CB", "CB-N2", "Mới kết nạp", "active", date(2025, 10, 1), None,
+                            "final", None)
+    # judged on the cell's rating date: admitted 3 months before, so not yet rated
+    assert failing(rule, "grassroots_cell", cell(records=[*rated, newcomer])) == []
+    veteran = RatingRecord("CB", "CB-N2", "", "active", date(2024, 10, 1), None, "final", None)
+    assert failing(rule, "grassroots_cell", cell(records=[*rated, veteran])) == [
+        "ratings.members.final_complete"
+    ]

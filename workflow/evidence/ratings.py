@@ -145,6 +145,8 @@ def check_rating_rows(
     records: list[RatingRecord] = []
     first_row: dict[tuple[str, str, str], int] = {}
     for number, raw in enumerate(rows, start=2):
+        if not any((value or "").strip() for value in raw.values()):
+            continue  # a blank row: skipped, but counted, so later rows keep their number
         record, row_problems = _parse(number, raw, columns, units, year)
         problems.extend(row_problems)
         if record is None:
@@ -271,13 +273,18 @@ def add_months(day: date, months: int) -> date:
 
 
 def exclusion(
-    person: RatingRecord, new_member_months: int, rating: RatingRecord | None = None
+    person: RatingRecord,
+    new_member_months: int,
+    rating: RatingRecord | None = None,
+    season: date | None = None,
 ) -> str | None:
     """Why a member leaves the denominators, or None if they count. Newness is judged on
-    the date of the rating in question (the person's own row's date without one)."""
+    the date of the rating in question, else the person's own row's, else the date the
+    unit's other members were rated (`season`)."""
     if person.status != "active":
         return person.status
     rated_on = rating.rated_on if rating is not None and rating.rated_on else person.rated_on
+    rated_on = rated_on or season
     if (
         person.admitted_on is not None
         and rated_on is not None
@@ -307,12 +314,14 @@ def tally_members(
     Status and admission date are the member's, whichever stage's row carries them."""
     records = [r for r in records if r.member]
     chosen = pick(records, stage)
+    # A member not yet rated (too new) has no rating date: judge them on the cell's.
+    season = max((r.rated_on for r in chosen.values() if r.rated_on), default=None)
     person = {r.member: r for r in sorted(records, key=lambda r: STAGES.index(r.stage))}
     excluded: dict[str, int] = {}
     counts = [0, 0, 0, 0]
     missing = []
     for member in sorted(person):
-        reason = exclusion(person[member], new_member_months, chosen.get(member))
+        reason = exclusion(person[member], new_member_months, chosen.get(member), season)
         record = chosen.get(member)
         if reason is not None:
             excluded[reason] = excluded.get(reason, 0) + 1

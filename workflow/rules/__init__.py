@@ -21,11 +21,19 @@ from workflow.rules.recognition import RecognitionParams, evaluate_recognition
 class RuleKind:
     params: type[BaseModel]
     evaluate: Callable[[Any, GuardContext], list[Check]]
+    #: the facts the rule reads: evidence that only the unit's own steps may supply
+    reads: frozenset[str] = frozenset()
 
 
 RULE_KINDS: Mapping[str, RuleKind] = {
-    "recognition": RuleKind(RecognitionParams, evaluate_recognition),
-    "meeting_compliance": RuleKind(MeetingComplianceParams, evaluate_meeting_compliance),
+    "recognition": RuleKind(
+        RecognitionParams,
+        evaluate_recognition,
+        frozenset({"criteria", "checklist", "ratings", "unit_rating", "register"}),
+    ),
+    "meeting_compliance": RuleKind(
+        MeetingComplianceParams, evaluate_meeting_compliance, frozenset({"meetings"})
+    ),
 }
 
 __all__ = ["RULE_KINDS", "Check", "GuardContext", "RuleKind"]

@@ -12,6 +12,7 @@ RefusalCode = Literal[
     "wrong_state",
     "role_not_allowed",
     "payload_missing",
+    "payload_not_allowed",
     "guard_failed",
     "stale",
     "not_found",

@@ -36,6 +36,12 @@ class CompiledDefinition:
         self._guards: dict[str, Guard] = {
             name: _compile_rule(params) for name, params in self.spec.rules.items()
         }
+        #: facts some rule reads: a transition the rule judges may not bring them itself
+        self._evidence_keys = frozenset(
+            key
+            for params in self.spec.rules.values()
+            for key in RULE_KINDS[params.get("kind", "recognition")].reads
+        )
         register_rules = {
             name
             for name, params in self.spec.rules.items()
@@ -167,6 +173,13 @@ class CompiledDefinition:
         unless = self._guards.get(transition.unless) if transition.unless else None
         trigger = transition.trigger
         overridable = transition.overridable
+        # Whoever a rule's verdict binds (the appraiser) cannot restate the evidence it
+        # judges: scores and ratings come from the unit's own steps and the register.
+        judged = (
+            self._evidence_keys - set(requires)
+            if guard is not None or unless is not None
+            else frozenset()
+        )
 
         def condition(event: EventData) -> bool:
             attempt: Attempt = event.kwargs["attempt"]
@@ -181,6 +194,14 @@ class CompiledDefinition:
             if missing:
                 attempt.refusal = attempt.refusal or Refusal(
                     "payload_missing", f"{trigger!r} needs data: {', '.join(missing)}"
+                )
+                return False
+            brought = sorted(judged.intersection(attempt.payload))
+            if brought:
+                attempt.refusal = attempt.refusal or Refusal(
+                    "payload_not_allowed",
+                    f"{trigger!r} may not bring {', '.join(brought)}: the rule judges the "
+                    "unit's own evidence; to overrule its verdict give a written override",
                 )
                 return False
             context = GuardContext(attempt.unit_kind, attempt.facts)

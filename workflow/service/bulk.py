@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from workflow.access import Grant
+from workflow.access import Grant, covers
 from workflow.rules.checks import Check
 from workflow.service.engine import Engine, stale_decision
 from workflow.service.ports import Cycle, CycleChange
@@ -88,6 +88,10 @@ def _pages(engine: Engine, request: BulkRequest) -> Iterator[list[Cycle]]:
 
 
 def _fireable(engine: Engine, request: BulkRequest, cycle: Cycle) -> bool:
+    # A selection never reaches past the actor's scope: what lies outside it is neither
+    # decided nor refused nor shown.
+    if request.grant is not None and not covers(request.grant.scope_path, cycle.unit_path):
+        return False
     if request.states is not None:
         return cycle.state in request.states
     machine = engine.machine(engine.definition(cycle.definition_id, cycle.definition_version))

@@ -163,7 +163,7 @@ def build_report(
                 outcome=cycle.outcome,
                 dates=dates.get(cycle.cycle_id, {}),
                 rating=_latest_own(own.get(cycle.unit_code, [])),
-                verdict_passed=None if verdict is None else all(c["passed"] for c in checks),
+                verdict_passed=None if not checks else all(c["passed"] for c in checks),
                 failing=tuple(c for c in checks if not c["passed"]),
                 overridden=verdict is not None and "override" in verdict.payload,
                 overdue=tuple(late.get((cycle.unit_code, cycle.definition_id), [])),
@@ -183,7 +183,8 @@ def _summaries(
     superiors: list[tuple[str, str, str]],
     targets: Mapping[tuple[str, str], float],
 ) -> list[SuperiorSummary]:
-    """Each unit adds to every superior above it: one pass, cycles x depth."""
+    """Each unit adds to every superior above it (and to its own summary, if it is one):
+    one pass, cycles x depth."""
     latest: dict[str, Definition] = {}
     for (definition_id, version), definition in definitions.items():
         if definition_id not in latest or version > latest[definition_id].spec.version:
@@ -193,7 +194,8 @@ def _summaries(
         spec = latest[line.definition_id].spec
         counted = spec.targets is not None and line.unit_kind in spec.targets.over
         parts = cycle.unit_path.strip("/").split("/")
-        for depth in range(1, len(parts)):
+        # the unit itself too: `status --under X` counts X's own cycle
+        for depth in range(1, len(parts) + 1):
             summary = by_path.get("/" + "/".join(parts[:depth]) + "/")
             if summary is None:
                 continue
