@@ -275,7 +275,10 @@ def table_digest(backend: Backend, db: str, table: str, columns: str) -> tuple[i
     """A row count and an order-free sum of row hashes, to compare two databases."""
     with closing(backend.raw(db)) as conn:
         if isinstance(backend, Postgres):
-            sql = f"SELECT COUNT(*), COALESCE(SUM(hashtext(concat_ws('|', {columns}))::bigint), 0) FROM {table}"
+            sql = (
+                f"SELECT COUNT(*), COALESCE(SUM(hashtext(concat_ws('|', "
+                f"{columns}))::bigint), 0) FROM {table}"
+            )
             row = conn.execute(sql).fetchone()
             return int(row[0]), int(row[1])
         rows = conn.execute(f"SELECT {columns} FROM {table}")
@@ -321,12 +324,14 @@ def step_open(backend: Backend, definition: Definition, scale: float) -> dict[st
         "memory": ours,
     }
     print(
-        f"\n1. open the {YEAR} cycle for {cells:,} units ({rows:,} rows), {BATCH:,} units per transaction"
+        f"\n1. open the {YEAR} cycle for {cells:,} units ({rows:,} rows), {BATCH:,} "
+        f"units per transaction"
     )
     print(f"   engine  Engine.open_cycles (child process)  {ours['seconds']:8.1f} s")
     print(f"   raw     executemany                         {raw:8.1f} s")
     print(
-        f"   ratio   {result['ratio']:.2f}×   target < 2×: {'met' if result['ratio'] < 2 else 'MISSED'}"
+        f"   ratio   {result['ratio']:.2f}×   target < 2×: "
+        f"{'met' if result['ratio'] < 2 else 'MISSED'}"
         f"   same rows: {'yes' if same else 'NO'}"
     )
     print(f"   peak RSS of the opening child: {ours['maxrss_kib'] / 1024:.0f} MB")
@@ -378,13 +383,16 @@ def step_fire(backend: Backend, definition: Definition, events: int) -> dict[str
         "ratio_median": ours.median_us / raw.median_us,
     }
     print(
-        f"\n2. fire {len(picked):,} events ('{EVENT}'), one transaction each; µs mean / median / p99"
+        f"\n2. fire {len(picked):,} events ('{EVENT}'), one transaction each; µs mean / "
+        f"median / p99"
     )
     print(
-        f"   engine  Engine.fire                          {ours.mean_us:8.1f} {ours.median_us:8.1f} {ours.p99_us:8.1f}"
+        f"   engine  Engine.fire                          {ours.mean_us:8.1f} "
+        f"{ours.median_us:8.1f} {ours.p99_us:8.1f}"
     )
     print(
-        f"   raw     BEGIN; UPDATE; INSERT; COMMIT        {raw.mean_us:8.1f} {raw.median_us:8.1f} {raw.p99_us:8.1f}"
+        f"   raw     BEGIN; UPDATE; INSERT; COMMIT        {raw.mean_us:8.1f} "
+        f"{raw.median_us:8.1f} {raw.p99_us:8.1f}"
     )
     print(
         f"   ratio   {result['ratio']:.2f}× (medians {result['ratio_median']:.2f}×)   "
@@ -429,7 +437,8 @@ def step_queries(backend: Backend, runs: int) -> dict[str, Any]:
             marks = {f"s{i}": s for i, s in enumerate(closed)}
             return len(
                 cur.execute(
-                    "SELECT u.code, u.name, p.code, c.definition_id, c.definition_version, c.state, "
+                    "SELECT u.code, u.name, p.code, c.definition_id, "
+                    "c.definition_version, c.state, "
                     "d.key, d.due_at FROM deadline d JOIN cycle c ON c.id = d.cycle_id "
                     "JOIN unit u ON u.id = c.unit_id LEFT JOIN unit p ON p.id = u.parent_id "
                     f"WHERE c.year = :year{where.format(col='c.unit_path')} AND c.state NOT IN "
@@ -459,17 +468,20 @@ def step_queries(backend: Backend, runs: int) -> dict[str, Any]:
             results[scope] = figures
     store.close()
     print(
-        f"\n3. board and overdue at {BOARD_AT:%Y-%m-%d}, medians (ms); raw = the same SQL through the raw driver"
+        f"\n3. board and overdue at {BOARD_AT:%Y-%m-%d}, medians (ms); raw = the same "
+        f"SQL through the raw driver"
     )
     for scope, f in results.items():
         target = TARGETS[f"board_{scope}_ms"]
         print(
-            f"   {scope:<8} {f['units']:>7,} units  board {f['board_ms']:8.1f} (raw {f['board_raw_ms']:8.1f}, "
+            f"   {scope:<8} {f['units']:>7,} units  board {f['board_ms']:8.1f} (raw "
+            f"{f['board_raw_ms']:8.1f}, "
             f"{f['board_ms'] / f['board_raw_ms']:.2f}×; target < {target:g} ms: "
             f"{'met' if f['board_ms'] < target else 'MISSED'})"
         )
         print(
-            f"   {'':<8} {f['overdue_items']:>7,} items  overdue {f['overdue_ms']:6.1f} (raw {f['overdue_raw_ms']:8.1f}, "
+            f"   {'':<8} {f['overdue_items']:>7,} items  overdue {f['overdue_ms']:6.1f} "
+            f"(raw {f['overdue_raw_ms']:8.1f}, "
             f"{f['overdue_ms'] / f['overdue_raw_ms']:.2f}×)"
         )
     return results
@@ -498,7 +510,8 @@ def step_verify(backend: Backend) -> dict[str, Any]:
                 cur = conn.cursor()
             cur.execute(
                 "SELECT cycle_id, seq, event, from_state, to_state, actor, role, at, payload, "
-                "checks, definition_id, definition_version, hash FROM transition ORDER BY cycle_id, seq"
+                "checks, definition_id, definition_version, hash FROM transition ORDER "
+                "BY cycle_id, seq"
             )
             while rows := cur.fetchmany(10_000):
                 count += len(rows)
@@ -527,7 +540,8 @@ def step_verify(backend: Backend) -> dict[str, Any]:
         f"\n4. verify the audit trail: {report.records:,} records, {len(report.problems)} problems"
     )
     print(
-        f"   engine  verify_database ({os.cpu_count()} processes) {ours:7.2f} s = {report.records / ours:,.0f}/s;"
+        f"   engine  verify_database ({os.cpu_count()} processes) {ours:7.2f} s = "
+        f"{report.records / ours:,.0f}/s;"
         f" one process {one:.2f} s"
     )
     print(f"   raw     read the transition rows          {raw:7.2f} s ({records:,} rows)")
@@ -560,7 +574,8 @@ def tick_child(url: str, quota: int, raw: bool, backend_name: str) -> None:
         while claimed < quota:
             cur.execute(begin_sql)
             ids = cur.execute(
-                "SELECT id FROM timer WHERE fired_at IS NULL AND cancelled_at IS NULL AND due_at <= ? "
+                "SELECT id FROM timer WHERE fired_at IS NULL AND cancelled_at IS NULL "
+                "AND due_at <= ? "
                 f"ORDER BY due_at, id LIMIT ?{lock}",
                 (stamp, min(TICK_BATCH, quota - claimed)),
             ).fetchall()
@@ -636,7 +651,8 @@ def step_ticks(backend: Backend, total: int, workers: Sequence[int]) -> dict[str
         due = (
             backend.cursor(conn)
             .execute(
-                "SELECT COUNT(*) FROM timer WHERE fired_at IS NULL AND cancelled_at IS NULL AND due_at <= ?",
+                "SELECT COUNT(*) FROM timer WHERE fired_at IS NULL AND cancelled_at IS "
+                "NULL AND due_at <= ?",
                 (to_db(TICK_AT),),
             )
             .fetchone()[0]
@@ -653,7 +669,8 @@ def step_ticks(backend: Backend, total: int, workers: Sequence[int]) -> dict[str
             {"workers": w, "engine": ours, "raw": raw, "ratio": raw["per_s"] / ours["per_s"]}
         )
         print(
-            f"   {w} worker(s)  engine {ours['claimed']:>9,} in {ours['seconds']:7.1f} s = {ours['per_s']:9,.0f}/s   "
+            f"   {w} worker(s)  engine {ours['claimed']:>9,} in {ours['seconds']:7.1f} "
+            f"s = {ours['per_s']:9,.0f}/s   "
             f"raw {raw['claimed']:>9,} in {raw['seconds']:7.1f} s = {raw['per_s']:9,.0f}/s   "
             f"ratio {raw['per_s'] / ours['per_s']:.2f}×"
         )
@@ -675,7 +692,8 @@ def step_memory(
     print("\n6. peak RSS of a child process opening the cycles (ru_maxrss / VmHWM)")
     for r in out:
         print(
-            f"   {r['units']:>8,} units  {r['maxrss_kib'] / 1024:7.1f} MB / {r['vmhwm_kib'] / 1024:7.1f} MB"
+            f"   {r['units']:>8,} units  {r['maxrss_kib'] / 1024:7.1f} MB / "
+            f"{r['vmhwm_kib'] / 1024:7.1f} MB"
             f"   (opened in {r['seconds']:.1f} s)"
         )
     return out
@@ -754,8 +772,10 @@ def main() -> None:
         folder = Path(name)
         info = machine_info(folder)
         print(
-            f"bontot nationwide benchmark — {info['date']}; {info['platform']}, {info['cpus']} CPUs "
-            f"({info['cpu']}), Python {info['python']}, SQLite {info['sqlite']}, files on {info['filesystem']}"
+            f"bontot nationwide benchmark — {info['date']}; {info['platform']}, "
+            f"{info['cpus']} CPUs "
+            f"({info['cpu']}), Python {info['python']}, SQLite {info['sqlite']}, files "
+            f"on {info['filesystem']}"
         )
         tree = nation_tree(args.scale)
         kinds: dict[str, int] = {}
