@@ -18,6 +18,11 @@ def to_db(instant: datetime) -> str:
 
 
 def from_db(text: str) -> datetime:
+    # fromisoformat is about 20x faster than strptime, and a report reads one or two of
+    # these per row (the nation's overdue list: 200,000 rows spent most of their time
+    # here); it takes only the exact shape to_db writes, anything else goes to strptime
+    if len(text) == 27 and text[10] == "T" and text[19] == "." and text[26] == "Z":
+        return datetime.fromisoformat(text[:26]).replace(tzinfo=UTC)
     return datetime.strptime(text, _DB_FORMAT).replace(tzinfo=UTC)
 
 
