@@ -126,13 +126,17 @@ class MilestoneRow(SQLModel, table=True):
 class TimerRow(SQLModel, table=True):
     """One reminder or escalation to send: written when its cycle (or milestone) opens,
     cancelled in the same transaction as the move that meets its deadline, fired once.
-    The partial index keeps "what is due now" cheap however many rows have fired."""
+    The partial index keeps "what is due now" cheap however many rows have fired; it ends
+    with `id` so that a claim's `ORDER BY due_at, id LIMIT n` reads it in order on
+    PostgreSQL (SQLite keeps the rowid in every index anyway): without it, every claim
+    sorted all the pending timers sharing a due instant (a whole nation's reminder)."""
 
     __tablename__ = "timer"
     __table_args__ = (
         Index(
             "ix_timer_pending",
             "due_at",
+            "id",
             sqlite_where=text("fired_at IS NULL AND cancelled_at IS NULL"),
             postgresql_where=text("fired_at IS NULL AND cancelled_at IS NULL"),
         ),
