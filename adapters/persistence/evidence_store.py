@@ -119,14 +119,11 @@ class EvidenceStore:
 
     def ratings_under(self, under: UnitRef | None, year: int) -> list[RatingRecord]:
         """Every rating row of a subtree (units' own and members'), for reports."""
-        where, params = "", [year]
-        if under is not None:
-            where = " AND r.unit_path >= ? AND r.unit_path < ?"
-            params += [under.path, under.path[:-1] + "0"]
+        where, params = self._range(under, "r.unit_path")
         rows = self._query(
             f"SELECT {_RATING_COLUMNS} FROM rating r JOIN unit u ON u.id = r.unit_id "
             f"WHERE r.year = ?{where} ORDER BY u.code, r.member, r.stage",
-            params,
+            [year, *params],
         )
         return [_record(row) for row in rows]
 
