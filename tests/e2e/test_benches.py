@@ -33,25 +33,33 @@ def bench_core() -> ModuleType:
     return module
 
 
-def test_bench_core_runs_every_step_small(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def small_core_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
+    """bench_core.py run small, as a user runs it: its output and its results file."""
+    folder = tmp_path_factory.mktemp("bench_core")
     done = subprocess.run(
         [
             sys.executable,
             str(BENCH / "bench_core.py"),
             *SMALL.split(),
             "--out",
-            str(tmp_path / "out"),
+            str(folder / "out"),
             "--db-dir",
-            str(tmp_path),
+            str(folder),
         ],
         capture_output=True,
         text=True,
         timeout=300,
     )
     assert done.returncode == 0, done.stderr
+    return done.stdout, folder / "out" / "bench_core.json"
+
+
+def test_bench_core_runs_every_step_small(small_core_run: tuple[str, Path]) -> None:
+    stdout, path = small_core_run
     for step in ("\n1. open", "\n2. fire", "\n3. decide", "\n4. peak RSS"):
-        assert step in done.stdout
-    results = json.loads((tmp_path / "out" / "bench_core.json").read_text(encoding="utf-8"))
+        assert step in stdout
+    results = json.loads(path.read_text(encoding="utf-8"))
     assert results["open"]["cells"] == 600
     assert results["open"]["same_rows"] is True
     assert results["fire"]["events"] == 200
@@ -81,3 +89,26 @@ def test_bench_core_stops_rather_than_time_a_refused_appraisal() -> None:
     compiled = CompiledDefinition(load_catalog().latest("bon-tot"))
     with pytest.raises(RuntimeError, match=f"appraise of {cell.code} was refused"):
         module.decide_appraise(compiled, [(cell.kind, register)])
+
+
+def test_compare_flags_a_ratio_worse_by_more_than_the_tolerance(
+    small_core_run: tuple[str, Path], tmp_path: Path
+) -> None:
+    _, before = small_core_run
+
+    def compare(after: Path) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, str(BENCH / "compare.py"), str(before), str(after)]
+        return subprocess.run(command, capture_output=True, text=True, timeout=60)
+
+    same = compare(before)
+    assert same.returncode == 0, same.stderr
+    assert "no ratio worse by more than 10%" in same.stdout
+    results = json.loads(before.read_text(encoding="utf-8"))
+    results["fire"]["ratio"] *= 1.11
+    results["open"]["ratio"] *= 1.09
+    after = tmp_path / "after.json"
+    after.write_text(json.dumps(results), encoding="utf-8")
+    worse = compare(after)
+    assert worse.returncode == 1
+    flagged = [line.split("  ")[0] for line in worse.stdout.splitlines() if "WORSE" in line]
+    assert flagged == ["fire, mean"]
