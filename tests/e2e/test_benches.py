@@ -112,3 +112,39 @@ def test_compare_flags_a_ratio_worse_by_more_than_the_tolerance(
     assert worse.returncode == 1
     flagged = [line.split("  ")[0] for line in worse.stdout.splitlines() if "WORSE" in line]
     assert flagged == ["fire, mean"]
+
+
+def test_bench_nation_runs_every_step_small_on_sqlite(tmp_path: Path) -> None:
+    """The default --timers (a million per run) on a small tree: the runs share what is
+    due instead of the first taking everything and the next ones timing nothing."""
+    small = "--backend sqlite --scale 0.003 --events 100 --workers 1,2 --runs 1"
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(BENCH / "bench_nation.py"),
+            *small.split(),
+            "--memory-scales",
+            "0.001",
+            "--out",
+            str(tmp_path / "out"),
+            "--db-dir",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    run = json.loads((tmp_path / "out" / "bench_nation-sqlite.json").read_text("utf-8"))["sqlite"]
+    assert run["open"]["same_rows"] is True
+    assert run["fire"]["events"] == 100
+    assert set(run["queries"]) == {"province", "nation"}
+    assert run["verify"]["problems"] == 0
+    tick = run["tick"]
+    assert tick["per_run"] == tick["due"] // 2
+    assert [(r["workers"], r["engine"]["claimed"]) for r in tick["runs"]] == [
+        (1, tick["per_run"]),
+        (2, tick["per_run"]),
+    ]
+    assert all(r["raw"]["claimed"] == tick["per_run"] for r in tick["runs"])
+    assert len(run["memory"]) == 2
