@@ -1,18 +1,21 @@
 """Two runs of a benchmark side by side: each ratio engine / raw before and after, and
 which grew by more than the tolerance (issue 11: "no ratio worse by more than 10 %").
 
-    python bench/compare.py BEFORE.json AFTER.json [--tolerance 0.10]
+    python bench/compare.py --before B1.json [B2.json ...] --after A1.json [A2.json ...]
 
 Reads what bench_core.py (`bench_core.json`) or bench_nation.py (`bench_nation-*.json`)
-wrote; both files must come from the same benchmark. Ratios only: absolute times on a
-shared machine move more than the ratios, each of which is measured within one run.
-Exits 1 if a ratio is worse by more than the tolerance, 0 otherwise.
+wrote; all files must come from the same benchmark and sizes. Ratios only: absolute
+times on a shared machine move more than the ratios, each measured within one run. Even
+so, two runs of the same commit here moved some ratios by 30-130 %, so give each side
+several runs, interleaved: the median of each side is compared, and each side's range is
+shown beside it. Exits 1 if a median ratio is worse by more than the tolerance.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import sys
 from pathlib import Path
 from typing import Any
@@ -53,23 +56,45 @@ def ratios(results: dict[str, Any]) -> dict[str, float]:
     return core_ratios(results) if "decide" in results else nation_ratios(results)
 
 
-def compare(before: dict[str, float], after: dict[str, float], tolerance: float) -> list[str]:
-    """Print the table; return the names of the ratios worse by more than `tolerance`."""
+def median_ratios(runs: list[dict[str, Any]]) -> dict[str, tuple[float, float, float]]:
+    """Per ratio over several runs of one side: (median, lowest, highest)."""
+    found: dict[str, list[float]] = {}
+    for results in runs:
+        for name, value in ratios(results).items():
+            found.setdefault(name, []).append(value)
+    return {n: (statistics.median(v), min(v), max(v)) for n, v in found.items()}
+
+
+def spread(low: float, high: float) -> str:
+    return f"{low:.2f}–{high:.2f}"
+
+
+def compare(
+    before: dict[str, tuple[float, float, float]],
+    after: dict[str, tuple[float, float, float]],
+    tolerance: float,
+) -> list[str]:
+    """Print the table of medians (and each side's range); return the names of the ratios
+    whose median is worse by more than `tolerance`."""
     worse = []
-    print(f"{'ratio (engine / raw, lower is better)':<44}{'before':>9}{'after':>9}{'change':>9}")
+    print(
+        f"{'ratio (engine / raw, lower is better)':<40}{'before':>8}{'after':>8}{'change':>9}"
+        f"{'before range':>15}{'after range':>15}"
+    )
     for name in dict.fromkeys([*before, *after]):
         if name not in before or name not in after:
-            print(
-                f"{name:<44}{before.get(name, float('nan')):>9.2f}"
-                f"{after.get(name, float('nan')):>9.2f}   only in one run"
-            )
+            print(f"{name:<40}   only in one side's runs")
             continue
-        change = after[name] / before[name] - 1
+        (b, b_low, b_high), (a, a_low, a_high) = before[name], after[name]
+        change = a / b - 1
         flag = ""
         if change > tolerance:
             worse.append(name)
             flag = f"   WORSE by more than {tolerance:.0%}"
-        print(f"{name:<44}{before[name]:>9.2f}{after[name]:>9.2f}{change:>+9.1%}{flag}")
+        print(
+            f"{name:<40}{b:>8.2f}{a:>8.2f}{change:>+9.1%}{spread(b_low, b_high):>15}"
+            f"{spread(a_low, a_high):>15}{flag}"
+        )
     return worse
 
 
@@ -83,22 +108,27 @@ def measured(results: dict[str, Any]) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("before", type=Path)
-    parser.add_argument("after", type=Path)
+    parser.add_argument("--before", type=Path, nargs="+", required=True, help="results files")
+    parser.add_argument("--after", type=Path, nargs="+", required=True, help="results files")
     parser.add_argument("--tolerance", type=float, default=0.10)
     args = parser.parse_args()
-    loaded = [json.loads(p.read_text(encoding="utf-8")) for p in (args.before, args.after)]
-    if ("decide" in loaded[0]) != ("decide" in loaded[1]):
-        sys.exit("the two files come from different benchmarks")
-    for label, results in zip(("before", "after"), loaded, strict=True):
-        print(f"{label}: {results['machine']['date']}, {results['arguments']}")
-    if measured(loaded[0]) != measured(loaded[1]):
+    sides = {
+        label: [json.loads(p.read_text(encoding="utf-8")) for p in paths]
+        for label, paths in (("before", args.before), ("after", args.after))
+    }
+    every = [*sides["before"], *sides["after"]]
+    if len({"decide" in r for r in every}) > 1:
+        sys.exit("the files come from different benchmarks")
+    for label, runs in sides.items():
+        for results in runs:
+            print(f"{label}: {results['machine']['date']}, {measured(results)}")
+    if any(measured(r) != measured(every[0]) for r in every):
         print("WARNING: the runs measured different sizes; their ratios are not comparable")
-    worse = compare(ratios(loaded[0]), ratios(loaded[1]), args.tolerance)
+    worse = compare(median_ratios(sides["before"]), median_ratios(sides["after"]), args.tolerance)
     print(
-        f"\n{len(worse)} ratio(s) worse by more than {args.tolerance:.0%}"
+        f"\n{len(worse)} median ratio(s) worse by more than {args.tolerance:.0%}"
         if worse
-        else f"\nno ratio worse by more than {args.tolerance:.0%}"
+        else f"\nno median ratio worse by more than {args.tolerance:.0%}"
     )
     sys.exit(1 if worse else 0)
 
