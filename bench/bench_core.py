@@ -25,11 +25,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from importlib.metadata import version
+from itertools import cycle
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,7 @@ from adapters.persistence.store import SqlStore
 from workflow.audit import chain_hash, cycle_genesis, transition_text
 from workflow.clock import VirtualClock
 from workflow.deadlines import plan_cycle_timers, resolve_deadlines
+from workflow.evidence.ratings import check_rating_rows
 from workflow.runtime.decision import Decision
 from workflow.runtime.machine import CompiledDefinition
 from workflow.service.engine import Engine
@@ -62,15 +64,38 @@ UNITS_PER_COMMUNE = 90  # 300,000 cells -> 3,333 communes
 DURABILITY = "SQLite WAL, synchronous=NORMAL (no fsync per commit, only at checkpoints)"
 TARGETS = {"open": 1.5, "fire": 2.0, "decide": 3.0, "peak_rss_mb": 300.0}
 COMPARED_TABLES = ("cycle", "transition", "deadline", "timer")
-PASSING_FACTS = {
+#: A secretary's self-evaluation, as `self_evaluate` stores it in the cycle's facts: each
+#: criterion's score with its documents, and the village sub-criteria ticked (the bench's
+#: units are all of type "village"). Ratings are not here: the rule reads the register.
+SELF_EVALUATION = {
     "criteria": {
-        "political_task": 96,
-        "meetings": 97,
-        "unity_discipline": 95,
-        "cadres_members": 98,
+        key: {"score": score, "evidence": ["BC-101/BC-CB", "bien-ban-sinh-hoat-q3.pdf"]}
+        for key, score in (
+            ("political_task", 96),
+            ("meetings", 97),
+            ("unity_discipline", 95),
+            ("cadres_members", 98),
+        )
     },
-    "ratings": {"rated": 12, "completed_or_better": 12, "good_or_better": 10},
+    "checklist": dict.fromkeys(
+        ("development", "land_environment_order", "militia_conscription", "members_sources"),
+        True,
+    ),
 }
+#: The ratings register as the member registry exports it (the columns `bontot ratings
+#: import` reads), final ratings of January after the year.
+REGISTER_HEADER = (
+    "ma_to_chuc",
+    "ma_dang_vien",
+    "ho_ten",
+    "tinh_trang",
+    "ngay_vao_dang",
+    "xep_loai",
+    "giai_doan",
+    "ngay_xep_loai",
+)
+RATED_ON = f"12/01/{YEAR + 1}"
+REGISTER_AT = datetime(YEAR + 1, 1, 21, 1, 0, tzinfo=UTC)
 
 
 # -- the tree and the files -------------------------------------------------------------
@@ -423,15 +448,112 @@ def decide_register(compiled: CompiledDefinition) -> Callable[[], Decision]:
     return decide
 
 
-def decide_appraise(compiled: CompiledDefinition) -> Callable[[], Decision]:
-    def decide() -> Decision:
+def rated_units(units: Sequence[UnitRow], kinds: Sequence[str], count: int) -> list[UnitRow]:
+    """The first `count` units with a cycle, and the rest of the last grassroots
+    committee's cells, so that every committee rated has all its cells rated."""
+    with_cycle = [u for u in units if u.kind in kinds]
+    end = min(count, len(with_cycle))
+    while end < len(with_cycle) and with_cycle[end].kind == "subordinate_cell":
+        end += 1
+    return with_cycle[:end]
+
+
+def register_rows(rated: Sequence[UnitRow]) -> list[dict[str, str]]:
+    """The registry's export for these units: each cell's members (80 % or more good or
+    better, excellent within 20 % of those, the rest completed, all admitted years ago)
+    and every unit's own rating, good. A committee's verdict reads its cells' own rows."""
+    rows: list[dict[str, str]] = []
+
+    def row(unit: str, member: str, name: str, admitted: str, level: str) -> None:
+        values = (
+            unit,
+            member,
+            name,
+            "Đang sinh hoạt" if member else "",
+            admitted,
+            level,
+            "chính thức",
+            RATED_ON,
+        )
+        rows.append(dict(zip(REGISTER_HEADER, values, strict=True)))
+
+    for unit in rated:
+        if unit.kind != "grassroots_committee":
+            good_or_better = math.ceil(unit.member_count * 0.8)
+            excellent = good_or_better // 5
+            for i in range(1, unit.member_count + 1):
+                level = (
+                    "Hoàn thành xuất sắc nhiệm vụ"
+                    if i <= excellent
+                    else "Hoàn thành tốt nhiệm vụ"
+                    if i <= good_or_better
+                    else "Hoàn thành nhiệm vụ"
+                )
+                admitted = f"0{1 + i % 9}/03/{1990 + i}"
+                row(unit.code, f"{unit.code}-DV{i:03d}", f"Đảng viên {i}", admitted, level)
+        row(unit.code, "", "", "", "Hoàn thành tốt nhiệm vụ")
+    return rows
+
+
+def import_register(path: Path, rated: Sequence[UnitRow]) -> tuple[int, float]:
+    """Import the register into the engine's file as `bontot ratings import` does: every
+    row checked by check_rating_rows, then SqlStore.import_ratings (one audit fact).
+    Returns the rows imported and the seconds taken (information, untimed elsewhere)."""
+    store = open_store(path)
+    try:
+        start = time.perf_counter()
+        kinds = {code: kind for code, (kind, _) in store.unit_parents().items()}
+        records = check_rating_rows(
+            "bench-register.csv", REGISTER_HEADER, register_rows(rated), kinds, YEAR
+        )
+        added, _ = store.import_ratings(
+            YEAR, records, REGISTER_AT, "bench", {"file": "bench-register.csv"}
+        )
+        return added, time.perf_counter() - start
+    finally:
+        close_store(store)
+
+
+def registers(path: Path, rated: Sequence[UnitRow]) -> list[tuple[str, dict[str, Any]]]:
+    """Each rated unit's kind and the register the engine loads before deciding an
+    appraisal (SqlStore.rating_register, the call Engine.decide and Engine.fire make)."""
+    store = open_store(path)
+    try:
+        return [(u.kind, store.rating_register(u.code, YEAR)) for u in rated]
+    finally:
+        close_store(store)
+
+
+def decide_appraise(
+    compiled: CompiledDefinition, evidence: Sequence[tuple[str, dict[str, Any]]]
+) -> tuple[Callable[[], Decision], int]:
+    """An appraisal of each rated unit in turn, on its register. Every one must pass on
+    its evidence (no override) before anything is timed. Returns the call and the most
+    checks one appraisal ran."""
+
+    def once(kind: str, register: dict[str, Any]) -> Decision:
         return compiled.decide(
-            "proposed", "appraise", "superior_org_board", {}, "grassroots_cell", PASSING_FACTS
+            "proposed",
+            "appraise",
+            "superior_org_board",
+            {},
+            kind,
+            SELF_EVALUATION,
+            {"register": register},
         )
 
-    if not decide().applied:
-        raise RuntimeError("appraise was refused")
-    return decide
+    checks = 0
+    for kind, register in evidence:
+        decision = once(kind, register)
+        if not decision.applied:
+            raise RuntimeError(f"appraise of {register['unit']} was refused: {decision.refusal}")
+        checks = max(checks, len(decision.checks))
+    turns: Iterator[tuple[str, dict[str, Any]]] = cycle(evidence)
+
+    def decide() -> Decision:
+        return once(*next(turns))
+
+    return decide, checks
 
 
 def bare_trigger() -> Callable[[], object]:
@@ -647,19 +769,36 @@ def print_fire(
     )
 
 
-def step_decide(definition: Definition, count: int) -> dict[str, Any]:
+def step_decide(
+    folder: Path, definition: Definition, rated: Sequence[UnitRow], count: int
+) -> dict[str, Any]:
+    engine_db = folder / "engine.db"
+    imported, import_s = import_register(engine_db, rated)
     compiled = CompiledDefinition(definition)
     ours = per_call(decide_register(compiled), count)
     bare = per_call(bare_trigger(), count)
-    guarded = per_call(decide_appraise(compiled), count)
+    appraise, checks = decide_appraise(compiled, registers(engine_db, rated))
+    guarded = per_call(appraise, count)
     result = {"calls": count, "engine_us": ours, "bare_transitions_us": bare, "ratio": ours / bare}
-    result["recognition_guard_us"] = guarded
+    result.update(
+        recognition_guard_us=guarded,
+        recognition_checks=checks,
+        rated_units=len(rated),
+        register_rows=imported,
+        register_import_s=import_s,
+    )
     print(f"\n3. decide in memory, {count:,} calls each (median of 5 runs)")
     print(f"   {'engine  CompiledDefinition.decide (' + repr(EVENT) + ')':<50}{ours:7.2f} µs")
     print(f"   {'bare    transitions set_state + trigger':<50}{bare:7.2f} µs")
     print(f"   ratio   {ours / bare:.2f}×   {verdict(ours / bare, TARGETS['decide'])}")
     print(
-        f"   recognition guard path ('appraise', 6 passing checks): {guarded:.2f} µs (information)"
+        f"   recognition guard path ('appraise', up to {checks} passing checks, ratings "
+        f"tallied from the register): {guarded:.2f} µs (information)"
+    )
+    print(
+        f"   its evidence: a ratings register of {imported:,} rows for {len(rated):,} units, "
+        f"checked and imported as `bontot ratings import` does in {import_s:.2f} s (untimed "
+        "above); each unit's register read by SqlStore.rating_register, appraised in turn"
     )
     return result
 
@@ -695,6 +834,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--events", type=int, default=100_000, help="events fired")
     parser.add_argument("--decisions", type=int, default=100_000, help="in-memory decisions")
     parser.add_argument(
+        "--rated", type=int, default=1_000, help="units given a ratings register to appraise"
+    )
+    parser.add_argument(
         "--memory-sizes", default="30000,100000,300000", help="units per memory child"
     )
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "out")
@@ -719,12 +861,15 @@ def run(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
     results: dict[str, Any] = {"machine": info, "arguments": {"units": args.units}}
     results["open"] = step_open(folder, units, definition)
     codes = [u.code for u in units if u.kind in definition.spec.applies_to][: args.events]
+    rated = rated_units(units, definition.spec.applies_to, args.rated)
     del units
     results["fire"] = step_fire(folder, codes, definition)
-    results["decide"] = step_decide(definition, args.decisions)
+    results["decide"] = step_decide(folder, definition, rated, args.decisions)
     print_memory(memory)
     results["memory"] = memory
-    results["arguments"].update(events=len(codes), decisions=args.decisions, memory_sizes=sizes)
+    results["arguments"].update(
+        events=len(codes), decisions=args.decisions, rated=len(rated), memory_sizes=sizes
+    )
     return results
 
 

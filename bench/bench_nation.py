@@ -676,14 +676,25 @@ def step_ticks(backend: Backend, total: int, workers: Sequence[int]) -> dict[str
             )
             .fetchone()[0]
         )
+    # Each run takes the next timers, so the runs share what is due: a smaller tree (at
+    # --scale 0.1, 513,400 due) cannot give every run the default million, and a run left
+    # with none would time nothing.
+    per_run = min(total, due // len(workers))
+    if per_run == 0:
+        raise SystemExit(f"tick: {due:,} due timers cannot be shared by {len(workers)} runs")
+    capped = (
+        f" (--timers {total:,} capped: {len(workers)} runs share the {due:,} due)"
+        if per_run < total
+        else ""
+    )
     print(
-        f"\n5. tick: {total:,} due timers per run (of {due:,} due at {TICK_AT:%Y-%m-%d}), "
-        f"batches of {TICK_BATCH:,}; each run takes the next ones in due order"
+        f"\n5. tick: {per_run:,} due timers per run (of {due:,} due at {TICK_AT:%Y-%m-%d}), "
+        f"batches of {TICK_BATCH:,}; each run takes the next ones in due order{capped}"
     )
     rows = []
     for w in workers:
-        ours = run_ticks(backend, "bench_engine", w, total, raw=False)
-        raw = run_ticks(backend, "bench_raw", w, total, raw=True)
+        ours = run_ticks(backend, "bench_engine", w, per_run, raw=False)
+        raw = run_ticks(backend, "bench_raw", w, per_run, raw=True)
         rows.append(
             {"workers": w, "engine": ours, "raw": raw, "ratio": raw["per_s"] / ours["per_s"]}
         )
@@ -693,7 +704,7 @@ def step_ticks(backend: Backend, total: int, workers: Sequence[int]) -> dict[str
             f"raw {raw['claimed']:>9,} in {raw['seconds']:7.1f} s = {raw['per_s']:9,.0f}/s   "
             f"ratio {raw['per_s'] / ours['per_s']:.2f}×"
         )
-    return {"due": due, "runs": rows}
+    return {"due": due, "per_run": per_run, "runs": rows}
 
 
 # -- 6. peak memory ------------------------------------------------------------------------------

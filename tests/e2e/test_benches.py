@@ -1,0 +1,117 @@
+"""The benchmarks, run small, so that a change of the product cannot silently break them
+(bench_core stopped at its step 3 for a whole definition version before this test).
+Nothing here is timed: only that every step ran and did the work it times."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from adapters.catalog import load_catalog
+from workflow.evidence.ratings import check_rating_rows
+from workflow.runtime.machine import CompiledDefinition
+
+BENCH = Path(__file__).resolve().parents[2] / "bench"
+#: a few hundred units: every step, two memory children, in seconds
+SMALL = "--units 600 --events 200 --decisions 500 --rated 100 --memory-sizes 300,600"
+
+
+def bench_core() -> ModuleType:
+    """bench/bench_core.py as a module (bench/ is a folder of scripts, not a package)."""
+    spec = importlib.util.spec_from_file_location("bench_core", BENCH / "bench_core.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    # registered first: its dataclasses look their module up while being made
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def small_core_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
+    """bench_core.py run small, as a user runs it: its output and its results file."""
+    folder = tmp_path_factory.mktemp("bench_core")
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(BENCH / "bench_core.py"),
+            *SMALL.split(),
+            "--out",
+            str(folder / "out"),
+            "--db-dir",
+            str(folder),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout, folder / "out" / "bench_core.json"
+
+
+def test_bench_core_runs_every_step_small(small_core_run: tuple[str, Path]) -> None:
+    stdout, path = small_core_run
+    for step in ("\n1. open", "\n2. fire", "\n3. decide", "\n4. peak RSS"):
+        assert step in stdout
+    results = json.loads(path.read_text(encoding="utf-8"))
+    assert results["open"]["cells"] == 600
+    assert results["open"]["same_rows"] is True
+    assert results["fire"]["events"] == 200
+    assert results["fire"]["same_rows_every_statement"] is True
+    decide = results["decide"]
+    # every five organisations are nine units (a committee, its four cells, four cells):
+    # unit 99 is the committee G000055, so its four cells are rated with it
+    assert decide["rated_units"] == 104
+    assert decide["register_rows"] > 1000  # members of ~80 cells, and every unit's own
+    assert decide["recognition_checks"] == 9  # 4 criteria, checklist, complete, 2 shares, cap
+    assert decide["recognition_guard_us"] > 0
+    assert [m["cells"] for m in results["memory"]] == [300, 600]
+
+
+def test_bench_core_stops_rather_than_time_a_refused_appraisal() -> None:
+    """A register with one member listed but unrated: the rule refuses (not overridable),
+    and the bench must not go on to time the refusal as if it were an appraisal."""
+    module = bench_core()
+    units = module.nation(10)
+    rated = module.rated_units(units, ("grassroots_cell",), 1)
+    rows = module.register_rows(rated)
+    rows[0]["xep_loai"] = ""  # the first member, listed without a rating
+    kinds = {u.code: u.kind for u in units}
+    records = check_rating_rows("bench.csv", module.REGISTER_HEADER, rows, kinds, module.YEAR)
+    cell = rated[0]
+    register = {"unit": cell.code, "org_type": cell.org_type, "records": records, "cells": []}
+    compiled = CompiledDefinition(load_catalog().latest("bon-tot"))
+    with pytest.raises(RuntimeError, match=f"appraise of {cell.code} was refused"):
+        module.decide_appraise(compiled, [(cell.kind, register)])
+
+
+def test_compare_flags_a_median_ratio_worse_by_more_than_the_tolerance(
+    small_core_run: tuple[str, Path], tmp_path: Path
+) -> None:
+    _, before = small_core_run
+
+    def compare(*after: Path) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, str(BENCH / "compare.py"), "--before", str(before)]
+        command += ["--after", *map(str, after)]
+        return subprocess.run(command, capture_output=True, text=True, timeout=60)
+
+    same = compare(before)
+    assert same.returncode == 0, same.stderr
+    assert "no median ratio worse by more than 10%" in same.stdout
+    results = json.loads(before.read_text(encoding="utf-8"))
+    results["fire"]["ratio"] *= 1.11
+    results["open"]["ratio"] *= 1.09
+    slower = tmp_path / "slower.json"
+    slower.write_text(json.dumps(results), encoding="utf-8")
+    worse = compare(before, slower, slower)
+    assert worse.returncode == 1
+    flagged = [line.split("  ")[0] for line in worse.stdout.splitlines() if "WORSE" in line]
+    assert flagged == ["fire, mean"]
+    # one slow run of three is noise, not a change: the median is the other two's
+    assert compare(before, slower, before).returncode == 0
