@@ -38,6 +38,7 @@ from workflow.service.acts import Acts
 from workflow.service.engine import Engine as CycleService
 from workflow.service.notify import Notifications
 from workflow.service.registers import Registers
+from workflow.service.trail import Trail
 from workflow.spec.registry import DefinitionSet
 
 __all__ = [
@@ -70,6 +71,7 @@ class App:
     actors: Actors
     acts: Acts
     registers: Registers
+    trail: Trail
     #: the SQL store itself, for the adapters that read it directly (verification,
     #: simulate's source, the demo's fixtures); commands go through the services
     store: SqlStore
@@ -134,8 +136,10 @@ def build(
     meetings = MeetingRepository(pool)
     registers = Registers(store, meetings, cycles, actors, definitions, clock)
     acts = Acts(actors, cycles, store, SqlMigrations(store), definitions)
+    trail = Trail(store, actors, clock)
     return App(
-        url, clock, definitions, cycles, actors, acts, registers, store, meetings, pool, owns
+        url, clock, definitions, cycles, actors, acts, registers, trail, store, meetings, pool,
+        owns,
     )
 
 

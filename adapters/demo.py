@@ -13,13 +13,9 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from adapters import logs
-from adapters.catalog import load_catalog
+from adapters import bootstrap, logs
 from adapters.cli import render
-from adapters.holidays_vn import calendar_for
 from adapters.identity import hash_token, issue_token
-from adapters.notifications.templates import render_digest
-from adapters.persistence.db import create_schema, database_url, make_engine
 from adapters.persistence.store import SqlStore
 from workflow.access import ADMINISTRATOR, Grant
 from workflow.clock import VirtualClock
@@ -29,21 +25,29 @@ from workflow.evidence.ratings import Level, RatingRecord
 from workflow.notices import Message
 from workflow.service.auditing import verify_store
 from workflow.service.engine import Engine
-from workflow.service.notify import Notifications
 from workflow.spec.registry import Definition
 from workflow.timefmt import LOCAL_TZ, show_date
 from workflow.units import UnitRow
 
 DEFINITION = "bon-tot"
-#: the sub-criteria every organisation type adds under criterion 1 (seed 002 §II.1.1.b)
-SUB_CRITERIA = [
-    key
-    for items in load_catalog().latest(DEFINITION).spec.rules["recognition"]["criteria"][
-        "checklist"
-    ]["by_type"].values()
-    for key in items
-]
-CRITERIA = ("political_task", "meetings", "unity_discipline", "cadres_members")
+
+
+@dataclass(frozen=True)
+class RuleWords:
+    """The recognition rule's criteria and, under criterion 1, the sub-criteria every
+    organisation type adds (seed 002 §II.1.1.b): what a self-evaluation scores and ticks."""
+
+    criteria: tuple[str, ...]
+    sub_criteria: tuple[str, ...]
+
+    @classmethod
+    def of(cls, definition: Definition) -> RuleWords:
+        criteria = definition.spec.rules["recognition"]["criteria"]
+        return cls(
+            tuple(criteria["keys"]),
+            tuple(key for items in criteria["checklist"]["by_type"].values() for key in items),
+        )
+
 COMMUNES = ("Phường Hòa Bình", "Xã Tân Lập", "Xã Đông Hưng", "Phường Thống Nhất")
 PLACES = (
     "thôn Trung",
@@ -64,7 +68,7 @@ PLACES = (
 def fresh_demo_url(explicit: str | None) -> str:
     """The URL given (it must hold no units yet), or a new file in the current directory."""
     if explicit or os.environ.get("BONTOT_DATABASE_URL"):
-        return database_url(explicit)
+        return bootstrap.database_url(explicit)
     path = Path("bontot-demo.db")
     n = 2
     while path.exists():
@@ -179,11 +183,13 @@ def _at(rng: random.Random, start: date, end: date) -> datetime:
     )
 
 
-def _evaluation(rng: random.Random, strong: bool, weak_ratings: bool) -> dict[str, Any]:
+def _evaluation(
+    rng: random.Random, strong: bool, weak_ratings: bool, words: RuleWords
+) -> dict[str, Any]:
     """The secretary's self-evaluation: the four criteria's scores and the evidence."""
-    criteria = {k: rng.choice((95, 96, 97, 98, 99, 100)) for k in CRITERIA}
+    criteria = {k: rng.choice((95, 96, 97, 98, 99, 100)) for k in words.criteria}
     if not strong and not weak_ratings:
-        criteria[rng.choice(CRITERIA)] = rng.choice((88, 90, 93, 94.5))
+        criteria[rng.choice(words.criteria)] = rng.choice((88, 90, 93, 94.5))
     report = f"BC-{rng.randint(100, 999)}/BC-CB"
     return {
         # each score with the documents behind it
@@ -191,7 +197,7 @@ def _evaluation(rng: random.Random, strong: bool, weak_ratings: bool) -> dict[st
             k: {"score": v, "evidence": [report, f"bien-ban-sinh-hoat-q{rng.randint(1, 4)}.pdf"]}
             for k, v in criteria.items()
         },
-        "checklist": dict.fromkeys(SUB_CRITERIA, True),
+        "checklist": dict.fromkeys(words.sub_criteria, True),
     }
 
 
@@ -224,7 +230,11 @@ def _register(
 
 
 def plan_year(
-    rng: random.Random, units: list[UnitRow], members: dict[str, int], year: int
+    rng: random.Random,
+    units: list[UnitRow],
+    members: dict[str, int],
+    year: int,
+    words: RuleWords,
 ) -> tuple[list[Step], list[RatingRecord]]:
     """What each unit does and when, drawn from a realistic mix, and the ratings register
     the member registry will export in January."""
@@ -300,7 +310,7 @@ def plan_year(
                                          date(nxt, 1, 20)))
         evaluated = _at(rng, date(year, 12, 1), date(year, 12, 24))
         add(evaluated, unit, "self_evaluate", "unit_secretary",
-            _evaluation(rng, strong, weak_ratings))
+            _evaluation(rng, strong, weak_ratings, words))
         late = rng.random() < 0.12
         proposed = (
             _at(rng, date(nxt, 1, 3), date(nxt, 1, 20))
@@ -322,7 +332,7 @@ def plan_year(
                 unit,
                 "self_evaluate",
                 "unit_secretary",
-                _evaluation(rng, strong, weak_ratings),
+                _evaluation(rng, strong, weak_ratings, words),
             )
             add(proposed + timedelta(days=13), unit, "propose", "unit_secretary")
             appraised = max(appraised, proposed + timedelta(days=15))
@@ -437,18 +447,16 @@ def _audit_line(actors: int, records: int, chains: int, ok: bool, lang: str) -> 
 def run_demo(url: str, year: int = 2025, seed: int = 2025, lang: str = "vi") -> str:
     started = time.perf_counter()
     rng = random.Random(seed)
-    engine = make_engine(url)
-    create_schema(engine)
-    store = SqlStore(engine)
+    clock = VirtualClock(datetime(year, 1, 5, 8, 0, tzinfo=LOCAL_TZ))
+    app = bootstrap.build(url, clock, schema="create")
+    store, service = app.store, app.cycles
     try:
         if store.unit_parents():
             raise BontotError(f"{url} already holds units: the demo wants a fresh database")
         units, members = sample_province(rng)
         store.import_units(units)
-        clock = VirtualClock(datetime(year, 1, 5, 8, 0, tzinfo=LOCAL_TZ))
-        service = Engine(store, clock, calendar_for)
-        notifications = Notifications(service, render_digest, channels=("log",), lang=lang)
-        definition = load_catalog().latest(DEFINITION)
+        notifications = app.ticks(channels=("log",), lang=lang)
+        definition = app.catalog.latest(DEFINITION)
         opened = service.open_cycles(definition, year, actor="demo", role="system")
         applied = refused = 0
         checkpoints = [
@@ -456,7 +464,7 @@ def run_demo(url: str, year: int = 2025, seed: int = 2025, lang: str = "vi") -> 
             for d in resolve_deadlines(definition.spec, year, service.calendar(definition.spec))
         ]
         progress: list[str] = []
-        plan, register = plan_year(rng, units, members, year)
+        plan, register = plan_year(rng, units, members, year, RuleWords.of(definition))
         grants = _create_actors(store, plan, clock.now())
         # the member registry's final ratings arrive once the January ratings are done
         register_at = datetime(year + 1, 1, 21, 8, 0, tzinfo=LOCAL_TZ)
@@ -511,5 +519,4 @@ def run_demo(url: str, year: int = 2025, seed: int = 2025, lang: str = "vi") -> 
         summary += "\n" + _audit_line(len(grants), audit.records, audit.chains, audit.ok, lang)
         return "\n".join([summary, "", *progress, "", render.board_text(board, lang)])
     finally:
-        store.close()
-        engine.dispose()
+        app.close()

@@ -187,6 +187,10 @@ class Registers:
     def today(self) -> date:
         return self.clock.now().astimezone(LOCAL_TZ).date()
 
+    def units(self, under: str | None = None) -> list[UnitRef]:
+        """The unit tree, or the subtree under a node, in path order."""
+        return self.store.list_units(under)
+
     # -- imports -----------------------------------------------------------------------
     def import_units(
         self, source: str, table: Table, actor: str, token: TokenSource = no_token
