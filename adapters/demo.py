@@ -187,7 +187,9 @@ def _evaluation(
     rng: random.Random, strong: bool, weak_ratings: bool, words: RuleWords
 ) -> dict[str, Any]:
     """The secretary's self-evaluation: the four criteria's scores and the evidence."""
-    criteria = {k: rng.choice((95, 96, 97, 98, 99, 100)) for k in words.criteria}
+    criteria: dict[str, float] = {
+        k: rng.choice((95, 96, 97, 98, 99, 100)) for k in words.criteria
+    }
     if not strong and not weak_ratings:
         criteria[rng.choice(words.criteria)] = rng.choice((88, 90, 93, 94.5))
     report = f"BC-{rng.randint(100, 999)}/BC-CB"
@@ -207,9 +209,8 @@ def _levels(rng: random.Random, size: int, good_enough: bool) -> list[Level]:
         size * rng.uniform(0.5, 0.78)
     )
     excellent = rng.randint(0, good // 5)
-    return ["excellent"] * excellent + ["good"] * (good - excellent) + ["completed"] * (
-        size - good
-    )
+    levels: list[Level] = ["excellent"] * excellent
+    return levels + ["good"] * (good - excellent) + ["completed"] * (size - good)
 
 
 def _register(
@@ -416,8 +417,10 @@ def _create_actors(store: SqlStore, plan: list[Step], at: datetime) -> dict[str,
     wanted = {(step.actor, step.role) for step in plan}
     # Demo tokens are printed nowhere and thrown away: a light scrypt cost keeps the demo
     # in seconds (the CLI's `actors add` uses the full cost).
-    rows = [("quantri.demo", "Quản trị (demo)", ADMINISTRATOR, None,
-             hash_token(issue_token(), cost=2**10))]
+    rows: list[tuple[str, str, str, str | None, str]] = [
+        ("quantri.demo", "Quản trị (demo)", ADMINISTRATOR, None,
+         hash_token(issue_token(), cost=2**10)),
+    ]  # fmt: skip
     rows += [
         (actor, "", role, actor.split(".", 1)[1], hash_token(issue_token(), cost=2**10))
         for actor, role in sorted(wanted)

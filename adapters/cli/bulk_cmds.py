@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 import typer
 
@@ -132,4 +133,4 @@ def _text(
     return "\n".join(lines)
 
 
-commands = {"bulk": bulk}
+commands: dict[str, Callable[..., Any]] = {"bulk": bulk}

@@ -6,7 +6,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -141,4 +141,4 @@ def history(
     emit(render.history_dict(found), as_json, partial(render.history_text, found, lang, at))
 
 
-commands = {"fire": fire, "status": status, "history": history}
+commands: dict[str, Callable[..., Any]] = {"fire": fire, "status": status, "history": history}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from typing import Annotated, Any
 
@@ -93,4 +94,4 @@ def demo(
     typer.echo(guarded(partial(run_demo, url, year=year, seed=seed, lang=lang)))
 
 
-commands = {"init": init, "demo": demo}
+commands: dict[str, Callable[..., Any]] = {"init": init, "demo": demo}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
@@ -130,5 +131,5 @@ def targets_show(
     emit([r.as_dict() for r in rows], as_json, text)
 
 
-commands = {"verdict": verdict}
+commands: dict[str, Callable[..., Any]] = {"verdict": verdict}
 groups = {"ratings": ratings, "targets": targets}

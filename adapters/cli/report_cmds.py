@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -43,4 +44,4 @@ def report(
             typer.echo(f"{output}: {len(built.units)} units, {len(built.superiors)} superiors")
 
 
-commands = {"report": report}
+commands: dict[str, Callable[..., Any]] = {"report": report}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, time, timedelta
 from functools import partial
 from typing import Annotated, Any
@@ -238,7 +239,7 @@ def simulate_cmd(
     typer.echo(render.simulate_text(items, lang))
 
 
-commands = {
+commands: dict[str, Callable[..., Any]] = {
     "calendar": calendar,
     "overdue": overdue,
     "tick": tick,

@@ -79,11 +79,18 @@ class RegisterStore(Protocol):
 
 
 class MeetingCounts(Protocol):
-    rows: int
-    added: int
-    updated: int
-    unchanged: int
-    units: int
+    """What an import of meetings did: rows read, meetings new, changed and the same."""
+
+    @property
+    def rows(self) -> int: ...
+    @property
+    def added(self) -> int: ...
+    @property
+    def updated(self) -> int: ...
+    @property
+    def unchanged(self) -> int: ...
+    @property
+    def units(self) -> int: ...
 
 
 class MeetingStore(Protocol):
