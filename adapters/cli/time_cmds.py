@@ -11,7 +11,7 @@ import typer
 
 from adapters import logs
 from adapters.catalog import load_catalog
-from adapters.cli import render
+from adapters.cli import render, time_render
 from adapters.cli.context import (
     DEFAULT_DEFINITION,
     DbOption,
@@ -58,9 +58,9 @@ def calendar(
         (m, plan_milestone_timers(spec, m, cal)) for m in resolve_milestones(spec, year, cal)
     ]
     emit(
-        render.calendar_dict(spec, deadlines, timers, milestones),
+        time_render.calendar_dict(spec, deadlines, timers, milestones),
         as_json,
-        partial(render.calendar_text, spec, year, deadlines, timers, milestones, lang),
+        partial(time_render.calendar_text, spec, year, deadlines, timers, milestones, lang),
     )
 
 
@@ -77,10 +77,10 @@ def overdue(
         items = app.cycles.overdue(year, under)
         at = app.clock.now()
         if as_json:
-            typer.echo(render.dumps([render.overdue_dict(i, at) for i in items]))
+            typer.echo(render.dumps([time_render.overdue_dict(i, at) for i in items]))
             return
         # the labels of each item's definition version, read as the text is made
-        typer.echo(render.overdue_text(items, at, lang, app.cycles.spec))
+        typer.echo(time_render.overdue_text(items, at, lang, app.cycles.spec))
 
 
 @milestone_group.command("done")
@@ -236,7 +236,7 @@ def simulate_cmd(
     if as_json:
         typer.echo(render.dumps([i.as_dict() for i in items]))
         return
-    typer.echo(render.simulate_text(items, lang))
+    typer.echo(time_render.simulate_text(items, lang))
 
 
 commands: dict[str, Callable[..., Any]] = {
