@@ -36,6 +36,7 @@ from workflow.errors import BontotError
 from workflow.service.actors import Actors
 from workflow.service.acts import Acts
 from workflow.service.engine import Engine as CycleService
+from workflow.service.meeting_checks import MeetingChecks
 from workflow.service.notify import Notifications
 from workflow.service.registers import Registers
 from workflow.service.trail import Trail
@@ -71,6 +72,7 @@ class App:
     actors: Actors
     acts: Acts
     registers: Registers
+    evidence: MeetingChecks
     trail: Trail
     #: the SQL store itself, for the adapters that read it directly (verification,
     #: simulate's source, the demo's fixtures); commands go through the services
@@ -134,13 +136,15 @@ def build(
     cycles = CycleService(store, clock, calendar_for)
     actors = Actors(store, clock, verify_token, _new_token)
     meetings = MeetingRepository(pool)
-    registers = Registers(store, meetings, cycles, actors, definitions, clock)
+    registers = Registers(store, meetings, actors, definitions, clock)
+    evidence = MeetingChecks(store, meetings, cycles, definitions, clock)
     acts = Acts(actors, cycles, store, SqlMigrations(store), definitions)
     trail = Trail(store, actors, clock)
     return App(
-        url, clock, definitions, cycles, actors, acts, registers, trail, store, meetings, pool,
-        owns,
-    )
+        url=url, clock=clock, catalog=definitions, cycles=cycles, actors=actors, acts=acts,
+        registers=registers, evidence=evidence, trail=trail, store=store, meetings=meetings,
+        db=pool, owns_db=owns,
+    )  # fmt: skip
 
 
 @contextmanager

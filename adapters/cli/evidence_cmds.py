@@ -23,7 +23,7 @@ from adapters.cli.context import (
     token_for,
 )
 from adapters.tabular import file_digest, read_table
-from workflow.service.registers import UnitVerdict
+from workflow.service.meeting_checks import UnitVerdict
 from workflow.timefmt import parse_user_date
 
 ratings = typer.Typer(no_args_is_help=True, help="The annual ratings register.")
@@ -71,7 +71,7 @@ def verdict(
 ) -> None:
     """The recognition rule's verdict on UNIT's evidence: every check, actual vs required."""
     with session(db, now) as app:
-        found = app.registers.verdict(unit, year, definition)
+        found = app.evidence.verdict(unit, year, definition)
     emit(_verdict_dict(found), as_json, partial(_verdict_text, found, lang))
 
 

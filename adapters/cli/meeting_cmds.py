@@ -24,7 +24,7 @@ from adapters.cli.context import (
     token_for,
 )
 from adapters.tabular import read_export
-from workflow.service.registers import MeetingCheck
+from workflow.service.meeting_checks import MeetingCheck
 from workflow.timefmt import parse_user_date
 
 group = typer.Typer(no_args_is_help=True, help="The meeting register (criterion 2).")
@@ -107,7 +107,7 @@ def meetings_check(
         except ValueError:
             raise fail(f"--through {through!r}: not a date dd/mm/yyyy") from None
     with session(db, now) as app:
-        found = app.registers.check_meetings(year, unit, under, end, definition)
+        found = app.evidence.check_meetings(year, unit, under, end, definition)
     logs.logger().info(
         "meetings.checked",
         year=year,
