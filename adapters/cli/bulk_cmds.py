@@ -22,9 +22,6 @@ from adapters.cli.context import (
 from workflow.service.acts import outcome_counts
 from workflow.service.bulk import BulkItem, BulkRequest, Select
 
-#: the words people use for an event, to the definition's trigger
-ALIASES = {"recognise": "recognize", "recognition": "recognize", "appraisal": "appraise"}
-
 WORDS = {
     "vi": {
         "would_apply": "sẽ chuyển",
@@ -78,20 +75,21 @@ def bulk(
     for key, value in (("decision", decision), ("reason", reason)):
         if value is not None:
             payload[key] = value
-    trigger = ALIASES.get(event, event)
-    log = logs.logger().bind(event=trigger, under=under, year=year, actor=actor)
+    log = logs.logger().bind(under=under, year=year, actor=actor)
 
-    def progress(done: list[BulkItem]) -> None:
-        log.info("bulk.batch_decided", dry_run=dry_run, **outcome_counts(done))
+    def progress(decided: BulkRequest, done: list[BulkItem]) -> None:
+        log.bind(event=decided.event, role=decided.role).info(
+            "bulk.batch_decided", dry_run=dry_run, **outcome_counts(done)
+        )
 
     request = BulkRequest(
-        trigger, year, under, actor, role or "", payload, None, select,
+        event, year, under, actor, role or "", payload, None, select,
         frozenset(state) if state else None, dry_run, batch_size,
     )  # fmt: skip
     with session(db, now) as app:
         request, items = app.acts.bulk(request, token_for(actor), now, progress)
-    counts = outcome_counts(items)
-    log.bind(role=request.role).info("bulk.decided", dry_run=dry_run, **counts)
+    counts, trigger = outcome_counts(items), request.event
+    log.bind(event=trigger, role=request.role).info("bulk.decided", dry_run=dry_run, **counts)
     if as_json:
         typer.echo(
             render.dumps(

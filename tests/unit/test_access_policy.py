@@ -19,6 +19,7 @@ from workflow.access import (
     target_refusal,
     target_setters,
 )
+from workflow.service.acts import trigger_named
 from workflow.spec.model import DefinitionSpec
 
 SECRETARY = Grant("bt.c01", "unit_secretary", "C01", "/T01/H01/C01/")
@@ -106,3 +107,15 @@ def test_a_target_or_a_milestone_outside_the_scope_is_refused() -> None:
     assert milestone_refusal(ADMIN, "H01", "/T01/H01/") == (
         "admin (administrator of None) may not act for H01"
     )
+
+
+def test_a_bulk_event_is_named_as_people_say_it(spec: DefinitionSpec) -> None:
+    triggers = {t.trigger for t in spec.transitions}
+    assert trigger_named("recognize", triggers) == "recognize"
+    assert trigger_named("recognise", triggers) == "recognize"
+    assert trigger_named("recognition", triggers) == "recognize"
+    assert trigger_named("appraisal", triggers) == "appraise"
+    assert trigger_named("report", triggers) == "report"
+    # a word that names no trigger is left for the cycle service to refuse
+    assert trigger_named("approval", triggers) == "approval"
+    assert trigger_named("recognise", {"recognise"}) == "recognise"

@@ -7,7 +7,7 @@ service; an entry point makes one call here and renders what comes back.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
@@ -27,6 +27,8 @@ from workflow.service.ports import Cycle, UnitRef
 from workflow.service.results import FireResult, OpenResult
 from workflow.spec.registry import Definition, DefinitionSet
 
+#: told each batch of a bulk decision, with the request as decided
+BulkProgress = Callable[[BulkRequest, list[BulkItem]], None]
 #: given how many cycles will open, a context whose value is told each batch's count
 ProgressFor = Callable[[int], AbstractContextManager[Callable[[int], None]]]
 
@@ -120,16 +122,22 @@ class Acts:
             return "-"
         raise BontotError(f"{event!r} may be fired by {', '.join(roles)}: say which with --role")
 
+    def trigger(self, word: str) -> str:
+        """The definitions' trigger a word names (see `trigger_named`)."""
+        known = {t.trigger for d in self.catalog for t in d.spec.transitions}
+        return trigger_named(word, known)
+
     def bulk(
         self,
         request: BulkRequest,
         token: TokenSource = no_token,
         backdated: str | None = None,
-        progress: Callable[[list[BulkItem]], None] | None = None,
+        progress: BulkProgress | None = None,
     ) -> tuple[BulkRequest, list[BulkItem]]:
-        """Decide one event on many cycles as the authenticated actor (`request.role`
-        empty: the actor's own role); a real run is kept in the trail as one fact. The
-        request as decided, and each cycle's outcome."""
+        """Decide one event (a trigger, or a word for it) on many cycles as the
+        authenticated actor (`request.role` empty: the actor's own role); a real run is
+        kept in the trail as one fact. The request as decided, and each cycle's outcome."""
+        request = replace(request, event=self.trigger(request.event))
         grant = self.actors.authenticate(request.actor, f"bulk {request.event}", token, backdated)
         role = request.role
         if not role:
@@ -137,7 +145,10 @@ class Acts:
                 raise BontotError("say which role acts with --role")
             role = grant.role
         request = replace(request, role=role, grant=grant)
-        items = bulk_fire(self.cycles, request, progress)
+        decided = request
+        items = bulk_fire(
+            self.cycles, request, None if progress is None else lambda b: progress(decided, b)
+        )
         if not request.dry_run:
             self.actors.store.record_event(
                 "bulk_decision", self.actors.clock.now(), request.actor, role=role,
@@ -201,3 +212,18 @@ def outcome_counts(items: list[BulkItem]) -> dict[str, int]:
     for item in items:
         counts[item.outcome] = counts.get(item.outcome, 0) + 1
     return counts
+
+
+def trigger_named(word: str, triggers: Iterable[str]) -> str:
+    """The trigger among `triggers` that `word` names: itself, or the word as people say
+    it (British spelling "recognise", the noun "recognition" or "appraisal"). A word that
+    names none is returned as it is, for the cycle service to refuse with its reason."""
+    known = set(triggers)
+    candidates = [word]
+    if word.endswith("ise"):
+        candidates.append(word[: -len("ise")] + "ize")
+    if word.endswith("tion"):
+        candidates.append(word[: -len("tion")] + "ze")
+    if word.endswith("al"):
+        candidates.append(word[: -len("al")] + "e")
+    return next((c for c in candidates if c in known), word)
