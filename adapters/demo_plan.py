@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from workflow.errors import BontotError
 from workflow.evidence.ratings import Level, RatingRecord
 from workflow.spec.registry import Definition
 from workflow.timefmt import LOCAL_TZ
@@ -23,13 +24,23 @@ class RuleWords:
 
     criteria: tuple[str, ...]
     sub_criteria: tuple[str, ...]
+    #: each trigger's roles: the plan's events are checked against them, so that a
+    #: version which renames a trigger or a role stops the demo instead of skewing it
+    fired_by: dict[str, frozenset[str]] = field(default_factory=dict)
+    definition: str = ""
 
     @classmethod
     def of(cls, definition: Definition) -> RuleWords:
-        criteria = definition.spec.rules["recognition"]["criteria"]
+        spec = definition.spec
+        criteria = spec.rules["recognition"]["criteria"]
+        fired_by: dict[str, frozenset[str]] = {}
+        for t in spec.transitions:
+            fired_by[t.trigger] = fired_by.get(t.trigger, frozenset()) | set(t.roles)
         return cls(
             tuple(criteria["keys"]),
             tuple(key for items in criteria["checklist"]["by_type"].values() for key in items),
+            fired_by,
+            f"{spec.id} v{spec.version}",
         )
 
 COMMUNES = ("Phường Hòa Bình", "Xã Tân Lập", "Xã Đông Hưng", "Phường Thống Nhất")
@@ -223,6 +234,8 @@ def plan_year(
         at: datetime, unit: UnitRow, event: str, role: str, payload: dict[str, Any] | None = None
     ) -> None:
         nonlocal n
+        if role not in words.fired_by.get(event, ()):
+            raise BontotError(f"{words.definition} has no {event!r} fired by {role!r}")
         n += 1
         superior = unit.parent_code or unit.code
         actor = {
