@@ -8,32 +8,24 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 
-from adapters.persistence.db import make_engine
-from adapters.persistence.store import SqlStore
+from adapters import bootstrap
 from workflow.audit import ChainCheck, check_anchor, check_cycle_chains
 from workflow.service.auditing import Verification, verify_global_chains, verify_store
 
 
 def _shard(url: str, under: str | None, shard: tuple[int, int], limit: int) -> ChainCheck:
-    # An engine of the child's own: a connection inherited through fork (the parent's
-    # store is open) must never be used by two processes; the child only ever touches
-    # this one, and leaves through os._exit, which does not close the parent's.
-    engine = make_engine(url)
-    store = SqlStore(engine)
-    try:
+    # A connection of the child's own: one inherited through fork (the parent's store is
+    # open) must never be used by two processes; the child only ever touches this one,
+    # and leaves through os._exit, which does not close the parent's.
+    with bootstrap.reading(url) as store:
         node = store.find_unit(under) if under else None
         heads = store.cycle_heads(node, None, shard)
         return check_cycle_chains(store.transition_rows(node, None, shard), heads, limit)
-    finally:
-        store.close()
-        engine.dispose()
 
 
 def verify_database(url: str, under: str | None = None, workers: int | None = None) -> Verification:
     workers = workers or min(os.cpu_count() or 1, 8)
-    engine = make_engine(url)
-    store = SqlStore(engine)
-    try:
+    with bootstrap.reading(url) as store:
         if workers <= 1:
             return verify_store(store, store.find_unit(under) if under else None)
         anchor = store.last_anchor() if under is None else None
@@ -58,9 +50,6 @@ def verify_database(url: str, under: str | None = None, workers: int | None = No
             if late is not None:
                 report.problems.append(late)
         return report
-    finally:
-        store.close()
-        engine.dispose()
 
 
 def _order(chain: str) -> tuple[int, str]:

@@ -24,7 +24,7 @@ def public_holidays(country: str, year: int) -> Mapping[date, str]:
 def weekend_workdays(country: str, year: int) -> frozenset[date]:
     """Saturdays the government made working days to lengthen a holiday, where the
     package knows them (26/04/2025 for the 02/05/2025 bridge, for instance)."""
-    found = getattr(_country(country, year), "weekend_workdays", set())
+    found: set[date] = getattr(_country(country, year), "weekend_workdays", set())
     return frozenset(day for day in found if day.year == year)
 
 

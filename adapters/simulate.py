@@ -15,13 +15,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from adapters.holidays_vn import calendar_for
-from adapters.notifications.templates import render_digest
-from adapters.persistence.db import create_schema, make_engine
+from adapters import bootstrap
+from adapters.bootstrap import App
 from adapters.persistence.store import SqlStore
 from workflow.clock import VirtualClock
-from workflow.service.engine import Engine
-from workflow.service.notify import Notifications
 from workflow.spec.registry import Definition
 from workflow.timefmt import LOCAL_TZ
 from workflow.units import UnitRow
@@ -65,7 +62,7 @@ class Simulation:
 
 
 def simulate(
-    source: SqlStore,
+    app: App,
     year: int,
     under: str | None,
     until: datetime | None,
@@ -73,6 +70,7 @@ def simulate(
     start: datetime,
     lang: str = "vi",
 ) -> Simulation:
+    source = app.store
     units = source.list_units(None)
     node = source.find_unit(under) if under else None
     scope = [u for u in units if node is None or u.path.startswith(node.path)]
@@ -86,55 +84,56 @@ def simulate(
             for entry in source.history(cycle.id):
                 histories.append((unit.code, cycle.definition_id, entry))
     kept = source.kept_milestones(year, node)
+    openings = _openings(histories)
+    if not definitions:
+        definitions = {default_definition.key: default_definition}
+        openings = {default_definition.key: start}
+    clock = VirtualClock(min(openings.values()))
     with tempfile.TemporaryDirectory(prefix="bontot-simulate-") as scratch:
-        engine = make_engine(f"sqlite:///{Path(scratch) / 'copy.db'}")
-        create_schema(engine)
-        copy = SqlStore(engine)
-        try:
+        url = f"sqlite:///{Path(scratch) / 'copy.db'}"
+        with bootstrap.opened(url, clock, schema="create", catalog=app.catalog) as copy:
             return _run(
-                copy, units, histories, kept, definitions, default_definition, year, under,
-                until, start, lang,
-            )
-        finally:
-            copy.close()
-            engine.dispose()
+                copy, clock, units, histories, kept, definitions, openings, year, under,
+                until, lang,
+            )  # fmt: skip
+
+
+def _openings(histories: list[tuple[str, str, Any]]) -> dict[tuple[str, int], datetime]:
+    """Each definition version opens at its earliest real opening. (Units of the scope
+    that had no cycle of it are opened too: the copy shows what they would receive.)"""
+    openings: dict[tuple[str, int], datetime] = {}
+    for _unit, _cycle_def, entry in histories:
+        if entry.event == "open":
+            key = (entry.definition_id, entry.definition_version)
+            openings[key] = min(openings.get(key, entry.at), entry.at)
+    return openings
 
 
 def _run(
-    copy: SqlStore,
+    app: App,
+    clock: VirtualClock,
     units: list[Any],
     histories: list[tuple[str, str, Any]],
     kept: list[tuple[str, str, str, datetime, str]],
     definitions: dict[tuple[str, int], Definition],
-    default_definition: Definition,
+    openings: dict[tuple[str, int], datetime],
     year: int,
     under: str | None,
     until: datetime | None,
-    start: datetime,
     lang: str,
 ) -> Simulation:
+    copy = app.store
     copy.import_units(
         [
             UnitRow(u.code, u.name, u.kind, u.org_type, u.parent_code, u.member_count, u.contacts)
             for u in units
         ]
     )
-    # Each definition version opens at its earliest real opening. (Units of the scope
-    # that had no cycle of it are opened too: the copy shows what they would receive.)
-    openings: dict[tuple[str, int], datetime] = {}
-    for _unit, _cycle_def, entry in histories:
-        if entry.event == "open":
-            key = (entry.definition_id, entry.definition_version)
-            openings[key] = min(openings.get(key, entry.at), entry.at)
-    if not definitions:
-        definitions = {default_definition.key: default_definition}
-        openings = {default_definition.key: start}
-    clock = VirtualClock(min(openings.values()))
-    engine = Engine(copy, clock, calendar_for)
-    notifications = Notifications(engine, render_digest, channels=("log",), lang=lang)
+    cycles = app.cycles
+    notifications = app.ticks(channels=("log",), lang=lang)
     for key, opened_at in sorted(openings.items(), key=lambda kv: kv[1]):
         clock.set(max(opened_at, clock.now()))
-        engine.open_cycles(definitions[key], year, under, actor="simulate", role="system")
+        cycles.open_cycles(definitions[key], year, under, actor="simulate", role="system")
     # the trail's events and the milestones kept, in the order they happened
     steps: list[tuple[datetime, int, str, str, Any]] = [
         (entry.at, entry.seq, unit, cycle_def, entry)
@@ -153,7 +152,7 @@ def _run(
             key, by = what
             copy.meet_milestone(unit, year, definition_id, key, by, at)
             continue
-        result = engine.fire(unit, what.event, year, what.actor, what.role, what.payload,
+        result = cycles.fire(unit, what.event, year, what.actor, what.role, what.payload,
                              definition_id)
         if not result.applied and result.decision.refusal is not None:
             refused.append(f"{unit} {what.event}: {result.decision.refusal.message}")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -18,9 +19,39 @@ def file_digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    """(header, rows) of a comma-separated UTF-8 file (with or without BOM), rows as
+    csv.DictReader gives them."""
+    if not path.is_file():
+        raise BontotError(f"{path}: no such file")
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        rows = list(reader)
+        return list(reader.fieldnames or []), rows
+
+
+def read_export(path: Path, data: bytes) -> tuple[list[str], list[dict[str, str]]]:
+    """A CSV export's header and rows: UTF-8 (with or without BOM), comma, semicolon or
+    tab separated (sniffed from the header line)."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise BontotError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    first = text.splitlines()[0] if text else ""
+    try:
+        dialect: Any = csv.Sniffer().sniff(first, delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.DictReader(io.StringIO(text, newline=""), dialect=dialect)
+    rows = list(reader)
+    return list(reader.fieldnames or []), rows
+
+
 def read_table(path: Path) -> tuple[list[str], list[dict[str, str]]]:
     """(header, rows) of a .csv (UTF-8, with or without BOM) or the first sheet of an .xlsx.
     Row i of the list is the file's row i + 2 (the header is row 1); blank rows are empty."""
+    if not path.is_file():
+        raise BontotError(f"{path}: no such file")
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         return _read_xlsx(path)
     try:

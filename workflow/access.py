@@ -91,3 +91,99 @@ def separation(
                 f"actor {actor!r} fired {done!r} on this cycle and may not also fire {event!r}",
             )
     return None
+
+
+# -- the policies of the entry points: each returns why an act is refused, or None -----
+def authentication_refusal(
+    grant: Grant | None,
+    token_matches: bool | None,
+    purpose: str,
+    backdated: str | None = None,
+    administrator: bool = False,
+) -> str | None:
+    """Why an actor may not act at all, once the installation has actors: unknown, no
+    token (`token_matches` None), a bad one, revoked, an act dated by `--now` (the time
+    of an act is the clock's), or an administrator's act by someone else. The order is
+    the order a person fixes them in."""
+    if grant is None:
+        return "unknown actor"
+    if token_matches is None:
+        return "no token"
+    if not token_matches:
+        return "bad token"
+    if grant.revoked:
+        return "revoked"
+    if backdated is not None:
+        return f"--now {backdated}: an act is dated by the clock once actors exist"
+    if administrator and grant.role != ADMINISTRATOR:
+        return f"{purpose} is for administrators"
+    return None
+
+
+def first_actor_refusal(role: str) -> str | None:
+    """The installation's first actor founds it: only an administrator may."""
+    return None if role == ADMINISTRATOR else "the first actor must be an administrator"
+
+
+def scope_refusal(role: str, scope: str | None) -> str | None:
+    """A definition's role is held on a unit; the installation's own roles need none."""
+    if role not in SYSTEM_ROLES and scope is None:
+        return f"role {role!r} is held on a unit: give --scope CODE"
+    return None
+
+
+def meeting_import_refusal(
+    grant: Grant,
+    spec: DefinitionSpec,
+    unit_codes: Iterable[tuple[str, int]],
+) -> str | None:
+    """An administrator imports any unit's meetings; a role that acts for its own unit
+    (a secretary) only that unit's. Auditors and superiors' boards import nothing.
+    `unit_codes`: (unit code, file row) of each meeting."""
+    if grant.role == ADMINISTRATOR:
+        return None
+    role = spec.roles.get(grant.role)
+    if role is None or role.acts_for != "unit":
+        return f"a {grant.role} does not keep a unit's meeting register"
+    for unit_code, line in unit_codes:
+        if unit_code != grant.scope_code:
+            return (
+                f"row {line}: {unit_code} is not {grant.scope_code}, "
+                f"the unit {grant.actor} is {grant.role} of"
+            )
+    return None
+
+
+def target_setters(spec: DefinitionSpec) -> frozenset[str]:
+    """Who assigns a superior its target: whoever the definition lets decide that a unit
+    is recognised (the roles of the transitions into a `recognized` outcome), and the
+    administrator."""
+    recognising = {
+        role
+        for transition in spec.transitions
+        if (state := spec.states.get(transition.dest)) is not None
+        and state.outcome == "recognized"
+        for role in transition.roles
+    }
+    return frozenset({ADMINISTRATOR, *recognising})
+
+
+def target_refusal(grant: Grant, spec: DefinitionSpec) -> str | None:
+    """A target is set by a role that recognises units (or an administrator)."""
+    if grant.role not in target_setters(spec):
+        return f"{grant.actor}: targets are set by a standing committee or an administrator"
+    return None
+
+
+def outside_scope(grant: Grant, unit: str, unit_path: str) -> str | None:
+    """A node outside the grant's scope, said to its actor."""
+    if not covers(grant.scope_path, unit_path):
+        return f"{grant.actor}: {unit} is outside your scope ({grant.scope_code})"
+    return None
+
+
+def milestone_refusal(grant: Grant, unit: str, unit_path: str) -> str | None:
+    """A milestone is kept by a person's role holding the committee in its scope."""
+    if grant.revoked or grant.role in SYSTEM_ROLES or not covers(grant.scope_path, unit_path):
+        return f"{grant.actor} ({grant.role} of {grant.scope_code}) may not act for {unit}"
+    return None

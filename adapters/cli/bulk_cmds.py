@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
-import json
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
 
 from adapters import logs
 from adapters.cli import render
-from adapters.cli.app import DbOption, JsonOption, LangOption, NowOption, app, fail, session
-from workflow.service.bulk import BulkItem, BulkRequest, Select, bulk_fire
-
-#: the words people use for an event, to the definition's trigger
-ALIASES = {"recognise": "recognize", "recognition": "recognize", "appraisal": "appraise"}
+from adapters.cli.context import (
+    DbOption,
+    JsonOption,
+    LangOption,
+    NowOption,
+    fail,
+    parse_payload,
+    session,
+    token_for,
+)
+from workflow.service.acts import outcome_counts
+from workflow.service.bulk import BulkItem, BulkRequest, Select
 
 WORDS = {
     "vi": {
@@ -37,7 +44,6 @@ WORDS = {
 }
 
 
-@app.command()
 def bulk(
     event: str,
     year: Annotated[int, typer.Option()],
@@ -62,62 +68,37 @@ def bulk(
     if only_passing and only_failing:
         raise fail("--only-passing and --only-failing exclude each other")
     select: Select = "passing" if only_passing else "failing" if only_failing else "all"
-    try:
-        payload: dict[str, Any] = json.loads(data) if data else {}
-    except json.JSONDecodeError as exc:
-        raise fail(f"--data is not JSON: {exc}") from None
-    if not isinstance(payload, dict):
-        raise fail("--data must be a JSON object")
+    payload = parse_payload(data)
     if "override" in payload:
         # an override is one appraiser's reasoned judgement of one unit: `fire --override`
         raise fail("an override is decided unit by unit (bontot fire ... --override), not in bulk")
     for key, value in (("decision", decision), ("reason", reason)):
         if value is not None:
             payload[key] = value
-    trigger = ALIASES.get(event, event)
-    with session(db, now) as s:
-        from adapters.cli.audit_cmds import authenticate
+    log = logs.logger().bind(under=under, year=year, actor=actor)
 
-        grant = authenticate(s, actor, f"bulk {trigger}", now)
-        if role is None:
-            if grant is None:
-                raise fail("say which role acts with --role")
-            role = grant.role
-        log = logs.logger().bind(event=trigger, under=under, year=year, actor=actor, role=role)
-
-        def progress(done: list[BulkItem]) -> None:
-            counts = _counts(done)
-            log.info("bulk.batch_decided", dry_run=dry_run, **counts)
-
-        request = BulkRequest(
-            trigger, year, under, actor, role, payload, grant, select,
-            frozenset(state) if state else None, dry_run, batch_size,
+    def progress(decided: BulkRequest, done: list[BulkItem]) -> None:
+        log.bind(event=decided.event, role=decided.role).info(
+            "bulk.batch_decided", dry_run=dry_run, **outcome_counts(done)
         )
-        items = bulk_fire(s.engine, request, progress)
-        counts = _counts(items)
-        if not dry_run:
-            s.store.record_event(
-                "bulk_decision", s.engine.clock.now(), actor, role=role, year=year,
-                event=trigger, unit_code=under,
-                detail={"select": select, "states": sorted(state or []), **counts},
-            )
-        log.info("bulk.decided", dry_run=dry_run, **counts)
-        if as_json:
-            typer.echo(
-                render.dumps(
-                    {"event": trigger, "under": under, "year": year, "dry_run": dry_run,
-                     "counts": counts, "items": [i.as_dict() for i in items]}
-                )
-            )
-            return
-        typer.echo(_text(items, trigger, under, year, dry_run, counts, lang))
 
-
-def _counts(items: list[BulkItem]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for item in items:
-        counts[item.outcome] = counts.get(item.outcome, 0) + 1
-    return counts
+    request = BulkRequest(
+        event, year, under, actor, role or "", payload, None, select,
+        frozenset(state) if state else None, dry_run, batch_size,
+    )  # fmt: skip
+    with session(db, now) as app:
+        request, items = app.acts.bulk(request, token_for(actor), now, progress)
+    counts, trigger = outcome_counts(items), request.event
+    log.bind(event=trigger, role=request.role).info("bulk.decided", dry_run=dry_run, **counts)
+    if as_json:
+        typer.echo(
+            render.dumps(
+                {"event": trigger, "under": under, "year": year, "dry_run": dry_run,
+                 "counts": counts, "items": [i.as_dict() for i in items]}
+            )
+        )  # fmt: skip
+        return
+    typer.echo(_text(items, trigger, under, year, dry_run, counts, lang))
 
 
 def _text(
@@ -148,3 +129,6 @@ def _text(
         )
     )
     return "\n".join(lines)
+
+
+commands: dict[str, Callable[..., Any]] = {"bulk": bulk}

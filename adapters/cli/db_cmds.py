@@ -1,37 +1,49 @@
-"""`bontot db upgrade` and `bontot db current`: the schema's revision, and moving it on."""
+"""The database: `bontot init`, `bontot db upgrade`, `bontot db current`, `bontot demo`."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from functools import partial
+from typing import Annotated, Any
 
 import typer
 
-from adapters.cli import render
-from adapters.cli.app import DbOption, JsonOption, app, fail
-from adapters.persistence.db import database_url, make_engine
+from adapters import bootstrap
+from adapters.cli.context import (
+    DbOption,
+    JsonOption,
+    LangOption,
+    database_url,
+    emit,
+    fail,
+    guarded,
+    session,
+)
+from adapters.demo import fresh_demo_url, run_demo
 from workflow.errors import BontotError
 
-db_app = typer.Typer(no_args_is_help=True, help="The database schema and its revisions.")
-app.add_typer(db_app, name="db")
+group = typer.Typer(no_args_is_help=True, help="The database schema and its revisions.")
 
 
-@db_app.command("upgrade")
+def init(db: DbOption = None) -> None:
+    """Create the database schema, or upgrade it to the newest revision (idempotent)."""
+    with session(db, create=True):
+        pass
+    typer.echo(f"initialised {database_url(db)}")
+
+
+@group.command("upgrade")
 def upgrade(
     db: DbOption = None,
     to: Annotated[str, typer.Option("--to", help="Revision to reach: an id, head, or +N")] = "head",
 ) -> None:
     """Upgrade the schema in place (a database made before migrations is recognised and
     stamped first); nothing changes when it is already there."""
-    from adapters.persistence import schema
-
     url = database_url(db)
-    engine = make_engine(url)
     try:
-        done = schema.upgrade(engine, to)
+        done = bootstrap.upgrade_schema(url, to)
     except BontotError as exc:
         raise fail(f"{url}: {exc}") from None
-    finally:
-        engine.dispose()
     if done.stamped is not None:
         typer.echo(f"recognised a schema made before migrations: revision {done.stamped}")
     if done.changed:
@@ -40,38 +52,46 @@ def upgrade(
         typer.echo(f"{url} is at {done.after}: nothing to do")
 
 
-@db_app.command("current")
+@group.command("current")
 def current(db: DbOption = None, as_json: JsonOption = False) -> None:
     """The schema revision of the database, and the newest one this version knows."""
-    from adapters.persistence import schema
-
     url = database_url(db)
-    engine = make_engine(url)
     try:
-        stamped, recognised = schema.status(engine)
+        stamped, recognised = bootstrap.schema_status(url)
     except BontotError as exc:
         raise fail(f"{url}: {exc}") from None
-    finally:
-        engine.dispose()
-    head = schema.head()
-    if as_json:
-        typer.echo(
-            render.dumps(
-                {
-                    "revision": stamped,
-                    "recognised": recognised,
-                    "head": head,
-                    "up_to_date": stamped == head,
-                }
-            )
-        )
-        return
+    head = bootstrap.schema_head()
+    found = {
+        "revision": stamped,
+        "recognised": recognised,
+        "head": head,
+        "up_to_date": stamped == head,
+    }
+    emit(found, as_json, partial(_current_text, found))
+
+
+def _current_text(found: dict[str, Any]) -> str:
+    stamped, recognised, head = found["revision"], found["recognised"], found["head"]
     if stamped is not None:
-        typer.echo(f"{stamped}" + (" (head)" if stamped == head else f" (head is {head})"))
-    elif recognised is not None:
-        typer.echo(
+        return f"{stamped}" + (" (head)" if stamped == head else f" (head is {head})")
+    if recognised is not None:
+        return (
             f"none: tables made before migrations, recognised as {recognised} "
             f"(head is {head}; `bontot db upgrade` stamps and upgrades it)"
         )
-    else:
-        typer.echo(f"none: no bontot schema here (head is {head}; run `bontot init`)")
+    return f"none: no bontot schema here (head is {head}; run `bontot init`)"
+
+
+def demo(
+    db: DbOption = None,
+    year: Annotated[int, typer.Option()] = 2025,
+    seed: Annotated[int, typer.Option()] = 2025,
+    lang: LangOption = "vi",
+) -> None:
+    """A sample province driven through a simulated year, into a fresh database."""
+    url = fresh_demo_url(db)
+    typer.echo(f"demo database: {url}", err=True)
+    typer.echo(guarded(partial(run_demo, url, year=year, seed=seed, lang=lang)))
+
+
+commands: dict[str, Callable[..., Any]] = {"init": init, "demo": demo}

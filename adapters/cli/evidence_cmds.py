@@ -2,42 +2,35 @@
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from adapters import logs
-from adapters.cli import evidence_render, render
-from adapters.cli.app import (
+from adapters.cli import evidence_render
+from adapters.cli.context import (
     DEFAULT_DEFINITION,
     DbOption,
     JsonOption,
     LangOption,
     NowOption,
-    Session,
-    app,
+    emit,
     fail,
     session,
+    token_for,
 )
-from adapters.cli.meeting_cmds import meeting_params
-from adapters.persistence.meetings import MeetingRepository
 from adapters.tabular import file_digest, read_table
-from workflow.access import covers
-from workflow.errors import BontotError
-from workflow.evidence.ratings import check_rating_rows
-from workflow.rules.meetings import Breach, check_meetings
-from workflow.service.ports import Cycle
-from workflow.timefmt import LOCAL_TZ, parse_user_date
+from workflow.service.meeting_checks import UnitVerdict
+from workflow.timefmt import parse_user_date
 
-ratings_app = typer.Typer(no_args_is_help=True, help="The annual ratings register.")
-targets_app = typer.Typer(no_args_is_help=True, help="Superiors' yearly targets.")
-app.add_typer(ratings_app, name="ratings")
-app.add_typer(targets_app, name="targets")
+ratings = typer.Typer(no_args_is_help=True, help="The annual ratings register.")
+targets = typer.Typer(no_args_is_help=True, help="Superiors' yearly targets.")
 
 
-@ratings_app.command("import")
+@ratings.command("import")
 def ratings_import(
     file: Path,
     year: Annotated[int, typer.Option(help="The rating season's year (ratings of 2025)")],
@@ -49,24 +42,24 @@ def ratings_import(
     Columns: ma_to_chuc, ma_dang_vien (blank: the unit's own rating), ho_ten, tinh_trang,
     ngay_vao_dang, xep_loai, giai_doan (tam_thoi/chinh_thuc), ngay_xep_loai. Every row is
     checked first; one bad row imports nothing."""
-    with session(db) as s:
-        from adapters.cli.audit_cmds import authenticate
-
-        authenticate(s, actor, "ratings import", administrator=True)
-        header, rows = read_table(file)
-        units = {code: kind for code, (kind, _) in s.store.unit_parents().items()}
-        records = check_rating_rows(str(file), header, rows, units, year)
-        digest = file_digest(file)
-        added, updated = s.store.import_ratings(
-            year, records, s.engine.clock.now(), actor, {"file": file.name, "sha256": digest}
-        )
-        logs.logger().info(
-            "ratings.imported", file=str(file), year=year, added=added, updated=updated
-        )
-        typer.echo(f"imported {added} new and {updated} corrected ratings from {file}")
+    detail: dict[str, Any] = {"file": file.name}  # and its digest, once read
+    with session(db) as app:
+        added, updated = app.registers.import_ratings(
+            str(file), partial(_read_with_digest, file, detail), year, detail, actor,
+            token_for(actor),
+        )  # fmt: skip
+    logs.logger().info("ratings.imported", file=str(file), year=year, added=added, updated=updated)
+    typer.echo(f"imported {added} new and {updated} corrected ratings from {file}")
 
 
-@app.command()
+def _read_with_digest(
+    file: Path, detail: dict[str, Any]
+) -> tuple[list[str], list[dict[str, str]]]:
+    table = read_table(file)
+    detail["sha256"] = file_digest(file)
+    return table
+
+
 def verdict(
     unit: str,
     year: Annotated[int, typer.Option()],
@@ -77,44 +70,25 @@ def verdict(
     lang: LangOption = "vi",
 ) -> None:
     """The recognition rule's verdict on UNIT's evidence: every check, actual vs required."""
-    with session(db, now) as s:
-        cycle = s.engine.cycle(unit, year, definition)
-        found = s.engine.verdict(cycle)
-        breaches = _meeting_breaches(s, cycle, year)
-        if as_json:
-            d = evidence_render.verdict_dict(found)
-            if breaches is not None:
-                held, found_breaches = breaches
-                d["meetings"] = {
-                    "held": held,
-                    "breaches": [b.as_dict() for b in found_breaches],
-                }
-            typer.echo(render.dumps(d))
-            return
-        spec = s.engine.definition(cycle.definition_id, cycle.definition_version).spec
-        label = spec.state_label(cycle.state, lang)
-        typer.echo(evidence_render.verdict_text(found, lang, breaches, label))
+    with session(db, now) as app:
+        found = app.evidence.verdict(unit, year, definition)
+    emit(_verdict_dict(found), as_json, partial(_verdict_text, found, lang))
 
 
-def _meeting_breaches(s: Session, cycle: Cycle, year: int) -> tuple[int, list[Breach]] | None:
-    """Criterion 2's evidence beside the verdict: the meeting register against the
-    definition's thresholds, through the end of the year (or today, if earlier)."""
-    definition = s.engine.definition(cycle.definition_id, cycle.definition_version)
-    try:
-        _, params = meeting_params(definition)
-    except BontotError:
-        return None
-    if cycle.unit_kind not in params.applies_to:
-        return None
-    meetings = MeetingRepository(s.store.engine).meetings(cycle.unit_code, year)
-    size = s.store.find_unit(cycle.unit_code).member_count or max(
-        (m.roll for m in meetings), default=0
-    )
-    through = min(s.engine.clock.now().astimezone(LOCAL_TZ).date(), date(year, 12, 31))
-    return len(meetings), check_meetings(params, meetings, size, year, through=through)
+def _verdict_dict(found: UnitVerdict) -> dict[str, Any]:
+    d = evidence_render.verdict_dict(found.verdict)
+    if found.meetings is not None:
+        held, breaches = found.meetings
+        d["meetings"] = {"held": held, "breaches": [b.as_dict() for b in breaches]}
+    return d
 
 
-@targets_app.command("set")
+def _verdict_text(found: UnitVerdict, lang: str) -> str:
+    label = found.definition.spec.state_label(found.cycle.state, lang)
+    return evidence_render.verdict_text(found.verdict, lang, found.meetings, label)
+
+
+@targets.command("set")
 def targets_set(
     unit: str,
     year: Annotated[int, typer.Option()],
@@ -129,28 +103,19 @@ def targets_set(
     organisations to be recognised."""
     if not 0 <= share <= 100:
         raise fail(f"--share {share}: a percentage from 0 to 100")
-    with session(db, now) as s:
-        from adapters.cli.audit_cmds import authenticate
-
-        grant = authenticate(s, actor, "targets set", now)
-        if grant is not None and grant.role not in ("administrator", "superior_standing_committee"):
-            raise fail(f"{actor}: targets are set by a standing committee or an administrator", 2)
-        node = s.store.find_unit(unit)
-        if grant is not None and not covers(grant.scope_path, node.path):
-            raise fail(f"{actor}: {unit} is outside your scope ({grant.scope_code})", 2)
-        if node.code not in {code for code, _, _ in s.store.committees(node)}:
-            raise fail(f"{unit} has no units under it: a target is a superior's")
-        try:
-            today = s.engine.clock.now().astimezone(LOCAL_TZ).date()
-            on = parse_user_date(assigned_on) if assigned_on else today
-        except ValueError:
-            raise fail(f"--assigned-on {assigned_on!r}: not a date (dd/mm/yyyy)") from None
-        s.store.set_target(year, unit, definition, share, on, s.engine.clock.now(), actor)
-        logs.logger().info("target.set", unit=unit, year=year, share=share, actor=actor)
-        typer.echo(f"{unit} {year}: target {share:g} % ({definition}), assigned {on:%d/%m/%Y}")
+    try:
+        decided = parse_user_date(assigned_on) if assigned_on else None
+    except ValueError:
+        raise fail(f"--assigned-on {assigned_on!r}: not a date (dd/mm/yyyy)") from None
+    with session(db, now) as app:
+        on = app.registers.set_target(
+            unit, year, share, decided, definition, actor, token_for(actor), now
+        )
+    logs.logger().info("target.set", unit=unit, year=year, share=share, actor=actor)
+    typer.echo(f"{unit} {year}: target {share:g} % ({definition}), assigned {on:%d/%m/%Y}")
 
 
-@targets_app.command("show")
+@targets.command("show")
 def targets_show(
     year: Annotated[int, typer.Option()],
     under: Annotated[str | None, typer.Option()] = None,
@@ -160,9 +125,11 @@ def targets_show(
     lang: LangOption = "vi",
 ) -> None:
     """Progress against each superior's target: counted, recognised, share, gap in units."""
-    with session(db, now) as s:
-        rows = s.engine.target_progress(year, under)
-        if as_json:
-            typer.echo(render.dumps([r.as_dict() for r in rows]))
-            return
-        typer.echo(evidence_render.targets_text(rows, year, lang))
+    with session(db, now) as app:
+        rows = app.cycles.target_progress(year, under)
+    text = partial(evidence_render.targets_text, rows, year, lang)
+    emit([r.as_dict() for r in rows], as_json, text)
+
+
+commands: dict[str, Callable[..., Any]] = {"verdict": verdict}
+groups = {"ratings": ratings, "targets": targets}

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from adapters import logs
-from adapters.cli.app import DbOption, LangOption, NowOption, app, fail, session
+from adapters.cli.context import DbOption, LangOption, NowOption, fail, session
 from adapters.report_files import write_report
 
 
-@app.command()
 def report(
     year: Annotated[int, typer.Option()],
     under: Annotated[str | None, typer.Option(help="The subtree (default: everything)")] = None,
@@ -30,8 +30,8 @@ def report(
         raise fail(f"--format {fmt!r}: xlsx, csv or json")
     if fmt == "xlsx" and output is None and sys.stdout.isatty():
         raise fail("an Excel report needs --output FILE")
-    with session(db, now) as s:
-        built = s.engine.report(year, under)
+    with session(db, now) as app:
+        built = app.cycles.report(year, under)
         data = write_report(built, fmt, lang, output)
         logs.logger().info(
             "report.written", year=year, under=under, format=fmt, units=len(built.units),
@@ -42,3 +42,6 @@ def report(
             sys.stdout.flush()
         else:
             typer.echo(f"{output}: {len(built.units)} units, {len(built.superiors)} superiors")
+
+
+commands: dict[str, Callable[..., Any]] = {"report": report}

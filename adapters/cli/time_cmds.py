@@ -2,30 +2,36 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, time, timedelta
+from functools import partial
 from typing import Annotated, Any
 
 import typer
 
 from adapters import logs
 from adapters.catalog import load_catalog
-from adapters.cli import render
-from adapters.cli.app import (
+from adapters.cli import render, time_render
+from adapters.cli.context import (
     DEFAULT_DEFINITION,
     DbOption,
     JsonOption,
     LangOption,
     NowOption,
-    app,
+    UnderOption,
+    YearOption,
     clock_for,
+    database_url,
+    emit,
     fail,
+    guarded,
     session,
+    token_for,
 )
 from adapters.clock import OffsetClock, SystemClock
 from adapters.holidays_vn import calendar_for
-from adapters.persistence.db import database_url
 from adapters.scheduler.worker import Ticker, WorkerOptions, run_worker
-from workflow.access import SYSTEM_ROLES, covers
+from adapters.simulate import simulate
 from workflow.deadlines import (
     plan_cycle_timers,
     plan_milestone_timers,
@@ -34,14 +40,9 @@ from workflow.deadlines import (
 )
 from workflow.timefmt import LOCAL_TZ, parse_user_date, parse_user_instant, show_instant
 
-milestone_app = typer.Typer(no_args_is_help=True, help="Programme milestones of committees.")
-app.add_typer(milestone_app, name="milestone")
-
-YearOption = Annotated[int, typer.Option("--year")]
-UnderOption = Annotated[str | None, typer.Option("--under")]
+milestone_group = typer.Typer(no_args_is_help=True, help="Programme milestones of committees.")
 
 
-@app.command()
 def calendar(
     year: YearOption,
     definition: Annotated[str, typer.Option(help="Definition id")] = DEFAULT_DEFINITION,
@@ -49,20 +50,20 @@ def calendar(
     lang: LangOption = "vi",
 ) -> None:
     """The year's effective deadlines, reminders and escalations, and what moved them."""
-    spec = load_catalog().latest(definition).spec
+    spec = guarded(lambda: load_catalog().latest(definition)).spec
     cal = calendar_for(spec.calendar)
     deadlines = resolve_deadlines(spec, year, cal)
     timers = plan_cycle_timers(spec, year, cal)
     milestones = [
         (m, plan_milestone_timers(spec, m, cal)) for m in resolve_milestones(spec, year, cal)
     ]
-    if as_json:
-        typer.echo(render.dumps(render.calendar_dict(spec, deadlines, timers, milestones)))
-        return
-    typer.echo(render.calendar_text(spec, year, deadlines, timers, milestones, lang))
+    emit(
+        time_render.calendar_dict(spec, deadlines, timers, milestones),
+        as_json,
+        partial(time_render.calendar_text, spec, year, deadlines, timers, milestones, lang),
+    )
 
 
-@app.command()
 def overdue(
     year: YearOption,
     under: UnderOption = None,
@@ -72,16 +73,17 @@ def overdue(
     lang: LangOption = "vi",
 ) -> None:
     """Units late on a deadline (and committees late on a milestone), oldest first."""
-    with session(db, now) as s:
-        items = s.engine.overdue(year, under)
-        at = s.engine.clock.now()
+    with session(db, now) as app:
+        items = app.cycles.overdue(year, under)
+        at = app.clock.now()
         if as_json:
-            typer.echo(render.dumps([render.overdue_dict(i, at) for i in items]))
+            typer.echo(render.dumps([time_render.overdue_dict(i, at) for i in items]))
             return
-        typer.echo(render.overdue_text(items, at, lang, s.engine.spec))
+        # the labels of each item's definition version, read as the text is made
+        typer.echo(time_render.overdue_text(items, at, lang, app.cycles.spec))
 
 
-@milestone_app.command("done")
+@milestone_group.command("done")
 def milestone_done(
     unit: str,
     key: str,
@@ -92,28 +94,10 @@ def milestone_done(
     now: NowOption = None,
 ) -> None:
     """Record that a committee kept a milestone (its reminders stop)."""
-    with session(db, now) as s:
-        from adapters.cli.audit_cmds import authenticate
-
-        grant = authenticate(s, actor, f"milestone done {key}", now)
-        target = s.store.find_unit(unit)
-        if grant is not None and (
-            grant.revoked or grant.role in SYSTEM_ROLES or not covers(grant.scope_path, target.path)
-        ):
-            s.store.record_event(
-                "refusal", s.engine.clock.now(), actor, role=grant.role, unit_code=unit,
-                unit_path=target.path, year=year, event=key, code="not_authorized",
-                detail={"purpose": "milestone done", "scope": grant.scope_code},
-            )
-            raise fail(f"{actor} ({grant.role} of {grant.scope_code}) may not act for {unit}", 2)
-        at = s.engine.clock.now()
-        if not s.store.meet_milestone(unit, year, definition, key, actor, at):
-            logs.logger().warning(
-                "milestone.refused", unit=unit, key=key, year=year, actor=actor
-            )
-            raise fail(f"{unit} has no open milestone {key!r} of {definition} for {year}", 2)
-        logs.logger().info("milestone.met", unit=unit, key=key, year=year, actor=actor)
-        typer.echo(f"{unit}: {key} ({year}) kept at {show_instant(at)}")
+    with session(db, now) as app:
+        at = app.registers.keep_milestone(unit, key, year, definition, actor, token_for(actor), now)
+    logs.logger().info("milestone.met", unit=unit, key=key, year=year, actor=actor)
+    typer.echo(f"{unit}: {key} ({year}) kept at {show_instant(at)}")
 
 
 def _options(
@@ -143,7 +127,6 @@ def _ticker(options: WorkerOptions) -> Ticker:
         raise fail(f"notification settings: {exc}") from None
 
 
-@app.command()
 def tick(
     db: DbOption = None,
     now: NowOption = None,
@@ -177,7 +160,6 @@ def tick(
     )
 
 
-@app.command()
 def worker(
     db: DbOption = None,
     now: Annotated[
@@ -201,11 +183,10 @@ def worker(
     run_worker(options)
 
 
-@app.command()
 def outbox(db: DbOption = None, as_json: JsonOption = False) -> None:
     """Messages waiting, sent and parked (an endpoint that kept failing)."""
-    with session(db) as s:
-        counts = s.store.outbox_counts()
+    with session(db) as app:
+        counts = app.trail.outbox()
         if as_json:
             typer.echo(
                 render.dumps(
@@ -226,7 +207,6 @@ def outbox(db: DbOption = None, as_json: JsonOption = False) -> None:
             typer.echo(f"  parked {key} {channel} {address}: {error}")
 
 
-@app.command("simulate")
 def simulate_cmd(
     year: YearOption,
     until: Annotated[str | None, typer.Option(help="Last day, dd/mm/yyyy")] = None,
@@ -241,21 +221,30 @@ def simulate_cmd(
 ) -> None:
     """Every reminder and escalation of a year, day by day, on a virtual clock against a
     copy: nothing is sent, nothing changes here."""
-    from adapters.simulate import simulate
-
     end = None
     if until is not None:
         try:
             end = datetime.combine(parse_user_date(until), time.max, tzinfo=LOCAL_TZ)
         except ValueError as exc:
             raise fail(f"--until {until!r}: {exc}") from None
-    with session(db, now) as s:
-        start = s.engine.clock.now() if now else datetime(year, 1, 2, tzinfo=LOCAL_TZ)
-        result = simulate(s.store, year, under, end, s.catalog.latest(definition), start, lang)
+    with session(db, now) as app:
+        start = app.clock.now() if now else datetime(year, 1, 2, tzinfo=LOCAL_TZ)
+        result = simulate(app, year, under, end, app.catalog.latest(definition), start, lang)
     for problem in result.refused:
         typer.echo(f"warning: the copy refused {problem}", err=True)
     items = result.items
     if as_json:
         typer.echo(render.dumps([i.as_dict() for i in items]))
         return
-    typer.echo(render.simulate_text(items, lang))
+    typer.echo(time_render.simulate_text(items, lang))
+
+
+commands: dict[str, Callable[..., Any]] = {
+    "calendar": calendar,
+    "overdue": overdue,
+    "tick": tick,
+    "worker": worker,
+    "outbox": outbox,
+    "simulate": simulate_cmd,
+}
+groups = {"milestone": milestone_group}

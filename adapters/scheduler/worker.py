@@ -21,18 +21,12 @@ from typing import Any
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from adapters import logs
+from adapters import bootstrap, logs
+from adapters.catalog import load_catalog
 from adapters.clock import SystemClock
-from adapters.holidays_vn import calendar_for
-from adapters.notifications.factory import channels_from
-from adapters.notifications.notifier import ChannelNotifier
 from adapters.notifications.settings import NotifySettings
-from adapters.notifications.templates import render_digest
-from adapters.persistence.db import make_engine
-from adapters.persistence.store import SqlStore
 from workflow.clock import Clock
-from workflow.service.engine import Engine
-from workflow.service.notify import DeliveryReport, Notifications, TickResult
+from workflow.service.notify import DeliveryReport, TickResult
 
 JOB_ID = "bontot-tick"
 
@@ -54,30 +48,28 @@ def default_worker_id() -> str:
 
 
 class Ticker:
-    """One pass: fire due timers, compose, deliver. A fresh store per pass, so that the
-    pass can run in APScheduler's executor thread."""
+    """One pass: fire due timers, compose, deliver. The services are built afresh per
+    pass on one shared pool, so that the pass can run in APScheduler's executor thread
+    (a connection is used by the thread that took it)."""
 
     def __init__(self, options: WorkerOptions) -> None:
         self.options = options
         self.worker_id = options.worker_id or default_worker_id()
-        settings = options.settings or NotifySettings.load(os.environ)
-        self.notifier = ChannelNotifier(channels_from(settings, logs.logger()))
-        self.db = make_engine(options.url)
+        self.notifier = bootstrap.notifier_from(options.settings)
+        self.db = bootstrap.connect(options.url)
+        self.catalog = load_catalog()
         self.log = logs.logger().bind(worker=self.worker_id)
 
     def close(self) -> None:
         self.db.dispose()
 
     def tick(self) -> tuple[TickResult, DeliveryReport, Any]:
-        store = SqlStore(self.db)
+        app = bootstrap.build(
+            self.options.url, self.options.clock, catalog=self.catalog, db=self.db
+        )
         try:
-            engine = Engine(store, self.options.clock, calendar_for)
-            notifications = Notifications(
-                engine,
-                render_digest,
-                channels=self.notifier.names,
-                lang=self.options.lang,
-                batch_size=self.options.batch_size,
+            notifications = app.ticks(
+                self.notifier.names, self.options.lang, self.options.batch_size
             )
             try:
                 fired = notifications.fire_and_compose()
@@ -112,7 +104,7 @@ class Ticker:
             )
             return fired, report, notifications.next_wakeup()
         finally:
-            store.close()
+            app.close()
 
 
 def run_worker(options: WorkerOptions) -> None:

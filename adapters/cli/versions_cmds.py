@@ -1,28 +1,26 @@
-"""`bontot definitions migrate`: move running cycles to another version of their definition."""
+"""`bontot definitions migrate`: move running cycles to another version of their definition
+(a version move; not the schema's revisions, which are `bontot db`)."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 
 import typer
 
 from adapters import logs
-from adapters.cli import render
-from adapters.cli.app import (
+from adapters.cli.context import (
     DbOption,
     JsonOption,
     LangOption,
     NowOption,
-    Session,
-    definitions_app,
+    emit,
     fail,
     session,
+    token_for,
 )
-from adapters.persistence.migrations import SqlMigrations
-from workflow.errors import NotFound
-from workflow.migration import Verdict, parse_pairs
-from workflow.service.migration import MigrationReport, MigrationSelection, migrate
-from workflow.spec.registry import Definition
+from workflow.migration import Verdict
+from workflow.service.migration import MigrationReport
 
 WORDS: dict[str, dict[str, Any]] = {
     "vi": {
@@ -74,22 +72,6 @@ WORDS: dict[str, dict[str, Any]] = {
         },
     },
 }
-
-
-def _target(s: Session, definition_id: str, version: int) -> Definition:
-    """The target version as stored, else from the definition files."""
-    try:
-        return s.store.load_definition(definition_id, version)
-    except NotFound:
-        pass
-    try:
-        return s.catalog.get(definition_id, version)
-    except NotFound:
-        raise fail(
-            f"definition {definition_id!r} version {version} is neither in the database nor "
-            "among the definition files",
-            2,
-        ) from None
 
 
 def reason_text(verdict: Verdict, report: MigrationReport, lang: str) -> str:
@@ -148,7 +130,6 @@ def report_text(report: MigrationReport, lang: str) -> str:
     return "\n".join(lines)
 
 
-@definitions_app.command("migrate")
 def definitions_migrate(
     definition_id: str,
     from_version: Annotated[int, typer.Option("--from", help="The version cycles are on")],
@@ -182,35 +163,19 @@ def definitions_migrate(
         raise fail(f"--lang {lang!r}: vi or en")
     if batch_size < 1:
         raise fail("--batch-size must be at least 1")
-    with session(db, now) as s:
-        from adapters.cli.audit_cmds import authenticate
-
-        grant = authenticate(s, actor, "definitions migrate", now, administrator=True)
-        role = grant.role if grant is not None else "system"
-        pairs = parse_pairs(mapping or [])
-        target = _target(s, definition_id, to_version)
-        node = s.store.find_unit(under) if under else None
-        report = migrate(
-            s.engine,
-            SqlMigrations(s.store),
-            MigrationSelection(definition_id, from_version, node, year),
-            target,
-            pairs,
-            actor=actor,
-            role=role,
-            dry_run=dry_run,
-            batch_size=batch_size,
-        )
-        logs.logger().info(
-            "definition.migration_planned" if dry_run else "definition.migrated",
-            definition=definition_id,
-            source=from_version,
-            target=to_version,
-            under=under,
-            year=year,
-            actor=actor,
-            **report.totals(),
-        )
-        typer.echo(
-            render.dumps(report_dict(report, lang)) if as_json else report_text(report, lang)
-        )
+    with session(db, now) as app:
+        report = app.acts.migrate(
+            definition_id, from_version, to_version, mapping or [], under, year, actor,
+            dry_run, batch_size, token_for(actor), now,
+        )  # fmt: skip
+    logs.logger().info(
+        "definition.migration_planned" if dry_run else "definition.migrated",
+        definition=definition_id,
+        source=from_version,
+        target=to_version,
+        under=under,
+        year=year,
+        actor=actor,
+        **report.totals(),
+    )
+    emit(report_dict(report, lang), as_json, partial(report_text, report, lang))

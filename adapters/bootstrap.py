@@ -1,0 +1,211 @@
+"""The one composition root: from a database URL and a clock, the services every entry
+point calls (the command line, the worker, the demo, simulate, the parallel verifier).
+
+Here and nowhere else the SQL store is built, the Vietnamese calendar is handed to the
+cycle service (a caller cannot forget it and get deadlines without public holidays), the
+definitions catalogue is read and the notification channels are chosen. Nothing happens
+at import time.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Literal
+
+from sqlalchemy import Engine as SqlEngine
+from sqlalchemy import inspect
+
+from adapters import logs
+from adapters.catalog import load_catalog
+from adapters.holidays_vn import calendar_for
+from adapters.identity import hash_token, issue_token, verify_token
+from adapters.notifications.factory import channels_from
+from adapters.notifications.notifier import ChannelNotifier
+from adapters.notifications.settings import NotifySettings
+from adapters.notifications.templates import render_digest
+from adapters.persistence import schema as schema_revisions
+from adapters.persistence.db import create_schema, database_url, make_engine
+from adapters.persistence.meetings import MeetingRepository
+from adapters.persistence.migrations import SqlMigrations
+from adapters.persistence.store import SqlStore
+from workflow.clock import Clock
+from workflow.errors import BontotError
+from workflow.service.actors import Actors
+from workflow.service.acts import Acts
+from workflow.service.engine import Engine as CycleService
+from workflow.service.meeting_checks import MeetingChecks
+from workflow.service.notify import Notifications
+from workflow.service.registers import Registers
+from workflow.service.trail import Trail
+from workflow.spec.registry import DefinitionSet
+
+__all__ = [
+    "App",
+    "ChannelNotifier",
+    "build",
+    "connect",
+    "database_url",
+    "notifier_from",
+    "opened",
+    "reading",
+    "schema_head",
+    "schema_status",
+    "upgrade_schema",
+]
+
+#: what to do about the schema before building: nothing, insist it is there, bring it to
+#: the newest revision (`bontot init`), or make it in an empty database (demo, scratch)
+Schema = Literal["as_is", "require", "upgrade", "create"]
+
+
+@dataclass
+class App:
+    """The services over one database connection, and what they were built from."""
+
+    url: str
+    clock: Clock
+    catalog: DefinitionSet
+    cycles: CycleService
+    actors: Actors
+    acts: Acts
+    registers: Registers
+    evidence: MeetingChecks
+    trail: Trail
+    #: the SQL store itself, for the adapters that read it directly (verification,
+    #: simulate's source, the demo's fixtures); commands go through the services
+    store: SqlStore
+    meetings: MeetingRepository
+    db: SqlEngine
+    owns_db: bool = field(default=True, repr=False)
+
+    def ticks(
+        self, channels: Sequence[str] = ("log",), lang: str = "vi", batch_size: int = 1000
+    ) -> Notifications:
+        """The reminders' service: fire due timers, compose, deliver."""
+        return Notifications(
+            self.cycles, render_digest, channels=channels, lang=lang, batch_size=batch_size
+        )
+
+    def close(self) -> None:
+        self.store.close()
+        if self.owns_db:
+            self.db.dispose()
+
+
+def connect(url: str) -> SqlEngine:
+    """A connection pool on `url`, for a caller that builds several Apps on it (the worker,
+    one per tick, in the scheduler's thread)."""
+    return make_engine(url)
+
+
+def _prepare(db: SqlEngine, url: str, schema: Schema) -> None:
+    if schema == "create":
+        create_schema(db)
+    elif schema == "upgrade":
+        try:
+            schema_revisions.upgrade(db)  # the revisions, also on an empty database
+        except BontotError as exc:
+            raise BontotError(f"{url}: {exc}") from None
+    elif schema == "require" and not inspect(db).has_table("cycle"):
+        raise BontotError(f"{url}: no bontot schema here; run `bontot init` first")
+
+
+def build(
+    url: str,
+    clock: Clock,
+    *,
+    schema: Schema = "as_is",
+    catalog: DefinitionSet | None = None,
+    db: SqlEngine | None = None,
+) -> App:
+    """Every service on one connection to `url`. `db`: a pool to borrow (not disposed on
+    close); `catalog`: the definitions, if already read."""
+    owns = db is None
+    pool = make_engine(url) if db is None else db
+    try:
+        _prepare(pool, url, schema)
+        store = SqlStore(pool)
+    except BaseException:
+        if owns:
+            pool.dispose()
+        raise
+    definitions = catalog if catalog is not None else load_catalog()
+    cycles = CycleService(store, clock, calendar_for)
+    actors = Actors(store, clock, verify_token, _new_token)
+    meetings = MeetingRepository(pool)
+    registers = Registers(store, meetings, actors, definitions, clock)
+    evidence = MeetingChecks(store, meetings, cycles, definitions, clock)
+    acts = Acts(actors, cycles, store, SqlMigrations(store), definitions)
+    trail = Trail(store, actors, clock)
+    return App(
+        url=url, clock=clock, catalog=definitions, cycles=cycles, actors=actors, acts=acts,
+        registers=registers, evidence=evidence, trail=trail, store=store, meetings=meetings,
+        db=pool, owns_db=owns,
+    )  # fmt: skip
+
+
+@contextmanager
+def opened(
+    url: str,
+    clock: Clock,
+    *,
+    schema: Schema = "as_is",
+    catalog: DefinitionSet | None = None,
+    db: SqlEngine | None = None,
+) -> Iterator[App]:
+    """`build`, closed on leaving."""
+    app = build(url, clock, schema=schema, catalog=catalog, db=db)
+    try:
+        yield app
+    finally:
+        app.close()
+
+
+@contextmanager
+def reading(url: str) -> Iterator[SqlStore]:
+    """The store alone, for a reader that needs no service (a verifier's worker process
+    opens its own: a connection inherited through fork is never shared)."""
+    pool = make_engine(url)
+    store = SqlStore(pool)
+    try:
+        yield store
+    finally:
+        store.close()
+        pool.dispose()
+
+
+def _new_token() -> tuple[str, str]:
+    token = issue_token()
+    return token, hash_token(token)
+
+
+def notifier_from(settings: NotifySettings | None = None) -> ChannelNotifier:
+    """The channels the settings name ($BONTOT_NOTIFY_* when None). ValueError names the
+    setting at fault."""
+    chosen = settings or NotifySettings.load(os.environ)
+    return ChannelNotifier(channels_from(chosen, logs.logger()))
+
+
+# -- the schema, for `bontot init` and `bontot db` -------------------------------------
+def upgrade_schema(url: str, to: str = "head") -> schema_revisions.Upgrade:
+    pool = make_engine(url)
+    try:
+        return schema_revisions.upgrade(pool, to)
+    finally:
+        pool.dispose()
+
+
+def schema_status(url: str) -> tuple[str | None, str | None]:
+    """(stamped revision, revision recognised from the tables)."""
+    pool = make_engine(url)
+    try:
+        return schema_revisions.status(pool)
+    finally:
+        pool.dispose()
+
+
+def schema_head() -> str:
+    return schema_revisions.head()

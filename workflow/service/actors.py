@@ -1,0 +1,196 @@
+"""Who is acting: authentication, the actors themselves, and the anchor of the trail.
+
+Every entry point (the command line today, a web board tomorrow) asks here whether an
+actor may act at all; the policy is `workflow.access`, this module loads what it reads
+and writes each refusal to the audit trail before raising it. Reading the token (an
+environment variable, a prompt, a header) stays with the entry point: it hands in a
+function, called only when the installation has actors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+from workflow.access import (
+    Grant,
+    authentication_refusal,
+    first_actor_refusal,
+    scope_refusal,
+)
+from workflow.clock import Clock
+from workflow.errors import BontotError
+
+#: a row of the actor list: (id, name, role, scope code, created at, revoked at)
+ActorRow = tuple[str, str, str, str | None, str, str | None]
+#: (id, name, role, scope code, token hash) of an actor to add
+NewActor = tuple[str, str, str, str | None, str]
+
+
+class Refused(BontotError):
+    """An act refused to its actor, with the reason it is told (the command line exits 2).
+    `log` names the warning an entry point logs, with `fields`; None: nothing to log."""
+
+    def __init__(self, message: str, log: str | None = None, **fields: Any) -> None:
+        super().__init__(message)
+        self.log = log
+        self.fields = fields
+
+
+class NotAuthenticated(Refused):
+    """The actor could not be trusted at all: the entry point says how to present a token."""
+
+    def __init__(self, actor: str, purpose: str, reason: str) -> None:
+        super().__init__(
+            f"{actor}: refused ({reason})",
+            "actor.refused",
+            actor=actor,
+            purpose=purpose,
+            reason=reason,
+        )
+        self.actor = actor
+        self.reason = reason
+
+
+class ActorStore(Protocol):
+    """What this module reads and writes (today's SqlStore method names)."""
+
+    def count_actors(self) -> int: ...
+
+    def find_actor(self, actor_id: str) -> tuple[Grant, str] | None: ...
+
+    def add_actors(self, actors: Sequence[NewActor], at: datetime, by: str) -> None: ...
+
+    def revoke_actor(self, actor_id: str, at: datetime, by: str) -> bool: ...
+
+    def list_actors(self) -> list[ActorRow]: ...
+
+    def anchor(self, at: datetime, actor: str) -> dict[str, Any]: ...
+
+    def record_event(
+        self,
+        kind: str,
+        at: datetime,
+        actor: str,
+        *,
+        role: str | None = None,
+        unit_code: str | None = None,
+        unit_path: str | None = None,
+        cycle_id: int | None = None,
+        year: int | None = None,
+        event: str | None = None,
+        code: str | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None: ...
+
+
+#: (token presented, stored hash) -> whether they match
+TokenCheck = Callable[[str, str], bool]
+#: a new token and its hash, to store
+TokenIssue = Callable[[], tuple[str, str]]
+#: the token the actor presents, asked for only when it is needed (None: none given)
+TokenSource = Callable[[], str | None]
+
+
+def no_token() -> str | None:
+    return None
+
+
+class Actors:
+    def __init__(
+        self, store: ActorStore, clock: Clock, check: TokenCheck, issue: TokenIssue
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.check = check
+        self.issue = issue
+
+    def authenticate(
+        self,
+        actor: str,
+        purpose: str,
+        token: TokenSource = no_token,
+        backdated: str | None = None,
+        administrator: bool = False,
+    ) -> Grant | None:
+        """None while the installation has no actors (open mode); else the actor's
+        grant, once its token matches and it is not revoked. With actors, the time of an
+        act is the clock's: a back-dated act (`backdated`, the `--now` given) is refused.
+        A refusal is kept in the audit trail, then raised as NotAuthenticated."""
+        if self.store.count_actors() == 0:
+            return None
+        found = self.store.find_actor(actor)
+        presented = token()
+        matches = None if presented is None or found is None else self.check(presented, found[1])
+        grant = found[0] if found is not None else None
+        why = authentication_refusal(grant, matches, purpose, backdated, administrator)
+        if why is not None:
+            self.store.record_event(
+                "refusal", self.clock.now(), actor, code="not_authenticated",
+                detail={"purpose": purpose, "reason": why},
+            )  # fmt: skip
+            raise NotAuthenticated(actor, purpose, why)
+        assert grant is not None
+        return grant
+
+    def refuse(
+        self,
+        grant: Grant,
+        purpose: str,
+        why: str,
+        message: str,
+        log: str | None = "actor.refused",
+        **where: Any,
+    ) -> Refused:
+        """Keep an authorisation refusal in the trail; the error to raise. `where`: the
+        record's unit_code, unit_path, year, event, detail."""
+        detail = where.pop("detail", {"purpose": purpose, "reason": why})
+        self.store.record_event(
+            "refusal", self.clock.now(), grant.actor, role=grant.role, code="not_authorized",
+            detail=detail, **where,
+        )  # fmt: skip
+        return Refused(message, log, actor=grant.actor, purpose=purpose, reason=why)
+
+    def add(
+        self,
+        actor_id: str,
+        role: str,
+        scope: str | None,
+        name: str = "",
+        by: str | None = None,
+        token: TokenSource = no_token,
+    ) -> str:
+        """Add an actor; its token, to be shown once. The first actor must be an
+        administrator; after it, an administrator adds the others."""
+        if self.store.count_actors() == 0:
+            why = first_actor_refusal(role)
+            if why is not None:
+                raise Refused(why)
+            by = actor_id
+        else:
+            if by is None:
+                raise Refused("--by ADMINISTRATOR is needed once actors exist")
+            self.authenticate(by, "actors add", token, administrator=True)
+        why = scope_refusal(role, scope)
+        if why is not None:
+            raise Refused(why)
+        secret, hashed = self.issue()
+        self.store.add_actors([(actor_id, name, role, scope, hashed)], self.clock.now(), by)
+        return secret
+
+    def revoke(self, actor_id: str, by: str, token: TokenSource = no_token) -> None:
+        """Revoke an actor: its token no longer works."""
+        self.authenticate(by, "actors revoke", token, administrator=True)
+        if not self.store.revoke_actor(actor_id, self.clock.now(), by):
+            raise Refused(f"no active actor {actor_id!r}")
+
+    def every(self) -> list[ActorRow]:
+        return self.store.list_actors()
+
+    def anchor(
+        self, by: str, token: TokenSource = no_token, backdated: str | None = None
+    ) -> dict[str, Any]:
+        """One hash over every chain's head as of now, recorded by an administrator."""
+        self.authenticate(by, "audit anchor", token, backdated, administrator=True)
+        return self.store.anchor(self.clock.now(), by)

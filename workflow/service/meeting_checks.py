@@ -1,0 +1,199 @@
+"""The meeting register judged: every breach of a definition's thresholds, by the
+version each unit's cycle opened with, and criterion 2's evidence beside a verdict."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Protocol
+
+from workflow.clock import Clock
+from workflow.errors import BontotError
+from workflow.rules.meetings import Breach, Meeting, MeetingComplianceParams, check_meetings
+from workflow.service.ports import Cycle, UnitRef
+from workflow.service.results import Verdict
+from workflow.spec.registry import Definition, DefinitionSet
+from workflow.timefmt import LOCAL_TZ
+
+DEFAULT_DEFINITION = "bon-tot"
+RULE_KIND = "meeting_compliance"
+
+
+class UnitReads(Protocol):
+    """The unit tree's reads (today's SqlStore method names)."""
+
+    def find_unit(self, code: str) -> UnitRef: ...
+
+    def list_units(self, under: str | None) -> list[UnitRef]: ...
+
+
+class MeetingCounts(Protocol):
+    """What an import of meetings did: rows read, meetings new, changed and the same."""
+
+    @property
+    def rows(self) -> int: ...
+    @property
+    def added(self) -> int: ...
+    @property
+    def updated(self) -> int: ...
+    @property
+    def unchanged(self) -> int: ...
+    @property
+    def units(self) -> int: ...
+
+
+class MeetingStore(Protocol):
+    """The meeting register (today's MeetingRepository method names)."""
+
+    def import_meetings(
+        self,
+        meetings: Sequence[Meeting],
+        *,
+        source: str,
+        sha256: str,
+        actor: str,
+        role: str | None,
+        at: datetime,
+    ) -> MeetingCounts: ...
+
+    def meetings(self, unit_code: str, year: int) -> list[Meeting]: ...
+
+    def meetings_under(self, under: UnitRef | None, year: int) -> dict[str, list[Meeting]]: ...
+
+    def cycle_definitions(
+        self, under: UnitRef | None, year: int, definition_id: str
+    ) -> dict[str, int]: ...
+
+
+class CycleReads(Protocol):
+    """The cycle service's reads this module uses."""
+
+    def cycle(self, unit_code: str, year: int, definition_id: str | None = None) -> Cycle: ...
+
+    def verdict(self, cycle: Cycle) -> Verdict: ...
+
+    def definition(self, definition_id: str, version: int) -> Definition: ...
+
+
+@dataclass(frozen=True)
+class UnitMeetings:
+    """One unit's meeting register judged by its version's thresholds."""
+
+    unit: UnitRef
+    definition: Definition
+    member_count: int
+    meetings: list[Meeting]
+    breaches: list[Breach]
+
+
+@dataclass(frozen=True)
+class MeetingCheck:
+    year: int
+    through: date
+    units: list[UnitMeetings]
+
+
+@dataclass(frozen=True)
+class UnitVerdict:
+    """The rule's verdict on a unit's cycle, with its meeting register beside it (None:
+    the definition sets no thresholds for the unit's kind)."""
+
+    cycle: Cycle
+    definition: Definition
+    verdict: Verdict
+    meetings: tuple[int, list[Breach]] | None
+
+
+def meeting_params(definition: Definition) -> tuple[str, MeetingComplianceParams]:
+    for name, params in definition.spec.rules.items():
+        if params.get("kind", name) == RULE_KIND:
+            return name, MeetingComplianceParams.model_validate(params)
+    raise BontotError(
+        f"definition {definition.spec.id} v{definition.spec.version} sets no meeting thresholds "
+        f"(no rule of kind {RULE_KIND!r})"
+    )
+
+
+class MeetingChecks:
+    def __init__(
+        self,
+        units: UnitReads,
+        meetings: MeetingStore,
+        cycles: CycleReads,
+        catalog: DefinitionSet,
+        clock: Clock,
+    ) -> None:
+        self.store = units
+        self.meeting_store = meetings
+        self.cycles = cycles
+        self.catalog = catalog
+        self.clock = clock
+
+    def today(self) -> date:
+        return self.clock.now().astimezone(LOCAL_TZ).date()
+
+    def check_meetings(
+        self,
+        year: int,
+        unit: str | None,
+        under: str | None,
+        through: date | None,
+        definition: str = DEFAULT_DEFINITION,
+    ) -> MeetingCheck:
+        """Every breach of the thresholds in the year, by the definition version each
+        unit's cycle opened with (the latest when it has none)."""
+        end = through or min(self.today(), date(year, 12, 31))
+        if end.year != year:
+            raise BontotError(f"--through {end:%d/%m/%Y} is not in {year}")
+        latest = self.catalog.latest(definition)
+        _, latest_params = meeting_params(latest)
+        if unit is not None:
+            node = self.store.find_unit(unit)
+            if node.kind not in latest_params.applies_to:
+                raise BontotError(
+                    f"{unit} is a {node.kind}; the meeting thresholds apply to "
+                    f"{', '.join(latest_params.applies_to)}"
+                )
+            units = [node]
+            registers = {unit: self.meeting_store.meetings(unit, year)}
+        else:
+            assert under is not None
+            node = self.store.find_unit(under)
+            units = [u for u in self.store.list_units(under) if u.kind in latest_params.applies_to]
+            registers = self.meeting_store.meetings_under(node, year)
+        versions = self.meeting_store.cycle_definitions(node, year, definition)
+        reports = []
+        for each in units:
+            version = versions.get(each.code)
+            used = latest if version is None else self.cycles.definition(definition, version)
+            _, params = meeting_params(used)
+            meetings = registers.get(each.code, [])
+            size = each.member_count or max((m.roll for m in meetings), default=0)
+            breaches = check_meetings(params, meetings, size, year, through=end)
+            reports.append(UnitMeetings(each, used, size, meetings, breaches))
+        return MeetingCheck(year, end, reports)
+
+    def verdict(self, unit: str, year: int, definition: str | None = None) -> UnitVerdict:
+        """The recognition rule's verdict on the unit's evidence, and criterion 2's
+        evidence beside it: the meeting register through the end of the year (or today)."""
+        cycle = self.cycles.cycle(unit, year, definition)
+        found = self.cycles.verdict(cycle)
+        used = self.cycles.definition(cycle.definition_id, cycle.definition_version)
+        return UnitVerdict(cycle, used, found, self._meeting_breaches(cycle, used, year))
+
+    def _meeting_breaches(
+        self, cycle: Cycle, definition: Definition, year: int
+    ) -> tuple[int, list[Breach]] | None:
+        try:
+            _, params = meeting_params(definition)
+        except BontotError:
+            return None
+        if cycle.unit_kind not in params.applies_to:
+            return None
+        meetings = self.meeting_store.meetings(cycle.unit_code, year)
+        size = self.store.find_unit(cycle.unit_code).member_count or max(
+            (m.roll for m in meetings), default=0
+        )
+        through = min(self.today(), date(year, 12, 31))
+        return len(meetings), check_meetings(params, meetings, size, year, through=through)

@@ -1,0 +1,99 @@
+"""The audit trail as its readers see it: the auditor's export, the log of who did what,
+the anchor an administrator records, and the outbox's counts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from workflow.clock import Clock
+from workflow.service.actors import Actors, TokenSource, no_token
+from workflow.service.auditing import export_lines
+from workflow.service.ports import OutboxCounts, UnitRef
+from workflow.timefmt import to_db
+
+
+class TrailStore(Protocol):
+    """What this module reads (today's SqlStore method names)."""
+
+    def find_unit(self, code: str) -> UnitRef: ...
+
+    def installation_id(self) -> str: ...
+
+    def chain_heads(
+        self, under: UnitRef | None, year: int | None = None
+    ) -> list[dict[str, Any]]: ...
+
+    def transition_rows(
+        self,
+        under: UnitRef | None,
+        year: int | None = None,
+        shard: tuple[int, int] | None = None,
+    ) -> Iterator[tuple[Any, ...]]: ...
+
+    def audit_log(
+        self,
+        under: UnitRef | None,
+        actor: str | None,
+        event: str | None,
+        since: datetime | None,
+        until: datetime | None,
+        only: str | None,
+    ) -> list[dict[str, Any]]: ...
+
+    def outbox_counts(self) -> OutboxCounts: ...
+
+
+@dataclass(frozen=True)
+class Export:
+    """An export's cycles and its JSONL lines (read while the connection is open)."""
+
+    cycles: int
+    lines: Iterator[str]
+
+
+class Trail:
+    def __init__(self, store: TrailStore, actors: Actors, clock: Clock) -> None:
+        self.store = store
+        self.actors = actors
+        self.clock = clock
+
+    def _node(self, under: str | None) -> UnitRef | None:
+        return self.store.find_unit(under) if under else None
+
+    def export(self, year: int, under: str | None = None) -> Export:
+        """The year's cycle chains under a node: a header, each chain's head, its records."""
+        node = self._node(under)
+        cycles = self.store.chain_heads(node, year)
+        header = {
+            "installation": self.store.installation_id(),
+            "under": under,
+            "year": year,
+            "exported_at": to_db(self.clock.now()),
+            "cycles": len(cycles),
+        }
+        rows = self.store.transition_rows(node, year)
+        return Export(len(cycles), export_lines(header, cycles, rows))
+
+    def log(
+        self,
+        under: str | None,
+        actor: str | None,
+        event: str | None,
+        since: datetime | None,
+        until: datetime | None,
+        only: str | None,
+    ) -> list[dict[str, Any]]:
+        """Applied events and recorded facts, filtered. `only`: late | refusals | overrides."""
+        return self.store.audit_log(self._node(under), actor, event, since, until, only)
+
+    def anchor(
+        self, by: str, token: TokenSource = no_token, backdated: str | None = None
+    ) -> dict[str, Any]:
+        """One hash over every chain's head as of now, recorded by an administrator."""
+        return self.actors.anchor(by, token, backdated)
+
+    def outbox(self) -> OutboxCounts:
+        return self.store.outbox_counts()
