@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ import pytest
 from tests.conftest import FIXTURES, GOOD_EVALUATION
 from tests.e2e.conftest import DemoRun, demo
 from tests.support import backends
+from tests.support.cli import bontot
 
 UNITS_CSV = """code,name,kind,type,parent_code,member_count,contact_unit_secretary
 T01,Tỉnh ủy mẫu,committee,other,,0,
@@ -46,14 +46,7 @@ class Cli:
         self.env = {**os.environ, "BONTOT_DATABASE_URL": url}
 
     def __call__(self, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
-        done = subprocess.run(
-            [sys.executable, "-m", "adapters.cli.app", *args],
-            capture_output=True,
-            text=True,
-            env=self.env,
-            cwd=self.folder,
-            timeout=120,
-        )
+        done = bontot(*args, env=self.env, cwd=self.folder, timeout=120)
         if ok:
             assert done.returncode == 0, done.stderr
         return done

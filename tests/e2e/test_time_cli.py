@@ -4,9 +4,6 @@ milestones, tick. Expectations come from the calendar's facts, not from the code
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections import defaultdict
 from datetime import date, datetime
 from pathlib import Path
@@ -18,6 +15,7 @@ import pytest
 from tests.e2e.conftest import DemoRun
 from tests.e2e.test_cli import UNITS_CSV, Cli
 from tests.support.backends import rows, tables
+from tests.support.cli import bontot
 from workflow.timefmt import parse_user_date
 
 TET_2026 = (date(2026, 2, 14), date(2026, 2, 22))  # the 2026 Tết break, both included
@@ -28,14 +26,7 @@ def is_working(day: date) -> bool:
 
 
 def run(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> Any:
-    done = subprocess.run(
-        [sys.executable, "-m", "adapters.cli.app", *args],
-        capture_output=True,
-        text=True,
-        env=env or dict(os.environ),
-        cwd=cwd,
-        timeout=300,
-    )
+    done = bontot(*args, env=env, cwd=cwd, timeout=300)
     assert done.returncode == 0, done.stderr
     return done
 
