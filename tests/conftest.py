@@ -17,7 +17,7 @@ from adapters.persistence.store import SqlStore
 from tests.support.backends import BACKENDS, database
 from tests.support.register import COMMUNE_RATINGS
 from workflow.clock import VirtualClock
-from workflow.service.engine import Engine
+from workflow.service.engine import Engine, weekends_only
 from workflow.spec.registry import Definition, DefinitionSet
 from workflow.timefmt import LOCAL_TZ
 from workflow.units import UnitRow
@@ -135,7 +135,7 @@ def clock() -> VirtualClock:
 
 @pytest.fixture
 def engine(store: SqlStore, clock: VirtualClock) -> Engine:
-    return Engine(store, clock)
+    return Engine(store, clock, weekends_only)
 
 
 @pytest.fixture

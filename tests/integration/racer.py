@@ -10,13 +10,13 @@ from typing import Any
 from adapters.persistence.db import make_engine
 from adapters.persistence.store import SqlStore
 from workflow.clock import VirtualClock
-from workflow.service.engine import Engine
+from workflow.service.engine import Engine, weekends_only
 
 
 def race(db_url: str, units: list[str], barrier: Any, results: Any, name: str) -> None:
     engine = make_engine(db_url)
     store = SqlStore(engine)
-    service = Engine(store, VirtualClock(datetime(2025, 2, 20, 2, tzinfo=UTC)))
+    service = Engine(store, VirtualClock(datetime(2025, 2, 20, 2, tzinfo=UTC)), weekends_only)
     try:
         for unit in units:
             cycle = service.cycle(unit, 2025)

@@ -21,7 +21,7 @@ from tests.support.backends import connect, database_error, execute, rows
 from tests.support.register import COMMUNE_RATINGS
 from workflow.clock import VirtualClock
 from workflow.service.auditing import export_lines, verify_export, verify_store
-from workflow.service.engine import Engine
+from workflow.service.engine import Engine, weekends_only
 from workflow.service.notify import Notifications
 from workflow.spec.registry import Definition
 
@@ -45,7 +45,7 @@ def trail(db_url: str, bon_tot: Definition) -> Iterator[str]:
     create_schema(engine)
     store = SqlStore(engine)
     clock = VirtualClock(local(2025, 1, 5, 8))
-    service = Engine(store, clock)
+    service = Engine(store, clock, weekends_only)
     store.import_units(COMMUNE)
     service.open_cycles(bon_tot, 2025)
     store.import_ratings(2025, COMMUNE_RATINGS, clock.now(), "btc.x01", {"file": "dv.xlsx"})

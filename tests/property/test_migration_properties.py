@@ -19,7 +19,7 @@ from tests.support.backends import run_sql as run
 from workflow.clock import VirtualClock
 from workflow.migration import MigrationError
 from workflow.service.auditing import verify_store
-from workflow.service.engine import Engine
+from workflow.service.engine import Engine, weekends_only
 from workflow.service.migration import MigrationSelection, migrate
 from workflow.spec.registry import DefinitionSet
 
@@ -76,7 +76,7 @@ def test_every_selected_cycle_is_moved_or_refused_and_a_refused_one_is_untouched
         store = SqlStore(engine)
         try:
             clock = VirtualClock(local(2025, 1, 5, 8))
-            service = Engine(store, clock)
+            service = Engine(store, clock, weekends_only)
             store.import_units(COMMUNE)
             service.open_cycles(V1, 2025)
             clock.set(local(2025, 3, 2))

@@ -1,231 +1,33 @@
-"""Migrating running cycles to another version of their definition, in batches.
-
-Each batch is read and written in one transaction of the store: the cycles it selects are
-judged there (workflow.migration), and every move is one unit of work inside it: the
-cycle row goes to the target version and state, one `migrate` record is chained onto the
-cycle's audit trail, its deadlines take the target's dates, and its timers are re-planned
-(see MigrationStore.migrate_page). A dry run selects and judges the same way and writes
-nothing; so a real run, on a database nobody changed meanwhile, does what its dry run said.
-"""
+"""Kept for callers not moved yet: see workflow.service.versions (`move_cycles`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any, Protocol
+from collections.abc import Sequence
+from typing import Any
 
-from workflow.audit import canonical_json, chain_hash, transition_text
-from workflow.deadlines import PlannedTimer, plan_cycle_timers, resolve_deadlines
-from workflow.migration import MIGRATE_EVENT, StateMap, Verdict, judge, met_deadlines, state_map
-from workflow.service.engine import Engine
-from workflow.service.ports import Cycle, UnitRef
+from workflow.service.cycles import CycleService
+from workflow.service.records import CycleMove, Migrant, MigrationSelection, MoveBatch
+from workflow.service.versions import MigrationReport, move_cycles
 from workflow.spec.registry import Definition
-from workflow.timefmt import to_db
 
-
-@dataclass(frozen=True)
-class MigrationSelection:
-    """The cycles a migration looks at: those of one definition version, optionally under
-    a node and of one year."""
-
-    definition_id: str
-    from_version: int
-    under: UnitRef | None = None
-    year: int | None = None
-
-
-@dataclass(frozen=True)
-class Migrant:
-    """A selected cycle, with what the store needs to write its timers."""
-
-    cycle: Cycle
-    unit_id: int
-
-
-@dataclass(frozen=True)
-class CycleMove:
-    """Everything one move writes, besides what its batch shares."""
-
-    cycle_id: int
-    unit_id: int
-    year: int
-    expected_version: int
-    from_state: str
-    state: str
-    outcome: str | None
-    #: the record's seq in the cycle's chain, its payload as stored, and its hash
-    seq: int
-    payload_text: str
-    hash: str
-    #: the target's deadlines met in the new state
-    met: frozenset[str]
-
-
-@dataclass(frozen=True)
-class MoveBatch:
-    """What one batch writes: its moves, and what they share (the target, the instant,
-    who acts, and per cycle year the target's deadlines and timers)."""
-
-    target: Definition
-    moves: Sequence[CycleMove]
-    deadlines: Mapping[int, Sequence[tuple[str, datetime]]]
-    timers: Mapping[int, Sequence[PlannedTimer]]
-    at: datetime
-    at_text: str
-    actor: str
-    role: str
-    event: str = MIGRATE_EVENT
-
-
-PlanBatch = Callable[[Sequence[Migrant]], MoveBatch]
-
-
-class MigrationStore(Protocol):
-    def migration_candidates(
-        self, selection: MigrationSelection, after_cycle_id: int, limit: int
-    ) -> list[Migrant]:
-        """The next `limit` selected cycles after `after_cycle_id`, by id (reads only)."""
-        ...
-
-    def migrate_page(
-        self, selection: MigrationSelection, after_cycle_id: int, limit: int, plan: PlanBatch
-    ) -> list[Migrant]:
-        """In one write transaction: select as `migration_candidates`, let `plan` decide,
-        write its moves. Returns the cycles selected (empty: none left)."""
-        ...
-
-
-@dataclass
-class MigrationReport:
-    mapping: StateMap
-    dry_run: bool
-    verdicts: list[Verdict] = field(default_factory=list)
-
-    @property
-    def moved(self) -> list[Verdict]:
-        return [v for v in self.verdicts if v.moved]
-
-    @property
-    def refused(self) -> list[Verdict]:
-        return [v for v in self.verdicts if not v.moved]
-
-    def totals(self) -> dict[str, Any]:
-        reasons: dict[str, int] = {}
-        for verdict in self.refused:
-            assert verdict.reason is not None
-            reasons[verdict.reason] = reasons.get(verdict.reason, 0) + 1
-        return {
-            "selected": len(self.verdicts),
-            "moved": len(self.moved),
-            "refused": len(self.refused),
-            "refused_by_reason": dict(sorted(reasons.items())),
-        }
+__all__ = [
+    "CycleMove",
+    "Migrant",
+    "MigrationReport",
+    "MigrationSelection",
+    "MoveBatch",
+    "migrate",
+]
 
 
 def migrate(
-    engine: Engine,
-    store: MigrationStore,
+    engine: CycleService,
+    store: Any,
     selection: MigrationSelection,
     target: Definition,
     pairs: Sequence[tuple[str, str]] = (),
-    *,
-    actor: str = "system",
-    role: str = "system",
-    dry_run: bool = False,
-    batch_size: int = 1000,
+    **options: Any,
 ) -> MigrationReport:
-    """Move the selected cycles to `target` by the map (same names plus `pairs`), in
-    batches of `batch_size` cycles per transaction. The map is checked before anything
-    is read; a dry run writes nothing. A real run records the target version first, so
-    that cycles opened afterwards with it and cycles moved to it share one stored copy."""
-    source = engine.definition(selection.definition_id, selection.from_version)
-    mapping = state_map(source.spec, target.spec, pairs)
-    report = MigrationReport(mapping, dry_run)
-    if not dry_run:
-        engine.adopt(target)
-    spec = target.spec
-    calendar = engine.calendar(spec)
-    # per cycle year: the target's deadlines and timers (the same for every cycle)
-    deadlines: dict[int, list[tuple[str, datetime]]] = {}
-    timers: dict[int, list[PlannedTimer]] = {}
-
-    def plan(migrants: Sequence[Migrant]) -> MoveBatch:
-        at = engine.clock.now()
-        at_text = to_db(at)
-        moves = []
-        for migrant in migrants:
-            cycle = migrant.cycle
-            verdict = judge(
-                cycle.id, cycle.unit_code, cycle.year, cycle.state, source.spec, mapping,
-                cycle.unit_kind, spec,
-            )
-            report.verdicts.append(verdict)
-            if not verdict.moved:
-                continue
-            assert verdict.to_state is not None
-            if cycle.year not in deadlines:
-                deadlines[cycle.year] = [
-                    (d.key, d.due_at) for d in resolve_deadlines(spec, cycle.year, calendar)
-                ]
-                timers[cycle.year] = plan_cycle_timers(spec, cycle.year, calendar)
-            payload = {
-                "from_version": mapping.source,
-                "to_version": mapping.target,
-                "mapped": "explicit" if cycle.state in mapping.explicit else "same_name",
-            }
-            payload_text = canonical_json(payload)
-            seq = cycle.version + 1
-            text = transition_text(
-                cycle.id, seq, MIGRATE_EVENT, cycle.state, verdict.to_state, actor, role,
-                at_text, payload_text, "[]", spec.id, spec.version,
-            )
-            declared = spec.states[verdict.to_state].outcome
-            moves.append(
-                CycleMove(
-                    cycle_id=cycle.id,
-                    unit_id=migrant.unit_id,
-                    year=cycle.year,
-                    expected_version=cycle.version,
-                    from_state=cycle.state,
-                    state=verdict.to_state,
-                    outcome=declared if declared is not None else cycle.outcome,
-                    seq=seq,
-                    payload_text=payload_text,
-                    hash=chain_hash(cycle.head, text),
-                    met=met_deadlines(spec, verdict.to_state),
-                )
-            )
-        return MoveBatch(target, moves, deadlines, timers, at, at_text, actor, role)
-
-    after = 0
-    while True:
-        if dry_run:
-            page = store.migration_candidates(selection, after, batch_size)
-            if page:
-                plan(page)
-        else:
-            page = store.migrate_page(selection, after, batch_size, plan)
-        if not page:
-            break
-        after = page[-1].cycle.id
-    if not dry_run:
-        # one fact for the migration as a whole, beside the record in each moved cycle
-        engine.store.record_event(
-            "migration",
-            engine.clock.now(),
-            actor,
-            role=role,
-            unit_code=selection.under.code if selection.under else None,
-            unit_path=selection.under.path if selection.under else None,
-            year=selection.year,
-            event=MIGRATE_EVENT,
-            detail={
-                "definition_id": mapping.definition_id,
-                "from_version": mapping.source,
-                "to_version": mapping.target,
-                "mapping": mapping.as_dict(),
-                **report.totals(),
-            },
-        )
-    return report
+    """`move_cycles` under its former signature; `store` (a SqlMigrations) is not used:
+    the batches run in the service's own unit of work."""
+    return move_cycles(engine, selection, target, pairs, **options)
