@@ -14,15 +14,8 @@ from sqlalchemy import Engine
 from adapters.persistence.dialect import pg_sql
 from adapters.persistence.unit_of_work import SqlUnitOfWork
 from workflow.evidence.ratings import RatingRecord
+from workflow.service import records as r
 from workflow.service.cycles import DefinitionConflict, save_definition
-from workflow.service.records import (
-    CycleChange,
-    MilestonePlan,
-    OpenBatch,
-    Opened,
-    OutboxItem,
-    UnitRef,
-)
 from workflow.service.ticks import AddressNotices, ComposeMessages, compose_due, fire_due
 from workflow.service.ticks import installation_id as _installation_id
 from workflow.spec.registry import Definition
@@ -36,7 +29,6 @@ T = TypeVar("T")
 class SqlStore(SqlUnitOfWork):
     def __init__(self, engine: Engine) -> None:
         super().__init__(engine)
-        self.is_sqlite = self.sql.dialect.name == "sqlite"  # read by tests only
         d, u, c, t, o, a = (
             self.definitions, self.units, self.cycles, self.timers, self.outbox, self.audit
         )
@@ -69,24 +61,24 @@ class SqlStore(SqlUnitOfWork):
     def save_definition(self, definition: Definition, at: datetime) -> None:
         save_definition(self, definition, at)
 
-    def list_units(self, under: str | None) -> list[UnitRef]:
+    def list_units(self, under: str | None) -> list[r.UnitRef]:
         return self.units.under(self.find_unit(under) if under else None)
 
     def import_units(self, rows: Sequence[UnitRow]) -> tuple[int, int]:
         return self._write(lambda: self.units.import_rows(rows))
 
-    def open_next_batch(self, batch: OpenBatch) -> Opened:
+    def open_next_batch(self, batch: r.OpenBatch) -> r.Opened:
         return self._write(lambda: self.cycles.open_batch(batch))
 
-    def apply(self, change: CycleChange) -> bool:
+    def apply(self, change: r.CycleChange) -> bool:
         return self._write(lambda: self.cycles.apply(change))
 
-    def apply_many(self, changes: Sequence[CycleChange]) -> list[bool]:
+    def apply_many(self, changes: Sequence[r.CycleChange]) -> list[bool]:
         return self._write(lambda: [self.cycles.apply(change) for change in changes])
 
     def open_milestones(
-        self, definition: Definition, year: int, under: UnitRef | None,
-        plans: Sequence[MilestonePlan], at: datetime,
+        self, definition: Definition, year: int, under: r.UnitRef | None,
+        plans: Sequence[r.MilestonePlan], at: datetime,
     ) -> int:
         if not plans:
             return 0
@@ -107,16 +99,16 @@ class SqlStore(SqlUnitOfWork):
 
     def claim_outbox(
         self, now: datetime, limit: int, lease_until: datetime, worker: str
-    ) -> list[OutboxItem]:
+    ) -> list[r.OutboxItem]:
         return self._write(lambda: self.outbox.claim(now, limit, lease_until, worker))
 
     def renew_lease(
-        self, item: OutboxItem, worker: str, now: datetime, lease_until: datetime
+        self, item: r.OutboxItem, worker: str, now: datetime, lease_until: datetime
     ) -> bool:
         return self._write(lambda: self.outbox.renew_lease(item, worker, now, lease_until))
 
     def record_delivery(
-        self, item: OutboxItem, at: datetime, worker: str, result: str, detail: str,
+        self, item: r.OutboxItem, at: datetime, worker: str, result: str, detail: str,
         next_attempt_at: datetime | None,
     ) -> None:
         self._write(
@@ -132,9 +124,7 @@ class SqlStore(SqlUnitOfWork):
 
     def last_anchor(self) -> tuple[int, str] | None:
         detail = self.last_anchor_detail()
-        if detail is None:
-            return None
-        return int(detail["transition_id"]), str(detail["digest"])
+        return None if detail is None else (int(detail["transition_id"]), str(detail["digest"]))
 
     def add_actors(
         self, actors: Sequence[tuple[str, str, str, str | None, str]], at: datetime, by: str
@@ -148,7 +138,7 @@ class SqlStore(SqlUnitOfWork):
         self, year: int, records: Sequence[RatingRecord], at: datetime, actor: str,
         detail: dict[str, Any],
     ) -> tuple[int, int]:
-        units = self.units.ids_and_paths(sorted({r.unit_code for r in records}))
+        units = self.units.ids_and_paths(sorted({row.unit_code for row in records}))
         return self._write(
             lambda: self.registers.import_ratings(year, records, units, at, actor, detail)
         )
@@ -158,8 +148,5 @@ class SqlStore(SqlUnitOfWork):
         assigned_on: date, at: datetime, actor: str,
     ) -> None:
         unit = self.find_unit(unit_code)
-        self._write(
-            lambda: self.registers.set_target(
-                year, unit, definition_id, share, assigned_on, at, actor
-            )
-        )
+        target = self.registers.set_target
+        self._write(lambda: target(year, unit, definition_id, share, assigned_on, at, actor))

@@ -12,7 +12,8 @@ from typing import Any, Literal
 
 from workflow.access import Grant, covers
 from workflow.rules.checks import Check
-from workflow.service.cycles import CycleService, stale_decision
+from workflow.service.changes import stale_decision
+from workflow.service.cycles import CycleService
 from workflow.service.records import Cycle, CycleChange
 
 Select = Literal["all", "passing", "failing"]

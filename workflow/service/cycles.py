@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import Any
 
 from workflow.access import Grant, authorize, separation
-from workflow.audit import canonical_json, chain_hash, transition_text
 from workflow.calendar import WorkingCalendar, no_holidays
 from workflow.clock import Clock
 from workflow.deadlines import (
@@ -27,9 +26,9 @@ from workflow.rules import GuardContext
 from workflow.runtime.decision import Decision, Refusal
 from workflow.runtime.machine import CompiledDefinition, MachineCache
 from workflow.service import board
+from workflow.service.changes import stale_decision, transition_change, with_override
 from workflow.service.ports import UnitOfWork
 from workflow.service.records import (
-    AuditEntry,
     Cycle,
     CycleChange,
     MilestonePlan,
@@ -40,7 +39,6 @@ from workflow.service.reports import Report, SuperiorSummary
 from workflow.service.results import Board, FireResult, History, OpenResult, Verdict
 from workflow.spec.model import CalendarSpec, DefinitionSpec
 from workflow.spec.registry import Definition
-from workflow.timefmt import to_db
 
 Progress = Callable[[int], None]
 CalendarFactory = Callable[[CalendarSpec], WorkingCalendar]
@@ -264,48 +262,11 @@ class CycleService:
         decision = self.decide(cycle, definition, event, role, payload)
         if not decision.applied:
             return decision, None
-        payload = _with_override(payload, decision)
+        payload = with_override(payload, decision)
         separated = separation(actor, event, barred, lambda: earlier)
         if separated is not None:
             return Decision(cycle.state, refusal=separated), None
-        assert decision.to_state is not None
-        at = self.clock.now()
-        outcome = decision.outcome if decision.outcome is not None else cycle.outcome
-        checks = [c.as_dict() for c in decision.checks]
-        payload_text = canonical_json(payload) if payload else "{}"
-        checks_text = canonical_json(checks) if checks else "[]"
-        seq = cycle.version + 1
-        at_text = to_db(at)
-        text = transition_text(
-            cycle.id, seq, event, cycle.state, decision.to_state, actor, role, at_text,
-            payload_text, checks_text, cycle.definition_id, cycle.definition_version,
-        )
-        change = CycleChange(
-            cycle_id=cycle.id,
-            expected_version=cycle.version,
-            state=decision.to_state,
-            outcome=outcome,
-            facts=_facts(cycle, payload),
-            entry=AuditEntry(
-                seq=seq,
-                event=event,
-                from_state=cycle.state,
-                to_state=decision.to_state,
-                actor=actor,
-                role=role,
-                at=at,
-                payload=payload,
-                checks=checks,
-                definition_id=cycle.definition_id,
-                definition_version=cycle.definition_version,
-            ),
-            met=decision.met,
-            reopened=decision.reopened,
-            payload_text=payload_text,
-            checks_text=checks_text,
-            hash=chain_hash(cycle.head, text),
-            at_text=at_text,
-        )
+        change = transition_change(cycle, event, actor, role, payload, decision, self.clock.now())
         return decision, change
 
     def decide(
@@ -382,35 +343,3 @@ class CycleService:
 
     def board(self, year: int, under: str | None = None) -> Board:
         return board.board(self, year, under)
-
-
-def _facts(cycle: Cycle, payload: dict[str, Any]) -> dict[str, Any] | None:
-    """The cycle's facts after this event (None: unchanged). An override belongs to its
-    own decision, kept in that record: it does not become a fact of the cycle."""
-    kept = {k: v for k, v in payload.items() if k != "override"}
-    return {**cycle.facts, **kept} if kept else None
-
-
-def _with_override(payload: dict[str, Any], decision: Decision) -> dict[str, Any]:
-    """An override is kept with what it overruled; one that overruled nothing (the verdict
-    passed) is dropped, so the audit trail lists only real overrides."""
-    if "override" not in payload:
-        return payload
-    if not decision.overruled:
-        return {k: v for k, v in payload.items() if k != "override"}
-    given = payload["override"]
-    reason = given.get("reason") if isinstance(given, dict) else given
-    return {
-        **payload,
-        "override": {"reason": str(reason).strip(), "overruled": list(decision.overruled)},
-    }
-
-
-def stale_decision(cycle: Cycle, expected: int) -> Decision:
-    return Decision(
-        cycle.state,
-        refusal=Refusal(
-            "stale",
-            f"the cycle changed meanwhile (expected version {expected}); reload and try again",
-        ),
-    )

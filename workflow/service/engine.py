@@ -2,12 +2,12 @@
 its read side in board.py). `Engine(store, clock, calendars)` still builds one: a
 SqlStore is a unit of work, and `calendars` must now be given."""
 
+from workflow.service.changes import stale_decision
 from workflow.service.cycles import (
     CalendarFactory,
     CycleService,
     DefinitionConflict,
     Progress,
-    stale_decision,
     weekends_only,
 )
 
