@@ -28,17 +28,15 @@ from adapters.notifications.settings import NotifySettings
 from adapters.notifications.templates import render_digest
 from adapters.persistence import schema as schema_revisions
 from adapters.persistence.db import create_schema, database_url, make_engine
-from adapters.persistence.meetings import MeetingRepository
-from adapters.persistence.migrations import SqlMigrations
 from adapters.persistence.store import SqlStore
 from workflow.clock import Clock
 from workflow.errors import BontotError
 from workflow.service.actors import Actors
 from workflow.service.acts import Acts
-from workflow.service.engine import Engine as CycleService
+from workflow.service.cycles import CycleService
 from workflow.service.meeting_checks import MeetingChecks
-from workflow.service.notify import Notifications
 from workflow.service.registers import Registers
+from workflow.service.ticks import Ticks
 from workflow.service.trail import Trail
 from workflow.spec.registry import DefinitionSet
 
@@ -74,18 +72,18 @@ class App:
     registers: Registers
     evidence: MeetingChecks
     trail: Trail
-    #: the SQL store itself, for the adapters that read it directly (verification,
-    #: simulate's source, the demo's fixtures); commands go through the services
+    #: the unit of work the services share (a SqlStore: its facade methods serve the
+    #: adapters that read it directly: verification, simulate, the demo's fixtures);
+    #: commands go through the services
     store: SqlStore
-    meetings: MeetingRepository
     db: SqlEngine
     owns_db: bool = field(default=True, repr=False)
 
     def ticks(
         self, channels: Sequence[str] = ("log",), lang: str = "vi", batch_size: int = 1000
-    ) -> Notifications:
+    ) -> Ticks:
         """The reminders' service: fire due timers, compose, deliver."""
-        return Notifications(
+        return Ticks(
             self.cycles, render_digest, channels=channels, lang=lang, batch_size=batch_size
         )
 
@@ -135,15 +133,14 @@ def build(
     definitions = catalog if catalog is not None else load_catalog()
     cycles = CycleService(store, clock, calendar_for)
     actors = Actors(store, clock, verify_token, _new_token)
-    meetings = MeetingRepository(pool)
-    registers = Registers(store, meetings, actors, definitions, clock)
-    evidence = MeetingChecks(store, meetings, cycles, definitions, clock)
-    acts = Acts(actors, cycles, store, SqlMigrations(store), definitions)
+    registers = Registers(store, actors, definitions, clock)
+    evidence = MeetingChecks(store, cycles, definitions, clock)
+    acts = Acts(actors, cycles, definitions)
     trail = Trail(store, actors, clock)
     return App(
         url=url, clock=clock, catalog=definitions, cycles=cycles, actors=actors, acts=acts,
-        registers=registers, evidence=evidence, trail=trail, store=store, meetings=meetings,
-        db=pool, owns_db=owns,
+        registers=registers, evidence=evidence, trail=trail, store=store, db=pool,
+        owns_db=owns,
     )  # fmt: skip
 
 

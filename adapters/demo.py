@@ -21,7 +21,7 @@ from workflow.deadlines import resolve_deadlines
 from workflow.errors import BontotError
 from workflow.notices import Message
 from workflow.service.auditing import verify_store
-from workflow.service.engine import Engine
+from workflow.service.cycles import CycleService
 from workflow.spec.registry import Definition
 from workflow.timefmt import LOCAL_TZ, show_date
 
@@ -40,7 +40,9 @@ def fresh_demo_url(explicit: str | None) -> str:
     return f"sqlite:///{path}"
 
 
-def _checkpoint(service: Engine, definition: Definition, year: int, key: str, lang: str) -> str:
+def _checkpoint(
+    service: CycleService, definition: Definition, year: int, key: str, lang: str
+) -> str:
     """One line as a deadline passes: how many units missed it."""
     board = service.board(year)
     deadline = definition.spec.deadlines[key]
@@ -156,7 +158,12 @@ def run_demo(url: str, year: int = 2025, seed: int = 2025, lang: str = "vi") -> 
                 progress.append(_checkpoint(service, definition, year, key, lang))
             notifications.run_until(clock, step.at)
             result = service.fire(
-                step.unit, step.event, year, step.actor, step.role, step.payload,
+                step.unit,
+                step.event,
+                year,
+                step.actor,
+                step.role,
+                step.payload,
                 grant=grants[step.actor],
             )
             if result.applied:

@@ -46,7 +46,7 @@ from workflow.deadlines import plan_cycle_timers, resolve_deadlines
 from workflow.evidence.ratings import check_rating_rows
 from workflow.runtime.decision import Decision
 from workflow.runtime.machine import CompiledDefinition
-from workflow.service.engine import Engine
+from workflow.service.cycles import CycleService
 from workflow.spec.registry import Definition
 from workflow.timefmt import to_db
 from workflow.units import UnitRow
@@ -216,7 +216,7 @@ class PerCall:
 # -- 1. opening the year's cycles ---------------------------------------------------------
 def open_with_engine(path: Path, definition: Definition) -> float:
     store = open_store(path)
-    engine = Engine(store, VirtualClock(OPENED_AT), calendar_for)
+    engine = CycleService(store, VirtualClock(OPENED_AT), calendar_for)
     try:
         return timed(lambda: engine.open_cycles(definition, YEAR, batch_size=BATCH))
     finally:
@@ -308,7 +308,7 @@ def open_raw(path: Path, definition: Definition) -> float:
 # -- 2. firing events, one transaction each -------------------------------------------------
 def fire_with_engine(path: Path, codes: Sequence[str]) -> PerCall:
     store = open_store(path)
-    engine = Engine(store, VirtualClock(FIRED_AT), calendar_for)
+    engine = CycleService(store, VirtualClock(FIRED_AT), calendar_for)
     clock, spent = time.perf_counter, []
     try:
         for code in codes:
@@ -402,7 +402,7 @@ def _fire_every_statement(cursor: sqlite3.Cursor, code: str, audit: tuple[Any, .
 def fire_raw_every_statement(
     path: Path, codes: Sequence[str], definition: Definition
 ) -> tuple[PerCall, dict[str, PerCall]]:
-    """Every statement Engine.fire runs, with its values: the same rows as the engine's.
+    """Every statement CycleService.fire runs, with its values: the same rows as the engine's.
     Also returns the time of each statement."""
     audit = audit_values(definition)
     totals: list[float] = []
@@ -516,7 +516,7 @@ def import_register(path: Path, rated: Sequence[UnitRow]) -> tuple[int, float]:
 
 def registers(path: Path, rated: Sequence[UnitRow]) -> list[tuple[str, dict[str, Any]]]:
     """Each rated unit's kind and the register the engine loads before deciding an
-    appraisal (SqlStore.rating_register, the call Engine.decide and Engine.fire make)."""
+    appraisal (SqlStore.rating_register, which CycleService.decide and .fire call)."""
     store = open_store(path)
     try:
         return [(u.kind, store.rating_register(u.code, YEAR)) for u in rated]
@@ -698,7 +698,7 @@ def step_open(folder: Path, units: list[UnitRow], definition: Definition) -> dic
         f"transition, {len(definition.spec.deadlines)} deadlines, {timers} reminders and "
         f"escalations each), {BATCH:,} units per transaction"
     )
-    print(f"   {'engine  Engine.open_cycles':<50}{ours:7.2f} s")
+    print(f"   {'engine  CycleService.open_cycles':<50}{ours:7.2f} s")
     print(f"   {'raw     sqlite3 executemany':<50}{raw:7.2f} s")
     print(f"   ratio   {ours / raw:.2f}×   {verdict(ours / raw, TARGETS['open'])}")
     print(f"   same rows in both files: {'yes' if result['same_rows'] else 'NO'}")
@@ -743,7 +743,7 @@ def print_fire(
 
     print(f"\n2. fire {result['events']:,} events ('{EVENT}', {ROLE}), one transaction each")
     print(f"   {'µs per event:':<56}{'mean':>7}{'median':>9}{'p99':>9}   time in events > 1 ms")
-    print(line("engine  Engine.fire", ours))
+    print(line("engine  CycleService.fire", ours))
     print(line("raw     BEGIN; UPDATE cycle; INSERT transition; COMMIT", raw))
     print(
         f"   ratio   {result['ratio']:.2f}× (of medians {result['ratio_median']:.2f}×)   "

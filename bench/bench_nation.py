@@ -70,12 +70,15 @@ from adapters.audit_verify import verify_database
 from adapters.catalog import load_catalog
 from adapters.holidays_vn import calendar_for
 from adapters.persistence.db import create_schema, make_engine
-from adapters.persistence.store import SqlStore, _PgCursor, _subtree
+from adapters.persistence.dialect import PostgresDialect
+from adapters.persistence.rows import subtree
+from adapters.persistence.store import SqlStore
 from workflow.audit import chain_hash, cycle_genesis, transition_text
 from workflow.clock import VirtualClock
 from workflow.deadlines import resolve_deadlines
 from workflow.notices import address_notices
-from workflow.service.engine import Engine, _final_states
+from workflow.service.board import final_states
+from workflow.service.cycles import CycleService
 from workflow.spec.registry import Definition
 from workflow.timefmt import to_db
 
@@ -184,6 +187,33 @@ class Postgres(Backend):
         return _PgCursor(conn.cursor())
 
 
+class _PgCursor:
+    """The raw baselines' psycopg cursor, taking SQLite-style statements (translated
+    once per text by the dialect, as the store's own connection does)."""
+
+    def __init__(self, cursor: Any) -> None:
+        self._cursor = cursor
+        self._dialect = PostgresDialect()
+
+    def execute(self, sql: str, params: Any = ()) -> Any:
+        if not params:
+            return self._cursor.execute(sql)
+        return self._cursor.execute(self._dialect.prepare(sql), params)
+
+    def executemany(self, sql: str, params_seq: Any) -> Any:
+        return self._cursor.executemany(self._dialect.prepare(sql), params_seq)
+
+    def fetchone(self) -> Any:
+        return self._cursor.fetchone()
+
+    def fetchall(self) -> Any:
+        return self._cursor.fetchall()
+
+    @property
+    def rowcount(self) -> int:
+        return int(self._cursor.rowcount)
+
+
 def make_backend(name: str, folder: Path, server: str) -> Backend:
     return Sqlite(folder) if name == "sqlite" else Postgres(server)
 
@@ -213,7 +243,7 @@ def child(*arguments: str) -> dict[str, Any]:
 def open_child(url: str) -> None:
     definition = load_catalog().latest("bon-tot")
     store = SqlStore(make_engine(url))
-    engine = Engine(store, VirtualClock(OPENED_AT), calendar_for)
+    engine = CycleService(store, VirtualClock(OPENED_AT), calendar_for)
     before = _status_kib("VmRSS")
     seconds = timed(lambda: engine.open_cycles(definition, YEAR, batch_size=BATCH))
     store.close()
@@ -328,7 +358,7 @@ def step_open(backend: Backend, definition: Definition, scale: float) -> dict[st
         f"\n1. open the {YEAR} cycle for {cells:,} units ({rows:,} rows), {BATCH:,} "
         f"units per transaction"
     )
-    print(f"   engine  Engine.open_cycles (child process)  {ours['seconds']:8.1f} s")
+    print(f"   engine  CycleService.open_cycles (child process)  {ours['seconds']:8.1f} s")
     print(f"   raw     executemany                         {raw:8.1f} s")
     print(
         f"   ratio   {result['ratio']:.2f}×   target < 2×: "
@@ -352,7 +382,7 @@ def step_fire(backend: Backend, definition: Definition, events: int) -> dict[str
     step = max(1, len(pairs) // events)
     picked = pairs[::step][:events]
     store = SqlStore(make_engine(backend.url("bench_engine")))
-    engine = Engine(store, VirtualClock(FIRED_AT), calendar_for)
+    engine = CycleService(store, VirtualClock(FIRED_AT), calendar_for)
     clock, spent = time.perf_counter, []
     for code, _ in picked:
         start = clock()
@@ -388,7 +418,7 @@ def step_fire(backend: Backend, definition: Definition, events: int) -> dict[str
         f"median / p99"
     )
     print(
-        f"   engine  Engine.fire                          {ours.mean_us:8.1f} "
+        f"   engine  CycleService.fire                          {ours.mean_us:8.1f} "
         f"{ours.median_us:8.1f} {ours.p99_us:8.1f}"
     )
     print(
@@ -410,31 +440,31 @@ def median_ms(action: Callable[[], object], runs: int) -> float:
 
 def step_queries(backend: Backend, runs: int) -> dict[str, Any]:
     store = SqlStore(make_engine(backend.url("bench_engine")))
-    engine = Engine(store, VirtualClock(BOARD_AT), calendar_for)
-    closed = _final_states([store.load_definition("bon-tot", None)])
+    engine = CycleService(store, VirtualClock(BOARD_AT), calendar_for)
+    closed = final_states([store.load_definition("bon-tot", None)])
     at = to_db(BOARD_AT)
     results: dict[str, Any] = {}
     with closing(backend.raw("bench_engine")) as conn:
         cur = backend.cursor(conn)
 
         def raw_board(under: Any) -> None:
-            where, params = _subtree(under)
+            params = subtree(under, "unit_path")[1]
             cur.execute(
                 "SELECT definition_id, unit_kind, state, outcome, COUNT(*) FROM cycle "
-                f"WHERE year = :year{where.format(col='unit_path')} GROUP BY 1, 2, 3, 4",
+                f"WHERE year = :year{subtree(under, 'unit_path')[0]} GROUP BY 1, 2, 3, 4",
                 {**params, "year": YEAR},
             ).fetchall()
             marks = {f"s{i}": s for i, s in enumerate(closed)}
             cur.execute(
                 "SELECT d.key, COUNT(*) FROM deadline d JOIN cycle c ON c.id = d.cycle_id "
-                f"WHERE c.year = :year{where.format(col='c.unit_path')} AND c.state NOT IN "
+                f"WHERE c.year = :year{subtree(under, 'c.unit_path')[0]} AND c.state NOT IN "
                 f"({', '.join(':' + k for k in marks)}) "
                 "AND d.met_at IS NULL AND d.due_at < :at GROUP BY d.key",
                 {**params, **marks, "year": YEAR, "at": at},
             ).fetchall()
 
         def raw_overdue(under: Any) -> int:
-            where, params = _subtree(under)
+            params = subtree(under, "c.unit_path")[1]
             marks = {f"s{i}": s for i, s in enumerate(closed)}
             return len(
                 cur.execute(
@@ -442,7 +472,7 @@ def step_queries(backend: Backend, runs: int) -> dict[str, Any]:
                     "c.definition_version, c.state, "
                     "d.key, d.due_at FROM deadline d JOIN cycle c ON c.id = d.cycle_id "
                     "JOIN unit u ON u.id = c.unit_id LEFT JOIN unit p ON p.id = u.parent_id "
-                    f"WHERE c.year = :year{where.format(col='c.unit_path')} AND c.state NOT IN "
+                    f"WHERE c.year = :year{subtree(under, 'c.unit_path')[0]} AND c.state NOT IN "
                     f"({', '.join(':' + k for k in marks)}) "
                     "AND d.met_at IS NULL AND d.due_at < :at ORDER BY 8, 1",
                     {**params, **marks, "year": YEAR, "at": at},
@@ -454,8 +484,8 @@ def step_queries(backend: Backend, runs: int) -> dict[str, Any]:
             n = runs if scope == "province" else max(3, runs // 4)
             units = cur.execute(
                 "SELECT COUNT(*) FROM cycle WHERE year = :year"
-                + _subtree(node)[0].format(col="unit_path"),
-                {**_subtree(node)[1], "year": YEAR},
+                + subtree(node, "unit_path")[0],
+                {**subtree(node, "unit_path")[1], "year": YEAR},
             ).fetchone()[0]
             items = len(engine.overdue(YEAR, under))
             figures = {
@@ -590,7 +620,7 @@ def tick_child(url: str, quota: int, raw: bool, backend_name: str) -> None:
         conn.close()
     else:
         assert store is not None
-        engine = Engine(store, VirtualClock(TICK_AT), calendar_for)
+        engine = CycleService(store, VirtualClock(TICK_AT), calendar_for)
         while claimed < quota:  # Notifications.fire_and_compose's first loop, to a quota
             count = store.fire_due_timers(
                 TICK_AT,

@@ -17,7 +17,7 @@ from adapters.persistence.store import SqlStore
 from tests.support.backends import BACKENDS, database
 from tests.support.register import COMMUNE_RATINGS
 from workflow.clock import VirtualClock
-from workflow.service.engine import Engine
+from workflow.service.cycles import CycleService, weekends_only
 from workflow.spec.registry import Definition, DefinitionSet
 from workflow.timefmt import LOCAL_TZ
 from workflow.units import UnitRow
@@ -134,12 +134,12 @@ def clock() -> VirtualClock:
 
 
 @pytest.fixture
-def engine(store: SqlStore, clock: VirtualClock) -> Engine:
-    return Engine(store, clock)
+def engine(store: SqlStore, clock: VirtualClock) -> CycleService:
+    return CycleService(store, clock, weekends_only)
 
 
 @pytest.fixture
-def commune(engine: Engine, store: SqlStore, bon_tot: Definition) -> Engine:
+def commune(engine: CycleService, store: SqlStore, bon_tot: Definition) -> CycleService:
     """The commune imported and its 2025 cycles opened."""
     store.import_units(COMMUNE)
     engine.open_cycles(bon_tot, 2025, actor="btc.t01")

@@ -93,7 +93,7 @@ def fact_text(fields: Iterable[Any]) -> str:
 
 
 @dataclass(frozen=True)
-class Problem:
+class ChainProblem:
     """The first bad record found: where, and what is wrong with it."""
 
     chain: str  # "cycle 12", "notice", "event", "anchor"
@@ -154,7 +154,7 @@ class ChainCheck:
     """What checking a set of cycle chains found: its first bad records, how many records
     and chains it read, and each cycle's head as of an anchor's last record."""
 
-    problems: list[Problem]
+    problems: list[ChainProblem]
     records: int
     at_anchor: dict[int, str]
     chains: int = 0
@@ -192,7 +192,7 @@ def check_cycle_chains(
             chain[2] = True
             what = "missing" if seq > chain[1] else "repeated or out of order"
             problems.append(
-                Problem(
+                ChainProblem(
                     f"cycle {cycle_id}",
                     f"seq {seq}",
                     f"expected seq {chain[1]}: a record is {what}",
@@ -208,7 +208,7 @@ def check_cycle_chains(
         if sha256(f"{chain[0]}{sep}{text}".encode()).hexdigest() != row[12]:
             chain[2] = True
             problems.append(
-                Problem(
+                ChainProblem(
                     f"cycle {cycle_id}",
                     f"seq {seq}",
                     "its content or its place does not match its hash: edited, inserted or "
@@ -227,11 +227,13 @@ def check_cycle_chains(
         if chain is None:
             if known.version > 0:
                 problems.append(
-                    Problem(f"cycle {cycle_id}", "seq 1", "every record of the cycle is missing")
+                    ChainProblem(
+                        f"cycle {cycle_id}", "seq 1", "every record of the cycle is missing"
+                    )
                 )
         elif not chain[2] and (chain[1] - 1 != known.version or chain[0] != known.head):
             problems.append(
-                Problem(
+                ChainProblem(
                     f"cycle {cycle_id}",
                     f"seq {chain[1] - 1}",
                     f"the chain ends at seq {chain[1] - 1} ({chain[0][:12]}) but the cycle is "
@@ -241,7 +243,7 @@ def check_cycle_chains(
             )
         elif not chain[2] and known.state and chain[3] != known.state:
             problems.append(
-                Problem(
+                ChainProblem(
                     f"cycle {cycle_id}",
                     f"seq {chain[1] - 1}",
                     f"the cycle says {known.state!r} but its records end in {chain[3]!r}: "
@@ -255,7 +257,7 @@ def check_cycle_chains(
             and int(chain[4]) != known.definition_version
         ):
             problems.append(
-                Problem(
+                ChainProblem(
                     f"cycle {cycle_id}",
                     f"seq {chain[1] - 1}",
                     f"the cycle says definition version {known.definition_version} but its "
@@ -268,10 +270,10 @@ def check_cycle_chains(
     return found
 
 
-def check_anchor(at_anchor: dict[int, str], anchor: tuple[int, str]) -> Problem | None:
+def check_anchor(at_anchor: dict[int, str], anchor: tuple[int, str]) -> ChainProblem | None:
     if heads_digest(at_anchor) == anchor[1]:
         return None
-    return Problem(
+    return ChainProblem(
         "anchor",
         f"records up to id {anchor[0]}",
         "the chains no longer hold what the last anchor saw: records were removed or "
@@ -283,7 +285,7 @@ def verify_cycle_chains(
     rows: Iterable[TransitionColumns],
     heads: dict[int, CycleHead],
     anchor: tuple[int, str] | None = None,
-) -> list[Problem]:
+) -> list[ChainProblem]:
     """Every broken chain's first bad record, and the anchor's verdict if one is given."""
     found = check_cycle_chains(rows, heads, anchor[0] if anchor else -1)
     problems = list(found.problems)
@@ -309,12 +311,12 @@ class FactRow:
     hash: str
 
 
-def verify_fact_chain(chain: str, rows: Iterable[FactRow]) -> Iterator[Problem]:
+def verify_fact_chain(chain: str, rows: Iterable[FactRow]) -> Iterator[ChainProblem]:
     """A global chain in id order: each hash over the previous one and the row's text."""
     previous = GENESIS
     for row in rows:
         if chain_hash(previous, row.text) != row.hash:
-            yield Problem(
+            yield ChainProblem(
                 chain,
                 f"id {row.id}",
                 "its content or its place does not match its hash: edited, inserted, "
@@ -322,3 +324,7 @@ def verify_fact_chain(chain: str, rows: Iterable[FactRow]) -> Iterator[Problem]:
             )
             return
         previous = row.hash
+
+
+# A shorter name kept for callers not moved yet.
+Problem = ChainProblem

@@ -19,8 +19,8 @@ from adapters.cli.context import (
     session,
     token_for,
 )
-from workflow.migration import Verdict
-from workflow.service.migration import MigrationReport
+from workflow.service.versions import MigrationReport
+from workflow.versions import MoveVerdict
 
 WORDS: dict[str, dict[str, Any]] = {
     "vi": {
@@ -74,7 +74,7 @@ WORDS: dict[str, dict[str, Any]] = {
 }
 
 
-def reason_text(verdict: Verdict, report: MigrationReport, lang: str) -> str:
+def reason_text(verdict: MoveVerdict, report: MigrationReport, lang: str) -> str:
     assert verdict.reason is not None
     template: str = WORDS[lang][verdict.reason]
     return template.format(

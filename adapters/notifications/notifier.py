@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from adapters.notifications.message import Channel, DeliveryError, OutgoingMessage
 from workflow.notices import Message
-from workflow.service.notify import DeliveryFailed
+from workflow.service.ticks import DeliveryFailed
 
 
 class ChannelNotifier:

@@ -26,7 +26,7 @@ from adapters.catalog import load_catalog
 from adapters.clock import SystemClock
 from adapters.notifications.settings import NotifySettings
 from workflow.clock import Clock
-from workflow.service.notify import DeliveryReport, TickResult
+from workflow.service.ticks import DeliveryReport, TickResult
 
 JOB_ID = "bontot-tick"
 

@@ -10,13 +10,13 @@ from typing import Any
 from adapters.persistence.db import make_engine
 from adapters.persistence.store import SqlStore
 from workflow.clock import VirtualClock
-from workflow.service.engine import Engine
+from workflow.service.cycles import CycleService, weekends_only
 
 
 def race(db_url: str, units: list[str], barrier: Any, results: Any, name: str) -> None:
     engine = make_engine(db_url)
     store = SqlStore(engine)
-    service = Engine(store, VirtualClock(datetime(2025, 2, 20, 2, tzinfo=UTC)))
+    service = CycleService(store, VirtualClock(datetime(2025, 2, 20, 2, tzinfo=UTC)), weekends_only)
     try:
         for unit in units:
             cycle = service.cycle(unit, 2025)
@@ -39,7 +39,7 @@ def claim_and_hang(db_url: str, now: datetime, limit: int, claimed: Any) -> None
 
     engine = make_engine(db_url)
     store = SqlStore(engine)
-    service = Engine(store, VirtualClock(now), calendar_for)
+    service = CycleService(store, VirtualClock(now), calendar_for)
 
     def address(due: Any, units: Any) -> Any:
         notices = address_notices(due, units, service.spec, now)

@@ -9,7 +9,7 @@ from adapters.persistence.store import SqlStore
 from tests.conftest import GOOD_EVALUATION, local
 from workflow.access import Grant
 from workflow.clock import VirtualClock
-from workflow.service.engine import Engine
+from workflow.service.cycles import CycleService
 
 
 def grant(store: SqlStore, actor: str, role: str, scope: str | None) -> Grant:
@@ -17,7 +17,9 @@ def grant(store: SqlStore, actor: str, role: str, scope: str | None) -> Grant:
     return Grant(actor, role, scope, path)
 
 
-def fire(engine: Engine, unit: str, event: str, who: Grant, payload: dict[str, object]) -> str:
+def fire(
+    engine: CycleService, unit: str, event: str, who: Grant, payload: dict[str, object]
+) -> str:
     """The refusal code, or "applied"."""
     cycle = engine.cycle(unit, 2025)
     result = engine.fire_on(cycle, event, who.actor, who.role, payload, grant=who)
@@ -35,7 +37,7 @@ def refusals(store: SqlStore) -> list[tuple[str, str, str]]:
 PLAN = {"plan": "KH-05"}
 
 
-def test_a_secretary_acts_for_their_own_unit_only(commune: Engine, store: SqlStore) -> None:
+def test_a_secretary_acts_for_their_own_unit_only(commune: CycleService, store: SqlStore) -> None:
     secretary = grant(store, "bithu.thon1", "unit_secretary", "CB-THON1")
     assert fire(commune, "CB-KP3", "register", secretary, PLAN) == "not_authorized"
     assert fire(commune, "CB-THON1", "register", secretary, PLAN) == "applied"
@@ -43,7 +45,7 @@ def test_a_secretary_acts_for_their_own_unit_only(commune: Engine, store: SqlSto
 
 
 def test_a_board_acts_for_the_units_under_its_committee_only(
-    commune: Engine, store: SqlStore
+    commune: CycleService, store: SqlStore
 ) -> None:
     x01 = grant(store, "btc.x01", "superior_org_board", "X01")
     x02 = grant(store, "btc.x02", "superior_org_board", "X02")
@@ -54,7 +56,7 @@ def test_a_board_acts_for_the_units_under_its_committee_only(
     assert refusals(store) == [("CB-THON1", "btc.x02", "not_authorized")]
 
 
-def test_no_unit_decides_for_itself(commune: Engine, store: SqlStore) -> None:
+def test_no_unit_decides_for_itself(commune: CycleService, store: SqlStore) -> None:
     """A grassroots committee's board rules on its own cells, never on itself."""
     own_board = grant(store, "btc.truong", "superior_org_board", "DB-TRUONG")
     reason = {"reason": "x"}
@@ -72,7 +74,7 @@ def test_no_unit_decides_for_itself(commune: Engine, store: SqlStore) -> None:
     ],
 )
 def test_who_may_not_fire_at_all(
-    commune: Engine, store: SqlStore, who: Grant, why: str
+    commune: CycleService, store: SqlStore, who: Grant, why: str
 ) -> None:
     if who.scope_code == "CB-THON1":
         who = Grant(who.actor, who.role, who.scope_code, store.find_unit("CB-THON1").path, True)
@@ -86,7 +88,7 @@ def test_who_may_not_fire_at_all(
 
 
 def test_the_actor_who_proposed_does_not_appraise(
-    commune: Engine, store: SqlStore, clock: VirtualClock
+    commune: CycleService, store: SqlStore, clock: VirtualClock
 ) -> None:
     steps = [
         (local(2025, 2, 20), "register", PLAN),

@@ -21,8 +21,8 @@ from tests.support.backends import connect, database_error, execute, rows
 from tests.support.register import COMMUNE_RATINGS
 from workflow.clock import VirtualClock
 from workflow.service.auditing import export_lines, verify_export, verify_store
-from workflow.service.engine import Engine
-from workflow.service.notify import Notifications
+from workflow.service.cycles import CycleService, weekends_only
+from workflow.service.ticks import Ticks
 from workflow.spec.registry import Definition
 
 SECRETARY = ("bithu.thon1", "unit_secretary")
@@ -45,7 +45,7 @@ def trail(db_url: str, bon_tot: Definition) -> Iterator[str]:
     create_schema(engine)
     store = SqlStore(engine)
     clock = VirtualClock(local(2025, 1, 5, 8))
-    service = Engine(store, clock)
+    service = CycleService(store, clock, weekends_only)
     store.import_units(COMMUNE)
     service.open_cycles(bon_tot, 2025)
     store.import_ratings(2025, COMMUNE_RATINGS, clock.now(), "btc.x01", {"file": "dv.xlsx"})
@@ -55,7 +55,7 @@ def trail(db_url: str, bon_tot: Definition) -> Iterator[str]:
     clock.set(local(2026, 3, 3))
     assert not service.fire("CB-KP3", "propose", 2025, "bithu.kp3", "unit_secretary").applied
     # the year's reminders and escalations, fired and delivered (to the log)
-    notifications = Notifications(service, render_digest)
+    notifications = Ticks(service, render_digest)
     notifications.fire_and_compose()
     notifications.deliver(ChannelNotifier({"log": LogChannel()}), "test")
     store.close()

@@ -17,7 +17,7 @@ from workflow.access import Grant
 from workflow.clock import VirtualClock
 from workflow.evidence.ratings import RatingRecord
 from workflow.service.bulk import BulkItem, BulkRequest, bulk_fire
-from workflow.service.engine import Engine
+from workflow.service.cycles import CycleService
 from workflow.spec.registry import Definition
 from workflow.units import UnitRow
 
@@ -29,8 +29,15 @@ def province() -> list[UnitRow]:
     for c in range(COMMUNES):
         rows.append(UnitRow(f"X{c:02d}", f"Đảng ủy xã {c}", "committee", "village", "T", 0, {}))
         rows += [
-            UnitRow(f"X{c:02d}-CB{k:03d}", f"Chi bộ {k}", "grassroots_cell", "village",
-                    f"X{c:02d}", 10, {})
+            UnitRow(
+                f"X{c:02d}-CB{k:03d}",
+                f"Chi bộ {k}",
+                "grassroots_cell",
+                "village",
+                f"X{c:02d}",
+                10,
+                {},
+            )
             for k in range(CELLS_EACH)
         ]
     return rows
@@ -60,14 +67,16 @@ def dump(db_url: str) -> Any:
 
 
 def fire_all(
-    engine: Engine, event: str, actor: str, role: str, payload: dict[str, Any]
+    engine: CycleService, event: str, actor: str, role: str, payload: dict[str, Any]
 ) -> list[BulkItem]:
     request = BulkRequest(event, 2025, "T", actor, role, payload, dry_run=False, batch_size=1000)
     return bulk_fire(engine, request)
 
 
 @pytest.fixture
-def proposed(engine: Engine, store: SqlStore, clock: VirtualClock, bon_tot: Definition) -> Engine:
+def proposed(
+    engine: CycleService, store: SqlStore, clock: VirtualClock, bon_tot: Definition
+) -> CycleService:
     units = province()
     store.import_units(units)
     engine.open_cycles(bon_tot, 2025)
@@ -87,7 +96,7 @@ def proposed(engine: Engine, store: SqlStore, clock: VirtualClock, bon_tot: Defi
 
 
 def test_a_dry_run_over_10000_cycles_changes_nothing_and_the_real_run_matches_it(
-    proposed: Engine, db_url: str
+    proposed: CycleService, db_url: str
 ) -> None:
     before = dump(db_url)
     dry = bulk_fire(
@@ -101,9 +110,7 @@ def test_a_dry_run_over_10000_cycles_changes_nothing_and_the_real_run_matches_it
     assert by_unit["X00-CB000"].outcome == "refused"  # 0: two final ratings missing
     assert [c.key for c in by_unit["X00-CB000"].failing] == ["ratings.members.final_complete"]
     assert by_unit["X00-CB007"].outcome == "refused"
-    assert [c.key for c in by_unit["X00-CB007"].failing] == [
-        "ratings.members.completed_or_better"
-    ]
+    assert [c.key for c in by_unit["X00-CB007"].failing] == ["ratings.members.completed_or_better"]
     assert by_unit["X00-CB001"].outcome == "would_apply"
     expected_refused = sum(1 for i in range(COMMUNES * CELLS_EACH) if failing(i))
     assert Counter(i.outcome for i in dry) == {
@@ -113,17 +120,19 @@ def test_a_dry_run_over_10000_cycles_changes_nothing_and_the_real_run_matches_it
 
     real = bulk_fire(
         proposed,
-        BulkRequest("appraise", 2025, "T", "btc.t", "superior_org_board", {}, dry_run=False,
-                    batch_size=1000),
+        BulkRequest(
+            "appraise", 2025, "T", "btc.t", "superior_org_board", {}, dry_run=False, batch_size=1000
+        ),
     )
     promised = {"would_apply": "applied", "refused": "refused"}
-    assert [(i.unit_code, promised[i.outcome], i.to_state, [c.key for c in i.failing])
-            for i in dry] == [
-        (i.unit_code, i.outcome, i.to_state, [c.key for c in i.failing]) for i in real
-    ]
+    assert [
+        (i.unit_code, promised[i.outcome], i.to_state, [c.key for c in i.failing]) for i in dry
+    ] == [(i.unit_code, i.outcome, i.to_state, [c.key for c in i.failing]) for i in real]
     board = {(r.state): r.count for r in proposed.board(2025, "T").rows}
-    assert board == {"appraised": COMMUNES * CELLS_EACH - expected_refused,
-                     "proposed": expected_refused}
+    assert board == {
+        "appraised": COMMUNES * CELLS_EACH - expected_refused,
+        "proposed": expected_refused,
+    }
     # each cycle's decision is its own record in its own chain; each refusal its own fact
     appraisals = backends.rows(db_url, "SELECT COUNT(*) FROM transition WHERE event = 'appraise'")
     refusals = backends.rows(
@@ -134,13 +143,22 @@ def test_a_dry_run_over_10000_cycles_changes_nothing_and_the_real_run_matches_it
 
 
 def test_only_passing_skips_the_failing_ones_without_refusing_them(
-    proposed: Engine, db_url: str
+    proposed: CycleService, db_url: str
 ) -> None:
     # the board of commune X03 asks for the whole province: its selection stops at X03
     x03 = proposed.store.find_unit("X03")
     grant = Grant("btc.x03", "superior_org_board", "X03", x03.path)
-    request = BulkRequest("appraise", 2025, "T", "btc.x03", "superior_org_board", {},
-                          grant=grant, select="passing", dry_run=False)
+    request = BulkRequest(
+        "appraise",
+        2025,
+        "T",
+        "btc.x03",
+        "superior_org_board",
+        {},
+        grant=grant,
+        select="passing",
+        dry_run=False,
+    )
     items = bulk_fire(proposed, request)
     outcomes = Counter(i.outcome for i in items)
     fails = sum(1 for i in range(3 * CELLS_EACH, 4 * CELLS_EACH) if failing(i))

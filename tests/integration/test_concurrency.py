@@ -18,13 +18,13 @@ from tests.integration.racer import claim_and_hang, race
 from tests.support.backends import rows
 from workflow.clock import VirtualClock
 from workflow.notices import address_notices
-from workflow.service.engine import Engine
+from workflow.service.cycles import CycleService
 
 UNITS = ["CB-THON1", "CB-KP3", "DB-TRUONG", "DB-TRUONG-1", "DB-TRUONG-2", "DB-TRUONG-3"]
 
 
 def test_two_processes_one_applies_the_other_is_refused_as_stale(
-    commune: Engine, store: SqlStore, db_url: str
+    commune: CycleService, store: SqlStore, db_url: str
 ) -> None:
     context = multiprocessing.get_context("spawn")
     barrier = context.Barrier(2)
@@ -68,7 +68,7 @@ def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None
 
 
 def test_timers_claimed_by_a_worker_that_died_are_fired_by_another_each_once(
-    commune: Engine, store: SqlStore, db_url: str
+    commune: CycleService, store: SqlStore, db_url: str
 ) -> None:
     """The claim of a timer is the transaction that fires it (row locks, FOR UPDATE SKIP
     LOCKED on PostgreSQL): its lease is that transaction's life. A worker killed inside it
@@ -93,13 +93,13 @@ def test_timers_claimed_by_a_worker_that_died_are_fired_by_another_each_once(
     try:
         held = set(claimed.get(timeout=120))
         assert len(held) == 10 and held <= due
-        service = Engine(store, VirtualClock(now), calendar_for)
+        service = CycleService(store, VirtualClock(now), calendar_for)
 
         def address(timers: Any, units: Any) -> Any:
             return address_notices(timers, units, service.spec, now)
 
         done_meanwhile = 0
-        if not store.is_sqlite:
+        if store.sql.dialect.name == "postgresql":
             done_meanwhile = store.fire_due_timers(now, 1000, address)
             assert done_meanwhile == len(due) - 10  # all but the ten held
     finally:
@@ -107,7 +107,7 @@ def test_timers_claimed_by_a_worker_that_died_are_fired_by_another_each_once(
         os.kill(dying.pid, signal.SIGKILL)
         dying.join(timeout=30)
     assert dying.exitcode == -signal.SIGKILL
-    if not store.is_sqlite:  # the server ends the dead client's transaction
+    if store.sql.dialect.name == "postgresql":  # the server ends the dead client's transaction
         wait_until(lambda: not in_transaction(db_url), 60, "the dead worker's session ended")
     taken_over = store.fire_due_timers(now, 1000, address)
     assert done_meanwhile + taken_over == len(due)

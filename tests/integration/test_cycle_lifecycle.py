@@ -14,7 +14,7 @@ from tests.conftest import GOOD_EVALUATION, local
 from tests.support.backends import connect, execute, tables
 from tests.support.register import members
 from workflow.clock import VirtualClock
-from workflow.service.engine import Engine
+from workflow.service.cycles import CycleService
 from workflow.spec.registry import Definition, DefinitionSet
 from workflow.timefmt import to_db
 
@@ -36,14 +36,16 @@ def snapshot(db_url: str, refusals: bool = False) -> dict[str, list[tuple[Any, .
         }
 
 
-def walk(engine: Engine, clock: VirtualClock, unit: str, steps: list[tuple[Any, ...]]) -> None:
+def walk(
+    engine: CycleService, clock: VirtualClock, unit: str, steps: list[tuple[Any, ...]]
+) -> None:
     for when, event, (actor, role), payload in steps:
         clock.set(when)
         result = engine.fire(unit, event, 2025, actor, role, payload)
         assert result.applied, result.decision.refusal
 
 
-def test_a_cell_goes_through_the_whole_year(commune: Engine, clock: VirtualClock) -> None:
+def test_a_cell_goes_through_the_whole_year(commune: CycleService, clock: VirtualClock) -> None:
     walk(
         commune,
         clock,
@@ -90,7 +92,7 @@ def test_a_cell_goes_through_the_whole_year(commune: Engine, clock: VirtualClock
     ],
 )
 def test_a_refused_event_says_why_and_changes_nothing(
-    commune: Engine,
+    commune: CycleService,
     db_url: str,
     event: str,
     actor_role: tuple[str, str],
@@ -111,7 +113,7 @@ def test_a_refused_event_says_why_and_changes_nothing(
 
 
 def test_appraisal_of_a_failing_cell_lists_each_failing_check(
-    commune: Engine, clock: VirtualClock, db_url: str
+    commune: CycleService, clock: VirtualClock, db_url: str
 ) -> None:
     weak = {
         "criteria": {
@@ -162,7 +164,7 @@ def test_appraisal_of_a_failing_cell_lists_each_failing_check(
 
 
 def test_a_returned_proposal_reopens_its_deadline_until_proposed_again(
-    commune: Engine, clock: VirtualClock, store: SqlStore
+    commune: CycleService, clock: VirtualClock, store: SqlStore
 ) -> None:
     walk(
         commune,
@@ -190,7 +192,7 @@ def test_a_returned_proposal_reopens_its_deadline_until_proposed_again(
     assert {d.key: d.met_at for d in store.deadlines(cycle.id)}["propose"] == local(2025, 12, 27)
 
 
-def test_a_stale_version_is_refused_and_changes_nothing(commune: Engine, db_url: str) -> None:
+def test_a_stale_version_is_refused_and_changes_nothing(commune: CycleService, db_url: str) -> None:
     cycle = commune.cycle("CB-THON1", 2025)
     assert commune.fire_on(cycle, "register", *SECRETARY, {"plan": "KH-1"}).applied
     before = snapshot(db_url)
@@ -200,7 +202,7 @@ def test_a_stale_version_is_refused_and_changes_nothing(commune: Engine, db_url:
 
 
 def test_a_failure_inside_the_transaction_leaves_no_half_transition(
-    commune: Engine, db_url: str
+    commune: CycleService, db_url: str
 ) -> None:
     """The audit INSERT fails (a trigger stands in for a crash): the state change rolls back."""
     error: type[Exception]
@@ -229,7 +231,7 @@ def test_a_failure_inside_the_transaction_leaves_no_half_transition(
 
 
 def test_opening_again_adds_nothing_and_respects_the_subtree(
-    engine: Engine, store: SqlStore, bon_tot: Definition, db_url: str
+    engine: CycleService, store: SqlStore, bon_tot: Definition, db_url: str
 ) -> None:
     from tests.conftest import COMMUNE
 
@@ -247,7 +249,7 @@ def test_opening_again_adds_nothing_and_respects_the_subtree(
 
 
 def test_deadlines_are_stored_in_utc_from_vietnam_local_time(
-    commune: Engine, store: SqlStore
+    commune: CycleService, store: SqlStore
 ) -> None:
     due = {d.key: d.due_at for d in store.deadlines(commune.cycle("CB-KP3", 2025).id)}
     assert to_db(due["propose"]) == "2025-12-31T16:59:00.000000Z"
@@ -255,7 +257,7 @@ def test_deadlines_are_stored_in_utc_from_vietnam_local_time(
 
 
 def test_a_definition_changed_without_a_new_version_is_refused(
-    engine: Engine, store: SqlStore, bon_tot: Definition, catalog: DefinitionSet
+    engine: CycleService, store: SqlStore, bon_tot: Definition, catalog: DefinitionSet
 ) -> None:
     engine.adopt(bon_tot)
     tweaked = bon_tot.spec.model_copy(update={"description": "quietly edited"})
@@ -267,7 +269,7 @@ def test_a_definition_changed_without_a_new_version_is_refused(
 
 
 def test_the_board_counts_states_and_the_share_against_the_target(
-    commune: Engine, clock: VirtualClock
+    commune: CycleService, clock: VirtualClock
 ) -> None:
     walk(
         commune,

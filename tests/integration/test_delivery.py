@@ -28,7 +28,7 @@ from tests.conftest import local
 from tests.support.backends import rows
 from tests.support.receivers import HttpReceiver, SmtpReceiver, read_keys
 from workflow.clock import VirtualClock
-from workflow.service.engine import Engine
+from workflow.service.cycles import CycleService
 from workflow.timefmt import to_db
 from workflow.units import UnitRow
 
@@ -62,7 +62,7 @@ def opened_db(db_url: str) -> Iterator[str]:
     create_schema(engine)
     store = SqlStore(engine)
     store.import_units(commune_of(CELLS))
-    Engine(store, VirtualClock(local(2025, 1, 5, 8)), calendar_for).open_cycles(
+    CycleService(store, VirtualClock(local(2025, 1, 5, 8)), calendar_for).open_cycles(
         load_catalog().latest("bon-tot"), 2025
     )
     store.close()
@@ -159,16 +159,16 @@ def test_a_worker_whose_lease_ran_out_leaves_the_message_to_the_one_holding_it(
     from adapters.notifications.factory import channels_from
     from adapters.notifications.notifier import ChannelNotifier
     from adapters.notifications.templates import render_digest
-    from workflow.service.notify import Notifications
+    from workflow.service.ticks import Ticks
 
     clock = VirtualClock(REMINDER_DAY)
     engine = make_engine(opened_db)
     store = SqlStore(engine)
     try:
-        service = Engine(store, clock, calendar_for)
+        service = CycleService(store, clock, calendar_for)
         with HttpReceiver() as rx:
             notifier = ChannelNotifier(channels_from(NotifySettings(webhook=rx.settings())))
-            notes = Notifications(service, render_digest, channels=notifier.names)
+            notes = Ticks(service, render_digest, channels=notifier.names)
             notes.fire_and_compose()
             lease = timedelta(seconds=30)
             claimed_by_a = store.claim_outbox(clock.now(), 3, clock.now() + lease, "A")

@@ -14,13 +14,13 @@ from tests.support.register import members, unit_rating
 from workflow.clock import VirtualClock
 from workflow.errors import ImportRefused
 from workflow.evidence.ratings import check_rating_rows
-from workflow.service.engine import Engine
+from workflow.service.cycles import CycleService
 
 SECRETARY = ("bithu.thon1", "unit_secretary")
 BOARD = ("btc.x01", "superior_org_board")
 
 
-def proposed(engine: Engine, clock: VirtualClock, unit: str = "CB-THON1") -> None:
+def proposed(engine: CycleService, clock: VirtualClock, unit: str = "CB-THON1") -> None:
     for when, event, payload in (
         (local(2025, 2, 20), "register", {"plan": "KH-05"}),
         (local(2025, 2, 21), "start", {}),
@@ -38,7 +38,7 @@ def rows(db_url: str, table: str) -> list[tuple[Any, ...]]:
 
 
 def test_appraisal_waits_for_final_ratings_and_no_override_skips_them(
-    engine: Engine, store: SqlStore, clock: VirtualClock, bon_tot: Any
+    engine: CycleService, store: SqlStore, clock: VirtualClock, bon_tot: Any
 ) -> None:
     from tests.conftest import COMMUNE
 
@@ -60,7 +60,7 @@ def test_appraisal_waits_for_final_ratings_and_no_override_skips_them(
 
 
 def test_an_override_needs_a_written_reason_and_is_kept_with_what_it_overruled(
-    commune: Engine, store: SqlStore, clock: VirtualClock
+    commune: CycleService, store: SqlStore, clock: VirtualClock
 ) -> None:
     # the registry says 7 of 12 good: 58 %, below 80 %
     store.import_ratings(2025, members("CB-THON1", good=7, completed=5), clock.now(),
@@ -85,7 +85,7 @@ def test_an_override_needs_a_written_reason_and_is_kept_with_what_it_overruled(
 
 
 def test_an_override_of_a_passing_verdict_is_not_recorded_as_one(
-    commune: Engine, store: SqlStore, clock: VirtualClock
+    commune: CycleService, store: SqlStore, clock: VirtualClock
 ) -> None:
     proposed(commune, clock)
     done = commune.fire("CB-THON1", "appraise", 2025, *BOARD, {"override": "không cần"})
@@ -95,7 +95,7 @@ def test_an_override_of_a_passing_verdict_is_not_recorded_as_one(
 
 
 def test_rejecting_a_unit_the_rule_passes_is_an_override(
-    commune: Engine, clock: VirtualClock
+    commune: CycleService, clock: VirtualClock
 ) -> None:
     proposed(commune, clock)
     no_reason = commune.fire("CB-THON1", "reject", 2025, *BOARD, {"reason": "Chưa đạt"})
@@ -111,7 +111,7 @@ def test_rejecting_a_unit_the_rule_passes_is_an_override(
 
 
 def test_a_committee_is_appraised_on_its_cells_records_never_retyped(
-    commune: Engine, store: SqlStore, clock: VirtualClock
+    commune: CycleService, store: SqlStore, clock: VirtualClock
 ) -> None:
     proposed(commune, clock, "DB-TRUONG")
     verdict = commune.verdict(commune.cycle("DB-TRUONG", 2025))
@@ -131,7 +131,7 @@ def test_a_committee_is_appraised_on_its_cells_records_never_retyped(
 
 
 def test_a_bad_row_names_row_and_column_and_imports_nothing(
-    commune: Engine, store: SqlStore, db_url: str
+    commune: CycleService, store: SqlStore, db_url: str
 ) -> None:
     before = rows(db_url, "rating"), rows(db_url, "audit_event")
     header = ["ma_to_chuc", "ma_dang_vien", "xep_loai", "giai_doan", "ngay_xep_loai"]
@@ -156,7 +156,7 @@ def test_a_bad_row_names_row_and_column_and_imports_nothing(
 
 
 def test_a_superiors_own_target_replaces_the_definitions(
-    commune: Engine, store: SqlStore, clock: VirtualClock
+    commune: CycleService, store: SqlStore, clock: VirtualClock
 ) -> None:
     assert commune.board(2025, "X01").targets["bon-tot"][2] == 50
     store.set_target(2025, "X01", "bon-tot", 90, local(2025, 1, 20).date(), clock.now(), "btv")
@@ -170,7 +170,7 @@ def test_a_superiors_own_target_replaces_the_definitions(
 
 
 def test_an_appraiser_cannot_restate_the_evidence_the_rule_judges(
-    commune: Engine, store: SqlStore, clock: VirtualClock
+    commune: CycleService, store: SqlStore, clock: VirtualClock
 ) -> None:
     store.import_ratings(2025, members("CB-THON1", good=7, completed=5), clock.now(),
                          "btc.x01", {})
@@ -190,7 +190,7 @@ def test_an_appraiser_cannot_restate_the_evidence_the_rule_judges(
 
 
 def test_a_committees_own_summary_has_the_figures_status_has(
-    commune: Engine, clock: VirtualClock
+    commune: CycleService, clock: VirtualClock
 ) -> None:
     proposed(commune, clock, "DB-TRUONG")
     proposed(commune, clock, "DB-TRUONG-1")

@@ -6,17 +6,19 @@ from __future__ import annotations
 import hashlib
 from dataclasses import replace
 from datetime import date
+from typing import Any
 
 import pytest
 from sqlalchemy import text
 
-from adapters.persistence.meetings import IMPORT_EVENT, MeetingRepository
+from adapters.persistence.meeting_register import IMPORT_EVENT
 from adapters.persistence.store import SqlStore
 from tests.conftest import COMMUNE, local
 from workflow.audit import verify_fact_chain
 from workflow.errors import ImportRefused, NotFound
 from workflow.meeting_rows import check_meeting_rows
 from workflow.rules.meetings import Meeting
+from workflow.service.records import MeetingImport, UnitRef
 
 EXPORT = (
     "ma_to_chuc,ngay,loai,thoi_luong_phut,co_mat,vang_co_ly_do,vang_khong_ly_do,so_y_kien,"
@@ -27,10 +29,38 @@ EXPORT = (
 )
 
 
+class MeetingRepository:
+    """The meeting register of the store's unit of work, each import one unit of work
+    (the units looked up first, as the service does)."""
+
+    def __init__(self, store: SqlStore) -> None:
+        self.uow = store
+
+    def import_meetings(self, meetings: list[Meeting], **options: Any) -> MeetingImport:
+        codes = sorted({m.unit_code for m in meetings})
+        units = self.uow.units.ids_and_paths(codes)
+        missing = [code for code in codes if code not in units]
+        if missing:
+            raise NotFound(f"no unit with code {missing[0]!r}")
+        with self.uow:
+            done = self.uow.meetings.import_meetings(meetings, units, **options)
+            self.uow.commit()
+        return done
+
+    def meetings(self, unit_code: str, year: int) -> list[Meeting]:
+        return self.uow.meetings.meetings(unit_code, year)
+
+    def meetings_under(self, under: UnitRef | None, year: int) -> dict[str, list[Meeting]]:
+        return self.uow.meetings.meetings_under(under, year)
+
+    def count(self) -> int:
+        return self.uow.meetings.count()
+
+
 @pytest.fixture
 def register(store: SqlStore) -> MeetingRepository:
     store.import_units(COMMUNE)
-    return MeetingRepository(store.engine)
+    return MeetingRepository(store)
 
 
 def parse(text: str) -> list[Meeting]:

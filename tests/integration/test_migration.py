@@ -10,18 +10,17 @@ from typing import Any
 import pytest
 
 from adapters.notifications.templates import render_digest
-from adapters.persistence.migrations import SqlMigrations
 from adapters.persistence.store import SqlStore
 from tests.conftest import FIXTURES, local
 from tests.support import backends
 from tests.support.backends import url_of
 from workflow.clock import VirtualClock
-from workflow.migration import MigrationError
 from workflow.service.auditing import export_lines, verify_export, verify_store
-from workflow.service.engine import Engine
-from workflow.service.migration import MigrationReport, MigrationSelection, migrate
-from workflow.service.notify import Notifications
+from workflow.service.cycles import CycleService
+from workflow.service.ticks import Ticks
+from workflow.service.versions import MigrationReport, MigrationSelection, move_cycles
 from workflow.spec.registry import Definition, DefinitionSet
+from workflow.versions import MigrationError
 
 VERSIONS = FIXTURES / "definitions" / "versions"
 SECRETARY = ("bithu", "unit_secretary")
@@ -58,13 +57,13 @@ def rows(store: SqlStore, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[
     return backends.rows(url_of(store), sql, params)
 
 
-def fire(engine: Engine, unit: str, event: str, who: tuple[str, str]) -> None:
+def fire(engine: CycleService, unit: str, event: str, who: tuple[str, str]) -> None:
     result = engine.fire(unit, event, 2025, who[0], who[1], definition_id="review")
     assert result.applied, result.decision.refusal
 
 
 @pytest.fixture
-def running(commune: Engine, clock: VirtualClock, v1: Definition) -> Engine:
+def running(commune: CycleService, clock: VirtualClock, v1: Definition) -> CycleService:
     """The commune (with its bon-tot cycles) on `review` v1 for 2025, in every state:
     CB-THON1 submitted; DB-TRUONG-1 reviewed; DB-TRUONG-2 withdrawn and DB-TRUONG-3
     closed (both final); DB-TRUONG and CB-KP3 still drafts."""
@@ -82,16 +81,14 @@ def running(commune: Engine, clock: VirtualClock, v1: Definition) -> Engine:
 
 
 def run(
-    engine: Engine,
+    engine: CycleService,
     target: Definition,
     pairs: list[tuple[str, str]] | None = None,
     dry_run: bool = False,
     **selection: Any,
 ) -> MigrationReport:
-    assert isinstance(engine.store, SqlStore)
-    return migrate(
+    return move_cycles(
         engine,
-        SqlMigrations(engine.store),
         MigrationSelection("review", 1, **selection),
         target,
         pairs or [],
@@ -117,7 +114,7 @@ def cycle_row(store: SqlStore, code: str) -> tuple[Any, ...]:
 
 
 def test_same_names_map_to_themselves_and_the_rest_is_refused(
-    running: Engine, v2: Definition
+    running: CycleService, v2: Definition
 ) -> None:
     report = run(running, v2)
     assert outcomes(report) == {
@@ -146,7 +143,7 @@ def test_same_names_map_to_themselves_and_the_rest_is_refused(
     } == {1}
 
 
-def test_an_explicit_pair_moves_a_renamed_state(running: Engine, v2: Definition) -> None:
+def test_an_explicit_pair_moves_a_renamed_state(running: CycleService, v2: Definition) -> None:
     store = running.store
     assert isinstance(store, SqlStore)
     before = cycle_row(store, "DB-TRUONG-1")
@@ -174,7 +171,7 @@ def test_an_explicit_pair_moves_a_renamed_state(running: Engine, v2: Definition)
     assert '"moved":4' in detail and '"reviewed":"checked"' in detail
 
 
-def test_a_pair_may_override_a_same_name_mapping(running: Engine, v2: Definition) -> None:
+def test_a_pair_may_override_a_same_name_mapping(running: CycleService, v2: Definition) -> None:
     report = run(running, v2, [("submitted", "returned")])
     assert outcomes(report)["CB-THON1"] == ("submitted", "returned", None)
 
@@ -187,7 +184,7 @@ def test_a_pair_may_override_a_same_name_mapping(running: Engine, v2: Definition
     ],
 )
 def test_a_pair_naming_an_unknown_state_changes_nothing(
-    running: Engine, v2: Definition, pairs: list[tuple[str, str]], message: str
+    running: CycleService, v2: Definition, pairs: list[tuple[str, str]], message: str
 ) -> None:
     assert isinstance(running.store, SqlStore)
     before = dump(running.store)
@@ -196,13 +193,13 @@ def test_a_pair_naming_an_unknown_state_changes_nothing(
     assert dump(running.store) == before
 
 
-def test_the_same_version_twice_is_refused(running: Engine, v1: Definition) -> None:
+def test_the_same_version_twice_is_refused(running: CycleService, v1: Definition) -> None:
     with pytest.raises(MigrationError, match="same version"):
         run(running, v1)
 
 
 def test_a_dry_run_changes_nothing_and_the_real_run_does_what_it_said(
-    running: Engine, v2: Definition
+    running: CycleService, v2: Definition
 ) -> None:
     store = running.store
     assert isinstance(store, SqlStore)
@@ -218,7 +215,7 @@ def test_a_dry_run_changes_nothing_and_the_real_run_does_what_it_said(
     assert {v.reason for v in again.verdicts} == {"closed"}
 
 
-def test_a_selection_under_a_node_and_a_year(running: Engine, v2: Definition) -> None:
+def test_a_selection_under_a_node_and_a_year(running: CycleService, v2: Definition) -> None:
     store = running.store
     assert isinstance(store, SqlStore)
     node = store.find_unit("DB-TRUONG")
@@ -229,7 +226,7 @@ def test_a_selection_under_a_node_and_a_year(running: Engine, v2: Definition) ->
 
 
 def test_the_audit_trail_verifies_after_a_migration_and_a_forged_one_is_caught(
-    running: Engine, v2: Definition
+    running: CycleService, v2: Definition
 ) -> None:
     store = running.store
     assert isinstance(store, SqlStore)
@@ -259,7 +256,7 @@ def test_the_audit_trail_verifies_after_a_migration_and_a_forged_one_is_caught(
 
 
 def test_a_cycle_row_moved_to_another_version_without_a_record_is_caught(
-    running: Engine,
+    running: CycleService,
 ) -> None:
     store = running.store
     assert isinstance(store, SqlStore)
@@ -276,7 +273,7 @@ def test_a_cycle_row_moved_to_another_version_without_a_record_is_caught(
 
 
 def test_events_after_the_move_are_decided_by_the_new_version(
-    running: Engine, v2: Definition, clock: VirtualClock
+    running: CycleService, v2: Definition, clock: VirtualClock
 ) -> None:
     run(running, v2, [("reviewed", "checked")])
     clock.set(local(2025, 4, 2))
@@ -300,7 +297,7 @@ def test_events_after_the_move_are_decided_by_the_new_version(
 
 
 def test_deadlines_take_the_new_dates_and_keep_when_they_were_met(
-    running: Engine, v2: Definition
+    running: CycleService, v2: Definition
 ) -> None:
     store = running.store
     assert isinstance(store, SqlStore)
@@ -337,7 +334,7 @@ def test_deadlines_take_the_new_dates_and_keep_when_they_were_met(
     }
 
 
-def test_timers_are_replanned_for_the_new_version(running: Engine, v2: Definition) -> None:
+def test_timers_are_replanned_for_the_new_version(running: CycleService, v2: Definition) -> None:
     store = running.store
     assert isinstance(store, SqlStore)
 
@@ -376,13 +373,13 @@ def test_timers_are_replanned_for_the_new_version(running: Engine, v2: Definitio
 
 
 def test_the_year_of_notices_after_a_migration_follows_the_new_version(
-    running: Engine, v2: Definition, clock: VirtualClock
+    running: CycleService, v2: Definition, clock: VirtualClock
 ) -> None:
     store = running.store
     assert isinstance(store, SqlStore)
     run(running, v2, [("reviewed", "checked")])
     clock.set(local(2025, 12, 31))
-    Notifications(running, render_digest, channels=("log",)).fire_and_compose()
+    Ticks(running, render_digest, channels=("log",)).fire_and_compose()
     sent = rows(
         store,
         "SELECT u.code, n.kind, n.deadline, n.step FROM notice n JOIN unit u ON u.id = n.unit_id "
@@ -404,7 +401,7 @@ def test_the_year_of_notices_after_a_migration_follows_the_new_version(
 
 
 def test_cycles_opened_after_adopting_a_new_version_use_it(
-    running: Engine, v2: Definition, versions: DefinitionSet
+    running: CycleService, v2: Definition, versions: DefinitionSet
 ) -> None:
     store = running.store
     assert isinstance(store, SqlStore)

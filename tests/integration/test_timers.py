@@ -20,8 +20,8 @@ from tests.conftest import FIXTURES, GOOD_EVALUATION, local
 from tests.support.backends import rows
 from workflow.clock import VirtualClock
 from workflow.notices import address_notices, compose
-from workflow.service.engine import Engine
-from workflow.service.notify import Notifications
+from workflow.service.cycles import CycleService
+from workflow.service.ticks import Ticks
 from workflow.spec.registry import Definition, DefinitionSet
 from workflow.timefmt import LOCAL_TZ, to_db
 from workflow.units import UnitRow
@@ -69,23 +69,23 @@ def catalog_with_december() -> DefinitionSet:
 
 
 @pytest.fixture
-def villages(db_url: str) -> Iterator[tuple[Engine, VirtualClock, SqlStore]]:
+def villages(db_url: str) -> Iterator[tuple[CycleService, VirtualClock, SqlStore]]:
     engine = make_engine(db_url)
     create_schema(engine)
     store = SqlStore(engine)
     store.import_units(VILLAGES)
     clock = VirtualClock(local(2025, 1, 5, 8))
-    yield Engine(store, clock, calendar_for), clock, store
+    yield CycleService(store, clock, calendar_for), clock, store
     store.close()
     engine.dispose()
 
 
-def notifications(engine: Engine) -> Notifications:
-    return Notifications(engine, render_digest, channels=("log",))
+def notifications(engine: CycleService) -> Ticks:
+    return Ticks(engine, render_digest, channels=("log",))
 
 
 def test_opening_a_cycle_writes_its_whole_ladder_on_working_days(
-    villages: tuple[Engine, VirtualClock, SqlStore], bon_tot: Definition, db_url: str
+    villages: tuple[CycleService, VirtualClock, SqlStore], bon_tot: Definition, db_url: str
 ) -> None:
     engine, _clock, _store = villages
     engine.open_cycles(bon_tot, 2025)
@@ -101,7 +101,7 @@ def test_opening_a_cycle_writes_its_whole_ladder_on_working_days(
 
 
 def test_meeting_a_deadline_cancels_its_reminders_and_only_the_late_are_reminded(
-    villages: tuple[Engine, VirtualClock, SqlStore], bon_tot: Definition, db_url: str
+    villages: tuple[CycleService, VirtualClock, SqlStore], bon_tot: Definition, db_url: str
 ) -> None:
     engine, clock, store = villages
     engine.open_cycles(bon_tot, 2025)
@@ -129,7 +129,7 @@ def test_meeting_a_deadline_cancels_its_reminders_and_only_the_late_are_reminded
 
 
 def test_a_tick_at_the_same_instant_twice_fires_nothing_the_second_time(
-    villages: tuple[Engine, VirtualClock, SqlStore], bon_tot: Definition, db_url: str
+    villages: tuple[CycleService, VirtualClock, SqlStore], bon_tot: Definition, db_url: str
 ) -> None:
     engine, clock, _store = villages
     engine.open_cycles(bon_tot, 2025)
@@ -153,7 +153,7 @@ def notices_of(db_url: str, code: str, deadline: str | None = None) -> list[tupl
 
 
 def test_returned_for_revision_brings_back_the_reminders_still_ahead(
-    villages: tuple[Engine, VirtualClock, SqlStore], bon_tot: Definition, db_url: str
+    villages: tuple[CycleService, VirtualClock, SqlStore], bon_tot: Definition, db_url: str
 ) -> None:
     engine, clock, _store = villages
     engine.open_cycles(bon_tot, 2025)
@@ -184,7 +184,7 @@ def test_returned_for_revision_brings_back_the_reminders_still_ahead(
 
 
 def test_a_lapsed_cycle_is_reminded_of_nothing_more(
-    villages: tuple[Engine, VirtualClock, SqlStore], bon_tot: Definition, db_url: str
+    villages: tuple[CycleService, VirtualClock, SqlStore], bon_tot: Definition, db_url: str
 ) -> None:
     engine, clock, _store = villages
     engine.open_cycles(bon_tot, 2025)
@@ -199,7 +199,7 @@ def test_a_lapsed_cycle_is_reminded_of_nothing_more(
 
 
 def test_a_worker_down_from_1_to_20_december_catches_up_with_one_digest_per_recipient(
-    villages: tuple[Engine, VirtualClock, SqlStore],
+    villages: tuple[CycleService, VirtualClock, SqlStore],
     catalog_with_december: DefinitionSet,
     db_url: str,
 ) -> None:
@@ -247,7 +247,7 @@ def test_a_worker_down_from_1_to_20_december_catches_up_with_one_digest_per_reci
 
 
 def test_next_wakeup_is_the_earliest_pending_timer(
-    villages: tuple[Engine, VirtualClock, SqlStore], bon_tot: Definition, db_url: str
+    villages: tuple[CycleService, VirtualClock, SqlStore], bon_tot: Definition, db_url: str
 ) -> None:
     engine, clock, store = villages
     engine.open_cycles(bon_tot, 2025)
@@ -264,7 +264,7 @@ def test_next_wakeup_is_the_earliest_pending_timer(
 
 
 def test_an_escalation_due_while_the_worker_was_down_goes_out_though_the_unit_moved_since(
-    villages: tuple[Engine, VirtualClock, SqlStore], bon_tot: Definition, db_url: str
+    villages: tuple[CycleService, VirtualClock, SqlStore], bon_tot: Definition, db_url: str
 ) -> None:
     engine, clock, _store = villages
     engine.open_cycles(bon_tot, 2025)
@@ -289,7 +289,7 @@ def test_an_escalation_due_while_the_worker_was_down_goes_out_though_the_unit_mo
 
 
 def test_a_notice_queued_while_its_address_is_being_composed_stays_queued(
-    villages: tuple[Engine, VirtualClock, SqlStore], bon_tot: Definition, db_url: str
+    villages: tuple[CycleService, VirtualClock, SqlStore], bon_tot: Definition, db_url: str
 ) -> None:
     """Composition takes an address's queue and then removes it; a notice another worker
     queues for that address in between (it commits meanwhile on PostgreSQL) must stay

@@ -11,17 +11,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from adapters.persistence.db import create_schema, make_engine
-from adapters.persistence.migrations import SqlMigrations
 from adapters.persistence.store import SqlStore
 from tests.conftest import COMMUNE, FIXTURES, local
 from tests.support.backends import connect, example_database
 from tests.support.backends import run_sql as run
 from workflow.clock import VirtualClock
-from workflow.migration import MigrationError
 from workflow.service.auditing import verify_store
-from workflow.service.engine import Engine
-from workflow.service.migration import MigrationSelection, migrate
+from workflow.service.cycles import CycleService, weekends_only
+from workflow.service.versions import MigrationSelection, move_cycles
 from workflow.spec.registry import DefinitionSet
+from workflow.versions import MigrationError
 
 VERSIONS = DefinitionSet.from_texts(
     [
@@ -76,7 +75,7 @@ def test_every_selected_cycle_is_moved_or_refused_and_a_refused_one_is_untouched
         store = SqlStore(engine)
         try:
             clock = VirtualClock(local(2025, 1, 5, 8))
-            service = Engine(store, clock)
+            service = CycleService(store, clock, weekends_only)
             store.import_units(COMMUNE)
             service.open_cycles(V1, 2025)
             clock.set(local(2025, 3, 2))
@@ -88,8 +87,8 @@ def test_every_selected_cycle_is_moved_or_refused_and_a_refused_one_is_untouched
             before = {cycle_id: snapshot(path, cycle_id) for cycle_id in cycles}
 
             def go(dry_run: bool) -> Any:
-                return migrate(
-                    service, SqlMigrations(store), MigrationSelection("review", 1), V2,
+                return move_cycles(
+                    service, MigrationSelection("review", 1), V2,
                     list(pairs.items()), dry_run=dry_run, batch_size=batch_size,
                 )
 

@@ -17,7 +17,7 @@ from tests.support.backends import example_database
 from tests.support.register import COMMUNE_RATINGS
 from workflow.clock import VirtualClock
 from workflow.service.auditing import verify_store
-from workflow.service.engine import Engine
+from workflow.service.cycles import CycleService, weekends_only
 
 CATALOG = load_catalog()
 #: criterion 1 below 95 %: the recognition rule fails it whatever the register says
@@ -74,7 +74,7 @@ def run_sequence(definition_id: str, steps: list[tuple[Any, ...]], db_url: str) 
         create_schema(engine)
         store = SqlStore(engine)
         try:
-            service = Engine(store, VirtualClock(local(2025, 1, 5)))
+            service = CycleService(store, VirtualClock(local(2025, 1, 5)), weekends_only)
             store.import_units(COMMUNE)
             service.open_cycles(definition, 2025)
             store.import_ratings(2025, COMMUNE_RATINGS, local(2026, 1, 12), "btc", {})

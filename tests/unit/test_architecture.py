@@ -40,13 +40,8 @@ SOURCE_FILES = sorted([*CORE_FILES, *ADAPTERS.rglob("*.py")])
 #: the constructors of the SQL unit of work, which only the composition root calls
 SQL_ROOTS = {"SqlStore", "SqlUnitOfWork"}
 COMPOSITION_ROOT = "adapters/bootstrap.py"
-#: private names still imported across modules, each to go with the persistence split
-#: (issue 11): the test fails when one of them is fixed and left listed here
-PENDING_PRIVATE = {
-    ("adapters/persistence/migrations.py", "adapters.persistence.store", "_INSERT_TIMER"),
-    ("adapters/persistence/migrations.py", "adapters.persistence.store", "_subtree"),
-    ("adapters/persistence/migrations.py", "adapters.persistence.store", "_timer_values"),
-}
+#: private names still imported across modules (none since the persistence split)
+PENDING_PRIVATE: set[tuple[str, str, str]] = set()
 
 
 def module_name(path: Path, root: Path = ROOT) -> str:

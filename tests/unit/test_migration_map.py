@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import FIXTURES
-from workflow.migration import MigrationError, judge, parse_pairs, state_map
 from workflow.spec.registry import DefinitionSet
+from workflow.versions import MigrationError, judge, parse_pairs, state_map
 
 VERSIONS = DefinitionSet.from_texts(
     [

@@ -9,9 +9,8 @@ function, called only when the installation has actors.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from datetime import datetime
-from typing import Any, Protocol
+from collections.abc import Callable
+from typing import Any
 
 from workflow.access import (
     Grant,
@@ -21,6 +20,7 @@ from workflow.access import (
 )
 from workflow.clock import Clock
 from workflow.errors import BontotError
+from workflow.service.ports import UnitOfWork
 
 #: a row of the actor list: (id, name, role, scope code, created at, revoked at)
 ActorRow = tuple[str, str, str, str | None, str, str | None]
@@ -53,38 +53,6 @@ class NotAuthenticated(Refused):
         self.reason = reason
 
 
-class ActorStore(Protocol):
-    """What this module reads and writes (today's SqlStore method names)."""
-
-    def count_actors(self) -> int: ...
-
-    def find_actor(self, actor_id: str) -> tuple[Grant, str] | None: ...
-
-    def add_actors(self, actors: Sequence[NewActor], at: datetime, by: str) -> None: ...
-
-    def revoke_actor(self, actor_id: str, at: datetime, by: str) -> bool: ...
-
-    def list_actors(self) -> list[ActorRow]: ...
-
-    def anchor(self, at: datetime, actor: str) -> dict[str, Any]: ...
-
-    def record_event(
-        self,
-        kind: str,
-        at: datetime,
-        actor: str,
-        *,
-        role: str | None = None,
-        unit_code: str | None = None,
-        unit_path: str | None = None,
-        cycle_id: int | None = None,
-        year: int | None = None,
-        event: str | None = None,
-        code: str | None = None,
-        detail: dict[str, Any] | None = None,
-    ) -> None: ...
-
-
 #: (token presented, stored hash) -> whether they match
 TokenCheck = Callable[[str, str], bool]
 #: a new token and its hash, to store
@@ -99,9 +67,9 @@ def no_token() -> str | None:
 
 class Actors:
     def __init__(
-        self, store: ActorStore, clock: Clock, check: TokenCheck, issue: TokenIssue
+        self, uow: UnitOfWork, clock: Clock, check: TokenCheck, issue: TokenIssue
     ) -> None:
-        self.store = store
+        self.uow = uow
         self.clock = clock
         self.check = check
         self.issue = issue
@@ -118,16 +86,16 @@ class Actors:
         grant, once its token matches and it is not revoked. With actors, the time of an
         act is the clock's: a back-dated act (`backdated`, the `--now` given) is refused.
         A refusal is kept in the audit trail, then raised as NotAuthenticated."""
-        if self.store.count_actors() == 0:
+        if self.uow.actors.count() == 0:
             return None
-        found = self.store.find_actor(actor)
+        found = self.uow.actors.find(actor)
         presented = token()
         matches = None if presented is None or found is None else self.check(presented, found[1])
         grant = found[0] if found is not None else None
         why = authentication_refusal(grant, matches, purpose, backdated, administrator)
         if why is not None:
-            self.store.record_event(
-                "refusal", self.clock.now(), actor, code="not_authenticated",
+            self.record(
+                "refusal", actor, code="not_authenticated",
                 detail={"purpose": purpose, "reason": why},
             )  # fmt: skip
             raise NotAuthenticated(actor, purpose, why)
@@ -146,9 +114,9 @@ class Actors:
         """Keep an authorisation refusal in the trail; the error to raise. `where`: the
         record's unit_code, unit_path, year, event, detail."""
         detail = where.pop("detail", {"purpose": purpose, "reason": why})
-        self.store.record_event(
-            "refusal", self.clock.now(), grant.actor, role=grant.role, code="not_authorized",
-            detail=detail, **where,
+        self.record(
+            "refusal", grant.actor, role=grant.role, code="not_authorized", detail=detail,
+            **where,
         )  # fmt: skip
         return Refused(message, log, actor=grant.actor, purpose=purpose, reason=why)
 
@@ -163,7 +131,7 @@ class Actors:
     ) -> str:
         """Add an actor; its token, to be shown once. The first actor must be an
         administrator; after it, an administrator adds the others."""
-        if self.store.count_actors() == 0:
+        if self.uow.actors.count() == 0:
             why = first_actor_refusal(role)
             if why is not None:
                 raise Refused(why)
@@ -176,21 +144,36 @@ class Actors:
         if why is not None:
             raise Refused(why)
         secret, hashed = self.issue()
-        self.store.add_actors([(actor_id, name, role, scope, hashed)], self.clock.now(), by)
+        with self.uow:
+            self.uow.actors.add([(actor_id, name, role, scope, hashed)], self.clock.now(), by)
+            self.uow.commit()
         return secret
 
     def revoke(self, actor_id: str, by: str, token: TokenSource = no_token) -> None:
         """Revoke an actor: its token no longer works."""
         self.authenticate(by, "actors revoke", token, administrator=True)
-        if not self.store.revoke_actor(actor_id, self.clock.now(), by):
+        with self.uow:
+            revoked = self.uow.actors.revoke(actor_id, self.clock.now(), by)
+            self.uow.commit()
+        if not revoked:
             raise Refused(f"no active actor {actor_id!r}")
 
     def every(self) -> list[ActorRow]:
-        return self.store.list_actors()
+        return self.uow.actors.all()
 
     def anchor(
         self, by: str, token: TokenSource = no_token, backdated: str | None = None
     ) -> dict[str, Any]:
         """One hash over every chain's head as of now, recorded by an administrator."""
         self.authenticate(by, "audit anchor", token, backdated, administrator=True)
-        return self.store.anchor(self.clock.now(), by)
+        with self.uow:
+            detail = self.uow.audit.anchor(self.clock.now(), by)
+            self.uow.commit()
+        return detail
+
+    def record(self, kind: str, actor: str, **fields: Any) -> None:
+        """Append a fact (a refusal, a decision) to the audit-event chain, at the clock's
+        time, in a unit of work of its own."""
+        with self.uow:
+            self.uow.audit.append(kind, self.clock.now(), actor, **fields)
+            self.uow.commit()

@@ -10,39 +10,22 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
-from typing import Any, Protocol
+from typing import Any
 
 from workflow.errors import BontotError, NotFound
-from workflow.migration import parse_pairs
 from workflow.service.actors import Actors, Refused, TokenSource, no_token
 from workflow.service.bulk import BulkItem, BulkRequest, bulk_fire
-from workflow.service.engine import Engine
-from workflow.service.migration import (
-    MigrationReport,
-    MigrationSelection,
-    MigrationStore,
-    migrate,
-)
-from workflow.service.ports import Cycle, UnitRef
+from workflow.service.cycles import CycleService
+from workflow.service.records import Cycle, MigrationSelection
 from workflow.service.results import FireResult, OpenResult
+from workflow.service.versions import MigrationReport, move_cycles
 from workflow.spec.registry import Definition, DefinitionSet
+from workflow.versions import parse_pairs
 
 #: told each batch of a bulk decision, with the request as decided
 BulkProgress = Callable[[BulkRequest, list[BulkItem]], None]
 #: given how many cycles will open, a context whose value is told each batch's count
 ProgressFor = Callable[[int], AbstractContextManager[Callable[[int], None]]]
-
-
-class ActStore(Protocol):
-    """What this module reads (today's SqlStore method names)."""
-
-    def find_unit(self, code: str) -> UnitRef: ...
-
-    def count_units_without_cycle(
-        self, under: UnitRef | None, kinds: Sequence[str], year: int, definition_id: str
-    ) -> int: ...
-
-    def load_definition(self, definition_id: str, version: int | None) -> Definition: ...
 
 
 @dataclass(frozen=True)
@@ -56,15 +39,12 @@ class Acts:
     def __init__(
         self,
         actors: Actors,
-        cycles: Engine,
-        store: ActStore,
-        versions: MigrationStore,
+        cycles: CycleService,
         catalog: DefinitionSet,
     ) -> None:
         self.actors = actors
         self.cycles = cycles
-        self.store = store
-        self.versions = versions
+        self.uow = cycles.uow
         self.catalog = catalog
 
     def open_cycles(
@@ -80,9 +60,9 @@ class Acts:
         """Open the year's cycle for every unit under a node (again: nothing more)."""
         self.actors.authenticate(actor, "cycle open", token, backdated, administrator=True)
         definition = self.catalog.latest(definition_id)
-        node = self.store.find_unit(under) if under else None
+        node = self.uow.units.find(under) if under else None
         spec = definition.spec
-        todo = self.store.count_units_without_cycle(node, spec.applies_to, year, spec.id)
+        todo = self.uow.cycles.count_units_without_cycle(node, spec.applies_to, year, spec.id)
         with progress_for(todo) as progress:
             result = self.cycles.open_cycles(
                 definition, year, under, actor=actor, progress=progress
@@ -150,8 +130,8 @@ class Acts:
             self.cycles, request, None if progress is None else lambda b: progress(decided, b)
         )
         if not request.dry_run:
-            self.actors.store.record_event(
-                "bulk_decision", self.actors.clock.now(), request.actor, role=role,
+            self.actors.record(
+                "bulk_decision", request.actor, role=role,
                 year=request.year, event=request.event, unit_code=request.under,
                 detail={"select": request.select, "states": sorted(request.states or []),
                         **outcome_counts(items)},
@@ -179,10 +159,9 @@ class Acts:
         role = grant.role if grant is not None else "system"
         pairs = parse_pairs(list(mapping))
         target = self._target(definition_id, to_version)
-        node = self.store.find_unit(under) if under else None
-        return migrate(
+        node = self.uow.units.find(under) if under else None
+        return move_cycles(
             self.cycles,
-            self.versions,
             MigrationSelection(definition_id, from_version, node, year),
             target,
             pairs,
@@ -195,7 +174,7 @@ class Acts:
     def _target(self, definition_id: str, version: int) -> Definition:
         """The target version as stored, else from the definition files."""
         try:
-            return self.store.load_definition(definition_id, version)
+            return self.uow.definitions.load(definition_id, version)
         except NotFound:
             pass
         try:

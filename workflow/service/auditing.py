@@ -9,9 +9,9 @@ from typing import Any, Protocol
 
 from workflow.audit import (
     GENESIS,
+    ChainProblem,
     CycleHead,
     FactRow,
-    Problem,
     check_anchor,
     check_cycle_chains,
     cycle_head,
@@ -36,7 +36,7 @@ class AuditSource(Protocol):
 class Verification:
     records: int = 0
     chains: int = 0
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[ChainProblem] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -70,7 +70,7 @@ def verify_global_chains(source: AuditSource, report: Verification) -> None:
         pinned = anchor.get("notice_head") if table == "notice" else None
         if pinned and pinned != GENESIS and pinned not in {f.hash for f in facts}:
             report.problems.append(
-                Problem(
+                ChainProblem(
                     name,
                     "its tail",
                     "the record the last anchor saw at its end is gone: records were removed",
@@ -113,7 +113,7 @@ def verify_export(lines: Iterable[str]) -> Verification:
             elif item["kind"] == "transition":
                 rows.append((*(item[name] for name in EXPORT_FIELDS), number))
         except (ValueError, KeyError, TypeError) as exc:
-            report.problems.append(Problem("export", f"line {number}", f"unreadable: {exc}"))
+            report.problems.append(ChainProblem("export", f"line {number}", f"unreadable: {exc}"))
             return report
     report.chains = len(heads)
     report.records = len(rows)
@@ -125,7 +125,7 @@ def verify_export(lines: Iterable[str]) -> Verification:
             found = next((r[13] for r in rows if r[0] == cycle_id and str(r[1]) == seq), None)
             if found is not None:
                 index = report.problems.index(problem)
-                report.problems[index] = Problem(
+                report.problems[index] = ChainProblem(
                     problem.chain, f"{problem.record} (line {found})", problem.message
                 )
     return report

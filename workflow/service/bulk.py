@@ -12,8 +12,9 @@ from typing import Any, Literal
 
 from workflow.access import Grant, covers
 from workflow.rules.checks import Check
-from workflow.service.engine import Engine, stale_decision
-from workflow.service.ports import Cycle, CycleChange
+from workflow.service.changes import stale_decision
+from workflow.service.cycles import CycleService
+from workflow.service.records import Cycle, CycleChange
 
 Select = Literal["all", "passing", "failing"]
 Outcome = Literal["applied", "would_apply", "refused", "skipped"]
@@ -62,7 +63,9 @@ class BulkRequest:
 
 
 def bulk_fire(
-    engine: Engine, request: BulkRequest, progress: Callable[[list[BulkItem]], None] | None = None
+    engine: CycleService,
+    request: BulkRequest,
+    progress: Callable[[list[BulkItem]], None] | None = None,
 ) -> list[BulkItem]:
     """Decide `request.event` on every selected cycle of the subtree; see the module doc."""
     items: list[BulkItem] = []
@@ -74,11 +77,11 @@ def bulk_fire(
     return items
 
 
-def _pages(engine: Engine, request: BulkRequest) -> Iterator[list[Cycle]]:
-    node = engine.store.find_unit(request.under) if request.under else None
+def _pages(engine: CycleService, request: BulkRequest) -> Iterator[list[Cycle]]:
+    node = engine.uow.units.find(request.under) if request.under else None
     after = 0
     while True:
-        page = engine.store.cycles_under(node, request.year, after, request.batch_size)
+        page = engine.uow.cycles.under(node, request.year, after, request.batch_size)
         if not page:
             return
         after = page[-1].id
@@ -87,7 +90,7 @@ def _pages(engine: Engine, request: BulkRequest) -> Iterator[list[Cycle]]:
             yield selected
 
 
-def _fireable(engine: Engine, request: BulkRequest, cycle: Cycle) -> bool:
+def _fireable(engine: CycleService, request: BulkRequest, cycle: Cycle) -> bool:
     # A selection never reaches past the actor's scope: what lies outside it is neither
     # decided nor refused nor shown.
     if request.grant is not None and not covers(request.grant.scope_path, cycle.unit_path):
@@ -98,7 +101,9 @@ def _fireable(engine: Engine, request: BulkRequest, cycle: Cycle) -> bool:
     return request.event in machine.triggers_from(cycle.state)
 
 
-def _decide_batch(engine: Engine, request: BulkRequest, cycles: list[Cycle]) -> list[BulkItem]:
+def _decide_batch(
+    engine: CycleService, request: BulkRequest, cycles: list[Cycle]
+) -> list[BulkItem]:
     items: list[BulkItem | None] = []
     pending: list[tuple[int, Cycle, CycleChange, tuple[str, ...]]] = []
     for cycle in cycles:
@@ -143,19 +148,22 @@ def _decide_batch(engine: Engine, request: BulkRequest, cycles: list[Cycle]) -> 
         pending.append((len(items), cycle, change, decision.overruled))
         items.append(None)
     if pending:
-        committed = engine.store.apply_many([change for _, _, change, _ in pending])
-        for (index, cycle, change, overruled), ok in zip(pending, committed, strict=True):
-            if ok:
+        # one unit of work for the batch: its changes, and the audit fact of each one
+        # whose cycle moved meanwhile (left out, the others commit)
+        with engine.uow:
+            for (index, cycle, change, overruled) in pending:
+                if engine.uow.cycles.apply(change):
+                    items[index] = BulkItem(
+                        cycle.unit_code, cycle.id, cycle.state, "applied", change.state,
+                        overruled=overruled,
+                    )
+                    continue
+                stale = stale_decision(cycle, cycle.version).refusal
+                assert stale is not None
+                engine.append_refusal(cycle, request.event, request.actor, request.role, stale)
                 items[index] = BulkItem(
-                    cycle.unit_code, cycle.id, cycle.state, "applied", change.state,
-                    overruled=overruled,
+                    cycle.unit_code, cycle.id, cycle.state, "refused", code=stale.code,
+                    reason=stale.message,
                 )
-                continue
-            stale = stale_decision(cycle, cycle.version).refusal
-            assert stale is not None
-            engine.record_refusal(cycle, request.event, request.actor, request.role, stale)
-            items[index] = BulkItem(
-                cycle.unit_code, cycle.id, cycle.state, "refused", code=stale.code,
-                reason=stale.message,
-            )
+            engine.uow.commit()
     return [item for item in items if item is not None]

@@ -3,67 +3,21 @@ version each unit's cycle opened with, and criterion 2's evidence beside a verdi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Protocol
 
 from workflow.clock import Clock
 from workflow.errors import BontotError
 from workflow.rules.meetings import Breach, Meeting, MeetingComplianceParams, check_meetings
-from workflow.service.ports import Cycle, UnitRef
+from workflow.service.ports import UnitOfWork
+from workflow.service.records import Cycle, UnitRef
 from workflow.service.results import Verdict
 from workflow.spec.registry import Definition, DefinitionSet
 from workflow.timefmt import LOCAL_TZ
 
 DEFAULT_DEFINITION = "bon-tot"
 RULE_KIND = "meeting_compliance"
-
-
-class UnitReads(Protocol):
-    """The unit tree's reads (today's SqlStore method names)."""
-
-    def find_unit(self, code: str) -> UnitRef: ...
-
-    def list_units(self, under: str | None) -> list[UnitRef]: ...
-
-
-class MeetingCounts(Protocol):
-    """What an import of meetings did: rows read, meetings new, changed and the same."""
-
-    @property
-    def rows(self) -> int: ...
-    @property
-    def added(self) -> int: ...
-    @property
-    def updated(self) -> int: ...
-    @property
-    def unchanged(self) -> int: ...
-    @property
-    def units(self) -> int: ...
-
-
-class MeetingStore(Protocol):
-    """The meeting register (today's MeetingRepository method names)."""
-
-    def import_meetings(
-        self,
-        meetings: Sequence[Meeting],
-        *,
-        source: str,
-        sha256: str,
-        actor: str,
-        role: str | None,
-        at: datetime,
-    ) -> MeetingCounts: ...
-
-    def meetings(self, unit_code: str, year: int) -> list[Meeting]: ...
-
-    def meetings_under(self, under: UnitRef | None, year: int) -> dict[str, list[Meeting]]: ...
-
-    def cycle_definitions(
-        self, under: UnitRef | None, year: int, definition_id: str
-    ) -> dict[str, int]: ...
 
 
 class CycleReads(Protocol):
@@ -118,14 +72,12 @@ def meeting_params(definition: Definition) -> tuple[str, MeetingComplianceParams
 class MeetingChecks:
     def __init__(
         self,
-        units: UnitReads,
-        meetings: MeetingStore,
+        uow: UnitOfWork,
         cycles: CycleReads,
         catalog: DefinitionSet,
         clock: Clock,
     ) -> None:
-        self.store = units
-        self.meeting_store = meetings
+        self.uow = uow
         self.cycles = cycles
         self.catalog = catalog
         self.clock = clock
@@ -149,20 +101,20 @@ class MeetingChecks:
         latest = self.catalog.latest(definition)
         _, latest_params = meeting_params(latest)
         if unit is not None:
-            node = self.store.find_unit(unit)
+            node = self.uow.units.find(unit)
             if node.kind not in latest_params.applies_to:
                 raise BontotError(
                     f"{unit} is a {node.kind}; the meeting thresholds apply to "
                     f"{', '.join(latest_params.applies_to)}"
                 )
             units = [node]
-            registers = {unit: self.meeting_store.meetings(unit, year)}
+            registers = {unit: self.uow.meetings.meetings(unit, year)}
         else:
             assert under is not None
-            node = self.store.find_unit(under)
-            units = [u for u in self.store.list_units(under) if u.kind in latest_params.applies_to]
-            registers = self.meeting_store.meetings_under(node, year)
-        versions = self.meeting_store.cycle_definitions(node, year, definition)
+            node = self.uow.units.find(under)
+            units = [u for u in self.uow.units.under(node) if u.kind in latest_params.applies_to]
+            registers = self.uow.meetings.meetings_under(node, year)
+        versions = self.uow.meetings.cycle_definitions(node, year, definition)
         reports = []
         for each in units:
             version = versions.get(each.code)
@@ -191,8 +143,8 @@ class MeetingChecks:
             return None
         if cycle.unit_kind not in params.applies_to:
             return None
-        meetings = self.meeting_store.meetings(cycle.unit_code, year)
-        size = self.store.find_unit(cycle.unit_code).member_count or max(
+        meetings = self.uow.meetings.meetings(cycle.unit_code, year)
+        size = self.uow.units.find(cycle.unit_code).member_count or max(
             (m.roll for m in meetings), default=0
         )
         through = min(self.today(), date(year, 12, 31))

@@ -1,218 +1,172 @@
-"""What the service needs from the world. Adapters implement these; tests may too."""
+"""What the service needs from the world, as Protocols only: the unit of work with one
+small repository per aggregate, and the notifier. Adapters implement them (SQL in
+adapters/persistence); an in-memory twin may too. The records they exchange are in
+workflow.service.records.
+
+A repository runs its statements in the caller's unit of work: it never commits and
+never calls into the core. A write outside `with uow:` is an error of the caller.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterator, Sequence
 from datetime import date, datetime
-from typing import Any, Protocol
+from types import TracebackType
+from typing import Any, Protocol, Self
 
-from workflow.deadlines import DueDeadline, PlannedTimer
+from workflow.access import Grant
+from workflow.audit import CycleHead, FactRow
 from workflow.evidence.ratings import RatingRecord
 from workflow.notices import DueTimer, Message, Notice, PendingNotice, UnitContact
+from workflow.rules.meetings import Meeting
+from workflow.service.records import (
+    AuditEntry,
+    Cycle,
+    CycleChange,
+    DeadlineStatus,
+    MeetingImport,
+    Migrant,
+    MigrationSelection,
+    MilestonePlan,
+    MoveBatch,
+    NoticeRecord,
+    OpenBatch,
+    Opened,
+    OutboxCounts,
+    OutboxItem,
+    OverdueItem,
+    ReportCycle,
+    ReportEvent,
+    StateCount,
+    UnitRef,
+)
 from workflow.spec.registry import Definition
 from workflow.units import UnitRow
 
-
-@dataclass(frozen=True)
-class UnitRef:
-    id: int
-    code: str
-    name: str
-    kind: str
-    path: str
-    parent_code: str | None = None
-    org_type: str = "other"
-    member_count: int = 0
-    contacts: dict[str, str] = field(default_factory=dict)
+# Re-exported for code that imported the records from here (the CLI, until it moves).
+__all__ = [
+    "AuditEntry", "Cycle", "CycleChange", "DeadlineStatus", "MilestonePlan", "NoticeRecord",
+    "OpenBatch", "Opened", "OutboxCounts", "OutboxItem", "OverdueItem", "ReportCycle",
+    "ReportEvent", "StateCount", "UnitRef",
+]
 
 
-@dataclass(frozen=True)
-class Cycle:
-    id: int
-    unit_code: str
-    unit_kind: str
-    year: int
-    definition_id: str
-    definition_version: int
-    state: str
-    version: int
-    outcome: str | None
-    facts: dict[str, Any]
-    #: the hash of the cycle's last audit record: the next one chains onto it
-    head: str = ""
-    unit_path: str = ""
+class Definitions(Protocol):
+    def installation_id(self) -> str | None: ...
+    def add_installation_id(self) -> None:
+        """A random id for this database; the first one written is kept."""
+    def stored(self, definition_id: str, version: int) -> tuple[str, Definition] | None:
+        """(content hash as stored, the stored definition), if that version is saved."""
+    def add(self, definition: Definition, at: datetime) -> bool:
+        """False when another writer saved that version first."""
+    def load(self, definition_id: str, version: int | None) -> Definition:
+        """A stored version; None means the newest. Raises NotFound."""
 
 
-@dataclass(frozen=True)
-class AuditEntry:
-    """One applied event as the audit trail keeps it."""
-
-    seq: int
-    event: str
-    from_state: str | None
-    to_state: str
-    actor: str
-    role: str
-    at: datetime
-    payload: dict[str, Any]
-    checks: list[dict[str, Any]]
-    definition_id: str
-    definition_version: int
-
-
-@dataclass(frozen=True)
-class OpenBatch:
-    """Open the next `limit` cycles (units after `after_unit_id`, by id) in one transaction:
-    each with its deadlines and its opening audit entry."""
-
-    definition: Definition
-    year: int
-    under: UnitRef | None
-    state: str
-    outcome: str | None
-    deadlines: Sequence[tuple[str, datetime]]
-    #: the reminders and escalations every cycle gets; those already past at `at` that
-    #: are reminders are skipped (a cycle opened late is not reminded of what it missed)
-    timers: Sequence[PlannedTimer]
-    at: datetime
-    actor: str
-    role: str
-    after_unit_id: int
-    limit: int
+class Units(Protocol):
+    def parents(self) -> dict[str, tuple[str, str | None]]:
+        """code -> (kind, parent code) of every unit."""
+    def import_rows(self, rows: Sequence[UnitRow]) -> tuple[int, int]:
+        """(inserted, updated); rows come checked and parents first."""
+    def find(self, code: str) -> UnitRef:
+        """Raises NotFound."""
+    def under(self, node: UnitRef | None) -> list[UnitRef]:
+        """The subtree (None: every unit), by path."""
+    def ids_and_paths(self, codes: Sequence[str]) -> dict[str, tuple[int, str]]:
+        """code -> (id, path) of the units found among `codes`."""
+    def contacts(self, paths: set[str]) -> dict[int, UnitContact]:
+        """Every unit on these paths, ancestors included, with its contacts."""
+    def committees(self, under: UnitRef | None) -> list[tuple[str, str, str]]:
+        """(code, name, path) of every unit with units under it, in the subtree."""
 
 
-@dataclass(frozen=True)
-class MilestonePlan:
-    """A milestone for the committees at `depth` (None: every committee) under a node."""
-
-    due: DueDeadline
-    depth: Sequence[int] | None
-    timers: Sequence[PlannedTimer]
-
-
-@dataclass(frozen=True)
-class Opened:
-    count: int
-    #: the last unit looked at, to continue after; None when no unit was left
-    last_unit_id: int | None
-
-
-@dataclass(frozen=True)
-class CycleChange:
-    """Everything one transition writes; the store commits it all or nothing."""
-
-    cycle_id: int
-    expected_version: int
-    state: str
-    outcome: str | None
-    facts: dict[str, Any] | None  # None: unchanged
-    entry: AuditEntry
-    met: tuple[str, ...]
-    reopened: tuple[str, ...]
-    #: the entry's payload and checks as stored, and its hash in the cycle's chain
-    payload_text: str = "{}"
-    checks_text: str = "[]"
-    hash: str = ""
-    #: the entry's instant as stored (what the hash covers)
-    at_text: str = ""
+class Cycles(Protocol):
+    def count_units_without_cycle(
+        self, under: UnitRef | None, kinds: Sequence[str], year: int, definition_id: str
+    ) -> int: ...
+    def open_batch(self, batch: OpenBatch) -> Opened:
+        """Open the next units' cycles, with deadlines, timers and opening records."""
+    def find(self, unit_code: str, year: int) -> list[Cycle]: ...
+    def apply(self, change: CycleChange) -> bool:
+        """Write one transition; False (nothing written) when the row version moved."""
+    def history(self, cycle_id: int) -> list[AuditEntry]: ...
+    def deadlines(self, cycle_id: int) -> list[DeadlineStatus]: ...
+    def count_states(self, under: UnitRef | None, year: int) -> list[StateCount]: ...
+    def count_overdue(
+        self, under: UnitRef | None, year: int, at: datetime, closed_states: Sequence[str]
+    ) -> dict[str, int]: ...
+    def list_overdue(
+        self, under: UnitRef | None, year: int, at: datetime, closed_states: Sequence[str]
+    ) -> list[OverdueItem]: ...
+    def under(self, under: UnitRef | None, year: int, after_id: int, limit: int) -> list[Cycle]:
+        """A page of a subtree's cycles of `year`, by id after `after_id`."""
+    def report_cycles(self, under: UnitRef | None, year: int) -> list[ReportCycle]: ...
+    def report_events(self, under: UnitRef | None, year: int) -> list[ReportEvent]: ...
 
 
-@dataclass(frozen=True)
-class DeadlineStatus:
-    key: str
-    due_at: datetime
-    met_at: datetime | None
+class Timers(Protocol):
+    def open_milestones(
+        self,
+        definition: Definition,
+        year: int,
+        under: UnitRef | None,
+        plans: Sequence[MilestonePlan],
+        at: datetime,
+    ) -> int:
+        """Open the milestones not open yet, with their timers; how many were opened."""
+    def kept_milestones(
+        self, year: int, under: UnitRef | None
+    ) -> list[tuple[str, str, str, datetime, str]]:
+        """(unit code, definition id, key, met at, met by)."""
+    def meet_milestone(
+        self, unit_code: str, year: int, definition_id: str, key: str, actor: str, at: datetime
+    ) -> bool:
+        """Keep it (with its audit fact, its timers cancelled); False if none is open."""
+    def claim_due(self, now: datetime, limit: int) -> list[DueTimer]:
+        """Up to `limit` due timers, oldest first, held until the unit of work ends."""
+    def settle(self, due: Sequence[DueTimer], fired: Collection[int], now: datetime) -> None:
+        """Mark claimed timers fired (ids in `fired`) or cancelled (the others)."""
+    def next_due(self) -> datetime | None: ...
+    def last_due(self) -> datetime | None: ...
 
 
-@dataclass(frozen=True)
-class OverdueItem:
-    unit_code: str
-    unit_name: str
-    parent_code: str | None
-    definition_id: str
-    definition_version: int
-    state: str | None
-    deadline: str
-    due_at: datetime
-    milestone: bool
+class Outbox(Protocol):
+    def add_notices(self, notices: Sequence[Notice], now: datetime) -> None:
+        """Chain the notices and queue them for composing."""
+    def claim_pending(self, max_addresses: int) -> list[PendingNotice]:
+        """Every queued notice of up to `max_addresses` addresses (none: empty)."""
+    def add_messages(
+        self, messages: Sequence[Message], pending: Sequence[PendingNotice], at: datetime
+    ) -> None:
+        """Write composed messages; take exactly `pending` off the queue."""
+    def claim(
+        self, now: datetime, limit: int, lease_until: datetime, worker: str
+    ) -> list[OutboxItem]: ...
+    def renew_lease(
+        self, item: OutboxItem, worker: str, now: datetime, lease_until: datetime
+    ) -> bool: ...
+    def record_delivery(
+        self,
+        item: OutboxItem,
+        at: datetime,
+        worker: str,
+        result: str,
+        detail: str,
+        next_attempt_at: datetime | None,
+    ) -> None: ...
+    def messages(self) -> list[tuple[datetime, Message]]: ...
+    def next_wakeup(self) -> datetime | None:
+        """When a timer or a message is next due; the past when notices wait to be
+        composed; None when nothing is pending."""
+    def notices(self, cycle_id: int) -> list[NoticeRecord]: ...
+    def counts(self) -> OutboxCounts: ...
 
 
-@dataclass(frozen=True)
-class NoticeRecord:
-    kind: str
-    deadline: str
-    step: int
-    role: str
-    address: str
-    due_at: datetime
-    at: datetime
-    #: queued (not composed yet), pending (in the outbox), sent (on some channel), parked
-    delivery: str = "queued"
-
-
-@dataclass(frozen=True)
-class OutboxItem:
-    id: int
-    message: Message
-    attempts: int
-
-
-@dataclass(frozen=True)
-class OutboxCounts:
-    pending: int
-    sent: int
-    parked: int
-    parked_items: list[tuple[str, str, str, str]]  # key, channel, address, last error
-
-
-AddressNotices = Callable[[list[DueTimer], dict[int, UnitContact]], list[Notice]]
-ComposeMessages = Callable[[list[PendingNotice]], list[Message]]
-
-
-@dataclass(frozen=True)
-class StateCount:
-    definition_id: str
-    unit_kind: str
-    state: str
-    outcome: str | None
-    count: int
-
-
-@dataclass(frozen=True)
-class ReportCycle:
-    """A cycle with its unit, as a report lists it."""
-
-    cycle_id: int
-    unit_code: str
-    unit_name: str
-    unit_kind: str
-    parent_code: str | None
-    unit_path: str
-    definition_id: str
-    definition_version: int
-    state: str
-    outcome: str | None
-
-
-@dataclass(frozen=True)
-class ReportEvent:
-    """An applied event of a cycle, with the checks stored with it (the verdict)."""
-
-    cycle_id: int
-    event: str
-    at: datetime
-    checks: list[dict[str, Any]]
-    payload: dict[str, Any]
-
-
-class Store(Protocol):
-    def installation_id(self) -> str: ...
-
-    def record_event(
+class Audit(Protocol):
+    def append(
         self,
         kind: str,
-        at: datetime,
+        at: datetime | str,
         actor: str,
         *,
         role: str | None = None,
@@ -224,127 +178,138 @@ class Store(Protocol):
         code: str | None = None,
         detail: dict[str, Any] | None = None,
     ) -> None:
-        """Append a fact (a refusal, a milestone kept) to the audit trail."""
-        ...
-
-    def save_definition(self, definition: Definition, at: datetime) -> None: ...
-
-    def rating_register(self, unit_code: str, year: int) -> dict[str, Any]:
-        """The ratings the recognition rule tallies for a unit: {"unit", "records" (a list
-        of RatingRecord), "cells" (codes of the units below it)}."""
-        ...
-
-    def report_cycles(self, under: UnitRef | None, year: int) -> list[ReportCycle]: ...
-
-    def report_events(self, under: UnitRef | None, year: int) -> list[ReportEvent]:
-        """The applied events of a subtree's cycles, in order."""
-        ...
-
-    def ratings_under(self, under: UnitRef | None, year: int) -> list[RatingRecord]: ...
-
-    def committees(self, under: UnitRef | None) -> list[tuple[str, str, str]]:
-        """(code, name, path) of every unit with units under it, in the subtree."""
-        ...
-
-    def targets(self, year: int) -> dict[tuple[str, str], tuple[float, date]]:
-        """Targets assigned for `year`: (superior's code, definition id) -> (share, on)."""
-        ...
-
-    def load_definition(self, definition_id: str, version: int | None) -> Definition:
-        """A stored version; None means the newest."""
-        ...
-
-    def import_units(self, rows: Sequence[UnitRow]) -> tuple[int, int]: ...
-
-    def unit_parents(self) -> dict[str, tuple[str, str | None]]: ...
-
-    def find_unit(self, code: str) -> UnitRef: ...
-
-    def list_units(self, under: str | None) -> list[UnitRef]: ...
-
-    def count_units_without_cycle(
-        self, under: UnitRef | None, kinds: Sequence[str], year: int, definition_id: str
-    ) -> int: ...
-
-    def open_next_batch(self, batch: OpenBatch) -> Opened: ...
-
-    def find_cycles(self, unit_code: str, year: int) -> list[Cycle]: ...
-
-    def apply(self, change: CycleChange) -> bool: ...
-
-    def apply_many(self, changes: Sequence[CycleChange]) -> list[bool]:
-        """A batch of changes to different cycles in one transaction; False: stale."""
-        ...
-
-    def cycles_under(
-        self, under: UnitRef | None, year: int, after_id: int, limit: int
-    ) -> list[Cycle]: ...
-
-    def history(self, cycle_id: int) -> list[AuditEntry]: ...
-
-    def deadlines(self, cycle_id: int) -> list[DeadlineStatus]: ...
-
-    def count_states(self, under: UnitRef | None, year: int) -> list[StateCount]: ...
-
-    def count_overdue(
-        self, under: UnitRef | None, year: int, at: datetime, closed_states: Sequence[str]
-    ) -> dict[str, int]: ...
-
-    def list_overdue(
-        self, under: UnitRef | None, year: int, at: datetime, closed_states: Sequence[str]
-    ) -> list[OverdueItem]: ...
-
-    # -- milestones and timers ---------------------------------------------------------
-    def open_milestones(
+        """Append a fact (a refusal, a milestone kept) to the audit-event chain."""
+    def anchor(self, at: datetime, actor: str) -> dict[str, Any]: ...
+    def transition_rows(
+        self, under: UnitRef | None, year: int | None = None, shard: tuple[int, int] | None = None
+    ) -> Iterator[tuple[Any, ...]]: ...
+    def cycle_heads(
+        self, under: UnitRef | None, year: int | None = None, shard: tuple[int, int] | None = None
+    ) -> dict[int, CycleHead]: ...
+    def chain_heads(
+        self, under: UnitRef | None, year: int | None = None
+    ) -> list[dict[str, Any]]: ...
+    def log(
         self,
-        definition: Definition,
-        year: int,
         under: UnitRef | None,
-        plans: Sequence[MilestonePlan],
-        at: datetime,
-    ) -> int: ...
+        actor: str | None,
+        event: str | None,
+        since: datetime | None,
+        until: datetime | None,
+        only: str | None,
+    ) -> list[dict[str, Any]]: ...
+    def fact_rows(self, table: str) -> Iterator[FactRow]: ...
+    def last_anchor_detail(self) -> dict[str, Any] | None: ...
 
-    def meet_milestone(
-        self, unit_code: str, year: int, definition_id: str, key: str, actor: str, at: datetime
-    ) -> bool: ...
 
-    def fire_due_timers(self, now: datetime, limit: int, address: AddressNotices) -> int:
-        """Take up to `limit` due timers in one transaction: those `address` makes a notice
-        of are marked fired, their notices written and queued for composing; the others
-        (their deadline met, their cycle closed) are marked cancelled. Returns how many
-        were taken."""
-        ...
+class Actors(Protocol):
+    def count(self) -> int: ...
+    def add(
+        self, actors: Sequence[tuple[str, str, str, str | None, str]], at: datetime, by: str
+    ) -> None:
+        """(id, name, role, scope code or None, token hash) each, each in the trail."""
+    def revoke(self, actor_id: str, at: datetime, by: str) -> bool: ...
+    def find(self, actor_id: str) -> tuple[Grant, str] | None:
+        """The actor's grant and token hash."""
+    def all(self) -> list[tuple[str, str, str, str | None, str, str | None]]: ...
 
-    def compose_pending(self, max_addresses: int, compose: ComposeMessages, at: datetime) -> int:
-        """Compose the queued notices of up to `max_addresses` addresses, all of each, into
-        outbox messages, in one transaction. Returns how many messages were written."""
-        ...
 
-    def claim_outbox(
-        self, now: datetime, limit: int, lease_until: datetime, worker: str
-    ) -> list[OutboxItem]: ...
-
-    def renew_lease(
-        self, item: OutboxItem, worker: str, now: datetime, lease_until: datetime
-    ) -> bool: ...
-
-    def record_delivery(
+class Registers(Protocol):
+    def import_ratings(
         self,
-        item: OutboxItem,
+        year: int,
+        records: Sequence[RatingRecord],
+        units: dict[str, tuple[int, str]],
         at: datetime,
-        worker: str,
-        result: str,
-        detail: str,
-        next_attempt_at: datetime | None,
+        actor: str,
+        detail: dict[str, Any],
+    ) -> tuple[int, int]:
+        """(added, updated), with one fact in the audit trail."""
+    def rating_register(self, unit_code: str, year: int) -> dict[str, Any]:
+        """{"unit", "org_type", "records" (RatingRecord), "cells" (codes below it)}."""
+    def ratings_under(self, under: UnitRef | None, year: int) -> list[RatingRecord]: ...
+    def set_target(
+        self,
+        year: int,
+        unit: UnitRef,
+        definition_id: str,
+        share: float,
+        assigned_on: date,
+        at: datetime,
+        actor: str,
     ) -> None: ...
+    def targets(self, year: int) -> dict[tuple[str, str], tuple[float, date]]: ...
 
-    def next_timer_due(self) -> datetime | None: ...
 
-    def next_wakeup(self) -> datetime | None:
-        """The earliest instant at which a timer or an outbox message is due; the past
-        when notices wait to be composed; None when nothing is pending."""
-        ...
+class Meetings(Protocol):
+    def import_meetings(
+        self,
+        meetings: Sequence[Meeting],
+        units: dict[str, tuple[int, str]],
+        *,
+        source: str,
+        sha256: str,
+        actor: str,
+        role: str | None,
+        at: datetime,
+    ) -> MeetingImport: ...
+    def meetings(self, unit_code: str, year: int) -> list[Meeting]: ...
+    def meetings_under(self, under: UnitRef | None, year: int) -> dict[str, list[Meeting]]: ...
+    def cycle_definitions(
+        self, under: UnitRef | None, year: int, definition_id: str
+    ) -> dict[str, int]: ...
+    def count(self) -> int: ...
 
-    def notices(self, cycle_id: int) -> list[NoticeRecord]: ...
 
-    def outbox_counts(self) -> OutboxCounts: ...
+class UnitOfWork(Protocol):
+    """`with uow:` ... `uow.commit()`: one transaction, rolled back unless committed.
+    Reads outside a `with` see committed data. Units of work do not nest."""
+
+    @property
+    def definitions(self) -> Definitions: ...
+    @property
+    def units(self) -> Units: ...
+    @property
+    def cycles(self) -> Cycles: ...
+    @property
+    def timers(self) -> Timers: ...
+    @property
+    def outbox(self) -> Outbox: ...
+    @property
+    def audit(self) -> Audit: ...
+    @property
+    def actors(self) -> Actors: ...
+    @property
+    def registers(self) -> Registers: ...
+    @property
+    def meetings(self) -> Meetings: ...
+    @property
+    def versions(self) -> Versions: ...
+
+    def __enter__(self) -> Self: ...
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None: ...
+    def commit(self) -> None: ...
+    def rollback(self) -> None: ...
+
+
+class Notifier(Protocol):
+    """Sends one message on its channel; raises workflow.service.ticks.DeliveryFailed."""
+
+    def send(self, message: Message) -> None: ...
+
+
+class Versions(Protocol):
+    """Moving cycles between versions of their definition."""
+
+    def select(
+        self, selection: MigrationSelection, after_cycle_id: int, limit: int, lock: bool
+    ) -> list[Migrant]:
+        """The next `limit` selected cycles after `after_cycle_id`, by id; `lock`: held
+        until the unit of work ends, for a batch that will be written."""
+    def write_moves(self, batch: MoveBatch) -> None:
+        """Write a batch's moves; a stale row version fails the whole batch."""

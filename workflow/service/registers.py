@@ -9,9 +9,9 @@ called once the actor is known, so that a stranger learns nothing about a file's
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import Any
 
 from workflow.access import (
     ADMINISTRATOR,
@@ -21,58 +21,20 @@ from workflow.access import (
     target_refusal,
 )
 from workflow.clock import Clock
-from workflow.errors import BontotError
-from workflow.evidence.ratings import RatingRecord, check_rating_rows
+from workflow.errors import BontotError, NotFound
+from workflow.evidence.ratings import check_rating_rows
 from workflow.meeting_rows import check_meeting_rows
 from workflow.service.actors import Actors, Refused, TokenSource, no_token
-from workflow.service.meeting_checks import MeetingCounts, MeetingStore
-from workflow.service.ports import UnitRef
+from workflow.service.ports import UnitOfWork
+from workflow.service.records import MeetingImport, UnitRef
 from workflow.spec.registry import DefinitionSet
 from workflow.timefmt import LOCAL_TZ
-from workflow.units import UnitRow, check_unit_rows
+from workflow.units import check_unit_rows
 
 DEFAULT_DEFINITION = "bon-tot"
 
 #: a file's header and rows, read when called
 Table = Callable[[], tuple[list[str], list[dict[str, str]]]]
-
-
-class RegisterStore(Protocol):
-    """What this module reads and writes (today's SqlStore method names)."""
-
-    def unit_parents(self) -> dict[str, tuple[str, str | None]]: ...
-
-    def import_units(self, rows: Sequence[UnitRow]) -> tuple[int, int]: ...
-
-    def find_unit(self, code: str) -> UnitRef: ...
-
-    def list_units(self, under: str | None) -> list[UnitRef]: ...
-
-    def import_ratings(
-        self,
-        year: int,
-        records: Sequence[RatingRecord],
-        at: datetime,
-        actor: str,
-        detail: dict[str, Any],
-    ) -> tuple[int, int]: ...
-
-    def committees(self, under: UnitRef | None) -> list[tuple[str, str, str]]: ...
-
-    def set_target(
-        self,
-        year: int,
-        unit_code: str,
-        definition_id: str,
-        share: float,
-        assigned_on: date,
-        at: datetime,
-        actor: str,
-    ) -> None: ...
-
-    def meet_milestone(
-        self, unit_code: str, year: int, definition_id: str, key: str, actor: str, at: datetime
-    ) -> bool: ...
 
 
 def row_numbers(rows: Iterable[Mapping[str, str | None]]) -> list[int]:
@@ -87,14 +49,12 @@ def row_numbers(rows: Iterable[Mapping[str, str | None]]) -> list[int]:
 class Registers:
     def __init__(
         self,
-        store: RegisterStore,
-        meetings: MeetingStore,
+        uow: UnitOfWork,
         actors: Actors,
         catalog: DefinitionSet,
         clock: Clock,
     ) -> None:
-        self.store = store
-        self.meeting_store = meetings
+        self.uow = uow
         self.actors = actors
         self.catalog = catalog
         self.clock = clock
@@ -104,7 +64,7 @@ class Registers:
 
     def units(self, under: str | None = None) -> list[UnitRef]:
         """The unit tree, or the subtree under a node, in path order."""
-        return self.store.list_units(under)
+        return self.uow.units.under(self.uow.units.find(under) if under else None)
 
     # -- imports -----------------------------------------------------------------------
     def import_units(
@@ -113,8 +73,11 @@ class Registers:
         """(added, updated). Every row is checked first; one bad row imports nothing."""
         self.actors.authenticate(actor, "units import", token, administrator=True)
         header, rows = table()
-        checked = check_unit_rows(source, header, rows, self.store.unit_parents())
-        return self.store.import_units(checked)
+        checked = check_unit_rows(source, header, rows, self.uow.units.parents())
+        with self.uow:
+            counts = self.uow.units.import_rows(checked)
+            self.uow.commit()
+        return counts
 
     def import_ratings(
         self,
@@ -128,9 +91,15 @@ class Registers:
         """(added, corrected). `detail`: the file's name and digest, for the trail."""
         self.actors.authenticate(actor, "ratings import", token, administrator=True)
         header, rows = table()
-        units = {code: kind for code, (kind, _) in self.store.unit_parents().items()}
-        records = check_rating_rows(source, header, rows, units, year)
-        return self.store.import_ratings(year, records, self.clock.now(), actor, detail)
+        kinds = {code: kind for code, (kind, _) in self.uow.units.parents().items()}
+        records = check_rating_rows(source, header, rows, kinds, year)
+        units = self.uow.units.ids_and_paths(sorted({row.unit_code for row in records}))
+        with self.uow:
+            counts = self.uow.registers.import_ratings(
+                year, records, units, self.clock.now(), actor, detail
+            )
+            self.uow.commit()
+        return counts
 
     def import_meetings(
         self,
@@ -141,11 +110,11 @@ class Registers:
         actor: str,
         token: TokenSource = no_token,
         backdated: str | None = None,
-    ) -> MeetingCounts:
+    ) -> MeetingImport:
         """Meetings keyed by (unit, date, kind): the same file again changes nothing."""
         grant = self.actors.authenticate(actor, "meetings import", token, backdated)
         header, rows = table()
-        meetings = check_meeting_rows(source, header, rows, self.store.unit_parents())
+        meetings = check_meeting_rows(source, header, rows, self.uow.units.parents())
         if not meetings:
             raise BontotError(f"{source}: no meetings in it; nothing imported")
         if grant is not None:
@@ -155,14 +124,18 @@ class Registers:
             why = meeting_import_refusal(grant, spec, codes)
             if why is not None:
                 raise self.actors.refuse(grant, "meetings import", why, f"{actor}: refused ({why})")
-        return self.meeting_store.import_meetings(
-            meetings,
-            source=name,
-            sha256=sha256,
-            actor=actor,
-            role=grant.role if grant else None,
-            at=self.clock.now(),
-        )
+        named = sorted({m.unit_code for m in meetings})
+        units = self.uow.units.ids_and_paths(named)
+        missing = [code for code in named if code not in units]
+        if missing:
+            raise NotFound(f"no unit with code {missing[0]!r}")
+        with self.uow:
+            result = self.uow.meetings.import_meetings(
+                meetings, units, source=name, sha256=sha256, actor=actor,
+                role=grant.role if grant else None, at=self.clock.now(),
+            )  # fmt: skip
+            self.uow.commit()
+        return result
 
     # -- targets and milestones --------------------------------------------------------
     def set_target(
@@ -182,13 +155,17 @@ class Registers:
             why = target_refusal(grant, self.catalog.latest(definition).spec)
             if why is not None:
                 raise Refused(why)
-        node = self.store.find_unit(unit)
+        node = self.uow.units.find(unit)
         if grant is not None and (why := outside_scope(grant, unit, node.path)) is not None:
             raise Refused(why)
-        if node.code not in {code for code, _, _ in self.store.committees(node)}:
+        if node.code not in {code for code, _, _ in self.uow.units.committees(node)}:
             raise BontotError(f"{unit} has no units under it: a target is a superior's")
         on = assigned_on or self.today()
-        self.store.set_target(year, unit, definition, share, on, self.clock.now(), actor)
+        with self.uow:
+            self.uow.registers.set_target(
+                year, node, definition, share, on, self.clock.now(), actor
+            )
+            self.uow.commit()
         return on
 
     def keep_milestone(
@@ -203,7 +180,7 @@ class Registers:
     ) -> datetime:
         """Record that a committee kept a milestone (its reminders stop); when."""
         grant = self.actors.authenticate(actor, f"milestone done {key}", token, backdated)
-        target = self.store.find_unit(unit)
+        target = self.uow.units.find(unit)
         if grant is not None and (why := milestone_refusal(grant, unit, target.path)):
             raise self.actors.refuse(
                 grant, "milestone done", why, why, log=None, unit_code=unit,
@@ -211,7 +188,10 @@ class Registers:
                 detail={"purpose": "milestone done", "scope": grant.scope_code},
             )  # fmt: skip
         at = self.clock.now()
-        if not self.store.meet_milestone(unit, year, definition, key, actor, at):
+        with self.uow:
+            kept = self.uow.timers.meet_milestone(unit, year, definition, key, actor, at)
+            self.uow.commit()
+        if not kept:
             raise Refused(
                 f"{unit} has no open milestone {key!r} of {definition} for {year}",
                 "milestone.refused", unit=unit, key=key, year=year, actor=actor,

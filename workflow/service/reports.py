@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from workflow.evidence.ratings import RatingRecord, own_level
-from workflow.service.ports import OverdueItem, ReportCycle, ReportEvent
+from workflow.service.records import OverdueItem, ReportCycle, ReportEvent
 from workflow.spec.registry import Definition
 
 #: the events whose first occurrence a report dates, in the cycle's order

@@ -7,7 +7,7 @@ from typing import Any
 
 from workflow.rules.checks import Check
 from workflow.runtime.decision import Decision
-from workflow.service.ports import AuditEntry, Cycle, DeadlineStatus, NoticeRecord
+from workflow.service.records import AuditEntry, Cycle, DeadlineStatus, NoticeRecord
 from workflow.spec.registry import Definition
 
 

@@ -6,44 +6,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from workflow.clock import Clock
 from workflow.service.actors import Actors, TokenSource, no_token
 from workflow.service.auditing import export_lines
-from workflow.service.ports import OutboxCounts, UnitRef
+from workflow.service.ports import UnitOfWork
+from workflow.service.records import OutboxCounts, UnitRef
+from workflow.service.ticks import installation_id
 from workflow.timefmt import to_db
-
-
-class TrailStore(Protocol):
-    """What this module reads (today's SqlStore method names)."""
-
-    def find_unit(self, code: str) -> UnitRef: ...
-
-    def installation_id(self) -> str: ...
-
-    def chain_heads(
-        self, under: UnitRef | None, year: int | None = None
-    ) -> list[dict[str, Any]]: ...
-
-    def transition_rows(
-        self,
-        under: UnitRef | None,
-        year: int | None = None,
-        shard: tuple[int, int] | None = None,
-    ) -> Iterator[tuple[Any, ...]]: ...
-
-    def audit_log(
-        self,
-        under: UnitRef | None,
-        actor: str | None,
-        event: str | None,
-        since: datetime | None,
-        until: datetime | None,
-        only: str | None,
-    ) -> list[dict[str, Any]]: ...
-
-    def outbox_counts(self) -> OutboxCounts: ...
 
 
 @dataclass(frozen=True)
@@ -55,26 +26,26 @@ class Export:
 
 
 class Trail:
-    def __init__(self, store: TrailStore, actors: Actors, clock: Clock) -> None:
-        self.store = store
+    def __init__(self, uow: UnitOfWork, actors: Actors, clock: Clock) -> None:
+        self.uow = uow
         self.actors = actors
         self.clock = clock
 
     def _node(self, under: str | None) -> UnitRef | None:
-        return self.store.find_unit(under) if under else None
+        return self.uow.units.find(under) if under else None
 
     def export(self, year: int, under: str | None = None) -> Export:
         """The year's cycle chains under a node: a header, each chain's head, its records."""
         node = self._node(under)
-        cycles = self.store.chain_heads(node, year)
+        cycles = self.uow.audit.chain_heads(node, year)
         header = {
-            "installation": self.store.installation_id(),
+            "installation": installation_id(self.uow),
             "under": under,
             "year": year,
             "exported_at": to_db(self.clock.now()),
             "cycles": len(cycles),
         }
-        rows = self.store.transition_rows(node, year)
+        rows = self.uow.audit.transition_rows(node, year)
         return Export(len(cycles), export_lines(header, cycles, rows))
 
     def log(
@@ -87,7 +58,7 @@ class Trail:
         only: str | None,
     ) -> list[dict[str, Any]]:
         """Applied events and recorded facts, filtered. `only`: late | refusals | overrides."""
-        return self.store.audit_log(self._node(under), actor, event, since, until, only)
+        return self.uow.audit.log(self._node(under), actor, event, since, until, only)
 
     def anchor(
         self, by: str, token: TokenSource = no_token, backdated: str | None = None
@@ -96,4 +67,4 @@ class Trail:
         return self.actors.anchor(by, token, backdated)
 
     def outbox(self) -> OutboxCounts:
-        return self.store.outbox_counts()
+        return self.uow.outbox.counts()

@@ -1,7 +1,7 @@
-"""The MigrationStore port on SQL, beside SqlStore (same connection, same transactions).
+"""Moving cycles between versions of their definition, on SQL (the unit of work's connection).
 
-A batch is one write transaction: the selected cycles are read (locked on PostgreSQL),
-judged by the plan, and every move written with a few executemany statements:
+A batch is one unit of work: the selected cycles are read (locked on PostgreSQL), judged
+by the service (workflow.versions), and every move written with a few executemany statements:
 - the cycle row: target version and content hash, new state and outcome, row version + 1,
   head hash (a stale row version fails the whole batch: nothing of it is written);
 - one `migrate` record chained onto the cycle's audit trail;
@@ -14,21 +14,18 @@ judged by the plan, and every move written with a few executemany statements:
   reminder already past is not, as at opening); every other pending timer is cancelled.
   Fired timers are history and never sent again. A timer a migration cancelled before it
   came due is planned again if a later migration brings its key back.
-Plain SQL with `?` placeholders (named ones for the subtree filter, as SqlStore does).
+Plain SQL with `?` placeholders (named ones for the subtree filter).
 """
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
-from adapters.persistence.store import _INSERT_TIMER, SqlStore, _subtree, _timer_values
-from workflow.service.migration import Migrant, MigrationSelection, MoveBatch, PlanBatch
-from workflow.service.ports import Cycle
+from adapters.persistence.rows import INSERT_TIMER, cycle_of, subtree, timer_values
+from adapters.persistence.sql import Sql
+from workflow.service.records import Migrant, MigrationSelection, MoveBatch
 from workflow.timefmt import to_db
 
 _UPSERT_TIMER = (
-    _INSERT_TIMER
+    INSERT_TIMER
     + " ON CONFLICT (key) DO UPDATE SET definition_id = excluded.definition_id, "
     "definition_version = excluded.definition_version, role = excluded.role, "
     "\"offset\" = excluded.\"offset\", deadline_at = excluded.deadline_at, "
@@ -50,66 +47,44 @@ class StaleBatch(RuntimeError):
     inside one transaction; raised so that the batch is rolled back if it ever does)."""
 
 
-class SqlMigrations:
-    def __init__(self, store: SqlStore) -> None:
-        self.store = store
+class SqlVersions:
+    def __init__(self, sql: Sql) -> None:
+        self.sql = sql
 
-    def _select(
-        self, cursor: Any, selection: MigrationSelection, after: int, limit: int, lock: bool
+    def select(
+        self, selection: MigrationSelection, after_cycle_id: int, limit: int, lock: bool
     ) -> list[Migrant]:
-        where, params = _subtree(selection.under)
+        """The next `limit` selected cycles after `after_cycle_id`, by id; `lock`: locked
+        until the unit of work ends (PostgreSQL), for a batch that will write."""
+        where, params = subtree(selection.under, "c.unit_path")
         sql = (
             "SELECT c.id, u.code, c.unit_kind, c.year, c.definition_id, c.definition_version, "
             "c.state, c.version, c.outcome, c.facts, c.head_hash, c.unit_path, c.unit_id "
             "FROM cycle c JOIN unit u ON u.id = c.unit_id "
             "WHERE c.definition_id = :definition_id AND c.definition_version = :version "
-            f"AND c.id > :after{where.format(col='c.unit_path')}"
+            f"AND c.id > :after{where}"
         )
         params = {
             **params,
             "definition_id": selection.definition_id,
             "version": selection.from_version,
-            "after": after,
+            "after": after_cycle_id,
             "limit": limit,
         }
         if selection.year is not None:
             sql += " AND c.year = :year"
             params["year"] = selection.year
         sql += " ORDER BY c.id LIMIT :limit"
-        if lock and not self.store.is_sqlite:
-            sql += " FOR UPDATE OF c"
-        rows = cursor.execute(sql, params).fetchall()
-        return [
-            Migrant(
-                Cycle(
-                    r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], json.loads(r[9]),
-                    r[10], r[11],
-                ),
-                r[12],
-            )
-            for r in rows
-        ]
+        if lock:
+            sql += self.sql.dialect.for_update_of("c")
+        rows = self.sql.query(sql, params)
+        return [Migrant(cycle_of(r), r[12]) for r in rows]
 
-    def migration_candidates(
-        self, selection: MigrationSelection, after_cycle_id: int, limit: int
-    ) -> list[Migrant]:
-        return self._select(self.store._cursor, selection, after_cycle_id, limit, lock=False)
-
-    def migrate_page(
-        self, selection: MigrationSelection, after_cycle_id: int, limit: int, plan: PlanBatch
-    ) -> list[Migrant]:
-        with self.store._write() as cursor:
-            migrants = self._select(cursor, selection, after_cycle_id, limit, lock=True)
-            if not migrants:
-                return []
-            batch = plan(migrants)
-            if batch.moves:
-                self._write_moves(cursor, batch)
-        return migrants
-
-    def _write_moves(self, cursor: Any, batch: MoveBatch) -> None:
+    def write_moves(self, batch: MoveBatch) -> None:
+        """Write a batch's moves (a stale row version fails the whole batch)."""
+        db = self.sql
         spec, at, moves = batch.target.spec, batch.at_text, batch.moves
-        cursor.executemany(
+        db.executemany(
             "UPDATE cycle SET definition_version = ?, content_hash = ?, state = ?, outcome = ?, "
             "version = version + 1, head_hash = ?, updated_at = ? WHERE id = ? AND version = ?",
             [
@@ -118,11 +93,11 @@ class SqlMigrations:
                 for m in moves
             ],
         )
-        if cursor.rowcount not in (-1, len(moves)):
+        if db.rowcount not in (-1, len(moves)):
             raise StaleBatch(
-                f"{len(moves) - cursor.rowcount} cycles changed while being migrated"
+                f"{len(moves) - db.rowcount} cycles changed while being migrated"
             )
-        cursor.executemany(
+        db.executemany(
             "INSERT INTO transition (cycle_id, seq, event, from_state, to_state, actor, role, "
             "at, payload, checks, definition_id, definition_version, hash) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '[]', ?, ?, ?)",
@@ -135,12 +110,12 @@ class SqlMigrations:
         # deadlines: the target's only, with its dates; met as the new state says
         keys = list(spec.deadlines)
         marks = ", ".join("?" for _ in keys)
-        cursor.executemany(
+        db.executemany(
             "DELETE FROM deadline WHERE cycle_id = ?"
             + (f" AND key NOT IN ({marks})" if keys else ""),
             [(m.cycle_id, *keys) for m in moves],
         )
-        cursor.executemany(
+        db.executemany(
             _UPSERT_DEADLINE,
             [
                 (m.cycle_id, key, to_db(due_at), at if key in m.met else None)
@@ -150,7 +125,7 @@ class SqlMigrations:
         )
         # timers: the target's rewrite or join the pending ones; the rest are cancelled
         planned = {
-            year: _timer_values(timers, batch.at, batch.target)
+            year: timer_values(timers, batch.at, batch.target)
             for year, timers in batch.timers.items()
         }
         rows = [
@@ -159,8 +134,8 @@ class SqlMigrations:
             for suffix, values in planned.get(m.year, ())
         ]
         if rows:
-            cursor.executemany(_UPSERT_TIMER, rows)
-        cursor.executemany(
+            db.executemany(_UPSERT_TIMER, rows)
+        db.executemany(
             "UPDATE timer SET cancelled_at = ? WHERE cycle_id = ? AND fired_at IS NULL "
             "AND cancelled_at IS NULL AND (definition_id <> ? OR definition_version <> ?)",
             [(at, m.cycle_id, spec.id, spec.version) for m in moves],

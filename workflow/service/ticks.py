@@ -1,7 +1,8 @@
 """The service side of timers: fire what is due, compose it, deliver it.
 
-A tick has three steps, each its own transaction(s), so that a crash anywhere leaves
-work that the next tick finishes and nothing done twice:
+A tick has three steps, each its own unit(s) of work, so that a crash anywhere leaves
+work that the next tick finishes and nothing done twice; the core (addressing,
+composing) runs in the service between a unit of work's reads and its writes:
 1. fire: due timers become notices, in batches (timer marked fired + notice + queue row);
 2. compose: all queued notices of one address become one message per channel in the
    outbox (so a recipient gets one digest per tick, however the batches fell);
@@ -13,15 +14,24 @@ receiver drops the one repeat a crash between "sent" and "marked sent" can cause
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
 
 from workflow.clock import VirtualClock
-from workflow.notices import Message, Renderer, address_notices, compose
-from workflow.service.engine import Engine
-from workflow.service.ports import OutboxItem
+from workflow.notices import (
+    DueTimer,
+    Message,
+    Notice,
+    PendingNotice,
+    Renderer,
+    UnitContact,
+    address_notices,
+    compose,
+)
+from workflow.service.cycles import CycleService
+from workflow.service.ports import Notifier, UnitOfWork
+from workflow.service.records import OutboxItem
 
 #: waits before the 1st, 2nd, ... retry of a message; after the last it is parked
 DEFAULT_BACKOFF = (
@@ -40,12 +50,6 @@ class DeliveryFailed(Exception):
         self.temporary = temporary
         #: the receiver's own wish (HTTP Retry-After), in seconds
         self.retry_after = retry_after
-
-
-class Notifier(Protocol):
-    """Sends one message on its channel; raises DeliveryFailed."""
-
-    def send(self, message: Message) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -71,17 +75,63 @@ class DeliveryReport:
         return sum(1 for o in self.outcomes if o.result == result)
 
 
-class Notifications:
+AddressNotices = Callable[[list[DueTimer], dict[int, UnitContact]], list[Notice]]
+ComposeMessages = Callable[[list[PendingNotice]], list[Message]]
+
+
+def fire_due(uow: UnitOfWork, now: datetime, limit: int, address: AddressNotices) -> int:
+    """One unit of work: claim up to `limit` due timers, address them (the core), mark
+    each fired (a notice was made of it) or cancelled (its deadline met, its cycle
+    closed), chain and queue the notices. Returns how many timers were taken."""
+    with uow:
+        due = uow.timers.claim_due(now, limit)
+        if not due:
+            return 0
+        notices = address(due, uow.units.contacts({t.unit_path for t in due}))
+        uow.timers.settle(due, {n.timer_id for n in notices}, now)
+        uow.outbox.add_notices(notices, now)
+        uow.commit()
+    return len(due)
+
+
+def compose_due(
+    uow: UnitOfWork, now: datetime, max_addresses: int, compose: ComposeMessages
+) -> int:
+    """One unit of work: take every queued notice of up to `max_addresses` addresses,
+    compose them (the core), write the messages. Returns how many were written."""
+    with uow:
+        pending = uow.outbox.claim_pending(max_addresses)
+        if not pending:
+            return 0
+        messages = compose(pending)
+        uow.outbox.add_messages(messages, pending, now)
+        uow.commit()
+    return len(messages)
+
+
+def installation_id(uow: UnitOfWork) -> str:
+    """A random id of this database, made on first use and kept."""
+    found = uow.definitions.installation_id()
+    if found is None:
+        with uow:
+            uow.definitions.add_installation_id()
+            uow.commit()
+        found = uow.definitions.installation_id()
+        assert found is not None
+    return found
+
+
+class Ticks:
     def __init__(
         self,
-        engine: Engine,
+        engine: CycleService,
         render: Renderer,
         channels: Sequence[str] = ("log",),
         lang: str = "vi",
         batch_size: int = 1000,
     ) -> None:
         self.engine = engine
-        self.store = engine.store
+        self.uow = engine.uow
         self.render = render
         self.channels = tuple(channels)
         self.lang = lang
@@ -92,29 +142,38 @@ class Notifications:
         now = self.engine.clock.now()
         fired = 0
         while True:
-            count = self.store.fire_due_timers(
-                now,
-                self.batch_size,
-                lambda due, units: address_notices(due, units, self.engine.spec, now),
-            )
+            count = self.fire_batch(now)
             fired += count
             if count < self.batch_size:
                 break
         composed = 0
-        installation = self.store.installation_id()
+        installation = self.installation_id()
         while True:
-            count = self.store.compose_pending(
-                200,
-                lambda pending: compose(
-                    pending, now, self.lang, self.channels, self.engine.spec, self.render,
-                    installation,
-                ),
-                now,
-            )
+            count = self.compose_batch(now, installation)
             if count == 0:
                 break
             composed += count
         return TickResult(fired, composed)
+
+    def fire_batch(self, now: datetime) -> int:
+        """One unit of work of step 1; returns how many timers were taken."""
+        return fire_due(
+            self.uow, now, self.batch_size,
+            lambda due, units: address_notices(due, units, self.engine.spec, now),
+        )
+
+    def compose_batch(self, now: datetime, installation: str, max_addresses: int = 200) -> int:
+        """One unit of work of step 2; returns how many messages were written."""
+        return compose_due(
+            self.uow, now, max_addresses,
+            lambda pending: compose(
+                pending, now, self.lang, self.channels, self.engine.spec, self.render,
+                installation,
+            ),
+        )
+
+    def installation_id(self) -> str:
+        return installation_id(self.uow)
 
     def deliver(
         self,
@@ -129,12 +188,14 @@ class Notifications:
         report = DeliveryReport([])
         while True:
             now = self.engine.clock.now()
-            items = self.store.claim_outbox(now, limit, now + lease, worker)
+            with self.uow:
+                items = self.uow.outbox.claim(now, limit, now + lease, worker)
+                self.uow.commit()
             for item in items:
                 # The claim's lease may have run out while earlier items were sent (a slow
                 # server): renew it, or leave the message to whoever holds it now.
                 now = self.engine.clock.now()
-                if not self.store.renew_lease(item, worker, now, now + lease):
+                if not self._renew(item, worker, now, now + lease):
                     message = item.message
                     report.outcomes.append(
                         DeliveryOutcome(
@@ -159,25 +220,44 @@ class Notifications:
                 wait = backoff[item.attempts]
                 if failure.retry_after is not None:
                     wait = max(wait, timedelta(seconds=failure.retry_after))
-                self.store.record_delivery(item, now, worker, "retry", failure.detail, now + wait)
+                self._record(item, now, worker, "retry", failure.detail, now + wait)
                 result = "retry"
             else:
-                self.store.record_delivery(item, now, worker, "parked", failure.detail, None)
+                self._record(item, now, worker, "parked", failure.detail, None)
                 result = "parked"
             return DeliveryOutcome(
                 message.key, message.channel, message.address, result, failure.detail
             )
-        self.store.record_delivery(item, self.engine.clock.now(), worker, "sent", "", None)
+        self._record(item, self.engine.clock.now(), worker, "sent", "", None)
         return DeliveryOutcome(message.key, message.channel, message.address, "sent")
 
+    def _renew(self, item: OutboxItem, worker: str, now: datetime, until: datetime) -> bool:
+        with self.uow:
+            renewed = self.uow.outbox.renew_lease(item, worker, now, until)
+            self.uow.commit()
+        return renewed
+
+    def _record(
+        self,
+        item: OutboxItem,
+        at: datetime,
+        worker: str,
+        result: str,
+        detail: str,
+        next_attempt_at: datetime | None,
+    ) -> None:
+        with self.uow:
+            self.uow.outbox.record_delivery(item, at, worker, result, detail, next_attempt_at)
+            self.uow.commit()
+
     def next_wakeup(self) -> datetime | None:
-        return self.store.next_wakeup()
+        return self.uow.outbox.next_wakeup()
 
     def run_until(self, clock: VirtualClock, target: datetime) -> list[TickResult]:
         """Drive a virtual clock to `target`, ticking at every timer's due instant on the
         way, as a worker that never slept would: what `simulate` and the demo do."""
         ticks = []
-        while (due := self.store.next_timer_due()) is not None and due <= target:
+        while (due := self.uow.timers.next_due()) is not None and due <= target:
             clock.set(max(due, clock.now()))
             ticks.append(self.fire_and_compose())
         if target > clock.now():

@@ -115,7 +115,7 @@ def state_map(
 
 
 @dataclass(frozen=True)
-class Verdict:
+class MoveVerdict:
     """What a migration does with one cycle: moves it (to_state) or refuses (reason)."""
 
     cycle_id: int
@@ -157,20 +157,20 @@ def judge(
     mapping: StateMap,
     unit_kind: str | None = None,
     target: DefinitionSpec | None = None,
-) -> Verdict:
+) -> MoveVerdict:
     """Move or refuse one cycle of the source version, in state `state` (of a unit of
     `unit_kind`, checked against what `target` applies to when both are given)."""
     own = source.states.get(state)
     if own is None:
-        return Verdict(cycle_id, unit_code, year, state, None, "unknown_state")
+        return MoveVerdict(cycle_id, unit_code, year, state, None, "unknown_state")
     if own.final:
-        return Verdict(cycle_id, unit_code, year, state, None, "closed")
+        return MoveVerdict(cycle_id, unit_code, year, state, None, "closed")
     if target is not None and unit_kind is not None and unit_kind not in target.applies_to:
-        return Verdict(cycle_id, unit_code, year, state, None, "not_applicable")
+        return MoveVerdict(cycle_id, unit_code, year, state, None, "not_applicable")
     to_state = mapping.target_of(state)
     if to_state is None:
-        return Verdict(cycle_id, unit_code, year, state, None, "unmapped_state")
-    return Verdict(cycle_id, unit_code, year, state, to_state)
+        return MoveVerdict(cycle_id, unit_code, year, state, None, "unmapped_state")
+    return MoveVerdict(cycle_id, unit_code, year, state, to_state)
 
 
 def met_deadlines(target: DefinitionSpec, state: str) -> frozenset[str]:

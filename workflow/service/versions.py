@@ -1,113 +1,50 @@
 """Migrating running cycles to another version of their definition, in batches.
 
-Each batch is read and written in one transaction of the store: the cycles it selects are
-judged there (workflow.migration), and every move is one unit of work inside it: the
-cycle row goes to the target version and state, one `migrate` record is chained onto the
-cycle's audit trail, its deadlines take the target's dates, and its timers are re-planned
-(see MigrationStore.migrate_page). A dry run selects and judges the same way and writes
+Each batch is one unit of work: the cycles it selects are read (locked), judged by the
+core (workflow.versions), and every move written in it: the cycle row goes to the target
+version and state, one `migrate` record is chained onto the cycle's audit trail, its
+deadlines take the target's dates, and its timers are re-planned (see
+adapters/persistence/versions.py). A dry run selects and judges the same way and writes
 nothing; so a real run, on a database nobody changed meanwhile, does what its dry run said.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from workflow.audit import canonical_json, chain_hash, transition_text
 from workflow.deadlines import PlannedTimer, plan_cycle_timers, resolve_deadlines
-from workflow.migration import MIGRATE_EVENT, StateMap, Verdict, judge, met_deadlines, state_map
-from workflow.service.engine import Engine
-from workflow.service.ports import Cycle, UnitRef
+from workflow.service.cycles import CycleService
+from workflow.service.records import CycleMove, Migrant, MigrationSelection, MoveBatch
 from workflow.spec.registry import Definition
 from workflow.timefmt import to_db
+from workflow.versions import MIGRATE_EVENT, MoveVerdict, StateMap, judge, met_deadlines, state_map
 
-
-@dataclass(frozen=True)
-class MigrationSelection:
-    """The cycles a migration looks at: those of one definition version, optionally under
-    a node and of one year."""
-
-    definition_id: str
-    from_version: int
-    under: UnitRef | None = None
-    year: int | None = None
-
-
-@dataclass(frozen=True)
-class Migrant:
-    """A selected cycle, with what the store needs to write its timers."""
-
-    cycle: Cycle
-    unit_id: int
-
-
-@dataclass(frozen=True)
-class CycleMove:
-    """Everything one move writes, besides what its batch shares."""
-
-    cycle_id: int
-    unit_id: int
-    year: int
-    expected_version: int
-    from_state: str
-    state: str
-    outcome: str | None
-    #: the record's seq in the cycle's chain, its payload as stored, and its hash
-    seq: int
-    payload_text: str
-    hash: str
-    #: the target's deadlines met in the new state
-    met: frozenset[str]
-
-
-@dataclass(frozen=True)
-class MoveBatch:
-    """What one batch writes: its moves, and what they share (the target, the instant,
-    who acts, and per cycle year the target's deadlines and timers)."""
-
-    target: Definition
-    moves: Sequence[CycleMove]
-    deadlines: Mapping[int, Sequence[tuple[str, datetime]]]
-    timers: Mapping[int, Sequence[PlannedTimer]]
-    at: datetime
-    at_text: str
-    actor: str
-    role: str
-    event: str = MIGRATE_EVENT
-
-
-PlanBatch = Callable[[Sequence[Migrant]], MoveBatch]
-
-
-class MigrationStore(Protocol):
-    def migration_candidates(
-        self, selection: MigrationSelection, after_cycle_id: int, limit: int
-    ) -> list[Migrant]:
-        """The next `limit` selected cycles after `after_cycle_id`, by id (reads only)."""
-        ...
-
-    def migrate_page(
-        self, selection: MigrationSelection, after_cycle_id: int, limit: int, plan: PlanBatch
-    ) -> list[Migrant]:
-        """In one write transaction: select as `migration_candidates`, let `plan` decide,
-        write its moves. Returns the cycles selected (empty: none left)."""
-        ...
+__all__ = [
+    "CycleMove",
+    "Migrant",
+    "MigrationReport",
+    "MigrationSelection",
+    "MoveBatch",
+    "move_cycles",
+]
 
 
 @dataclass
 class MigrationReport:
     mapping: StateMap
     dry_run: bool
-    verdicts: list[Verdict] = field(default_factory=list)
+    verdicts: list[MoveVerdict] = field(default_factory=list)
 
     @property
-    def moved(self) -> list[Verdict]:
+    def moved(self) -> list[MoveVerdict]:
         return [v for v in self.verdicts if v.moved]
 
     @property
-    def refused(self) -> list[Verdict]:
+    def refused(self) -> list[MoveVerdict]:
         return [v for v in self.verdicts if not v.moved]
 
     def totals(self) -> dict[str, Any]:
@@ -123,9 +60,8 @@ class MigrationReport:
         }
 
 
-def migrate(
-    engine: Engine,
-    store: MigrationStore,
+def move_cycles(
+    engine: CycleService,
     selection: MigrationSelection,
     target: Definition,
     pairs: Sequence[tuple[str, str]] = (),
@@ -198,34 +134,43 @@ def migrate(
             )
         return MoveBatch(target, moves, deadlines, timers, at, at_text, actor, role)
 
+    uow = engine.uow
     after = 0
     while True:
         if dry_run:
-            page = store.migration_candidates(selection, after, batch_size)
+            page = uow.versions.select(selection, after, batch_size, lock=False)
             if page:
                 plan(page)
         else:
-            page = store.migrate_page(selection, after, batch_size, plan)
+            with uow:
+                page = uow.versions.select(selection, after, batch_size, lock=True)
+                if page:
+                    batch = plan(page)
+                    if batch.moves:
+                        uow.versions.write_moves(batch)
+                uow.commit()
         if not page:
             break
         after = page[-1].cycle.id
     if not dry_run:
         # one fact for the migration as a whole, beside the record in each moved cycle
-        engine.store.record_event(
-            "migration",
-            engine.clock.now(),
-            actor,
-            role=role,
-            unit_code=selection.under.code if selection.under else None,
-            unit_path=selection.under.path if selection.under else None,
-            year=selection.year,
-            event=MIGRATE_EVENT,
-            detail={
-                "definition_id": mapping.definition_id,
-                "from_version": mapping.source,
-                "to_version": mapping.target,
-                "mapping": mapping.as_dict(),
-                **report.totals(),
-            },
-        )
+        with uow:
+            uow.audit.append(
+                "migration",
+                engine.clock.now(),
+                actor,
+                role=role,
+                unit_code=selection.under.code if selection.under else None,
+                unit_path=selection.under.path if selection.under else None,
+                year=selection.year,
+                event=MIGRATE_EVENT,
+                detail={
+                    "definition_id": mapping.definition_id,
+                    "from_version": mapping.source,
+                    "to_version": mapping.target,
+                    "mapping": mapping.as_dict(),
+                    **report.totals(),
+                },
+            )
+            uow.commit()
     return report

@@ -1,0 +1,82 @@
+"""Actors: who may act, with which role, over which subtree, by which token (hashed)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from adapters.persistence.audit import SqlAudit
+from adapters.persistence.sql import Sql
+from workflow.access import Grant
+from workflow.errors import BontotError, NotFound
+from workflow.timefmt import to_db
+
+
+class SqlActors:
+    def __init__(self, sql: Sql, audit: SqlAudit) -> None:
+        self.sql = sql
+        self.audit = audit
+
+    def count(self) -> int:
+        return int(self.sql.query("SELECT COUNT(*) FROM actor")[0][0])
+
+    def add(
+        self, actors: Sequence[tuple[str, str, str, str | None, str]], at: datetime, by: str
+    ) -> None:
+        """(id, name, role, scope unit code or None, token hash) each, each addition in
+        the audit trail; raises (and the caller's unit of work rolls back) on a bad one."""
+        stamp = to_db(at)
+        db = self.sql
+        for actor_id, name, role, scope, token_hash in actors:
+            scope_id, scope_path = None, None
+            if scope is not None:
+                found = db.execute(
+                    "SELECT id, path FROM unit WHERE code = ?", (scope,)
+                ).fetchone()
+                if found is None:
+                    raise NotFound(f"no unit with code {scope!r}")
+                scope_id, scope_path = found
+            if db.execute("SELECT 1 FROM actor WHERE id = ?", (actor_id,)).fetchone():
+                raise BontotError(f"actor {actor_id!r} exists already")
+            db.execute(
+                "INSERT INTO actor (id, name, role, scope_unit_id, token_hash, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (actor_id, name, role, scope_id, token_hash, stamp),
+            )
+            self.audit.append(
+                "actor_added", stamp, by, unit_code=scope, unit_path=scope_path, code=role,
+                detail={"actor": actor_id, "name": name},
+            )
+
+    def revoke(self, actor_id: str, at: datetime, by: str) -> bool:
+        stamp = to_db(at)
+        cursor = self.sql.execute(
+            "UPDATE actor SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+            (stamp, actor_id),
+        )
+        done = bool(cursor.rowcount == 1)
+        if done:
+            self.audit.append("actor_revoked", stamp, by, detail={"actor": actor_id})
+        return done
+
+    def find(self, actor_id: str) -> tuple[Grant, str] | None:
+        """The actor's grant and token hash."""
+        rows = self.sql.query(
+            "SELECT a.id, a.role, u.code, u.path, a.revoked_at, a.token_hash FROM actor a "
+            "LEFT JOIN unit u ON u.id = a.scope_unit_id WHERE a.id = ?",
+            (actor_id,),
+        )
+        if not rows:
+            return None
+        r = rows[0]
+        return Grant(r[0], r[1], r[2], r[3], r[4] is not None), r[5]
+
+    def all(self) -> list[tuple[str, str, str, str | None, str, str | None]]:
+        """(id, name, role, scope code, created at, revoked at) of every actor."""
+        return [
+            (r[0], r[1], r[2], r[3], r[4], r[5])
+            for r in self.sql.query(
+                "SELECT a.id, a.name, a.role, u.code, a.created_at, a.revoked_at FROM actor a "
+                "LEFT JOIN unit u ON u.id = a.scope_unit_id ORDER BY a.id"
+            )
+        ]

@@ -1,0 +1,216 @@
+"""The audit trail: the one append to the global audit-event chain, anchors, the
+streams verification reads, and the auditors' log."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from adapters.persistence.rows import subtree
+from adapters.persistence.sql import Sql
+from workflow.audit import (
+    GENESIS,
+    CycleHead,
+    FactRow,
+    canonical_json,
+    chain_hash,
+    cycle_head,
+    fact_text,
+    heads_digest,
+)
+from workflow.service.records import UnitRef
+from workflow.timefmt import to_db
+
+_FACT_COLUMNS = {
+    "notice": "timer_id, cycle_id, milestone_id, unit_id, kind, deadline, step, role, "
+    "address, due_at, at",
+    "audit_event": "at, kind, unit_code, unit_path, cycle_id, year, event, actor, role, "
+    "code, detail",
+}
+
+
+class SqlAudit:
+    def __init__(self, sql: Sql) -> None:
+        self.sql = sql
+
+    def chain_head(self, table: str) -> str:
+        """The hash of a global chain's last record, read inside the write transaction
+        that appends to it (writers of one chain are serialised by that transaction)."""
+        self.sql.lock(self.sql.dialect.lock_chain(table))
+        row = self.sql.one(f"SELECT hash FROM {table} ORDER BY id DESC LIMIT 1")
+        return str(row[0]) if row else GENESIS
+
+    def append(
+        self,
+        kind: str,
+        at: datetime | str,
+        actor: str,
+        *,
+        role: str | None = None,
+        unit_code: str | None = None,
+        unit_path: str | None = None,
+        cycle_id: int | None = None,
+        year: int | None = None,
+        event: str | None = None,
+        code: str | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        """Append a fact to the global audit-event chain, in the caller's unit of work."""
+        values = (
+            at if isinstance(at, str) else to_db(at), kind, unit_code, unit_path, cycle_id,
+            year, event, actor, role, code, canonical_json(detail or {}),
+        )
+        digest = chain_hash(self.chain_head("audit_event"), fact_text(values))
+        self.sql.execute(
+            "INSERT INTO audit_event (at, kind, unit_code, unit_path, cycle_id, year, event, "
+            "actor, role, code, detail, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (*values, digest),
+        )
+
+    def anchor(self, at: datetime, actor: str) -> dict[str, Any]:
+        """Hash every cycle chain's head, and the heads of the global chains, into an
+        anchor event: what verification later holds the chains to."""
+        sql = self.sql
+        # no transition may commit between the two reads
+        sql.lock(sql.dialect.lock_shared("cycle, transition"))
+        last = sql.one("SELECT COALESCE(MAX(id), 0) FROM transition")[0]
+        heads = dict(sql.query("SELECT id, head_hash FROM cycle WHERE head_hash != ''"))
+        detail = {
+            "transition_id": last,
+            "cycles": len(heads),
+            "digest": heads_digest(heads),
+            "notice_head": self.chain_head("notice"),
+        }
+        self.append("anchor", at, actor, detail=detail)
+        return detail
+
+    def transition_rows(
+        self,
+        under: UnitRef | None,
+        year: int | None = None,
+        shard: tuple[int, int] | None = None,
+    ) -> Iterator[tuple[Any, ...]]:
+        """Every transition record in the table's own order (each cycle's in seq order:
+        a record's id grows with its seq), streamed in pages. `shard`: (k, n), only the
+        cycles whose id is k modulo n (for verifiers in parallel)."""
+        where, params = subtree(under, "c.unit_path")
+        scope = " WHERE 1 = 1"
+        if under is not None or year is not None:
+            limit = where
+            if year is not None:
+                limit += " AND c.year = :year"
+                params = {**params, "year": year}
+            scope = f" JOIN cycle c ON c.id = t.cycle_id WHERE 1 = 1{limit}"
+        if shard is not None:
+            scope += " AND t.cycle_id % :shards = :shard"
+            params = {**params, "shard": shard[0], "shards": shard[1]}
+        yield from self.sql.stream(
+            "SELECT t.cycle_id, t.seq, t.event, t.from_state, t.to_state, t.actor, t.role, "
+            "t.at, t.payload, t.checks, t.definition_id, t.definition_version, t.hash, t.id "
+            f"FROM transition t{scope} ORDER BY t.id",
+            params,
+        )
+
+    def cycle_heads(
+        self,
+        under: UnitRef | None,
+        year: int | None = None,
+        shard: tuple[int, int] | None = None,
+    ) -> dict[int, CycleHead]:
+        return {
+            c["cycle_id"]: cycle_head(c)
+            for c in self.chain_heads(under, year)
+            if shard is None or c["cycle_id"] % shard[1] == shard[0]
+        }
+
+    def chain_heads(self, under: UnitRef | None, year: int | None = None) -> list[dict[str, Any]]:
+        """Each cycle's chain head, with what names it: the lines of an export."""
+        where, params = subtree(under, "c.unit_path")
+        if year is not None:
+            where += " AND c.year = :year"
+            params = {**params, "year": year}
+        rows = self.sql.query(
+            "SELECT c.id, u.code, c.year, c.definition_id, c.definition_version, c.version, "
+            "c.head_hash, c.unit_id, c.state FROM cycle c JOIN unit u ON u.id = c.unit_id "
+            f"WHERE 1 = 1{where} ORDER BY c.id",
+            params,
+        )
+        return [
+            {
+                "cycle_id": r[0], "unit": r[1], "year": r[2], "definition_id": r[3],
+                "definition_version": r[4], "version": r[5], "head": r[6], "unit_id": r[7],
+                "state": r[8],
+            }
+            for r in rows
+        ]
+
+    def log(
+        self,
+        under: UnitRef | None,
+        actor: str | None,
+        event: str | None,
+        since: datetime | None,
+        until: datetime | None,
+        only: str | None,
+    ) -> list[dict[str, Any]]:
+        """The trail for auditors: applied events and recorded facts (refusals, milestones
+        kept, actors added), newest last. `only`: late | refusals | overrides."""
+        where, params = subtree(under, "c.unit_path")
+        where_e, _ = subtree(under, "e.unit_path")
+        filters, values = "", dict(params)
+        for column, value in (("actor", actor), ("event", event)):
+            if value is not None:
+                filters += f" AND x.{column} = :{column}"
+                values[column] = value
+        if since is not None:
+            filters += " AND x.at >= :since"
+            values["since"] = to_db(since)
+        if until is not None:
+            filters += " AND x.at <= :until"
+            values["until"] = to_db(until)
+        transitions = (
+            "SELECT 'transition' AS kind, t.at AS at, u.code AS unit, c.year AS year, "
+            "t.event AS event, t.actor AS actor, t.role AS role, t.from_state AS source, "
+            "t.to_state AS dest, NULL AS code, t.payload AS detail, "
+            "(SELECT MIN(d.key) FROM deadline d WHERE d.cycle_id = t.cycle_id "
+            "AND d.met_at = t.at AND d.due_at < t.at) AS late_for "
+            "FROM transition t JOIN cycle c ON c.id = t.cycle_id JOIN unit u ON u.id = c.unit_id "
+            f"WHERE 1 = 1{where}"
+        )
+        facts = (
+            "SELECT e.kind AS kind, e.at AS at, e.unit_code AS unit, e.year AS year, "
+            "e.event AS event, e.actor AS actor, e.role AS role, NULL AS source, NULL AS dest, "
+            "e.code AS code, e.detail AS detail, NULL AS late_for FROM audit_event e "
+            f"WHERE e.kind != 'anchor'{where_e}"
+        )
+        if only == "late":
+            sql = f"SELECT * FROM ({transitions}) x WHERE x.late_for IS NOT NULL"
+        elif only == "overrides":
+            sql = f"SELECT * FROM ({transitions}) x WHERE x.detail LIKE '%\"override\"%'"
+        elif only == "refusals":
+            sql = f"SELECT * FROM ({facts}) x WHERE x.kind = 'refusal'"
+        else:
+            sql = f"SELECT * FROM ({transitions} UNION ALL {facts}) x WHERE 1 = 1"
+        rows = self.sql.query(f"{sql}{filters} ORDER BY x.at", values)
+        keys = (
+            "kind", "at", "unit", "year", "event", "actor", "role", "from", "to", "code",
+            "detail", "late_for",
+        )
+        return [
+            {**dict(zip(keys, r, strict=True)), "detail": json.loads(r[10] or "{}")}
+            for r in rows
+        ]
+
+    def fact_rows(self, table: str) -> Iterator[FactRow]:
+        """A global chain's records in id order, with their canonical texts."""
+        columns = _FACT_COLUMNS[table]
+        for row in self.sql.stream(f"SELECT id, hash, {columns} FROM {table} ORDER BY id"):
+            yield FactRow(row[0], fact_text(row[2:]), row[1])
+
+    def last_anchor_detail(self) -> dict[str, Any] | None:
+        rows = self.sql.query(
+            "SELECT detail FROM audit_event WHERE kind = 'anchor' ORDER BY id DESC LIMIT 1"
+        )
+        return dict(json.loads(rows[0][0])) if rows else None

@@ -1,0 +1,304 @@
+"""Cycles with their deadlines: opening in batches, applying transitions under the row
+version, and the reads of boards, histories and reports."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from adapters.persistence.rows import (
+    CYCLE_COLUMNS,
+    INSERT_TIMER,
+    cycle_of,
+    dumps,
+    subtree,
+    subtree_positional,
+    timer_values,
+)
+from adapters.persistence.sql import Sql
+from workflow.audit import chain_hash, cycle_genesis, transition_text
+from workflow.service.records import (
+    AuditEntry,
+    Cycle,
+    CycleChange,
+    DeadlineStatus,
+    OpenBatch,
+    Opened,
+    OverdueItem,
+    ReportCycle,
+    ReportEvent,
+    StateCount,
+    UnitRef,
+)
+from workflow.timefmt import from_db, to_db
+
+
+def _not_closed(closed_states: Sequence[str]) -> tuple[str, dict[str, Any]]:
+    """A filter on `c.state` keeping only cycles that are not in a final state."""
+    closed = {f"closed{i}": s for i, s in enumerate(closed_states)}
+    if not closed:
+        return "", {}
+    return f" AND c.state NOT IN ({', '.join(':' + k for k in closed)})", closed
+
+
+def _without_cycle_sql(node: UnitRef | None, kinds: Sequence[str]) -> tuple[str, dict[str, Any]]:
+    where, params = subtree(node, "u.path")
+    kind_params = {f"kind{i}": kind for i, kind in enumerate(kinds)}
+    kind_list = ", ".join(f":{name}" for name in kind_params)
+    sql = (
+        f"FROM unit u WHERE u.kind IN ({kind_list}){where} "
+        "AND NOT EXISTS (SELECT 1 FROM cycle c WHERE c.unit_id = u.id "
+        "AND c.year = :year AND c.definition_id = :definition_id)"
+    )
+    return sql, {**params, **kind_params}
+
+
+class SqlCycles:
+    def __init__(self, sql: Sql) -> None:
+        self.sql = sql
+
+    def count_units_without_cycle(
+        self, under: UnitRef | None, kinds: Sequence[str], year: int, definition_id: str
+    ) -> int:
+        sql, params = _without_cycle_sql(under, kinds)
+        rows = self.sql.query(
+            f"SELECT COUNT(*) {sql}", {**params, "year": year, "definition_id": definition_id}
+        )
+        return int(rows[0][0])
+
+    def open_batch(self, batch: OpenBatch) -> Opened:
+        """Pick the next units without a cycle and open theirs, in the caller's unit of
+        work, so that a concurrent opener can never open a unit's cycle twice."""
+        spec = batch.definition.spec
+        sql, params = _without_cycle_sql(batch.under, spec.applies_to)
+        at = to_db(batch.at)
+        db = self.sql
+        # one opener at a time: cycle ids are MAX(id) + 1, and a unit picked by two
+        # openers would otherwise fail the second on the unique (unit, year, definition)
+        db.serialize("open")
+        units = db.execute(
+            f"SELECT u.id, u.path, u.kind {sql} AND u.id > :after ORDER BY u.id LIMIT :limit",
+            {
+                **params,
+                "year": batch.year,
+                "definition_id": spec.id,
+                "after": batch.after_unit_id,
+                "limit": batch.limit,
+            },
+        ).fetchall()
+        if not units:
+            return Opened(0, None)
+        next_id = db.execute("SELECT COALESCE(MAX(id), 0) FROM cycle").fetchone()[0] + 1
+        ids = range(next_id, next_id + len(units))
+        # each cycle's chain starts with its opening record
+        heads = [
+            chain_hash(
+                cycle_genesis(cycle_id, unit_id, batch.year, spec.id, spec.version),
+                transition_text(
+                    cycle_id, 1, "open", None, batch.state, batch.actor, batch.role, at,
+                    "{}", "[]", spec.id, spec.version,
+                ),
+            )
+            for cycle_id, (unit_id, _path, _kind) in zip(ids, units, strict=True)
+        ]
+        db.executemany(
+            "INSERT INTO cycle (id, unit_id, unit_path, unit_kind, year, definition_id, "
+            "definition_version, content_hash, state, outcome, facts, version, head_hash, "
+            "opened_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', 1, ?, ?, ?)",
+            [
+                (
+                    cycle_id, unit_id, path, kind, batch.year, spec.id, spec.version,
+                    batch.definition.content_hash, batch.state, batch.outcome, head, at, at,
+                )
+                for cycle_id, (unit_id, path, kind), head in zip(ids, units, heads, strict=True)
+            ],
+        )
+        db.sync_sequence("cycle", ids[-1])
+        db.executemany(
+            "INSERT INTO transition (cycle_id, seq, event, from_state, to_state, actor, "
+            "role, at, payload, checks, definition_id, definition_version, hash) "
+            "VALUES (?, 1, 'open', NULL, ?, ?, ?, ?, '{}', '[]', ?, ?, ?)",
+            [
+                (cycle_id, batch.state, batch.actor, batch.role, at, spec.id, spec.version, head)
+                for cycle_id, head in zip(ids, heads, strict=True)
+            ],
+        )
+        due = [(key, to_db(instant)) for key, instant in batch.deadlines]
+        db.executemany(
+            "INSERT INTO deadline (cycle_id, key, due_at, met_at) VALUES (?, ?, ?, NULL)",
+            [(cycle_id, key, due_at) for cycle_id in ids for key, due_at in due],
+        )
+        if batch.timers:
+            timers = timer_values(batch.timers, batch.at, batch.definition)
+            unit_of = {cycle_id: unit[0] for cycle_id, unit in zip(ids, units, strict=True)}
+            db.executemany(
+                INSERT_TIMER,
+                [
+                    (f"c{cycle_id}:{suffix}", cycle_id, None, unit_of[cycle_id], batch.year,
+                     *values)
+                    for cycle_id in ids
+                    for suffix, values in timers
+                ],
+            )
+        return Opened(len(units), units[-1][0])
+
+    def find(self, unit_code: str, year: int) -> list[Cycle]:
+        rows = self.sql.query(
+            f"SELECT {CYCLE_COLUMNS} "
+            "FROM cycle c JOIN unit u ON u.id = c.unit_id "
+            "WHERE u.code = ? AND c.year = ? ORDER BY c.definition_id",
+            (unit_code, year),
+        )
+        return [cycle_of(r) for r in rows]
+
+    def apply(self, change: CycleChange) -> bool:
+        """Write one transition; False (and nothing written) if the row version moved."""
+        db = self.sql
+        entry = change.entry
+        at = change.at_text or to_db(entry.at)
+        db.execute(
+            "UPDATE cycle SET state = ?, outcome = ?, version = version + 1, updated_at = ?, "
+            "facts = COALESCE(?, facts), head_hash = ? WHERE id = ? AND version = ?",
+            (
+                change.state,
+                change.outcome,
+                at,
+                None if change.facts is None else dumps(change.facts),
+                change.hash,
+                change.cycle_id,
+                change.expected_version,
+            ),
+        )
+        if db.rowcount != 1:
+            return False
+        db.execute(
+            "INSERT INTO transition (cycle_id, seq, event, from_state, to_state, actor, role, "
+            "at, payload, checks, definition_id, definition_version, hash) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                change.cycle_id, entry.seq, entry.event, entry.from_state, entry.to_state,
+                entry.actor, entry.role, at, change.payload_text, change.checks_text,
+                entry.definition_id, entry.definition_version, change.hash,
+            ),
+        )
+        for key in change.met:
+            db.execute(
+                "UPDATE deadline SET met_at = ? WHERE cycle_id = ? AND key = ? "
+                "AND met_at IS NULL",
+                (at, change.cycle_id, key),
+            )
+        for key in change.reopened:
+            db.execute(
+                "UPDATE deadline SET met_at = NULL WHERE cycle_id = ? AND key = ?",
+                (change.cycle_id, key),
+            )
+        return True
+
+    def history(self, cycle_id: int) -> list[AuditEntry]:
+        rows = self.sql.query(
+            "SELECT seq, event, from_state, to_state, actor, role, at, payload, checks, "
+            "definition_id, definition_version FROM transition WHERE cycle_id = ? ORDER BY seq",
+            (cycle_id,),
+        )
+        return [
+            AuditEntry(
+                r[0], r[1], r[2], r[3], r[4], r[5], from_db(r[6]), json.loads(r[7]),
+                json.loads(r[8]), r[9], r[10],
+            )
+            for r in rows
+        ]
+
+    def deadlines(self, cycle_id: int) -> list[DeadlineStatus]:
+        rows = self.sql.query(
+            "SELECT key, due_at, met_at FROM deadline WHERE cycle_id = ? ORDER BY due_at, key",
+            (cycle_id,),
+        )
+        return [DeadlineStatus(r[0], from_db(r[1]), from_db(r[2]) if r[2] else None) for r in rows]
+
+    def count_states(self, under: UnitRef | None, year: int) -> list[StateCount]:
+        where, params = subtree(under, "unit_path")
+        rows = self.sql.query(
+            "SELECT definition_id, unit_kind, state, outcome, COUNT(*) FROM cycle "
+            f"WHERE year = :year{where} GROUP BY 1, 2, 3, 4",
+            {**params, "year": year},
+        )
+        return [StateCount(*r) for r in rows]
+
+    def count_overdue(
+        self, under: UnitRef | None, year: int, at: datetime, closed_states: Sequence[str]
+    ) -> dict[str, int]:
+        where, params = subtree(under, "c.unit_path")
+        not_closed, closed = _not_closed(closed_states)
+        rows = self.sql.query(
+            "SELECT d.key, COUNT(*) FROM deadline d JOIN cycle c ON c.id = d.cycle_id "
+            f"WHERE c.year = :year{where}{not_closed} "
+            "AND d.met_at IS NULL AND d.due_at < :at GROUP BY d.key",
+            {**params, **closed, "year": year, "at": to_db(at)},
+        )
+        return {r[0]: r[1] for r in rows}
+
+    def list_overdue(
+        self, under: UnitRef | None, year: int, at: datetime, closed_states: Sequence[str]
+    ) -> list[OverdueItem]:
+        """Every deadline past due and not met, of cycles still open, and every milestone
+        past due and not kept, under a node: oldest first."""
+        not_closed, closed = _not_closed(closed_states)
+        where, params = subtree(under, "c.unit_path")
+        where_m, _ = subtree(under, "m.unit_path")
+        rows = self.sql.query(
+            "SELECT u.code, u.name, p.code, c.definition_id, c.definition_version, c.state, "
+            "d.key, d.due_at, 0 FROM deadline d JOIN cycle c ON c.id = d.cycle_id "
+            "JOIN unit u ON u.id = c.unit_id LEFT JOIN unit p ON p.id = u.parent_id "
+            f"WHERE c.year = :year{where}{not_closed} "
+            "AND d.met_at IS NULL AND d.due_at < :at "
+            "UNION ALL "
+            "SELECT u.code, u.name, p.code, m.definition_id, m.definition_version, NULL, "
+            "m.key, m.due_at, 1 FROM milestone m JOIN unit u ON u.id = m.unit_id "
+            "LEFT JOIN unit p ON p.id = u.parent_id "
+            f"WHERE m.year = :year{where_m} "
+            "AND m.met_at IS NULL AND m.due_at < :at ORDER BY 8, 1",
+            {**params, **closed, "year": year, "at": to_db(at)},
+        )
+        return [
+            OverdueItem(r[0], r[1], r[2], r[3], r[4], r[5], r[6], from_db(r[7]), bool(r[8]))
+            for r in rows
+        ]
+
+    def under(self, under: UnitRef | None, year: int, after_id: int, limit: int) -> list[Cycle]:
+        """A page of a subtree's cycles of `year`, by id after `after_id` (keyset paging:
+        a bulk decision over a whole province holds one page in memory at a time)."""
+        where, params = subtree_positional(under, "c.unit_path")
+        rows = self.sql.query(
+            f"SELECT {CYCLE_COLUMNS} "
+            "FROM cycle c JOIN unit u ON u.id = c.unit_id "
+            f"WHERE c.year = ? AND c.id > ?{where} ORDER BY c.id LIMIT ?",
+            [year, after_id, *params, limit],
+        )
+        return [cycle_of(r) for r in rows]
+
+    def report_cycles(self, under: UnitRef | None, year: int) -> list[ReportCycle]:
+        where, params = subtree_positional(under, "c.unit_path")
+        rows = self.sql.query(
+            "SELECT c.id, u.code, u.name, u.kind, p.code, c.unit_path, c.definition_id, "
+            "c.definition_version, c.state, c.outcome FROM cycle c "
+            "JOIN unit u ON u.id = c.unit_id LEFT JOIN unit p ON p.id = u.parent_id "
+            f"WHERE c.year = ?{where} ORDER BY c.unit_path, c.definition_id",
+            [year, *params],
+        )
+        return [ReportCycle(*row) for row in rows]
+
+    def report_events(self, under: UnitRef | None, year: int) -> list[ReportEvent]:
+        """The applied events of a subtree's cycles, in order."""
+        where, params = subtree_positional(under, "c.unit_path")
+        rows = self.sql.query(
+            "SELECT t.cycle_id, t.event, t.at, t.checks, t.payload FROM transition t "
+            f"JOIN cycle c ON c.id = t.cycle_id WHERE c.year = ?{where} "
+            "ORDER BY t.cycle_id, t.seq",
+            [year, *params],
+        )
+        return [
+            ReportEvent(row[0], row[1], from_db(row[2]), json.loads(row[3]), json.loads(row[4]))
+            for row in rows
+        ]

@@ -1,0 +1,79 @@
+"""Definitions as stored (each version's resolved content, kept forever) and the
+installation's id."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime
+
+from adapters.persistence.rows import dumps
+from adapters.persistence.sql import Sql
+from workflow.errors import NotFound
+from workflow.spec.registry import Definition, definition_from_resolved
+from workflow.timefmt import to_db
+
+_INSTALLATION = "SELECT value FROM meta WHERE key = 'installation'"
+
+
+class SqlDefinitions:
+    def __init__(self, sql: Sql) -> None:
+        self.sql = sql
+
+    def installation_id(self) -> str | None:
+        rows = self.sql.query(_INSTALLATION)
+        return str(rows[0][0]) if rows else None
+
+    def add_installation_id(self) -> None:
+        """A random id of this database; the first one written is kept."""
+        self.sql.execute(
+            "INSERT INTO meta (key, value) VALUES ('installation', ?) "
+            "ON CONFLICT (key) DO NOTHING",
+            (uuid.uuid4().hex[:12],),
+        )
+
+    def stored(self, definition_id: str, version: int) -> tuple[str, Definition] | None:
+        """(content hash as stored, the stored definition) of one version, if saved."""
+        rows = self.sql.query(
+            "SELECT content_hash, resolved FROM definition WHERE definition_id = ? "
+            "AND version = ?",
+            (definition_id, version),
+        )
+        if not rows:
+            return None
+        return str(rows[0][0]), definition_from_resolved(json.loads(rows[0][1]))
+
+    def add(self, definition: Definition, at: datetime) -> bool:
+        """Insert a version; False when another process saved it first."""
+        spec = definition.spec
+        cursor = self.sql.execute(
+            "INSERT INTO definition (definition_id, version, content_hash, filename, "
+            "resolved, registered_at) VALUES (?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (definition_id, version) DO NOTHING",
+            (
+                spec.id,
+                spec.version,
+                definition.content_hash,
+                definition.filename,
+                dumps(definition.resolved()),
+                to_db(at),
+            ),
+        )
+        return bool(cursor.rowcount != 0)
+
+    def load(self, definition_id: str, version: int | None) -> Definition:
+        """A stored version; None means the newest."""
+        if version is None:
+            rows = self.sql.query(
+                "SELECT resolved, filename FROM definition WHERE definition_id = ? "
+                "ORDER BY version DESC LIMIT 1",
+                (definition_id,),
+            )
+        else:
+            rows = self.sql.query(
+                "SELECT resolved, filename FROM definition WHERE definition_id = ? AND version = ?",
+                (definition_id, version),
+            )
+        if not rows:
+            raise NotFound(f"definition {definition_id!r} version {version} is not in the database")
+        return definition_from_resolved(json.loads(rows[0][0]), rows[0][1])

@@ -1,0 +1,244 @@
+"""The way out: notices (a global hash chain) queued per address, composed into outbox
+messages, leased to workers, and every delivery attempt recorded."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from adapters.persistence.audit import SqlAudit
+from adapters.persistence.rows import dumps
+from adapters.persistence.sql import Sql
+from workflow.audit import chain_hash, fact_text
+from workflow.notices import Message, Notice, PendingNotice, UnitContact
+from workflow.service.records import NoticeRecord, OutboxCounts, OutboxItem
+from workflow.timefmt import from_db, to_db
+
+
+class SqlOutbox:
+    def __init__(self, sql: Sql, audit: SqlAudit) -> None:
+        self.sql = sql
+        self.audit = audit
+
+    def add_notices(self, notices: Sequence[Notice], now: datetime) -> None:
+        """Chain each notice onto the notice chain and queue it for composing."""
+        stamp = to_db(now)
+        previous = self.audit.chain_head("notice")
+        for notice in notices:
+            values = (
+                notice.timer_id, notice.cycle_id, notice.milestone_id, notice.unit_id,
+                notice.kind, notice.deadline, notice.step, notice.role, notice.address,
+                to_db(notice.due_at), stamp,
+            )
+            previous = chain_hash(previous, fact_text(values))
+            notice_id = self.sql.execute(
+                "INSERT INTO notice (timer_id, cycle_id, milestone_id, unit_id, kind, "
+                "deadline, step, role, address, due_at, at, hash) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                (*values, previous),
+            ).fetchone()[0]
+            self.sql.execute(
+                "INSERT INTO notice_queue (notice_id, address) VALUES (?, ?)",
+                (notice_id, notice.address),
+            )
+
+    def claim_pending(self, max_addresses: int) -> list[PendingNotice]:
+        """Every queued notice of the first `max_addresses` addresses, for composing."""
+        db = self.sql
+        # composers take a recipient's whole queue: two at once would both compose it
+        db.serialize("compose")
+        addresses = [
+            r[0]
+            for r in db.execute(
+                "SELECT DISTINCT address FROM notice_queue ORDER BY address LIMIT ?",
+                (max_addresses,),
+            ).fetchall()
+        ]
+        if not addresses:
+            return []
+        marks = ", ".join("?" for _ in addresses)
+        rows = db.execute(
+            "SELECT n.id, t.key, n.kind, n.deadline, n.step, t.\"offset\", n.role, n.address, "
+            "n.due_at, t.deadline_at, t.moved_by, n.at, u.id, u.code, u.name, u.path, "
+            "u.contacts, t.definition_id, t.definition_version, c.state, t.milestone_id "
+            "FROM notice_queue q JOIN notice n ON n.id = q.notice_id "
+            "JOIN timer t ON t.id = n.timer_id JOIN unit u ON u.id = n.unit_id "
+            "LEFT JOIN cycle c ON c.id = n.cycle_id "
+            f"WHERE q.address IN ({marks})",
+            addresses,
+        ).fetchall()
+        return [
+            PendingNotice(
+                r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], from_db(r[8]),
+                from_db(r[9]), r[10], from_db(r[11]),
+                UnitContact(r[12], r[13], r[14], r[15], json.loads(r[16])),
+                r[17], r[18], r[19], r[20] is not None,
+            )
+            for r in rows
+        ]
+
+    def add_messages(
+        self, messages: Sequence[Message], pending: Sequence[PendingNotice], at: datetime
+    ) -> None:
+        """Write the composed messages and take exactly the notices composed off the queue."""
+        stamp = to_db(at)
+        db = self.sql
+        conflict = " ON CONFLICT (key) DO NOTHING"
+        db.executemany(
+            "INSERT INTO outbox (key, channel, address, recipient_role, lang, subject, body, "
+            "data, created_at, attempts, next_attempt_at) "
+            f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?){conflict}",
+            [
+                (m.key, m.channel, m.address, m.recipient_role, m.lang, m.subject, m.body,
+                 dumps(m.data), stamp, stamp)
+                for m in messages
+            ],
+        )
+        db.executemany(
+            "INSERT INTO notice_message (notice_id, message_key) VALUES (?, ?) "
+            "ON CONFLICT DO NOTHING",
+            [(notice_id, m.key) for m in messages for notice_id in m.notice_ids],
+        )
+        # exactly the notices composed: on PostgreSQL a notice queued for one of these
+        # addresses after the read above commits meanwhile, and must stay queued
+        db.executemany(
+            "DELETE FROM notice_queue WHERE notice_id = ?", [(p.notice_id,) for p in pending]
+        )
+
+    def claim(
+        self, now: datetime, limit: int, lease_until: datetime, worker: str
+    ) -> list[OutboxItem]:
+        """Lease due messages to `worker`: another worker skips them until the lease ends,
+        which is how a crashed worker's messages are taken over."""
+        stamp = to_db(now)
+        lock = self.sql.dialect.for_update_skip_locked()
+        rows = self.sql.execute(
+            "SELECT id, key, channel, address, recipient_role, lang, subject, body, data, "
+            "attempts FROM outbox WHERE sent_at IS NULL AND parked_at IS NULL "
+            "AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?) "
+            f"ORDER BY next_attempt_at, id LIMIT ?{lock}",
+            (stamp, stamp, limit),
+        ).fetchall()
+        self.sql.executemany(
+            "UPDATE outbox SET lease_until = ?, leased_by = ? WHERE id = ?",
+            [(to_db(lease_until), worker, r[0]) for r in rows],
+        )
+        return [
+            OutboxItem(
+                r[0], Message(r[1], r[2], r[3], r[4], r[5], r[6], r[7], json.loads(r[8])), r[9]
+            )
+            for r in rows
+        ]
+
+    def renew_lease(
+        self, item: OutboxItem, worker: str, now: datetime, lease_until: datetime
+    ) -> bool:
+        """Extend this worker's lease on a message right before sending it; False when the
+        lease ran out and the message may be another worker's now (or is already sent)."""
+        cursor = self.sql.execute(
+            "UPDATE outbox SET lease_until = ? WHERE id = ? AND leased_by = ? "
+            "AND lease_until >= ? AND sent_at IS NULL AND parked_at IS NULL",
+            (to_db(lease_until), item.id, worker, to_db(now)),
+        )
+        return bool(cursor.rowcount == 1)
+
+    def record_delivery(
+        self,
+        item: OutboxItem,
+        at: datetime,
+        worker: str,
+        result: str,
+        detail: str,
+        next_attempt_at: datetime | None,
+    ) -> None:
+        stamp = to_db(at)
+        db = self.sql
+        # A message is marked sent by whoever sent it; a failure changes it only while
+        # this worker still holds it, so a late failure never undoes another's success.
+        if result == "sent":
+            db.execute(
+                "UPDATE outbox SET sent_at = ?, attempts = attempts + 1, lease_until = NULL "
+                "WHERE id = ? AND sent_at IS NULL",
+                (stamp, item.id),
+            )
+        elif result == "parked":
+            db.execute(
+                "UPDATE outbox SET parked_at = ?, attempts = attempts + 1, "
+                "lease_until = NULL, last_error = ? WHERE id = ? AND leased_by = ? "
+                "AND sent_at IS NULL AND parked_at IS NULL",
+                (stamp, detail, item.id, worker),
+            )
+        else:
+            assert next_attempt_at is not None
+            db.execute(
+                "UPDATE outbox SET next_attempt_at = ?, attempts = attempts + 1, "
+                "lease_until = NULL, last_error = ? WHERE id = ? AND leased_by = ? "
+                "AND sent_at IS NULL AND parked_at IS NULL",
+                (to_db(next_attempt_at), detail, item.id, worker),
+            )
+        db.execute(
+            "INSERT INTO delivery (outbox_id, at, worker, result, detail) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (item.id, stamp, worker, result, detail),
+        )
+
+    def messages(self) -> list[tuple[datetime, Message]]:
+        """Every message in the outbox with when it was composed, oldest first."""
+        rows = self.sql.query(
+            "SELECT created_at, key, channel, address, recipient_role, lang, subject, body, "
+            "data FROM outbox ORDER BY created_at, id"
+        )
+        return [
+            (from_db(r[0]), Message(r[1], r[2], r[3], r[4], r[5], r[6], r[7], json.loads(r[8])))
+            for r in rows
+        ]
+
+    def next_wakeup(self) -> datetime | None:
+        """The earliest instant at which a timer or an outbox message is due; the past
+        when notices wait to be composed; None when nothing is pending."""
+        rows = self.sql.query(
+            "SELECT MIN(due_at) FROM timer WHERE fired_at IS NULL AND cancelled_at IS NULL "
+            "UNION ALL SELECT MIN(CASE WHEN lease_until > next_attempt_at THEN lease_until "
+            "ELSE next_attempt_at END) FROM outbox WHERE sent_at IS NULL AND parked_at IS NULL"
+        )
+        found = [from_db(r[0]) for r in rows if r[0]]
+        pending = self.sql.query("SELECT COUNT(*) FROM notice_queue")
+        if pending[0][0]:
+            return datetime.min.replace(tzinfo=UTC)
+        return min(found) if found else None
+
+    def notices(self, cycle_id: int) -> list[NoticeRecord]:
+        rows = self.sql.query(
+            "SELECT n.kind, n.deadline, n.step, n.role, n.address, n.due_at, n.at, "
+            "MAX(CASE WHEN o.sent_at IS NOT NULL THEN 1 ELSE 0 END), "
+            "MAX(CASE WHEN o.parked_at IS NOT NULL THEN 1 ELSE 0 END), COUNT(o.id) "
+            "FROM notice n LEFT JOIN notice_message nm ON nm.notice_id = n.id "
+            "LEFT JOIN outbox o ON o.key = nm.message_key "
+            "WHERE n.cycle_id = ? GROUP BY n.id ORDER BY n.at, n.id",
+            (cycle_id,),
+        )
+        return [
+            NoticeRecord(
+                r[0], r[1], r[2], r[3], r[4], from_db(r[5]), from_db(r[6]),
+                "sent" if r[7] else "parked" if r[8] else "pending" if r[9] else "queued",
+            )
+            for r in rows
+        ]
+
+    def counts(self) -> OutboxCounts:
+        counts = self.sql.query(
+            "SELECT SUM(CASE WHEN sent_at IS NULL AND parked_at IS NULL THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN sent_at IS NOT NULL THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN parked_at IS NOT NULL THEN 1 ELSE 0 END) FROM outbox"
+        )[0]
+        parked = self.sql.query(
+            "SELECT key, channel, address, COALESCE(last_error, '') FROM outbox "
+            "WHERE parked_at IS NOT NULL ORDER BY parked_at"
+        )
+        return OutboxCounts(
+            int(counts[0] or 0),
+            int(counts[1] or 0),
+            int(counts[2] or 0),
+            [(r[0], r[1], r[2], r[3]) for r in parked],
+        )

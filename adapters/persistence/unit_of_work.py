@@ -1,0 +1,74 @@
+"""The unit of work on SQL: `with uow:` ... `uow.commit()`; rolled back unless committed.
+
+Its repositories share its one connection. Reads outside a `with` run in autocommit, as
+cheap as before. A write transaction begins as its dialect says: BEGIN IMMEDIATE on SQLite
+(writers queue at the start, never midway), BEGIN on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import Engine
+
+from adapters.persistence.actors import SqlActors
+from adapters.persistence.audit import SqlAudit
+from adapters.persistence.cycles import SqlCycles
+from adapters.persistence.definitions import SqlDefinitions
+from adapters.persistence.meeting_register import SqlMeetings
+from adapters.persistence.outbox import SqlOutbox
+from adapters.persistence.registers import SqlRegisters
+from adapters.persistence.sql import Sql
+from adapters.persistence.timers import SqlTimers
+from adapters.persistence.units import SqlUnits
+from adapters.persistence.versions import SqlVersions
+
+
+class TransactionOpen(RuntimeError):
+    """A unit of work entered while its transaction is still open (they do not nest)."""
+
+
+class SqlUnitOfWork:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.sql = Sql(engine)
+        self.audit = SqlAudit(self.sql)
+        self.definitions = SqlDefinitions(self.sql)
+        self.units = SqlUnits(self.sql)
+        self.cycles = SqlCycles(self.sql)
+        self.timers = SqlTimers(self.sql, self.audit)
+        self.outbox = SqlOutbox(self.sql, self.audit)
+        self.actors = SqlActors(self.sql, self.audit)
+        self.registers = SqlRegisters(self.sql, self.audit, self.units)
+        self.meetings = SqlMeetings(self.sql, self.audit)
+        self.versions = SqlVersions(self.sql)
+        self._open = False
+
+    def __enter__(self) -> Self:
+        if self._open:
+            raise TransactionOpen("a unit of work is already open on this connection")
+        self.sql.execute(self.sql.dialect.begin)
+        self._open = True
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        if self._open:
+            self.rollback()
+
+    def commit(self) -> None:
+        # closed first: a COMMIT that fails is not followed by a ROLLBACK (as before)
+        self._open = False
+        self.sql.execute("COMMIT")
+
+    def rollback(self) -> None:
+        self._open = False
+        self.sql.execute("ROLLBACK")
+
+    def close(self) -> None:
+        self.sql.close()

@@ -1,0 +1,137 @@
+"""The service's read side: boards, histories, overdue lists and reports. Reads run
+outside any unit of work (each sees committed data) and change nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from workflow.service.records import OverdueItem, UnitRef
+from workflow.service.reports import Report, build_report
+from workflow.service.results import Board, BoardRow, History
+from workflow.spec.registry import Definition
+
+if TYPE_CHECKING:
+    from workflow.service.cycles import CycleService
+
+
+def report(service: CycleService, year: int, under: str | None = None) -> Report:
+    """One row per unit of the subtree and a summary per superior (see reports.py)."""
+    uow = service.uow
+    node = uow.units.find(under) if under else None
+    cycles = uow.cycles.report_cycles(node, year)
+    definitions = {
+        (c.definition_id, c.definition_version): service.definition(
+            c.definition_id, c.definition_version
+        )
+        for c in cycles
+    }
+    for definition_id in {c.definition_id for c in cycles}:
+        newest = uow.definitions.load(definition_id, None)
+        definitions[newest.key] = newest
+    return build_report(
+        year,
+        under,
+        cycles,
+        uow.cycles.report_events(node, year),
+        uow.registers.ratings_under(node, year),
+        overdue(service, year, under),
+        definitions,
+        uow.units.committees(node),
+        {key: share for key, (share, _) in uow.registers.targets(year).items()},
+    )
+
+
+def history(
+    service: CycleService, unit_code: str, year: int, definition_id: str | None = None
+) -> History:
+    cycle = service.cycle(unit_code, year, definition_id)
+    definition = service.definition(cycle.definition_id, cycle.definition_version)
+    uow = service.uow
+    return History(
+        cycle,
+        definition,
+        uow.cycles.history(cycle.id),
+        uow.cycles.deadlines(cycle.id),
+        uow.outbox.notices(cycle.id),
+    )
+
+
+def overdue(service: CycleService, year: int, under: str | None = None) -> list[OverdueItem]:
+    """Deadlines past due and not met, of cycles not closed, and milestones not kept."""
+    uow = service.uow
+    node = uow.units.find(under) if under else None
+    closed = _closed_states(service, year, node)
+    return uow.cycles.list_overdue(node, year, service.clock.now(), closed)
+
+
+def _closed_states(service: CycleService, year: int, node: UnitRef | None) -> list[str]:
+    uow = service.uow
+    ids = {item.definition_id for item in uow.cycles.count_states(node, year)}
+    return final_states(uow.definitions.load(i, None) for i in ids)
+
+
+def board(service: CycleService, year: int, under: str | None = None) -> Board:
+    uow = service.uow
+    node = uow.units.find(under) if under else None
+    counts = uow.cycles.count_states(node, year)
+    rows: dict[tuple[str, str, str | None], int] = {}
+    counted: dict[str, list[int]] = {}
+    for item in counts:
+        key = (item.definition_id, item.state, item.outcome)
+        rows[key] = rows.get(key, 0) + item.count
+    # Labels and targets come from the newest stored version of each definition.
+    latest = {
+        definition_id: uow.definitions.load(definition_id, None)
+        for definition_id in {item.definition_id for item in counts}
+    }
+    board_rows = [
+        _board_row(latest[definition_id], state, outcome, count)
+        for (definition_id, state, outcome), count in sorted(
+            rows.items(), key=lambda kv: _order(latest[kv[0][0]], kv[0])
+        )
+    ]
+    for item in counts:
+        spec = latest[item.definition_id].spec
+        tally = counted.setdefault(item.definition_id, [0, 0])
+        if spec.targets is not None and item.unit_kind in spec.targets.over:
+            tally[0] += item.count
+            if item.outcome == "recognized":
+                tally[1] += item.count
+    # A target the superior was assigned for the year wins over the definition's.
+    assigned = uow.registers.targets(year) if under else {}
+    targets = {}
+    for definition_id, (total, recognized) in counted.items():
+        target = latest[definition_id].spec.targets
+        share = target.recognized_share if target else None
+        if under is not None and (under, definition_id) in assigned:
+            share = assigned[(under, definition_id)][0]
+        targets[definition_id] = (total, recognized, share)
+    overdue = uow.cycles.count_overdue(
+        node, year, service.clock.now(), final_states(latest.values())
+    )
+    return Board(year, under, board_rows, targets, overdue)
+
+
+def final_states(definitions: Iterable[Definition]) -> list[str]:
+    """Every final state of these definitions: a cycle there is closed, never overdue."""
+    return sorted({n for d in definitions for n, st in d.spec.states.items() if st.final})
+
+
+def _order(definition: Definition, key: tuple[str, str, str | None]) -> tuple[str, int, str]:
+    definition_id, state, outcome = key
+    states = list(definition.spec.states)
+    return (definition_id, states.index(state) if state in states else len(states), outcome or "")
+
+
+def _board_row(definition: Definition, state: str, outcome: str | None, count: int) -> BoardRow:
+    """A state's label, plus the outcome's where the state itself does not say it."""
+    spec = definition.spec
+    own = spec.states.get(state)
+    vi = own.label.vi if own else state
+    en = own.label.en if own else state
+    if outcome is not None and (own is None or own.outcome != outcome):
+        named = next((s for s in spec.states.values() if s.outcome == outcome), None)
+        if named is not None:
+            vi, en = f"{vi} — {named.label.vi}", f"{en} — {named.label.en}"
+    return BoardRow(definition.spec.id, state, outcome, vi, en, count)
