@@ -44,3 +44,28 @@ def write(uow: UnitOfWork, work: Callable[[], T]) -> T:
         result = work()
         uow.commit()
     return result
+
+
+class AuditView:
+    """What workflow.service.auditing.verify_store reads, over a unit of work's audit
+    repository (the SQL facade's `last_anchor`, which the Audit port does not have)."""
+
+    def __init__(self, uow: Any) -> None:
+        self.audit = uow.audit
+
+    def transition_rows(self, under: Any) -> Any:
+        return self.audit.transition_rows(under)
+
+    def cycle_heads(self, under: Any) -> Any:
+        return self.audit.cycle_heads(under)
+
+    def fact_rows(self, table: str) -> Any:
+        return self.audit.fact_rows(table)
+
+    def last_anchor_detail(self) -> dict[str, Any] | None:
+        found: dict[str, Any] | None = self.audit.last_anchor_detail()
+        return found
+
+    def last_anchor(self) -> tuple[int, str] | None:
+        detail = self.last_anchor_detail()
+        return None if detail is None else (int(detail["transition_id"]), str(detail["digest"]))
