@@ -79,7 +79,7 @@ class MemoryAudit:
 
     def anchor(self, at: datetime, actor: str) -> dict[str, Any]:
         tables = self.session.writing()
-        last = max((t["id"] for t in tables.transitions), default=0)
+        last = tables.transitions[-1]["id"] if tables.transitions else 0
         heads = {
             cycle_id: c["head_hash"]
             for cycle_id, c in sorted(tables.cycles.items())
@@ -108,7 +108,7 @@ class MemoryAudit:
         shard: tuple[int, int] | None = None,
     ) -> Iterator[tuple[Any, ...]]:
         cycles = self._cycles(under, year) if under is not None or year is not None else None
-        for t in sorted(self.tables.transitions, key=lambda t: t["id"]):
+        for t in list(self.tables.transitions):  # in id order
             if cycles is not None and t["cycle_id"] not in cycles:
                 continue
             if shard is not None and t["cycle_id"] % shard[1] != shard[0]:
@@ -145,8 +145,9 @@ class MemoryAudit:
     def _late_for(self, t: Row) -> str | None:
         keys = [
             key
-            for (cycle_id, key), d in self.tables.deadlines.items()
-            if cycle_id == t["cycle_id"] and d["met_at"] == t["at"] and d["due_at"] < t["at"]
+            for key in self.tables.deadline_keys.get(t["cycle_id"], ())
+            for d in (self.tables.deadlines[(t["cycle_id"], key)],)
+            if d["met_at"] == t["at"] and d["due_at"] < t["at"]
         ]
         return min(keys) if keys else None
 
@@ -167,7 +168,7 @@ class MemoryAudit:
         transitions: list[tuple[Any, ...]] = []
         if only != "refusals":
             cycles = self._cycles(under, None)
-            for t in sorted(tables.transitions, key=lambda t: t["id"]):
+            for t in tables.transitions:
                 c = cycles.get(t["cycle_id"])
                 if c is None:
                     continue

@@ -33,21 +33,32 @@ from workflow.testing.tables import (
     cycle_of,
     dumps,
     in_subtree,
+    index_add,
     insert_timer,
     parent_code,
     timer_rows,
 )
+from workflow.testing.tables import change as _change
 from workflow.timefmt import from_db, to_db
 
 
 def add_transition(tables: Tables, row: Row) -> None:
-    if any(
-        t["cycle_id"] == row["cycle_id"] and t["seq"] == row["seq"] for t in tables.transitions
-    ):
+    mine = tables.transitions_of.get(row["cycle_id"], ())
+    if any(t["seq"] == row["seq"] for t in mine):
         raise IntegrityError(
             f"UNIQUE constraint failed: transition ({row['cycle_id']}, {row['seq']})"
         )
-    tables.transitions.append({**row, "id": tables.next_id("transition")})
+    stored = {**row, "id": tables.next_id("transition")}
+    tables.transitions.append(stored)
+    tables.transitions_of[row["cycle_id"]] = tuple(
+        sorted((*mine, stored), key=lambda t: int(t["seq"]))
+    )
+
+
+def deadline_rows(tables: Tables, cycle_id: int) -> list[tuple[str, Row]]:
+    """A cycle's deadlines, by key."""
+    keys = tables.deadline_keys.get(cycle_id, ())
+    return sorted((key, tables.deadlines[(cycle_id, key)]) for key in keys)
 
 
 def _without_cycle(
@@ -114,8 +125,10 @@ class MemoryCycles:
                     "definition_version": spec.version, "hash": head,
                 },
             )
+            index_add(tables.cycles_of_unit, unit["id"], cycle_id)
             for key, instant in batch.deadlines:
                 tables.deadlines[(cycle_id, key)] = {"due_at": to_db(instant), "met_at": None}
+                index_add(tables.deadline_keys, cycle_id, key)
             for suffix, values in timers:
                 insert_timer(
                     tables,
@@ -128,9 +141,11 @@ class MemoryCycles:
         return Opened(len(units), units[-1]["id"])
 
     def find(self, unit_code: str, year: int) -> list[Cycle]:
-        unit_id = self.tables.unit_ids.get(unit_code)
+        unit_id = self.tables.unit_ids.get(unit_code, 0)
         found = [
-            c for c in self.tables.cycles.values() if c["unit_id"] == unit_id and c["year"] == year
+            c
+            for c in (self.tables.cycles[i] for i in self.tables.cycles_of_unit.get(unit_id, ()))
+            if c["year"] == year
         ]
         return [cycle_of(self.tables, c) for c in sorted(found, key=lambda c: c["definition_id"])]
 
@@ -141,12 +156,11 @@ class MemoryCycles:
         cycle = tables.cycles.get(change.cycle_id)
         if cycle is None or cycle["version"] != change.expected_version:
             return False
-        cycle.update(
-            state=change.state, outcome=change.outcome, version=cycle["version"] + 1,
-            updated_at=at, head_hash=change.hash,
+        facts = cycle["facts"] if change.facts is None else dumps(change.facts)
+        _change(
+            tables.cycles, change.cycle_id, state=change.state, outcome=change.outcome,
+            version=cycle["version"] + 1, updated_at=at, head_hash=change.hash, facts=facts,
         )
-        if change.facts is not None:
-            cycle["facts"] = dumps(change.facts)
         add_transition(
             tables,
             {
@@ -161,18 +175,14 @@ class MemoryCycles:
         for key in change.met:
             deadline = tables.deadlines.get((change.cycle_id, key))
             if deadline is not None and deadline["met_at"] is None:
-                deadline["met_at"] = at
+                _change(tables.deadlines, (change.cycle_id, key), met_at=at)
         for key in change.reopened:
-            deadline = tables.deadlines.get((change.cycle_id, key))
-            if deadline is not None:
-                deadline["met_at"] = None
+            if (change.cycle_id, key) in tables.deadlines:
+                _change(tables.deadlines, (change.cycle_id, key), met_at=None)
         return True
 
     def history(self, cycle_id: int) -> list[AuditEntry]:
-        rows = sorted(
-            (t for t in self.tables.transitions if t["cycle_id"] == cycle_id),
-            key=lambda t: t["seq"],
-        )
+        rows = self.tables.transitions_of.get(cycle_id, ())
         return [
             AuditEntry(
                 t["seq"], t["event"], t["from_state"], t["to_state"], t["actor"], t["role"],
@@ -184,9 +194,7 @@ class MemoryCycles:
 
     def deadlines(self, cycle_id: int) -> list[DeadlineStatus]:
         rows = sorted(
-            (d["due_at"], key, d["met_at"])
-            for (c, key), d in self.tables.deadlines.items()
-            if c == cycle_id
+            (d["due_at"], key, d["met_at"]) for key, d in deadline_rows(self.tables, cycle_id)
         )
         return [
             DeadlineStatus(key, from_db(due), from_db(met) if met else None)
@@ -216,9 +224,10 @@ class MemoryCycles:
             c["id"]: c for c in self._of_year(under, year) if c["state"] not in closed_states
         }
         return [
-            (open_cycles[cycle_id], key, d["due_at"])
-            for (cycle_id, key), d in sorted(self.tables.deadlines.items())
-            if cycle_id in open_cycles and d["met_at"] is None and d["due_at"] < stamp
+            (cycle, key, d["due_at"])
+            for cycle_id, cycle in open_cycles.items()
+            for key, d in deadline_rows(self.tables, cycle_id)
+            if d["met_at"] is None and d["due_at"] < stamp
         ]
 
     def count_overdue(
@@ -273,11 +282,8 @@ class MemoryCycles:
         return found
 
     def report_events(self, under: UnitRef | None, year: int) -> list[ReportEvent]:
-        ids = {c["id"] for c in self._of_year(under, year)}
-        rows = sorted(
-            (t for t in self.tables.transitions if t["cycle_id"] in ids),
-            key=lambda t: (t["cycle_id"], t["seq"]),
-        )
+        of = self.tables.transitions_of
+        rows = [t for c in self._of_year(under, year) for t in of.get(c["id"], ())]
         return [
             ReportEvent(
                 t["cycle_id"], t["event"], from_db(t["at"]), json.loads(t["checks"]),
@@ -325,11 +331,11 @@ class MemoryVersions:
             for year, timers in batch.timers.items()
         }
         for m in batch.moves:
-            cycle = tables.cycles[m.cycle_id]
-            cycle.update(
-                definition_version=spec.version, content_hash=batch.target.content_hash,
-                state=m.state, outcome=m.outcome, version=cycle["version"] + 1,
-                head_hash=m.hash, updated_at=at,
+            _change(
+                tables.cycles, m.cycle_id, definition_version=spec.version,
+                content_hash=batch.target.content_hash, state=m.state, outcome=m.outcome,
+                version=tables.cycles[m.cycle_id]["version"] + 1, head_hash=m.hash,
+                updated_at=at,
             )
             add_transition(tables, {
                 "cycle_id": m.cycle_id, "seq": m.seq, "event": batch.event,
@@ -338,18 +344,22 @@ class MemoryVersions:
                 "definition_id": spec.id, "definition_version": spec.version, "hash": m.hash,
             })
         for m in batch.moves:
-            for cycle_id, key in list(tables.deadlines):
-                if cycle_id == m.cycle_id and key not in keys:
-                    del tables.deadlines[(cycle_id, key)]
+            kept = tuple(k for k in tables.deadline_keys.get(m.cycle_id, ()) if k in keys)
+            for key in set(tables.deadline_keys.get(m.cycle_id, ())) - set(kept):
+                del tables.deadlines[(m.cycle_id, key)]
+            tables.deadline_keys[m.cycle_id] = kept
         for m in batch.moves:
             for key, due_at in batch.deadlines.get(m.year, ()):
                 met = at if key in m.met else None
                 found = tables.deadlines.get((m.cycle_id, key))
                 if found is None:
                     tables.deadlines[(m.cycle_id, key)] = {"due_at": to_db(due_at), "met_at": met}
+                    index_add(tables.deadline_keys, m.cycle_id, key)
                 else:
-                    found["due_at"] = to_db(due_at)
-                    found["met_at"] = None if met is None else (found["met_at"] or met)
+                    _change(
+                        tables.deadlines, (m.cycle_id, key), due_at=to_db(due_at),
+                        met_at=None if met is None else (found["met_at"] or met),
+                    )
         for m in batch.moves:
             for suffix, values in planned.get(m.year, ()):
                 self._upsert_timer(tables, {
@@ -357,13 +367,13 @@ class MemoryVersions:
                     "milestone_id": None, "unit_id": m.unit_id, "year": m.year, **values,
                 })
         for m in batch.moves:
-            for t in tables.timers.values():
+            for timer_id, t in list(tables.timers.items()):
                 if (
                     t["cycle_id"] == m.cycle_id and t["fired_at"] is None
                     and t["cancelled_at"] is None
                     and (t["definition_id"] != spec.id or t["definition_version"] != spec.version)
                 ):
-                    t["cancelled_at"] = at
+                    _change(tables.timers, timer_id, cancelled_at=at)
 
     @staticmethod
     def _upsert_timer(tables: Tables, row: dict[str, Any]) -> None:
@@ -375,9 +385,8 @@ class MemoryVersions:
             return
         t = tables.timers[timer_id]
         if t["fired_at"] is None and (t["cancelled_at"] is None or t["cancelled_at"] < t["due_at"]):
-            for column in (
+            columns = (
                 "definition_id", "definition_version", "role", "offset", "deadline_at",
                 "due_at", "moved_by",
-            ):
-                t[column] = row[column]
-            t["cancelled_at"] = None
+            )
+            _change(tables.timers, timer_id, cancelled_at=None, **{c: row[c] for c in columns})

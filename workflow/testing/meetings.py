@@ -11,7 +11,7 @@ from typing import Any
 from workflow.rules.meetings import Meeting
 from workflow.service.records import MeetingImport, UnitRef
 from workflow.testing.audit import MemoryAudit
-from workflow.testing.tables import IntegrityError, Row, Session, in_subtree
+from workflow.testing.tables import IntegrityError, Row, Session, change, in_subtree
 from workflow.timefmt import to_db
 
 #: the audit fact of a meeting import (adapters.persistence.meeting_register.IMPORT_EVENT)
@@ -79,7 +79,7 @@ class MemoryMeetings:
                 }
                 added += 1
             elif existing[key] != values:
-                tables.meetings[key].update(row)
+                change(tables.meetings, key, **row)
                 updated += 1
             else:
                 unchanged += 1

@@ -13,7 +13,15 @@ from workflow.notices import DueTimer, Message, Notice, PendingNotice, UnitConta
 from workflow.service.records import MilestonePlan, NoticeRecord, OutboxCounts, OutboxItem, UnitRef
 from workflow.spec.registry import Definition
 from workflow.testing.audit import FACT_COLUMNS, MemoryAudit, chain_head
-from workflow.testing.tables import Row, Session, dumps, in_subtree, insert_timer, timer_rows
+from workflow.testing.tables import (
+    Row,
+    Session,
+    change,
+    dumps,
+    in_subtree,
+    insert_timer,
+    timer_rows,
+)
 from workflow.timefmt import from_db, to_db
 
 
@@ -108,15 +116,15 @@ class MemoryTimers:
         if not found:
             return False
         milestone = found[0]
-        milestone.update(met_at=stamp, met_by=actor)
+        change(tables.milestones, milestone["id"], met_at=stamp, met_by=actor)
         self.audit.append(
             "milestone_met", stamp, actor, unit_code=unit_code,
             unit_path=milestone["unit_path"], year=year, event=key,
             detail={"definition": definition_id},
         )
-        for t in tables.timers.values():
+        for timer_id, t in list(tables.timers.items()):
             if t["milestone_id"] == milestone["id"] and _pending(t):
-                t["cancelled_at"] = stamp
+                change(tables.timers, timer_id, cancelled_at=stamp)
         return True
 
     def claim_due(self, now: datetime, limit: int) -> list[DueTimer]:
@@ -148,7 +156,7 @@ class MemoryTimers:
         tables, stamp = self.session.writing(), to_db(now)
         for timer in due:
             column = "fired_at" if timer.id in fired else "cancelled_at"
-            tables.timers[timer.id][column] = stamp
+            change(tables.timers, timer.id, **{column: stamp})
 
     def _pending_due(self) -> list[str]:
         return [t["due_at"] for t in self.tables.timers.values() if _pending(t)]
@@ -237,7 +245,7 @@ class MemoryOutbox:
     def claim(
         self, now: datetime, limit: int, lease_until: datetime, worker: str
     ) -> list[OutboxItem]:
-        self.session.writing()
+        tables = self.session.writing()
         stamp = to_db(now)
         due = sorted(
             (
@@ -249,7 +257,7 @@ class MemoryOutbox:
         )[:limit]
         items = [OutboxItem(o["id"], _message(o), o["attempts"]) for o in due]
         for o in due:
-            o.update(lease_until=to_db(lease_until), leased_by=worker)
+            change(tables.outbox, o["id"], lease_until=to_db(lease_until), leased_by=worker)
         return items
 
     def renew_lease(
@@ -263,7 +271,7 @@ class MemoryOutbox:
             or o["parked_at"] is not None
         ):
             return False
-        o["lease_until"] = to_db(lease_until)
+        change(tables.outbox, item.id, lease_until=to_db(lease_until))
         return True
 
     def record_delivery(
@@ -280,19 +288,20 @@ class MemoryOutbox:
         held = o["leased_by"] == worker and o["sent_at"] is None and o["parked_at"] is None
         if result == "sent":
             if o["sent_at"] is None:
-                o.update(sent_at=stamp, attempts=o["attempts"] + 1, lease_until=None)
+                change(tables.outbox, item.id, sent_at=stamp, attempts=o["attempts"] + 1,
+                       lease_until=None)
         elif result == "parked":
             if held:
-                o.update(
-                    parked_at=stamp, attempts=o["attempts"] + 1, lease_until=None,
-                    last_error=detail,
+                change(
+                    tables.outbox, item.id, parked_at=stamp, attempts=o["attempts"] + 1,
+                    lease_until=None, last_error=detail,
                 )
         else:
             assert next_attempt_at is not None
             if held:
-                o.update(
-                    next_attempt_at=to_db(next_attempt_at), attempts=o["attempts"] + 1,
-                    lease_until=None, last_error=detail,
+                change(
+                    tables.outbox, item.id, next_attempt_at=to_db(next_attempt_at),
+                    attempts=o["attempts"] + 1, lease_until=None, last_error=detail,
                 )
         tables.deliveries.append({
             "id": tables.next_id("delivery"), "outbox_id": item.id, "at": stamp,

@@ -16,7 +16,7 @@ from workflow.notices import UnitContact
 from workflow.service.records import UnitRef
 from workflow.spec.registry import Definition, definition_from_resolved
 from workflow.testing.audit import MemoryAudit
-from workflow.testing.tables import Row, Session, dumps, in_subtree, unit_ref
+from workflow.testing.tables import Row, Session, change, dumps, in_subtree, index_add, unit_ref
 from workflow.timefmt import to_db
 from workflow.tree import subtree_bounds
 from workflow.units import UnitRow
@@ -77,8 +77,8 @@ class MemoryUnits:
             contacts = dumps(row.contacts)
             found = tables.unit_ids.get(row.code)
             if found is not None:
-                tables.units[found].update(
-                    name=row.name, kind=row.kind, org_type=row.org_type,
+                change(
+                    tables.units, found, name=row.name, kind=row.kind, org_type=row.org_type,
                     member_count=row.member_count, contacts=contacts,
                 )
                 updated += 1
@@ -91,6 +91,8 @@ class MemoryUnits:
                 "member_count": row.member_count, "contacts": contacts,
             }
             tables.unit_ids[row.code] = next_id
+            if parent is not None:
+                index_add(tables.children, parent["id"], next_id)
             next_id += 1
             inserted += 1
         return inserted, updated
@@ -175,7 +177,7 @@ class MemoryActors:
         actor = tables.actors.get(actor_id)
         if actor is None or actor["revoked_at"] is not None:
             return False
-        actor["revoked_at"] = stamp
+        change(tables.actors, actor_id, revoked_at=stamp)
         self.audit.append("actor_revoked", stamp, by, detail={"actor": actor_id})
         return True
 
@@ -243,13 +245,14 @@ class MemoryRegisters:
             }
             key = (year, unit_id, r.member, r.stage)
             if key in tables.ratings:
-                tables.ratings[key].update(values)
+                change(tables.ratings, key, **values)
                 updated += 1
             else:
                 tables.ratings[key] = {
                     "unit_id": unit_id, "unit_path": unit_path, "member": r.member,
                     "stage": r.stage, **values,
                 }
+                index_add(tables.ratings_of, (year, unit_id), key)
         self.audit.append(
             "ratings_imported", at_text, actor, year=year,
             detail={**detail, "rows": len(records), "updated": updated},
@@ -262,16 +265,18 @@ class MemoryRegisters:
     def rating_register(self, unit_code: str, year: int) -> dict[str, Any]:
         unit = self.units.find(unit_code)
         lo, hi = subtree_bounds(unit.path)
-        ratings = [(k, r) for k, r in self.tables.ratings.items() if k[0] == year]
+        tables = self.tables
         children = {
             u["id"]: u["code"]
-            for u in self.tables.units.values()
-            if u["parent_id"] == unit.id and lo < u["path"] < hi
+            for u in (tables.units[i] for i in tables.children.get(unit.id, ()))
+            if lo < u["path"] < hi
         }
-        rows = [r for k, r in ratings if k[1] == unit.id]
+        rows = [tables.ratings[k] for k in tables.ratings_of.get((year, unit.id), ())]
         rows += [
-            r for k, r in ratings
-            if k[1] in children and r["member"] == "" and lo < r["unit_path"] < hi
+            r
+            for child in sorted(children)
+            for r in (tables.ratings[k] for k in tables.ratings_of.get((year, child), ()))
+            if r["member"] == "" and lo < r["unit_path"] < hi
         ]
         return {
             "unit": unit_code,

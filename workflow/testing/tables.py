@@ -3,7 +3,10 @@ adapter stores them (instants as `to_db` text, JSON as text), so that what the t
 hashes, sorts and compares is byte for byte what the database would.
 
 A unit of work snapshots the tables on entering and puts the snapshot back on rollback;
-a write outside a unit of work raises (on SQL it would run in autocommit, unguarded)."""
+a write outside a unit of work raises (on SQL it would run in autocommit, unguarded).
+The snapshot copies each table's container, not its rows: so a row is never changed in
+place but replaced (`change`), and an index holds tuples, replaced on every addition
+(`index_add`). That keeps a unit of work over a province's tables cheap."""
 
 from __future__ import annotations
 
@@ -69,6 +72,18 @@ class Tables:
     meetings: dict[tuple[int, str, str], Row] = field(default_factory=dict)
     #: the last id handed out per table (autoincrement)
     last_ids: dict[str, int] = field(default_factory=dict)
+    # indexes, for the reads a service makes per cycle
+    transitions_of: dict[int, tuple[Row, ...]] = field(default_factory=dict)  # by seq
+    cycles_of_unit: dict[int, tuple[int, ...]] = field(default_factory=dict)
+    deadline_keys: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    ratings_of: dict[tuple[int, int], tuple[tuple[int, int, str, str], ...]] = field(
+        default_factory=dict
+    )  # (year, unit id) -> rating keys
+    children: dict[int, tuple[int, ...]] = field(default_factory=dict)  # unit id -> ids
+
+    def snapshot(self) -> Tables:
+        """A copy of every container (rows are shared: they are replaced, never changed)."""
+        return Tables(**{f.name: copy.copy(getattr(self, f.name)) for f in fields(Tables)})
 
     def next_id(self, table: str) -> int:
         self.last_ids[table] = self.last_ids.get(table, 0) + 1
@@ -87,7 +102,7 @@ class Session:
     def begin(self) -> None:
         if self.open:
             raise UnitOfWorkOpen("a unit of work is already open on this twin")
-        self._snapshot = copy.deepcopy(self.tables)
+        self._snapshot = self.tables.snapshot()
         self.open = True
 
     def commit(self) -> None:
@@ -104,6 +119,16 @@ class Session:
         if not self.open:
             raise OutsideUnitOfWork("a repository write outside `with uow:`")
         return self.tables
+
+
+def change(table: dict[Any, Row], key: Any, **values: Any) -> Row:
+    """Replace a row by a copy with `values` changed (the snapshot keeps the old one)."""
+    row = table[key] = {**table[key], **values}
+    return row
+
+
+def index_add(index: dict[Any, tuple[Any, ...]], key: Any, value: Any) -> None:
+    index[key] = (*index.get(key, ()), value)
 
 
 def in_subtree(node: UnitRef | None, path: str | None) -> bool:
