@@ -26,19 +26,19 @@ class SqlActors:
         """(id, name, role, scope unit code or None, token hash) each, each addition in
         the audit trail; raises (and the caller's unit of work rolls back) on a bad one."""
         stamp = to_db(at)
-        cursor = self.sql
+        db = self.sql
         for actor_id, name, role, scope, token_hash in actors:
             scope_id, scope_path = None, None
             if scope is not None:
-                found = cursor.execute(
+                found = db.execute(
                     "SELECT id, path FROM unit WHERE code = ?", (scope,)
                 ).fetchone()
                 if found is None:
                     raise NotFound(f"no unit with code {scope!r}")
                 scope_id, scope_path = found
-            if cursor.execute("SELECT 1 FROM actor WHERE id = ?", (actor_id,)).fetchone():
+            if db.execute("SELECT 1 FROM actor WHERE id = ?", (actor_id,)).fetchone():
                 raise BontotError(f"actor {actor_id!r} exists already")
-            cursor.execute(
+            db.execute(
                 "INSERT INTO actor (id, name, role, scope_unit_id, token_hash, created_at) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 (actor_id, name, role, scope_id, token_hash, stamp),

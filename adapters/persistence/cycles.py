@@ -74,11 +74,11 @@ class SqlCycles:
         spec = batch.definition.spec
         sql, params = _without_cycle_sql(batch.under, spec.applies_to)
         at = to_db(batch.at)
-        cursor = self.sql
+        db = self.sql
         # one opener at a time: cycle ids are MAX(id) + 1, and a unit picked by two
         # openers would otherwise fail the second on the unique (unit, year, definition)
-        cursor.serialize("open")
-        units = cursor.execute(
+        db.serialize("open")
+        units = db.execute(
             f"SELECT u.id, u.path, u.kind {sql} AND u.id > :after ORDER BY u.id LIMIT :limit",
             {
                 **params,
@@ -90,7 +90,7 @@ class SqlCycles:
         ).fetchall()
         if not units:
             return Opened(0, None)
-        next_id = cursor.execute("SELECT COALESCE(MAX(id), 0) FROM cycle").fetchone()[0] + 1
+        next_id = db.execute("SELECT COALESCE(MAX(id), 0) FROM cycle").fetchone()[0] + 1
         ids = range(next_id, next_id + len(units))
         # each cycle's chain starts with its opening record
         heads = [
@@ -103,7 +103,7 @@ class SqlCycles:
             )
             for cycle_id, (unit_id, _path, _kind) in zip(ids, units, strict=True)
         ]
-        cursor.executemany(
+        db.executemany(
             "INSERT INTO cycle (id, unit_id, unit_path, unit_kind, year, definition_id, "
             "definition_version, content_hash, state, outcome, facts, version, head_hash, "
             "opened_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', 1, ?, ?, ?)",
@@ -115,8 +115,8 @@ class SqlCycles:
                 for cycle_id, (unit_id, path, kind), head in zip(ids, units, heads, strict=True)
             ],
         )
-        cursor.sync_sequence("cycle", ids[-1])
-        cursor.executemany(
+        db.sync_sequence("cycle", ids[-1])
+        db.executemany(
             "INSERT INTO transition (cycle_id, seq, event, from_state, to_state, actor, "
             "role, at, payload, checks, definition_id, definition_version, hash) "
             "VALUES (?, 1, 'open', NULL, ?, ?, ?, ?, '{}', '[]', ?, ?, ?)",
@@ -126,14 +126,14 @@ class SqlCycles:
             ],
         )
         due = [(key, to_db(instant)) for key, instant in batch.deadlines]
-        cursor.executemany(
+        db.executemany(
             "INSERT INTO deadline (cycle_id, key, due_at, met_at) VALUES (?, ?, ?, NULL)",
             [(cycle_id, key, due_at) for cycle_id in ids for key, due_at in due],
         )
         if batch.timers:
             timers = timer_values(batch.timers, batch.at, batch.definition)
             unit_of = {cycle_id: unit[0] for cycle_id, unit in zip(ids, units, strict=True)}
-            cursor.executemany(
+            db.executemany(
                 INSERT_TIMER,
                 [
                     (f"c{cycle_id}:{suffix}", cycle_id, None, unit_of[cycle_id], batch.year,
@@ -155,10 +155,10 @@ class SqlCycles:
 
     def apply(self, change: CycleChange) -> bool:
         """Write one transition; False (and nothing written) if the row version moved."""
-        cursor = self.sql
+        db = self.sql
         entry = change.entry
         at = change.at_text or to_db(entry.at)
-        cursor.execute(
+        db.execute(
             "UPDATE cycle SET state = ?, outcome = ?, version = version + 1, updated_at = ?, "
             "facts = COALESCE(?, facts), head_hash = ? WHERE id = ? AND version = ?",
             (
@@ -171,9 +171,9 @@ class SqlCycles:
                 change.expected_version,
             ),
         )
-        if cursor.rowcount != 1:
+        if db.rowcount != 1:
             return False
-        cursor.execute(
+        db.execute(
             "INSERT INTO transition (cycle_id, seq, event, from_state, to_state, actor, role, "
             "at, payload, checks, definition_id, definition_version, hash) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -184,13 +184,13 @@ class SqlCycles:
             ),
         )
         for key in change.met:
-            cursor.execute(
+            db.execute(
                 "UPDATE deadline SET met_at = ? WHERE cycle_id = ? AND key = ? "
                 "AND met_at IS NULL",
                 (at, change.cycle_id, key),
             )
         for key in change.reopened:
-            cursor.execute(
+            db.execute(
                 "UPDATE deadline SET met_at = NULL WHERE cycle_id = ? AND key = ?",
                 (change.cycle_id, key),
             )

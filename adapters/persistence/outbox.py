@@ -45,12 +45,12 @@ class SqlOutbox:
 
     def claim_pending(self, max_addresses: int) -> list[PendingNotice]:
         """Every queued notice of the first `max_addresses` addresses, for composing."""
-        cursor = self.sql
+        db = self.sql
         # composers take a recipient's whole queue: two at once would both compose it
-        cursor.serialize("compose")
+        db.serialize("compose")
         addresses = [
             r[0]
-            for r in cursor.execute(
+            for r in db.execute(
                 "SELECT DISTINCT address FROM notice_queue ORDER BY address LIMIT ?",
                 (max_addresses,),
             ).fetchall()
@@ -58,7 +58,7 @@ class SqlOutbox:
         if not addresses:
             return []
         marks = ", ".join("?" for _ in addresses)
-        rows = cursor.execute(
+        rows = db.execute(
             "SELECT n.id, t.key, n.kind, n.deadline, n.step, t.\"offset\", n.role, n.address, "
             "n.due_at, t.deadline_at, t.moved_by, n.at, u.id, u.code, u.name, u.path, "
             "u.contacts, t.definition_id, t.definition_version, c.state, t.milestone_id "
@@ -83,9 +83,9 @@ class SqlOutbox:
     ) -> None:
         """Write the composed messages and take exactly the notices composed off the queue."""
         stamp = to_db(at)
-        cursor = self.sql
+        db = self.sql
         conflict = " ON CONFLICT (key) DO NOTHING"
-        cursor.executemany(
+        db.executemany(
             "INSERT INTO outbox (key, channel, address, recipient_role, lang, subject, body, "
             "data, created_at, attempts, next_attempt_at) "
             f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?){conflict}",
@@ -95,14 +95,14 @@ class SqlOutbox:
                 for m in messages
             ],
         )
-        cursor.executemany(
+        db.executemany(
             "INSERT INTO notice_message (notice_id, message_key) VALUES (?, ?) "
             "ON CONFLICT DO NOTHING",
             [(notice_id, m.key) for m in messages for notice_id in m.notice_ids],
         )
         # exactly the notices composed: on PostgreSQL a notice queued for one of these
         # addresses after the read above commits meanwhile, and must stay queued
-        cursor.executemany(
+        db.executemany(
             "DELETE FROM notice_queue WHERE notice_id = ?", [(p.notice_id,) for p in pending]
         )
 
@@ -153,17 +153,17 @@ class SqlOutbox:
         next_attempt_at: datetime | None,
     ) -> None:
         stamp = to_db(at)
-        cursor = self.sql
+        db = self.sql
         # A message is marked sent by whoever sent it; a failure changes it only while
         # this worker still holds it, so a late failure never undoes another's success.
         if result == "sent":
-            cursor.execute(
+            db.execute(
                 "UPDATE outbox SET sent_at = ?, attempts = attempts + 1, lease_until = NULL "
                 "WHERE id = ? AND sent_at IS NULL",
                 (stamp, item.id),
             )
         elif result == "parked":
-            cursor.execute(
+            db.execute(
                 "UPDATE outbox SET parked_at = ?, attempts = attempts + 1, "
                 "lease_until = NULL, last_error = ? WHERE id = ? AND leased_by = ? "
                 "AND sent_at IS NULL AND parked_at IS NULL",
@@ -171,13 +171,13 @@ class SqlOutbox:
             )
         else:
             assert next_attempt_at is not None
-            cursor.execute(
+            db.execute(
                 "UPDATE outbox SET next_attempt_at = ?, attempts = attempts + 1, "
                 "lease_until = NULL, last_error = ? WHERE id = ? AND leased_by = ? "
                 "AND sent_at IS NULL AND parked_at IS NULL",
                 (to_db(next_attempt_at), detail, item.id, worker),
             )
-        cursor.execute(
+        db.execute(
             "INSERT INTO delivery (outbox_id, at, worker, result, detail) "
             "VALUES (?, ?, ?, ?, ?)",
             (item.id, stamp, worker, result, detail),

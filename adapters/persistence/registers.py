@@ -60,11 +60,11 @@ class SqlRegisters:
             )
             for r in records
         ]
-        cursor = self.sql
+        db = self.sql
         # counted inside the transaction, so a concurrent import cannot skew them
-        cursor.execute(_COUNT_RATINGS, (year,))
-        before = cursor.fetchone()[0]
-        cursor.executemany(
+        db.execute(_COUNT_RATINGS, (year,))
+        before = db.fetchone()[0]
+        db.executemany(
             "INSERT INTO rating (year, unit_id, unit_path, member, name, status, "
             "admitted_on, level, stage, rated_on, imported_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
@@ -74,8 +74,8 @@ class SqlRegisters:
             "rated_on = excluded.rated_on, imported_at = excluded.imported_at",
             values,
         )
-        cursor.execute(_COUNT_RATINGS, (year,))
-        updated = len(records) - (cursor.fetchone()[0] - before)
+        db.execute(_COUNT_RATINGS, (year,))
+        updated = len(records) - (db.fetchone()[0] - before)
         self.audit.append(
             "ratings_imported", at_text, actor, year=year,
             detail={**detail, "rows": len(records), "updated": updated},

@@ -37,15 +37,15 @@ class SqlTimers:
         timers; those already open are left as they are."""
         spec = definition.spec
         where, params = subtree(under, "u.path")
-        cursor = self.sql
-        cursor.serialize("open")  # what is open is read, then the rest inserted
-        committees = cursor.execute(
+        db = self.sql
+        db.serialize("open")  # what is open is read, then the rest inserted
+        committees = db.execute(
             f"SELECT u.id, u.path FROM unit u WHERE u.kind = 'committee'{where}",
             params,
         ).fetchall()
         existing = {
             (unit_id, key)
-            for unit_id, key in cursor.execute(
+            for unit_id, key in db.execute(
                 "SELECT unit_id, key FROM milestone WHERE year = ? AND definition_id = ?",
                 (year, spec.id),
             ).fetchall()
@@ -58,14 +58,14 @@ class SqlTimers:
                     continue
                 if (unit_id, plan.due.key) in existing:
                     continue
-                milestone_id = cursor.execute(
+                milestone_id = db.execute(
                     "INSERT INTO milestone (unit_id, unit_path, year, definition_id, "
                     "definition_version, key, due_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
                     "RETURNING id",
                     (unit_id, path, year, spec.id, spec.version, plan.due.key,
                      to_db(plan.due.due_at)),
                 ).fetchone()[0]
-                cursor.executemany(
+                db.executemany(
                     INSERT_TIMER,
                     [
                         (f"m{milestone_id}:{suffix}", None, milestone_id, unit_id, year, *values)
@@ -93,23 +93,23 @@ class SqlTimers:
     ) -> bool:
         """Mark a milestone kept, with its audit fact, and cancel its pending timers."""
         stamp = to_db(at)
-        cursor = self.sql
-        row = cursor.execute(
+        db = self.sql
+        row = db.execute(
             "SELECT m.id, m.unit_path FROM milestone m JOIN unit u ON u.id = m.unit_id "
             "WHERE u.code = ? AND m.year = ? AND m.definition_id = ? AND m.key = ? "
-            f"AND m.met_at IS NULL{cursor.dialect.for_update_of('m')}",
+            f"AND m.met_at IS NULL{db.dialect.for_update_of('m')}",
             (unit_code, year, definition_id, key),
         ).fetchone()
         if row is None:
             return False
-        cursor.execute(
+        db.execute(
             "UPDATE milestone SET met_at = ?, met_by = ? WHERE id = ?", (stamp, actor, row[0])
         )
         self.audit.append(
             "milestone_met", stamp, actor, unit_code=unit_code, unit_path=row[1], year=year,
             event=key, detail={"definition": definition_id},
         )
-        cursor.execute(
+        db.execute(
             "UPDATE timer SET cancelled_at = ? WHERE milestone_id = ? "
             "AND fired_at IS NULL AND cancelled_at IS NULL",
             (stamp, row[0]),

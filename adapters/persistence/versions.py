@@ -82,9 +82,9 @@ class SqlVersions:
 
     def write_moves(self, batch: MoveBatch) -> None:
         """Write a batch's moves (a stale row version fails the whole batch)."""
-        cursor = self.sql
+        db = self.sql
         spec, at, moves = batch.target.spec, batch.at_text, batch.moves
-        cursor.executemany(
+        db.executemany(
             "UPDATE cycle SET definition_version = ?, content_hash = ?, state = ?, outcome = ?, "
             "version = version + 1, head_hash = ?, updated_at = ? WHERE id = ? AND version = ?",
             [
@@ -93,11 +93,11 @@ class SqlVersions:
                 for m in moves
             ],
         )
-        if cursor.rowcount not in (-1, len(moves)):
+        if db.rowcount not in (-1, len(moves)):
             raise StaleBatch(
-                f"{len(moves) - cursor.rowcount} cycles changed while being migrated"
+                f"{len(moves) - db.rowcount} cycles changed while being migrated"
             )
-        cursor.executemany(
+        db.executemany(
             "INSERT INTO transition (cycle_id, seq, event, from_state, to_state, actor, role, "
             "at, payload, checks, definition_id, definition_version, hash) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '[]', ?, ?, ?)",
@@ -110,12 +110,12 @@ class SqlVersions:
         # deadlines: the target's only, with its dates; met as the new state says
         keys = list(spec.deadlines)
         marks = ", ".join("?" for _ in keys)
-        cursor.executemany(
+        db.executemany(
             "DELETE FROM deadline WHERE cycle_id = ?"
             + (f" AND key NOT IN ({marks})" if keys else ""),
             [(m.cycle_id, *keys) for m in moves],
         )
-        cursor.executemany(
+        db.executemany(
             _UPSERT_DEADLINE,
             [
                 (m.cycle_id, key, to_db(due_at), at if key in m.met else None)
@@ -134,8 +134,8 @@ class SqlVersions:
             for suffix, values in planned.get(m.year, ())
         ]
         if rows:
-            cursor.executemany(_UPSERT_TIMER, rows)
-        cursor.executemany(
+            db.executemany(_UPSERT_TIMER, rows)
+        db.executemany(
             "UPDATE timer SET cancelled_at = ? WHERE cycle_id = ? AND fired_at IS NULL "
             "AND cancelled_at IS NULL AND (definition_id <> ? OR definition_version <> ?)",
             [(at, m.cycle_id, spec.id, spec.version) for m in moves],
