@@ -1,5 +1,6 @@
 """Evidence beside the verdict: the register decides, an override needs a written reason,
-targets are a superior's own. The commune's cell thôn 1 has 12 members, 10 rated good."""
+targets are a superior's own. The commune's cell thôn 1 has 12 members, 10 rated good.
+The service on the twin (ported from tests/integration/test_evidence.py)."""
 
 from __future__ import annotations
 
@@ -7,20 +8,20 @@ from typing import Any
 
 import pytest
 
-from adapters.persistence.store import SqlStore
 from tests.conftest import GOOD_EVALUATION, local
-from tests.support import backends
 from tests.support.register import members, unit_rating
+from tests.support.twin import import_ratings, import_units, set_target, snapshot
 from workflow.clock import VirtualClock
 from workflow.errors import ImportRefused
 from workflow.evidence.ratings import check_rating_rows
 from workflow.service.cycles import CycleService
+from workflow.testing import InMemoryUnitOfWork
 
 SECRETARY = ("bithu.thon1", "unit_secretary")
 BOARD = ("btc.x01", "superior_org_board")
 
 
-def proposed(engine: CycleService, clock: VirtualClock, unit: str = "CB-THON1") -> None:
+def proposed(service: CycleService, clock: VirtualClock, unit: str = "CB-THON1") -> None:
     for when, event, payload in (
         (local(2025, 2, 20), "register", {"plan": "KH-05"}),
         (local(2025, 2, 21), "start", {}),
@@ -28,42 +29,38 @@ def proposed(engine: CycleService, clock: VirtualClock, unit: str = "CB-THON1") 
         (local(2025, 12, 28), "propose", {}),
     ):
         clock.set(when)
-        result = engine.fire(unit, event, 2025, f"bithu.{unit}", "unit_secretary", payload)
+        result = service.fire(unit, event, 2025, f"bithu.{unit}", "unit_secretary", payload)
         assert result.applied, result.decision.refusal
     clock.set(local(2026, 1, 20))
 
 
-def rows(db_url: str, table: str) -> list[tuple[Any, ...]]:
-    return backends.rows(db_url, f"SELECT * FROM {table} ORDER BY id")
-
-
 def test_appraisal_waits_for_final_ratings_and_no_override_skips_them(
-    engine: CycleService, store: SqlStore, clock: VirtualClock, bon_tot: Any
+    service: CycleService, uow: InMemoryUnitOfWork, clock: VirtualClock, bon_tot: Any
 ) -> None:
     from tests.conftest import COMMUNE
 
-    store.import_units(COMMUNE)
-    engine.open_cycles(bon_tot, 2025)
+    import_units(uow, COMMUNE)
+    service.open_cycles(bon_tot, 2025)
     # December: only the provisional ratings are in
-    store.import_ratings(2025, members("CB-THON1", good=12, stage="provisional"),
+    import_ratings(uow, members("CB-THON1", good=12, stage="provisional"),
                          local(2025, 12, 15), "btc.x01", {})
-    proposed(engine, clock)
-    refused = engine.fire("CB-THON1", "appraise", 2025, *BOARD, {"override": "Đã xác minh"})
+    proposed(service, clock)
+    refused = service.fire("CB-THON1", "appraise", 2025, *BOARD, {"override": "Đã xác minh"})
     refusal = refused.decision.refusal
     assert refusal is not None and "overrule" not in refusal.message
     missing = next(c for c in refusal.checks if c.key == "ratings.members.final_complete")
     assert missing.actual.startswith("0/12") and not missing.overridable
     # January: the registry's final ratings arrive; the same appraisal now passes
-    store.import_ratings(2025, members("CB-THON1", excellent=2, good=8, completed=2),
+    import_ratings(uow, members("CB-THON1", excellent=2, good=8, completed=2),
                          clock.now(), "btc.x01", {})
-    assert engine.fire("CB-THON1", "appraise", 2025, *BOARD).applied
+    assert service.fire("CB-THON1", "appraise", 2025, *BOARD).applied
 
 
 def test_an_override_needs_a_written_reason_and_is_kept_with_what_it_overruled(
-    commune: CycleService, store: SqlStore, clock: VirtualClock
+    commune: CycleService, uow: InMemoryUnitOfWork, clock: VirtualClock
 ) -> None:
     # the registry says 7 of 12 good: 58 %, below 80 %
-    store.import_ratings(2025, members("CB-THON1", good=7, completed=5), clock.now(),
+    import_ratings(uow, members("CB-THON1", good=7, completed=5), clock.now(),
                          "btc.x01", {})
     proposed(commune, clock)
     plain = commune.fire("CB-THON1", "appraise", 2025, *BOARD)
@@ -80,18 +77,18 @@ def test_an_override_needs_a_written_reason_and_is_kept_with_what_it_overruled(
     }
     failing = [c for c in entry.checks if not c["passed"]]
     assert [c["key"] for c in failing] == ["ratings.members.good_or_better"]
-    overrides = store.audit_log(None, None, None, None, None, "overrides")
+    overrides = uow.audit.log(None, None, None, None, None, "overrides")
     assert [(o["unit"], o["event"]) for o in overrides] == [("CB-THON1", "appraise")]
 
 
 def test_an_override_of_a_passing_verdict_is_not_recorded_as_one(
-    commune: CycleService, store: SqlStore, clock: VirtualClock
+    commune: CycleService, uow: InMemoryUnitOfWork, clock: VirtualClock
 ) -> None:
     proposed(commune, clock)
     done = commune.fire("CB-THON1", "appraise", 2025, *BOARD, {"override": "không cần"})
     assert done.applied and done.decision.overruled == ()
     assert "override" not in commune.history("CB-THON1", 2025).entries[-1].payload
-    assert store.audit_log(None, None, None, None, None, "overrides") == []
+    assert uow.audit.log(None, None, None, None, None, "overrides") == []
 
 
 def test_rejecting_a_unit_the_rule_passes_is_an_override(
@@ -111,7 +108,7 @@ def test_rejecting_a_unit_the_rule_passes_is_an_override(
 
 
 def test_a_committee_is_appraised_on_its_cells_records_never_retyped(
-    commune: CycleService, store: SqlStore, clock: VirtualClock
+    commune: CycleService, uow: InMemoryUnitOfWork, clock: VirtualClock
 ) -> None:
     proposed(commune, clock, "DB-TRUONG")
     verdict = commune.verdict(commune.cycle("DB-TRUONG", 2025))
@@ -121,7 +118,7 @@ def test_a_committee_is_appraised_on_its_cells_records_never_retyped(
     assert cells["ratings.cells.good_or_better"] == "100 %"
     # one cell's own final rating corrected to "not completed": the committee now fails
     # both shares (2 of 3 cells completed or better, and 2 of 3 good: 66.67 %)
-    store.import_ratings(2025, [unit_rating("DB-TRUONG-3", "not_completed")], clock.now(),
+    import_ratings(uow, [unit_rating("DB-TRUONG-3", "not_completed")], clock.now(),
                          "btc.x01", {})
     again = commune.verdict(commune.cycle("DB-TRUONG", 2025))
     assert {c.key: c.actual for c in again.failed} == {
@@ -131,9 +128,9 @@ def test_a_committee_is_appraised_on_its_cells_records_never_retyped(
 
 
 def test_a_bad_row_names_row_and_column_and_imports_nothing(
-    commune: CycleService, store: SqlStore, db_url: str
+    commune: CycleService, uow: InMemoryUnitOfWork
 ) -> None:
-    before = rows(db_url, "rating"), rows(db_url, "audit_event")
+    before = snapshot(uow)
     header = ["ma_to_chuc", "ma_dang_vien", "xep_loai", "giai_doan", "ngay_xep_loai"]
     good = {"ma_to_chuc": "CB-THON1", "ma_dang_vien": "DV1", "xep_loai": "tốt",
             "giai_doan": "chính thức", "ngay_xep_loai": "10/01/2026"}
@@ -145,21 +142,21 @@ def test_a_bad_row_names_row_and_column_and_imports_nothing(
         {**good, "ma_to_chuc": "X01"},
         good,
     ]
-    units = {code: kind for code, (kind, _) in store.unit_parents().items()}
+    units = {code: kind for code, (kind, _) in uow.units.parents().items()}
     with pytest.raises(ImportRefused) as refused:
         check_rating_rows("xep-loai.csv", header, bad, units, 2025)
     problems = [(p.row, p.column) for p in refused.value.problems]
     assert problems == [(3, "xep_loai"), (4, "ngay_xep_loai"), (5, "ma_to_chuc"),
                         (6, "ma_dang_vien"), (7, "ma_dang_vien")]
     assert "30/02/2026" in str(refused.value) and "repeats row 2" in str(refused.value)
-    assert (rows(db_url, "rating"), rows(db_url, "audit_event")) == before
+    assert snapshot(uow) == before
 
 
 def test_a_superiors_own_target_replaces_the_definitions(
-    commune: CycleService, store: SqlStore, clock: VirtualClock
+    commune: CycleService, uow: InMemoryUnitOfWork, clock: VirtualClock
 ) -> None:
     assert commune.board(2025, "X01").targets["bon-tot"][2] == 50
-    store.set_target(2025, "X01", "bon-tot", 90, local(2025, 1, 20).date(), clock.now(), "btv")
+    set_target(uow, "X01", 90, local(2025, 1, 20).date(), clock.now(), "btv")
     counted, recognized, target = commune.board(2025, "X01").targets["bon-tot"]
     assert (counted, recognized, target) == (2, 0, 90)  # CB-THON1 and DB-TRUONG
     # the province's own target is still the definition's
@@ -170,9 +167,9 @@ def test_a_superiors_own_target_replaces_the_definitions(
 
 
 def test_an_appraiser_cannot_restate_the_evidence_the_rule_judges(
-    commune: CycleService, store: SqlStore, clock: VirtualClock
+    commune: CycleService, uow: InMemoryUnitOfWork, clock: VirtualClock
 ) -> None:
-    store.import_ratings(2025, members("CB-THON1", good=7, completed=5), clock.now(),
+    import_ratings(uow, members("CB-THON1", good=7, completed=5), clock.now(),
                          "btc.x01", {})
     proposed(commune, clock)
     claimed = {"criteria": GOOD_EVALUATION["criteria"],

@@ -1,0 +1,134 @@
+"""The timers repository's contract: milestones opened once for the committees at their
+depth, kept once; due timers claimed oldest first, settled fired or cancelled."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from tests.conftest import COMMUNE, local
+from tests.support.units_of_work import write
+from workflow.service.cycles import CycleService
+from workflow.spec.registry import Definition, DefinitionSet
+
+SECRETARY = ("bithu.thon1", "unit_secretary")
+
+
+@pytest.fixture
+def province(catalog: DefinitionSet) -> Definition:
+    """Milestones for the committees at depth 1 (X01, X02): a half-year review and a report."""
+    return catalog.latest("bon-tot-003-province-2023")
+
+
+@pytest.fixture
+def opened(service: CycleService, uow: Any, province: Definition) -> CycleService:
+    write(uow, lambda: uow.units.import_rows(COMMUNE))
+    result = service.open_cycles(province, 2025)
+    assert (result.opened, result.milestones) == (6, 4)
+    return service
+
+
+def test_milestones_open_once_and_are_kept_once(
+    opened: CycleService, uow: Any, province: Definition
+) -> None:
+    assert opened.open_cycles(province, 2025).milestones == 0
+    assert uow.timers.kept_milestones(2025, None) == []
+    at = local(2025, 6, 20)
+    kept = write(uow, lambda: uow.timers.meet_milestone(
+        "X01", 2025, province.spec.id, "interim_review_h1", "btv.x01", at
+    ))
+    assert kept is True
+    again = write(uow, lambda: uow.timers.meet_milestone(
+        "X01", 2025, province.spec.id, "interim_review_h1", "btv.x01", at
+    ))
+    assert again is False
+    assert write(uow, lambda: uow.timers.meet_milestone(
+        "CB-THON1", 2025, province.spec.id, "interim_review_h1", "x", at
+    )) is False
+    assert uow.timers.kept_milestones(2025, None) == [
+        ("X01", province.spec.id, "interim_review_h1", at, "btv.x01")
+    ]
+    assert uow.timers.kept_milestones(2025, uow.units.find("X02")) == []
+    facts = [e for e in uow.audit.log(None, None, None, None, None, None)
+             if e["kind"] == "milestone_met"]
+    assert [(f["unit"], f["event"], f["actor"], f["detail"]) for f in facts] == [
+        ("X01", "interim_review_h1", "btv.x01", {"definition": province.spec.id})
+    ]
+    # its timers are cancelled: X02's review reminders are due, X01's never again
+    due = uow.timers.claim_due(local(2025, 7, 2), 100)
+    milestone_units = {t.unit_path for t in due if t.milestone_id is not None}
+    assert milestone_units == {"/1/8/"}
+
+
+def test_overdue_milestones_are_listed_after_the_deadlines_they_follow(
+    opened: CycleService, uow: Any
+) -> None:
+    items = uow.cycles.list_overdue(None, 2025, local(2025, 7, 2), [])
+    milestones = [(i.unit_code, i.deadline, i.state) for i in items if i.milestone]
+    assert milestones == [("X01", "interim_review_h1", None), ("X02", "interim_review_h1", None)]
+    assert [i.deadline for i in items][:6] == ["register"] * 6  # due 31/03, before 30/06
+    assert [i.unit_code for i in uow.cycles.list_overdue(
+        uow.units.find("X02"), 2025, local(2025, 7, 2), []) if i.milestone] == ["X02"]
+
+
+def test_due_timers_are_claimed_oldest_first_up_to_the_limit(
+    opened: CycleService, uow: Any
+) -> None:
+    first = uow.timers.next_due()
+    assert first is not None and uow.timers.last_due() is not None
+    assert first < uow.timers.last_due()
+    with uow:
+        assert uow.timers.claim_due(first - timedelta(microseconds=1), 100) == []
+        uow.commit()
+    with uow:
+        due = uow.timers.claim_due(local(2025, 7, 2), 100)
+        uow.commit()
+    assert due == sorted(due, key=lambda t: (t.due_at, t.id))
+    assert due[0].due_at == first
+    with uow:
+        assert uow.timers.claim_due(local(2025, 7, 2), 3) == due[:3]
+        uow.commit()
+    cycle_timer = next(t for t in due if t.cycle_id == 1)
+    assert (cycle_timer.unit_path, cycle_timer.state, cycle_timer.met_at) == (
+        "/1/2/3/", "not_registered", None
+    )
+    assert cycle_timer.state_since == local(2025, 1, 5, 8)
+    review = next(t for t in due if t.milestone_id is not None)
+    assert (review.cycle_id, review.state, review.met_at, review.state_since) == (
+        None, None, None, None
+    )
+
+
+def test_a_timer_says_when_its_deadline_was_met(opened: CycleService, uow: Any) -> None:
+    opened.clock.set(local(2025, 3, 20))
+    cycle = opened.cycle("CB-THON1", 2025)
+    _, change = opened.prepare(cycle, "register", *SECRETARY, {"plan": "KH-1"})
+    assert change is not None
+    write(uow, lambda: uow.cycles.apply(replace(change, met=("register",))))
+    with uow:
+        due = uow.timers.claim_due(local(2025, 3, 31), 100)
+        uow.commit()
+    mine = [t for t in due if t.cycle_id == 1 and t.deadline == "register"]
+    assert mine and all(t.met_at == change.entry.at for t in mine)
+    assert all(t.state == "registered" and t.state_since == change.entry.at for t in mine)
+
+
+def test_settled_timers_are_not_claimed_again_and_a_rollback_keeps_them(
+    opened: CycleService, uow: Any
+) -> None:
+    now = local(2025, 3, 20)
+    with uow:
+        due = uow.timers.claim_due(now, 100)
+        uow.timers.settle(due, {t.id for t in due}, now)
+    with uow:
+        assert uow.timers.claim_due(now, 100) == due  # rolled back: still due
+        uow.timers.settle(due, {due[0].id}, now)
+        uow.commit()
+    with uow:
+        assert uow.timers.claim_due(now, 100) == []
+        uow.commit()
+    later = uow.timers.next_due()
+    assert later is not None and later > max(t.due_at for t in due)

@@ -1,0 +1,216 @@
+"""The twin of the audit repository (adapters/persistence/audit.py): the same global
+chain append, anchors, verification streams and auditors' log, with the same hashes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from workflow.audit import (
+    GENESIS,
+    CycleHead,
+    FactRow,
+    canonical_json,
+    chain_hash,
+    cycle_head,
+    fact_text,
+    heads_digest,
+)
+from workflow.service.records import UnitRef
+from workflow.testing.tables import Row, Session, Tables, in_subtree
+from workflow.timefmt import to_db
+
+#: the columns each global chain hashes, in the order the SQL adapter reads them
+FACT_COLUMNS = {
+    "notice": (
+        "timer_id", "cycle_id", "milestone_id", "unit_id", "kind", "deadline", "step",
+        "role", "address", "due_at", "at",
+    ),
+    "audit_event": (
+        "at", "kind", "unit_code", "unit_path", "cycle_id", "year", "event", "actor", "role",
+        "code", "detail",
+    ),
+}
+
+
+def chain_rows(tables: Tables, table: str) -> list[Row]:
+    """A global chain's rows in id order."""
+    if table == "notice":
+        return [row for _, row in sorted(tables.notices.items())]
+    assert table == "audit_event", table
+    return tables.audit_events
+
+
+def chain_head(tables: Tables, table: str) -> str:
+    rows = chain_rows(tables, table)
+    return str(rows[-1]["hash"]) if rows else GENESIS
+
+
+class MemoryAudit:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.tables = session.tables
+
+    def append(
+        self,
+        kind: str,
+        at: datetime | str,
+        actor: str,
+        *,
+        role: str | None = None,
+        unit_code: str | None = None,
+        unit_path: str | None = None,
+        cycle_id: int | None = None,
+        year: int | None = None,
+        event: str | None = None,
+        code: str | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        tables = self.session.writing()
+        values = (
+            at if isinstance(at, str) else to_db(at), kind, unit_code, unit_path, cycle_id,
+            year, event, actor, role, code, canonical_json(detail or {}),
+        )
+        digest = chain_hash(chain_head(tables, "audit_event"), fact_text(values))
+        row = dict(zip(FACT_COLUMNS["audit_event"], values, strict=True))
+        tables.audit_events.append({**row, "id": tables.next_id("audit_event"), "hash": digest})
+
+    def anchor(self, at: datetime, actor: str) -> dict[str, Any]:
+        tables = self.session.writing()
+        last = tables.transitions[-1]["id"] if tables.transitions else 0
+        heads = {
+            cycle_id: c["head_hash"]
+            for cycle_id, c in sorted(tables.cycles.items())
+            if c["head_hash"] != ""
+        }
+        detail = {
+            "transition_id": last,
+            "cycles": len(heads),
+            "digest": heads_digest(heads),
+            "notice_head": chain_head(tables, "notice"),
+        }
+        self.append("anchor", at, actor, detail=detail)
+        return detail
+
+    def _cycles(self, under: UnitRef | None, year: int | None) -> dict[int, Row]:
+        return {
+            cycle_id: c
+            for cycle_id, c in sorted(self.tables.cycles.items())
+            if in_subtree(under, c["unit_path"]) and (year is None or c["year"] == year)
+        }
+
+    def transition_rows(
+        self,
+        under: UnitRef | None,
+        year: int | None = None,
+        shard: tuple[int, int] | None = None,
+    ) -> Iterator[tuple[Any, ...]]:
+        cycles = self._cycles(under, year) if under is not None or year is not None else None
+        for t in list(self.tables.transitions):  # in id order
+            if cycles is not None and t["cycle_id"] not in cycles:
+                continue
+            if shard is not None and t["cycle_id"] % shard[1] != shard[0]:
+                continue
+            yield (
+                t["cycle_id"], t["seq"], t["event"], t["from_state"], t["to_state"],
+                t["actor"], t["role"], t["at"], t["payload"], t["checks"],
+                t["definition_id"], t["definition_version"], t["hash"], t["id"],
+            )
+
+    def cycle_heads(
+        self,
+        under: UnitRef | None,
+        year: int | None = None,
+        shard: tuple[int, int] | None = None,
+    ) -> dict[int, CycleHead]:
+        return {
+            c["cycle_id"]: cycle_head(c)
+            for c in self.chain_heads(under, year)
+            if shard is None or c["cycle_id"] % shard[1] == shard[0]
+        }
+
+    def chain_heads(self, under: UnitRef | None, year: int | None = None) -> list[dict[str, Any]]:
+        return [
+            {
+                "cycle_id": c["id"], "unit": self.tables.units[c["unit_id"]]["code"],
+                "year": c["year"], "definition_id": c["definition_id"],
+                "definition_version": c["definition_version"], "version": c["version"],
+                "head": c["head_hash"], "unit_id": c["unit_id"], "state": c["state"],
+            }
+            for c in self._cycles(under, year).values()
+        ]
+
+    def _late_for(self, t: Row) -> str | None:
+        keys = [
+            key
+            for key in self.tables.deadline_keys.get(t["cycle_id"], ())
+            for d in (self.tables.deadlines[(t["cycle_id"], key)],)
+            if d["met_at"] == t["at"] and d["due_at"] < t["at"]
+        ]
+        return min(keys) if keys else None
+
+    def log(
+        self,
+        under: UnitRef | None,
+        actor: str | None,
+        event: str | None,
+        since: datetime | None,
+        until: datetime | None,
+        only: str | None,
+    ) -> list[dict[str, Any]]:
+        tables = self.tables
+        keys = (
+            "kind", "at", "unit", "year", "event", "actor", "role", "from", "to", "code",
+            "detail", "late_for",
+        )
+        transitions: list[tuple[Any, ...]] = []
+        if only != "refusals":
+            cycles = self._cycles(under, None)
+            for t in tables.transitions:
+                c = cycles.get(t["cycle_id"])
+                if c is None:
+                    continue
+                transitions.append((
+                    "transition", t["at"], tables.units[c["unit_id"]]["code"], c["year"],
+                    t["event"], t["actor"], t["role"], t["from_state"], t["to_state"], None,
+                    t["payload"], self._late_for(t),
+                ))
+        facts: list[tuple[Any, ...]] = []
+        if only in (None, "refusals"):
+            for e in tables.audit_events:
+                if e["kind"] == "anchor" or not in_subtree(under, e["unit_path"]):
+                    continue
+                if only == "refusals" and e["kind"] != "refusal":
+                    continue
+                facts.append((
+                    e["kind"], e["at"], e["unit_code"], e["year"], e["event"], e["actor"],
+                    e["role"], None, None, e["code"], e["detail"], None,
+                ))
+        if only == "late":
+            transitions = [r for r in transitions if r[11] is not None]
+        elif only == "overrides":
+            transitions = [r for r in transitions if '"override"' in (r[10] or "")]
+        rows = [
+            r
+            for r in transitions + facts
+            if (actor is None or r[5] == actor)
+            and (event is None or r[4] == event)
+            and (since is None or r[1] >= to_db(since))
+            and (until is None or r[1] <= to_db(until))
+        ]
+        rows.sort(key=lambda r: r[1])
+        return [
+            {**dict(zip(keys, r, strict=True)), "detail": json.loads(r[10] or "{}")}
+            for r in rows
+        ]
+
+    def fact_rows(self, table: str) -> Iterator[FactRow]:
+        columns = FACT_COLUMNS[table]
+        for row in list(chain_rows(self.tables, table)):
+            yield FactRow(row["id"], fact_text(row[c] for c in columns), row["hash"])
+
+    def last_anchor_detail(self) -> dict[str, Any] | None:
+        anchors = [e for e in self.tables.audit_events if e["kind"] == "anchor"]
+        return dict(json.loads(anchors[-1]["detail"])) if anchors else None

@@ -1,0 +1,392 @@
+"""The twins of the cycles and versions repositories (adapters/persistence/cycles.py and
+versions.py): the same rows written, the same orderings read."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from workflow.audit import chain_hash, cycle_genesis, transition_text
+from workflow.service.records import (
+    AuditEntry,
+    Cycle,
+    CycleChange,
+    DeadlineStatus,
+    Migrant,
+    MigrationSelection,
+    MoveBatch,
+    OpenBatch,
+    Opened,
+    OverdueItem,
+    ReportCycle,
+    ReportEvent,
+    StateCount,
+    UnitRef,
+)
+from workflow.testing.tables import (
+    IntegrityError,
+    Row,
+    Session,
+    Tables,
+    cycle_of,
+    dumps,
+    in_subtree,
+    index_add,
+    insert_timer,
+    parent_code,
+    timer_rows,
+)
+from workflow.testing.tables import change as _change
+from workflow.timefmt import from_db, to_db
+
+
+def add_transition(tables: Tables, row: Row) -> None:
+    mine = tables.transitions_of.get(row["cycle_id"], ())
+    if any(t["seq"] == row["seq"] for t in mine):
+        raise IntegrityError(
+            f"UNIQUE constraint failed: transition ({row['cycle_id']}, {row['seq']})"
+        )
+    stored = {**row, "id": tables.next_id("transition")}
+    tables.transitions.append(stored)
+    tables.transitions_of[row["cycle_id"]] = tuple(
+        sorted((*mine, stored), key=lambda t: int(t["seq"]))
+    )
+
+
+def deadline_rows(tables: Tables, cycle_id: int) -> list[tuple[str, Row]]:
+    """A cycle's deadlines, by key."""
+    keys = tables.deadline_keys.get(cycle_id, ())
+    return sorted((key, tables.deadlines[(cycle_id, key)]) for key in keys)
+
+
+def _without_cycle(
+    tables: Tables, under: UnitRef | None, kinds: Sequence[str], year: int, definition_id: str
+) -> list[Row]:
+    """Units of `kinds` in the subtree with no cycle of (year, definition), by id."""
+    taken = {
+        c["unit_id"]
+        for c in tables.cycles.values()
+        if c["year"] == year and c["definition_id"] == definition_id
+    }
+    return [
+        u
+        for _, u in sorted(tables.units.items())
+        if u["kind"] in kinds and in_subtree(under, u["path"]) and u["id"] not in taken
+    ]
+
+
+class MemoryCycles:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.tables = session.tables
+
+    def count_units_without_cycle(
+        self, under: UnitRef | None, kinds: Sequence[str], year: int, definition_id: str
+    ) -> int:
+        return len(_without_cycle(self.tables, under, kinds, year, definition_id))
+
+    def open_batch(self, batch: OpenBatch) -> Opened:
+        tables = self.session.writing()
+        spec = batch.definition.spec
+        units = [
+            u
+            for u in _without_cycle(tables, batch.under, spec.applies_to, batch.year, spec.id)
+            if u["id"] > batch.after_unit_id
+        ][: batch.limit]
+        if not units:
+            return Opened(0, None)
+        at = to_db(batch.at)
+        next_id = max(tables.cycles, default=0) + 1
+        timers = timer_rows(batch.timers, batch.at, batch.definition) if batch.timers else []
+        for cycle_id, unit in enumerate(units, start=next_id):
+            head = chain_hash(
+                cycle_genesis(cycle_id, unit["id"], batch.year, spec.id, spec.version),
+                transition_text(
+                    cycle_id, 1, "open", None, batch.state, batch.actor, batch.role, at,
+                    "{}", "[]", spec.id, spec.version,
+                ),
+            )
+            tables.cycles[cycle_id] = {
+                "id": cycle_id, "unit_id": unit["id"], "unit_path": unit["path"],
+                "unit_kind": unit["kind"], "year": batch.year, "definition_id": spec.id,
+                "definition_version": spec.version,
+                "content_hash": batch.definition.content_hash, "state": batch.state,
+                "outcome": batch.outcome, "facts": "{}", "version": 1, "head_hash": head,
+                "opened_at": at, "updated_at": at,
+            }
+            add_transition(
+                tables,
+                {
+                    "cycle_id": cycle_id, "seq": 1, "event": "open", "from_state": None,
+                    "to_state": batch.state, "actor": batch.actor, "role": batch.role,
+                    "at": at, "payload": "{}", "checks": "[]", "definition_id": spec.id,
+                    "definition_version": spec.version, "hash": head,
+                },
+            )
+            index_add(tables.cycles_of_unit, unit["id"], cycle_id)
+            for key, instant in batch.deadlines:
+                tables.deadlines[(cycle_id, key)] = {"due_at": to_db(instant), "met_at": None}
+                index_add(tables.deadline_keys, cycle_id, key)
+            for suffix, values in timers:
+                insert_timer(
+                    tables,
+                    {
+                        "key": f"c{cycle_id}:{suffix}", "cycle_id": cycle_id,
+                        "milestone_id": None, "unit_id": unit["id"], "year": batch.year,
+                        **values,
+                    },
+                )
+        return Opened(len(units), units[-1]["id"])
+
+    def find(self, unit_code: str, year: int) -> list[Cycle]:
+        unit_id = self.tables.unit_ids.get(unit_code, 0)
+        found = [
+            c
+            for c in (self.tables.cycles[i] for i in self.tables.cycles_of_unit.get(unit_id, ()))
+            if c["year"] == year
+        ]
+        return [cycle_of(self.tables, c) for c in sorted(found, key=lambda c: c["definition_id"])]
+
+    def apply(self, change: CycleChange) -> bool:
+        tables = self.session.writing()
+        entry = change.entry
+        at = change.at_text or to_db(entry.at)
+        cycle = tables.cycles.get(change.cycle_id)
+        if cycle is None or cycle["version"] != change.expected_version:
+            return False
+        facts = cycle["facts"] if change.facts is None else dumps(change.facts)
+        _change(
+            tables.cycles, change.cycle_id, state=change.state, outcome=change.outcome,
+            version=cycle["version"] + 1, updated_at=at, head_hash=change.hash, facts=facts,
+        )
+        add_transition(
+            tables,
+            {
+                "cycle_id": change.cycle_id, "seq": entry.seq, "event": entry.event,
+                "from_state": entry.from_state, "to_state": entry.to_state,
+                "actor": entry.actor, "role": entry.role, "at": at,
+                "payload": change.payload_text, "checks": change.checks_text,
+                "definition_id": entry.definition_id,
+                "definition_version": entry.definition_version, "hash": change.hash,
+            },
+        )
+        for key in change.met:
+            deadline = tables.deadlines.get((change.cycle_id, key))
+            if deadline is not None and deadline["met_at"] is None:
+                _change(tables.deadlines, (change.cycle_id, key), met_at=at)
+        for key in change.reopened:
+            if (change.cycle_id, key) in tables.deadlines:
+                _change(tables.deadlines, (change.cycle_id, key), met_at=None)
+        return True
+
+    def history(self, cycle_id: int) -> list[AuditEntry]:
+        rows = self.tables.transitions_of.get(cycle_id, ())
+        return [
+            AuditEntry(
+                t["seq"], t["event"], t["from_state"], t["to_state"], t["actor"], t["role"],
+                from_db(t["at"]), json.loads(t["payload"]), json.loads(t["checks"]),
+                t["definition_id"], t["definition_version"],
+            )
+            for t in rows
+        ]
+
+    def deadlines(self, cycle_id: int) -> list[DeadlineStatus]:
+        rows = sorted(
+            (d["due_at"], key, d["met_at"]) for key, d in deadline_rows(self.tables, cycle_id)
+        )
+        return [
+            DeadlineStatus(key, from_db(due), from_db(met) if met else None)
+            for due, key, met in rows
+        ]
+
+    def _of_year(self, under: UnitRef | None, year: int | None) -> list[Row]:
+        """The cycles of a year (None: every year) in a subtree, by id."""
+        return [
+            c
+            for _, c in sorted(self.tables.cycles.items())
+            if (year is None or c["year"] == year) and in_subtree(under, c["unit_path"])
+        ]
+
+    def count_states(self, under: UnitRef | None, year: int) -> list[StateCount]:
+        counts: dict[tuple[str, str, str, str | None], int] = {}
+        for c in self._of_year(under, year):
+            key = (c["definition_id"], c["unit_kind"], c["state"], c["outcome"])
+            counts[key] = counts.get(key, 0) + 1
+        return [StateCount(*key, count) for key, count in counts.items()]
+
+    def _overdue_deadlines(
+        self, under: UnitRef | None, year: int, at: datetime, closed_states: Sequence[str]
+    ) -> list[tuple[Row, str, str]]:
+        stamp = to_db(at)
+        open_cycles = {
+            c["id"]: c for c in self._of_year(under, year) if c["state"] not in closed_states
+        }
+        return [
+            (cycle, key, d["due_at"])
+            for cycle_id, cycle in open_cycles.items()
+            for key, d in deadline_rows(self.tables, cycle_id)
+            if d["met_at"] is None and d["due_at"] < stamp
+        ]
+
+    def count_overdue(
+        self, under: UnitRef | None, year: int, at: datetime, closed_states: Sequence[str]
+    ) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for _, key, _ in self._overdue_deadlines(under, year, at, closed_states):
+            counts[key] = counts.get(key, 0) + 1
+        return counts
+
+    def list_overdue(
+        self, under: UnitRef | None, year: int, at: datetime, closed_states: Sequence[str]
+    ) -> list[OverdueItem]:
+        tables, stamp = self.tables, to_db(at)
+        found: list[tuple[str, str, OverdueItem]] = []
+        for c, key, due_at in self._overdue_deadlines(under, year, at, closed_states):
+            unit = tables.units[c["unit_id"]]
+            found.append((due_at, unit["code"], OverdueItem(
+                unit["code"], unit["name"], parent_code(tables, unit), c["definition_id"],
+                c["definition_version"], c["state"], key, from_db(due_at), False,
+            )))
+        for _, m in sorted(tables.milestones.items()):
+            if (
+                m["year"] == year and in_subtree(under, m["unit_path"])
+                and m["met_at"] is None and m["due_at"] < stamp
+            ):
+                unit = tables.units[m["unit_id"]]
+                found.append((m["due_at"], unit["code"], OverdueItem(
+                    unit["code"], unit["name"], parent_code(tables, unit), m["definition_id"],
+                    m["definition_version"], None, m["key"], from_db(m["due_at"]), True,
+                )))
+        found.sort(key=lambda item: (item[0], item[1]))
+        return [item for _, _, item in found]
+
+    def under(self, under: UnitRef | None, year: int, after_id: int, limit: int) -> list[Cycle]:
+        page = [c for c in self._of_year(under, year) if c["id"] > after_id][:limit]
+        return [cycle_of(self.tables, c) for c in page]
+
+    def report_cycles(self, under: UnitRef | None, year: int) -> list[ReportCycle]:
+        tables = self.tables
+        rows = sorted(
+            self._of_year(under, year), key=lambda c: (c["unit_path"], c["definition_id"])
+        )
+        found = []
+        for c in rows:
+            unit = tables.units[c["unit_id"]]
+            found.append(ReportCycle(
+                c["id"], unit["code"], unit["name"], unit["kind"], parent_code(tables, unit),
+                c["unit_path"], c["definition_id"], c["definition_version"], c["state"],
+                c["outcome"],
+            ))
+        return found
+
+    def report_events(self, under: UnitRef | None, year: int) -> list[ReportEvent]:
+        of = self.tables.transitions_of
+        rows = [t for c in self._of_year(under, year) for t in of.get(c["id"], ())]
+        return [
+            ReportEvent(
+                t["cycle_id"], t["event"], from_db(t["at"]), json.loads(t["checks"]),
+                json.loads(t["payload"]),
+            )
+            for t in rows
+        ]
+
+
+class StaleBatch(RuntimeError):
+    """A cycle of a batch changed between its selection and its write."""
+
+
+class MemoryVersions:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.tables = session.tables
+
+    def select(
+        self, selection: MigrationSelection, after_cycle_id: int, limit: int, lock: bool
+    ) -> list[Migrant]:
+        rows = [
+            c
+            for _, c in sorted(self.tables.cycles.items())
+            if c["definition_id"] == selection.definition_id
+            and c["definition_version"] == selection.from_version
+            and c["id"] > after_cycle_id
+            and in_subtree(selection.under, c["unit_path"])
+            and (selection.year is None or c["year"] == selection.year)
+        ][:limit]
+        return [Migrant(cycle_of(self.tables, c), c["unit_id"]) for c in rows]
+
+    def write_moves(self, batch: MoveBatch) -> None:
+        tables = self.session.writing()
+        spec, at = batch.target.spec, batch.at_text
+        stale = [
+            m for m in batch.moves
+            if tables.cycles.get(m.cycle_id, {}).get("version") != m.expected_version
+        ]
+        if stale:
+            raise StaleBatch(f"{len(stale)} cycles changed while being migrated")
+        keys = set(spec.deadlines)
+        planned = {
+            year: timer_rows(timers, batch.at, batch.target)
+            for year, timers in batch.timers.items()
+        }
+        for m in batch.moves:
+            _change(
+                tables.cycles, m.cycle_id, definition_version=spec.version,
+                content_hash=batch.target.content_hash, state=m.state, outcome=m.outcome,
+                version=tables.cycles[m.cycle_id]["version"] + 1, head_hash=m.hash,
+                updated_at=at,
+            )
+            add_transition(tables, {
+                "cycle_id": m.cycle_id, "seq": m.seq, "event": batch.event,
+                "from_state": m.from_state, "to_state": m.state, "actor": batch.actor,
+                "role": batch.role, "at": at, "payload": m.payload_text, "checks": "[]",
+                "definition_id": spec.id, "definition_version": spec.version, "hash": m.hash,
+            })
+        for m in batch.moves:
+            kept = tuple(k for k in tables.deadline_keys.get(m.cycle_id, ()) if k in keys)
+            for key in set(tables.deadline_keys.get(m.cycle_id, ())) - set(kept):
+                del tables.deadlines[(m.cycle_id, key)]
+            tables.deadline_keys[m.cycle_id] = kept
+        for m in batch.moves:
+            for key, due_at in batch.deadlines.get(m.year, ()):
+                met = at if key in m.met else None
+                found = tables.deadlines.get((m.cycle_id, key))
+                if found is None:
+                    tables.deadlines[(m.cycle_id, key)] = {"due_at": to_db(due_at), "met_at": met}
+                    index_add(tables.deadline_keys, m.cycle_id, key)
+                else:
+                    _change(
+                        tables.deadlines, (m.cycle_id, key), due_at=to_db(due_at),
+                        met_at=None if met is None else (found["met_at"] or met),
+                    )
+        for m in batch.moves:
+            for suffix, values in planned.get(m.year, ()):
+                self._upsert_timer(tables, {
+                    "key": f"c{m.cycle_id}:{suffix}", "cycle_id": m.cycle_id,
+                    "milestone_id": None, "unit_id": m.unit_id, "year": m.year, **values,
+                })
+        for m in batch.moves:
+            for timer_id, t in list(tables.timers.items()):
+                if (
+                    t["cycle_id"] == m.cycle_id and t["fired_at"] is None
+                    and t["cancelled_at"] is None
+                    and (t["definition_id"] != spec.id or t["definition_version"] != spec.version)
+                ):
+                    _change(tables.timers, timer_id, cancelled_at=at)
+
+    @staticmethod
+    def _upsert_timer(tables: Tables, row: dict[str, Any]) -> None:
+        """A new timer, or a pending one (or one cancelled before it came due) rewritten
+        with the target's date, role and version; a fired one is left as it is."""
+        timer_id = tables.timer_ids.get(row["key"])
+        if timer_id is None:
+            insert_timer(tables, row)
+            return
+        t = tables.timers[timer_id]
+        if t["fired_at"] is None and (t["cancelled_at"] is None or t["cancelled_at"] < t["due_at"]):
+            columns = (
+                "definition_id", "definition_version", "role", "offset", "deadline_at",
+                "due_at", "moved_by",
+            )
+            _change(tables.timers, timer_id, cancelled_at=None, **{c: row[c] for c in columns})

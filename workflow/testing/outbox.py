@@ -1,0 +1,361 @@
+"""The twins of the timers and outbox repositories (adapters/persistence/timers.py and
+outbox.py): milestones, due timers and their claims, the notice chain, the outbox with
+its leases and deliveries."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Sequence
+from datetime import UTC, datetime
+
+from workflow.audit import chain_hash, fact_text
+from workflow.notices import DueTimer, Message, Notice, PendingNotice, UnitContact
+from workflow.service.records import MilestonePlan, NoticeRecord, OutboxCounts, OutboxItem, UnitRef
+from workflow.spec.registry import Definition
+from workflow.testing.audit import FACT_COLUMNS, MemoryAudit, chain_head
+from workflow.testing.tables import (
+    Row,
+    Session,
+    change,
+    dumps,
+    in_subtree,
+    insert_timer,
+    timer_rows,
+)
+from workflow.timefmt import from_db, to_db
+
+
+def _pending(t: Row) -> bool:
+    return t["fired_at"] is None and t["cancelled_at"] is None
+
+
+def _message(o: Row) -> Message:
+    return Message(
+        o["key"], o["channel"], o["address"], o["recipient_role"], o["lang"], o["subject"],
+        o["body"], json.loads(o["data"]),
+    )
+
+
+class MemoryTimers:
+    def __init__(self, session: Session, audit: MemoryAudit) -> None:
+        self.session = session
+        self.tables = session.tables
+        self.audit = audit
+
+    def open_milestones(
+        self,
+        definition: Definition,
+        year: int,
+        under: UnitRef | None,
+        plans: Sequence[MilestonePlan],
+        at: datetime,
+    ) -> int:
+        tables = self.session.writing()
+        spec = definition.spec
+        committees = [
+            u for _, u in sorted(tables.units.items())
+            if u["kind"] == "committee" and in_subtree(under, u["path"])
+        ]
+        existing = {
+            (m["unit_id"], m["key"])
+            for m in tables.milestones.values()
+            if m["year"] == year and m["definition_id"] == spec.id
+        }
+        opened = 0
+        for unit in committees:
+            depth = unit["path"].count("/") - 2
+            for plan in plans:
+                if plan.depth is not None and depth not in plan.depth:
+                    continue
+                if (unit["id"], plan.due.key) in existing:
+                    continue
+                milestone_id = tables.next_id("milestone")
+                tables.milestones[milestone_id] = {
+                    "id": milestone_id, "unit_id": unit["id"], "unit_path": unit["path"],
+                    "year": year, "definition_id": spec.id, "definition_version": spec.version,
+                    "key": plan.due.key, "due_at": to_db(plan.due.due_at), "met_at": None,
+                    "met_by": None,
+                }
+                for suffix, values in timer_rows(plan.timers, at, definition):
+                    insert_timer(tables, {
+                        "key": f"m{milestone_id}:{suffix}", "cycle_id": None,
+                        "milestone_id": milestone_id, "unit_id": unit["id"], "year": year,
+                        **values,
+                    })
+                opened += 1
+        return opened
+
+    def kept_milestones(
+        self, year: int, under: UnitRef | None
+    ) -> list[tuple[str, str, str, datetime, str]]:
+        kept = sorted(
+            (
+                m for m in self.tables.milestones.values()
+                if m["year"] == year and m["met_at"] is not None
+                and in_subtree(under, m["unit_path"])
+            ),
+            key=lambda m: m["met_at"],
+        )
+        return [
+            (self.tables.units[m["unit_id"]]["code"], m["definition_id"], m["key"],
+             from_db(m["met_at"]), m["met_by"] or "")
+            for m in kept
+        ]
+
+    def meet_milestone(
+        self, unit_code: str, year: int, definition_id: str, key: str, actor: str, at: datetime
+    ) -> bool:
+        tables = self.session.writing()
+        stamp = to_db(at)
+        unit_id = tables.unit_ids.get(unit_code)
+        found = [
+            m for m in tables.milestones.values()
+            if m["unit_id"] == unit_id and m["year"] == year
+            and m["definition_id"] == definition_id and m["key"] == key and m["met_at"] is None
+        ]
+        if not found:
+            return False
+        milestone = found[0]
+        change(tables.milestones, milestone["id"], met_at=stamp, met_by=actor)
+        self.audit.append(
+            "milestone_met", stamp, actor, unit_code=unit_code,
+            unit_path=milestone["unit_path"], year=year, event=key,
+            detail={"definition": definition_id},
+        )
+        for timer_id, t in list(tables.timers.items()):
+            if t["milestone_id"] == milestone["id"] and _pending(t):
+                change(tables.timers, timer_id, cancelled_at=stamp)
+        return True
+
+    def claim_due(self, now: datetime, limit: int) -> list[DueTimer]:
+        tables, stamp = self.tables, to_db(now)
+        due = sorted(
+            (t for t in tables.timers.values() if _pending(t) and t["due_at"] <= stamp),
+            key=lambda t: (t["due_at"], t["id"]),
+        )[:limit]
+        claimed = []
+        for t in due:
+            cycle = tables.cycles.get(t["cycle_id"]) if t["cycle_id"] is not None else None
+            deadline = (
+                tables.deadlines.get((t["cycle_id"], t["deadline"]))
+                if t["cycle_id"] is not None else None
+            )
+            met_at = deadline["met_at"] if deadline else None
+            claimed.append(DueTimer(
+                t["id"], t["key"], t["cycle_id"], t["milestone_id"], t["unit_id"],
+                tables.units[t["unit_id"]]["path"], t["definition_id"],
+                t["definition_version"], t["deadline"], t["kind"], t["step"], t["role"],
+                t["offset"], from_db(t["deadline_at"]), from_db(t["due_at"]), t["moved_by"],
+                cycle["state"] if cycle else None,
+                from_db(met_at) if met_at else None,
+                from_db(cycle["updated_at"]) if cycle else None,
+            ))
+        return claimed
+
+    def settle(self, due: Sequence[DueTimer], fired: Collection[int], now: datetime) -> None:
+        tables, stamp = self.session.writing(), to_db(now)
+        for timer in due:
+            column = "fired_at" if timer.id in fired else "cancelled_at"
+            change(tables.timers, timer.id, **{column: stamp})
+
+    def _pending_due(self) -> list[str]:
+        return [t["due_at"] for t in self.tables.timers.values() if _pending(t)]
+
+    def next_due(self) -> datetime | None:
+        found = self._pending_due()
+        return from_db(min(found)) if found else None
+
+    def last_due(self) -> datetime | None:
+        found = self._pending_due()
+        return from_db(max(found)) if found else None
+
+
+class MemoryOutbox:
+    def __init__(self, session: Session, audit: MemoryAudit) -> None:
+        self.session = session
+        self.tables = session.tables
+        self.audit = audit
+
+    def add_notices(self, notices: Sequence[Notice], now: datetime) -> None:
+        tables, stamp = self.session.writing(), to_db(now)
+        previous = chain_head(tables, "notice")
+        for notice in notices:
+            values = (
+                notice.timer_id, notice.cycle_id, notice.milestone_id, notice.unit_id,
+                notice.kind, notice.deadline, notice.step, notice.role, notice.address,
+                to_db(notice.due_at), stamp,
+            )
+            previous = chain_hash(previous, fact_text(values))
+            notice_id = tables.next_id("notice")
+            tables.notices[notice_id] = {
+                **dict(zip(FACT_COLUMNS["notice"], values, strict=True)),
+                "id": notice_id, "hash": previous,
+            }
+            tables.notice_queue[notice_id] = notice.address
+
+    def claim_pending(self, max_addresses: int) -> list[PendingNotice]:
+        tables = self.session.writing()
+        addresses = set(sorted(set(tables.notice_queue.values()))[:max_addresses])
+        claimed = []
+        for notice_id in sorted(tables.notice_queue):
+            if tables.notice_queue[notice_id] not in addresses:
+                continue
+            n = tables.notices[notice_id]
+            t = tables.timers[n["timer_id"]]
+            u = tables.units[n["unit_id"]]
+            cycle = tables.cycles.get(n["cycle_id"]) if n["cycle_id"] is not None else None
+            claimed.append(PendingNotice(
+                n["id"], t["key"], n["kind"], n["deadline"], n["step"], t["offset"], n["role"],
+                n["address"], from_db(n["due_at"]), from_db(t["deadline_at"]), t["moved_by"],
+                from_db(n["at"]),
+                UnitContact(u["id"], u["code"], u["name"], u["path"], json.loads(u["contacts"])),
+                t["definition_id"], t["definition_version"], cycle["state"] if cycle else None,
+                t["milestone_id"] is not None,
+            ))
+        return claimed
+
+    def add_messages(
+        self, messages: Sequence[Message], pending: Sequence[PendingNotice], at: datetime
+    ) -> None:
+        tables, stamp = self.session.writing(), to_db(at)
+        for m in messages:
+            if m.key in tables.outbox_ids:  # ON CONFLICT (key) DO NOTHING
+                continue
+            outbox_id = tables.next_id("outbox")
+            tables.outbox_ids[m.key] = outbox_id
+            tables.outbox[outbox_id] = {
+                "id": outbox_id, "key": m.key, "channel": m.channel, "address": m.address,
+                "recipient_role": m.recipient_role, "lang": m.lang, "subject": m.subject,
+                "body": m.body, "data": dumps(m.data), "created_at": stamp, "attempts": 0,
+                "next_attempt_at": stamp, "sent_at": None, "parked_at": None,
+                "lease_until": None, "leased_by": None, "last_error": None,
+            }
+        for m in messages:
+            for notice_id in m.notice_ids:
+                tables.notice_messages.add((notice_id, m.key))
+        for p in pending:
+            tables.notice_queue.pop(p.notice_id, None)
+
+    def _open(self) -> list[Row]:
+        return [
+            o for o in self.tables.outbox.values()
+            if o["sent_at"] is None and o["parked_at"] is None
+        ]
+
+    def claim(
+        self, now: datetime, limit: int, lease_until: datetime, worker: str
+    ) -> list[OutboxItem]:
+        tables = self.session.writing()
+        stamp = to_db(now)
+        due = sorted(
+            (
+                o for o in self._open()
+                if o["next_attempt_at"] <= stamp
+                and (o["lease_until"] is None or o["lease_until"] < stamp)
+            ),
+            key=lambda o: (o["next_attempt_at"], o["id"]),
+        )[:limit]
+        items = [OutboxItem(o["id"], _message(o), o["attempts"]) for o in due]
+        for o in due:
+            change(tables.outbox, o["id"], lease_until=to_db(lease_until), leased_by=worker)
+        return items
+
+    def renew_lease(
+        self, item: OutboxItem, worker: str, now: datetime, lease_until: datetime
+    ) -> bool:
+        tables = self.session.writing()
+        o = tables.outbox.get(item.id)
+        if (
+            o is None or o["leased_by"] != worker or o["lease_until"] is None
+            or o["lease_until"] < to_db(now) or o["sent_at"] is not None
+            or o["parked_at"] is not None
+        ):
+            return False
+        change(tables.outbox, item.id, lease_until=to_db(lease_until))
+        return True
+
+    def record_delivery(
+        self,
+        item: OutboxItem,
+        at: datetime,
+        worker: str,
+        result: str,
+        detail: str,
+        next_attempt_at: datetime | None,
+    ) -> None:
+        tables, stamp = self.session.writing(), to_db(at)
+        o = tables.outbox[item.id]
+        held = o["leased_by"] == worker and o["sent_at"] is None and o["parked_at"] is None
+        if result == "sent":
+            if o["sent_at"] is None:
+                change(tables.outbox, item.id, sent_at=stamp, attempts=o["attempts"] + 1,
+                       lease_until=None)
+        elif result == "parked":
+            if held:
+                change(
+                    tables.outbox, item.id, parked_at=stamp, attempts=o["attempts"] + 1,
+                    lease_until=None, last_error=detail,
+                )
+        else:
+            assert next_attempt_at is not None
+            if held:
+                change(
+                    tables.outbox, item.id, next_attempt_at=to_db(next_attempt_at),
+                    attempts=o["attempts"] + 1, lease_until=None, last_error=detail,
+                )
+        tables.deliveries.append({
+            "id": tables.next_id("delivery"), "outbox_id": item.id, "at": stamp,
+            "worker": worker, "result": result, "detail": detail,
+        })
+
+    def messages(self) -> list[tuple[datetime, Message]]:
+        rows = sorted(self.tables.outbox.values(), key=lambda o: (o["created_at"], o["id"]))
+        return [(from_db(o["created_at"]), _message(o)) for o in rows]
+
+    def next_wakeup(self) -> datetime | None:
+        found = [t["due_at"] for t in self.tables.timers.values() if _pending(t)]
+        found += [
+            o["lease_until"]
+            if o["lease_until"] is not None and o["lease_until"] > o["next_attempt_at"]
+            else o["next_attempt_at"]
+            for o in self._open()
+        ]
+        if self.tables.notice_queue:
+            return datetime.min.replace(tzinfo=UTC)
+        return from_db(min(found)) if found else None
+
+    def notices(self, cycle_id: int) -> list[NoticeRecord]:
+        tables = self.tables
+        rows = sorted(
+            (n for n in tables.notices.values() if n["cycle_id"] == cycle_id),
+            key=lambda n: (n["at"], n["id"]),
+        )
+        found = []
+        for n in rows:
+            linked = [
+                tables.outbox[tables.outbox_ids[key]]
+                for notice_id, key in tables.notice_messages
+                if notice_id == n["id"] and key in tables.outbox_ids
+            ]
+            delivery = (
+                "sent" if any(o["sent_at"] is not None for o in linked)
+                else "parked" if any(o["parked_at"] is not None for o in linked)
+                else "pending" if linked else "queued"
+            )
+            found.append(NoticeRecord(
+                n["kind"], n["deadline"], n["step"], n["role"], n["address"],
+                from_db(n["due_at"]), from_db(n["at"]), delivery,
+            ))
+        return found
+
+    def counts(self) -> OutboxCounts:
+        rows = list(self.tables.outbox.values())
+        parked = sorted(
+            (o for o in rows if o["parked_at"] is not None), key=lambda o: o["parked_at"]
+        )
+        return OutboxCounts(
+            sum(1 for o in rows if o["sent_at"] is None and o["parked_at"] is None),
+            sum(1 for o in rows if o["sent_at"] is not None),
+            len(parked),
+            [(o["key"], o["channel"], o["address"], o["last_error"] or "") for o in parked],
+        )
