@@ -51,7 +51,8 @@ def documents_spec(report: Report) -> DocumentsSpec:
 def main_spec(report: Report) -> DefinitionSpec | None:
     specs = list(report.definitions.values())
     with_target = [s for s in specs if s.targets is not None]
-    return (with_target or specs or [None])[0]
+    chosen = with_target or specs
+    return chosen[0] if chosen else None
 
 
 def tree_order(report: Report) -> list[UnitLine]:

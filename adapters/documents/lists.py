@@ -20,6 +20,7 @@ from adapters.documents import figures as f
 from workflow.service.ports import OverdueItem
 from workflow.service.results import Board, History
 from workflow.spec.model import DefinitionSpec
+from workflow.timefmt import LOCAL_TZ
 
 LIST_WORDS = {
     "vi": {
@@ -29,7 +30,7 @@ LIST_WORDS = {
         "days_late": "Số ngày quá hạn", "milestone": "Mốc của cấp ủy", "seq": "STT",
         "event": "Bước", "from": "Từ giai đoạn", "to": "Sang giai đoạn", "actor": "Người thực hiện",
         "role": "Vai trò", "at": "Thời điểm", "yes": "Có", "board": "Tình hình",
-        "overdue": "Quá hạn", "history": "Lịch sử",
+        "overdue": "Quá hạn", "history": "Lịch sử", "open": "Mở chu kỳ",
     },
     "en": {
         "definition": "Programme", "stage": "Stage", "outcome": "Outcome",
@@ -38,7 +39,7 @@ LIST_WORDS = {
         "days_late": "Days late", "milestone": "Committee milestone", "seq": "No.",
         "event": "Step", "from": "From", "to": "To", "actor": "Actor",
         "role": "Role", "at": "At", "yes": "Yes", "board": "Board",
-        "overdue": "Overdue", "history": "History",
+        "overdue": "Overdue", "history": "History", "open": "Cycle opened",
     },
 }
 
@@ -126,7 +127,7 @@ def xlsx_bytes(table: Table, sheet: str) -> bytes:
 def _cell_value(value: Any) -> Any:
     # Excel holds no time zone: a local wall-clock time is what a reader expects
     if isinstance(value, datetime) and value.tzinfo is not None:
-        return value.astimezone(f.LOCAL_TZ).replace(tzinfo=None)
+        return value.astimezone(LOCAL_TZ).replace(tzinfo=None)
     return value
 
 
@@ -157,10 +158,9 @@ def overdue_table(
     rows = []
     for item in items:
         definition = spec(item.definition_id, item.definition_version)
-        deadline = definition.deadlines.get(item.deadline)
-        milestone = definition.milestones.get(item.deadline)
-        label = (deadline or milestone).label.get(lang) if (deadline or milestone) else (
+        found = definition.deadlines.get(item.deadline) or definition.milestones.get(
             item.deadline)
+        label = found.label.get(lang) if found is not None else item.deadline
         rows.append([
             item.unit_code, item.unit_name, item.parent_code or "", label,
             f.local_date(item.due_at), (at - item.due_at).days,
@@ -179,7 +179,7 @@ def history_table(history: History, lang: str) -> Table:
     roles = {k: r.label.get(lang) for k, r in spec.roles.items()}
     rows = [
         [
-            e.seq, labels.get(e.event, e.event),
+            e.seq, labels.get(e.event, w.get(e.event, e.event)),
             spec.state_label(e.from_state, lang) if e.from_state else "",
             spec.state_label(e.to_state, lang), e.actor, roles.get(e.role, e.role), e.at,
         ]

@@ -120,9 +120,8 @@ def decision_docx(report: Report, lang: str, today: date, templates: Path | None
     _centre(document, w["decides"], bold=True, before=6)
     for key in ("article1", "article2", "article3"):
         _para(document, w[key].format(n=len(recognised), year=report.year), indent=True)
-    _signature(document, report, lang, spec.recipients and [r.get(lang) for r in
-                                                             spec.recipients])
-    document.add_page_break()
+    _signature(document, report, lang, [r.get(lang) for r in spec.recipients])
+    document.add_page_break()  # type: ignore[no-untyped-call]
     _centre(document, w["annex"], bold=True)
     for line in w["annex_sub"].format(year=report.year, number=spec.decision_number
                                       .replace("Số", "").strip()).split("\n"):
@@ -201,13 +200,13 @@ def _start(templates: Path | None, name: str) -> DocumentObject:
         section.top_margin = section.bottom_margin = Mm(20)
         section.left_margin, section.right_margin = Mm(30), Mm(15)
     style = document.styles["Normal"]
-    style.font.name = FONT  # type: ignore[attr-defined]
-    style.font.size = Pt(14)  # type: ignore[attr-defined]
+    style.font.name = FONT
+    style.font.size = Pt(14)
     # East-Asian and complex-script runs too, else Word falls back for Vietnamese marks
-    fonts = style.element.rPr.rFonts  # type: ignore[union-attr]
+    fonts = style.element.rPr.rFonts
     for attribute in ("w:eastAsia", "w:cs", "w:hAnsi"):
         fonts.set(qn(attribute), FONT)
-    style.paragraph_format.space_after = Pt(3)  # type: ignore[attr-defined]
+    style.paragraph_format.space_after = Pt(3)
     return document
 
 
@@ -302,28 +301,33 @@ def _table(document: DocumentObject, header: Sequence[str], shares: Sequence[flo
     tr_pr = table.rows[0]._tr.get_or_add_trPr()
     header_flag = tr_pr.makeelement(qn("w:tblHeader"), {qn("w:val"): "true"})
     tr_pr.append(header_flag)
-    return table
+    return table  # type: ignore[no-any-return]
 
 
 def _row(table: Table, values: Sequence[str], bold: bool = False) -> None:
-    cells = table.add_row().cells
+    cells = table.add_row().cells  # type: ignore[no-untyped-call]
     for i, (cell, text) in enumerate(zip(cells, values, strict=True)):
         paragraph = cell.paragraphs[0]
         paragraph.paragraph_format.space_after = Pt(0)
-        if i > 0 and len(values) > 2 or (len(values) == 2 and i == 1):
+        # numbers and the row number centred, names and reasons left as written
+        if (i == 0 and len(values) > 2) or _numeric(text):
             paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
         run = paragraph.add_run(text)
         run.bold, run.font.size = bold, Pt(12)
+
+
+def _numeric(text: str) -> bool:
+    return bool(text) and all(c.isdigit() or c in ",. %\u00a0" for c in text)
 
 
 def _widths(table: Table, widths: Sequence[object]) -> None:
     table.autofit = False
     # LibreOffice reads the grid's column widths, Word the cells': set both
     for column, width in zip(table.columns, widths, strict=True):
-        column.width = width  # type: ignore[assignment]
+        column.width = width
     for row in table.rows:
         for cell, width in zip(row.cells, widths, strict=True):
-            cell.width = width  # type: ignore[assignment]
+            cell.width = width
 
 
 def _annex(document: DocumentObject, report: Report, lang: str,
