@@ -62,6 +62,18 @@ def tree_order(report: Report) -> list[UnitLine]:
     )
 
 
+def recognised_units(report: Report) -> list[UnitLine]:
+    """The units a committee's decision names: recognised, of the kinds its target counts
+    (a subordinate cell is recognised by its own grassroots committee), in tree order. So
+    the decision's number is the `recognized` of `status --json`."""
+    spec = main_spec(report)
+    kinds = set(spec.targets.over) if spec is not None and spec.targets is not None else None
+    return [
+        u for u in tree_order(report)
+        if u.outcome == "recognized" and (kinds is None or u.unit_kind in kinds)
+    ]
+
+
 def depth(path: str) -> int:
     return path.strip("/").count("/") + 1 if path.strip("/") else 0
 

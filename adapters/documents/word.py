@@ -62,7 +62,7 @@ DOC_WORDS = {
         "total": "Tổng cộng",
         "not_recognised_reason": "Không đạt tiêu chuẩn",
         "lapsed_reason": "Không hoàn thành quy trình",
-        "recognised_by": "Thẩm định đạt ngày {day}",
+        "recognised_by": "Thẩm định {day}",
     },
     "en": {
         "party": "COMMUNIST PARTY OF VIETNAM",
@@ -108,7 +108,7 @@ def decision_docx(report: Report, lang: str, today: date, templates: Path | None
     """The draft decision recognising the units, with the annexed list."""
     w, spec = _w(lang), f.documents_spec(report)
     document = _start(templates, "decision.docx")
-    recognised = [u for u in f.tree_order(report) if u.outcome == "recognized"]
+    recognised = f.recognised_units(report)
     _heading_block(document, report, lang, today, spec.decision_number)
     _centre(document, w["decision"], bold=True, size=14, before=12)
     _centre(document, f.fill(spec.decision_title.get(lang), report, lang), bold=True)
@@ -336,7 +336,7 @@ def _annex(document: DocumentObject, report: Report, lang: str,
     spec = f.documents_spec(report)
     names = f.unit_names(report)
     table = _table(document, [ww["no"], ww["unit"], ww["superior"], ww["rating"],
-                              ww["decision_basis"]], [0.12, 0.9, 0.7, 0.6, 0.55])
+                              ww["decision_basis"]], [0.22, 0.9, 0.75, 0.6, 0.6])
     for n, line in enumerate(recognised, start=1):
         appraised = line.dates.get("appraise")
         basis = _w(lang)["recognised_by"].format(
@@ -354,7 +354,7 @@ def _units_section(document: DocumentObject, report: Report, lang: str, heading:
         _para(document, _w(lang)["none"], indent=True)
         return
     table = _table(document, [ww["no"], ww["unit"], ww["superior"], ww["reason"]],
-                   [0.12, 0.9, 0.7, 1.0])
+                   [0.22, 0.85, 0.75, 1.1])
     for n, line in enumerate(units, start=1):
         _row(table, [str(n), line.unit_name, names.get(line.parent_code or "", ""),
                      why(line)])  # type: ignore[operator]

@@ -68,13 +68,13 @@ def unit_columns(report: Report, lang: str) -> list[Column]:
         Column(w["no"], "int", lambda r: r[0]),
         Column(w["code"], "text", lambda r: r[1].unit_code, 14),
         Column(w["unit"], "text", lambda r: r[1].unit_name, 24),
-        Column(w["kind"], "text", lambda r: spec.unit_kind(r[1].unit_kind, lang), 12),
+        Column(w["kind"], "text", lambda r: spec.unit_kind(r[1].unit_kind, lang), 18),
     ]
     if several:
         columns.append(Column(w["programme"], "text", lambda r: _title(report, r[1], lang), 20))
     columns.append(Column(w["stage"], "text",
                           lambda r: f.state_label(report, r[1].definition_id, r[1].state, lang),
-                          18))
+                          22))
     for key in deadlines:
         columns.append(Column(w["date_of"].format(label=_lower(main.deadlines[key].label.get(
             lang), lang)) if main else key, "date", _date_of(report, key)))
