@@ -1,4 +1,4 @@
-"""`bontot export board|overdue|history`: a list the command line shows, as xlsx or CSV
+"""`bontot export board|overdue|history|verdict`: a list the command line shows, as xlsx or CSV
 (UTF-8 with a BOM, `;` between fields, as a Vietnamese Excel opens it)."""
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from adapters.documents.lists import (
     board_table,
     history_table,
     overdue_table,
+    verdict_table,
     write_table,
 )
 
@@ -99,3 +100,23 @@ def export_history(
     with session(db, now) as s:
         table = history_table(s.engine.history(unit, year, definition), lang)
     _save(table, fmt, output, "history", delimiter)
+
+
+@export_app.command("verdict")
+def export_verdict(
+    unit: str,
+    year: Annotated[int, typer.Option()],
+    output: OutputOption,
+    definition: Annotated[str | None, typer.Option()] = None,
+    fmt: FormatOption = "xlsx",
+    delimiter: DelimiterOption = ";",
+    db: DbOption = None,
+    now: NowOption = None,
+    lang: LangOption = "vi",
+) -> None:
+    """`verdict`: each check of the recognition rule, actual against required."""
+    _check(fmt, lang, delimiter)
+    with session(db, now) as s:
+        found = s.engine.verdict(s.engine.cycle(unit, year, definition))
+        table = verdict_table(found, lang)
+    _save(table, fmt, output, "verdict", delimiter)

@@ -18,7 +18,7 @@ from openpyxl.utils import get_column_letter
 
 from adapters.documents import figures as f
 from workflow.service.ports import OverdueItem
-from workflow.service.results import Board, History
+from workflow.service.results import Board, History, Verdict
 from workflow.spec.model import DefinitionSpec
 from workflow.timefmt import LOCAL_TZ
 
@@ -31,6 +31,8 @@ LIST_WORDS = {
         "event": "Bước", "from": "Từ giai đoạn", "to": "Sang giai đoạn", "actor": "Người thực hiện",
         "role": "Vai trò", "at": "Thời điểm", "yes": "Có", "board": "Tình hình",
         "overdue": "Quá hạn", "history": "Lịch sử", "open": "Mở chu kỳ",
+        "check": "Tiêu chí", "actual": "Thực tế", "required": "Yêu cầu", "result": "Kết quả",
+        "passes": "Đạt", "fails": "Không đạt", "verdict": "Kết quả thẩm định",
     },
     "en": {
         "definition": "Programme", "stage": "Stage", "outcome": "Outcome",
@@ -40,6 +42,8 @@ LIST_WORDS = {
         "event": "Step", "from": "From", "to": "To", "actor": "Actor",
         "role": "Role", "at": "At", "yes": "Yes", "board": "Board",
         "overdue": "Overdue", "history": "History", "open": "Cycle opened",
+        "check": "Check", "actual": "Actual", "required": "Required", "result": "Result",
+        "passes": "Passes", "fails": "Fails", "verdict": "Verdict",
     },
 }
 
@@ -188,3 +192,16 @@ def history_table(history: History, lang: str) -> Table:
     header = [w["seq"], w["event"], w["from"], w["to"], w["actor"], w["role"], w["at"]]
     return Table(header, rows, f"{w['history']} {history.cycle.unit_code} "
                                f"{history.cycle.year}")
+
+
+def verdict_table(verdict: Verdict, lang: str) -> Table:
+    """Every check of the recognition rule, actual against required."""
+    w = _words(lang)
+    rows = [
+        [c.label(lang), c.actual, c.required, w["passes"] if c.passed else w["fails"]]
+        for c in verdict.checks
+    ]
+    cycle = verdict.cycle
+    outcome = "" if verdict.rule is None else w["passes"] if verdict.passed else w["fails"]
+    title = f"{w['verdict']} {cycle.unit_code} {cycle.year}: {outcome}".rstrip(": ")
+    return Table([w["check"], w["actual"], w["required"], w["result"]], rows, title)

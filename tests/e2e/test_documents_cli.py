@@ -160,6 +160,12 @@ def test_lists_export_to_csv_with_a_bom_and_semicolons_and_to_xlsx(decided: Cli)
     assert [c.value for c in sheet[3]][:2] == ["No.", "Step"]
     steps = [r[1] for r in sheet.iter_rows(min_row=4, values_only=True)]
     assert steps[:2] == ["Cycle opened", "Register"]
+    cli("export", "verdict", "DB-TRUONG-1", "--year", "2025", "--format", "csv", "--output",
+        "v.csv", "--delimiter", ",", "--now", NOW)
+    checks = list(csv.reader(io.StringIO((cli.folder / "v.csv").read_text("utf-8-sig"))))
+    assert checks[0] == ["Tiêu chí", "Thực tế", "Yêu cầu", "Kết quả"]
+    verdict = cli.json("verdict", "DB-TRUONG-1", "--year", "2025", "--now", NOW)
+    assert [r[3] == "Đạt" for r in checks[1:]] == [c["passed"] for c in verdict["checks"]]
     bad = cli("export", "board", "--year", "2025", "--format", "pdf", "--output", "x.pdf",
               ok=False)
     assert bad.returncode != 0 and "xlsx or csv" in bad.stderr and "Traceback" not in bad.stderr
