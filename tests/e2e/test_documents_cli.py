@@ -101,6 +101,19 @@ def test_the_report_workbook_is_print_ready_and_holds_the_status_figures(decided
     assert values["Tổng số đơn vị"] == status["total"] == 3
     assert total[0].font.b
 
+    cli("report", "--year", "2025", "--under", "X01", "--output", "en.xlsx", "--lang", "en",
+        "--now", NOW)
+    english = load_workbook(cli.folder / "en.xlsx")
+    assert english.sheetnames == ["Summary", "Units", "Late"]
+    en_units = english["Units"]
+    en_header = [c.value for c in en_units[5]]
+    en_rows = {r[1]: r for r in en_units.iter_rows(min_row=6, values_only=True) if r[1]}
+    assert en_rows["CB-THON1"][en_header.index("Kind")] == "Grassroots party cell"
+    assert en_rows["CB-THON1"][en_header.index("Stage")] == "Recognised"
+    assert en_units["A2"].value.startswith("Report on building “four-good”")
+    bad = cli("report", "--year", "2025", "--lang", "fr", "--output", "x.xlsx", ok=False)
+    assert bad.returncode != 0 and "vi or en" in bad.stderr and "Traceback" not in bad.stderr
+
 
 def test_the_word_decision_and_report_carry_the_same_figures(decided: Cli) -> None:
     cli = decided
