@@ -39,8 +39,8 @@ DOC_WORDS = {
         "annex": "DANH SÁCH",
         "annex_sub": "chi bộ, đảng bộ cơ sở được công nhận “bốn tốt” năm {year}\n"
                      "(Kèm theo Quyết định {number})",
-        "article1": "Điều 1. Công nhận {n} tổ chức cơ sở đảng, chi bộ trực thuộc đạt "
-                    "“bốn tốt” năm {year} (có danh sách kèm theo).",
+        "article1": "Điều 1. Công nhận {n} tổ chức cơ sở đảng (chi bộ cơ sở, đảng bộ cơ sở) "
+                    "đạt “bốn tốt” năm {year} (có danh sách kèm theo).",
         "article2": "Điều 2. Quyết định có hiệu lực kể từ ngày ký.",
         "article3": "Điều 3. Văn phòng, Ban Tổ chức và các chi bộ, đảng bộ cơ sở có tên "
                     "tại Điều 1 chịu trách nhiệm thi hành Quyết định này.",
@@ -72,8 +72,8 @@ DOC_WORDS = {
         "annex": "LIST",
         "annex_sub": "of the party cells and grassroots committees recognised “four-good” "
                      "in {year}\n(Annex to Decision {number})",
-        "article1": "Article 1. {n} grassroots organisations and subordinate cells are "
-                    "recognised “four-good” for {year} (list annexed).",
+        "article1": "Article 1. {n} grassroots party organisations (cells and committees) "
+                    "are recognised “four-good” for {year} (list annexed).",
         "article2": "Article 2. This decision takes effect on signature.",
         "article3": "Article 3. The office, the organisation board and the units named in "
                     "Article 1 carry out this decision.",
@@ -114,7 +114,7 @@ def decision_docx(report: Report, lang: str, today: date, templates: Path | None
     _centre(document, f.fill(spec.decision_title.get(lang), report, lang), bold=True)
     _centre(document, "-----", size=13)
     body = f.issuing_body(report, lang).upper()
-    _centre(document, f"{spec.signature.on_behalf.get(lang)} {body}".strip(), bold=True,
+    _centre(document, spec.authority.get(lang).replace("{body}", body).strip(), bold=True,
             before=6)
     _para(document, w["basis"], italic=True, indent=True)
     _centre(document, w["decides"], bold=True, before=6)
@@ -137,7 +137,7 @@ def report_docx(report: Report, lang: str, today: date, templates: Path | None =
     document = _start(templates, "report.docx")
     _heading_block(document, report, lang, today, spec.report_number)
     _centre(document, w["report"], bold=True, size=14, before=12)
-    _centre(document, f.fill(spec.report_title.get(lang), report, lang), bold=True)
+    _centre(document, f.fill(spec.report_subject.get(lang), report, lang), bold=True)
     _centre(document, "-----", size=13)
     rows = f.summary_rows(report)
     total = [r for r in rows if r.is_total]
@@ -306,11 +306,11 @@ def _table(document: DocumentObject, header: Sequence[str], shares: Sequence[flo
 
 def _row(table: Table, values: Sequence[str], bold: bool = False) -> None:
     cells = table.add_row().cells  # type: ignore[no-untyped-call]
-    for i, (cell, text) in enumerate(zip(cells, values, strict=True)):
+    for cell, text in zip(cells, values, strict=True):
         paragraph = cell.paragraphs[0]
         paragraph.paragraph_format.space_after = Pt(0)
         # numbers and the row number centred, names and reasons left as written
-        if (i == 0 and len(values) > 2) or _numeric(text):
+        if _numeric(text):
             paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
         run = paragraph.add_run(text)
         run.bold, run.font.size = bold, Pt(12)

@@ -209,6 +209,17 @@ class DocumentsSpec(Strict):
             "Report on building “four-good” party cells and grassroots committees, {year}",
         )
     )
+    #: the Word report's subject line, under "BÁO CÁO"
+    report_subject: Labels = Field(
+        default_factory=lambda: _labels(
+            "kết quả xây dựng chi bộ, đảng bộ cơ sở “bốn tốt” năm {year}",
+            "on building “four-good” party cells and grassroots committees, {year}",
+        )
+    )
+    #: who decides, centred above the decision's grounds
+    authority: Labels = Field(
+        default_factory=lambda: _labels("BAN THƯỜNG VỤ {body}", "THE STANDING COMMITTEE OF {body}")
+    )
     signature: SignatureSpec = Field(default_factory=SignatureSpec)
     #: "Nơi nhận" of the decision
     recipients: list[Labels] = Field(
