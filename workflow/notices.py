@@ -212,20 +212,28 @@ def compose(
         first = notices[0]
         spec = specs(first.definition_id, first.definition_version)
         role = spec.roles.get(first.role)
+        recipient = {
+            "role": first.role,
+            "role_label": role.label.get(lang) if role else first.role,
+            "address": address,
+        }
+        # A unit's own role is written to that unit: name it in the salutation
+        one_unit = len({n.unit.id for n in notices}) == 1
+        if role is not None and role.acts_for == "unit" and one_unit:
+            recipient.update(unit_code=first.unit.code, unit_name=first.unit.name)
         context = {
-            "recipient": {
-                "role": first.role,
-                "role_label": role.label.get(lang) if role else first.role,
-                "address": address,
-            },
+            "recipient": recipient,
             "sent_at": show_instant(now),
             "items": [item for item in items if not item["collapsed"]],
+            # the working calendar the deadlines are counted in (days left, days late)
+            "calendar": spec.calendar.model_dump(mode="json"),
         }
         subject, body = render(lang, context)
         digest = hashlib.sha256(
             "|".join([installation, *(n.timer_key for n in notices)]).encode()
         ).hexdigest()[:20]
-        data = {"recipient": context["recipient"], "items": items}
+        data = {"recipient": context["recipient"], "items": items,
+                "sent_at": context["sent_at"], "calendar": context["calendar"]}
         for channel in route(address, channels):
             messages.append(
                 Message(

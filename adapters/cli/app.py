@@ -19,7 +19,9 @@ from adapters.cli import (
     cycles_cmds,
     db_cmds,
     definitions_cmds,
+    documents_cmds,
     evidence_cmds,
+    export_cmds,
     meeting_cmds,
     report_cmds,
     time_cmds,
@@ -48,6 +50,8 @@ GROUPS: dict[str, typer.Typer] = {
     "meetings": meeting_cmds.group,
     **evidence_cmds.groups,
     **time_cmds.groups,
+    "documents": documents_cmds.group,
+    "export": export_cmds.group,
     "db": db_cmds.group,
 }
 

@@ -12,6 +12,7 @@ import typer
 from adapters import logs
 from adapters.cli.context import DbOption, LangOption, NowOption, fail, session
 from adapters.report_files import write_report
+from workflow.timefmt import LOCAL_TZ
 
 
 def report(
@@ -22,17 +23,23 @@ def report(
     db: DbOption = None,
     now: NowOption = None,
     lang: LangOption = "vi",
+    delimiter: Annotated[str, typer.Option(help="CSV field separator")] = ";",
 ) -> None:
     """One row per unit (stage, dates, rating, verdict with failing checks, overdue) and
     a summary per superior (counts by stage, recognised share against target, late units).
     CSV holds the unit rows; Excel and JSON hold both."""
     if fmt not in ("xlsx", "csv", "json"):
         raise fail(f"--format {fmt!r}: xlsx, csv or json")
+    if lang not in ("vi", "en"):
+        raise fail(f"--lang {lang!r}: vi or en")
+    if len(delimiter) != 1:
+        raise fail(f"--delimiter {delimiter!r}: one character, e.g. ';' or ','")
     if fmt == "xlsx" and output is None and sys.stdout.isatty():
         raise fail("an Excel report needs --output FILE")
     with session(db, now) as app:
         built = app.cycles.report(year, under)
-        data = write_report(built, fmt, lang, output)
+        today = app.clock.now().astimezone(LOCAL_TZ).date()
+        data = write_report(built, fmt, lang, output, today, delimiter)
         logs.logger().info(
             "report.written", year=year, under=under, format=fmt, units=len(built.units),
             output=str(output) if output else "stdout",

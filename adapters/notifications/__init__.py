@@ -11,7 +11,7 @@ from __future__ import annotations
 from adapters.notifications.factory import channels_from
 from adapters.notifications.message import Channel, DeliveryError, OutgoingMessage
 from adapters.notifications.settings import NotifySettings, SmtpSettings, WebhookSettings
-from adapters.notifications.templates import render_digest
+from adapters.notifications.templates import render_digest, render_digest_html
 
 __all__ = [
     "Channel",
@@ -22,4 +22,5 @@ __all__ = [
     "WebhookSettings",
     "channels_from",
     "render_digest",
+    "render_digest_html",
 ]

@@ -19,6 +19,7 @@ from email.utils import formatdate
 
 from adapters.notifications.message import DeliveryError, OutgoingMessage
 from adapters.notifications.settings import SmtpSettings
+from adapters.notifications.templates import render_digest_html
 
 #: characters kept as they are in a Message-ID made from a key; the rest become =XX
 _ID_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.")
@@ -54,7 +55,28 @@ def build_email(
     # base64: 7-bit safe through any relay, and smaller than quoted-printable for
     # Vietnamese, where most words carry a diacritic.
     mail.set_content(message.body, charset="utf-8", cte="base64")
+    html = _html(message)
+    if html:
+        mail.add_alternative(html, subtype="html", charset="utf-8", cte="base64")
     return mail
+
+
+def _html(message: OutgoingMessage) -> str:
+    """The digest as HTML, from the structured content the message carries; "" for a
+    message without it (one composed before digests had an HTML part)."""
+    data = message.data
+    if not isinstance(data.get("items"), list) or "sent_at" not in data:
+        return ""
+    context = {
+        "recipient": data.get("recipient", {}),
+        "sent_at": data["sent_at"],
+        "calendar": data.get("calendar"),
+        "items": [i for i in data["items"] if not i.get("collapsed")],
+    }
+    try:
+        return render_digest_html(message.lang, context)
+    except ValueError:
+        return ""  # the text part still says everything
 
 
 class SmtpChannel:

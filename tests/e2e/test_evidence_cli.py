@@ -114,32 +114,39 @@ def test_bulk_appraisal_dry_then_real_and_the_report_in_excel(proposed: Cli) -> 
         "bao-cao.xlsx", "--now", "2026-03-20")
     book = load_workbook(cli.folder / "bao-cao.xlsx")
     units = book["Đơn vị"]
-    header = [c.value for c in units[1]]
-    rows = {r[0]: dict(zip(header, r, strict=True)) for r in units.iter_rows(min_row=2,
-                                                                             values_only=True)}
+    header = [c.value for c in units[5]]  # below the title block
+    rows = {r[1]: dict(zip(header, r, strict=True)) for r in units.iter_rows(min_row=6,
+                                                                             values_only=True)
+            if r[1] is not None}
     assert set(rows) == {"CB-THON1", "DB-TRUONG", "DB-TRUONG-1"}
     thon1 = rows["CB-THON1"]
     assert thon1["Giai đoạn"] == "Được công nhận"
-    assert thon1["Ngày đề nghị"].date() == date(2025, 12, 28)
-    assert units.cell(row=2, column=header.index("Ngày đề nghị") + 1).number_format == (
+    assert thon1["Loại tổ chức"] == "Chi bộ cơ sở"
+    assert thon1["Ngày đề nghị công nhận"].date() == date(2025, 12, 28)
+    date_column = header.index("Ngày đề nghị công nhận") + 1
+    assert {units.cell(row=r, column=date_column).number_format for r in (7, 8, 9)} == {
         "DD/MM/YYYY"
-    )
+    }
     assert thon1["Kết quả thẩm định theo tiêu chuẩn"] == "Đạt"
     maths_row = rows["DB-TRUONG-1"]
     assert maths_row["Kết quả thẩm định theo tiêu chuẩn"] is None  # refused: not appraised
     assert maths_row["Giai đoạn"] == "Đã đề nghị công nhận"
 
     summary = book["Tổng hợp"]
-    s_header = [c.value for c in summary[1]]
-    x01 = next(dict(zip(s_header, r, strict=True)) for r in summary.iter_rows(
-        min_row=2, values_only=True) if r[0] == "X01")
-    # the same figures as `status --json`
+    s_header = [c.value for c in summary[5]]
+    total = next(dict(zip(s_header, r, strict=True)) for r in summary.iter_rows(
+        min_row=6, values_only=True) if r[0] == "Tổng cộng")
+    # the same figures as `status --json`, per stage (outcomes are not split here)
+    by_state: dict[str, int] = {}
     for row in status["states"]:
-        assert x01[row["label"]["vi"].split(" — ")[0]] == row["count"]
-    assert x01["Tổng số chu kỳ"] == status["total"]
+        label = row["label"]["vi"].split(" — ")[0]
+        by_state[label] = by_state.get(label, 0) + row["count"]
+    for label, count in by_state.items():
+        assert total[label] == count
+    assert total["Tổng số đơn vị"] == status["total"]
     figures = status["targets"]["bon-tot"]
-    assert (x01["Số tổ chức cơ sở đảng"], x01["Được công nhận"], x01["Tỷ lệ (%)"],
-            x01["Chỉ tiêu (%)"], x01["Còn thiếu (đơn vị)"]) == (
+    assert (total["Số tổ chức cơ sở đảng"], total["Được công nhận"], total["Tỷ lệ"] * 100,
+            total["Chỉ tiêu"] * 100, total["Còn thiếu (đơn vị)"]) == (
         figures["counted"], figures["recognized"], figures["share"], figures["target"],
         figures["gap_units"])
 
@@ -149,8 +156,9 @@ def test_bulk_appraisal_dry_then_real_and_the_report_in_excel(proposed: Cli) -> 
     assert x01_json["targets"] == status["targets"]
     english = cli("report", "--year", "2025", "--under", "X01", "--format", "csv",
                   "--lang", "en", "--now", "2026-03-20").stdout
-    lines = list(csv.DictReader(io.StringIO(english.lstrip("\ufeff"))))
-    assert {r["Unit code"]: r["Proposed on"] for r in lines}["CB-THON1"] == "28/12/2025"
+    lines = list(csv.DictReader(io.StringIO(english.lstrip("\ufeff")), delimiter=";"))
+    assert {r["Unit code"]: r["Proposal (date)"] for r in lines}["CB-THON1"] == "28/12/2025"
+    assert {r["Unit code"]: r["Kind"] for r in lines}["CB-THON1"] == "Grassroots party cell"
 
 
 def test_a_bad_row_in_the_excel_export_names_it_and_imports_nothing(

@@ -21,6 +21,7 @@ from adapters.notifications import (
     WebhookSettings,
     channels_from,
     render_digest,
+    render_digest_html,
 )
 from adapters.notifications.email import SmtpChannel, message_id
 from adapters.notifications.log import LogChannel
@@ -113,6 +114,25 @@ def test_email_vietnamese_subject_and_body_survive_the_round_trip() -> None:
     assert "Kính gửi: Ban Tổ chức cấp ủy cấp trên" in mail.body
     assert mail.raw.isascii()  # 7-bit on the wire: any relay passes it unchanged
     assert mail.message.get_content_charset() == "utf-8"
+
+
+def test_email_digest_carries_an_html_part_beside_the_text() -> None:
+    view = {**context(digest_items()), "calendar": {"country": "VN"}}
+    subject, body = render_digest("vi", view)
+    data = {"recipient": view["recipient"], "items": view["items"], "sent_at": view["sent_at"],
+            "calendar": view["calendar"]}
+    with SmtpReceiver() as rx:
+        SmtpChannel(rx.settings(), now=clock).send(message(subject=subject, body=body,
+                                                           data=data))
+        [mail] = rx.received
+    assert mail.body == body
+    assert mail.message.get_content_type() == "multipart/alternative"
+    html = mail.message.get_body(preferencelist=("html",))
+    assert html is not None
+    content = str(html.get_content())
+    assert "<h3" in content and "đã quá 2 ngày làm việc" in content
+    assert "Chi bộ thôn 12" in content
+    assert mail.raw.isascii()
 
 
 def test_email_over_starttls_with_login() -> None:
@@ -701,15 +721,36 @@ def test_template_digest_groups_and_lists_every_item() -> None:
     subject, body = render_digest("vi", context(digest_items()))
     assert subject == "[Bốn tốt] Tổng hợp 12 nhắc hạn, 3 cảnh báo quá hạn"
     lines = body.splitlines()
-    assert lines.index("CẢNH BÁO QUÁ HẠN (3)") < lines.index("NHẮC HẠN (12)")
-    items = [line for line in lines if line.startswith("- ")]
+    # counts first, then a group per deadline (escalations first), a stage within each
+    assert lines[2] == "Tổng hợp lúc 05/01/2026 08:00: 15 đơn vị — 3 cảnh báo quá hạn, 12 nhắc hạn."
+    overdue = lines.index("CẢNH BÁO QUÁ HẠN: Đề nghị công nhận — hạn 15/02/2026: 3 đơn vị")
+    reminders = lines.index("NHẮC HẠN: Đề nghị công nhận — hạn 31/12/2025: 12 đơn vị")
+    assert overdue < reminders
+    assert lines[overdue + 1] == "  Đang thực hiện (3)"
+    items = [line for line in lines if line.startswith("  - ")]
     assert len(items) == 15
-    assert items[0] == (
-        "- DB-1  Đảng bộ trường 1 — Đề nghị công nhận, hạn 15/02/2026 (Đang thực hiện; lần 1)"
-    )
-    assert items[3] == "- CB-01  Chi bộ thôn 1 — Đề nghị công nhận, hạn 31/12/2025 (Đang thực hiện)"
+    assert items[0] == "  - DB-1  Đảng bộ trường 1 (lần 1)"
+    assert items[3] == "  - CB-01  Chi bộ thôn 1"
     # the given order is kept within each group
     assert [line.split()[1] for line in items[3:]] == [f"CB-{n:02d}" for n in range(1, 13)]
+
+
+def test_template_digest_counts_working_days_and_links_each_unit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("BONTOT_BASE_URL", "https://bontot.tinh.vn/")
+    view = {**context(digest_items()), "calendar": {"country": "VN"}}
+    _, body = render_digest("vi", view)
+    # 05/01/2026: 31/12 was the due day, 01/01 a holiday, 02/01 a Friday, then a weekend
+    assert "NHẮC HẠN: Đề nghị công nhận — hạn 31/12/2025, đã quá 2 ngày làm việc: 12 đơn vị" in body
+    assert "hạn 15/02/2026, còn 29 ngày làm việc: 3 đơn vị" in body
+    assert "    https://bontot.tinh.vn/units/CB-01" in body.splitlines()
+    _, english = render_digest("en", {**view, "items": [reminder()]})
+    assert "2 working days late." in english
+    assert "See the unit: https://bontot.tinh.vn/units/CB-01" in english
+    html = render_digest_html("vi", {**view, "items": [reminder(unit_name="Chi bộ <A> & B")]})
+    assert '<a href="https://bontot.tinh.vn/units/CB-01">CB-01</a>' in html
+    assert "Chi bộ &lt;A&gt; &amp; B" in html and "<A>" not in html
 
 
 def test_template_digest_subject_with_one_kind_only() -> None:
@@ -729,8 +770,8 @@ def test_template_digest_subject_with_one_kind_only() -> None:
 def test_template_marks_late_items_only() -> None:
     for lang, marker in (("vi", "(nhắc muộn)"), ("en", "(late)")):
         _, body = render_digest(lang, context(digest_items()))
-        marked = [line for line in body.splitlines() if line.startswith("- ") and marker in line]
-        assert len(marked) == 1 and marked[0].startswith("- CB-04 ")
+        marked = [line for line in body.splitlines() if line.startswith("  - ") and marker in line]
+        assert len(marked) == 1 and marked[0].startswith("  - CB-04 ")
         subject, body = render_digest(lang, context([reminder(late=True)]))
         assert subject.endswith(" " + marker)
         subject, body = render_digest(lang, context([reminder()]))
@@ -745,7 +786,9 @@ def test_template_optional_fields_may_be_left_out() -> None:
     del ctx["recipient"]["unit_name"]
     _, body = render_digest("vi", ctx)
     assert body.startswith("Kính gửi: Ban Tổ chức cấp ủy cấp trên\n")
-    assert "- CB-01  Chi bộ thôn 1 — Đề nghị công nhận, hạn 31/12/2025\n" in body
+    heading = "NHẮC HẠN: Đề nghị công nhận — hạn 31/12/2025: 2 đơn vị"
+    assert f"{heading}\n  Giai đoạn chưa rõ (1)\n" in body
+    assert "  - CB-01  Chi bộ thôn 1\n" in body
 
 
 def test_template_text_is_data_not_template_and_not_html() -> None:
@@ -783,8 +826,28 @@ def test_templates_ship_inside_the_package() -> None:
     import adapters.notifications as package
 
     folder = Path(package.__file__).parent / "templates"
-    assert sorted(p.name for p in folder.glob("*.j2")) == ["digest.en.txt.j2", "digest.vi.txt.j2"]
+    assert sorted(p.name for p in folder.glob("*.j2")) == [
+        "digest.en.html.j2", "digest.en.txt.j2", "digest.vi.html.j2", "digest.vi.txt.j2"
+    ]
     pyproject = (Path(__file__).resolve().parents[2] / "pyproject.toml").read_text()
     assert '"adapters.notifications" = ["templates/*.j2"]' in pyproject
     payload = json.dumps(render_digest("vi", context([reminder()])), ensure_ascii=False)
     assert "Nhắc hạn" in payload
+
+
+def test_a_jurisdiction_folder_overrides_the_digest_template(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "digest.vi.txt.j2").write_text(
+        "{% block subject %}[Tỉnh ủy] {{ items | length }} việc{% endblock %}"
+        "{% block body %}Kính gửi đồng chí {{ recipient.role_label }}{% endblock %}",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("BONTOT_TEMPLATES", str(tmp_path))
+    subject, body = render_digest("vi", context([reminder()]))
+    assert subject == "[Tỉnh ủy] 1 việc"
+    assert body == "Kính gửi đồng chí Ban Tổ chức cấp ủy cấp trên\n"
+    # the folder has no English file: ours is used
+    assert render_digest("en", context([reminder()]))[1].startswith("To: ")
+    monkeypatch.delenv("BONTOT_TEMPLATES")
+    assert render_digest("vi", context([reminder()]))[0].startswith("[Bốn tốt] Nhắc hạn")

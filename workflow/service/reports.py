@@ -12,6 +12,7 @@ from typing import Any
 
 from workflow.evidence.ratings import RatingRecord, own_level
 from workflow.service.records import OverdueItem, ReportCycle, ReportEvent
+from workflow.spec.model import DefinitionSpec
 from workflow.spec.registry import Definition
 
 #: the events whose first occurrence a report dates, in the cycle's order
@@ -39,6 +40,8 @@ class UnitLine:
     failing: tuple[Mapping[str, Any], ...]
     overridden: bool
     overdue: tuple[str, ...]
+    #: the unit's place in the tree ("/T01/X01/CB1/"): documents list units in tree order
+    unit_path: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -70,6 +73,7 @@ class SuperiorSummary:
     #: definition -> [counted, recognised, target]: the same figures as `status --json`
     targets: dict[str, list[Any]] = field(default_factory=dict)
     late_units: int = 0
+    unit_path: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -105,6 +109,8 @@ class Report:
     under: str | None
     units: list[UnitLine]
     superiors: list[SuperiorSummary]
+    #: the newest version of each definition in the report: its labels name what it holds
+    definitions: Mapping[str, DefinitionSpec] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -167,9 +173,15 @@ def build_report(
                 failing=tuple(c for c in checks if not c["passed"]),
                 overridden=verdict is not None and "override" in verdict.payload,
                 overdue=tuple(late.get((cycle.unit_code, cycle.definition_id), [])),
+                unit_path=cycle.unit_path,
             )
         )
-    return Report(year, under, lines, _summaries(lines, cycles, definitions, superiors, targets))
+    newest: dict[str, DefinitionSpec] = {}
+    for (definition_id, version), definition in definitions.items():
+        if definition_id not in newest or version > newest[definition_id].version:
+            newest[definition_id] = definition.spec
+    summaries = _summaries(lines, cycles, definitions, superiors, targets)
+    return Report(year, under, lines, summaries, newest)
 
 
 def _latest_own(records: list[RatingRecord]) -> str | None:
@@ -189,7 +201,9 @@ def _summaries(
     for (definition_id, version), definition in definitions.items():
         if definition_id not in latest or version > latest[definition_id].spec.version:
             latest[definition_id] = definition
-    by_path = {path: SuperiorSummary(code, name) for code, name, path in superiors}
+    by_path = {
+        path: SuperiorSummary(code, name, unit_path=path) for code, name, path in superiors
+    }
     for line, cycle in zip(lines, cycles, strict=True):
         spec = latest[line.definition_id].spec
         counted = spec.targets is not None and line.unit_kind in spec.targets.over

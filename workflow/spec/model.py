@@ -152,6 +152,95 @@ class CalendarSpec(Strict):
     notify_at: str = "08:00"
 
 
+def _labels(vi: str, en: str) -> Labels:
+    return Labels(vi=vi, en=en)
+
+
+def _unit_kind_labels() -> dict[str, Labels]:
+    return {
+        "committee": _labels("Cấp ủy cấp trên cơ sở", "Committee above grassroots"),
+        "grassroots_committee": _labels("Đảng bộ cơ sở", "Grassroots party committee"),
+        "grassroots_cell": _labels("Chi bộ cơ sở", "Grassroots party cell"),
+        "subordinate_cell": _labels("Chi bộ trực thuộc", "Subordinate party cell"),
+    }
+
+
+def _rating_labels() -> dict[str, Labels]:
+    return {
+        "excellent": _labels("Hoàn thành xuất sắc nhiệm vụ", "Excellent"),
+        "good": _labels("Hoàn thành tốt nhiệm vụ", "Good"),
+        "completed": _labels("Hoàn thành nhiệm vụ", "Completed"),
+        "not_completed": _labels("Không hoàn thành nhiệm vụ", "Not completed"),
+    }
+
+
+class SignatureSpec(Strict):
+    #: "T/M BAN THƯỜNG VỤ": on whose behalf the document is signed
+    on_behalf: Labels = Field(
+        default_factory=lambda: _labels("T/M BAN THƯỜNG VỤ", "ON BEHALF OF THE STANDING COMMITTEE")
+    )
+    title: Labels = Field(default_factory=lambda: _labels("BÍ THƯ", "SECRETARY"))
+    #: the signer's name; empty leaves a line to fill in by hand
+    name: str = ""
+
+
+class DocumentsSpec(Strict):
+    """What the printed documents say (Hướng dẫn 36-HD/VPTW layout). Every text may hold
+    {year}, {body} (the issuing committee's name) and {place}. The defaults are left out of
+    the content hash, so a definition that sets none keeps its hash."""
+
+    #: the issuing body printed top left; default: the committee the report is under
+    issuing_body: Labels | None = None
+    #: the body above it (first header line), e.g. "ĐẢNG BỘ TỈNH …"; none by default
+    parent_body: Labels | None = None
+    #: the place in the "…, ngày … tháng … năm …" line; dots to fill in when absent
+    place: str | None = None
+    decision_number: str = "Số        -QĐ/ĐU"
+    report_number: str = "Số        -BC/ĐU"
+    decision_title: Labels = Field(
+        default_factory=lambda: _labels(
+            "công nhận chi bộ, đảng bộ cơ sở đạt “bốn tốt” năm {year}",
+            "recognising the “four-good” party cells and grassroots committees of {year}",
+        )
+    )
+    report_title: Labels = Field(
+        default_factory=lambda: _labels(
+            "Báo cáo kết quả xây dựng chi bộ, đảng bộ cơ sở “bốn tốt” năm {year}",
+            "Report on building “four-good” party cells and grassroots committees, {year}",
+        )
+    )
+    #: the Word report's subject line, under "BÁO CÁO"
+    report_subject: Labels = Field(
+        default_factory=lambda: _labels(
+            "kết quả xây dựng chi bộ, đảng bộ cơ sở “bốn tốt” năm {year}",
+            "on building “four-good” party cells and grassroots committees, {year}",
+        )
+    )
+    #: who decides, centred above the decision's grounds
+    authority: Labels = Field(
+        default_factory=lambda: _labels("BAN THƯỜNG VỤ {body}", "THE STANDING COMMITTEE OF {body}")
+    )
+    signature: SignatureSpec = Field(default_factory=SignatureSpec)
+    #: "Nơi nhận" of the decision
+    recipients: list[Labels] = Field(
+        default_factory=lambda: [
+            _labels("Ban Thường vụ cấp trên (để báo cáo)", "The superior's standing committee"),
+            _labels("Các chi bộ, đảng bộ cơ sở (để thực hiện)", "The cells and committees"),
+            _labels("Lưu Văn phòng", "Office archive"),
+        ]
+    )
+    unit_kinds: dict[str, Labels] = Field(default_factory=_unit_kind_labels)
+    rating_levels: dict[str, Labels] = Field(default_factory=_rating_labels)
+
+    def unit_kind(self, kind: str, lang: str = "vi") -> str:
+        label = self.unit_kinds.get(kind)
+        return label.get(lang) if label else kind
+
+    def rating(self, level: str | None, lang: str = "vi") -> str:
+        label = self.rating_levels.get(level or "")
+        return label.get(lang) if label else (level or "")
+
+
 class DefinitionSpec(Strict):
     id: str
     version: int = Field(ge=1)
@@ -171,6 +260,7 @@ class DefinitionSpec(Strict):
     milestones: dict[str, MilestoneSpec] = Field(default_factory=dict)
     rules: dict[str, dict[str, Any]] = Field(default_factory=dict)
     targets: TargetSpec | None = None
+    documents: DocumentsSpec = Field(default_factory=DocumentsSpec)
 
     def state_label(self, state: str, lang: str = "vi") -> str:
         spec = self.states.get(state)

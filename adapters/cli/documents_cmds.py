@@ -1,0 +1,70 @@
+"""`bontot documents decision|report`: the Word documents a standing committee signs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from adapters import logs
+from adapters.cli.context import DbOption, LangOption, NowOption, fail, session
+from adapters.documents.word import decision_docx, report_docx
+from workflow.timefmt import LOCAL_TZ
+
+group = typer.Typer(no_args_is_help=True, help="Word documents to sign.")
+
+TemplatesOption = Annotated[
+    Path | None,
+    typer.Option("--templates", help="A folder with the jurisdiction's decision.docx / "
+                 "report.docx to start from"),
+]
+
+
+def _write(kind: str, year: int, under: str, output: Path, templates: Path | None,
+           db: str | None, now: str | None, lang: str) -> None:
+    if lang not in ("vi", "en"):
+        raise fail(f"--lang {lang!r}: vi or en")
+    if templates is not None and not templates.is_dir():
+        raise fail(f"--templates {templates}: không có thư mục này" if lang == "vi"
+                   else f"--templates {templates}: no such folder")
+    with session(db, now) as app:
+        built = app.cycles.report(year, under)
+        today = app.cycles.clock.now().astimezone(LOCAL_TZ).date()
+        make = decision_docx if kind == "decision" else report_docx
+        try:
+            output.write_bytes(make(built, lang, today, templates))
+        except OSError as exc:
+            raise fail(f"{output}: {exc.strerror}") from None
+        logs.logger().info("document.written", kind=kind, year=year, under=under,
+                           output=str(output))
+        typer.echo(f"{output}: {len(built.units)} units")
+
+
+@group.command("decision")
+def decision(
+    year: Annotated[int, typer.Option()],
+    under: Annotated[str, typer.Option(help="The committee that decides")],
+    output: Annotated[Path, typer.Option(help="The .docx file to write")],
+    templates: TemplatesOption = None,
+    db: DbOption = None,
+    now: NowOption = None,
+    lang: LangOption = "vi",
+) -> None:
+    """The draft decision recognising the units "bốn tốt", with the annexed list."""
+    _write("decision", year, under, output, templates, db, now, lang)
+
+
+@group.command("report")
+def report_document(
+    year: Annotated[int, typer.Option()],
+    under: Annotated[str, typer.Option(help="The committee that reports")],
+    output: Annotated[Path, typer.Option(help="The .docx file to write")],
+    templates: TemplatesOption = None,
+    db: DbOption = None,
+    now: NowOption = None,
+    lang: LangOption = "vi",
+) -> None:
+    """The report to the superior's standing committee: figures by stage, the share
+    against the target, units not recognised with the reason, late units."""
+    _write("report", year, under, output, templates, db, now, lang)

@@ -1,0 +1,121 @@
+"""`bontot export board|overdue|history|verdict`: a list the command line shows, as xlsx or CSV
+(UTF-8 with a BOM, `;` between fields, as a Vietnamese Excel opens it)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from adapters import logs
+from adapters.cli.context import DbOption, LangOption, NowOption, fail, session
+from adapters.documents.lists import (
+    Table,
+    board_table,
+    history_table,
+    overdue_table,
+    verdict_table,
+    write_table,
+)
+
+group = typer.Typer(no_args_is_help=True, help="Lists as Excel or CSV files.")
+
+FormatOption = Annotated[str, typer.Option("--format", help="xlsx or csv")]
+OutputOption = Annotated[Path, typer.Option(help="The file to write")]
+DelimiterOption = Annotated[str, typer.Option(help="CSV field separator")]
+
+
+def _check(fmt: str, lang: str, delimiter: str) -> None:
+    if fmt not in ("xlsx", "csv"):
+        raise fail(f"--format {fmt!r}: xlsx or csv")
+    if lang not in ("vi", "en"):
+        raise fail(f"--lang {lang!r}: vi or en")
+    if len(delimiter) != 1:
+        raise fail(f"--delimiter {delimiter!r}: one character, e.g. ';' or ','")
+
+
+def _save(table: Table, fmt: str, output: Path, sheet: str, delimiter: str) -> None:
+    try:
+        output.write_bytes(write_table(table, fmt, sheet, delimiter))
+    except OSError as exc:
+        raise fail(f"{output}: {exc.strerror}") from None
+    logs.logger().info("export.written", list=sheet, format=fmt, output=str(output))
+    typer.echo(f"{output}")
+
+
+@group.command("board")
+def export_board(
+    year: Annotated[int, typer.Option()],
+    output: OutputOption,
+    under: Annotated[str | None, typer.Option()] = None,
+    fmt: FormatOption = "xlsx",
+    delimiter: DelimiterOption = ";",
+    db: DbOption = None,
+    now: NowOption = None,
+    lang: LangOption = "vi",
+) -> None:
+    """`status`: cycles by stage under a node."""
+    _check(fmt, lang, delimiter)
+    with session(db, now) as app:
+        board = app.cycles.board(year, under)
+        table = board_table(board, lang, lambda d: app.catalog.latest(d).spec.title.get(lang))
+    _save(table, fmt, output, "status", delimiter)
+
+
+@group.command("overdue")
+def export_overdue(
+    year: Annotated[int, typer.Option()],
+    output: OutputOption,
+    under: Annotated[str | None, typer.Option()] = None,
+    fmt: FormatOption = "xlsx",
+    delimiter: DelimiterOption = ";",
+    db: DbOption = None,
+    now: NowOption = None,
+    lang: LangOption = "vi",
+) -> None:
+    """`overdue`: units late on a deadline, oldest first."""
+    _check(fmt, lang, delimiter)
+    with session(db, now) as app:
+        items = app.cycles.overdue(year, under)
+        table = overdue_table(items, app.cycles.clock.now(), lang, app.cycles.spec)
+    _save(table, fmt, output, "overdue", delimiter)
+
+
+@group.command("history")
+def export_history(
+    unit: str,
+    year: Annotated[int, typer.Option()],
+    output: OutputOption,
+    definition: Annotated[str | None, typer.Option()] = None,
+    fmt: FormatOption = "xlsx",
+    delimiter: DelimiterOption = ";",
+    db: DbOption = None,
+    now: NowOption = None,
+    lang: LangOption = "vi",
+) -> None:
+    """`history`: every step of a unit's cycle."""
+    _check(fmt, lang, delimiter)
+    with session(db, now) as app:
+        table = history_table(app.cycles.history(unit, year, definition), lang)
+    _save(table, fmt, output, "history", delimiter)
+
+
+@group.command("verdict")
+def export_verdict(
+    unit: str,
+    year: Annotated[int, typer.Option()],
+    output: OutputOption,
+    definition: Annotated[str | None, typer.Option()] = None,
+    fmt: FormatOption = "xlsx",
+    delimiter: DelimiterOption = ";",
+    db: DbOption = None,
+    now: NowOption = None,
+    lang: LangOption = "vi",
+) -> None:
+    """`verdict`: each check of the recognition rule, actual against required."""
+    _check(fmt, lang, delimiter)
+    with session(db, now) as app:
+        found = app.cycles.verdict(app.cycles.cycle(unit, year, definition))
+        table = verdict_table(found, lang)
+    _save(table, fmt, output, "verdict", delimiter)

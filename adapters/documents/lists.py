@@ -1,0 +1,207 @@
+"""Any list the command line shows, as a table to export: CSV as a Vietnamese Excel opens
+it (UTF-8 with a BOM, `;` between fields, dd/mm/yyyy) or a print-ready sheet. Labels come
+from the definitions, as on screen."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+
+from adapters.documents import figures as f
+from workflow.service.ports import OverdueItem
+from workflow.service.results import Board, History, Verdict
+from workflow.spec.model import DefinitionSpec
+from workflow.timefmt import LOCAL_TZ
+
+LIST_WORDS = {
+    "vi": {
+        "definition": "Chương trình", "stage": "Giai đoạn", "outcome": "Kết quả",
+        "count": "Số đơn vị", "code": "Mã tổ chức", "unit": "Tên tổ chức",
+        "superior": "Cấp ủy cấp trên", "deadline": "Hạn", "due": "Ngày hết hạn",
+        "days_late": "Số ngày quá hạn", "milestone": "Mốc của cấp ủy", "seq": "STT",
+        "event": "Bước", "from": "Từ giai đoạn", "to": "Sang giai đoạn", "actor": "Người thực hiện",
+        "role": "Vai trò", "at": "Thời điểm", "yes": "Có", "board": "Tình hình",
+        "overdue": "Quá hạn", "history": "Lịch sử", "open": "Mở chu kỳ",
+        "check": "Tiêu chí", "actual": "Thực tế", "required": "Yêu cầu", "result": "Kết quả",
+        "passes": "Đạt", "fails": "Không đạt", "verdict": "Kết quả thẩm định",
+    },
+    "en": {
+        "definition": "Programme", "stage": "Stage", "outcome": "Outcome",
+        "count": "Units", "code": "Unit code", "unit": "Unit",
+        "superior": "Superior", "deadline": "Deadline", "due": "Due on",
+        "days_late": "Days late", "milestone": "Committee milestone", "seq": "No.",
+        "event": "Step", "from": "From", "to": "To", "actor": "Actor",
+        "role": "Role", "at": "At", "yes": "Yes", "board": "Board",
+        "overdue": "Overdue", "history": "History", "open": "Cycle opened",
+        "check": "Check", "actual": "Actual", "required": "Required", "result": "Result",
+        "passes": "Passes", "fails": "Fails", "verdict": "Verdict",
+    },
+}
+
+
+@dataclass
+class Table:
+    header: list[str]
+    rows: Iterable[Sequence[Any]]
+    title: str = ""
+
+
+def _words(lang: str) -> dict[str, str]:
+    return LIST_WORDS["en" if lang == "en" else "vi"]
+
+
+def _text(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return f.local_date(value).strftime("%d/%m/%Y") if value.tzinfo else value.strftime(
+            "%d/%m/%Y %H:%M")
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    return "" if value is None else value
+
+
+def csv_bytes(table: Table, delimiter: str = ";") -> bytes:
+    """UTF-8 with a BOM (Excel then reads it as UTF-8) and `;`, the list separator of a
+    Vietnamese Windows, so that Excel splits the columns on opening."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter)
+    writer.writerow(table.header)
+    for row in table.rows:
+        writer.writerow([_text(v) for v in row])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def xlsx_bytes(table: Table, sheet: str) -> bytes:
+    """One sheet: a title, a bold wrapped header, widths fitted, filter, frozen header,
+    landscape A4 fitted to width. Rows are kept to measure the widths: a list on screen
+    is small."""
+    rows = [[_cell_value(v) for v in row] for row in table.rows]
+    workbook = Workbook(write_only=True)
+    ws = workbook.create_sheet(sheet[:31])
+    widths = [max([6, *(len(w) for w in h.split())]) for h in table.header]
+    for row in rows:
+        for i, value in enumerate(row):
+            widths[i] = max(widths[i], 10 if isinstance(value, date) else len(str(value or "")))
+    for i, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = min(width, 50) + 2.5
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = 9
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "3:3"
+    ws.oddFooter.center.text = "&P / &N"
+    ws.freeze_panes = "A4"
+    title = WriteOnlyCell(ws, table.title)
+    title.font = Font(bold=True, size=13)
+    ws.append([title])
+    ws.append([])
+    header = []
+    for text in table.header:
+        cell = WriteOnlyCell(ws, text)
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        header.append(cell)
+    ws.append(header)
+    for row in rows:
+        cells = []
+        for value in row:
+            cell = WriteOnlyCell(ws, value)
+            if isinstance(value, datetime):
+                cell.number_format = "DD/MM/YYYY HH:MM"
+            elif isinstance(value, date):
+                cell.number_format = "DD/MM/YYYY"
+            elif isinstance(value, str):
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+            cells.append(cell)
+        ws.append(cells)
+    ws.auto_filter.ref = f"A3:{get_column_letter(len(table.header))}{3 + len(rows)}"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _cell_value(value: Any) -> Any:
+    # Excel holds no time zone: a local wall-clock time is what a reader expects
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(LOCAL_TZ).replace(tzinfo=None)
+    return value
+
+
+def write_table(table: Table, fmt: str, sheet: str, delimiter: str = ";") -> bytes:
+    if fmt == "csv":
+        return csv_bytes(table, delimiter)
+    if fmt == "xlsx":
+        return xlsx_bytes(table, sheet)
+    raise ValueError(f"unknown format {fmt!r}: xlsx or csv")
+
+
+# -- the lists ---------------------------------------------------------------------------
+def board_table(board: Board, lang: str, title_of: Callable[[str], str]) -> Table:
+    w = _words(lang)
+    rows = [
+        [title_of(r.definition_id), r.label_en if lang == "en" else r.label_vi, r.count]
+        for r in board.rows
+    ]
+    title = f"{w['board']} {board.year}" + (f" — {board.under}" if board.under else "")
+    return Table([w["definition"], w["stage"], w["count"]], rows, title)
+
+
+def overdue_table(
+    items: Sequence[OverdueItem], at: datetime, lang: str,
+    spec: Callable[[str, int], DefinitionSpec],
+) -> Table:
+    w = _words(lang)
+    rows = []
+    for item in items:
+        definition = spec(item.definition_id, item.definition_version)
+        found = definition.deadlines.get(item.deadline) or definition.milestones.get(
+            item.deadline)
+        label = found.label.get(lang) if found is not None else item.deadline
+        rows.append([
+            item.unit_code, item.unit_name, item.parent_code or "", label,
+            f.local_date(item.due_at), (at - item.due_at).days,
+            definition.state_label(item.state, lang) if item.state else "",
+            w["yes"] if item.milestone else "",
+        ])
+    header = [w["code"], w["unit"], w["superior"], w["deadline"], w["due"], w["days_late"],
+              w["stage"], w["milestone"]]
+    return Table(header, rows, w["overdue"])
+
+
+def history_table(history: History, lang: str) -> Table:
+    w = _words(lang)
+    spec = history.definition.spec
+    labels = {t.trigger: t.label.get(lang) for t in spec.transitions if t.label is not None}
+    roles = {k: r.label.get(lang) for k, r in spec.roles.items()}
+    rows = [
+        [
+            e.seq, labels.get(e.event, w.get(e.event, e.event)),
+            spec.state_label(e.from_state, lang) if e.from_state else "",
+            spec.state_label(e.to_state, lang), e.actor, roles.get(e.role, e.role), e.at,
+        ]
+        for e in history.entries
+    ]
+    header = [w["seq"], w["event"], w["from"], w["to"], w["actor"], w["role"], w["at"]]
+    return Table(header, rows, f"{w['history']} {history.cycle.unit_code} "
+                               f"{history.cycle.year}")
+
+
+def verdict_table(verdict: Verdict, lang: str) -> Table:
+    """Every check of the recognition rule, actual against required."""
+    w = _words(lang)
+    rows = [
+        [c.label(lang), c.actual, c.required, w["passes"] if c.passed else w["fails"]]
+        for c in verdict.checks
+    ]
+    cycle = verdict.cycle
+    outcome = "" if verdict.rule is None else w["passes"] if verdict.passed else w["fails"]
+    title = f"{w['verdict']} {cycle.unit_code} {cycle.year}: {outcome}".rstrip(": ")
+    return Table([w["check"], w["actual"], w["required"], w["result"]], rows, title)
