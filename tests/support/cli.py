@@ -21,6 +21,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
+import structlog
 from typer.testing import CliRunner
 
 from adapters.cli.app import app
@@ -62,10 +63,17 @@ def bontot(
     overrides: dict[str, str | None] = {k: None for k in os.environ if k not in wanted}
     overrides.update(wanted)
     runner = CliRunner()
-    with _working_folder(cwd):
-        result = runner.invoke(
-            app, list(args), env=overrides, catch_exceptions=True, prog_name="bontot"
-        )
+    # the command configures structlog onto the runner's stderr, closed once it returns:
+    # what the rest of this process logs must not go there
+    logging_before = structlog.get_config()
+    try:
+        with _working_folder(cwd):
+            result = runner.invoke(
+                app, list(args), env=overrides, catch_exceptions=True, prog_name="bontot"
+            )
+    finally:
+        structlog.reset_defaults()
+        structlog.configure(**logging_before)
     stderr = result.stderr
     code = result.exit_code
     if result.exception is not None and not isinstance(result.exception, SystemExit):
