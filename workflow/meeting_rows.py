@@ -29,7 +29,8 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 
 from workflow.errors import ImportRefused, RowProblem
-from workflow.rules.meetings import MEETING_KINDS, Meeting, MeetingKind
+from workflow.rules.meeting_params import MEETING_KINDS, MeetingKind
+from workflow.rules.meeting_record import Meeting
 
 #: field -> accepted headers (after normalising); the first is the documented one
 COLUMNS: dict[str, tuple[str, ...]] = {

@@ -16,7 +16,7 @@ from typing import Any
 from adapters.persistence.audit import SqlAudit
 from adapters.persistence.rows import subtree
 from adapters.persistence.sql import Sql
-from workflow.rules.meetings import Meeting
+from workflow.rules.meeting_record import Meeting
 from workflow.service.records import MeetingImport, UnitRef
 from workflow.timefmt import to_db
 

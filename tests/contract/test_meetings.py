@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import COMMUNE, local
 from tests.support.units_of_work import write
-from workflow.rules.meetings import Meeting
+from workflow.rules.meeting_record import Meeting
 from workflow.service.cycles import CycleService
 
 AT = local(2025, 7, 1)

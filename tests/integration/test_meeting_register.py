@@ -17,7 +17,7 @@ from tests.conftest import COMMUNE, local
 from workflow.audit import verify_fact_chain
 from workflow.errors import ImportRefused, NotFound
 from workflow.meeting_rows import check_meeting_rows
-from workflow.rules.meetings import Meeting
+from workflow.rules.meeting_record import Meeting
 from workflow.service.records import MeetingImport, UnitRef
 
 EXPORT = (

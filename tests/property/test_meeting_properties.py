@@ -12,7 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from adapters.catalog import load_catalog
-from workflow.rules.meetings import Meeting, MeetingComplianceParams, check_meetings
+from workflow.rules.meeting_params import MeetingComplianceParams
+from workflow.rules.meeting_record import Meeting
+from workflow.rules.meetings import check_meetings
 
 YEAR = 2026
 PARAMS = MeetingComplianceParams.model_validate(

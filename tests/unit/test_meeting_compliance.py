@@ -9,13 +9,9 @@ from typing import Any
 import pytest
 
 from workflow.rules import RULE_KINDS, GuardContext
-from workflow.rules.meetings import (
-    Breach,
-    Meeting,
-    MeetingComplianceParams,
-    band_minimum,
-    check_meetings,
-)
+from workflow.rules.meeting_params import MeetingComplianceParams, band_minimum
+from workflow.rules.meeting_record import Meeting
+from workflow.rules.meetings import Breach, check_meetings
 from workflow.spec.registry import Definition
 
 YEAR = 2025

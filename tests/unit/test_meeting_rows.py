@@ -11,7 +11,7 @@ import pytest
 
 from workflow.errors import ImportRefused
 from workflow.meeting_rows import check_meeting_rows, normalise, parse_date
-from workflow.rules.meetings import Meeting
+from workflow.rules.meeting_record import Meeting
 
 UNITS = {"CB-THON1", "CB-KP3"}
 VI_HEADER = (

@@ -13,7 +13,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from workflow.rules.checks import Check, GuardContext
-from workflow.rules.meetings import MeetingComplianceParams, evaluate_meeting_compliance
+from workflow.rules.meeting_params import MeetingComplianceParams
+from workflow.rules.meetings import evaluate_meeting_compliance
 from workflow.rules.recognition import RecognitionParams, evaluate_recognition
 
 

@@ -9,7 +9,9 @@ from typing import Protocol
 
 from workflow.clock import Clock
 from workflow.errors import BontotError
-from workflow.rules.meetings import Breach, Meeting, MeetingComplianceParams, check_meetings
+from workflow.rules.meeting_params import MeetingComplianceParams
+from workflow.rules.meeting_record import Meeting
+from workflow.rules.meetings import Breach, check_meetings
 from workflow.service.ports import UnitOfWork
 from workflow.service.records import Cycle, UnitRef
 from workflow.service.results import Verdict

@@ -18,7 +18,7 @@ from workflow.access import Grant
 from workflow.audit import CycleHead, FactRow
 from workflow.evidence.ratings import RatingRecord
 from workflow.notices import DueTimer, Message, Notice, PendingNotice, UnitContact
-from workflow.rules.meetings import Meeting
+from workflow.rules.meeting_record import Meeting
 from workflow.service.records import (
     AuditEntry,
     Cycle,

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from workflow.rules.meetings import Meeting
+from workflow.rules.meeting_record import Meeting
 from workflow.service.records import MeetingImport, UnitRef
 from workflow.testing.audit import MemoryAudit
 from workflow.testing.tables import IntegrityError, Row, Session, change, in_subtree
