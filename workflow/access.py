@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from workflow.runtime.decision import Refusal
 from workflow.spec.model import DefinitionSpec
+from workflow.tree import covers
 
 ADMINISTRATOR = "administrator"
 AUDITOR = "auditor"
@@ -31,10 +32,6 @@ class Grant:
     scope_code: str | None
     scope_path: str | None
     revoked: bool = False
-
-
-def covers(scope_path: str | None, unit_path: str) -> bool:
-    return scope_path is None or unit_path.startswith(scope_path)
 
 
 def authorize(

@@ -325,6 +325,3 @@ def verify_fact_chain(chain: str, rows: Iterable[FactRow]) -> Iterator[ChainProb
             return
         previous = row.hash
 
-
-# A shorter name kept for callers not moved yet.
-Problem = ChainProblem

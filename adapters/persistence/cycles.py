@@ -258,7 +258,7 @@ class SqlCycles:
             "m.key, m.due_at, 1 FROM milestone m JOIN unit u ON u.id = m.unit_id "
             "LEFT JOIN unit p ON p.id = u.parent_id "
             f"WHERE m.year = :year{where_m} "
-            "AND m.met_at IS NULL AND m.due_at < :at ORDER BY 8, 1",
+            "AND m.met_at IS NULL AND m.due_at < :at ORDER BY 8, 1, 7",
             {**params, **closed, "year": year, "at": to_db(at)},
         )
         return [

@@ -11,17 +11,14 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Engine
 
-from adapters.persistence.dialect import pg_sql
 from adapters.persistence.unit_of_work import SqlUnitOfWork
 from workflow.evidence.ratings import RatingRecord
 from workflow.service import records as r
-from workflow.service.cycles import DefinitionConflict, save_definition
+from workflow.service.cycles import save_definition
 from workflow.service.ticks import AddressNotices, ComposeMessages, compose_due, fire_due
 from workflow.service.ticks import installation_id as _installation_id
 from workflow.spec.registry import Definition
 from workflow.units import UnitRow
-
-__all__ = ["DefinitionConflict", "SqlStore", "pg_sql"]
 
 T = TypeVar("T")
 

@@ -4,7 +4,6 @@ chains, the cycle heads, an anchor, and the figures the board and the report sho
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -78,15 +77,11 @@ def test_the_twin_writes_what_the_database_writes(
         real = _year(uow, bon_tot)
     assert twin["applied"] == [True, True, False, True, True, True, True, True]
     assert len(twin["notices"]) > 10 and twin["verified"]
-    # The overdue list is ordered by (due, unit) and no further: a unit's two deadlines
-    # due the same instant (recognize, report) come in either order (PostgreSQL differs
-    # from SQLite there, and so do the report's lines built from it); everything else
-    # comes in one order.
+    # The overdue list is ordered by (due, unit, deadline): a unit's two deadlines due the
+    # same instant (recognize, report) come in one order on every backend.
     for found in (twin, real):
-        assert found["overdue"] == sorted(found["overdue"], key=lambda o: (o.due_at, o.unit_code))
-        found["overdue"] = sorted(found["overdue"], key=repr)
-        found["report"] = replace(found["report"], units=[
-            replace(line, overdue=tuple(sorted(line.overdue))) for line in found["report"].units
-        ])
+        assert found["overdue"] == sorted(
+            found["overdue"], key=lambda o: (o.due_at, o.unit_code, o.deadline)
+        )
     for key in twin:
         assert twin[key] == real[key], key

@@ -29,7 +29,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import pytest
 
 from adapters.persistence.db import is_postgresql
-from adapters.persistence.store import pg_sql
+from adapters.persistence.dialect import pg_sql
 
 PG_ENV = "BONTOT_TEST_DATABASE_URL"
 BACKENDS = ("sqlite", "postgresql")

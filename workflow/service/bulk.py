@@ -10,11 +10,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from workflow.access import Grant, covers
+from workflow.access import Grant
 from workflow.rules.checks import Check
 from workflow.service.changes import stale_decision
 from workflow.service.cycles import CycleService
 from workflow.service.records import Cycle, CycleChange
+from workflow.tree import covers
 
 Select = Literal["all", "passing", "failing"]
 Outcome = Literal["applied", "would_apply", "refused", "skipped"]

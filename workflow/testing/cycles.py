@@ -259,7 +259,7 @@ class MemoryCycles:
                     unit["code"], unit["name"], parent_code(tables, unit), m["definition_id"],
                     m["definition_version"], None, m["key"], from_db(m["due_at"]), True,
                 )))
-        found.sort(key=lambda item: (item[0], item[1]))
+        found.sort(key=lambda item: (item[0], item[1], item[2].deadline))
         return [item for _, _, item in found]
 
     def under(self, under: UnitRef | None, year: int, after_id: int, limit: int) -> list[Cycle]:
