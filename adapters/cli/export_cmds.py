@@ -1,5 +1,6 @@
-"""`bontot export board|overdue|history|verdict`: a list the command line shows, as xlsx or CSV
-(UTF-8 with a BOM, `;` between fields, as a Vietnamese Excel opens it)."""
+"""`bontot export board|overdue|history|verdict|audit-log|outbox`: a list the command line
+shows, as xlsx or CSV (UTF-8 with a BOM, `;` between fields, as a Vietnamese Excel opens
+it)."""
 
 from __future__ import annotations
 
@@ -9,15 +10,18 @@ from typing import Annotated
 import typer
 
 from adapters import logs
-from adapters.cli.context import DbOption, LangOption, NowOption, fail, session
+from adapters.cli.context import DbOption, LangOption, NowOption, UnderOption, fail, session
 from adapters.documents.lists import (
     Table,
+    audit_log_table,
     board_table,
     history_table,
+    outbox_table,
     overdue_table,
     verdict_table,
     write_table,
 )
+from workflow.timefmt import parse_user_instant
 
 group = typer.Typer(no_args_is_help=True, help="Lists as Excel or CSV files.")
 
@@ -119,3 +123,52 @@ def export_verdict(
         found = app.cycles.verdict(app.cycles.cycle(unit, year, definition))
         table = verdict_table(found, lang)
     _save(table, fmt, output, "verdict", delimiter)
+
+
+@group.command("audit-log")
+def export_audit_log(
+    output: OutputOption,
+    under: UnderOption = None,
+    actor: Annotated[str | None, typer.Option()] = None,
+    event: Annotated[str | None, typer.Option()] = None,
+    since: Annotated[str | None, typer.Option("--from", help="ISO date or date-time")] = None,
+    until: Annotated[str | None, typer.Option("--to", help="ISO date or date-time")] = None,
+    late: Annotated[bool, typer.Option("--late")] = False,
+    refusals: Annotated[bool, typer.Option("--refusals")] = False,
+    overrides: Annotated[bool, typer.Option("--overrides")] = False,
+    fmt: FormatOption = "xlsx",
+    delimiter: DelimiterOption = ";",
+    db: DbOption = None,
+    lang: LangOption = "vi",
+) -> None:
+    """`audit log`: who did what, when, with the same filters."""
+    _check(fmt, lang, delimiter)
+    only = "late" if late else "refusals" if refusals else "overrides" if overrides else None
+    try:
+        start = parse_user_instant(since) if since else None
+        end = parse_user_instant(until) if until else None
+    except ValueError as exc:
+        raise fail(f"--from/--to: {exc}") from None
+    with session(db) as app:
+        rows = app.trail.log(under, actor, event, start, end, only)
+        labels = {
+            t.trigger: t.label.get(lang)
+            for d in app.catalog for t in d.spec.transitions if t.label is not None
+        }  # fmt: skip
+    table = audit_log_table(rows, lang, lambda name: labels.get(name, name))
+    _save(table, fmt, output, "audit-log", delimiter)
+
+
+@group.command("outbox")
+def export_outbox(
+    output: OutputOption,
+    fmt: FormatOption = "xlsx",
+    delimiter: DelimiterOption = ";",
+    db: DbOption = None,
+    lang: LangOption = "vi",
+) -> None:
+    """`outbox`: messages waiting, sent and parked, each parked one with its last error."""
+    _check(fmt, lang, delimiter)
+    with session(db) as app:
+        table = outbox_table(app.trail.outbox(), lang)
+    _save(table, fmt, output, "outbox", delimiter)

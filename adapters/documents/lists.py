@@ -17,10 +17,10 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from adapters.documents import figures as f
-from workflow.service.ports import OverdueItem
+from workflow.service.records import OutboxCounts, OverdueItem
 from workflow.service.results import Board, History, Verdict
 from workflow.spec.model import DefinitionSpec
-from workflow.timefmt import LOCAL_TZ
+from workflow.timefmt import LOCAL_TZ, from_db
 
 LIST_WORDS = {
     "vi": {
@@ -33,6 +33,11 @@ LIST_WORDS = {
         "overdue": "Quá hạn", "history": "Lịch sử", "open": "Mở chu kỳ",
         "check": "Tiêu chí", "actual": "Thực tế", "required": "Yêu cầu", "result": "Kết quả",
         "passes": "Đạt", "fails": "Không đạt", "verdict": "Kết quả thẩm định",
+        "kind": "Loại bản ghi", "transition": "Bước đã thực hiện", "refusal": "Bị từ chối",
+        "reason": "Mã lý do", "detail": "Chi tiết", "late_for": "Quá hạn", "log": "Nhật ký",
+        "outbox": "Hộp thư đi", "key": "Mã thư", "channel": "Kênh", "address": "Địa chỉ",
+        "error": "Lỗi cuối", "parked": "Tạm dừng gửi", "pending": "Đang chờ", "sent": "Đã gửi",
+        "state": "Tình trạng",
     },
     "en": {
         "definition": "Programme", "stage": "Stage", "outcome": "Outcome",
@@ -44,6 +49,11 @@ LIST_WORDS = {
         "overdue": "Overdue", "history": "History", "open": "Cycle opened",
         "check": "Check", "actual": "Actual", "required": "Required", "result": "Result",
         "passes": "Passes", "fails": "Fails", "verdict": "Verdict",
+        "kind": "Record", "transition": "Step taken", "refusal": "Refused",
+        "reason": "Reason code", "detail": "Detail", "late_for": "Late for", "log": "Audit log",
+        "outbox": "Outbox", "key": "Message key", "channel": "Channel", "address": "Address",
+        "error": "Last error", "parked": "Parked", "pending": "Pending", "sent": "Sent",
+        "state": "State",
     },
 }
 
@@ -205,3 +215,39 @@ def verdict_table(verdict: Verdict, lang: str) -> Table:
     outcome = "" if verdict.rule is None else w["passes"] if verdict.passed else w["fails"]
     title = f"{w['verdict']} {cycle.unit_code} {cycle.year}: {outcome}".rstrip(": ")
     return Table([w["check"], w["actual"], w["required"], w["result"]], rows, title)
+
+
+def audit_log_table(
+    rows: Sequence[dict[str, Any]], lang: str, event_label: Callable[[str], str]
+) -> Table:
+    """The audit log as `audit log` lists it: applied events and recorded facts."""
+    w = _words(lang)
+    body = [
+        [
+            from_db(row["at"]), w.get(row["kind"], row["kind"]), row["unit"] or "",
+            event_label(row["event"]) if row["event"] else "", row["from"] or "",
+            row["to"] or "", row["actor"], row["role"] or "", row["code"] or "",
+            event_label(row["late_for"]) if row["late_for"] else "",
+            "" if row["kind"] == "transition" else row["detail"] or "",
+        ]
+        for row in rows
+    ]
+    header = [
+        w["at"], w["kind"], w["code"], w["event"], w["from"], w["to"], w["actor"], w["role"],
+        w["reason"], w["late_for"], w["detail"],
+    ]
+    return Table(header, body, w["log"])
+
+
+def outbox_table(counts: OutboxCounts, lang: str) -> Table:
+    """The outbox's figures, then every parked message with its last error."""
+    w = _words(lang)
+    rows: list[list[Any]] = [
+        [w["pending"], counts.pending, "", "", ""],
+        [w["sent"], counts.sent, "", "", ""],
+        [w["parked"], counts.parked, "", "", ""],
+    ]
+    rows += [[w["parked"], key, channel, address, error]
+             for key, channel, address, error in counts.parked_items]  # fmt: skip
+    header = [w["state"], w["key"], w["channel"], w["address"], w["error"]]
+    return Table(header, rows, w["outbox"])

@@ -184,6 +184,35 @@ def test_lists_export_to_csv_with_a_bom_and_semicolons_and_to_xlsx(decided: Cli)
     assert bad.returncode != 0 and "xlsx or csv" in bad.stderr and "Traceback" not in bad.stderr
 
 
+def test_the_audit_log_and_the_outbox_export_with_the_same_records(decided: Cli) -> None:
+    cli = decided
+    logged = cli.json("audit", "log", "--under", "X01")
+    cli("export", "audit-log", "--under", "X01", "--format", "csv", "--output", "log.csv")
+    rows = list(csv.reader(io.StringIO((cli.folder / "log.csv").read_text("utf-8-sig")),
+                           delimiter=";"))
+    assert rows[0][:4] == ["Thời điểm", "Loại bản ghi", "Mã tổ chức", "Bước"]
+    assert len(rows) - 1 == len(logged)
+    assert [r[2] for r in rows[1:]] == [item["unit"] or "" for item in logged]
+    # a step shows the definition's label of its event, never the code name
+    steps = [r for r in rows[1:] if r[1] == "Bước đã thực hiện"]
+    assert steps and "appraise" not in {r[3] for r in steps}
+    assert "refusal" not in {r[1] for r in rows[1:]}
+    refused = cli.json("audit", "log", "--under", "X01", "--refusals")
+    cli("export", "audit-log", "--under", "X01", "--refusals", "--output", "refused.xlsx",
+        "--lang", "en")
+    sheet = load_workbook(cli.folder / "refused.xlsx").active
+    assert sheet is not None
+    body = list(sheet.iter_rows(min_row=4, values_only=True))
+    assert len(body) == len(refused) and all(r[1] == "Refused" for r in body)
+    shown = cli.json("outbox")
+    cli("export", "outbox", "--format", "csv", "--output", "outbox.csv", "--lang", "en")
+    lines = list(csv.reader(io.StringIO((cli.folder / "outbox.csv").read_text("utf-8-sig")),
+                            delimiter=";"))
+    assert lines[1:4] == [["Pending", str(shown["pending"]), "", "", ""],
+                          ["Sent", str(shown["sent"]), "", "", ""],
+                          ["Parked", str(shown["parked"]), "", "", ""]]
+
+
 def test_a_definition_changes_the_issuing_body_title_and_signature(tmp_path: Path) -> None:
     from adapters.catalog import load_catalog
 
