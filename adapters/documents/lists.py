@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -228,7 +229,7 @@ def audit_log_table(
             event_label(row["event"]) if row["event"] else "", row["from"] or "",
             row["to"] or "", row["actor"], row["role"] or "", row["code"] or "",
             event_label(row["late_for"]) if row["late_for"] else "",
-            "" if row["kind"] == "transition" else row["detail"] or "",
+            "" if row["kind"] == "transition" else _detail(row["detail"]),
         ]
         for row in rows
     ]
@@ -237,6 +238,15 @@ def audit_log_table(
         w["reason"], w["late_for"], w["detail"],
     ]
     return Table(header, body, w["log"])
+
+
+def _detail(detail: Any) -> str:
+    """A fact's detail as a reader wants it: its message when it has one."""
+    if isinstance(detail, dict):
+        if isinstance(detail.get("message"), str):
+            return str(detail["message"])
+        return json.dumps(detail, ensure_ascii=False, sort_keys=True)
+    return "" if detail is None else str(detail)
 
 
 def outbox_table(counts: OutboxCounts, lang: str) -> Table:
