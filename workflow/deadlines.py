@@ -159,3 +159,24 @@ def plan_milestone_timers(
     return plan_ladder(
         spec, due, milestone.owner, milestone.reminders, milestone.escalations, calendar
     )
+
+
+@dataclass(frozen=True)
+class YearPlan:
+    """A definition's year as the calendar makes it: every deadline, every cycle's
+    reminders and escalations, each milestone with its own."""
+
+    deadlines: list[DueDeadline]
+    timers: list[PlannedTimer]
+    milestones: list[tuple[DueDeadline, list[PlannedTimer]]]
+
+
+def plan_year(spec: DefinitionSpec, year: int, calendar: WorkingCalendar) -> YearPlan:
+    return YearPlan(
+        resolve_deadlines(spec, year, calendar),
+        plan_cycle_timers(spec, year, calendar),
+        [
+            (m, plan_milestone_timers(spec, m, calendar))
+            for m in resolve_milestones(spec, year, calendar)
+        ],
+    )

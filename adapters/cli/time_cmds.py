@@ -32,12 +32,7 @@ from adapters.clock import OffsetClock, SystemClock
 from adapters.holidays_vn import calendar_for
 from adapters.scheduler.worker import Ticker, WorkerOptions, run_worker
 from adapters.simulate import simulate
-from workflow.deadlines import (
-    plan_cycle_timers,
-    plan_milestone_timers,
-    resolve_deadlines,
-    resolve_milestones,
-)
+from workflow.deadlines import plan_year
 from workflow.timefmt import LOCAL_TZ, parse_user_date, parse_user_instant, show_instant
 
 milestone_group = typer.Typer(no_args_is_help=True, help="Programme milestones of committees.")
@@ -51,17 +46,13 @@ def calendar(
 ) -> None:
     """The year's effective deadlines, reminders and escalations, and what moved them."""
     spec = guarded(lambda: load_catalog().latest(definition)).spec
-    cal = calendar_for(spec.calendar)
-    deadlines = resolve_deadlines(spec, year, cal)
-    timers = plan_cycle_timers(spec, year, cal)
-    milestones = [
-        (m, plan_milestone_timers(spec, m, cal)) for m in resolve_milestones(spec, year, cal)
-    ]
+    plan = plan_year(spec, year, calendar_for(spec.calendar))
     emit(
-        time_render.calendar_dict(spec, deadlines, timers, milestones),
+        time_render.calendar_dict(spec, plan.deadlines, plan.timers, plan.milestones),
         as_json,
-        partial(time_render.calendar_text, spec, year, deadlines, timers, milestones, lang),
-    )
+        partial(time_render.calendar_text, spec, year, plan.deadlines, plan.timers,
+                plan.milestones, lang),
+    )  # fmt: skip
 
 
 def overdue(
