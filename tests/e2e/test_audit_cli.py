@@ -1,4 +1,4 @@
-"""Actors, tokens and the audit commands, as real processes on a real database (each
+"""Actors, tokens and the audit commands, end to end on a real database (each
 backend)."""
 
 from __future__ import annotations

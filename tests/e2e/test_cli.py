@@ -1,4 +1,4 @@
-"""The `bontot` command line, run as a real process against a real database (each
+"""The `bontot` command line, end to end against a real database (each
 backend; the demo's fresh-file default is SQLite's own)."""
 
 from __future__ import annotations

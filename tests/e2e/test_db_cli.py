@@ -1,4 +1,4 @@
-"""`bontot db upgrade`, `bontot db current` and `bontot init` as real processes: the file
+"""`bontot db upgrade`, `bontot db current` and `bontot init` end to end: the file
 release 7a2cb4e left is upgraded in place, and today's code reads it and acts on it."""
 
 from __future__ import annotations

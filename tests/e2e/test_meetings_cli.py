@@ -1,4 +1,4 @@
-"""`bontot meetings import` and `bontot meetings check`, as real processes on a real file."""
+"""`bontot meetings import` and `bontot meetings check`, end to end on a real file."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`bontot definitions migrate`, as real processes on a real database (each backend): v2 of
+"""`bontot definitions migrate`, end to end on a real database (each backend): v2 of
 a definition is deployed beside v1 while cycles run on v1, then the running cycles are
 moved."""
 

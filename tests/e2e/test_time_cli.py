@@ -1,4 +1,4 @@
-"""The time commands as real processes: calendar, simulate on the demo's data, overdue,
+"""The time commands end to end: calendar, simulate on the demo's data, overdue,
 milestones, tick. Expectations come from the calendar's facts, not from the code."""
 
 from __future__ import annotations
