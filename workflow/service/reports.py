@@ -15,11 +15,13 @@ from workflow.service.records import OverdueItem, ReportCycle, ReportEvent
 from workflow.spec.model import DefinitionSpec
 from workflow.spec.registry import Definition
 
-#: the events whose first occurrence a report dates, in the cycle's order
-DATED_EVENTS = ("register", "self_evaluate", "propose", "appraise", "reject", "recognize",
-                "refuse", "report")
-#: the events whose stored checks are the appraisal's verdict
-VERDICT_EVENTS = ("appraise", "reject")
+
+def verdict_events(spec: DefinitionSpec) -> frozenset[str]:
+    """The events whose stored checks are the verdict: those the definition's recognition
+    rule guards (or is the `unless` of), as the machine reads its verdict rule."""
+    rule = next((t.guard for t in spec.transitions if t.guard is not None), None)
+    return frozenset(t.trigger for t in spec.transitions if rule is not None
+                     and rule in (t.guard, t.unless))  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -134,12 +136,22 @@ def build_report(
 ) -> Report:
     """`superiors`: (code, name, path) of every committee in the subtree; `targets`: the
     share each was assigned (else its definition's)."""
+    # the events a report dates and reads verdicts from are the definition's own
+    specs = {c.cycle_id: definitions[(c.definition_id, c.definition_version)].spec
+             for c in cycles}  # fmt: skip
+    triggers = {key: frozenset(t.trigger for t in d.spec.transitions)
+                for key, d in definitions.items()}  # fmt: skip
+    judged = {key: verdict_events(d.spec) for key, d in definitions.items()}
     dates: dict[int, dict[str, datetime]] = {}
     verdicts: dict[int, ReportEvent] = {}
     for event in events:
-        if event.event in DATED_EVENTS:
+        spec = specs.get(event.cycle_id)
+        if spec is None:
+            continue
+        key = (spec.id, spec.version)
+        if event.event in triggers[key]:
             dates.setdefault(event.cycle_id, {}).setdefault(event.event, event.at)
-        if event.event in VERDICT_EVENTS:
+        if event.event in judged[key]:
             verdicts[event.cycle_id] = event  # the latest appraisal decision stands
     own: dict[str, list[RatingRecord]] = {}
     for record in ratings:
