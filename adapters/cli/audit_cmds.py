@@ -17,13 +17,12 @@ from adapters.cli.context import (
     NowOption,
     UnderOption,
     database_url,
-    fail,
     guarded,
+    log_filter,
     session,
     token_for,
 )
 from workflow.service.auditing import Verification, verify_export
-from workflow.timefmt import parse_user_instant
 
 group = typer.Typer(no_args_is_help=True, help="The audit trail: verify, export, read.")
 
@@ -123,12 +122,7 @@ def audit_log(
     as_json: JsonOption = False,
 ) -> None:
     """Who did what, when: applied events and recorded facts, filtered."""
-    only = "late" if late else "refusals" if refusals else "overrides" if overrides else None
-    try:
-        start = parse_user_instant(since) if since else None
-        end = parse_user_instant(until) if until else None
-    except ValueError as exc:
-        raise fail(f"--from/--to: {exc}") from None
+    start, end, only = log_filter(since, until, late, refusals, overrides)
     with session(db) as app:
         rows = app.trail.log(under, actor, event, start, end, only)
     if as_json:

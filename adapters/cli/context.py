@@ -13,6 +13,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -131,3 +132,17 @@ def parse_payload(data: str | None) -> dict[str, Any]:
 def emit(result: Any, as_json: bool, text: Callable[[], str], err: bool = False) -> None:
     """Print `result` as JSON (`--json`), else the text `text()` makes of it."""
     typer.echo(render.dumps(result) if as_json else text(), err=err)
+
+
+def log_filter(
+    since: str | None, until: str | None, late: bool, refusals: bool, overrides: bool
+) -> tuple[datetime | None, datetime | None, str | None]:
+    """The audit log's filters as `audit log` and `export audit-log` take them: the span
+    (--from/--to) and which records only (late | refusals | overrides)."""
+    only = "late" if late else "refusals" if refusals else "overrides" if overrides else None
+    try:
+        start = parse_user_instant(since) if since else None
+        end = parse_user_instant(until) if until else None
+    except ValueError as exc:
+        raise fail(f"--from/--to: {exc}") from None
+    return start, end, only

@@ -10,7 +10,15 @@ from typing import Annotated
 import typer
 
 from adapters import logs
-from adapters.cli.context import DbOption, LangOption, NowOption, UnderOption, fail, session
+from adapters.cli.context import (
+    DbOption,
+    LangOption,
+    NowOption,
+    UnderOption,
+    fail,
+    log_filter,
+    session,
+)
 from adapters.documents.lists import (
     Table,
     audit_log_table,
@@ -21,7 +29,6 @@ from adapters.documents.lists import (
     verdict_table,
     write_table,
 )
-from workflow.timefmt import parse_user_instant
 
 group = typer.Typer(no_args_is_help=True, help="Lists as Excel or CSV files.")
 
@@ -143,12 +150,7 @@ def export_audit_log(
 ) -> None:
     """`audit log`: who did what, when, with the same filters."""
     _check(fmt, lang, delimiter)
-    only = "late" if late else "refusals" if refusals else "overrides" if overrides else None
-    try:
-        start = parse_user_instant(since) if since else None
-        end = parse_user_instant(until) if until else None
-    except ValueError as exc:
-        raise fail(f"--from/--to: {exc}") from None
+    start, end, only = log_filter(since, until, late, refusals, overrides)
     with session(db) as app:
         rows = app.trail.log(under, actor, event, start, end, only)
         labels = {
