@@ -24,6 +24,7 @@ from adapters.cli import (
     export_cmds,
     meeting_cmds,
     report_cmds,
+    serve_cmds,
     time_cmds,
     units_cmds,
 )
@@ -39,6 +40,7 @@ COMMANDS: dict[str, Callable[..., Any]] = {
     **bulk_cmds.commands,
     **report_cmds.commands,
     **time_cmds.commands,
+    **serve_cmds.commands,
 }
 #: command groups, by name
 GROUPS: dict[str, typer.Typer] = {
