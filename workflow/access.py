@@ -117,6 +117,14 @@ def authentication_refusal(
     return None
 
 
+def sight_refusal(grant: Grant | None, unit_path: str) -> str | None:
+    """Whether an actor may see a unit: every unit while the installation has no actors
+    (`grant` None), a whole-tree grant everywhere, any other only its own subtree."""
+    if grant is None or covers(grant.scope_path, unit_path):
+        return None
+    return f"outside {grant.scope_code}'s subtree"
+
+
 def first_actor_refusal(role: str) -> str | None:
     """The installation's first actor founds it: only an administrator may."""
     return None if role == ADMINISTRATOR else "the first actor must be an administrator"

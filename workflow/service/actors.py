@@ -10,6 +10,7 @@ function, called only when the installation has actors.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from workflow.access import (
@@ -17,10 +18,12 @@ from workflow.access import (
     authentication_refusal,
     first_actor_refusal,
     scope_refusal,
+    sight_refusal,
 )
 from workflow.clock import Clock
 from workflow.errors import BontotError
 from workflow.service.ports import UnitOfWork
+from workflow.service.records import UnitRef
 
 #: a row of the actor list: (id, name, role, scope code, created at, revoked at)
 ActorRow = tuple[str, str, str, str | None, str, str | None]
@@ -65,6 +68,18 @@ def no_token() -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class SignedIn:
+    """An actor the entry point authenticated earlier, by its token, and holds a session
+    for (the web board's signed cookie): trusted while it exists and is not revoked."""
+
+    actor: str
+
+
+#: how an actor proves who it is: a token, or a session an entry point signed
+Credential = TokenSource | SignedIn
+
+
 class Actors:
     def __init__(
         self, uow: UnitOfWork, clock: Clock, check: TokenCheck, issue: TokenIssue
@@ -78,7 +93,7 @@ class Actors:
         self,
         actor: str,
         purpose: str,
-        token: TokenSource = no_token,
+        token: Credential = no_token,
         backdated: str | None = None,
         administrator: bool = False,
     ) -> Grant | None:
@@ -89,8 +104,14 @@ class Actors:
         if self.uow.actors.count() == 0:
             return None
         found = self.uow.actors.find(actor)
-        presented = token()
-        matches = None if presented is None or found is None else self.check(presented, found[1])
+        matches: bool | None
+        if isinstance(token, SignedIn):
+            matches = token.actor == actor
+        else:
+            presented = token()
+            matches = (
+                None if presented is None or found is None else self.check(presented, found[1])
+            )
         grant = found[0] if found is not None else None
         why = authentication_refusal(grant, matches, purpose, backdated, administrator)
         if why is not None:
@@ -119,6 +140,26 @@ class Actors:
             **where,
         )  # fmt: skip
         return Refused(message, log, actor=grant.actor, purpose=purpose, reason=why)
+
+    def sight(self, grant: Grant | None, unit_code: str, purpose: str) -> UnitRef:
+        """The unit, if the actor may see it (NotFound if there is none); a unit outside
+        the actor's subtree is refused, and the refusal kept in the trail."""
+        unit = self.uow.units.find(unit_code)
+        why = sight_refusal(grant, unit.path)
+        if why is not None:
+            assert grant is not None
+            raise self.refuse(
+                grant, purpose, why, f"{grant.actor}: {unit_code} is {why}",
+                unit_code=unit_code, unit_path=unit.path,
+            )  # fmt: skip
+        return unit
+
+    def scope(self, grant: Grant | None, under: str | None, purpose: str) -> str | None:
+        """The node an actor's read covers: `under` if given and in sight, else the
+        actor's own scope (None: the whole tree)."""
+        if under is not None:
+            return self.sight(grant, under, purpose).code
+        return None if grant is None else grant.scope_code
 
     def add(
         self,
