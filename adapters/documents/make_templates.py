@@ -81,13 +81,13 @@ def report() -> DocumentObject:
     _line(document, "{{ kind }}", CENTRE, bold=True, before=12)
     _line(document, "{{ title }}", CENTRE, bold=True)
     _line(document, "-----", CENTRE, size=13)
-    _line(document, "{{ w.figures }}", JUSTIFY, bold=True, before=6)
-    _line(document, "{{ w.by_stage }}", JUSTIFY, bold=True, before=6)
+    _line(document, "{{ w.figures }}", JUSTIFY, bold=True, before=6, keep=True)
+    _line(document, "{{ w.by_stage }}", JUSTIFY, bold=True, before=6, keep=True)
     table = _table(document, ["{{ w.stage }}", "{{ w.count }}"], [1.0, 0.3])
     _loop_rows(table, "stage_rows", ["{{ row.label }}", "{{ row.count }}"], [LEFT, CENTRE])
     _loop_rows(table, "stage_totals", ["{{ row.label }}", "{{ row.count }}"],
                [LEFT, CENTRE], bold=True)
-    _line(document, "{{ w.against_target }}", JUSTIFY, bold=True, before=6)
+    _line(document, "{{ w.against_target }}", JUSTIFY, bold=True, before=6, keep=True)
     _tag(document, "{%p for line in target_lines %}")
     _line(document, "{{ line }}", JUSTIFY, indent=True, before=6)
     _tag(document, "{%p endfor %}")
@@ -96,14 +96,14 @@ def report() -> DocumentObject:
              "{{ row.target }}", "{{ row.gap }}"]
     table = _table(document, ["{{ w.committee }}", "{{ w.counted }}", "{{ w.recognized }}",
                               "{{ w.share }}", "{{ w.target }}", "{{ w.gap_units }}"],
-                   [0.9, 0.35, 0.35, 0.3, 0.3, 0.3])
+                   [0.68, 0.48, 0.4, 0.28, 0.28, 0.3])
     aligns = [LEFT, CENTRE, CENTRE, CENTRE, CENTRE, CENTRE]
     _loop_rows(table, "committee_rows", cells, aligns)
     _loop_rows(table, "committee_totals", cells, aligns, bold=True)
     _tag(document, "{%p endif %}")
     for heading, rows in (("{{ w.not_recognised }}", "not_recognised"),
                           ("{{ w.late }}", "late")):
-        _line(document, heading, JUSTIFY, bold=True, before=12)
+        _line(document, heading, JUSTIFY, bold=True, before=12, keep=True)
         _tag(document, f"{{%p if {rows} %}}")
         _list(document, ["{{ w.no }}", "{{ w.unit }}", "{{ w.superior }}", "{{ w.reason }}"],
               [0.3, 0.85, 0.75, 1.1], ["no", "unit", "superior", "reason"], rows,
@@ -187,17 +187,22 @@ def _signature(document: DocumentObject) -> None:
         _line(right, "", CENTRE)
     _line(right, "{{ signature.name }}", CENTRE, bold=True)
     _widths(table, [0.48, 0.52])
+    # the signature block moves whole to the next page rather than leave the name alone
+    table.rows[0]._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
 
 
 def _line(container: DocumentObject | _Cell, text: str, align: WD_ALIGN_PARAGRAPH,
           bold: bool = False, italic: bool = False, underline: bool = False, size: int = 14,
-          before: int = 0, indent: bool = False, first: bool = False) -> Paragraph:
+          before: int = 0, indent: bool = False, first: bool = False,
+          keep: bool = False) -> Paragraph:
     """One paragraph holding one run, so that a tag is never split across runs."""
     paragraph = container.paragraphs[0] if first else container.add_paragraph()
     paragraph.alignment = align
     paragraph.paragraph_format.space_before = Pt(before)
     if indent:
         paragraph.paragraph_format.first_line_indent = Mm(12.7)
+    if keep:  # a heading is never the last line of a page
+        paragraph.paragraph_format.keep_with_next = True
     run = paragraph.add_run(text)
     run.bold, run.italic, run.underline = bold, italic, underline
     run.font.size = Pt(size)

@@ -219,7 +219,8 @@ def _common(report: Report, lang: str, today: date, number: str, kind: str, titl
         "party": w["party"],
         "parent_body": spec.parent_body.get(lang).upper() if spec.parent_body else "",
         "issuing_body": f.issuing_body(report, lang).upper(),
-        "number": number,
+        # the symbol is the definition's ("Số   -QĐ/ĐU"); only its first word is translated
+        "number": f"No.{number[2:]}" if lang == "en" and number.startswith("Số") else number,
         "dated": dated,
         "kind": kind,
         "title": title,
