@@ -27,6 +27,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from docx import Document
 from docx.document import Document as DocumentObject
@@ -36,7 +37,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
-from docx.table import Table, _Cell
+from docx.table import Table
 from docx.text.paragraph import Paragraph
 
 FONT = "Times New Roman"
@@ -191,12 +192,13 @@ def _signature(document: DocumentObject) -> None:
     table.rows[0]._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
 
 
-def _line(container: DocumentObject | _Cell, text: str, align: WD_ALIGN_PARAGRAPH,
+def _line(container: Any, text: str, align: WD_ALIGN_PARAGRAPH,
           bold: bool = False, italic: bool = False, underline: bool = False, size: int = 14,
           before: int = 0, indent: bool = False, first: bool = False,
           keep: bool = False) -> Paragraph:
-    """One paragraph holding one run, so that a tag is never split across runs."""
-    paragraph = container.paragraphs[0] if first else container.add_paragraph()
+    """One paragraph holding one run, so that a tag is never split across runs. The
+    container is the document or a table's cell (python-docx keeps its class private)."""
+    paragraph: Paragraph = container.paragraphs[0] if first else container.add_paragraph()
     paragraph.alignment = align
     paragraph.paragraph_format.space_before = Pt(before)
     if indent:
@@ -209,7 +211,7 @@ def _line(container: DocumentObject | _Cell, text: str, align: WD_ALIGN_PARAGRAP
     return paragraph
 
 
-def _tag(container: DocumentObject | _Cell, text: str, first: bool = False) -> None:
+def _tag(container: Any, text: str, first: bool = False) -> None:
     """A paragraph that is only a control tag: docxtpl removes it when rendering."""
     _line(container, text, LEFT, first=first)
 
