@@ -143,12 +143,7 @@ def address_notices(
         spec = specs(timer.definition_id, timer.definition_version)
         if _dropped(timer, spec):
             continue
-        role = spec.roles.get(timer.role)
-        # A milestone's owner is the committee itself; its escalations go above it.
-        if timer.milestone_id is not None:
-            acts_for = "superior" if timer.kind == "escalation" else "unit"
-        else:
-            acts_for = role.acts_for if role is not None else "unit"
+        acts_for = _acts_for(spec, timer.role, timer.kind, timer.milestone_id is not None)
         notices.append(
             Notice(
                 timer.id,
@@ -165,6 +160,32 @@ def address_notices(
             )
         )
     return notices
+
+
+def _acts_for(spec: DefinitionSpec, role_key: str, kind: str, milestone: bool) -> str:
+    """Where up the tree a notice's role is looked for: "unit" starts at the unit itself,
+    "superior" above it. A milestone's owner is the committee itself; its escalations go
+    above it."""
+    if milestone:
+        return "superior" if kind == "escalation" else "unit"
+    role = spec.roles.get(role_key)
+    return role.acts_for if role is not None else "unit"
+
+
+def recipient_unit(
+    notice: PendingNotice, acts_for: str, units: Mapping[int, UnitContact]
+) -> UnitContact | None:
+    """The unit whose contact the notice went to: the nearest one up the tree holding the
+    notice's role (as `address_for` chose it) with that very address; None when none
+    does any more (its contacts changed since)."""
+    chain = ancestors_first(notice.unit.path)
+    if acts_for == "superior":
+        chain = chain[1:]
+    for unit_id in chain:
+        unit = units.get(unit_id)
+        if unit is not None and unit.contacts.get(notice.role):
+            return unit if unit.contacts[notice.role] == notice.address else None
+    return None
 
 
 def _dropped(timer: DueTimer, spec: DefinitionSpec) -> bool:
@@ -197,10 +218,13 @@ def compose(
     specs: SpecLookup,
     render: Renderer,
     installation: str = "",
+    units: Mapping[int, UnitContact] | None = None,
 ) -> list[Message]:
     """One message per address (per channel) for every notice pending to it. Its key
     comes from the timers it carries and the installation: the same notices make the
-    same key, however often composing is retried."""
+    same key, however often composing is retried. `units` (the notices' units and their
+    ancestors, with contacts) lets the salutation name the recipient's own unit: the
+    commune committee a superior's digest goes to, not only its role."""
     by_address: dict[str, list[PendingNotice]] = {}
     for notice in pending:
         by_address.setdefault(notice.address, []).append(notice)
@@ -217,10 +241,9 @@ def compose(
             "role_label": role.label.get(lang) if role else first.role,
             "address": address,
         }
-        # A unit's own role is written to that unit: name it in the salutation
-        one_unit = len({n.unit.id for n in notices}) == 1
-        if role is not None and role.acts_for == "unit" and one_unit:
-            recipient.update(unit_code=first.unit.code, unit_name=first.unit.name)
+        addressee = _addressee(notices, specs, units)
+        if addressee is not None:
+            recipient.update(unit_code=addressee.code, unit_name=addressee.name)
         context = {
             "recipient": recipient,
             "sent_at": show_instant(now),
@@ -243,6 +266,31 @@ def compose(
                 )
             )
     return messages
+
+
+def _addressee(
+    notices: Sequence[PendingNotice], specs: SpecLookup,
+    units: Mapping[int, UnitContact] | None,
+) -> UnitContact | None:
+    """The one unit every notice of a message went to, to name in the salutation; None
+    when they went to several (one mailbox for two committees) or it cannot be told."""
+    if units is None:
+        # no tree at hand: only a unit's own role, all about that one unit, is certain
+        first = notices[0]
+        role = specs(first.definition_id, first.definition_version).roles.get(first.role)
+        same = len({n.unit.id for n in notices}) == 1
+        acts_for_unit = role is not None and role.acts_for == "unit" and not first.milestone
+        return first.unit if same and acts_for_unit else None
+    found: dict[int, UnitContact] = {}
+    for notice in notices:
+        spec = specs(notice.definition_id, notice.definition_version)
+        unit = recipient_unit(
+            notice, _acts_for(spec, notice.role, notice.kind, notice.milestone), units
+        )
+        if unit is None:
+            return None
+        found[unit.id] = unit
+    return next(iter(found.values())) if len(found) == 1 else None
 
 
 def _latest_reminders(notices: Sequence[PendingNotice]) -> set[int]:

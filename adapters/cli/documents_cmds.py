@@ -9,16 +9,45 @@ import typer
 
 from adapters import logs
 from adapters.cli.context import DbOption, LangOption, NowOption, fail, session
-from adapters.documents.word import decision_docx, report_docx
+from adapters.documents.word import TemplateFault, decision_docx, report_docx
 from workflow.timefmt import LOCAL_TZ
 
 group = typer.Typer(no_args_is_help=True, help="Word documents to sign.")
 
 TemplatesOption = Annotated[
     Path | None,
-    typer.Option("--templates", help="A folder with the jurisdiction's decision.docx / "
-                 "report.docx to start from"),
+    typer.Option("--templates", envvar="BONTOT_TEMPLATES",
+                 help="A folder with the jurisdiction's own decision.docx / report.docx "
+                 "(Jinja templates, as shipped); a file it lacks is taken from bontot"),
 ]
+
+#: what went wrong with a template, in the user's words
+FAULTS = {
+    "vi": {
+        "not_docx": "không phải tệp Word (.docx) dùng được",
+        "unreadable": "không đọc được",
+        "syntax": "lỗi cú pháp trong mẫu",
+        "undefined": "mẫu dùng một tên không có trong dữ liệu văn bản",
+        "error": "lỗi khi điền mẫu",
+        "near": "gần đoạn",
+        "intro": "Mẫu văn bản",
+    },
+    "en": {
+        "not_docx": "not a usable Word (.docx) file",
+        "unreadable": "unreadable",
+        "syntax": "Jinja syntax error in the template",
+        "undefined": "the template uses a name the document does not have",
+        "error": "error while filling in the template",
+        "near": "near",
+        "intro": "Word template",
+    },
+}
+
+
+def fault_text(fault: TemplateFault, lang: str) -> str:
+    words = FAULTS["en" if lang == "en" else "vi"]
+    near = f" ({words['near']}: “{fault.near}”)" if fault.near else ""
+    return f"{words['intro']} {fault.path}: {words[fault.kind]}: {fault.detail}{near}"
 
 
 def _write(kind: str, year: int, under: str, output: Path, templates: Path | None,
@@ -33,7 +62,11 @@ def _write(kind: str, year: int, under: str, output: Path, templates: Path | Non
         today = app.cycles.clock.now().astimezone(LOCAL_TZ).date()
         make = decision_docx if kind == "decision" else report_docx
         try:
-            output.write_bytes(make(built, lang, today, templates))
+            data = make(built, lang, today, templates)
+        except TemplateFault as fault:
+            raise fail(fault_text(fault, lang)) from None
+        try:
+            output.write_bytes(data)
         except OSError as exc:
             raise fail(f"{output}: {exc.strerror}") from None
         logs.logger().info("document.written", kind=kind, year=year, under=under,

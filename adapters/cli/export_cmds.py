@@ -153,11 +153,27 @@ def export_audit_log(
     start, end, only = log_filter(since, until, late, refusals, overrides)
     with session(db) as app:
         rows = app.trail.log(under, actor, event, start, end, only)
-        labels = {
-            t.trigger: t.label.get(lang)
-            for d in app.catalog for t in d.spec.transitions if t.label is not None
-        }  # fmt: skip
-    table = audit_log_table(rows, lang, lambda name: labels.get(name, name))
+        specs = [d.spec for d in app.catalog]
+    # A record does not say its definition: the first in the catalog (the base
+    # programme, before its overlays and other programmes) that names a thing labels it.
+    labels: dict[str, str] = {}
+    states: dict[str, str] = {}
+    roles: dict[str, str] = {"system": "Hệ thống" if lang != "en" else "System"}
+    for spec in specs:
+        for t in spec.transitions:
+            if t.label is not None:
+                labels.setdefault(t.trigger, t.label.get(lang))
+        for key, deadline in spec.deadlines.items():
+            labels.setdefault(key, deadline.label.get(lang))
+        for key, milestone in spec.milestones.items():
+            labels.setdefault(key, milestone.label.get(lang))
+        for key, state in spec.states.items():
+            states.setdefault(key, state.label.get(lang))
+        for key, role in spec.roles.items():
+            roles.setdefault(key, role.label.get(lang))
+    table = audit_log_table(rows, lang, lambda name: labels.get(name, name),
+                            lambda name: states.get(name, name),
+                            lambda name: roles.get(name, name))
     _save(table, fmt, output, "audit-log", delimiter)
 
 

@@ -5,6 +5,7 @@ Excel sheet, the Word documents and `status --json` show the same numbers."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -178,10 +179,21 @@ def deadline_label(report: Report, definition_id: str, key: str, lang: str) -> s
     return milestone.label.get(lang) if milestone else key
 
 
+#: a decimal point between digits ("94.5"), not a file name's dot ("q3.pdf")
+_DECIMAL_POINT = re.compile(r"(?<=\d)\.(?=\d)")
+
+
+def decimals(text: str, lang: str) -> str:
+    """A verdict's figures as the language writes them: "94.5 %" is "94,5 %" in
+    Vietnamese."""
+    return _DECIMAL_POINT.sub(",", text) if lang != "en" else text
+
+
 def failing_text(line: UnitLine, lang: str) -> str:
     """Every failing check of the verdict in one cell, one per line."""
     return "\n".join(
-        f"{c['label'][lang]}: {c['actual']} ({c['required']})" for c in line.failing
+        f"{c['label'][lang]}: {decimals(str(c['actual']), lang)} "
+        f"({decimals(str(c['required']), lang)})" for c in line.failing
     )
 
 

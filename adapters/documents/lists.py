@@ -39,6 +39,10 @@ LIST_WORDS = {
         "outbox": "Hộp thư đi", "key": "Mã thư", "channel": "Kênh", "address": "Địa chỉ",
         "error": "Lỗi cuối", "parked": "Tạm dừng gửi", "pending": "Đang chờ", "sent": "Đã gửi",
         "state": "Tình trạng",
+        "actor_added": "Thêm người dùng", "actor_revoked": "Thu hồi quyền người dùng",
+        "ratings_imported": "Nhập kết quả xếp loại", "target_set": "Giao chỉ tiêu",
+        "milestone_met": "Hoàn thành mốc", "meetings_import": "Nhập sổ sinh hoạt",
+        "bulk_decision": "Quyết định hàng loạt", "anchor": "Neo chuỗi nhật ký",
     },
     "en": {
         "definition": "Programme", "stage": "Stage", "outcome": "Outcome",
@@ -55,6 +59,10 @@ LIST_WORDS = {
         "outbox": "Outbox", "key": "Message key", "channel": "Channel", "address": "Address",
         "error": "Last error", "parked": "Parked", "pending": "Pending", "sent": "Sent",
         "state": "State",
+        "actor_added": "Actor added", "actor_revoked": "Actor revoked",
+        "ratings_imported": "Ratings imported", "target_set": "Target set",
+        "milestone_met": "Milestone met", "meetings_import": "Meetings imported",
+        "bulk_decision": "Bulk decision", "anchor": "Log anchored",
     },
 }
 
@@ -218,17 +226,31 @@ def verdict_table(verdict: Verdict, lang: str) -> Table:
     return Table([w["check"], w["actual"], w["required"], w["result"]], rows, title)
 
 
+def _same(name: str) -> str:
+    return name
+
+
 def audit_log_table(
-    rows: Sequence[dict[str, Any]], lang: str, event_label: Callable[[str], str]
+    rows: Sequence[dict[str, Any]], lang: str, event_label: Callable[[str], str],
+    state_label: Callable[[str], str] = _same, role_label: Callable[[str], str] = _same,
 ) -> Table:
-    """The audit log as `audit log` lists it: applied events and recorded facts."""
+    """The audit log as `audit log` lists it: applied events and recorded facts, with the
+    definitions' labels of events, stages and roles (the caller's lookups)."""
     w = _words(lang)
+
+    def event(name: str | None) -> str:
+        return "" if not name else w["open"] if name == "open" else event_label(name)
+
     body = [
         [
             from_db(row["at"]), w.get(row["kind"], row["kind"]), row["unit"] or "",
-            event_label(row["event"]) if row["event"] else "", row["from"] or "",
-            row["to"] or "", row["actor"], row["role"] or "", row["code"] or "",
-            event_label(row["late_for"]) if row["late_for"] else "",
+            event(row["event"]), state_label(row["from"]) if row["from"] else "",
+            state_label(row["to"]) if row["to"] else "", row["actor"],
+            role_label(row["role"]) if row["role"] else "",
+            # an added actor's record keeps the role it was given as its code
+            role_label(row["code"]) if row["kind"] == "actor_added" and row["code"]
+            else row["code"] or "",
+            event(row["late_for"]),
             "" if row["kind"] == "transition" else _detail(row["detail"]),
         ]
         for row in rows

@@ -1,34 +1,33 @@
-"""The documents a standing committee signs, as Word files (python-docx), laid out as
-Hướng dẫn 36-HD/VPTW has party documents: the issuing body and number top left, "ĐẢNG
-CỘNG SẢN VIỆT NAM" and the place and date top right, the kind of document and its
-subject centred, Times New Roman 14 pt on A4 (margins 20-25 mm left 30-35 mm), the
-signature block bottom right and "Nơi nhận" bottom left.
+"""The documents a standing committee signs, as Word files rendered from templates
+(docxtpl: Jinja in a .docx). The templates shipped in `templates/` are made by
+`make_templates.py` (which says which names a template may use) and laid out as
+Hướng dẫn 36-HD/VPTW has party documents. A jurisdiction's folder (`--templates DIR`,
+`BONTOT_TEMPLATES`) holding its own `decision.docx` / `report.docx` replaces them.
 
 What the document says (issuing body, titles, number, signature, recipients) comes from
-the definition's `documents` settings; a jurisdiction can also give a folder holding
-`decision.docx` / `report.docx` whose styles and page set-up the document starts from."""
+the definition's `documents` settings and the report's figures, the same as
+`status --json`; this module only shapes them into the template's context."""
 
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+import zipfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
+from importlib import resources
 from pathlib import Path
+from typing import Any
 
-from docx import Document
-from docx.document import Document as DocumentObject
-from docx.enum.section import WD_ORIENT
-from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml.ns import qn
-from docx.shared import Mm, Pt
-from docx.table import Table
+from docx.opc.exceptions import PackageNotFoundError
+from docxtpl import DocxTemplate
+from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError
+from jinja2.sandbox import SandboxedEnvironment
+from lxml.etree import XMLSyntaxError
 
 from adapters.documents import figures as f
 from adapters.documents.words import words
 from workflow.service.reports import Report, UnitLine
-
-FONT = "Times New Roman"
 
 DOC_WORDS = {
     "vi": {
@@ -104,260 +103,162 @@ def _w(lang: str) -> dict[str, str]:
     return DOC_WORDS["en" if lang == "en" else "vi"]
 
 
+class TemplateFault(Exception):
+    """A Word template that cannot be used: not a Word file, a Jinja syntax error, a name
+    the context does not have. `path` names the file; `near` is the template's text
+    around the fault, when docxtpl could tell it."""
+
+    def __init__(self, path: str, kind: str, detail: str, near: str = "") -> None:
+        super().__init__(f"{path}: {detail}")
+        self.path, self.kind, self.detail, self.near = path, kind, detail, near
+
+
 def decision_docx(report: Report, lang: str, today: date, templates: Path | None = None) -> bytes:
     """The draft decision recognising the units, with the annexed list."""
-    w, spec = _w(lang), f.documents_spec(report)
-    document = _start(templates, "decision.docx")
-    recognised = f.recognised_units(report)
-    _heading_block(document, report, lang, today, spec.decision_number)
-    _centre(document, w["decision"], bold=True, size=14, before=12)
-    _centre(document, f.fill(spec.decision_title.get(lang), report, lang), bold=True)
-    _centre(document, "-----", size=13)
-    body = f.issuing_body(report, lang).upper()
-    _centre(document, spec.authority.get(lang).replace("{body}", body).strip(), bold=True,
-            before=6)
-    _para(document, w["basis"], italic=True, indent=True)
-    _centre(document, w["decides"], bold=True, before=6)
-    for key in ("article1", "article2", "article3"):
-        _para(document, w[key].format(n=len(recognised), year=report.year), indent=True)
-    _signature(document, report, lang, [r.get(lang) for r in spec.recipients])
-    document.add_page_break()  # type: ignore[no-untyped-call]
-    _centre(document, w["annex"], bold=True)
-    for line in w["annex_sub"].format(year=report.year, number=spec.decision_number
-                                      .replace("Số", "").strip()).split("\n"):
-        _centre(document, line, italic=line.startswith("("))
-    _annex(document, report, lang, recognised)
-    return _save(document)
+    return _render(templates, "decision.docx", decision_context(report, lang, today))
 
 
 def report_docx(report: Report, lang: str, today: date, templates: Path | None = None) -> bytes:
     """The report to the superior's standing committee: figures by stage, the share
     against the target, the units not recognised with the reason, the late units."""
+    return _render(templates, "report.docx", report_context(report, lang, today))
+
+
+def template_path(templates: Path | None, name: str) -> str:
+    """Where `name` is read from: the jurisdiction's folder when it holds the file, else
+    the package (what an error message names)."""
+    if templates is not None and (templates / name).is_file():
+        return str(templates / name)
+    return f"bontot:adapters/documents/templates/{name}"
+
+
+# -- the contexts --------------------------------------------------------------------------
+def decision_context(report: Report, lang: str, today: date) -> dict[str, Any]:
     w, spec = _w(lang), f.documents_spec(report)
-    document = _start(templates, "report.docx")
-    _heading_block(document, report, lang, today, spec.report_number)
-    _centre(document, w["report"], bold=True, size=14, before=12)
-    _centre(document, f.fill(spec.report_subject.get(lang), report, lang), bold=True)
-    _centre(document, "-----", size=13)
+    recognised = f.recognised_units(report)
+    body = f.issuing_body(report, lang).upper()
+    # "Số   -QĐ/ĐU" is "(Kèm theo Quyết định số   -QĐ/ĐU)" in the annex
+    number = spec.decision_number.replace("Số", "số" if lang != "en" else "No.", 1).strip()
+    annex_title, *annex_lines = w["annex_sub"].format(year=report.year,
+                                                      number=number).split("\n")
+    names = f.unit_names(report)
+    annex = []
+    for n, line in enumerate(recognised, start=1):
+        appraised = line.dates.get("appraise")
+        basis = w["recognised_by"].format(
+            day=f.show_day(f.local_date(appraised))) if appraised else ""
+        annex.append({"no": str(n), "unit": line.unit_name,
+                      "superior": names.get(line.parent_code or "", ""),
+                      "rating": spec.rating(line.rating, lang), "basis": basis})
+    return {
+        **_common(report, lang, today, spec.decision_number, w["decision"],
+                  f.fill(spec.decision_title.get(lang), report, lang),
+                  [r.get(lang) for r in spec.recipients]),
+        "authority": spec.authority.get(lang).replace("{body}", body).strip(),
+        "basis": w["basis"],
+        "decides": w["decides"],
+        "articles": [_article(w[k].format(n=len(recognised), year=report.year))
+                     for k in ("article1", "article2", "article3")],
+        "annex_title": annex_title,
+        "annex_lines": annex_lines,
+        "annex": annex,
+        "recognised": len(recognised),
+    }
+
+
+def report_context(report: Report, lang: str, today: date) -> dict[str, Any]:
+    w, spec = _w(lang), f.documents_spec(report)
     rows = f.summary_rows(report)
-    total = [r for r in rows if r.is_total]
-    _para(document, w["figures"], bold=True)
-    _para(document, w["by_stage"], bold=True)
-    stages = f.stage_columns(report)
-    table = _table(document, [words(lang)["stage"], w["count"]], [1.0, 0.3])
-    for total_row in total:
-        for definition_id, state in stages:
-            if definition_id == total_row.definition_id and total_row.states.get(state):
-                _row(table, [f.state_label(report, definition_id, state, lang),
-                             f.number(total_row.states[state], lang)])
-        _row(table, [w["total"], f.number(total_row.total, lang)], bold=True)
-    _para(document, w["against_target"], bold=True)
-    for total_row in total:
-        figures = total_row.figures
+    totals = [r for r in rows if r.is_total]
+    several = len(totals) > 1
+    stage_rows, stage_totals, target_lines = [], [], []
+    for total in totals:
+        title = _definition_title(report, total.definition_id, lang)
+        for definition_id, state in f.stage_columns(report):
+            if definition_id == total.definition_id and total.states.get(state):
+                label = f.state_label(report, definition_id, state, lang)
+                stage_rows.append({"label": f"{label} ({title})" if several else label,
+                                   "count": f.number(total.states[state], lang)})
+        stage_totals.append({"label": f"{w['total']} ({title})" if several else w["total"],
+                             "count": f.number(total.total, lang)})
+        figures = total.figures
         gap = (w["gap"].format(n=figures["gap_units"]) if figures["gap_units"]
                else w["no_gap"])
-        _para(document, w["target_line"].format(
+        line = w["target_line"].format(
             counted=f.number(figures["counted"], lang),
             recognized=f.number(figures["recognized"], lang),
             share=f.percent(figures["share"], lang) or "—",
-            target=f.percent(figures["target"], lang) or "—", gap=gap), indent=True)
-    committees = [r for r in rows if not r.is_total]
-    if committees:
-        ww = words(lang)
-        table = _table(document, [ww["committee"], ww["counted"], ww["recognized"],
-                                  ww["share"], ww["target"], ww["gap_units"]],
-                       [0.9, 0.35, 0.35, 0.3, 0.3, 0.3])
-        for r in [*committees, *total]:
-            _row(table, [ww["total"] if r.is_total else r.name,
-                         f.number(r.figures["counted"], lang),
-                         f.number(r.figures["recognized"], lang),
-                         f.percent(r.figures["share"], lang),
-                         f.percent(r.figures["target"], lang),
-                         f.number(r.figures["gap_units"], lang)], bold=r.is_total)
-    _units_section(document, report, lang, w["not_recognised"],
-                   [u for u in f.tree_order(report) if u.outcome == "not_recognized"],
-                   lambda u: _reason(u, lang))
-    _units_section(document, report, lang, w["late"],
-                   [u for u in f.tree_order(report) if u.overdue],
-                   lambda u: "; ".join(f.deadline_label(report, u.definition_id, k, lang)
-                                       for k in u.overdue))
-    _signature(document, report, lang, [r.get(lang) for r in spec.recipients[:1]] +
-               [spec.recipients[-1].get(lang)] if spec.recipients else [])
-    return _save(document)
+            target=f.percent(figures["target"], lang) or "—", gap=gap)
+        target_lines.append(f"{title}: {line}" if several else line)
+    in_tree = f.tree_order(report)
+    recipients = ([r.get(lang) for r in spec.recipients[:1]] +
+                  [spec.recipients[-1].get(lang)] if spec.recipients else [])
+    return {
+        **_common(report, lang, today, spec.report_number, w["report"],
+                  f.fill(spec.report_subject.get(lang), report, lang), recipients),
+        "stage_rows": stage_rows,
+        "stage_totals": stage_totals,
+        "target_lines": target_lines,
+        "committee_rows": [_committee(r, lang) for r in rows if not r.is_total],
+        "committee_totals": [_committee(r, lang) for r in totals],
+        "not_recognised": _unit_rows(report, [u for u in in_tree
+                                              if u.outcome == "not_recognized"],
+                                     lambda u: _reason(u, lang)),
+        "late": _unit_rows(report, [u for u in in_tree if u.overdue],
+                           lambda u: "; ".join(f.deadline_label(report, u.definition_id, k,
+                                                                lang) for k in u.overdue)),
+    }
 
 
-# -- parts -------------------------------------------------------------------------------
-def _start(templates: Path | None, name: str) -> DocumentObject:
-    """A jurisdiction's own file if it has one (its styles, margins, header), else A4 with
-    the margins of Hướng dẫn 36: top and bottom 20 mm, left 30 mm, right 15 mm."""
-    if templates is not None and (templates / name).is_file():
-        document = Document(str(templates / name))
-    else:
-        document = Document()
-        section = document.sections[0]
-        section.orientation = WD_ORIENT.PORTRAIT
-        section.page_width, section.page_height = Mm(210), Mm(297)
-        section.top_margin = section.bottom_margin = Mm(20)
-        section.left_margin, section.right_margin = Mm(30), Mm(15)
-    style = document.styles["Normal"]
-    style.font.name = FONT
-    style.font.size = Pt(14)
-    # East-Asian and complex-script runs too, else Word falls back for Vietnamese marks
-    fonts = style.element.rPr.rFonts
-    for attribute in ("w:eastAsia", "w:cs", "w:hAnsi"):
-        fonts.set(qn(attribute), FONT)
-    style.paragraph_format.space_after = Pt(3)
-    return document
-
-
-def _heading_block(document: DocumentObject, report: Report, lang: str, today: date,
-                   number: str) -> None:
+def _common(report: Report, lang: str, today: date, number: str, kind: str, title: str,
+            recipients: Sequence[str]) -> dict[str, Any]:
     w, spec = _w(lang), f.documents_spec(report)
-    table = document.add_table(rows=1, cols=2)
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    left, right = table.rows[0].cells
-    lines = []
-    if spec.parent_body is not None:
-        lines.append((spec.parent_body.get(lang).upper(), False))
-    lines.append((f.issuing_body(report, lang).upper(), True))
-    _cell_lines(left, [*lines, ("*", False), (number, False)], size=13)
-    place = spec.place or "……"
-    dated = w["dated"].format(place=place, d=f"{today.day:02d}", m=f"{today.month:02d}",
-                              y=today.year)
-    _cell_lines(right, [(w["party"], True)], size=14, underline=True)
-    paragraph = right.add_paragraph()
-    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    run = paragraph.add_run(dated)
-    run.italic, run.font.size = True, Pt(14)
-    _widths(table, [Mm(75), Mm(90)])
+    dated = w["dated"].format(place=spec.place or "……", d=f"{today.day:02d}",
+                              m=f"{today.month:02d}", y=today.year)
+    return {
+        "party": w["party"],
+        "parent_body": spec.parent_body.get(lang).upper() if spec.parent_body else "",
+        "issuing_body": f.issuing_body(report, lang).upper(),
+        # the symbol is the definition's ("Số   -QĐ/ĐU"); only its first word is translated
+        "number": f"No.{number[2:]}" if lang == "en" and number.startswith("Số") else number,
+        "dated": dated,
+        "kind": kind,
+        "title": title,
+        "year": report.year,
+        "w": {**words(lang), **w},
+        "signature": {"on_behalf": spec.signature.on_behalf.get(lang),
+                      "title": spec.signature.title.get(lang),
+                      "name": spec.signature.name or "……………………"},
+        "recipients": list(recipients),
+    }
 
 
-def _cell_lines(cell: object, lines: Sequence[tuple[str, bool]], size: int,
-                underline: bool = False) -> None:
-    first = True
-    for text, bold in lines:
-        paragraph = cell.paragraphs[0] if first else cell.add_paragraph()  # type: ignore[attr-defined]
-        first = False
-        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        paragraph.paragraph_format.space_after = Pt(0)
-        run = paragraph.add_run(text)
-        run.bold, run.font.size, run.underline = bold, Pt(size), underline and bold
+def _article(text: str) -> dict[str, str]:
+    """"Điều 1. Công nhận …" as its label ("Điều 1.", printed bold) and its text."""
+    label, _, rest = text.partition(". ")
+    return {"label": f"{label}.", "text": rest}
 
 
-def _centre(document: DocumentObject, text: str, bold: bool = False, italic: bool = False,
-            size: int = 14, before: int = 0) -> None:
-    paragraph = document.add_paragraph()
-    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    paragraph.paragraph_format.space_before = Pt(before)
-    paragraph.paragraph_format.space_after = Pt(0)
-    run = paragraph.add_run(text)
-    run.bold, run.italic, run.font.size = bold, italic, Pt(size)
+def _definition_title(report: Report, definition_id: str, lang: str) -> str:
+    spec = report.definitions.get(definition_id)
+    return spec.title.get(lang) if spec else definition_id
 
 
-def _para(document: DocumentObject, text: str, bold: bool = False, italic: bool = False,
-          indent: bool = False) -> None:
-    paragraph = document.add_paragraph()
-    paragraph.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
-    if indent:
-        paragraph.paragraph_format.first_line_indent = Mm(12.7)
-    paragraph.paragraph_format.space_before = Pt(6)
-    run = paragraph.add_run(text)
-    run.bold, run.italic = bold, italic
+def _committee(row: f.SummaryRow, lang: str) -> dict[str, str]:
+    return {"name": _w(lang)["total"] if row.is_total else row.name,
+            "counted": f.number(row.figures["counted"], lang),
+            "recognized": f.number(row.figures["recognized"], lang),
+            "share": f.percent(row.figures["share"], lang),
+            "target": f.percent(row.figures["target"], lang),
+            "gap": f.number(row.figures["gap_units"], lang)}
 
 
-def _signature(document: DocumentObject, report: Report, lang: str,
-               recipients: Sequence[str] | None) -> None:
-    spec = f.documents_spec(report)
-    w = _w(lang)
-    table = document.add_table(rows=1, cols=2)
-    left, right = table.rows[0].cells
-    paragraph = left.paragraphs[0]
-    run = paragraph.add_run(w["recipients"])
-    run.bold, run.italic, run.font.size = True, True, Pt(12)
-    for text in recipients or []:
-        p = left.add_paragraph()
-        p.paragraph_format.space_after = Pt(0)
-        r = p.add_run(f"- {text},")
-        r.font.size = Pt(11)
-    lines = [(spec.signature.on_behalf.get(lang), True), (spec.signature.title.get(lang), True),
-             ("", False), ("", False), ("", False),
-             (spec.signature.name or "……………………", True)]
-    _cell_lines(right, lines, size=14)
-    _widths(table, [Mm(80), Mm(85)])
-    document.paragraphs[-1].paragraph_format.space_after = Pt(0)
-
-
-def _table(document: DocumentObject, header: Sequence[str], shares: Sequence[float]) -> Table:
-    table = document.add_table(rows=1, cols=len(header))
-    table.style = "Table Grid"
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    for cell, text in zip(table.rows[0].cells, header, strict=True):
-        run = cell.paragraphs[0].add_run(text)
-        run.bold, run.font.size = True, Pt(12)
-        cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
-    total = sum(shares)
-    _widths(table, [Mm(165 * s / total) for s in shares])
-    # the header row repeats on every page of a long list
-    tr_pr = table.rows[0]._tr.get_or_add_trPr()
-    header_flag = tr_pr.makeelement(qn("w:tblHeader"), {qn("w:val"): "true"})
-    tr_pr.append(header_flag)
-    return table  # type: ignore[no-any-return]
-
-
-def _row(table: Table, values: Sequence[str], bold: bool = False) -> None:
-    cells = table.add_row().cells  # type: ignore[no-untyped-call]
-    for cell, text in zip(cells, values, strict=True):
-        paragraph = cell.paragraphs[0]
-        paragraph.paragraph_format.space_after = Pt(0)
-        # numbers and the row number centred, names and reasons left as written
-        if _numeric(text):
-            paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        run = paragraph.add_run(text)
-        run.bold, run.font.size = bold, Pt(12)
-
-
-def _numeric(text: str) -> bool:
-    return bool(text) and all(c.isdigit() or c in ",. %\u00a0" for c in text)
-
-
-def _widths(table: Table, widths: Sequence[object]) -> None:
-    table.autofit = False
-    # LibreOffice reads the grid's column widths, Word the cells': set both
-    for column, width in zip(table.columns, widths, strict=True):
-        column.width = width
-    for row in table.rows:
-        for cell, width in zip(row.cells, widths, strict=True):
-            cell.width = width
-
-
-def _annex(document: DocumentObject, report: Report, lang: str,
-           recognised: Sequence[UnitLine]) -> None:
-    ww = words(lang)
-    spec = f.documents_spec(report)
+def _unit_rows(report: Report, units: Sequence[UnitLine],
+               why: Callable[[UnitLine], str]) -> list[dict[str, str]]:
     names = f.unit_names(report)
-    table = _table(document, [ww["no"], ww["unit"], ww["superior"], ww["rating"],
-                              ww["decision_basis"]], [0.22, 0.9, 0.75, 0.6, 0.6])
-    for n, line in enumerate(recognised, start=1):
-        appraised = line.dates.get("appraise")
-        basis = _w(lang)["recognised_by"].format(
-            day=f.show_day(f.local_date(appraised))) if appraised else ""
-        _row(table, [str(n), line.unit_name, names.get(line.parent_code or "", ""),
-                     spec.rating(line.rating, lang), basis])
-
-
-def _units_section(document: DocumentObject, report: Report, lang: str, heading: str,
-                   units: Sequence[UnitLine], why: object) -> None:
-    ww = words(lang)
-    names = f.unit_names(report)
-    _para(document, heading, bold=True)
-    if not units:
-        _para(document, _w(lang)["none"], indent=True)
-        return
-    table = _table(document, [ww["no"], ww["unit"], ww["superior"], ww["reason"]],
-                   [0.22, 0.85, 0.75, 1.1])
-    for n, line in enumerate(units, start=1):
-        _row(table, [str(n), line.unit_name, names.get(line.parent_code or "", ""),
-                     why(line)])  # type: ignore[operator]
+    return [{"no": str(n), "unit": line.unit_name,
+             "superior": names.get(line.parent_code or "", ""), "reason": why(line)}
+            for n, line in enumerate(units, start=1)]
 
 
 def _reason(line: UnitLine, lang: str) -> str:
@@ -369,7 +270,56 @@ def _reason(line: UnitLine, lang: str) -> str:
     return w["not_recognised_reason"]
 
 
-def _save(document: DocumentObject) -> bytes:
+# -- rendering -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Source:
+    path: str
+    data: bytes
+
+
+def _source(templates: Path | None, name: str) -> _Source:
+    path = template_path(templates, name)
+    if templates is not None and (templates / name).is_file():
+        try:
+            return _Source(path, (templates / name).read_bytes())
+        except OSError as exc:
+            raise TemplateFault(path, "unreadable", exc.strerror or str(exc)) from None
+    return _Source(path, resources.files("adapters.documents").joinpath(
+        "templates", name).read_bytes())
+
+
+def _environment() -> SandboxedEnvironment:
+    # sandboxed (a jurisdiction's file is data, not code), strict (a name the context
+    # lacks is an error, not an empty line in a signed document), escaped (a unit named
+    # "A & B" must not break the document's XML)
+    return SandboxedEnvironment(undefined=StrictUndefined, autoescape=True)
+
+
+def _render(templates: Path | None, name: str, context: dict[str, Any]) -> bytes:
+    source = _source(templates, name)
+    try:
+        template = DocxTemplate(io.BytesIO(source.data))
+        template.init_docx()
+    except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError,
+            XMLSyntaxError) as exc:
+        raise TemplateFault(source.path, "not_docx", str(exc)) from None
+    try:
+        template.render(context, _environment(), autoescape=True)
+    except TemplateSyntaxError as exc:
+        raise TemplateFault(source.path, "syntax", exc.message or str(exc),
+                            _near(exc)) from None
+    except UndefinedError as exc:
+        raise TemplateFault(source.path, "undefined", exc.message or str(exc),
+                            _near(exc)) from None
+    except TemplateError as exc:
+        raise TemplateFault(source.path, "error", exc.message or str(exc),
+                            _near(exc)) from None
     buffer = io.BytesIO()
-    document.save(buffer)
+    template.save(buffer)
     return buffer.getvalue()
+
+
+def _near(exc: TemplateError) -> str:
+    """The template's text around the fault, as docxtpl keeps it (tags stripped)."""
+    lines = getattr(exc, "docx_context", None) or []
+    return " ".join(" ".join(str(x).split()) for x in lines if str(x).strip())[:200]

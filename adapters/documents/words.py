@@ -42,6 +42,7 @@ WORDS: dict[str, dict[str, str]] = {
         "overdue_deadlines": "Hạn đã quá",
         "decision_basis": "Căn cứ công nhận",
         "reason": "Lý do",
+        "no_late": "Không có đơn vị quá hạn.",
     },
     "en": {
         "units_sheet": "Units",
@@ -81,6 +82,7 @@ WORDS: dict[str, dict[str, str]] = {
         "overdue_deadlines": "Deadlines missed",
         "decision_basis": "Basis of recognition",
         "reason": "Reason",
+        "no_late": "No unit is late.",
     },
 }
 

@@ -108,7 +108,7 @@ def _units_sheet(ws: WriteOnlyWorksheet, report: Report, lang: str, today: date)
     widths = _widths(columns, (r for _, _, r in rows() if r is not None))
     _columns(ws, widths)
     _title_block(ws, report, lang, today, len(columns))
-    _header(ws, columns)
+    _header(ws, columns, widths)
     row_index = HEADER_ROW
     for caption, level, row in rows():
         row_index += 1
@@ -147,9 +147,10 @@ def _summary_sheet(ws: WriteOnlyWorksheet, report: Report, lang: str, today: dat
         Column(w["late_units"], "int", lambda r: r.late_units),
     ]
     _setup(ws, report, lang, today, columns, landscape=True)
-    _columns(ws, _widths(columns, summary, minimum=9))
+    summary_widths = _widths(columns, summary, minimum=9)
+    _columns(ws, summary_widths)
     _title_block(ws, report, lang, today, len(columns))
-    _header(ws, columns)
+    _header(ws, columns, summary_widths)
     row_index = HEADER_ROW
     for row in summary:
         row_index += 1
@@ -182,10 +183,14 @@ def _late_sheet(ws: WriteOnlyWorksheet, report: Report, lang: str, today: date) 
     widths = _widths(columns, late)
     _columns(ws, widths)
     _title_block(ws, report, lang, today, len(columns))
-    _header(ws, columns)
+    _header(ws, columns, widths)
     for i, row in enumerate(late, start=HEADER_ROW + 1):
         ws.row_dimensions[i].height = _height(columns, widths, row)
         ws.append([_cell(ws, c, row) for c in columns])
+    if not late:  # a printed sheet with a bare header reads as a page lost
+        cell = WriteOnlyCell(ws, w["no_late"])
+        cell.font = Font(italic=True)
+        ws.append([cell])
     _filter(ws, columns, HEADER_ROW + len(late))
 
 
@@ -224,7 +229,7 @@ def _title_block(ws: WriteOnlyWorksheet, report: Report, lang: str, today: date,
     ws.append([])
 
 
-def _header(ws: WriteOnlyWorksheet, columns: Sequence[Column]) -> None:
+def _header(ws: WriteOnlyWorksheet, columns: Sequence[Column], widths: Sequence[float]) -> None:
     cells = []
     for column in columns:
         cell = WriteOnlyCell(ws, column.header)
@@ -233,8 +238,23 @@ def _header(ws: WriteOnlyWorksheet, columns: Sequence[Column]) -> None:
         cell.border = BOX
         cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
         cells.append(cell)
-    ws.row_dimensions[HEADER_ROW].height = 48
+    # as tall as the header that wraps to most lines, so that none is cut when printed
+    lines = max(_wrapped_lines(c.header, w) for c, w in zip(columns, widths, strict=True))
+    ws.row_dimensions[HEADER_ROW].height = max(48.0, 13.0 * lines + 8)
     ws.append(cells)
+
+
+def _wrapped_lines(text: str, width: float) -> int:
+    """Lines `text` takes wrapped at word breaks in a column `width` characters wide, less
+    room for the bold face and the cell's padding."""
+    room = max(1, int(width) - 3)
+    lines, used = 1, 0
+    for word in text.split():
+        if used and used + 1 + len(word) > room:
+            lines, used = lines + 1, len(word)
+        else:
+            used += len(word) + (1 if used else 0)
+    return lines
 
 
 def _filter(ws: WriteOnlyWorksheet, columns: Sequence[Column], last_row: int) -> None:

@@ -196,6 +196,11 @@ def test_the_audit_log_and_the_outbox_export_with_the_same_records(decided: Cli)
     # a step shows the definition's label of its event, never the code name
     steps = [r for r in rows[1:] if r[1] == "Bước đã thực hiện"]
     assert steps and "appraise" not in {r[3] for r in steps}
+    # stages and roles by their labels too, the cycle's opening as a step
+    assert "Được công nhận" in {r[5] for r in steps} and "recognized" not in {r[5] for r in steps}
+    assert "Ban Tổ chức cấp ủy cấp trên" in {r[7] for r in steps}
+    assert "superior_org_board" not in {r[7] for r in rows[1:]}
+    assert "Mở chu kỳ" in {r[3] for r in steps} and "open" not in {r[3] for r in steps}
     assert "refusal" not in {r[1] for r in rows[1:]}
     refused = cli.json("audit", "log", "--under", "X01", "--refusals")
     cli("export", "audit-log", "--under", "X01", "--refusals", "--output", "refused.xlsx",

@@ -4,6 +4,7 @@ with SIGKILL mid-batch, several sharing one database (each backend)."""
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import signal
@@ -149,6 +150,44 @@ def test_reminders_arrive_by_email_in_vietnamese(opened_db: str) -> None:
     assert "Đăng ký xây dựng mô hình" in first.body
     assert "31/03/2025" in first.body
     assert "Nhắc" in first.subject or "nhắc" in first.subject
+
+
+#: 01/04/2025: one working day after the 31/03 registration deadline, its escalation day
+ESCALATION_DAY = local(2025, 4, 1, 9)
+
+
+@pytest.mark.parametrize(
+    ("lang", "salutation"),
+    [
+        ("vi", "Kính gửi: Ban Tổ chức cấp ủy cấp trên – Đảng ủy xã Tân Lập"),
+        ("en", "To: Superior's organisation board – Đảng ủy xã Tân Lập"),
+    ],
+)
+def test_the_superiors_digest_names_the_committee_it_goes_to_in_both_parts(
+    opened_db: str, lang: str, salutation: str
+) -> None:
+    # Nobody registered: every cell's escalation goes up to the commune's organisation
+    # board, whose mailbox is on the commune committee "Đảng ủy xã Tân Lập".
+    clock = VirtualClock(ESCALATION_DAY)
+    with SmtpReceiver() as rx:
+        worker = Ticker(WorkerOptions(url=opened_db, clock=clock, worker_id="test",
+                                      settings=NotifySettings(smtp=rx.settings()), lang=lang))
+        try:
+            worker.tick()
+        finally:
+            worker.close()
+        mails = rx.received
+    [digest] = [m for m in mails if m.rcpt_tos == ("btc.x01@example.vn",)]
+    assert digest.body.startswith(salutation + "\n")
+    html_part = digest.message.get_body(preferencelist=("html",))
+    assert html_part is not None
+    # escaped by the template ("'" is "&#39;"): compare the text a mail reader shows
+    shown = html.unescape(html_part.get_content())
+    assert f"<strong>{salutation.split(': ', 1)[1]}</strong>" in shown
+    assert str(CELLS) in digest.body.split("\n", 3)[2]  # counts first: the 40 cells
+    # a cell's own secretary is greeted with the cell's name, not the commune's
+    first = next(m for m in mails if m.rcpt_tos == ("bithu.001@example.vn",))
+    assert first.body.splitlines()[0].endswith(" – Chi bộ thôn 1")
 
 
 def test_a_worker_whose_lease_ran_out_leaves_the_message_to_the_one_holding_it(

@@ -169,6 +169,8 @@ class Ticks:
             lambda pending: compose(
                 pending, now, self.lang, self.channels, self.engine.spec, self.render,
                 installation,
+                # the units up the tree, so that a digest names the committee it goes to
+                self.uow.units.contacts({n.unit.path for n in pending}),
             ),
         )
 
