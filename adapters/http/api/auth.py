@@ -54,6 +54,14 @@ class VerifiedTokens:
                 return False
             return True
 
+    def __len__(self) -> int:
+        return len(self._until)
+
+    def held(self) -> list[tuple[str, str]]:
+        """What is kept: (actor, token hash) pairs."""
+        with self._lock:
+            return list(self._until)
+
     def remember(self, actor: str, token: str) -> None:
         with self._lock:
             if len(self._until) >= MAX_REMEMBERED:
