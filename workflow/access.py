@@ -125,6 +125,14 @@ def sight_refusal(grant: Grant | None, unit_path: str) -> str | None:
     return f"outside {grant.scope_code}'s subtree"
 
 
+def acting_refusal(grant: Grant | None) -> str | None:
+    """Whether an actor may decide anything at all (a bulk decision is refused up front
+    rather than cycle by cycle): the installation's own roles fire no event."""
+    if grant is not None and grant.role in SYSTEM_ROLES:
+        return f"an {grant.role} fires no event"
+    return None
+
+
 def first_actor_refusal(role: str) -> str | None:
     """The installation's first actor founds it: only an administrator may."""
     return None if role == ADMINISTRATOR else "the first actor must be an administrator"

@@ -91,12 +91,7 @@ def bulk(
     counts, trigger = outcome_counts(items), request.event
     log.bind(event=trigger, role=request.role).info("bulk.decided", dry_run=dry_run, **counts)
     if as_json:
-        typer.echo(
-            render.dumps(
-                {"event": trigger, "under": under, "year": year, "dry_run": dry_run,
-                 "counts": counts, "items": [i.as_dict() for i in items]}
-            )
-        )  # fmt: skip
+        typer.echo(render.dumps(render.bulk_dict(trigger, under, year, dry_run, items)))
         return
     typer.echo(_text(items, trigger, under, year, dry_run, counts, lang))
 

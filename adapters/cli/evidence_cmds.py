@@ -72,15 +72,7 @@ def verdict(
     """The recognition rule's verdict on UNIT's evidence: every check, actual vs required."""
     with session(db, now) as app:
         found = app.evidence.verdict(unit, year, definition)
-    emit(_verdict_dict(found), as_json, partial(_verdict_text, found, lang))
-
-
-def _verdict_dict(found: UnitVerdict) -> dict[str, Any]:
-    d = evidence_render.verdict_dict(found.verdict)
-    if found.meetings is not None:
-        held, breaches = found.meetings
-        d["meetings"] = {"held": held, "breaches": [b.as_dict() for b in breaches]}
-    return d
+    emit(evidence_render.unit_verdict_dict(found), as_json, partial(_verdict_text, found, lang))
 
 
 def _verdict_text(found: UnitVerdict, lang: str) -> str:

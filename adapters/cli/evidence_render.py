@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from workflow.rules.meetings import Breach
+from workflow.service.meeting_checks import UnitVerdict
 from workflow.service.reports import SuperiorSummary, target_figures
 from workflow.service.results import Verdict
 
@@ -43,6 +44,15 @@ def verdict_dict(verdict: Verdict) -> dict[str, Any]:
     register = verdict.register
     if register is not None:
         d["register"] = {"records": len(register.get("records", [])), "cells": register["cells"]}
+    return d
+
+
+def unit_verdict_dict(found: UnitVerdict) -> dict[str, Any]:
+    """`verdict --json` and the API's verdict: the checks, the register, the meetings."""
+    d = verdict_dict(found.verdict)
+    if found.meetings is not None:
+        held, breaches = found.meetings
+        d["meetings"] = {"held": held, "breaches": [b.as_dict() for b in breaches]}
     return d
 
 

@@ -6,6 +6,8 @@ import json
 import math
 from typing import Any
 
+from workflow.service.acts import outcome_counts
+from workflow.service.bulk import BulkItem
 from workflow.service.ports import UnitRef
 from workflow.service.results import Board, FireResult, History
 from workflow.spec.model import DefinitionSpec
@@ -222,6 +224,16 @@ def history_text(history: History, lang: str, now: Any) -> str:
                 f"[{h['delivery_' + n.delivery]}]"
             )
     return "\n".join(lines)
+
+
+def bulk_dict(
+    event: str, under: str, year: int, dry_run: bool, items: list[BulkItem]
+) -> dict[str, Any]:
+    """A bulk decision: the event as decided, the counts by outcome, each cycle's outcome."""
+    return {
+        "event": event, "under": under, "year": year, "dry_run": dry_run,
+        "counts": outcome_counts(items), "items": [i.as_dict() for i in items],
+    }  # fmt: skip
 
 
 def fire_text(result: FireResult, lang: str, spec: DefinitionSpec | None = None) -> str:

@@ -93,7 +93,8 @@ def commands_reaching_persistence(files: Iterable[Path], root: Path = ROOT) -> l
     return [
         f"{relative(p, root)} imports {name}"
         for p in files
-        if relative(p, root).startswith("adapters/cli/")
+        # the web board and the API call the services, as the commands do
+        if relative(p, root).startswith(("adapters/cli/", "adapters/http/"))
         for name in sorted(imported_modules(p, root))
         if name == "adapters.persistence" or name.startswith("adapters.persistence.")
     ]

@@ -12,8 +12,9 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from typing import Any
 
+from workflow.access import acting_refusal
 from workflow.errors import BontotError, NotFound
-from workflow.service.actors import Actors, Refused, TokenSource, no_token
+from workflow.service.actors import Actors, Credential, Refused, TokenSource, no_token
 from workflow.service.bulk import BulkItem, BulkRequest, bulk_fire
 from workflow.service.cycles import CycleService
 from workflow.service.records import Cycle, MigrationSelection
@@ -79,7 +80,7 @@ class Acts:
         payload: dict[str, Any],
         definition_id: str | None = None,
         if_version: int | None = None,
-        token: TokenSource = no_token,
+        token: Credential = no_token,
         backdated: str | None = None,
     ) -> Fired:
         """Fire `event` on the unit's cycle of `year`, as the actor's role (`role` None:
@@ -110,7 +111,7 @@ class Acts:
     def bulk(
         self,
         request: BulkRequest,
-        token: TokenSource = no_token,
+        token: Credential = no_token,
         backdated: str | None = None,
         progress: BulkProgress | None = None,
     ) -> tuple[BulkRequest, list[BulkItem]]:
@@ -119,6 +120,13 @@ class Acts:
         kept in the trail as one fact. The request as decided, and each cycle's outcome."""
         request = replace(request, event=self.trigger(request.event))
         grant = self.actors.authenticate(request.actor, f"bulk {request.event}", token, backdated)
+        why = acting_refusal(grant)
+        if why is not None:
+            assert grant is not None
+            raise self.actors.refuse(
+                grant, f"bulk {request.event}", why, f"{grant.actor}: {why}",
+                year=request.year, event=request.event, unit_code=request.under,
+            )  # fmt: skip
         role = request.role
         if not role:
             if grant is None:
