@@ -25,8 +25,11 @@ from workflow.units import UnitImport
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
-def local(year: int, month: int, day: int, hour: int = 9, minute: int = 0) -> datetime:
-    return datetime(year, month, day, hour, minute, tzinfo=LOCAL_TZ)
+def local(
+    year: int, month: int, day: int, hour: int = 9, minute: int = 0, second: int = 0,
+    microsecond: int = 0,
+) -> datetime:
+    return datetime(year, month, day, hour, minute, second, microsecond, tzinfo=LOCAL_TZ)
 
 
 #: A commune committee with a grassroots cell and a grassroots committee of three cells.
