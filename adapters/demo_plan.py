@@ -14,7 +14,7 @@ from workflow.errors import BontotError
 from workflow.evidence.ratings import Level, RatingRecord
 from workflow.spec.registry import Definition
 from workflow.timefmt import LOCAL_TZ
-from workflow.units import UnitRow
+from workflow.units import UnitImport
 
 
 @dataclass(frozen=True)
@@ -60,10 +60,10 @@ PLACES = (
 )
 
 
-def sample_province(rng: random.Random) -> tuple[list[UnitRow], dict[str, int]]:
+def sample_province(rng: random.Random) -> tuple[list[UnitImport], dict[str, int]]:
     """A province committee, four commune committees, ~200 grassroots organisations."""
     rows = [
-        UnitRow(
+        UnitImport(
             "T01",
             "Đảng bộ tỉnh (mẫu)",
             "committee",
@@ -77,7 +77,7 @@ def sample_province(rng: random.Random) -> tuple[list[UnitRow], dict[str, int]]:
     for c, commune in enumerate(COMMUNES, start=1):
         ccode = f"T01-X{c:02d}"
         rows.append(
-            UnitRow(
+            UnitImport(
                 ccode,
                 f"Đảng bộ {commune}",
                 "committee",
@@ -101,7 +101,7 @@ def sample_province(rng: random.Random) -> tuple[list[UnitRow], dict[str, int]]:
                 cells = rng.randint(3, 5)
                 total = 0
                 rows.append(
-                    UnitRow(
+                    UnitImport(
                         gcode,
                         f"Đảng bộ {place}",
                         "grassroots_committee",
@@ -117,7 +117,7 @@ def sample_province(rng: random.Random) -> tuple[list[UnitRow], dict[str, int]]:
                     total += size
                     members[kcode] = size
                     rows.append(
-                        UnitRow(
+                        UnitImport(
                             kcode,
                             f"Chi bộ {k} – {place}",
                             "subordinate_cell",
@@ -128,7 +128,7 @@ def sample_province(rng: random.Random) -> tuple[list[UnitRow], dict[str, int]]:
                         )
                     )
                 members[gcode] = total
-                rows[-cells - 1] = UnitRow(
+                rows[-cells - 1] = UnitImport(
                     gcode,
                     f"Đảng bộ {place}",
                     "grassroots_committee",
@@ -141,7 +141,7 @@ def sample_province(rng: random.Random) -> tuple[list[UnitRow], dict[str, int]]:
                 size = rng.randint(6, 40)
                 members[gcode] = size
                 rows.append(
-                    UnitRow(
+                    UnitImport(
                         gcode, f"Chi bộ {place}", "grassroots_cell", org_type, ccode, size, contact
                     )
                 )
@@ -197,7 +197,7 @@ def _levels(rng: random.Random, size: int, good_enough: bool) -> list[Level]:
 
 
 def _register(
-    rng: random.Random, unit: UnitRow, size: int, good_enough: bool, year: int
+    rng: random.Random, unit: UnitImport, size: int, good_enough: bool, year: int
 ) -> list[RatingRecord]:
     """A cell's members as the member registry exports them, with final ratings."""
     rated_on = date(year + 1, 1, rng.randint(5, 12))
@@ -215,7 +215,7 @@ def _register(
 
 def plan_year(
     rng: random.Random,
-    units: list[UnitRow],
+    units: list[UnitImport],
     members: dict[str, int],
     year: int,
     words: RuleWords,
@@ -231,7 +231,7 @@ def plan_year(
     n = 0
 
     def add(
-        at: datetime, unit: UnitRow, event: str, role: str, payload: dict[str, Any] | None = None
+        at: datetime, unit: UnitImport, event: str, role: str, payload: dict[str, Any] | None = None
     ) -> None:
         nonlocal n
         if role not in words.fired_by.get(event, ()):

@@ -21,7 +21,7 @@ from adapters.persistence.store import SqlStore
 from workflow.clock import VirtualClock
 from workflow.spec.registry import Definition
 from workflow.timefmt import LOCAL_TZ
-from workflow.units import UnitRow
+from workflow.units import UnitImport
 
 
 @dataclass(frozen=True)
@@ -125,7 +125,9 @@ def _run(
     copy = app.store
     copy.import_units(
         [
-            UnitRow(u.code, u.name, u.kind, u.org_type, u.parent_code, u.member_count, u.contacts)
+            UnitImport(
+                u.code, u.name, u.kind, u.org_type, u.parent_code, u.member_count, u.contacts
+            )
             for u in units
         ]
     )

@@ -49,7 +49,7 @@ from workflow.runtime.machine import CompiledDefinition
 from workflow.service.cycles import CycleService
 from workflow.spec.registry import Definition
 from workflow.timefmt import to_db
-from workflow.units import UnitRow
+from workflow.units import UnitImport
 
 YEAR = 2025
 BATCH = 5_000
@@ -99,18 +99,20 @@ REGISTER_AT = datetime(YEAR + 1, 1, 21, 1, 0, tzinfo=UTC)
 
 
 # -- the tree and the files -------------------------------------------------------------
-def nation(cells: int) -> list[UnitRow]:
+def nation(cells: int) -> list[UnitImport]:
     """1 nation committee -> 34 provinces -> communes -> `cells` units that get a cycle:
     grassroots cells, and (one grassroots organisation in five) a grassroots committee
     with four subordinate cells. Parents come first, as import_units wants them."""
-    rows = [UnitRow("VN", "Ban Chấp hành Trung ương (mẫu)", "committee", "other", None, 0)]
+    rows = [UnitImport("VN", "Ban Chấp hành Trung ương (mẫu)", "committee", "other", None, 0)]
     rows += [
-        UnitRow(f"P{p:02d}", f"Đảng bộ tỉnh {p}", "committee", "other", "VN", 0)
+        UnitImport(f"P{p:02d}", f"Đảng bộ tỉnh {p}", "committee", "other", "VN", 0)
         for p in range(PROVINCES)
     ]
     communes = max(1, cells // UNITS_PER_COMMUNE)
     rows += [
-        UnitRow(f"X{c:05d}", f"Đảng bộ xã {c}", "committee", "village", f"P{c % PROVINCES:02d}", 0)
+        UnitImport(
+            f"X{c:05d}", f"Đảng bộ xã {c}", "committee", "village", f"P{c % PROVINCES:02d}", 0
+        )
         for c in range(communes)
     ]
     made, org = 0, 0
@@ -118,15 +120,17 @@ def nation(cells: int) -> list[UnitRow]:
         code, commune = f"G{org:06d}", f"X{org % communes:05d}"
         if org % 5 == 0 and cells - made >= 5:
             rows.append(
-                UnitRow(code, f"Đảng bộ {code}", "grassroots_committee", "village", commune, 40)
+                UnitImport(code, f"Đảng bộ {code}", "grassroots_committee", "village", commune, 40)
             )
             rows += [
-                UnitRow(f"{code}-{k}", f"Chi bộ {k}", "subordinate_cell", "village", code, 10)
+                UnitImport(f"{code}-{k}", f"Chi bộ {k}", "subordinate_cell", "village", code, 10)
                 for k in range(1, 5)
             ]
             made += 5
         else:
-            rows.append(UnitRow(code, f"Chi bộ {code}", "grassroots_cell", "village", commune, 12))
+            rows.append(
+                UnitImport(code, f"Chi bộ {code}", "grassroots_cell", "village", commune, 12)
+            )
             made += 1
         org += 1
     return rows
@@ -136,7 +140,7 @@ def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
 
 
-def fresh_file(path: Path, units: Sequence[UnitRow]) -> None:
+def fresh_file(path: Path, units: Sequence[UnitImport]) -> None:
     """A new file: the schema by create_schema, the units by SqlStore.import_units."""
     engine = make_engine(sqlite_url(path))
     create_schema(engine)
@@ -448,7 +452,7 @@ def decide_register(compiled: CompiledDefinition) -> Callable[[], Decision]:
     return decide
 
 
-def rated_units(units: Sequence[UnitRow], kinds: Sequence[str], count: int) -> list[UnitRow]:
+def rated_units(units: Sequence[UnitImport], kinds: Sequence[str], count: int) -> list[UnitImport]:
     """The first `count` units with a cycle, and the rest of the last grassroots
     committee's cells, so that every committee rated has all its cells rated."""
     with_cycle = [u for u in units if u.kind in kinds]
@@ -458,7 +462,7 @@ def rated_units(units: Sequence[UnitRow], kinds: Sequence[str], count: int) -> l
     return with_cycle[:end]
 
 
-def register_rows(rated: Sequence[UnitRow]) -> list[dict[str, str]]:
+def register_rows(rated: Sequence[UnitImport]) -> list[dict[str, str]]:
     """The registry's export for these units: each cell's members (80 % or more good or
     better, excellent within 20 % of those, the rest completed, all admitted years ago)
     and every unit's own rating, good. A committee's verdict reads its cells' own rows."""
@@ -495,7 +499,7 @@ def register_rows(rated: Sequence[UnitRow]) -> list[dict[str, str]]:
     return rows
 
 
-def import_register(path: Path, rated: Sequence[UnitRow]) -> tuple[int, float]:
+def import_register(path: Path, rated: Sequence[UnitImport]) -> tuple[int, float]:
     """Import the register into the engine's file as `bontot ratings import` does: every
     row checked by check_rating_rows, then SqlStore.import_ratings (one audit fact).
     Returns the rows imported and the seconds taken (information, untimed elsewhere)."""
@@ -514,7 +518,7 @@ def import_register(path: Path, rated: Sequence[UnitRow]) -> tuple[int, float]:
         close_store(store)
 
 
-def registers(path: Path, rated: Sequence[UnitRow]) -> list[tuple[str, dict[str, Any]]]:
+def registers(path: Path, rated: Sequence[UnitImport]) -> list[tuple[str, dict[str, Any]]]:
     """Each rated unit's kind and the register the engine loads before deciding an
     appraisal (SqlStore.rating_register, which CycleService.decide and .fire call)."""
     store = open_store(path)
@@ -677,7 +681,7 @@ def print_header(info: dict[str, Any]) -> None:
 
 
 # -- the steps ---------------------------------------------------------------------------------
-def step_open(folder: Path, units: list[UnitRow], definition: Definition) -> dict[str, Any]:
+def step_open(folder: Path, units: list[UnitImport], definition: Definition) -> dict[str, Any]:
     engine_db, raw_db = folder / "engine.db", folder / "raw.db"
     fresh_file(engine_db, units)
     fresh_file(raw_db, units)
@@ -770,7 +774,7 @@ def print_fire(
 
 
 def step_decide(
-    folder: Path, definition: Definition, rated: Sequence[UnitRow], count: int
+    folder: Path, definition: Definition, rated: Sequence[UnitImport], count: int
 ) -> dict[str, Any]:
     engine_db = folder / "engine.db"
     imported, import_s = import_register(engine_db, rated)

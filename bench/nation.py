@@ -21,7 +21,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: the repository root on the path
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from workflow.units import UnitRow
+from workflow.units import UnitImport
 
 PROVINCES = 34
 COMMUNES = 3_300
@@ -30,17 +30,19 @@ SUBORDINATE_CELLS = 250_000
 COMMITTEE_EVERY = (0, 2)  # organisation k is a grassroots committee when k % 5 is one of these
 
 
-def nation_tree(scale: float = 1.0) -> list[UnitRow]:
+def nation_tree(scale: float = 1.0) -> list[UnitImport]:
     communes = max(1, round(COMMUNES * scale))
     orgs = max(1, round(GRASSROOTS * scale))
     cells = round(SUBORDINATE_CELLS * scale)
-    rows = [UnitRow("VN", "Ban Chấp hành Trung ương (mẫu)", "committee", "other", None, 0)]
+    rows = [UnitImport("VN", "Ban Chấp hành Trung ương (mẫu)", "committee", "other", None, 0)]
     rows += [
-        UnitRow(f"P{p:02d}", f"Đảng bộ tỉnh {p}", "committee", "other", "VN", 0)
+        UnitImport(f"P{p:02d}", f"Đảng bộ tỉnh {p}", "committee", "other", "VN", 0)
         for p in range(PROVINCES)
     ]
     rows += [
-        UnitRow(f"X{c:05d}", f"Đảng bộ xã {c}", "committee", "village", f"P{c % PROVINCES:02d}", 0)
+        UnitImport(
+            f"X{c:05d}", f"Đảng bộ xã {c}", "committee", "village", f"P{c % PROVINCES:02d}", 0
+        )
         for c in range(communes)
     ]
     committees = [k for k in range(orgs) if k % 5 in COMMITTEE_EVERY]
@@ -50,20 +52,24 @@ def nation_tree(scale: float = 1.0) -> list[UnitRow]:
         code, commune = f"G{k:06d}", f"X{k % communes:05d}"
         if k in under:
             rows.append(
-                UnitRow(
+                UnitImport(
                     code, f"Đảng bộ cơ sở {code}", "grassroots_committee", "village", commune, 0
                 )
             )
             rows += [
-                UnitRow(f"{code}-{j:02d}", f"Chi bộ {j}", "subordinate_cell", "village", code, 10)
+                UnitImport(
+                    f"{code}-{j:02d}", f"Chi bộ {j}", "subordinate_cell", "village", code, 10
+                )
                 for j in range(1, under[k] + 1)
             ]
         else:
-            rows.append(UnitRow(code, f"Chi bộ {code}", "grassroots_cell", "village", commune, 12))
+            rows.append(
+                UnitImport(code, f"Chi bộ {code}", "grassroots_cell", "village", commune, 12)
+            )
     return rows
 
 
-def write_csv(rows: list[UnitRow], target: Path) -> None:
+def write_csv(rows: list[UnitImport], target: Path) -> None:
     """In the format `bontot units import` reads."""
     with target.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)

@@ -20,19 +20,22 @@ from workflow.clock import VirtualClock
 from workflow.service.cycles import CycleService, weekends_only
 from workflow.spec.registry import Definition, DefinitionSet
 from workflow.timefmt import LOCAL_TZ
-from workflow.units import UnitRow
+from workflow.units import UnitImport
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
-def local(year: int, month: int, day: int, hour: int = 9, minute: int = 0) -> datetime:
-    return datetime(year, month, day, hour, minute, tzinfo=LOCAL_TZ)
+def local(
+    year: int, month: int, day: int, hour: int = 9, minute: int = 0, second: int = 0,
+    microsecond: int = 0,
+) -> datetime:
+    return datetime(year, month, day, hour, minute, second, microsecond, tzinfo=LOCAL_TZ)
 
 
 #: A commune committee with a grassroots cell and a grassroots committee of three cells.
 COMMUNE = [
-    UnitRow("T01", "Tỉnh ủy mẫu", "committee", "other", None, 0, {}),
-    UnitRow(
+    UnitImport("T01", "Tỉnh ủy mẫu", "committee", "other", None, 0, {}),
+    UnitImport(
         "X01",
         "Đảng ủy xã Tân Lập",
         "committee",
@@ -41,7 +44,7 @@ COMMUNE = [
         0,
         {"superior_org_board": "btc.x01@example.vn"},
     ),
-    UnitRow(
+    UnitImport(
         "CB-THON1",
         "Chi bộ thôn 1",
         "grassroots_cell",
@@ -50,16 +53,16 @@ COMMUNE = [
         12,
         {"unit_secretary": "bithu.thon1@example.vn"},
     ),
-    UnitRow(
+    UnitImport(
         "DB-TRUONG", "Đảng bộ Trường THPT", "grassroots_committee", "administrative", "X01", 30, {}
     ),
-    UnitRow(
+    UnitImport(
         "DB-TRUONG-1", "Chi bộ Tổ Toán", "subordinate_cell", "administrative", "DB-TRUONG", 10, {}
     ),
-    UnitRow(
+    UnitImport(
         "DB-TRUONG-2", "Chi bộ Tổ Văn", "subordinate_cell", "administrative", "DB-TRUONG", 11, {}
     ),
-    UnitRow(
+    UnitImport(
         "DB-TRUONG-3",
         "Chi bộ Tổ Hành chính",
         "subordinate_cell",
@@ -68,8 +71,8 @@ COMMUNE = [
         9,
         {},
     ),
-    UnitRow("X02", "Đảng ủy phường Hòa Bình", "committee", "village", "T01", 0, {}),
-    UnitRow("CB-KP3", "Chi bộ khu phố 3", "grassroots_cell", "village", "X02", 25, {}),
+    UnitImport("X02", "Đảng ủy phường Hòa Bình", "committee", "village", "T01", 0, {}),
+    UnitImport("CB-KP3", "Chi bộ khu phố 3", "grassroots_cell", "village", "X02", 25, {}),
 ]
 
 #: A cell's self-evaluation: the four criteria at 95 % or more. Its 12 members' ratings

@@ -5,7 +5,7 @@ instants in UTC."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -59,7 +59,16 @@ def due_date(due: DueSpec, cycle_year: int) -> date:
     return date(year, month, day)
 
 
-def _at(day: date, hhmm: str, zone: ZoneInfo) -> datetime:
+def end_of_day(day: date, zone: ZoneInfo) -> datetime:
+    """The last instant of a local day, UTC: a deadline "on or before D" is met by
+    anything up to it (stored to the microsecond, so `due_at < at` means late)."""
+    midnight = datetime.combine(day + timedelta(days=1), time(0, 0), tzinfo=zone)
+    return midnight.astimezone(UTC) - timedelta(microseconds=1)
+
+
+def _at(day: date, hhmm: str | None, zone: ZoneInfo) -> datetime:
+    if hhmm is None:
+        return end_of_day(day, zone)
     hours, minutes = (int(part) for part in hhmm.split(":"))
     return datetime.combine(day, time(hours, minutes), tzinfo=zone).astimezone(UTC)
 

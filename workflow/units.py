@@ -32,7 +32,7 @@ _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
 @dataclass(frozen=True)
-class UnitRow:
+class UnitImport:
     code: str
     name: str
     kind: str
@@ -47,7 +47,7 @@ def check_unit_rows(
     header: list[str],
     rows: Iterable[Mapping[str, str]],
     existing: Mapping[str, tuple[str, str | None]],
-) -> list[UnitRow]:
+) -> list[UnitImport]:
     """Validate every row; return them parents-first, or raise naming each bad row and column.
 
     `existing` maps the codes already in the database to (kind, parent code), so a file may
@@ -61,7 +61,7 @@ def check_unit_rows(
     if problems:
         raise ImportRefused(source, problems)
 
-    parsed: list[tuple[int, UnitRow]] = []
+    parsed: list[tuple[int, UnitImport]] = []
     first_row_of: dict[str, int] = {}
     for number, raw in enumerate(rows, start=2):
         row, row_problems = _parse_row(number, raw)
@@ -108,7 +108,7 @@ def check_unit_rows(
     return _parents_first([row for _, row in parsed])
 
 
-def _parse_row(number: int, raw: Mapping[str, str]) -> tuple[UnitRow | None, list[RowProblem]]:
+def _parse_row(number: int, raw: Mapping[str, str]) -> tuple[UnitImport | None, list[RowProblem]]:
     problems: list[RowProblem] = []
 
     def cell(column: str) -> str:
@@ -144,10 +144,10 @@ def _parse_row(number: int, raw: Mapping[str, str]) -> tuple[UnitRow | None, lis
     if problems:
         return None, problems
     parent = cell("parent_code") or None
-    return UnitRow(code, name, kind, org_type, parent, member_count, contacts), []
+    return UnitImport(code, name, kind, org_type, parent, member_count, contacts), []
 
 
-def _cycle_problems(parsed: list[tuple[int, UnitRow]]) -> list[RowProblem]:
+def _cycle_problems(parsed: list[tuple[int, UnitImport]]) -> list[RowProblem]:
     parent_of = {row.code: row.parent_code for _, row in parsed}
     problems = []
     for number, row in parsed:
@@ -162,12 +162,12 @@ def _cycle_problems(parsed: list[tuple[int, UnitRow]]) -> list[RowProblem]:
     return problems
 
 
-def _parents_first(rows: list[UnitRow]) -> list[UnitRow]:
+def _parents_first(rows: list[UnitImport]) -> list[UnitImport]:
     by_code = {row.code: row for row in rows}
-    ordered: list[UnitRow] = []
+    ordered: list[UnitImport] = []
     placed: set[str] = set()
 
-    def place(row: UnitRow) -> None:
+    def place(row: UnitImport) -> None:
         if row.code in placed:
             return
         if row.parent_code in by_code:

@@ -72,7 +72,7 @@ def verdict_text(
         + f": {w['passed'] if verdict.passed else w['failed']}"
     ]
     for check in verdict.checks:
-        mark = "✓" if check.passed else "✗"
+        mark = "!" if check.warning else "✓" if check.passed else "✗"
         lines.append(f"  {mark} {check.describe(lang)}")
     register = verdict.register
     if register is not None:

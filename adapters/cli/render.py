@@ -11,7 +11,7 @@ from workflow.service.bulk import BulkItem
 from workflow.service.ports import UnitRef
 from workflow.service.results import Board, FireResult, History
 from workflow.spec.model import DefinitionSpec
-from workflow.timefmt import from_db, show_instant, to_db
+from workflow.timefmt import from_db, show_date, show_instant, to_db
 
 HEADINGS = {
     "vi": {
@@ -211,7 +211,8 @@ def history_text(history: History, lang: str, now: Any) -> str:
                 state += f" ({h['late']})"
         else:
             state = h["late"] if now > d.due_at else h["open"]
-        lines.append(f"    {label:<35} {show_instant(d.due_at):<17} {state}")
+        # a deadline is a day (met up to its end), not a time of day
+        lines.append(f"    {label:<35} {show_date(d.due_at):<17} {state}")
     if history.notices:
         lines.append(f"  {h['notices']}:")
         for n in history.notices:

@@ -18,7 +18,7 @@ from workflow.service.cycles import save_definition
 from workflow.service.ticks import AddressNotices, ComposeMessages, compose_due, fire_due
 from workflow.service.ticks import installation_id as _installation_id
 from workflow.spec.registry import Definition
-from workflow.units import UnitRow
+from workflow.units import UnitImport
 
 T = TypeVar("T")
 
@@ -61,7 +61,7 @@ class SqlStore(SqlUnitOfWork):
     def list_units(self, under: str | None) -> list[r.UnitRef]:
         return self.units.under(self.find_unit(under) if under else None)
 
-    def import_units(self, rows: Sequence[UnitRow]) -> tuple[int, int]:
+    def import_units(self, rows: Sequence[UnitImport]) -> tuple[int, int]:
         return self._write(lambda: self.units.import_rows(rows))
 
     def open_next_batch(self, batch: r.OpenBatch) -> r.Opened:

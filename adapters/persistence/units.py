@@ -10,7 +10,7 @@ from adapters.persistence.sql import Sql
 from workflow.errors import NotFound
 from workflow.notices import UnitContact
 from workflow.service.records import UnitRef
-from workflow.units import UnitRow
+from workflow.units import UnitImport
 
 
 class SqlUnits:
@@ -24,7 +24,7 @@ class SqlUnits:
         )
         return {code: (kind, parent) for code, kind, parent in rows}
 
-    def import_rows(self, rows: Sequence[UnitRow]) -> tuple[int, int]:
+    def import_rows(self, rows: Sequence[UnitImport]) -> tuple[int, int]:
         """Insert new units and update existing ones, in the caller's unit of work.
 
         Rows come checked (workflow.units.check_unit_rows) and parents first."""

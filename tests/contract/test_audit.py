@@ -71,7 +71,7 @@ def test_the_streams_of_verification(commune: CycleService, uow: Any) -> None:
     lines = uow.audit.chain_heads(x02, 2025)
     assert lines == [{
         "cycle_id": 6, "unit": "CB-KP3", "year": 2025, "definition_id": "bon-tot",
-        "definition_version": 3, "version": 2, "head": rows[-2][12], "unit_id": 9,
+        "definition_version": 4, "version": 2, "head": rows[-2][12], "unit_id": 9,
         "state": "registered",
     }]
     assert cycle_head(lines[0]) == heads[6]

@@ -9,13 +9,13 @@ from typing import Any
 import pytest
 
 from workflow.testing import InMemoryUnitOfWork, OutsideUnitOfWork
-from workflow.units import UnitRow
+from workflow.units import UnitImport
 
 AT = datetime(2025, 3, 1, 2, tzinfo=UTC)
 
 
-def _unit(code: str) -> UnitRow:
-    return UnitRow(code, f"Chi bộ {code}", "cell", "other", None, 3)
+def _unit(code: str) -> UnitImport:
+    return UnitImport(code, f"Chi bộ {code}", "cell", "other", None, 3)
 
 
 def _codes(uow: Any) -> list[str]:

@@ -10,7 +10,7 @@ import pytest
 from tests.conftest import COMMUNE
 from tests.support.units_of_work import write
 from workflow.errors import NotFound
-from workflow.units import UnitRow
+from workflow.units import UnitImport
 
 
 @pytest.fixture
@@ -28,9 +28,9 @@ def test_imported_units_get_ids_and_paths_parents_first(units: Any) -> None:
 
 
 def test_a_second_import_updates_by_code_and_keeps_ids(uow: Any, units: Any) -> None:
-    renamed = UnitRow("CB-KP3", "Chi bộ khu phố 3 (mới)", "grassroots_cell", "village", "X02", 26,
-                      {"unit_secretary": "bt@kp3.vn"})
-    new = UnitRow("CB-KP4", "Chi bộ khu phố 4", "grassroots_cell", "village", "X02", 5, {})
+    renamed = UnitImport("CB-KP3", "Chi bộ khu phố 3 (mới)", "grassroots_cell", "village", "X02",
+                         26, {"unit_secretary": "bt@kp3.vn"})
+    new = UnitImport("CB-KP4", "Chi bộ khu phố 4", "grassroots_cell", "village", "X02", 5, {})
     assert write(uow, lambda: units.import_rows([renamed, new])) == (1, 1)
     found = units.find("CB-KP3")
     assert (found.id, found.name, found.member_count, found.contacts) == (
@@ -56,7 +56,7 @@ def test_under_is_the_subtree_in_path_order(units: Any) -> None:
 
 
 def test_a_subtree_does_not_take_a_unit_whose_id_starts_alike(uow: Any) -> None:
-    roots = [UnitRow(f"R{i}", f"R{i}", "committee", "other", None, 0) for i in range(1, 12)]
+    roots = [UnitImport(f"R{i}", f"R{i}", "committee", "other", None, 0) for i in range(1, 12)]
     write(uow, lambda: uow.units.import_rows(roots))
     assert uow.units.find("R10").path == "/10/"
     assert [u.code for u in uow.units.under(uow.units.find("R1"))] == ["R1"]

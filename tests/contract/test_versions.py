@@ -71,7 +71,7 @@ def test_a_batch_moves_rows_deadlines_and_timers(
     )
     deadlines = {d.key: d for d in uow.cycles.deadlines(cycle.id)}
     assert sorted(deadlines) == ["check", "submit"]  # v1's review is gone, v2's check added
-    assert deadlines["submit"].due_at == local(2025, 7, 31, 23, 59)
+    assert deadlines["submit"].due_at == local(2025, 7, 31, 23, 59, 59, 999999)
     assert deadlines["submit"].met_at == local(2025, 3, 2)  # met before: the instant kept
     assert deadlines["check"].met_at is None
     # every pending timer is v2's now, with v2's dates; v1's review timers are cancelled

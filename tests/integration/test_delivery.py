@@ -31,22 +31,22 @@ from tests.support.receivers import HttpReceiver, SmtpReceiver, read_keys
 from workflow.clock import VirtualClock
 from workflow.service.cycles import CycleService
 from workflow.timefmt import to_db
-from workflow.units import UnitRow
+from workflow.units import UnitImport
 
 CELLS = 40
 #: 17/03/2025: ten working days before the 31/03 registration deadline
 REMINDER_DAY = local(2025, 3, 17, 9)
 
 
-def commune_of(cells: int) -> list[UnitRow]:
+def commune_of(cells: int) -> list[UnitImport]:
     return [
-        UnitRow("T01", "Tỉnh ủy mẫu", "committee", "other", None, 0, {}),
-        UnitRow(
+        UnitImport("T01", "Tỉnh ủy mẫu", "committee", "other", None, 0, {}),
+        UnitImport(
             "X01", "Đảng ủy xã Tân Lập", "committee", "village", "T01", 0,
             {"superior_org_board": "btc.x01@example.vn"},
         ),
         *[
-            UnitRow(
+            UnitImport(
                 f"CB-{i:03d}", f"Chi bộ thôn {i}", "grassroots_cell", "village", "X01", 12,
                 {"unit_secretary": f"bithu.{i:03d}@example.vn"},
             )

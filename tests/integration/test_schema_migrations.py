@@ -23,6 +23,7 @@ from adapters.persistence.db import APPEND_ONLY, create_schema
 from tests.support.schema_db import (
     all_rows,
     copy_rows,
+    end_of_day,
     engine_for,
     legacy_sqlite,
     scratch_url,
@@ -67,6 +68,28 @@ def legacy_database(backend: str, tmp_path: Path, url: str) -> None:
         assert copy_rows(source, engine) > 300
 
 
+def test_a_legacy_database_s_deadlines_move_to_the_end_of_their_day(tmp_path: Path) -> None:
+    """The legacy proposal deadline of 31/12/2025 23:59 ends at 23:59:59.999999 local;
+    the audit trail keeps every row as recorded."""
+    with engine_for(legacy_sqlite(tmp_path / "old.db")) as engine:
+        audit_before = {t: all_rows(engine)[t] for t in APPEND_ONLY}
+        with engine.connect() as conn:
+            old = conn.execute(sa.text(
+                "SELECT count(*) FROM deadline WHERE key = 'propose' "
+                "AND due_at = '2025-12-31T16:59:00.000000Z'"
+            )).scalar()
+        assert old and old > 0
+        schema.upgrade(engine)
+        with engine.connect() as conn:
+            dues = {r[0] for r in conn.execute(sa.text(
+                "SELECT due_at FROM deadline WHERE key = 'propose'"
+            ))}
+            resolved = [r[0] for r in conn.execute(sa.text("SELECT resolved FROM definition"))]
+        assert dues == {"2025-12-31T16:59:59.999999Z"}
+        assert all('"time":"23:59"' not in text for text in resolved)
+        assert {t: all_rows(engine)[t] for t in APPEND_ONLY} == audit_before
+
+
 def test_the_baseline_revision_is_the_schema_release_7a2cb4e_made(tmp_path: Path) -> None:
     with (
         engine_for(legacy_sqlite(tmp_path / "old.db")) as old,
@@ -97,7 +120,8 @@ def test_a_database_of_release_7a2cb4e_upgrades_in_place_and_loses_nothing(
             assert (done.stamped, done.before, done.after) == ("0001", "0001", schema.head())
             after = all_rows(engine)
             assert set(after) == set(before) | NEW_TABLES
-            assert {t: after[t] for t in before} == before  # every row, unchanged
+            # every row unchanged, but for the deadlines that now end with their day
+            assert {t: after[t] for t in before} == end_of_day(before)
             assert all(after[t] == [] for t in NEW_TABLES)
             assert metadata_diff(engine) == []
             assert_append_only(engine)
@@ -144,7 +168,7 @@ def test_revision_by_revision_equals_all_at_once(tmp_path: Path) -> None:
         engine_for(f"sqlite:///{tmp_path / 'steps.db'}") as steps,
         engine_for(f"sqlite:///{tmp_path / 'once.db'}") as once,
     ):
-        revisions = ("0001", "0002", "0003", "0004")
+        revisions = ("0001", "0002", "0003", "0004", "0005")
         seen = [schema.upgrade(steps, revision).after for revision in revisions]
         assert seen == list(revisions)
         schema.upgrade(once)

@@ -22,7 +22,7 @@ from workflow.service.cycles import CycleService
 from workflow.service.ticks import Ticks
 from workflow.spec.registry import Definition
 from workflow.timefmt import to_db
-from workflow.units import UnitRow
+from workflow.units import UnitImport
 
 SECRETARY = ("bithu", "unit_secretary")
 BOARD = ("btc.x01", "superior_org_board")
@@ -30,8 +30,8 @@ BOARD = ("btc.x01", "superior_org_board")
 #: A commune of 6 village cells, each with its secretary; the commune's board and standing
 #: committee have addresses, so escalations have somewhere to go.
 VILLAGES = [
-    UnitRow("T01", "Tỉnh ủy mẫu", "committee", "other", None, 0, {}),
-    UnitRow(
+    UnitImport("T01", "Tỉnh ủy mẫu", "committee", "other", None, 0, {}),
+    UnitImport(
         "X01",
         "Đảng ủy xã Tân Lập",
         "committee",
@@ -44,7 +44,7 @@ VILLAGES = [
         },
     ),
     *[
-        UnitRow(
+        UnitImport(
             f"CB-THON{i}",
             f"Chi bộ thôn {i}",
             "grassroots_cell",

@@ -10,13 +10,13 @@ import pytest
 from adapters.persistence.store import SqlStore
 from adapters.persistence.unit_of_work import SqlUnitOfWork, TransactionOpen
 from tests.support.backends import rows
-from workflow.units import UnitRow
+from workflow.units import UnitImport
 
 AT = datetime(2025, 3, 1, 2, tzinfo=UTC)
 
 
-def _unit(code: str) -> UnitRow:
-    return UnitRow(code, f"Chi bộ {code}", "cell", "other", None, 3)
+def _unit(code: str) -> UnitImport:
+    return UnitImport(code, f"Chi bộ {code}", "cell", "other", None, 3)
 
 
 def _audit_events(db_url: str) -> int:

@@ -21,17 +21,17 @@ from workflow.service.bulk import BulkItem, BulkRequest, bulk_fire
 from workflow.service.cycles import CycleService
 from workflow.spec.registry import Definition
 from workflow.testing import InMemoryUnitOfWork
-from workflow.units import UnitRow
+from workflow.units import UnitImport
 
 COMMUNES, CELLS_EACH = 4, 60
 
 
-def province() -> list[UnitRow]:
-    rows = [UnitRow("T", "Tỉnh ủy", "committee", "other", None, 0, {})]
+def province() -> list[UnitImport]:
+    rows = [UnitImport("T", "Tỉnh ủy", "committee", "other", None, 0, {})]
     for c in range(COMMUNES):
-        rows.append(UnitRow(f"X{c:02d}", f"Đảng ủy xã {c}", "committee", "village", "T", 0, {}))
+        rows.append(UnitImport(f"X{c:02d}", f"Đảng ủy xã {c}", "committee", "village", "T", 0, {}))
         rows += [
-            UnitRow(f"X{c:02d}-CB{k:03d}", f"Chi bộ {k}", "grassroots_cell", "village",
+            UnitImport(f"X{c:02d}-CB{k:03d}", f"Chi bộ {k}", "grassroots_cell", "village",
                     f"X{c:02d}", 10, {})
             for k in range(CELLS_EACH)
         ]

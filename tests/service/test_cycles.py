@@ -171,8 +171,8 @@ def test_deadlines_are_stored_in_utc_from_vietnam_local_time(
     commune: CycleService, uow: InMemoryUnitOfWork
 ) -> None:
     due = {d.key: d.due_at for d in uow.cycles.deadlines(commune.cycle("CB-KP3", 2025).id)}
-    assert to_db(due["propose"]) == "2025-12-31T16:59:00.000000Z"
-    assert to_db(due["appraise"]) == "2026-02-15T16:59:00.000000Z"
+    assert to_db(due["propose"]) == "2025-12-31T16:59:59.999999Z"
+    assert to_db(due["appraise"]) == "2026-02-15T16:59:59.999999Z"
 
 
 def test_a_definition_changed_without_a_new_version_is_refused(

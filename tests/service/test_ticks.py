@@ -23,7 +23,7 @@ from workflow.service.ticks import Ticks
 from workflow.spec.registry import Definition, DefinitionSet
 from workflow.testing import InMemoryUnitOfWork, RecordingNotifier
 from workflow.timefmt import LOCAL_TZ
-from workflow.units import UnitRow
+from workflow.units import UnitImport
 
 SECRETARY = ("bithu", "unit_secretary")
 BOARD = ("btc.x01", "superior_org_board")
@@ -31,8 +31,8 @@ BOARD = ("btc.x01", "superior_org_board")
 #: A commune of 6 village cells, each with its secretary; the commune's board and standing
 #: committee have addresses, so escalations have somewhere to go.
 VILLAGES = [
-    UnitRow("T01", "Tỉnh ủy mẫu", "committee", "other", None, 0, {}),
-    UnitRow(
+    UnitImport("T01", "Tỉnh ủy mẫu", "committee", "other", None, 0, {}),
+    UnitImport(
         "X01",
         "Đảng ủy xã Tân Lập",
         "committee",
@@ -45,7 +45,7 @@ VILLAGES = [
         },
     ),
     *[
-        UnitRow(
+        UnitImport(
             f"CB-THON{i}",
             f"Chi bộ thôn {i}",
             "grassroots_cell",

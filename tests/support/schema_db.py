@@ -167,3 +167,30 @@ def copy_rows(source: Engine, target: Engine) -> int:
                 dst.execute(into.tables[table.name].insert(), rows)
                 copied += len(rows)
     return copied
+
+
+def end_of_day(rows: dict[str, list[tuple[object, ...]]]) -> dict[str, list[tuple[object, ...]]]:
+    """Release 7a2cb4e's rows as revision 0005 leaves them, written out by hand: due
+    instants at 23:59 local (16:59:00Z) end with their day, the stored definitions lose
+    the 23:59 time of day; nothing else changes."""
+
+    def moved(value: object) -> object:
+        if isinstance(value, str) and value.endswith("T16:59:00.000000Z"):
+            return value[:11] + "16:59:59.999999Z"
+        return value
+
+    # positions of deadline.due_at, milestone.due_at, timer.deadline_at in the baseline
+    columns = {"deadline": (3,), "milestone": (7,), "timer": (13,)}
+    out = dict(rows)
+    for table, at in columns.items():
+        out[table] = [
+            tuple(moved(v) if i in at else v for i, v in enumerate(row)) for row in rows[table]
+        ]
+    out["definition"] = [
+        tuple(
+            v.replace('"time":"23:59"', '"time":null') if i == 5 and isinstance(v, str) else v
+            for i, v in enumerate(row)
+        )
+        for row in rows["definition"]
+    ]
+    return out

@@ -11,10 +11,10 @@ from typing import Any
 from tests.support.units_of_work import write
 from workflow.evidence.ratings import RatingRecord
 from workflow.testing import InMemoryUnitOfWork, Tables
-from workflow.units import UnitRow
+from workflow.units import UnitImport
 
 
-def import_units(uow: InMemoryUnitOfWork, rows: Sequence[UnitRow]) -> tuple[int, int]:
+def import_units(uow: InMemoryUnitOfWork, rows: Sequence[UnitImport]) -> tuple[int, int]:
     return write(uow, lambda: uow.units.import_rows(rows))
 
 

@@ -109,7 +109,8 @@ def test_no_timer_goes_out_during_tet_2026(timers: list[PlannedTimer]) -> None:
 def test_propose_reminders_come_before_31_12_2025_and_escalations_after(
     timers: list[PlannedTimer],
 ) -> None:
-    deadline = datetime(2025, 12, 31, 23, 59, tzinfo=LOCAL_TZ)
+    # the whole of 31/12 local time, to its last microsecond
+    deadline = datetime(2025, 12, 31, 23, 59, 59, 999999, tzinfo=LOCAL_TZ)
     propose = [t for t in timers if t.deadline == "propose"]
     assert {t.deadline_at for t in propose} == {deadline}
     reminders = [t for t in propose if t.kind == "reminder"]
@@ -196,7 +197,7 @@ def test_moving_weekend_deadlines_re_anchors_their_ladders(
     assert kept["appraise"].due_date == date(2026, 2, 15)
     assert moved["appraise"].due_date == date(2026, 2, 13)
     assert moved["appraise"].natural_date == date(2026, 2, 15)
-    assert moved["appraise"].due_at == datetime(2026, 2, 13, 23, 59, tzinfo=LOCAL_TZ)
+    assert moved["appraise"].due_at == datetime(2026, 2, 13, 23, 59, 59, 999999, tzinfo=LOCAL_TZ)
     # Sunday 15/03/2026 becomes Friday 13/03 for both deadlines due that day
     for key in ("recognize", "report"):
         assert kept[key].due_date == date(2026, 3, 15)

@@ -28,15 +28,18 @@ class Check:
     #: a failing check an appraiser may overrule with a written reason (missing evidence
     #: is never overruled: there is nothing to judge yet)
     overridable: bool = True
+    #: an advisory check that does not hold: reported in the verdict, never blocking
+    #: (`passed` stays True, so the verdict is the rule's alone)
+    warning: bool = False
 
     def label(self, lang: str = "vi") -> str:
         return self.label_en if lang == "en" else self.label_vi
 
     def describe(self, lang: str = "vi") -> str:
         if lang == "en":
-            mark = "pass" if self.passed else "FAIL"
+            mark = "WARNING" if self.warning else "pass" if self.passed else "FAIL"
             return f"{self.label_en}: {self.actual} (required {self.required}) {mark}"
-        mark = "đạt" if self.passed else "không đạt"
+        mark = "cảnh báo" if self.warning else "đạt" if self.passed else "không đạt"
         return f"{self.label_vi}: {self.actual} (yêu cầu {self.required}) {mark}"
 
     def as_dict(self) -> dict[str, Any]:
@@ -49,6 +52,8 @@ class Check:
         }
         if not self.overridable:
             d["overridable"] = False
+        if self.warning:
+            d["warning"] = True
         return d
 
 

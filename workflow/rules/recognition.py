@@ -42,6 +42,10 @@ class RatingShareParams(BaseModel):
     #: "excellent" may be at most this share of those rated good or better (the 2019
     #: guidance's 20 %); None: no cap
     excellent_max_share_of_good: float | None = Field(default=None, ge=0, le=100)
+    #: what the cap is: part of the rule (a cell above it is refused), or a check of the
+    #: register's consistency reported as a warning. The cap comes from rating guidance
+    #: (who may be rated excellent), not from seed 002 §II.2.2's recognition rule.
+    excellent_cap: Literal["rule", "warning"] = "rule"
 
 
 class RecognitionParams(BaseModel):
@@ -154,13 +158,16 @@ def _excellent_cap_check(share: RatingShareParams, context: GuardContext) -> Che
     elif excellent == 0:
         value = Fraction(0)
     noun_vi, noun_en = _OVER_LABEL[share.over]
+    holds = value is not None and value <= cap
+    advisory = share.excellent_cap == "warning"
     return Check(
         key=f"ratings.{share.over}.excellent_cap",
         label_vi=f"Số {noun_vi} hoàn thành xuất sắc trên số hoàn thành tốt trở lên",
         label_en=f"{noun_en.capitalize()} rated excellent, as a share of good or better",
         actual="—" if value is None else percent_text(value),
         required=f"≤ {percent_text(cap)}",
-        passed=value is not None and value <= cap,
+        passed=holds or advisory,
+        warning=advisory and not holds,
     )
 
 

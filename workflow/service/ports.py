@@ -41,7 +41,7 @@ from workflow.service.records import (
     UnitRef,
 )
 from workflow.spec.registry import Definition
-from workflow.units import UnitRow
+from workflow.units import UnitImport
 
 # Re-exported for code that imported the records from here (the CLI, until it moves).
 __all__ = [
@@ -66,7 +66,7 @@ class Definitions(Protocol):
 class Units(Protocol):
     def parents(self) -> dict[str, tuple[str, str | None]]:
         """code -> (kind, parent code) of every unit."""
-    def import_rows(self, rows: Sequence[UnitRow]) -> tuple[int, int]:
+    def import_rows(self, rows: Sequence[UnitImport]) -> tuple[int, int]:
         """(inserted, updated); rows come checked and parents first."""
     def find(self, code: str) -> UnitRef:
         """Raises NotFound."""

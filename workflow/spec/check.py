@@ -235,7 +235,9 @@ def full_date_problem(text: str) -> str | None:
     return None
 
 
-def _valid_time(text: str) -> bool:
+def _valid_time(text: str | None) -> bool:
+    if text is None:  # the end of the day
+        return True
     try:
         hours, minutes = (int(part) for part in text.split(":"))
     except ValueError:

@@ -83,8 +83,9 @@ class DueSpec(Strict):
     #: "dd/mm", in the cycle's year or the next one
     date: str
     year: Literal["cycle", "next"] = "cycle"
-    #: local time of day by which it is due
-    time: str = "23:59"
+    #: local time of day by which it is due, "HH:MM"; absent: the whole day ("on or
+    #: before D" is met by anything up to the end of D)
+    time: str | None = None
     #: dates that differ in a given cycle year, "dd/mm/yyyy" (a programme's first year)
     in_year: dict[int, str] = Field(default_factory=dict)
 

@@ -19,7 +19,7 @@ from workflow.testing.audit import MemoryAudit
 from workflow.testing.tables import Row, Session, change, dumps, in_subtree, index_add, unit_ref
 from workflow.timefmt import to_db
 from workflow.tree import subtree_bounds
-from workflow.units import UnitRow
+from workflow.units import UnitImport
 
 
 class MemoryDefinitions:
@@ -69,7 +69,7 @@ class MemoryUnits:
     def parents(self) -> dict[str, tuple[str, str | None]]:
         return {ref.code: (ref.kind, ref.parent_code) for ref in self.under(None)}
 
-    def import_rows(self, rows: Sequence[UnitRow]) -> tuple[int, int]:
+    def import_rows(self, rows: Sequence[UnitImport]) -> tuple[int, int]:
         tables = self.session.writing()
         next_id = max(tables.units, default=0) + 1
         inserted, updated = 0, 0
