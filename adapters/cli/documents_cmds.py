@@ -55,8 +55,10 @@ def _write(kind: str, year: int, under: str, output: Path, templates: Path | Non
     if lang not in ("vi", "en"):
         raise fail(f"--lang {lang!r}: vi or en")
     if templates is not None and not templates.is_dir():
-        raise fail(f"--templates {templates}: không có thư mục này" if lang == "vi"
-                   else f"--templates {templates}: no such folder")
+        # the folder may come from BONTOT_TEMPLATES: name both places it can be set
+        raise fail(f"--templates / BONTOT_TEMPLATES {templates}: không có thư mục này"
+                   if lang == "vi" else
+                   f"--templates / BONTOT_TEMPLATES {templates}: no such folder")
     with session(db, now) as app:
         built = app.cycles.report(year, under)
         today = app.cycles.clock.now().astimezone(LOCAL_TZ).date()

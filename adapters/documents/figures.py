@@ -56,10 +56,17 @@ def main_spec(report: Report) -> DefinitionSpec | None:
     return chosen[0] if chosen else None
 
 
+def path_key(path: str) -> list[tuple[int, str]]:
+    """A materialised path's ids as numbers: "/1/2/" before "/1/121/", as the units were
+    registered, where comparing the text would put 121 before 2."""
+    return [(int(part), "") if part.isdigit() else (-1, part)
+            for part in path.strip("/").split("/") if part]
+
+
 def tree_order(report: Report) -> list[UnitLine]:
     """Units as the tree lists them: a committee's cells right under it."""
     return sorted(
-        report.units, key=lambda line: (line.unit_path.strip("/").split("/"), line.definition_id)
+        report.units, key=lambda line: (path_key(line.unit_path), line.definition_id)
     )
 
 
@@ -107,7 +114,7 @@ def summary_rows(report: Report) -> list[SummaryRow]:
     units = {line.unit_code for line in report.units}
     committees = sorted(
         (s for s in report.superiors if s.unit_code not in units),
-        key=lambda s: s.unit_path.strip("/").split("/"),
+        key=lambda s: path_key(s.unit_path),
     )
     roots = [
         s for s in committees

@@ -131,6 +131,12 @@ def test_a_template_with_a_jinja_error_is_refused_naming_the_file(decided: Cli) 
                "x.docx", "--templates", str(folder), "--now", NOW, ok=False)
     assert "không phải tệp Word" in junk.stderr and "Traceback" not in junk.stderr
     assert not (cli.folder / "x.docx").exists()
+    # a folder named in the environment that is not there
+    cli.env["BONTOT_TEMPLATES"] = str(cli.folder / "missing")
+    gone = cli("documents", "report", "--year", "2025", "--under", "X01", "--output",
+               "x.docx", "--now", NOW, ok=False)
+    assert f"BONTOT_TEMPLATES {cli.folder / 'missing'}: không có thư mục này" in gone.stderr
+    assert not (cli.folder / "x.docx").exists()
 
 
 def test_a_sandboxed_template_cannot_reach_python(decided: Cli) -> None:  # noqa: F811

@@ -252,5 +252,10 @@ def test_the_demo_province_prints_its_summary_on_few_pages(tmp_path: Path) -> No
     cli("documents", "report", "--year", "2025", "--under", "T01", "--output", "bc.docx",
         "--now", NOW)
     assert 1 < _pdf_pages(_to_pdf(tmp_path / "bc.docx")) <= 20
+    # the decision on one page, its annex of 148 recognised units about 22 rows a page
+    cli("documents", "decision", "--year", "2025", "--under", "T01", "--output", "qd.docx",
+        "--now", NOW)
+    assert 1 + 148 // 22 <= _pdf_pages(_to_pdf(tmp_path / "qd.docx")) <= 10
     status = json.loads(cli("status", "--year", "2025", "--under", "T01", "--json").stdout)
     assert status["targets"]["bon-tot"]["counted"] == 200
+    assert status["targets"]["bon-tot"]["recognized"] == 148  # the annex's rows above
