@@ -28,6 +28,15 @@ ACTORS = {
 }
 
 
+#: criterion 1 at 90 %, under the rule's 95 %
+WEAK_EVALUATION = {
+    "criteria": {"political_task": 90, "meetings": 97, "unity_discipline": 96,
+                 "cadres_members": 98},
+    "checklist": {"initiative": True, "rules_and_tasks": True, "self_defence": True,
+                  "residence_ties": True},
+}  # fmt: skip
+
+
 def token_of(actor: str) -> str:
     return f"token-of-{actor}-0123456789"
 
@@ -62,6 +71,14 @@ def install(folder: Path) -> Installation:
                 done = app.cycles.fire(unit, event, YEAR, secretary, "unit_secretary",
                                        payload, grant=grant[0])  # fmt: skip
                 assert done.applied, done.decision.refusal
+        # the school's maths cell evaluated itself below the bar on criterion 1, and proposed
+        clock.set(local(2025, 11, 20))
+        grant = app.store.find_actor("bithu.truong1")
+        assert grant is not None
+        for event, payload in (("self_evaluate", WEAK_EVALUATION), ("propose", {})):
+            done = app.cycles.fire("DB-TRUONG-1", event, YEAR, "bithu.truong1",
+                                   "unit_secretary", payload, grant=grant[0])  # fmt: skip
+            assert done.applied, done.decision.refusal
         clock.set(NOW)
     finally:
         app.close()

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from workflow.errors import BontotError, NotFound
-from workflow.service.actors import Actors, Refused, TokenSource, no_token
+from workflow.service.actors import Actors, Credential, Refused, TokenSource, no_token
 from workflow.service.bulk import BulkItem, BulkRequest, bulk_fire
 from workflow.service.cycles import CycleService
 from workflow.service.records import Cycle, MigrationSelection
@@ -110,7 +110,7 @@ class Acts:
     def bulk(
         self,
         request: BulkRequest,
-        token: TokenSource = no_token,
+        token: Credential = no_token,
         backdated: str | None = None,
         progress: BulkProgress | None = None,
     ) -> tuple[BulkRequest, list[BulkItem]]:

@@ -18,7 +18,7 @@ from adapters.http.pages.session import LoginRequired, Visitor, finish, language
 from adapters.http.pages.words import WORDS
 from workflow.errors import BontotError, NotFound
 from workflow.service.actors import Refused
-from workflow.timefmt import LOCAL_TZ, show_date
+from workflow.timefmt import LOCAL_TZ, from_db, show_date
 
 ENV = Environment(
     loader=PackageLoader("adapters.http", "templates"),
@@ -36,7 +36,8 @@ def number(value: float | int | None, digits: int = 1) -> str:
 
 
 def percent(value: float | None) -> str:
-    return "—" if value is None else f"{number(value)} %"
+    # a no-break space: "74,0 %" never splits across two lines
+    return "—" if value is None else f"{number(value)}\u00a0%"
 
 
 def day(value: date | datetime | None) -> str:
@@ -47,7 +48,12 @@ def moment(value: datetime | None) -> str:
     return "—" if value is None else value.astimezone(LOCAL_TZ).strftime("%d/%m/%Y %H:%M")
 
 
-ENV.filters.update(number=number, percent=percent, day=day, moment=moment)
+def stored(text: str | None) -> str:
+    """An instant as the database keeps it, shown in Vietnam's time."""
+    return "—" if not text else moment(from_db(text))
+
+
+ENV.filters.update(number=number, percent=percent, day=day, moment=moment, stored=stored)
 
 
 def page(

@@ -41,6 +41,8 @@ class Visitor:
     csrf: str
     #: the installation has no actors yet (said on every page)
     open_mode: bool = False
+    #: the actor's role as the definitions name it, in the visitor's language
+    role_label: str = ""
 
 
 def _serializer(server: Server, salt: str) -> URLSafeTimedSerializer:
@@ -95,7 +97,17 @@ def visitor(request: Request, app: App, purpose: str) -> Visitor:
         grant = app.actors.authenticate(actor, purpose, SignedIn(actor))
     except NotAuthenticated:
         raise LoginRequired from None
-    return Visitor(actor, grant, lang, csrf)
+    return Visitor(actor, grant, lang, csrf, role_label=_role_label(app, grant, lang))
+
+
+def _role_label(app: App, grant: Grant | None, lang: str) -> str:
+    if grant is None:
+        return ""
+    for definition in app.catalog:
+        role = definition.spec.roles.get(grant.role)
+        if role is not None:
+            return str(role.label.get(lang))
+    return grant.role
 
 
 def finish(request: Request, response: Response) -> Response:
