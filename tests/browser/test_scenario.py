@@ -65,6 +65,9 @@ def test_a_year_through_the_web_board(browser: Any, live: Live, shots: Path) -> 
     assert _cell(board, "DB-TRUONG", "proposed") == "1"
     assert _cell(board, "CB-THON1", "appraised") == ""
     board.screenshot(path=str(shots / "05-board-before.png"), full_page=True)
+    board.goto(live.base + "/work")
+    assert "CB-THON1" in board.inner_text("main table")
+    board.screenshot(path=str(shots / "05b-my-work-appraiser.png"), full_page=True)
     board.goto(live.base + "/units/CB-THON1")
     verdict = board.inner_text("section.card:has(h2:text('Kết quả đối chiếu tiêu chuẩn'))")
     assert "Kết quả đối chiếu tiêu chuẩn: Đạt" in verdict

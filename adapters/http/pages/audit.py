@@ -60,8 +60,10 @@ def router() -> APIRouter:
     @pages.get("/audit")
     def audit(request: Request, app: App = Depends(services)) -> Response:
         who, q, rows = _log(request, app, "audit log")
+        roles = {name: role.label.get(who.lang)
+                 for d in app.catalog for name, role in d.spec.roles.items()}  # fmt: skip
         return page(request, "audit.html", who, fields=q, rows=rows[-500:], total=len(rows),
-                    labels=_labels(app, who.lang))  # fmt: skip
+                    labels=_labels(app, who.lang), roles=roles)  # fmt: skip
 
     @pages.get("/audit.xlsx")
     def audit_export(request: Request, app: App = Depends(services)) -> Response:
