@@ -96,6 +96,15 @@ def test_a_year_through_the_web_board(browser: Any, live: Live, shots: Path) -> 
     assert _cell(board, "CB-THON1", "appraised") == "1"
     assert _cell(board, "CB-THON1", "proposed") == ""
     board.screenshot(path=str(shots / "09-board-after.png"), full_page=True)
+    board.goto(live.base + "/overdue")
+    # 10/12/2025: the registration deadline (31/03) passed for DB-TRUONG's own cycle and
+    # two of its cells; 1/4 to 10/12/2025 holds 177 working days (weekdays less 7/4 Giỗ
+    # Tổ, 30/4, 1/5, 1/9 and 2/9)
+    overdue = board.inner_text("main")
+    assert "Đăng ký xây dựng mô hình" in overdue and "DB-TRUONG-2" in overdue
+    late = board.inner_text('tr:has(a:text-is("DB-TRUONG-2")) td.num')
+    assert late.strip() == "177"
+    board.screenshot(path=str(shots / "09b-overdue.png"), full_page=True)
     board.goto(live.base + "/?lang=en")
     assert "Proposed for recognition" in board.inner_text("table.board")
     board.screenshot(path=str(shots / "10-board-english.png"), full_page=True)

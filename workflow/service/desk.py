@@ -13,7 +13,7 @@ from workflow.calendar import WorkingCalendar
 from workflow.service.actors import Actors
 from workflow.service.board import final_states
 from workflow.service.cycles import CycleService
-from workflow.service.records import Cycle, UnitRef
+from workflow.service.records import Cycle, OverdueItem, UnitRef
 from workflow.service.results import History, Verdict
 from workflow.spec.registry import Definition
 from workflow.timefmt import LOCAL_TZ
@@ -106,6 +106,23 @@ class WorkItem:
         return "soon" if self.days_left <= DUE_SOON_DAYS else "ok"
 
 
+@dataclass(frozen=True)
+class LateItem:
+    item: OverdueItem
+    #: working days since the due date, on the definition's calendar
+    days_late: int
+
+
+@dataclass(frozen=True)
+class OverdueGroup:
+    """The overdue items of one deadline under one superior."""
+
+    definition: Definition
+    deadline: str
+    superior: str | None
+    items: list[LateItem]
+
+
 class Desk:
     def __init__(self, actors: Actors, cycles: CycleService) -> None:
         self.actors = actors
@@ -163,6 +180,23 @@ class Desk:
             shown[start : start + wanted.per_page], len(shown), page, pages,
             [self.uow.definitions.load(i, None) for i in ids],
         )  # fmt: skip
+
+    def overdue(self, grant: Grant | None, year: int, under: str | None) -> list[OverdueGroup]:
+        """What is past due in the actor's subtree, grouped by deadline and superior,
+        each with its working days late."""
+        code = self.actors.scope(grant, under, "overdue")
+        today = self.cycles.clock.now().astimezone(LOCAL_TZ).date()
+        groups: dict[tuple[str, str, str | None], OverdueGroup] = {}
+        for item in self.cycles.overdue(year, code):
+            definition = self.cycles.definition(item.definition_id, item.definition_version)
+            calendar = self.cycles.calendar(definition.spec)
+            due = item.due_at.astimezone(LOCAL_TZ).date()
+            key = (item.definition_id, item.deadline, item.parent_code)
+            group = groups.setdefault(
+                key, OverdueGroup(definition, item.deadline, item.parent_code, [])
+            )
+            group.items.append(LateItem(item, -working_days(calendar, today, due)))
+        return sorted(groups.values(), key=lambda g: (g.deadline, g.superior or ""))
 
     def unit(self, grant: Grant | None, unit_code: str, year: int) -> UnitView:
         """The unit page: what happened, the verdict as the evidence stands, and what

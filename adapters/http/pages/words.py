@@ -45,6 +45,11 @@ WORDS: dict[str, dict[str, str]] = {
         "only": "Chỉ", "refusals": "bị từ chối", "overrides": "vượt kết quả",
         "kind": "Loại", "detail": "Chi tiết", "export_trail": "Tải nhật ký (Excel)",
         "programme": "Chương trình",
+        "overdue_title": "Quá hạn", "superior": "Cấp trên", "days_late": "Số ngày làm việc quá hạn",
+        "reports": "Báo cáo", "report_xlsx": "Tải báo cáo năm (Excel)",
+        "report_csv": "Tải danh sách đơn vị (CSV)",
+        "report_what": "Mỗi đơn vị một dòng (giai đoạn, ngày, xếp loại, kết quả đối chiếu, "
+                       "quá hạn) và tổng hợp theo cấp trên (tỷ lệ đạt so với chỉ tiêu).",
         "records": "{n} bản ghi", "kind_transition": "Sự kiện", "kind_refusal": "Từ chối",
         "kind_bulk_decision": "Quyết định hàng loạt", "kind_anchor": "Neo kiểm tra",
         "skipped_why": "Không chọn: kết quả đối chiếu tiêu chuẩn không khớp lựa chọn",
@@ -94,6 +99,11 @@ WORDS: dict[str, dict[str, str]] = {
         "only": "Only", "refusals": "refusals", "overrides": "overrides",
         "kind": "Kind", "detail": "Detail", "export_trail": "Download the log (Excel)",
         "programme": "Programme",
+        "overdue_title": "Overdue", "superior": "Superior", "days_late": "Working days late",
+        "reports": "Reports", "report_xlsx": "Download the yearly report (Excel)",
+        "report_csv": "Download the unit list (CSV)",
+        "report_what": "One row per unit (stage, dates, rating, verdict, overdue) and a "
+                       "summary per superior (recognised share against target).",
         "records": "{n} records", "kind_transition": "Event", "kind_refusal": "Refusal",
         "kind_bulk_decision": "Bulk decision", "kind_anchor": "Anchor",
         "skipped_why": "Not selected: the rule's verdict does not match the selection",
