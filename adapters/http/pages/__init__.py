@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from adapters.http.pages import audit, board, decisions, login, reports, units, work
+from adapters.http.pages import audit, board, decisions, imports, login, reports, units, work
 
 
 def router() -> APIRouter:
     pages = APIRouter(include_in_schema=False)
-    for group in (login, board, units, work, decisions, audit, reports):
+    for group in (login, board, units, work, decisions, audit, reports, imports):
         pages.include_router(group.router())
     return pages
