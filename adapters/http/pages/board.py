@@ -38,11 +38,12 @@ def export_table(view: BoardView, lang: str) -> Table:
     w = WORDS[lang]
     spec = view.definition.spec if view.definition else None
     labels = [spec.states[s].label.get(lang) for s in view.states] if spec else []
-    header = [w["code"], w["name"], *labels, w["total"], w["overdue"],
-              w["recognized_share"], w["gap"]]  # fmt: skip
+    header = [w["code"], w["name"], w["total"], w["overdue"], w["recognized_share"], w["gap"],
+              *labels]  # fmt: skip
     rows = [
-        [r.code, r.name, *(r.by_state.get(s, 0) for s in view.states), r.total, r.overdue,
-         r.share(), r.gap(view.target)]
+        [r.code, r.name, r.total, r.overdue,
+         None if r.share() is None else round(r.share() or 0, 1), r.gap(view.target),
+         *(r.by_state.get(s, 0) for s in view.states)]
         for r in view.rows
     ]  # fmt: skip
     return Table(header, rows, w["board"])
