@@ -34,6 +34,7 @@ from workflow.errors import BontotError
 from workflow.service.actors import Actors
 from workflow.service.acts import Acts
 from workflow.service.cycles import CycleService
+from workflow.service.desk import Desk
 from workflow.service.meeting_checks import MeetingChecks
 from workflow.service.registers import Registers
 from workflow.service.ticks import Ticks
@@ -77,6 +78,8 @@ class App:
     #: commands go through the services
     store: SqlStore
     db: SqlEngine
+    #: the web board's reads (its rows per child node, the unit page, my work)
+    desk: Desk
     owns_db: bool = field(default=True, repr=False)
 
     def ticks(
@@ -140,7 +143,7 @@ def build(
     return App(
         url=url, clock=clock, catalog=definitions, cycles=cycles, actors=actors, acts=acts,
         registers=registers, evidence=evidence, trail=trail, store=store, db=pool,
-        owns_db=owns,
+        desk=Desk(actors, cycles), owns_db=owns,
     )  # fmt: skip
 
 

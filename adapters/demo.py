@@ -84,27 +84,65 @@ def _notices_line(counts: dict[str, int], messages: int, lang: str) -> str:
     )
 
 
-def _create_actors(store: SqlStore, plan: list[Step], at: datetime) -> dict[str, Grant]:
+def _create_actors(
+    store: SqlStore, plan: list[Step], at: datetime
+) -> tuple[dict[str, Grant], dict[str, str]]:
     """An administrator, and every secretary, board and standing committee the year's
-    plan has acting, each scoped to its unit or committee (actor names end with its code)."""
+    plan has acting, each scoped to its unit or committee (actor names end with its code).
+    Their grants, and their tokens (written beside the demo's database, to log in)."""
     wanted = {(step.actor, step.role) for step in plan}
-    # Demo tokens are printed nowhere and thrown away: a light scrypt cost keeps the demo
-    # in seconds (the CLI's `actors add` uses the full cost).
+    # A light scrypt cost keeps the demo in seconds (the CLI's `actors add` uses the full
+    # cost); these are a demo's tokens, for a demo's database.
+    tokens = {"quantri.demo": issue_token()}
     rows: list[tuple[str, str, str, str | None, str]] = [
         ("quantri.demo", "Quản trị (demo)", ADMINISTRATOR, None,
-         hash_token(issue_token(), cost=2**10)),
+         hash_token(tokens["quantri.demo"], cost=2**10)),
     ]  # fmt: skip
-    rows += [
-        (actor, "", role, actor.split(".", 1)[1], hash_token(issue_token(), cost=2**10))
-        for actor, role in sorted(wanted)
-    ]
+    for actor, role in sorted(wanted):
+        tokens[actor] = issue_token()
+        rows.append(
+            (actor, "", role, actor.split(".", 1)[1], hash_token(tokens[actor], cost=2**10))
+        )
     store.add_actors(rows, at, "quantri.demo")
     grants = {}
     for actor, _role in wanted:
         found = store.find_actor(actor)
         assert found is not None
         grants[actor] = found[0]
-    return grants
+    return grants, tokens
+
+
+def tokens_path(url: str) -> Path:
+    """Where the demo's actors' tokens go: beside a SQLite file, else the current folder."""
+    if url.startswith("sqlite:///"):
+        db = Path(url[len("sqlite:///") :])
+        return db.with_name(db.stem + "-tokens.txt")
+    return Path("bontot-demo-tokens.txt")
+
+
+def _write_tokens(url: str, tokens: dict[str, str], grants: dict[str, Grant]) -> Path:
+    path = tokens_path(url)
+    lines = [f"{actor}\t{grants[actor].role if actor in grants else ADMINISTRATOR}\t"
+             f"{grants[actor].scope_code if actor in grants else '-'}\t{token}"
+             for actor, token in sorted(tokens.items())]  # fmt: skip
+    path.write_text("# actor\trole\tscope\ttoken\n" + "\n".join(lines) + "\n")
+    path.chmod(0o600)
+    return path
+
+
+def _login_lines(url: str, path: Path, grants: dict[str, Grant], lang: str) -> list[str]:
+    """How to open the web board as one of the demo's actors."""
+    boards = sorted(a for a, g in grants.items() if g.role == "superior_org_board")
+    actor = boards[0] if boards else "quantri.demo"
+    if lang == "en":
+        return [
+            f"web board: bontot serve --db {url}   then http://127.0.0.1:8000/login",
+            f"  log in as {actor} (or quantri.demo) with its token from {path}",
+        ]
+    return [
+        f"bảng theo dõi trên web: bontot serve --db {url}   rồi mở http://127.0.0.1:8000/login",
+        f"  đăng nhập bằng {actor} (hoặc quantri.demo), mã truy cập trong tệp {path}",
+    ]
 
 
 def _audit_line(actors: int, records: int, chains: int, ok: bool, lang: str) -> str:
@@ -141,7 +179,8 @@ def run_demo(url: str, year: int = 2025, seed: int = 2025, lang: str = "vi") -> 
         ]
         progress: list[str] = []
         plan, register = plan_year(rng, units, members, year, RuleWords.of(definition))
-        grants = _create_actors(store, plan, clock.now())
+        grants, tokens = _create_actors(store, plan, clock.now())
+        written = _write_tokens(url, tokens, grants)
         # the member registry's final ratings arrive once the January ratings are done
         register_at = datetime(year + 1, 1, 21, 8, 0, tzinfo=LOCAL_TZ)
         imported = False
@@ -198,6 +237,7 @@ def run_demo(url: str, year: int = 2025, seed: int = 2025, lang: str = "vi") -> 
         summary += "\n" + _notices_line(sent, delivered.count("sent"), lang)
         audit = verify_store(store)
         summary += "\n" + _audit_line(len(grants), audit.records, audit.chains, audit.ok, lang)
-        return "\n".join([summary, "", *progress, "", render.board_text(board, lang)])
+        return "\n".join([summary, "", *progress, "", render.board_text(board, lang), "",
+                          *_login_lines(url, written, grants, lang)])  # fmt: skip
     finally:
         app.close()

@@ -21,6 +21,7 @@ from adapters.persistence.sql import Sql
 from workflow.audit import chain_hash, cycle_genesis, transition_text
 from workflow.service.records import (
     AuditEntry,
+    ChildCount,
     Cycle,
     CycleChange,
     DeadlineStatus,
@@ -53,6 +54,18 @@ def _without_cycle_sql(node: UnitRef | None, kinds: Sequence[str]) -> tuple[str,
         "AND c.year = :year AND c.definition_id = :definition_id)"
     )
     return sql, {**params, **kind_params}
+
+
+#: a cycle in the subtree of the child `ch` (workflow.tree.subtree_bounds, in SQL)
+_IN_CHILD = (
+    "c.unit_path >= ch.path AND c.unit_path < substr(ch.path, 1, length(ch.path) - 1) || '0'"
+)
+
+
+def _children_of(under: UnitRef | None) -> tuple[str, dict[str, Any]]:
+    if under is None:
+        return "ch.parent_id IS NULL", {}
+    return "ch.parent_id = :parent_id", {"parent_id": under.id}
 
 
 class SqlCycles:
@@ -225,6 +238,32 @@ class SqlCycles:
             {**params, "year": year},
         )
         return [StateCount(*r) for r in rows]
+
+    def count_by_child(self, under: UnitRef | None, year: int) -> list[ChildCount]:
+        # Each child's subtree is a range of paths (workflow.tree), so one range join on
+        # the path index groups the whole tree below `under` in a single pass.
+        parent, params = _children_of(under)
+        rows = self.sql.query(
+            "SELECT ch.code, ch.name, ch.kind, c.definition_id, c.unit_kind, c.state, "
+            f"c.outcome, COUNT(*) FROM unit ch JOIN cycle c ON {_IN_CHILD} "
+            f"WHERE {parent} AND c.year = :year GROUP BY 1, 2, 3, 4, 5, 6, 7",
+            {**params, "year": year},
+        )
+        return [ChildCount(*r) for r in rows]
+
+    def overdue_by_child(
+        self, under: UnitRef | None, year: int, at: datetime, closed_states: Sequence[str]
+    ) -> dict[str, int]:
+        parent, params = _children_of(under)
+        not_closed, closed = _not_closed(closed_states)
+        rows = self.sql.query(
+            f"SELECT ch.code, COUNT(DISTINCT c.id) FROM unit ch JOIN cycle c ON {_IN_CHILD} "
+            "JOIN deadline d ON d.cycle_id = c.id "
+            f"WHERE {parent} AND c.year = :year{not_closed} "
+            "AND d.met_at IS NULL AND d.due_at < :at GROUP BY ch.code",
+            {**params, **closed, "year": year, "at": to_db(at)},
+        )
+        return {r[0]: r[1] for r in rows}
 
     def count_overdue(
         self, under: UnitRef | None, year: int, at: datetime, closed_states: Sequence[str]

@@ -199,6 +199,10 @@ class Actors:
         if not revoked:
             raise Refused(f"no active actor {actor_id!r}")
 
+    def open_mode(self) -> bool:
+        """Whether the installation has no actors yet (everyone may do everything)."""
+        return self.uow.actors.count() == 0
+
     def every(self) -> list[ActorRow]:
         return self.uow.actors.all()
 

@@ -21,6 +21,7 @@ from workflow.notices import DueTimer, Message, Notice, PendingNotice, UnitConta
 from workflow.rules.meeting_record import Meeting
 from workflow.service.records import (
     AuditEntry,
+    ChildCount,
     Cycle,
     CycleChange,
     DeadlineStatus,
@@ -92,6 +93,13 @@ class Cycles(Protocol):
     def history(self, cycle_id: int) -> list[AuditEntry]: ...
     def deadlines(self, cycle_id: int) -> list[DeadlineStatus]: ...
     def count_states(self, under: UnitRef | None, year: int) -> list[StateCount]: ...
+    def count_by_child(self, under: UnitRef | None, year: int) -> list[ChildCount]:
+        """The year's cycles counted per child node of `under` (None: the roots) and
+        state, each child's subtree in one group: one grouped read."""
+    def overdue_by_child(
+        self, under: UnitRef | None, year: int, at: datetime, closed_states: Sequence[str]
+    ) -> dict[str, int]:
+        """Cycles still open with a deadline past due and not met, per child node."""
     def count_overdue(
         self, under: UnitRef | None, year: int, at: datetime, closed_states: Sequence[str]
     ) -> dict[str, int]: ...

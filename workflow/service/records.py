@@ -175,6 +175,21 @@ class StateCount:
 
 
 @dataclass(frozen=True)
+class ChildCount:
+    """The cycles of one child node's subtree (the child's own included) in one state:
+    a cell of the board's row per child."""
+
+    child_code: str
+    child_name: str
+    child_kind: str
+    definition_id: str
+    unit_kind: str
+    state: str
+    outcome: str | None
+    count: int
+
+
+@dataclass(frozen=True)
 class ReportCycle:
     """A cycle with its unit, as a report lists it."""
 

@@ -24,7 +24,7 @@ from workflow.clock import Clock
 from workflow.errors import BontotError, NotFound
 from workflow.evidence.ratings import check_rating_rows
 from workflow.meeting_rows import check_meeting_rows
-from workflow.service.actors import Actors, Refused, TokenSource, no_token
+from workflow.service.actors import Actors, Credential, Refused, no_token
 from workflow.service.ports import UnitOfWork
 from workflow.service.records import MeetingImport, UnitRef
 from workflow.spec.registry import DefinitionSet
@@ -68,7 +68,7 @@ class Registers:
 
     # -- imports -----------------------------------------------------------------------
     def import_units(
-        self, source: str, table: Table, actor: str, token: TokenSource = no_token
+        self, source: str, table: Table, actor: str, token: Credential = no_token
     ) -> tuple[int, int]:
         """(added, updated). Every row is checked first; one bad row imports nothing."""
         self.actors.authenticate(actor, "units import", token, administrator=True)
@@ -86,7 +86,7 @@ class Registers:
         year: int,
         detail: dict[str, Any],
         actor: str,
-        token: TokenSource = no_token,
+        token: Credential = no_token,
     ) -> tuple[int, int]:
         """(added, corrected). `detail`: the file's name and digest, for the trail."""
         self.actors.authenticate(actor, "ratings import", token, administrator=True)
@@ -108,7 +108,7 @@ class Registers:
         sha256: str,
         table: Table,
         actor: str,
-        token: TokenSource = no_token,
+        token: Credential = no_token,
         backdated: str | None = None,
     ) -> MeetingImport:
         """Meetings keyed by (unit, date, kind): the same file again changes nothing."""
@@ -146,7 +146,7 @@ class Registers:
         assigned_on: date | None,
         definition: str,
         actor: str,
-        token: TokenSource = no_token,
+        token: Credential = no_token,
         backdated: str | None = None,
     ) -> date:
         """Assign a superior its target for the year; the decision's date."""
@@ -175,7 +175,7 @@ class Registers:
         year: int,
         definition: str,
         actor: str,
-        token: TokenSource = no_token,
+        token: Credential = no_token,
         backdated: str | None = None,
     ) -> datetime:
         """Record that a committee kept a milestone (its reminders stop); when."""

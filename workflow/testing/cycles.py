@@ -11,6 +11,7 @@ from typing import Any
 from workflow.audit import chain_hash, cycle_genesis, transition_text
 from workflow.service.records import (
     AuditEntry,
+    ChildCount,
     Cycle,
     CycleChange,
     DeadlineStatus,
@@ -37,6 +38,7 @@ from workflow.testing.tables import (
     insert_timer,
     parent_code,
     timer_rows,
+    unit_ref,
 )
 from workflow.testing.tables import change as _change
 from workflow.timefmt import from_db, to_db
@@ -215,6 +217,33 @@ class MemoryCycles:
             key = (c["definition_id"], c["unit_kind"], c["state"], c["outcome"])
             counts[key] = counts.get(key, 0) + 1
         return [StateCount(*key, count) for key, count in counts.items()]
+
+    def _children(self, under: UnitRef | None) -> list[Row]:
+        parent = None if under is None else under.id
+        return [u for u in self.tables.units.values() if u["parent_id"] == parent]
+
+    def count_by_child(self, under: UnitRef | None, year: int) -> list[ChildCount]:
+        counts: dict[tuple[str, str, str, str, str, str, str | None], int] = {}
+        for child in self._children(under):
+            node = unit_ref(self.tables, child)
+            for c in self._of_year(node, year):
+                key = (
+                    child["code"], child["name"], child["kind"], c["definition_id"],
+                    c["unit_kind"], c["state"], c["outcome"],
+                )  # fmt: skip
+                counts[key] = counts.get(key, 0) + 1
+        return [ChildCount(*key, count) for key, count in counts.items()]
+
+    def overdue_by_child(
+        self, under: UnitRef | None, year: int, at: datetime, closed_states: Sequence[str]
+    ) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for child in self._children(under):
+            node = unit_ref(self.tables, child)
+            late = {c["id"] for c, _, _ in self._overdue_deadlines(node, year, at, closed_states)}
+            if late:
+                found[child["code"]] = len(late)
+        return found
 
     def _overdue_deadlines(
         self, under: UnitRef | None, year: int, at: datetime, closed_states: Sequence[str]

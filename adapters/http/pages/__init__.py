@@ -1,16 +1,15 @@
-"""The pages people use: server-rendered (Jinja2), a little htmx, Vietnamese first."""
+"""The pages people use: server-rendered (Jinja2), a little htmx, Vietnamese first.
+One module per page group; each route parses, makes one service call, renders."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
-from fastapi.responses import HTMLResponse
+
+from adapters.http.pages import audit, board, decisions, imports, login, reports, units, work
 
 
 def router() -> APIRouter:
     pages = APIRouter(include_in_schema=False)
-
-    @pages.get("/", response_class=HTMLResponse)
-    def home() -> str:
-        return "<!doctype html><title>bontot</title><h1>bontot</h1>"
-
+    for group in (login, board, units, work, decisions, audit, reports, imports):
+        pages.include_router(group.router())
     return pages

@@ -1,0 +1,76 @@
+"""The audit log for inspectors: applied events and recorded facts with filters, and
+the filtered log downloaded as Excel. Auditors and administrators only."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request, Response
+
+from adapters.bootstrap import App
+from adapters.documents.lists import audit_log_table, xlsx_bytes
+from adapters.http.pages.render import PageRoute, page
+from adapters.http.pages.session import Visitor, visitor
+from adapters.http.pages.words import WORDS
+from adapters.http.server import services
+from workflow.access import SYSTEM_ROLES
+from workflow.errors import BontotError
+from workflow.timefmt import LOCAL_TZ, parse_user_date
+
+ONLY = ("late", "refusals", "overrides")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _day(text: str, end: bool) -> datetime | None:
+    """A dd/mm/yyyy day as its first (or, for `end`, next day's first) instant."""
+    if not text.strip():
+        return None
+    day = parse_user_date(text.strip())
+    start = datetime(day.year, day.month, day.day, tzinfo=LOCAL_TZ)
+    return start + timedelta(days=1) if end else start
+
+
+def _log(request: Request, app: App, purpose: str) -> tuple[Visitor, dict[str, str], Any]:
+    who = visitor(request, app, purpose)
+    if who.grant is not None and who.grant.role not in SYSTEM_ROLES:
+        raise app.actors.refuse(
+            who.grant, purpose, "the audit log is for auditors",
+            f"{who.grant.actor}: the audit log is for auditors and administrators",
+        )
+    q = {k: request.query_params.get(k, "") for k in ("actor", "event", "from", "to", "only")}
+    try:
+        since, until = _day(q["from"], False), _day(q["to"], True)
+    except ValueError as exc:
+        raise BontotError(f"{WORDS[who.lang]['from']}/{WORDS[who.lang]['to']}: {exc}") from None
+    only = q["only"] if q["only"] in ONLY else None
+    under = app.actors.scope(who.grant, None, purpose)
+    rows = app.trail.log(under, q["actor"] or None, q["event"] or None, since, until, only)
+    return who, q, rows
+
+
+def _labels(app: App, lang: str) -> dict[str, str]:
+    return {t.trigger: t.label.get(lang) for d in app.catalog
+            for t in d.spec.transitions if t.label is not None}  # fmt: skip
+
+
+def router() -> APIRouter:
+    pages = APIRouter(route_class=PageRoute)
+
+    @pages.get("/audit")
+    def audit(request: Request, app: App = Depends(services)) -> Response:
+        who, q, rows = _log(request, app, "audit log")
+        roles = {name: role.label.get(who.lang)
+                 for d in app.catalog for name, role in d.spec.roles.items()}  # fmt: skip
+        return page(request, "audit.html", who, fields=q, rows=rows[-500:], total=len(rows),
+                    labels=_labels(app, who.lang), roles=roles)  # fmt: skip
+
+    @pages.get("/audit.xlsx")
+    def audit_export(request: Request, app: App = Depends(services)) -> Response:
+        who, _, rows = _log(request, app, "export audit-log")
+        labels = _labels(app, who.lang)
+        table = audit_log_table(rows, who.lang, lambda name: labels.get(name, name))
+        return Response(xlsx_bytes(table, WORDS[who.lang]["audit"]), media_type=XLSX,
+                        headers={"Content-Disposition": 'attachment; filename="nhat-ky.xlsx"'})
+
+    return pages

@@ -1,0 +1,50 @@
+"""The board's reads per child node (the web board's rows): each child's whole subtree
+counted in one group, on the twin, SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.conftest import local
+from workflow.service.cycles import CycleService
+
+
+def _by_child(uow: Any, under: str | None) -> dict[tuple[str, str], int]:
+    node = uow.units.find(under) if under else None
+    found: dict[tuple[str, str], int] = {}
+    for r in uow.cycles.count_by_child(node, 2025):  # a row per unit kind too: add them up
+        found[(r.child_code, r.state)] = found.get((r.child_code, r.state), 0) + r.count
+    return found
+
+
+def test_each_child_counts_its_whole_subtree(commune: CycleService, uow: Any) -> None:
+    fired = commune.fire("CB-THON1", "register", 2025, "bithu.thon1", "unit_secretary",
+                         {"plan": "KH-1"})  # fmt: skip
+    assert fired.applied
+    # X01 holds CB-THON1 and the grassroots committee with its three cells; X02 one cell
+    assert _by_child(uow, "T01") == {
+        ("X01", "registered"): 1, ("X01", "not_registered"): 4, ("X02", "not_registered"): 1,
+    }  # fmt: skip
+    # a grassroots committee's row counts itself and its cells
+    assert _by_child(uow, "X01") == {
+        ("CB-THON1", "registered"): 1, ("DB-TRUONG", "not_registered"): 4,
+    }  # fmt: skip
+    assert _by_child(uow, None) == {("T01", "registered"): 1, ("T01", "not_registered"): 5}
+    assert _by_child(uow, "CB-KP3") == {}
+    row = next(r for r in uow.cycles.count_by_child(uow.units.find("T01"), 2025)
+               if r.child_code == "X02")  # fmt: skip
+    assert (row.child_name, row.child_kind, row.definition_id, row.unit_kind) == (
+        "Đảng ủy phường Hòa Bình", "committee", "bon-tot", "grassroots_cell"
+    )
+
+
+def test_overdue_per_child_counts_open_cycles_past_a_deadline(
+    commune: CycleService, uow: Any
+) -> None:
+    commune.fire("CB-THON1", "register", 2025, "bithu.thon1", "unit_secretary", {"plan": "KH-1"})
+    t01 = uow.units.find("T01")
+    # before 31/03 nothing is late; after it, every cycle still unregistered is
+    assert uow.cycles.overdue_by_child(t01, 2025, local(2025, 3, 31, 12), []) == {}
+    late = local(2025, 4, 2)
+    assert uow.cycles.overdue_by_child(t01, 2025, late, []) == {"X01": 4, "X02": 1}
+    assert uow.cycles.overdue_by_child(t01, 2025, late, ["not_registered"]) == {}
