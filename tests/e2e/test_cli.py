@@ -254,3 +254,20 @@ def test_the_demo_on_each_backend(demo_run: DemoRun, tmp_path: Path) -> None:
     check_demo(demo_run.done, demo_run.url)
     again = demo(tmp_path, "--db", demo_run.url)  # a named database is never reused
     assert again.returncode != 0 and "already holds units" in again.stderr
+
+
+def test_a_2025_rating_whose_level_and_score_disagree_imports_nothing(cli: Cli) -> None:
+    header = "ma_to_chuc,ma_dang_vien,xep_loai,diem,giai_doan,ngay_xep_loai\n"
+    rows = (
+        "CB-THON1,DV001,,92,Chính thức,12/01/2026\n"
+        "CB-THON1,DV002,Hoàn thành xuất sắc nhiệm vụ,88,Chính thức,12/01/2026\n"
+    )
+    (cli.folder / "diem-2025.csv").write_text(header + rows, encoding="utf-8-sig")
+    refused = cli("ratings", "import", "diem-2025.csv", "--year", "2025", ok=False)
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert "row 3, column 'xep_loai'" in refused.stderr
+    assert "'Hoàn thành xuất sắc nhiệm vụ' không khớp với điểm 88" in refused.stderr
+    assert "88 điểm là hoàn thành tốt nhiệm vụ" in refused.stderr
+    first = rows.splitlines(keepends=True)[0]  # 92 points: excellent, derived
+    (cli.folder / "diem-2025.csv").write_text(header + first, encoding="utf-8-sig")
+    assert "imported 1 new" in cli("ratings", "import", "diem-2025.csv", "--year", "2025").stdout

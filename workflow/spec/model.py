@@ -242,6 +242,27 @@ class DocumentsSpec(Strict):
         return label.get(lang) if label else (level or "")
 
 
+class ScoreBands(Strict):
+    """The lowest score of each level on a 100-point scale (QĐ 366-QĐ/TW: 90, 70, 50);
+    below `completed` is "not completed"."""
+
+    excellent: float = Field(ge=0, le=100)
+    good: float = Field(ge=0, le=100)
+    completed: float = Field(ge=0, le=100)
+
+
+class RatingScaleSpec(Strict):
+    """The rating scale in force for a span of rating years: levels only (QĐ 132/2018,
+    QĐ 124/2023), or a 100-point score from which the level follows (QĐ 366/2025)."""
+
+    #: the first and last rating year it governs (None: still in force)
+    first_year: int = Field(ge=2000, le=2100)
+    last_year: int | None = Field(default=None, ge=2000, le=2100)
+    kind: Literal["levels", "score"]
+    source: str
+    bands: ScoreBands | None = None
+
+
 class DefinitionSpec(Strict):
     id: str
     version: int = Field(ge=1)
@@ -262,6 +283,18 @@ class DefinitionSpec(Strict):
     rules: dict[str, dict[str, Any]] = Field(default_factory=dict)
     targets: TargetSpec | None = None
     documents: DocumentsSpec = Field(default_factory=DocumentsSpec)
+    #: the rating scales in force, by rating year (the ratings register reads them)
+    rating_scales: list[RatingScaleSpec] = Field(default_factory=list)
+
+    def rating_scale(self, year: int) -> RatingScaleSpec | None:
+        """The scale of rating year `year`, None when the definition declares none."""
+        return next(
+            (
+                s for s in self.rating_scales
+                if s.first_year <= year and (s.last_year is None or year <= s.last_year)
+            ),
+            None,
+        )
 
     def state_label(self, state: str, lang: str = "vi") -> str:
         spec = self.states.get(state)
