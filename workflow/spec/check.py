@@ -51,6 +51,12 @@ def semantic_problems(spec: DefinitionSpec, located: Located) -> list[Problem]:
         for kind in spec.targets.over:
             if kind not in UNIT_KINDS:
                 add(("targets", "over"), f"unknown unit kind {kind!r}")
+        for i, goal in enumerate(spec.targets.goals):
+            for kind in goal.over:
+                if kind not in UNIT_KINDS:
+                    add(("targets", "goals", i, "over"), f"unknown unit kind {kind!r}")
+            if goal.measure != "recognized_count" and goal.value > 100:
+                add(("targets", "goals", i, "value"), f"a share of {goal.value:g} % is over 100")
     return problems
 
 

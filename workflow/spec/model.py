@@ -124,12 +124,31 @@ class MilestoneSpec(Strict):
     escalations: list[EscalationSpec] = Field(default_factory=list)
 
 
+class GoalSpec(Strict):
+    """One target as a seed says it: a measure over a population, a comparator and a
+    value, by a year (seed 004: "trên 20 %" of cells model cells, "từ 90 % trở lên"
+    rated good, by 2025)."""
+
+    label: Labels
+    #: recognized_share: % of the population recognised; rated_good_share: % whose own
+    #: annual rating is good or better; recognized_count: units recognised
+    measure: Literal["recognized_share", "rated_good_share", "recognized_count"]
+    #: the unit kinds counted (cells, grassroots organisations...)
+    over: list[str] = Field(min_length=1)
+    comparator: Literal[">=", ">"] = ">="
+    value: float = Field(ge=0)
+    #: the year it is to be reached by (a programme's horizon); None: every year
+    year: int | None = None
+
+
 class TargetSpec(Strict):
     #: percent of the units counted that should reach the "recognized" outcome
     recognized_share: float = Field(ge=0, le=100)
     #: which unit kinds count towards the share
     over: list[str]
     label: Labels | None = None
+    #: the targets as the seed words them, each shown with its gap in units
+    goals: list[GoalSpec] = Field(default_factory=list)
 
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
