@@ -113,3 +113,24 @@ def test_a_scale_whose_bands_do_not_fall_is_refused_at_its_line() -> None:
     found = [str(p) for p in error.value.problems]
     assert any(p.startswith("s.yaml:10") and "bands must fall" in p for p in found), found
     assert any(p.startswith("s.yaml:11") and "overlap" in p for p in found), found
+
+
+def test_the_demo_s_2025_members_are_scored_in_their_level_s_band(
+    bon_tot: Definition, qd366: RatingScaleSpec
+) -> None:
+    import random
+
+    from adapters.demo_plan import RuleWords, plan_year, sample_province
+
+    rng = random.Random(7)
+    units, members = sample_province(rng)
+    _, register = plan_year(rng, units, members, 2025, RuleWords.of(bon_tot))
+    scored = [r for r in register if r.member and r.level is not None]
+    assert scored and all(r.score is not None for r in scored)
+    assert qd366.bands is not None
+    for r in scored:
+        assert r.score is not None
+        assert level_for_score(Fraction(r.score), qd366.bands) == r.level
+    _, before = plan_year(random.Random(7), *sample_province(random.Random(7)), 2024,
+                          RuleWords.of(bon_tot))
+    assert all(r.score is None for r in before)  # QĐ 124: levels only
