@@ -142,8 +142,9 @@ class GoalSpec(Strict):
 
 
 class TargetSpec(Strict):
-    #: percent of the units counted that should reach the "recognized" outcome
-    recognized_share: float = Field(ge=0, le=100)
+    #: percent of the units counted that should reach the "recognized" outcome ("at
+    #: least"); None where the definition says its targets as `goals` only
+    recognized_share: float | None = Field(default=None, ge=0, le=100)
     #: which unit kinds count towards the share
     over: list[str]
     label: Labels | None = None
