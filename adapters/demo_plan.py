@@ -12,6 +12,7 @@ from typing import Any
 
 from workflow.errors import BontotError
 from workflow.evidence.ratings import Level, RatingRecord
+from workflow.spec.model import RatingScaleSpec
 from workflow.spec.registry import Definition
 from workflow.timefmt import LOCAL_TZ
 from workflow.units import UnitImport
@@ -28,6 +29,15 @@ class RuleWords:
     #: version which renames a trigger or a role stops the demo instead of skewing it
     fired_by: dict[str, frozenset[str]] = field(default_factory=dict)
     definition: str = ""
+    #: the rating scales by year (levels, or QĐ 366's score bands)
+    rating_scales: tuple[RatingScaleSpec, ...] = ()
+
+    def scale(self, year: int) -> RatingScaleSpec | None:
+        return next(
+            (s for s in self.rating_scales
+             if s.first_year <= year and (s.last_year is None or year <= s.last_year)),
+            None,
+        )
 
     @classmethod
     def of(cls, definition: Definition) -> RuleWords:
@@ -41,6 +51,7 @@ class RuleWords:
             tuple(key for items in criteria["checklist"]["by_type"].values() for key in items),
             fired_by,
             f"{spec.id} v{spec.version}",
+            tuple(spec.rating_scales),
         )
 
 COMMUNES = ("Phường Hòa Bình", "Xã Tân Lập", "Xã Đông Hưng", "Phường Thống Nhất")
@@ -196,15 +207,32 @@ def _levels(rng: random.Random, size: int, good_enough: bool) -> list[Level]:
     return levels + ["good"] * (good - excellent) + ["completed"] * (size - good)
 
 
+def _score(level: Level, i: int, scale: RatingScaleSpec | None) -> str | None:
+    """A member's score inside its level's band, where the year's scale scores (QĐ 366
+    from 2025): computed, not drawn, so the random sequence and with it every figure of
+    the demo stay as they were before scores."""
+    if scale is None or scale.bands is None:
+        return None
+    b = scale.bands
+    top = {"excellent": 100.0, "good": b.excellent, "completed": b.good,
+           "not_completed": b.completed}[level]
+    lowest = {"excellent": b.excellent, "good": b.good, "completed": b.completed,
+              "not_completed": 0.0}[level]
+    width = max(1, int(top - lowest))
+    return f"{int(lowest) + (i * 7) % width:d}"
+
+
 def _register(
-    rng: random.Random, unit: UnitImport, size: int, good_enough: bool, year: int
+    rng: random.Random, unit: UnitImport, size: int, good_enough: bool, year: int,
+    scale: RatingScaleSpec | None = None,
 ) -> list[RatingRecord]:
-    """A cell's members as the member registry exports them, with final ratings."""
+    """A cell's members as the member registry exports them, with final ratings (scores
+    and the levels they fall in, on QĐ 366's scale from 2025)."""
     rated_on = date(year + 1, 1, rng.randint(5, 12))
     records = [
         RatingRecord(unit.code, f"{unit.code}-DV{i:03d}", f"Đảng viên {i}", "active",
                      date(rng.randint(1985, 2020), rng.randint(1, 12), 1), level, "final",
-                     rated_on)
+                     rated_on, _score(level, i, scale))
         for i, level in enumerate(_levels(rng, size, good_enough), start=1)
     ]
     if rng.random() < 0.3:  # someone exempt from activities: not rated, not counted
@@ -289,7 +317,7 @@ def plan_year(
                 for i, cell in enumerate(cells)
             ]
         else:
-            register += _register(rng, unit, size, not weak_ratings, year)
+            register += _register(rng, unit, size, not weak_ratings, year, words.scale(year))
         if unit.kind != "subordinate_cell":  # a subordinate cell's own: set with its committee
             register.append(RatingRecord(unit.code, "", "", "active", None,
                                          "good" if strong else "completed", "final",

@@ -8,6 +8,7 @@ from workflow.rules.meetings import Breach
 from workflow.service.meeting_checks import UnitVerdict
 from workflow.service.reports import SuperiorSummary, target_figures
 from workflow.service.results import Verdict
+from workflow.targets import GoalProgress
 
 WORDS = {
     "vi": {
@@ -22,6 +23,9 @@ WORDS = {
         "progress": "{unit:<16} {name:<36} {rec:>5}/{counted:<5} = {share:>7} "
         "(chỉ tiêu {target}; còn thiếu {gap} đơn vị; {late} đơn vị quá hạn)",
         "none": "không",
+        "goal": "    {label}: {meeting}/{counted} = {share} (yêu cầu {required}) — {status}",
+        "goal_met": "đạt",
+        "goal_gap": "chưa đạt, còn thiếu {gap} đơn vị",
     },
     "en": {
         "verdict": "Verdict of the recognition rule on {unit} for {year} — {state}",
@@ -35,6 +39,9 @@ WORDS = {
         "progress": "{unit:<16} {name:<36} {rec:>5}/{counted:<5} = {share:>7} "
         "(target {target}; {gap} units short; {late} units late)",
         "none": "none",
+        "goal": "    {label}: {meeting}/{counted} = {share} (required {required}) — {status}",
+        "goal_met": "met",
+        "goal_gap": "not met, gap {gap}",
     },
 }
 
@@ -117,4 +124,20 @@ def targets_text(rows: list[SuperiorSummary], year: int, lang: str) -> str:
                 )
                 + ("" if len(row.targets) == 1 else f" [{definition_id}]")
             )
+            lines.extend(goal_lines(row.goals().get(definition_id, []), lang))
     return "\n".join(lines)
+
+
+def goal_lines(progress: list[GoalProgress], lang: str) -> list[str]:
+    """Each goal of the definition with its gap in units, in the definition's words."""
+    w = WORDS[lang]
+    lines = []
+    for goal in progress:
+        share = goal.as_dict()["share"]
+        status = w["goal_met"] if goal.met else w["goal_gap"].format(gap=goal.gap_units)
+        lines.append(w["goal"].format(
+            label=goal.goal.label.get(lang), meeting=goal.meeting, counted=goal.counted,
+            share="—" if share is None else f"{share:g} %", required=goal.required_text(),
+            status=status,
+        ))
+    return lines

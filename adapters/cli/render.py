@@ -6,6 +6,7 @@ import json
 import math
 from typing import Any
 
+from adapters.cli.evidence_render import goal_lines
 from workflow.service.acts import outcome_counts
 from workflow.service.bulk import BulkItem
 from workflow.service.ports import UnitRef
@@ -105,6 +106,7 @@ def board_dict(board: Board) -> dict[str, Any]:
             for d, (total, rec, target) in board.targets.items()
         },
         "overdue": board.overdue,
+        "goals": {d: [g.as_dict() for g in gs] for d, gs in board.goals.items()},
     }
 
 
@@ -128,6 +130,7 @@ def board_text(board: Board, lang: str) -> str:
                 rec=rec, total=total, share=_percent(rec, total), target=target_text
             )
         )
+        lines.extend(goal_lines(board.goals.get(definition_id, []), lang))
     if board.overdue:
         lines.append(
             f"  {h['overdue']}: " + ", ".join(f"{k} {v}" for k, v in sorted(board.overdue.items()))

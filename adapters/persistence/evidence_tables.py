@@ -29,6 +29,9 @@ class RatingRow(SQLModel, table=True):
     stage: str  # provisional | final
     rated_on: str | None = None  # ISO date
     imported_at: str
+    #: the 100-point score as the register gave it ("89.5"), where the year's scale is one
+    #: (QĐ 366-QĐ/TW from 2025); `level` is then the level the score falls in
+    score: str | None = None
 
 
 class TargetRow(SQLModel, table=True):

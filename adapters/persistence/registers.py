@@ -16,7 +16,9 @@ from workflow.service.records import UnitRef
 from workflow.timefmt import to_db
 from workflow.tree import subtree_bounds
 
-_RATING_COLUMNS = "u.code, r.member, r.name, r.status, r.admitted_on, r.level, r.stage, r.rated_on"
+_RATING_COLUMNS = (
+    "u.code, r.member, r.name, r.status, r.admitted_on, r.level, r.stage, r.rated_on, r.score"
+)
 _COUNT_RATINGS = "SELECT COUNT(*) FROM rating WHERE year = ?"
 
 
@@ -30,6 +32,7 @@ def _record(row: Sequence[Any]) -> RatingRecord:
         level=row[5],
         stage=row[6],
         rated_on=date.fromisoformat(row[7]) if row[7] else None,
+        score=row[8],
     )
 
 
@@ -56,7 +59,7 @@ class SqlRegisters:
             (
                 year, units[r.unit_code][0], units[r.unit_code][1], r.member, r.name, r.status,
                 r.admitted_on.isoformat() if r.admitted_on else None, r.level, r.stage,
-                r.rated_on.isoformat() if r.rated_on else None, at_text,
+                r.rated_on.isoformat() if r.rated_on else None, at_text, r.score,
             )
             for r in records
         ]
@@ -66,12 +69,13 @@ class SqlRegisters:
         before = db.fetchone()[0]
         db.executemany(
             "INSERT INTO rating (year, unit_id, unit_path, member, name, status, "
-            "admitted_on, level, stage, rated_on, imported_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "admitted_on, level, stage, rated_on, imported_at, score) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (year, unit_id, member, stage) DO UPDATE SET "
             "name = excluded.name, status = excluded.status, "
             "admitted_on = excluded.admitted_on, level = excluded.level, "
-            "rated_on = excluded.rated_on, imported_at = excluded.imported_at",
+            "rated_on = excluded.rated_on, imported_at = excluded.imported_at, "
+            "score = excluded.score",
             values,
         )
         db.execute(_COUNT_RATINGS, (year,))

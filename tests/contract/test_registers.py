@@ -3,6 +3,7 @@ member, stage) with one fact per import; the register a rule reads; targets set 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -90,3 +91,21 @@ def test_a_target_is_set_again_over_the_last_one(registers: Any, uow: Any) -> No
     assert [(e["kind"], e["unit"], e["detail"]["share"]) for e in facts] == [
         ("target_set", "X01", 0.25), ("target_set", "X01", 0.375)
     ]
+
+
+def test_a_score_is_kept_beside_its_level_and_corrected_with_it(
+    registers: Any, uow: Any
+) -> None:
+    scored = [replace(r, score=s) for r, s in zip(
+        members("CB-THON1", excellent=1, good=1), ("92.5", "74"), strict=True
+    )]
+    assert _import(uow, [*scored, unit_rating("CB-THON1", "good")]) == (3, 0)
+    found = registers.rating_register("CB-THON1", 2025)["records"]
+    assert sorted((r.member, r.level, r.score) for r in found) == [
+        ("", "good", None),
+        ("CB-THON1-DV001", "excellent", "92.5"),
+        ("CB-THON1-DV002", "good", "74"),
+    ]
+    assert _import(uow, [replace(scored[1], level="completed", score="69")]) == (0, 1)
+    again = {r.member: r.score for r in registers.ratings_under(None, 2025)}
+    assert again["CB-THON1-DV002"] == "69"

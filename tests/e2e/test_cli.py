@@ -254,3 +254,54 @@ def test_the_demo_on_each_backend(demo_run: DemoRun, tmp_path: Path) -> None:
     check_demo(demo_run.done, demo_run.url)
     again = demo(tmp_path, "--db", demo_run.url)  # a named database is never reused
     assert again.returncode != 0 and "already holds units" in again.stderr
+
+
+def test_a_2025_rating_whose_level_and_score_disagree_imports_nothing(cli: Cli) -> None:
+    header = "ma_to_chuc,ma_dang_vien,xep_loai,diem,giai_doan,ngay_xep_loai\n"
+    rows = (
+        "CB-THON1,DV001,,92,Chính thức,12/01/2026\n"
+        "CB-THON1,DV002,Hoàn thành xuất sắc nhiệm vụ,88,Chính thức,12/01/2026\n"
+    )
+    (cli.folder / "diem-2025.csv").write_text(header + rows, encoding="utf-8-sig")
+    refused = cli("ratings", "import", "diem-2025.csv", "--year", "2025", ok=False)
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert "row 3, column 'xep_loai'" in refused.stderr
+    assert "'Hoàn thành xuất sắc nhiệm vụ' không khớp với điểm 88" in refused.stderr
+    assert "88 điểm là hoàn thành tốt nhiệm vụ" in refused.stderr
+    first = rows.splitlines(keepends=True)[0]  # 92 points: excellent, derived
+    (cli.folder / "diem-2025.csv").write_text(header + first, encoding="utf-8-sig")
+    assert "imported 1 new" in cli("ratings", "import", "diem-2025.csv", "--year", "2025").stdout
+
+
+def test_status_and_targets_show_say_seed_004_s_two_targets(tmp_path: Path, db_url: str) -> None:
+    """20 cells of one district, none a model cell yet, 17 rated good: over 20 % model
+    cells needs 5 of 20, at least 90 % rated good needs 18 of 20 (gap 1)."""
+    runner = Cli(tmp_path, db_url)
+    runner("init")
+    units = ["code,name,kind,type,parent_code,member_count",
+             "T,Tỉnh ủy mẫu,committee,other,,0", "H,Huyện ủy mẫu,committee,other,T,0"]
+    units += [f"CB{i:02d},Chi bộ {i},grassroots_cell,village,H,12" for i in range(1, 21)]
+    (tmp_path / "units.csv").write_text("\n".join(units) + "\n", encoding="utf-8")
+    runner("units", "import", "units.csv")
+    runner("cycle", "open", "--year", "2025", "--definition", "chi-bo-kieu-mau",
+           "--now", "2025-01-05")
+    ratings = ["ma_to_chuc,ma_dang_vien,xep_loai,giai_doan,ngay_xep_loai"] + [
+        f"CB{i:02d},,{'tot' if i <= 17 else 'hoan_thanh'},chinh_thuc,15/01/2026"
+        for i in range(1, 21)
+    ]
+    (tmp_path / "r.csv").write_text("\n".join(ratings) + "\n", encoding="utf-8")
+    runner("ratings", "import", "r.csv", "--year", "2025")
+    status = runner("status", "--year", "2025", "--under", "H", "--now", "2026-03-20").stdout
+    assert "Trên 20 % chi bộ đạt chi bộ kiểu mẫu: 0/20 = 0 % (yêu cầu > 20 %) — chưa đạt, " \
+        "còn thiếu 5 đơn vị" in status
+    assert "Từ 90 % chi bộ trở lên hoàn thành tốt nhiệm vụ: 17/20 = 85 % (yêu cầu ≥ 90 %) — " \
+        "chưa đạt, còn thiếu 1 đơn vị" in status
+    shown = runner.json("targets", "show", "--year", "2025", "--now", "2026-03-20")
+    province = next(r for r in shown if r["unit"] == "T")
+    goals = province["goals"]["chi-bo-kieu-mau"]
+    assert [(g["meeting"], g["counted"], g["met"], g["gap_units"]) for g in goals] == [
+        (0, 20, False, 5), (17, 20, False, 1)
+    ]
+    english = runner("status", "--year", "2025", "--now", "2026-03-20", "--lang", "en").stdout
+    assert "At least 90 % of cells rated good or better: 17/20 = 85 % (required ≥ 90 %) — " \
+        "not met, gap 1" in english

@@ -12,9 +12,12 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
 from typing import Any, Literal
 
 from workflow.errors import ImportRefused, RowProblem
+from workflow.spec.model import RatingScaleSpec, ScoreBands
 from workflow.timefmt import parse_user_date
 
 Level = Literal["excellent", "good", "completed", "not_completed"]
@@ -59,10 +62,42 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "status": ("tinh_trang", "status"),
     "admitted_on": ("ngay_vao_dang", "admitted_on"),
     "level": ("xep_loai", "rating"),
+    "score": ("diem", "diem_xep_loai", "score"),
     "stage": ("giai_doan", "stage"),
     "rated_on": ("ngay_xep_loai", "rated_on"),
 }
 REQUIRED = ("unit", "level", "stage", "rated_on")
+
+#: How the levels are written in a row error (the registry's own words)
+LEVEL_VI: dict[Level, str] = {
+    "excellent": "hoàn thành xuất sắc nhiệm vụ",
+    "good": "hoàn thành tốt nhiệm vụ",
+    "completed": "hoàn thành nhiệm vụ",
+    "not_completed": "không hoàn thành nhiệm vụ",
+}
+
+
+def level_for_score(score: Fraction, bands: ScoreBands) -> Level:
+    """The level a score falls in: at or above a band's lowest score (QĐ 366: 90 is
+    excellent, 89.9 good)."""
+    for level, lowest in (
+        ("excellent", bands.excellent), ("good", bands.good), ("completed", bands.completed)
+    ):
+        if score >= Fraction(str(lowest)):
+            return level  # type: ignore[return-value]
+    return "not_completed"
+
+
+def parse_score(text: str) -> tuple[Fraction, str] | None:
+    """A score of 0..100 as written ("89,5" or "89.5"): (exact value, text kept), or None."""
+    kept = text.strip().replace(",", ".")
+    try:
+        value = Decimal(kept)
+    except InvalidOperation:
+        return None
+    if not value.is_finite() or not 0 <= value <= 100:
+        return None
+    return Fraction(value), kept
 
 
 def fold(text: str) -> str:
@@ -86,9 +121,12 @@ class RatingRecord:
     level: Level | None
     stage: Stage
     rated_on: date | None
+    #: the 100-point score as written, where the year's scale scores (QĐ 366 from 2025)
+    score: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
+            "score": self.score,
             "unit": self.unit_code,
             "member": self.member,
             "name": self.name,
@@ -110,6 +148,7 @@ class RatingRecord:
             level=d.get("level"),
             stage=d["stage"],
             rated_on=date.fromisoformat(d["rated_on"]) if d.get("rated_on") else None,
+            score=d.get("score"),
         )
 
 
@@ -130,9 +169,12 @@ def check_rating_rows(
     rows: Iterable[Mapping[str, str]],
     units: Mapping[str, str],
     year: int,
+    scale: RatingScaleSpec | None = None,
 ) -> list[RatingRecord]:
     """Validate every row of a registry export for `year`; return the records, or raise
-    naming each bad row and column (row 1 is the header). `units` maps codes to kinds."""
+    naming each bad row and column (row 1 is the header). `units` maps codes to kinds.
+    `scale`: the year's rating scale; on a score scale a row's level follows from its
+    score, and a level given beside a score must be the one the score falls in."""
     columns = _column_map(header)
     problems = [
         RowProblem(1, COLUMNS[key][0], "required column is missing")
@@ -147,7 +189,7 @@ def check_rating_rows(
     for number, raw in enumerate(rows, start=2):
         if not any((value or "").strip() for value in raw.values()):
             continue  # a blank row: skipped, but counted, so later rows keep their number
-        record, row_problems = _parse(number, raw, columns, units, year)
+        record, row_problems = _parse(number, raw, columns, units, year, scale)
         problems.extend(row_problems)
         if record is None:
             continue
@@ -175,6 +217,7 @@ def _parse(
     columns: Mapping[str, str],
     units: Mapping[str, str],
     year: int,
+    scale: RatingScaleSpec | None = None,
 ) -> tuple[RatingRecord | None, list[RowProblem]]:
     problems: list[RowProblem] = []
 
@@ -197,6 +240,7 @@ def _parse(
     level = _LEVEL_WORDS.get(fold(level_text)) if level_text else None
     if level_text and level is None:
         bad("level", f"{level_text!r} is not a rating ({', '.join(_LEVEL_HINT)})")
+    level, score = _scored(cell("score"), level, level_text, scale, year, bad)
     stage = _STAGE_WORDS.get(fold(cell("stage")))
     if stage is None:
         bad("stage", f"{cell('stage')!r} is not a stage (tam_thoi, chinh_thuc)")
@@ -217,9 +261,45 @@ def _parse(
     if problems or stage is None or status is None:
         return None, problems
     return (
-        RatingRecord(unit_code, member, cell("name"), status, admitted_on, level, stage, rated_on),
+        RatingRecord(
+            unit_code, member, cell("name"), status, admitted_on, level, stage, rated_on, score
+        ),
         [],
     )
+
+
+def _scored(
+    score_text: str,
+    level: Level | None,
+    level_text: str,
+    scale: RatingScaleSpec | None,
+    year: int,
+    bad: Any,
+) -> tuple[Level | None, str | None]:
+    """(the row's level, its score as kept): the level derived from the score on a score
+    scale; a score on a year rated by levels, or one that disagrees with the level given,
+    is a row error naming both values."""
+    if not score_text:
+        return level, None
+    parsed = parse_score(score_text)
+    if parsed is None:
+        bad("score", f"{score_text!r} không phải là điểm từ 0 đến 100")
+        return level, None
+    value, kept = parsed
+    if scale is None or scale.kind != "score" or scale.bands is None:
+        where = f" ({scale.source})" if scale is not None else ""
+        bad("score", f"điểm {kept}: năm {year} xếp loại theo mức{where}, không chấm điểm")
+        return level, None
+    derived = level_for_score(value, scale.bands)
+    if level is not None and level != derived:
+        bad(
+            "level",
+            f"xếp loại {level_text!r} không khớp với điểm {kept} (cột "
+            f"{COLUMNS['score'][0]}): theo {scale.source}, {kept} điểm là "
+            f"{LEVEL_VI[derived]}",
+        )
+        return level, None
+    return derived, kept
 
 
 def _date(text: str, key: str, bad: Any) -> date | None:

@@ -10,6 +10,7 @@ from workflow.service.records import OverdueItem, UnitRef
 from workflow.service.reports import Report, build_report
 from workflow.service.results import Board, BoardRow, History
 from workflow.spec.registry import Definition
+from workflow.targets import GoalProgress, goals_in_force
 
 if TYPE_CHECKING:
     from workflow.service.cycles import CycleService
@@ -110,7 +111,37 @@ def board(service: CycleService, year: int, under: str | None = None) -> Board:
     overdue = uow.cycles.count_overdue(
         node, year, service.clock.now(), final_states(latest.values())
     )
-    return Board(year, under, board_rows, targets, overdue)
+    return Board(year, under, board_rows, targets, overdue, _goals(service, year, under, latest))
+
+
+def _goals(
+    service: CycleService, year: int, under: str | None, latest: dict[str, Definition]
+) -> dict[str, list[GoalProgress]]:
+    """The definitions' goals for the year over the board's subtree (the report's tally:
+    a goal may count ratings, which the state counts do not hold). Only read when a
+    definition declares goals for the year."""
+    if not any(
+        d.spec.targets is not None and goals_in_force(d.spec.targets.goals, year)
+        for d in latest.values()
+    ):
+        return {}
+    summaries = report(service, year, under).superiors
+    if under is not None:
+        tops = [s for s in summaries if s.unit_code == under]
+    else:  # the roots of the tree: every unit is under one of them
+        tops = [s for s in summaries if s.unit_path.count("/") == 2]
+    merged: dict[tuple[str, int], GoalProgress] = {}
+    for summary in tops:
+        for definition_id, progress in summary.goals().items():
+            for p in progress:
+                held = merged.get((definition_id, p.key))
+                merged[(definition_id, p.key)] = p if held is None else GoalProgress(
+                    p.key, p.goal, held.counted + p.counted, held.meeting + p.meeting
+                )
+    found: dict[str, list[GoalProgress]] = {}
+    for (definition_id, _), p in sorted(merged.items()):
+        found.setdefault(definition_id, []).append(p)
+    return found
 
 
 def final_states(definitions: Iterable[Definition]) -> list[str]:

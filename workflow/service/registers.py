@@ -92,7 +92,9 @@ class Registers:
         self.actors.authenticate(actor, "ratings import", token, administrator=True)
         header, rows = table()
         kinds = {code: kind for code, (kind, _) in self.uow.units.parents().items()}
-        records = check_rating_rows(source, header, rows, kinds, year)
+        # the year's scale (levels, or QĐ 366's 100 points) is the base definition's
+        scale = self.catalog.latest(DEFAULT_DEFINITION).spec.rating_scale(year)
+        records = check_rating_rows(source, header, rows, kinds, year, scale)
         units = self.uow.units.ids_and_paths(sorted({row.unit_code for row in records}))
         with self.uow:
             counts = self.uow.registers.import_ratings(

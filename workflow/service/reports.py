@@ -12,8 +12,9 @@ from typing import Any
 
 from workflow.evidence.ratings import RatingRecord, own_level
 from workflow.service.records import OverdueItem, ReportCycle, ReportEvent
-from workflow.spec.model import DefinitionSpec
+from workflow.spec.model import DefinitionSpec, GoalSpec
 from workflow.spec.registry import Definition
+from workflow.targets import GoalProgress, counts_towards, goals_in_force
 
 
 def verdict_events(spec: DefinitionSpec) -> frozenset[str]:
@@ -76,6 +77,18 @@ class SuperiorSummary:
     targets: dict[str, list[Any]] = field(default_factory=dict)
     late_units: int = 0
     unit_path: str = ""
+    #: (definition, goal index) -> [counted, meeting], for each goal of the year
+    goal_counts: dict[tuple[str, int], list[int]] = field(default_factory=dict)
+    goal_specs: dict[tuple[str, int], GoalSpec] = field(default_factory=dict)
+
+    def goals(self) -> dict[str, list[GoalProgress]]:
+        """Per definition, each of its goals for the year with its gap in units."""
+        found: dict[str, list[GoalProgress]] = {}
+        for (definition_id, index), (counted, meeting) in sorted(self.goal_counts.items()):
+            found.setdefault(definition_id, []).append(
+                GoalProgress(index, self.goal_specs[(definition_id, index)], counted, meeting)
+            )
+        return found
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -91,6 +104,9 @@ class SuperiorSummary:
                 for d, (counted, recognized, target) in sorted(self.targets.items())
             },
             "late_units": self.late_units,
+            "goals": {
+                d: [g.as_dict() for g in progress] for d, progress in self.goals().items()
+            },
         }
 
 
@@ -192,7 +208,7 @@ def build_report(
     for (definition_id, version), definition in definitions.items():
         if definition_id not in newest or version > newest[definition_id].version:
             newest[definition_id] = definition.spec
-    summaries = _summaries(lines, cycles, definitions, superiors, targets)
+    summaries = _summaries(lines, cycles, definitions, superiors, targets, year)
     return Report(year, under, lines, summaries, newest)
 
 
@@ -206,6 +222,7 @@ def _summaries(
     definitions: Mapping[tuple[str, int], Definition],
     superiors: list[tuple[str, str, str]],
     targets: Mapping[tuple[str, str], float],
+    year: int = 0,
 ) -> list[SuperiorSummary]:
     """Each unit adds to every superior above it (and to its own summary, if it is one):
     one pass, cycles x depth."""
@@ -219,6 +236,10 @@ def _summaries(
     for line, cycle in zip(lines, cycles, strict=True):
         spec = latest[line.definition_id].spec
         counted = spec.targets is not None and line.unit_kind in spec.targets.over
+        goals = [] if spec.targets is None else [
+            (i, g, counts_towards(g, line.unit_kind, line.outcome, line.rating))
+            for i, g in goals_in_force(spec.targets.goals, year)
+        ]
         parts = cycle.unit_path.strip("/").split("/")
         # the unit itself too: `status --under X` counts X's own cycle
         for depth in range(1, len(parts) + 1):
@@ -236,4 +257,11 @@ def _summaries(
                 )
                 tally[0] += 1
                 tally[1] += line.outcome == "recognized"
+            for index, goal, (within, meets) in goals:
+                if within:
+                    key_goal = (line.definition_id, index)
+                    summary.goal_specs[key_goal] = goal
+                    figures = summary.goal_counts.setdefault(key_goal, [0, 0])
+                    figures[0] += 1
+                    figures[1] += meets
     return [s for s in by_path.values() if s.states]

@@ -9,6 +9,7 @@ from workflow.rules.checks import Check
 from workflow.runtime.decision import Decision
 from workflow.service.records import AuditEntry, Cycle, DeadlineStatus, NoticeRecord
 from workflow.spec.registry import Definition
+from workflow.targets import GoalProgress
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,8 @@ class Board:
     #: per definition: (units counted, recognised, target percent or None)
     targets: dict[str, tuple[int, int, float | None]]
     overdue: dict[str, int] = field(default_factory=dict)
+    #: per definition, each goal of the year with its gap in units (workflow.targets)
+    goals: dict[str, list[GoalProgress]] = field(default_factory=dict)
 
     def total(self) -> int:
         return sum(row.count for row in self.rows)

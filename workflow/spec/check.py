@@ -46,10 +46,17 @@ def semantic_problems(spec: DefinitionSpec, located: Located) -> list[Problem]:
     _check_deadlines(spec, add)
     _check_milestones(spec, add)
     _check_calendar(spec, add)
+    _check_rating_scales(spec, add)
     if spec.targets is not None:
         for kind in spec.targets.over:
             if kind not in UNIT_KINDS:
                 add(("targets", "over"), f"unknown unit kind {kind!r}")
+        for i, goal in enumerate(spec.targets.goals):
+            for kind in goal.over:
+                if kind not in UNIT_KINDS:
+                    add(("targets", "goals", i, "over"), f"unknown unit kind {kind!r}")
+            if goal.measure != "recognized_count" and goal.value > 100:
+                add(("targets", "goals", i, "value"), f"a share of {goal.value:g} % is over 100")
     return problems
 
 
@@ -243,3 +250,29 @@ def _valid_time(text: str | None) -> bool:
     except ValueError:
         return False
     return 0 <= hours < 24 and 0 <= minutes < 60
+
+
+def _check_rating_scales(spec: DefinitionSpec, add: Any) -> None:
+    """Each scale's years in order and apart from the others'; a score scale has bands
+    that fall (excellent > good > completed), a level scale none."""
+    spans: list[tuple[int, int, int]] = []
+    for i, scale in enumerate(spec.rating_scales):
+        here = ("rating_scales", i)
+        last = scale.last_year if scale.last_year is not None else 9999
+        if last < scale.first_year:
+            add((*here, "last_year"), f"rating scale {scale.source!r}: last_year {last} is "
+                f"before first_year {scale.first_year}")
+        for j, first, end in spans:
+            if scale.first_year <= end and first <= last:
+                add((*here, "first_year"), f"rating scale {scale.source!r}: its years overlap "
+                    f"those of rating_scales[{j}]")
+        spans.append((i, scale.first_year, last))
+        bands = scale.bands
+        if scale.kind == "score" and bands is None:
+            add(here, f"rating scale {scale.source!r}: a score scale needs its bands")
+        if scale.kind == "levels" and bands is not None:
+            add((*here, "bands"), f"rating scale {scale.source!r}: a level scale has no bands")
+        if bands is not None and not bands.excellent > bands.good > bands.completed:
+            add((*here, "bands"), f"rating scale {scale.source!r}: bands must fall "
+                f"(excellent {bands.excellent:g} > good {bands.good:g} > completed "
+                f"{bands.completed:g})")

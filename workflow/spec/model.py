@@ -124,12 +124,32 @@ class MilestoneSpec(Strict):
     escalations: list[EscalationSpec] = Field(default_factory=list)
 
 
+class GoalSpec(Strict):
+    """One target as a seed says it: a measure over a population, a comparator and a
+    value, by a year (seed 004: "trên 20 %" of cells model cells, "từ 90 % trở lên"
+    rated good, by 2025)."""
+
+    label: Labels
+    #: recognized_share: % of the population recognised; rated_good_share: % whose own
+    #: annual rating is good or better; recognized_count: units recognised
+    measure: Literal["recognized_share", "rated_good_share", "recognized_count"]
+    #: the unit kinds counted (cells, grassroots organisations...)
+    over: list[str] = Field(min_length=1)
+    comparator: Literal[">=", ">"] = ">="
+    value: float = Field(ge=0)
+    #: the year it is to be reached by (a programme's horizon); None: every year
+    year: int | None = None
+
+
 class TargetSpec(Strict):
-    #: percent of the units counted that should reach the "recognized" outcome
-    recognized_share: float = Field(ge=0, le=100)
+    #: percent of the units counted that should reach the "recognized" outcome ("at
+    #: least"); None where the definition says its targets as `goals` only
+    recognized_share: float | None = Field(default=None, ge=0, le=100)
     #: which unit kinds count towards the share
     over: list[str]
     label: Labels | None = None
+    #: the targets as the seed words them, each shown with its gap in units
+    goals: list[GoalSpec] = Field(default_factory=list)
 
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -242,6 +262,27 @@ class DocumentsSpec(Strict):
         return label.get(lang) if label else (level or "")
 
 
+class ScoreBands(Strict):
+    """The lowest score of each level on a 100-point scale (QĐ 366-QĐ/TW: 90, 70, 50);
+    below `completed` is "not completed"."""
+
+    excellent: float = Field(ge=0, le=100)
+    good: float = Field(ge=0, le=100)
+    completed: float = Field(ge=0, le=100)
+
+
+class RatingScaleSpec(Strict):
+    """The rating scale in force for a span of rating years: levels only (QĐ 132/2018,
+    QĐ 124/2023), or a 100-point score from which the level follows (QĐ 366/2025)."""
+
+    #: the first and last rating year it governs (None: still in force)
+    first_year: int = Field(ge=2000, le=2100)
+    last_year: int | None = Field(default=None, ge=2000, le=2100)
+    kind: Literal["levels", "score"]
+    source: str
+    bands: ScoreBands | None = None
+
+
 class DefinitionSpec(Strict):
     id: str
     version: int = Field(ge=1)
@@ -262,6 +303,18 @@ class DefinitionSpec(Strict):
     rules: dict[str, dict[str, Any]] = Field(default_factory=dict)
     targets: TargetSpec | None = None
     documents: DocumentsSpec = Field(default_factory=DocumentsSpec)
+    #: the rating scales in force, by rating year (the ratings register reads them)
+    rating_scales: list[RatingScaleSpec] = Field(default_factory=list)
+
+    def rating_scale(self, year: int) -> RatingScaleSpec | None:
+        """The scale of rating year `year`, None when the definition declares none."""
+        return next(
+            (
+                s for s in self.rating_scales
+                if s.first_year <= year and (s.last_year is None or year <= s.last_year)
+            ),
+            None,
+        )
 
     def state_label(self, state: str, lang: str = "vi") -> str:
         spec = self.states.get(state)

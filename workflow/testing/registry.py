@@ -214,6 +214,7 @@ def _record(code: str, r: Row) -> RatingRecord:
         admitted_on=date.fromisoformat(r["admitted_on"]) if r["admitted_on"] else None,
         level=r["level"], stage=r["stage"],
         rated_on=date.fromisoformat(r["rated_on"]) if r["rated_on"] else None,
+        score=r.get("score"),
     )
 
 
@@ -241,7 +242,7 @@ class MemoryRegisters:
                 "name": r.name, "status": r.status,
                 "admitted_on": r.admitted_on.isoformat() if r.admitted_on else None,
                 "level": r.level, "rated_on": r.rated_on.isoformat() if r.rated_on else None,
-                "imported_at": at_text,
+                "imported_at": at_text, "score": r.score,
             }
             key = (year, unit_id, r.member, r.stage)
             if key in tables.ratings:
