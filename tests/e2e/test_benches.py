@@ -115,3 +115,26 @@ def test_compare_flags_a_median_ratio_worse_by_more_than_the_tolerance(
     assert flagged == ["fire, mean"]
     # one slow run of three is noise, not a change: the median is the other two's
     assert compare(before, slower, before).returncode == 0
+
+
+def test_bench_web_runs_every_step_small(tmp_path: Path) -> None:
+    """bench_web.py on a tiny tree (SQLite): both steps ran, every request was answered
+    with success (a fire on each of 40 units once), and the figures are there."""
+    done = subprocess.run(
+        [
+            sys.executable, str(BENCH / "bench_web.py"), "--backend", "sqlite",
+            "--scale", "0.005", "--runs", "3", "--clients", "5", "--requests", "40",
+            "--out", str(tmp_path / "out"), "--db-dir", str(tmp_path),
+        ],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "\n1. GET /api/v1/board" in done.stdout and "\n2. load" in done.stdout
+    results = json.loads((tmp_path / "out" / "bench_web.json").read_text(encoding="utf-8"))
+    sqlite = results["sqlite"]
+    # scale 0.005: 17 communes, 260 organisations (104 committees with 1,250 cells)
+    assert sqlite["server_side"]["nation"]["cycles"] == 260 + 1250
+    assert sqlite["server_side"]["province"]["api"]["n"] == 3
+    load = sqlite["load"]
+    assert load["fire"]["requests"] == 40 and load["fire"]["failures"] == {}
+    assert load["cycle"]["failures"] == {} and load["board"]["failures"] == {}

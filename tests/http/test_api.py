@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.conftest import GOOD_EVALUATION
 from tests.support.api_server import Served
 from tests.support.backends import rows
@@ -213,3 +215,17 @@ def test_the_api_carries_the_same_figures_as_the_command_line(served: Served) ->
         app.close()
     got = served.client("quantri").get("/board", params={"year": 2025, "under": "X01"}).json()
     assert got == expected
+
+
+def test_no_token_reaches_a_log_line(served: Served, capfd: pytest.CaptureFixture[str]) -> None:
+    secretary = served.client("bithu.thon1")
+    assert secretary.post(
+        "/cycles/CB-THON1/2025/events/register", json={"payload": {"plan": "KH"}}
+    ).is_success
+    assert secretary.post("/cycles/CB-THON1/2025/events/propose", json={}).status_code == 409
+    token = served.tokens["bithu.thon1"]
+    served.client().get("/board", headers={"Authorization": f"Bearer bithu.thon1:{token}x"})
+    out, err = capfd.readouterr()
+    logged = out + err
+    assert "transition.applied" in logged and "transition.refused" in logged
+    assert token not in logged

@@ -8,12 +8,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Path, Request, Response
 
+from adapters import logs
 from adapters.cli.render import bulk_dict
 from adapters.http.api import problems
 from adapters.http.api.auth import Authenticated, Services
 from adapters.http.api.etags import etag, expected_version
 from adapters.http.api.problems import ApiProblem, ProblemRoute
 from adapters.http.api.schemas import BulkIn, BulkOut, FireIn, FireOut, Problem
+from workflow.service.acts import outcome_counts
 from workflow.service.bulk import BulkRequest
 
 REFUSALS: dict[int | str, dict[str, Any]] = {
@@ -49,9 +51,18 @@ def router() -> APIRouter:
         )  # fmt: skip
         result = fired.result
         refusal = result.decision.refusal
+        log = logs.logger().bind(
+            unit=unit, year=year, event=event, actor=caller.actor, role=fired.role, via="api"
+        )
         if refusal is not None:
+            log.warning("transition.refused", reason=refusal.code, detail=refusal.message)
             return problems.refusal(refusal, result.unit_code, event, problems.language(request))
         assert result.version is not None
+        log.info(
+            "transition.applied",
+            source=result.decision.from_state, dest=result.decision.to_state,
+            version=result.version,
+        )  # fmt: skip
         response.headers["ETag"] = etag(result.version)
         return result.as_dict()
 
@@ -75,6 +86,10 @@ def router() -> APIRouter:
             frozenset(body.states) if body.states else None, body.dry_run, body.batch_size,
         )  # fmt: skip
         decided, items = app.acts.bulk(request, caller.credential)
+        logs.logger().bind(event=decided.event, role=decided.role).info(
+            "bulk.decided", under=under, year=body.year, actor=caller.actor,
+            dry_run=body.dry_run, via="api", **outcome_counts(items),
+        )  # fmt: skip
         return bulk_dict(decided.event, under, body.year, body.dry_run, items)
 
     return api

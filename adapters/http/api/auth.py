@@ -112,8 +112,9 @@ def caller(request: Request, app: Annotated[App, Depends(services)]) -> Caller:
     an installation that has no actors answers; the refusal is kept in the trail."""
     presented = bearer(request)
     if presented is None:
-        grant = app.actors.authenticate("-", "api", no_token)
-        return Caller("-", None, no_token) if grant is None else Caller("-", grant, no_token)
+        # refused (and kept in the trail) unless the installation has no actors at all
+        app.actors.authenticate("-", "api", no_token)
+        return Caller("-", None, no_token)
     actor, token = presented
     memory = verified_tokens(request)
     if memory.trusted(actor, token):

@@ -72,8 +72,9 @@ DETAILS = {
 
 
 def language(request: Request) -> str:
-    """English when Accept-Language prefers it over Vietnamese, else Vietnamese."""
-    best, best_q = "vi", -1.0
+    """English when Accept-Language prefers it over Vietnamese, else Vietnamese (a
+    q of 0, or one that cannot be read, asks for nothing)."""
+    best, best_q = "vi", 0.0
     for part in request.headers.get("accept-language", "").split(","):
         tag, _, params = part.strip().partition(";")
         primary = tag.strip().lower().split("-")[0]
