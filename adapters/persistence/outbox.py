@@ -65,7 +65,7 @@ class SqlOutbox:
             "FROM notice_queue q JOIN notice n ON n.id = q.notice_id "
             "JOIN timer t ON t.id = n.timer_id JOIN unit u ON u.id = n.unit_id "
             "LEFT JOIN cycle c ON c.id = n.cycle_id "
-            f"WHERE q.address IN ({marks})",
+            f"WHERE q.address IN ({marks}) ORDER BY n.id",
             addresses,
         ).fetchall()
         return [

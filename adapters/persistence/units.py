@@ -113,7 +113,9 @@ class SqlUnits:
             chunk = ids[start : start + 500]
             marks = ", ".join("?" for _ in chunk)
             for uid, code, name, path, contacts in self.sql.execute(
-                f"SELECT id, code, name, path, contacts FROM unit WHERE id IN ({marks})", chunk
+                f"SELECT id, code, name, path, contacts FROM unit WHERE id IN ({marks}) "
+                "ORDER BY id",
+                chunk,
             ).fetchall():
                 found[uid] = UnitContact(uid, code, name, path, json.loads(contacts))
         return found
