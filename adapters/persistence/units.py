@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import Any
 
+from sqlalchemy import Select, select
+
+from adapters.persistence.compiled import in_list, marks, padded, table
 from adapters.persistence.rows import UNIT_COLUMNS, dumps, subtree, subtree_positional, unit_ref
 from adapters.persistence.sql import Sql
 from workflow.errors import NotFound
@@ -110,12 +114,10 @@ class SqlUnits:
         ids = sorted({int(part) for path in paths for part in path.strip("/").split("/")})
         found: dict[int, UnitContact] = {}
         for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ", ".join("?" for _ in chunk)
-            for uid, code, name, path, contacts in self.sql.execute(
-                f"SELECT id, code, name, path, contacts FROM unit WHERE id IN ({marks}) "
-                "ORDER BY id",
-                chunk,
+            chunk = padded(ids[start : start + 500])
+            statement = self.sql.compiled(("unit.contacts", len(chunk)), _contacts, len(chunk))
+            for uid, code, name, path, contacts in self.sql.run(
+                statement, in_list("id", chunk)
             ).fetchall():
                 found[uid] = UnitContact(uid, code, name, path, json.loads(contacts))
         return found
@@ -134,3 +136,13 @@ class SqlUnits:
                 [*params, *parent_params],
             )
         ]
+
+
+def _contacts(count: int) -> Select[Any]:
+    """Units by id, `count` of them (an `IN` list), in id order."""
+    u = table("unit")
+    return (
+        select(u.c.id, u.c.code, u.c.name, u.c.path, u.c.contacts)
+        .where(u.c.id.in_(marks("id", count)))
+        .order_by(u.c.id)
+    )
