@@ -34,8 +34,8 @@ from adapters.persistence.db import create_schema, make_engine
 from adapters.persistence.dialect import dialect_for
 from adapters.persistence.store import SqlStore
 
-# The texts as they were built by hand before (commit e35d936, with the ORDER BY that
-# commit gave them), in SQLite's placeholder style.
+# The texts as they were built by hand before (commit e35d936: contacts and the claim
+# with the ORDER BY that commit gave them), in SQLite's placeholder style.
 BEFORE_CONTACTS = (
     "SELECT id, code, name, path, contacts FROM unit WHERE id IN ({marks}) ORDER BY id"
 )
@@ -75,7 +75,13 @@ class Converted:
         return statement, in_list(self.prefix, shown)
 
 
+BEFORE_BY_CODE = "SELECT code, id, path FROM unit WHERE code IN ({marks})"
+
 STATEMENTS = (
+    Converted(
+        "unit.ids_and_paths", "adapters/persistence/units.py `SqlUnits.ids_and_paths`",
+        BEFORE_BY_CODE, units._by_code, "code", ["P01", "P02", "P03", "NOPE", "P05"],
+    ),
     Converted(
         "unit.contacts", "adapters/persistence/units.py `SqlUnits.contacts`",
         BEFORE_CONTACTS, units._contacts, "id", [1, 2, 5, 40, 41],

@@ -101,11 +101,9 @@ class SqlUnits:
         """code -> (id, path) of the units found among `codes` (read in chunks of 500)."""
         units: dict[str, tuple[int, str]] = {}
         for start in range(0, len(codes), 500):
-            chunk = codes[start : start + 500]
-            marks = ", ".join("?" for _ in chunk)
-            for code, unit_id, path in self.sql.query(
-                f"SELECT code, id, path FROM unit WHERE code IN ({marks})", chunk
-            ):
+            chunk = padded(codes[start : start + 500])
+            statement = self.sql.compiled(("unit.ids_and_paths", len(chunk)), _by_code, len(chunk))
+            for code, unit_id, path in self.sql.run(statement, in_list("code", chunk)).fetchall():
                 units[code] = (unit_id, path)
         return units
 
@@ -146,3 +144,9 @@ def _contacts(count: int) -> Select[Any]:
         .where(u.c.id.in_(marks("id", count)))
         .order_by(u.c.id)
     )
+
+
+def _by_code(count: int) -> Select[Any]:
+    """(code, id, path) of the units among `count` codes (an `IN` list)."""
+    u = table("unit")
+    return select(u.c.code, u.c.id, u.c.path).where(u.c.code.in_(marks("code", count)))
