@@ -15,10 +15,9 @@ from workflow.audit import (
     CycleHead,
     FactRow,
     canonical_json,
-    chain_hash,
     cycle_head,
-    fact_text,
     heads_digest,
+    link,
 )
 from workflow.service.records import UnitRef
 from workflow.timefmt import to_db
@@ -62,7 +61,7 @@ class SqlAudit:
             at if isinstance(at, str) else to_db(at), kind, unit_code, unit_path, cycle_id,
             year, event, actor, role, code, canonical_json(detail or {}),
         )
-        digest = chain_hash(self.chain_head("audit_event"), fact_text(values))
+        digest = link(self.chain_head("audit_event"), values)
         self.sql.execute(
             "INSERT INTO audit_event (at, kind, unit_code, unit_path, cycle_id, year, event, "
             "actor, role, code, detail, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -207,7 +206,7 @@ class SqlAudit:
         """A global chain's records in id order, with their canonical texts."""
         columns = _FACT_COLUMNS[table]
         for row in self.sql.stream(f"SELECT id, hash, {columns} FROM {table} ORDER BY id"):
-            yield FactRow(row[0], fact_text(row[2:]), row[1])
+            yield FactRow(row[0], tuple(row[2:]), row[1])
 
     def last_anchor_detail(self) -> dict[str, Any] | None:
         rows = self.sql.query(

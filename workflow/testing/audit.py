@@ -13,10 +13,9 @@ from workflow.audit import (
     CycleHead,
     FactRow,
     canonical_json,
-    chain_hash,
     cycle_head,
-    fact_text,
     heads_digest,
+    link,
 )
 from workflow.service.records import UnitRef
 from workflow.testing.tables import Row, Session, Tables, in_subtree
@@ -73,7 +72,7 @@ class MemoryAudit:
             at if isinstance(at, str) else to_db(at), kind, unit_code, unit_path, cycle_id,
             year, event, actor, role, code, canonical_json(detail or {}),
         )
-        digest = chain_hash(chain_head(tables, "audit_event"), fact_text(values))
+        digest = link(chain_head(tables, "audit_event"), values)
         row = dict(zip(FACT_COLUMNS["audit_event"], values, strict=True))
         tables.audit_events.append({**row, "id": tables.next_id("audit_event"), "hash": digest})
 
@@ -209,7 +208,7 @@ class MemoryAudit:
     def fact_rows(self, table: str) -> Iterator[FactRow]:
         columns = FACT_COLUMNS[table]
         for row in list(chain_rows(self.tables, table)):
-            yield FactRow(row["id"], fact_text(row[c] for c in columns), row["hash"])
+            yield FactRow(row["id"], tuple(row[c] for c in columns), row["hash"])
 
     def last_anchor_detail(self) -> dict[str, Any] | None:
         anchors = [e for e in self.tables.audit_events if e["kind"] == "anchor"]
