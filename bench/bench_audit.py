@@ -35,7 +35,7 @@ import workflow.service.changes as engine_module
 from adapters.audit_verify import verify_database
 from adapters.catalog import load_catalog
 from adapters.persistence.db import create_schema, make_engine
-from workflow.audit import chain_hash, cycle_genesis, transition_text
+from workflow.audit import cycle_genesis, link
 
 CHAIN = 10
 AT = "2025-02-20T02:00:00.000000Z"
@@ -67,7 +67,7 @@ def build_trail(path: Path, records: int) -> float:
                     event = "open" if seq == 1 else f"step{seq}"
                     row = (cycle_id, seq, event, state, f"s{seq}", "actor.x", "role", AT,
                            '{"plan":"KH-01"}', "[]", "bon-tot", 1)
-                    previous = chain_hash(previous, transition_text(*row))
+                    previous = link(previous, row)
                     transitions.append((*row, previous))
                     state = f"s{seq}"
                 heads.append((cycle_id, cycle_id, f"/{cycle_id}/", CHAIN, previous))
@@ -104,14 +104,13 @@ def read_raw(path: Path) -> tuple[float, int]:
 
 
 def fire_events(path: Path, codes: list[str], chained: bool) -> core.PerCall:
-    saved = engine_module.chain_hash, engine_module.transition_text
+    saved = engine_module.link
     if not chained:  # the same transition without the chain's work
-        engine_module.chain_hash = lambda previous, text: core.SOME_HASH  # type: ignore[assignment]
-        engine_module.transition_text = lambda *fields: ""  # type: ignore[assignment]
+        engine_module.link = lambda previous, fields: core.SOME_HASH  # type: ignore[assignment]
     try:
         return core.fire_with_engine(path, codes)
     finally:
-        engine_module.chain_hash, engine_module.transition_text = saved
+        engine_module.link = saved
 
 
 def main() -> None:

@@ -30,6 +30,22 @@ _FACT_COLUMNS = {
 }
 
 
+#: the registers' rows as workflow.audit_registers.current_state reads them (no
+#: parameters: the schema migration that writes the baseline runs them too)
+REGISTER_QUERIES = {
+    "actor": "SELECT a.id, a.name, a.role, u.code, a.revoked_at, a.token_hash FROM actor a "
+    "LEFT JOIN unit u ON u.id = a.scope_unit_id ORDER BY a.id",
+    "unit": "SELECT u.code, u.kind, p.code, u.path FROM unit u "
+    "LEFT JOIN unit p ON p.id = u.parent_id ORDER BY u.code",
+    "definition": "SELECT definition_id, version, content_hash, resolved FROM definition "
+    "ORDER BY definition_id, version",
+    "rating": "SELECT r.year, u.code, r.member, r.stage, r.name, r.status, r.admitted_on, "
+    "r.level, r.rated_on FROM rating r JOIN unit u ON u.id = r.unit_id",
+    "target": "SELECT t.year, u.code, t.definition_id, t.share, t.assigned_on FROM target t "
+    "JOIN unit u ON u.id = t.unit_id",
+}
+
+
 class SqlAudit:
     def __init__(self, sql: Sql) -> None:
         self.sql = sql
@@ -81,6 +97,8 @@ class SqlAudit:
             "cycles": len(heads),
             "digest": heads_digest(heads),
             "notice_head": self.chain_head("notice"),
+            # the record before the anchor: one removed from the tail under it is named
+            "event_head": self.chain_head("audit_event"),
         }
         self.append("anchor", at, actor, detail=detail)
         return detail
@@ -174,14 +192,15 @@ class SqlAudit:
             "t.event AS event, t.actor AS actor, t.role AS role, t.from_state AS source, "
             "t.to_state AS dest, NULL AS code, t.payload AS detail, "
             "(SELECT MIN(d.key) FROM deadline d WHERE d.cycle_id = t.cycle_id "
-            "AND d.met_at = t.at AND d.due_at < t.at) AS late_for "
+            "AND d.met_at = t.at AND d.due_at < t.at) AS late_for, 0 AS src, t.id AS rid "
             "FROM transition t JOIN cycle c ON c.id = t.cycle_id JOIN unit u ON u.id = c.unit_id "
             f"WHERE 1 = 1{where}"
         )
         facts = (
             "SELECT e.kind AS kind, e.at AS at, e.unit_code AS unit, e.year AS year, "
             "e.event AS event, e.actor AS actor, e.role AS role, NULL AS source, NULL AS dest, "
-            "e.code AS code, e.detail AS detail, NULL AS late_for FROM audit_event e "
+            "e.code AS code, e.detail AS detail, NULL AS late_for, 1 AS src, e.id AS rid "
+            "FROM audit_event e "
             f"WHERE e.kind != 'anchor'{where_e}"
         )
         if only == "late":
@@ -192,13 +211,15 @@ class SqlAudit:
             sql = f"SELECT * FROM ({facts}) x WHERE x.kind = 'refusal'"
         else:
             sql = f"SELECT * FROM ({transitions} UNION ALL {facts}) x WHERE 1 = 1"
-        rows = self.sql.query(f"{sql}{filters} ORDER BY x.at", values)
+        # ties in time (a batch opened at one instant) in the order they were written,
+        # transitions first: the same order on every backend and in the twin
+        rows = self.sql.query(f"{sql}{filters} ORDER BY x.at, x.src, x.rid", values)
         keys = (
             "kind", "at", "unit", "year", "event", "actor", "role", "from", "to", "code",
             "detail", "late_for",
         )
         return [
-            {**dict(zip(keys, r, strict=True)), "detail": json.loads(r[10] or "{}")}
+            {**dict(zip(keys, r[:12], strict=True)), "detail": json.loads(r[10] or "{}")}
             for r in rows
         ]
 
@@ -207,6 +228,11 @@ class SqlAudit:
         columns = _FACT_COLUMNS[table]
         for row in self.sql.stream(f"SELECT id, hash, {columns} FROM {table} ORDER BY id"):
             yield FactRow(row[0], tuple(row[2:]), row[1])
+
+    def register_rows(self) -> dict[str, list[tuple[Any, ...]]]:
+        """Every row of the registers that decide (workflow.audit_registers.current_state
+        says what each tuple holds), read as they are."""
+        return {name: self.sql.query(sql) for name, sql in REGISTER_QUERIES.items()}
 
     def last_anchor_detail(self) -> dict[str, Any] | None:
         rows = self.sql.query(

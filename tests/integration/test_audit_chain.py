@@ -92,7 +92,8 @@ def test_an_untouched_trail_verifies(trail: str) -> None:
     assert notices > 0
     # 6 cycles opened, the cell's year, the notices, the ratings import and one refusal;
     # 6 cycle chains, 2 global
-    assert report.records == 6 + len(YEAR_OF_CB_THON1) + notices + 1 + 1
+    # and the facts of the units imported and the definition saved
+    assert report.records == 6 + len(YEAR_OF_CB_THON1) + notices + 1 + 1 + 2
     assert report.chains == 6 + 2
 
 
@@ -194,10 +195,10 @@ def test_reordered_records_are_named(trail: str) -> None:
 
 def test_an_erased_refusal_breaks_the_audit_event_chain(trail: str) -> None:
     kinds = [k for (k,) in rows(trail, "SELECT kind FROM audit_event ORDER BY id")]
-    assert kinds == ["ratings_imported", "refusal"]
+    assert kinds == ["units_imported", "definition_saved", "ratings_imported", "refusal"]
     attack(trail, "INSERT INTO audit_event (at, kind, actor, detail, hash) "
            "VALUES ('2026-03-05T00:00:00.000000Z', 'refusal', 'x', '{}', 'f00')",
-           "DELETE FROM audit_event WHERE id = 2")
+           "DELETE FROM audit_event WHERE id = 4")
     problems = verify(trail).problems
     assert [p.chain for p in problems] == ["audit-event chain"]
 

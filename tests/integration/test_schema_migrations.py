@@ -97,7 +97,13 @@ def test_a_database_of_release_7a2cb4e_upgrades_in_place_and_loses_nothing(
             assert (done.stamped, done.before, done.after) == ("0001", "0001", schema.head())
             after = all_rows(engine)
             assert set(after) == set(before) | NEW_TABLES
-            assert {t: after[t] for t in before} == before  # every row, unchanged
+            # every row, unchanged; the audit-event chain gains its baseline fact
+            # (revision 0005: what the registers hold, for `audit verify` to replay)
+            assert {t: after[t] for t in before if t != "audit_event"} == {
+                t: rows for t, rows in before.items() if t != "audit_event"
+            }
+            assert after["audit_event"][:-1] == before["audit_event"]
+            assert after["audit_event"][-1][2] == "baseline"
             assert all(after[t] == [] for t in NEW_TABLES)
             assert metadata_diff(engine) == []
             assert_append_only(engine)
@@ -144,7 +150,7 @@ def test_revision_by_revision_equals_all_at_once(tmp_path: Path) -> None:
         engine_for(f"sqlite:///{tmp_path / 'steps.db'}") as steps,
         engine_for(f"sqlite:///{tmp_path / 'once.db'}") as once,
     ):
-        revisions = ("0001", "0002", "0003", "0004")
+        revisions = ("0001", "0002", "0003", "0004", "0005")
         seen = [schema.upgrade(steps, revision).after for revision in revisions]
         assert seen == list(revisions)
         schema.upgrade(once)

@@ -82,7 +82,8 @@ def test_an_untouched_trail_verifies(trail: InMemoryUnitOfWork) -> None:
     notices = len(trail.tables.notices)
     assert notices > 0
     # 6 cycles opened, the cell's year, the notices, the ratings import and one refusal
-    assert report.records == 6 + len(YEAR_OF_CB_THON1) + notices + 1 + 1
+    # and the facts of the units imported and the definition saved
+    assert report.records == 6 + len(YEAR_OF_CB_THON1) + notices + 1 + 1 + 2
     assert report.chains == 6 + 2
 
 
@@ -135,9 +136,10 @@ def test_reordered_records_are_named(trail: InMemoryUnitOfWork) -> None:
 
 def test_an_erased_refusal_breaks_the_audit_event_chain(trail: InMemoryUnitOfWork) -> None:
     events = trail.tables.audit_events
-    assert [e["kind"] for e in events] == ["ratings_imported", "refusal"]
-    events.append({**events[1], "id": 3, "actor": "x", "hash": "f00"})
-    del events[1]
+    kinds = ["units_imported", "definition_saved", "ratings_imported", "refusal"]
+    assert [e["kind"] for e in events] == kinds
+    events.append({**events[3], "id": 5, "actor": "x", "hash": "f00"})
+    del events[3]
     assert [p.chain for p in verify(trail).problems] == ["audit-event chain"]
 
 

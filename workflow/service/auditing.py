@@ -18,6 +18,7 @@ from workflow.audit import (
     verify_cycle_chains,
     verify_fact_chain,
 )
+from workflow.audit_registers import check_registers, current_state, expected_state
 
 
 class AuditSource(Protocol):
@@ -26,6 +27,8 @@ class AuditSource(Protocol):
     def cycle_heads(self, under: Any) -> dict[int, CycleHead]: ...
 
     def fact_rows(self, table: str) -> Iterator[FactRow]: ...
+
+    def register_rows(self) -> dict[str, list[tuple[Any, ...]]]: ...
 
     def last_anchor(self) -> tuple[int, str] | None: ...
 
@@ -37,6 +40,9 @@ class Verification:
     records: int = 0
     chains: int = 0
     problems: list[ChainProblem] = field(default_factory=list)
+    #: rows of the registers (actors, units, definitions, ratings, targets) checked
+    #: against the audit-event chain
+    registers: int = 0
 
     @property
     def ok(self) -> bool:
@@ -67,7 +73,7 @@ def verify_global_chains(source: AuditSource, report: Verification) -> None:
         report.records += len(facts)
         report.chains += 1
         report.problems += verify_fact_chain(name, facts)
-        pinned = anchor.get("notice_head") if table == "notice" else None
+        pinned = anchor.get("notice_head" if table == "notice" else "event_head")
         if pinned and pinned != GENESIS and pinned not in {f.hash for f in facts}:
             report.problems.append(
                 ChainProblem(
@@ -76,6 +82,12 @@ def verify_global_chains(source: AuditSource, report: Verification) -> None:
                     "the record the last anchor saw at its end is gone: records were removed",
                 )
             )
+        if table == "audit_event":
+            registers = check_registers(
+                expected_state(facts), current_state(source.register_rows())
+            )
+            report.registers += registers.rows
+            report.problems += registers.problems
 
 
 EXPORT_FIELDS = (

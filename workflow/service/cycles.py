@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from workflow.access import Grant, authorize, separation
+from workflow.audit_registers import content_print
 from workflow.calendar import WorkingCalendar, no_holidays
 from workflow.clock import Clock
 from workflow.deadlines import (
@@ -72,6 +73,15 @@ def save_definition(uow: UnitOfWork, definition: Definition, at: datetime) -> No
         return
     with uow:
         added = uow.definitions.add(definition, at)
+        if added:  # what `audit verify` holds the stored version to
+            uow.audit.append(
+                "definition_saved", at, "system",
+                detail={
+                    "definition": spec.id, "version": spec.version,
+                    "content_hash": definition.content_hash,
+                    "content": content_print(definition.resolved()),
+                },
+            )  # fmt: skip
         uow.commit()
     if not added:  # another process saved it since our read: compare with theirs
         save_definition(uow, definition, at)

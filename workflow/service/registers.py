@@ -37,6 +37,16 @@ DEFAULT_DEFINITION = "bon-tot"
 Table = Callable[[], tuple[list[str], list[dict[str, str]]]]
 
 
+def record_units(uow: UnitOfWork, codes: Iterable[str], at: datetime, actor: str) -> None:
+    """Keep the imported units as they now stand (kind, parent, path) in the audit-event
+    chain, in the import's unit of work: what `audit verify` holds the unit table to."""
+    wanted = set(codes)
+    units = {
+        u.code: [u.kind, u.parent_code, u.path] for u in uow.units.under(None) if u.code in wanted
+    }
+    uow.audit.append("units_imported", at, actor, detail={"units": units})
+
+
 def row_numbers(rows: Iterable[Mapping[str, str | None]]) -> list[int]:
     """The file's row number of each meeting (blank lines are skipped by the check)."""
     return [
@@ -76,6 +86,7 @@ class Registers:
         checked = check_unit_rows(source, header, rows, self.uow.units.parents())
         with self.uow:
             counts = self.uow.units.import_rows(checked)
+            record_units(self.uow, [row.code for row in checked], self.clock.now(), actor)
             self.uow.commit()
         return counts
 

@@ -89,6 +89,7 @@ class MemoryAudit:
             "cycles": len(heads),
             "digest": heads_digest(heads),
             "notice_head": chain_head(tables, "notice"),
+            "event_head": chain_head(tables, "audit_event"),
         }
         self.append("anchor", at, actor, detail=detail)
         return detail
@@ -204,6 +205,38 @@ class MemoryAudit:
             {**dict(zip(keys, r, strict=True)), "detail": json.loads(r[10] or "{}")}
             for r in rows
         ]
+
+    def register_rows(self) -> dict[str, list[tuple[Any, ...]]]:
+        t = self.tables
+        code = {unit_id: u["code"] for unit_id, u in t.units.items()}
+        parent = {
+            unit_id: code.get(u["parent_id"]) if u.get("parent_id") is not None else None
+            for unit_id, u in t.units.items()
+        }
+        return {
+            "actor": [
+                (a["id"], a["name"], a["role"], code.get(a["scope_unit_id"]), a["revoked_at"],
+                 a["token_hash"])
+                for _, a in sorted(t.actors.items())
+            ],
+            "unit": sorted(
+                (u["code"], u["kind"], parent[unit_id], u["path"])
+                for unit_id, u in t.units.items()
+            ),
+            "definition": [
+                (d_id, version, d["content_hash"], d["resolved"])
+                for (d_id, version), d in sorted(t.definitions.items())
+            ],
+            "rating": [
+                (year, code[unit_id], member, stage, r["name"], r["status"],
+                 r["admitted_on"], r["level"], r["rated_on"])
+                for (year, unit_id, member, stage), r in t.ratings.items()
+            ],
+            "target": [
+                (year, code[unit_id], definition_id, r["share"], r["assigned_on"])
+                for (year, unit_id, definition_id), r in t.targets.items()
+            ],
+        }
 
     def fact_rows(self, table: str) -> Iterator[FactRow]:
         columns = FACT_COLUMNS[table]
