@@ -150,7 +150,8 @@ class SqlAudit:
             params = {**params, "year": year}
         rows = self.sql.query(
             "SELECT c.id, u.code, c.year, c.definition_id, c.definition_version, c.version, "
-            "c.head_hash, c.unit_id, c.state FROM cycle c JOIN unit u ON u.id = c.unit_id "
+            "c.head_hash, c.unit_id, c.state, c.outcome, c.facts, c.unit_path "
+            "FROM cycle c JOIN unit u ON u.id = c.unit_id "
             f"WHERE 1 = 1{where} ORDER BY c.id",
             params,
         )
@@ -158,7 +159,7 @@ class SqlAudit:
             {
                 "cycle_id": r[0], "unit": r[1], "year": r[2], "definition_id": r[3],
                 "definition_version": r[4], "version": r[5], "head": r[6], "unit_id": r[7],
-                "state": r[8],
+                "state": r[8], "outcome": r[9], "facts": r[10], "unit_path": r[11],
             }
             for r in rows
         ]
@@ -228,6 +229,12 @@ class SqlAudit:
         columns = _FACT_COLUMNS[table]
         for row in self.sql.stream(f"SELECT id, hash, {columns} FROM {table} ORDER BY id"):
             yield FactRow(row[0], tuple(row[2:]), row[1])
+
+    def deadline_rows(self) -> list[tuple[Any, ...]]:
+        """(cycle id, key, due at, met at) of every deadline."""
+        return self.sql.query(
+            "SELECT cycle_id, key, due_at, met_at FROM deadline ORDER BY cycle_id, key"
+        )
 
     def register_rows(self) -> dict[str, list[tuple[Any, ...]]]:
         """Every row of the registers that decide (workflow.audit_registers.current_state

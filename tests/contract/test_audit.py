@@ -74,7 +74,8 @@ def test_the_streams_of_verification(commune: CycleService, uow: Any) -> None:
     assert lines == [{
         "cycle_id": 6, "unit": "CB-KP3", "year": 2025, "definition_id": "bon-tot",
         "definition_version": 3, "version": 2, "head": rows[-2][12], "unit_id": 9,
-        "state": "registered",
+        "state": "registered", "outcome": None, "facts": '{"plan":"KH"}',
+        "unit_path": "/1/8/9/",
     }]
     assert cycle_head(lines[0]) == heads[6]
     assert verify_store(AuditView(uow)).ok and verify_store(AuditView(uow), x02).ok

@@ -92,8 +92,8 @@ def test_an_untouched_trail_verifies(trail: str) -> None:
     assert notices > 0
     # 6 cycles opened, the cell's year, the notices, the ratings import and one refusal;
     # 6 cycle chains, 2 global
-    # and the facts of the units imported and the definition saved
-    assert report.records == 6 + len(YEAR_OF_CB_THON1) + notices + 1 + 1 + 2
+    # and the facts of the units imported, the definition saved, the deadlines planned
+    assert report.records == 6 + len(YEAR_OF_CB_THON1) + notices + 1 + 1 + 3
     assert report.chains == 6 + 2
 
 
@@ -134,8 +134,10 @@ def test_a_deleted_record_is_named(trail: str) -> None:
 def test_the_last_record_deleted_is_caught_by_the_head(trail: str) -> None:
     cycle = cycle_of(trail, "CB-THON1")
     attack(trail, f"DELETE FROM transition WHERE cycle_id = {cycle} AND seq = 7")
-    (problem,) = verify(trail).problems
+    problem, *row = verify(trail).problems
     assert (problem.chain, problem.record) == (f"cycle {cycle}", "seq 6")
+    # and the row's outcome and facts, still the recognition's, follow from no record
+    assert {p.chain for p in row} <= {f"cycle {cycle}"}
 
 
 def test_the_tail_deleted_with_the_head_rewritten_is_caught_by_the_anchor(trail: str) -> None:
@@ -155,7 +157,9 @@ def test_the_tail_deleted_with_the_head_rewritten_is_caught_by_the_anchor(trail:
         f"WHERE id = {cycle}",
     )
     problems = verify(trail).problems
-    assert [p.chain for p in problems] == ["anchor"]
+    # the anchor names it; the row's outcome and facts, still the recognition's, too
+    chains = [p.chain for p in problems]
+    assert "anchor" in chains and set(chains) == {"anchor", f"cycle {cycle}"}
 
 
 def test_an_inserted_record_is_named(trail: str) -> None:
@@ -195,10 +199,12 @@ def test_reordered_records_are_named(trail: str) -> None:
 
 def test_an_erased_refusal_breaks_the_audit_event_chain(trail: str) -> None:
     kinds = [k for (k,) in rows(trail, "SELECT kind FROM audit_event ORDER BY id")]
-    assert kinds == ["units_imported", "definition_saved", "ratings_imported", "refusal"]
+    assert kinds == [
+        "units_imported", "definition_saved", "deadlines_planned", "ratings_imported", "refusal"
+    ]
     attack(trail, "INSERT INTO audit_event (at, kind, actor, detail, hash) "
            "VALUES ('2026-03-05T00:00:00.000000Z', 'refusal', 'x', '{}', 'f00')",
-           "DELETE FROM audit_event WHERE id = 4")
+           "DELETE FROM audit_event WHERE id = 5")
     problems = verify(trail).problems
     assert [p.chain for p in problems] == ["audit-event chain"]
 
@@ -265,7 +271,9 @@ def test_a_cycle_row_edited_to_another_state_or_unit_is_named(trail: str) -> Non
         "UPDATE cycle SET unit_id = (SELECT id FROM unit WHERE code = 'DB-TRUONG') "
         "WHERE unit_id = -1",
     )
-    found = {p.chain: p.message for p in verify(trail).problems}
+    found: dict[str, str] = {}
+    for p in verify(trail).problems:
+        found[p.chain] = found.get(p.chain, "") + p.message + "; "
     assert "the cycle row was edited" in found[f"cycle {kp3}"]
     assert "moved to another unit" in found[f"cycle {cycle}"]
     school = cycle_of(trail, "CB-THON1")  # the school's cycle, now under CB-THON1

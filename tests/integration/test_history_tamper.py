@@ -131,7 +131,9 @@ def test_a_register_changed_behind_the_trail_is_named(
 ) -> None:
     attack(history, statement)
     found = problems(history)
-    assert len(found) == 1 and found[0].startswith(named), found
+    assert found and found[0].startswith(named), found
+    # a unit moved: its cycle's row no longer agrees with it either
+    assert all(f.startswith("cycle ") and "unit path" in f for f in found[1:]), found
 
 
 def test_the_stored_definition_rewritten_is_named(history: str) -> None:
@@ -170,3 +172,56 @@ def test_the_revocation_removed_before_an_anchor_with_the_anchor_rehashed_is_nam
         "audit-event chain, its tail: the record the last anchor saw at its end is gone: "
         "records were removed"
     ]
+
+
+def _cycle(url: str, code: str) -> int:
+    found = rows(url, "SELECT c.id FROM cycle c JOIN unit u ON u.id = c.unit_id WHERE u.code = ?",
+                 (code,))
+    return int(found[0][0])
+
+
+@pytest.fixture
+def fired(history: str, bon_tot: Definition) -> str:
+    """CB-THON1 registered (on time) and started; the others untouched."""
+    engine = make_engine(history)
+    store = SqlStore(engine)
+    clock = VirtualClock(local(2025, 2, 20))
+    service = CycleService(store, clock, weekends_only)
+    assert service.fire("CB-THON1", "register", 2025, "bithu.thon1", "unit_secretary",
+                        {"plan": "KH-05"}).applied
+    clock.set(local(2025, 2, 21))
+    assert service.fire("CB-THON1", "start", 2025, "bithu.thon1", "unit_secretary").applied
+    store.close()
+    engine.dispose()
+    assert problems(history) == []
+    return history
+
+
+@pytest.mark.parametrize(
+    ("statement", "named"),
+    [
+        ("UPDATE cycle SET outcome = 'recognized' WHERE id = {c}",
+         "cycle {c}, its row: it says outcome 'recognized' but its records give None"),
+        ("UPDATE cycle SET facts = '{{\"plan\":\"KH-99\"}}' WHERE id = {c}",
+         "cycle {c}, its row: its facts are not what its records' payloads add up to"),
+        ("UPDATE cycle SET unit_path = '/1/2/5/' WHERE id = {c}",
+         "cycle {c}, its row: it says unit path '/1/2/5/'"),
+        ("UPDATE cycle SET state = 'proposed' WHERE id = {c}",
+         "cycle {c}, seq 3: the cycle says 'proposed' but its records end in 'implementing'"),
+        ("UPDATE deadline SET met_at = NULL WHERE cycle_id = {c} AND key = 'register'",
+         "cycle {c}, deadline register: met None but its records meet it"),
+        ("UPDATE deadline SET due_at = '2025-12-31T16:59:00.000000Z' WHERE cycle_id = {c} "
+         "AND key = 'register'",
+         "cycle {c}, deadline register: due 2025-12-31T16:59:00.000000Z but planned"),
+        ("DELETE FROM deadline WHERE cycle_id = {c} AND key = 'propose'",
+         "cycle {c}, deadline propose: planned when it opened but the row is gone"),
+    ],
+    ids=["outcome", "facts", "path", "state", "deadline-met", "deadline-due", "deadline-gone"],
+)
+def test_a_cycle_row_or_deadline_changed_behind_its_chain_is_named(
+    fired: str, statement: str, named: str
+) -> None:
+    cycle = _cycle(fired, "CB-THON1")
+    attack(fired, statement.format(c=cycle))
+    found = problems(fired)
+    assert len(found) == 1 and found[0].startswith(named.format(c=cycle)), found

@@ -83,6 +83,12 @@ class AuditView:
     def register_rows(self) -> Any:
         return self.audit.register_rows()
 
+    def deadline_rows(self) -> Any:
+        return self.audit.deadline_rows()
+
+    def chain_heads(self, under: Any) -> Any:
+        return self.audit.chain_heads(under)
+
     def last_anchor_detail(self) -> dict[str, Any] | None:
         found: dict[str, Any] | None = self.audit.last_anchor_detail()
         return found

@@ -18,6 +18,7 @@ from workflow.audit import (
     verify_cycle_chains,
     verify_fact_chain,
 )
+from workflow.audit_cycles import check_cycle_rows, definition_rules, planned_deadlines
 from workflow.audit_registers import check_registers, current_state, expected_state
 
 
@@ -29,6 +30,10 @@ class AuditSource(Protocol):
     def fact_rows(self, table: str) -> Iterator[FactRow]: ...
 
     def register_rows(self) -> dict[str, list[tuple[Any, ...]]]: ...
+
+    def deadline_rows(self) -> list[tuple[Any, ...]]: ...
+
+    def chain_heads(self, under: Any) -> list[dict[str, Any]]: ...
 
     def last_anchor(self) -> tuple[int, str] | None: ...
 
@@ -83,11 +88,18 @@ def verify_global_chains(source: AuditSource, report: Verification) -> None:
                 )
             )
         if table == "audit_event":
-            registers = check_registers(
-                expected_state(facts), current_state(source.register_rows())
-            )
+            rows = source.register_rows()
+            registers = check_registers(expected_state(facts), current_state(rows))
             report.registers += registers.rows
             report.problems += registers.problems
+            report.problems += check_cycle_rows(
+                source.chain_heads(None),
+                source.transition_rows(None),
+                source.deadline_rows(),
+                {(str(d[0]), int(d[1])): definition_rules(d[3]) for d in rows["definition"]},
+                {str(u[0]): u[3] for u in rows["unit"]},
+                planned_deadlines(facts),
+            )
 
 
 EXPORT_FIELDS = (

@@ -40,6 +40,7 @@ from workflow.service.reports import Report, SuperiorSummary
 from workflow.service.results import Board, FireResult, History, OpenResult, Verdict
 from workflow.spec.model import CalendarSpec, DefinitionSpec
 from workflow.spec.registry import Definition
+from workflow.timefmt import to_db
 
 Progress = Callable[[int], None]
 CalendarFactory = Callable[[CalendarSpec], WorkingCalendar]
@@ -177,6 +178,16 @@ class CycleService:
             )
             with uow:
                 done = uow.cycles.open_batch(batch)
+                if done.count and not opened:
+                    # the due dates its deadlines are held to (workflow.audit_cycles),
+                    # chained with the first cycles they were given to
+                    uow.audit.append(
+                        "deadlines_planned", batch.at, actor, role=role, year=year,
+                        detail={
+                            "definition": spec.id, "version": spec.version, "year": year,
+                            "deadlines": {key: to_db(at) for key, at in due},
+                        },
+                    )  # fmt: skip
                 uow.commit()
             opened += done.count
             if progress is not None and done.count:

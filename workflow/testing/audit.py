@@ -138,8 +138,15 @@ class MemoryAudit:
                 "year": c["year"], "definition_id": c["definition_id"],
                 "definition_version": c["definition_version"], "version": c["version"],
                 "head": c["head_hash"], "unit_id": c["unit_id"], "state": c["state"],
+                "outcome": c["outcome"], "facts": c["facts"], "unit_path": c["unit_path"],
             }
             for c in self._cycles(under, year).values()
+        ]
+
+    def deadline_rows(self) -> list[tuple[Any, ...]]:
+        return [
+            (cycle_id, key, d["due_at"], d["met_at"])
+            for (cycle_id, key), d in sorted(self.tables.deadlines.items())
         ]
 
     def _late_for(self, t: Row) -> str | None:
