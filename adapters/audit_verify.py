@@ -4,6 +4,7 @@ anchor are checked once. Reading the rows is most of the cost, so it scales with
 
 from __future__ import annotations
 
+import gc
 import os
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
@@ -30,10 +31,15 @@ def verify_database(url: str, under: str | None = None, workers: int | None = No
             return verify_store(store, store.find_unit(under) if under else None)
         anchor = store.last_anchor() if under is None else None
         limit = anchor[0] if anchor else -1
+        # The objects the children inherit (every module the composition root imports)
+        # are kept out of their collectors: a collection there writes to each object's
+        # header and so copies every page of the parent's heap into each child.
+        gc.freeze()
         with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
             futures = [
                 pool.submit(_shard, url, under, (k, workers), limit) for k in range(workers)
             ]
+            gc.unfreeze()  # a fork context starts every child at the first submit
             report = Verification()
             if under is None:
                 verify_global_chains(store, report)  # meanwhile, in this process

@@ -25,8 +25,6 @@ from workflow.service.cycles import CycleService
 from workflow.spec.registry import Definition
 from workflow.timefmt import LOCAL_TZ, show_date
 
-DEFINITION = "bon-tot"
-
 
 def fresh_demo_url(explicit: str | None) -> str:
     """The URL given (it must hold no units yet), or a new file in the current directory."""
@@ -132,7 +130,7 @@ def run_demo(url: str, year: int = 2025, seed: int = 2025, lang: str = "vi") -> 
         units, members = sample_province(rng)
         store.import_units(units)
         notifications = app.ticks(channels=("log",), lang=lang)
-        definition = app.catalog.latest(DEFINITION)
+        definition = app.catalog.latest()
         opened = service.open_cycles(definition, year, actor="demo", role="system")
         applied = refused = 0
         checkpoints = [

@@ -25,6 +25,7 @@ from adapters.clock import SystemClock
 from workflow.clock import Clock, VirtualClock
 from workflow.errors import BontotError
 from workflow.service.actors import NotAuthenticated, Refused
+from workflow.spec.registry import DEFAULT_DEFINITION as DEFAULT_DEFINITION  # the options'
 from workflow.timefmt import parse_user_instant
 
 DbOption = Annotated[
@@ -41,7 +42,6 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON")]
 LangOption = Annotated[str, typer.Option("--lang", help="vi or en")]
 YearOption = Annotated[int, typer.Option("--year")]
 UnderOption = Annotated[str | None, typer.Option("--under")]
-DEFAULT_DEFINITION = "bon-tot"
 TOKEN_ENV = "BONTOT_TOKEN"
 
 

@@ -207,7 +207,10 @@ class SqlAudit:
         if only == "late":
             sql = f"SELECT * FROM ({transitions}) x WHERE x.late_for IS NOT NULL"
         elif only == "overrides":
-            sql = f"SELECT * FROM ({transitions}) x WHERE x.detail LIKE '%\"override\"%'"
+            # an override is the payload's "override" key, in its canonical JSON
+            match = self.sql.dialect.contains("x.detail", "override")
+            sql = f"SELECT * FROM ({transitions}) x WHERE {match}"
+            values["override"] = '"override"'
         elif only == "refusals":
             sql = f"SELECT * FROM ({facts}) x WHERE x.kind = 'refusal'"
         else:

@@ -221,7 +221,8 @@ class SqlCycles:
         where, params = subtree(under, "unit_path")
         rows = self.sql.query(
             "SELECT definition_id, unit_kind, state, outcome, COUNT(*) FROM cycle "
-            f"WHERE year = :year{where} GROUP BY 1, 2, 3, 4",
+            # NULL outcomes first on both backends (PostgreSQL puts them last by default)
+            f"WHERE year = :year{where} GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4 IS NOT NULL, 4",
             {**params, "year": year},
         )
         return [StateCount(*r) for r in rows]

@@ -87,6 +87,11 @@ class SqliteDialect:
     def for_update_of(self, alias: str) -> str:
         return ""
 
+    def contains(self, column: str, parameter: str) -> str:
+        """A condition: `column` holds the text of `:parameter`, case-sensitively (LIKE
+        ignores ASCII case on SQLite and not on PostgreSQL)."""
+        return f"instr({column}, :{parameter}) > 0"
+
     def for_update_skip_locked(self, alias: str | None = None) -> str:
         return ""
 
@@ -129,6 +134,9 @@ class PostgresDialect:
 
     def lock_register(self, table: str) -> str | None:
         return f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE"
+
+    def contains(self, column: str, parameter: str) -> str:
+        return f"strpos({column}, :{parameter}) > 0"
 
     def for_update_of(self, alias: str) -> str:
         # a concurrent writer of the row waits, then re-reads it after the wait

@@ -6,8 +6,12 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Select, select
 
 from adapters.persistence.audit import SqlAudit
+from adapters.persistence.compiled import in_list, marks, padded, table
 from adapters.persistence.rows import dumps
 from adapters.persistence.sql import Sql
 from workflow.audit import link
@@ -57,17 +61,9 @@ class SqlOutbox:
         ]
         if not addresses:
             return []
-        marks = ", ".join("?" for _ in addresses)
-        rows = db.execute(
-            "SELECT n.id, t.key, n.kind, n.deadline, n.step, t.\"offset\", n.role, n.address, "
-            "n.due_at, t.deadline_at, t.moved_by, n.at, u.id, u.code, u.name, u.path, "
-            "u.contacts, t.definition_id, t.definition_version, c.state, t.milestone_id "
-            "FROM notice_queue q JOIN notice n ON n.id = q.notice_id "
-            "JOIN timer t ON t.id = n.timer_id JOIN unit u ON u.id = n.unit_id "
-            "LEFT JOIN cycle c ON c.id = n.cycle_id "
-            f"WHERE q.address IN ({marks})",
-            addresses,
-        ).fetchall()
+        shown = padded(addresses)
+        statement = db.compiled(("outbox.claim_pending", len(shown)), _pending, len(shown))
+        rows = db.run(statement, in_list("address", shown)).fetchall()
         return [
             PendingNotice(
                 r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], from_db(r[8]),
@@ -242,3 +238,26 @@ class SqlOutbox:
             int(counts[2] or 0),
             [(r[0], r[1], r[2], r[3]) for r in parked],
         )
+
+
+def _pending(count: int) -> Select[Any]:
+    """Every queued notice of `count` addresses (an `IN` list), with its timer, unit and
+    cycle, in the order they were queued."""
+    q, n = table("notice_queue").alias("q"), table("notice").alias("n")
+    t, u, c = table("timer").alias("t"), table("unit").alias("u"), table("cycle").alias("c")
+    return (
+        select(
+            n.c.id, t.c.key, n.c.kind, n.c.deadline, n.c.step, t.c.offset, n.c.role,
+            n.c.address, n.c.due_at, t.c.deadline_at, t.c.moved_by, n.c.at, u.c.id, u.c.code,
+            u.c.name, u.c.path, u.c.contacts, t.c.definition_id, t.c.definition_version,
+            c.c.state, t.c.milestone_id,
+        )
+        .select_from(
+            q.join(n, n.c.id == q.c.notice_id)
+            .join(t, t.c.id == n.c.timer_id)
+            .join(u, u.c.id == n.c.unit_id)
+            .outerjoin(c, c.c.id == n.c.cycle_id)
+        )
+        .where(q.c.address.in_(marks("address", count)))
+        .order_by(n.c.id)
+    )

@@ -95,14 +95,14 @@ class SqlRegisters:
         # (year, path) range for the rows of the units below it.
         rows = self.sql.query(
             f"SELECT {_RATING_COLUMNS} FROM rating r JOIN unit u ON u.id = r.unit_id "
-            "WHERE r.year = ? AND r.unit_id = ?",
+            "WHERE r.year = ? AND r.unit_id = ? ORDER BY r.member, r.stage",
             (year, unit.id),
         )
         below = subtree_bounds(unit.path)
         rows += self.sql.query(
             f"SELECT {_RATING_COLUMNS} FROM rating r JOIN unit u ON u.id = r.unit_id "
             "WHERE r.year = ? AND r.unit_path > ? AND r.unit_path < ? AND r.member = '' "
-            "AND u.parent_id = ?",
+            "AND u.parent_id = ? ORDER BY u.code, r.stage",
             (year, *below, unit.id),
         )
         children = self.sql.query(

@@ -3,16 +3,18 @@
 Hot paths run prepared statements on the DBAPI connection: SQLAlchemy Core costs ~3x the
 raw driver per transition and the ORM ~17x (DESIGN §5), and a transition must stay within
 2x raw. A statement without parameters is sent as it is (psycopg then reads no `%`);
-one with parameters is translated by the dialect, once per distinct text.
+one with parameters is translated by the dialect, once per distinct text. A dynamic
+statement is a Core construct compiled once per shape (compiled.py) and run as it is.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import ClauseElement, Engine
 
+from adapters.persistence.compiled import Compiled, compiled
 from adapters.persistence.dialect import Dialect, dialect_for
 
 Params = Mapping[str, Any] | Sequence[Any]
@@ -24,6 +26,7 @@ class Sql:
 
     def __init__(self, engine: Engine) -> None:
         self.dialect: Dialect = dialect_for(engine.dialect.name)
+        self._compiler = engine.dialect
         self._pooled = engine.raw_connection()
         self._db: Any = self._pooled.driver_connection
         assert self._db is not None, "a pooled connection always has its driver's"
@@ -35,6 +38,16 @@ class Sql:
         if not params:
             return self._cursor.execute(sql)
         return self._cursor.execute(self.dialect.prepare(sql), params)
+
+    def run(self, statement: Compiled, values: Mapping[str, Any]) -> Any:
+        """Run a compiled Core statement (already in the driver's placeholder style)."""
+        return self._cursor.execute(statement.text, statement.bind(values))
+
+    def compiled(
+        self, shape: Hashable, build: Callable[..., ClauseElement], *args: Any
+    ) -> Compiled:
+        """The statement of `shape` for this connection's backend (compiled.py)."""
+        return compiled(self._compiler, shape, build, *args)
 
     def executemany(self, sql: str, params_seq: Sequence[Params]) -> Any:
         if not params_seq:

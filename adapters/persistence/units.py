@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import Any
 
+from sqlalchemy import Select, select
+
+from adapters.persistence.compiled import in_list, marks, padded, table
 from adapters.persistence.rows import UNIT_COLUMNS, dumps, subtree, subtree_positional, unit_ref
 from adapters.persistence.sql import Sql
 from workflow.errors import NotFound
@@ -97,11 +101,9 @@ class SqlUnits:
         """code -> (id, path) of the units found among `codes` (read in chunks of 500)."""
         units: dict[str, tuple[int, str]] = {}
         for start in range(0, len(codes), 500):
-            chunk = codes[start : start + 500]
-            marks = ", ".join("?" for _ in chunk)
-            for code, unit_id, path in self.sql.query(
-                f"SELECT code, id, path FROM unit WHERE code IN ({marks})", chunk
-            ):
+            chunk = padded(codes[start : start + 500])
+            statement = self.sql.compiled(("unit.ids_and_paths", len(chunk)), _by_code, len(chunk))
+            for code, unit_id, path in self.sql.run(statement, in_list("code", chunk)).fetchall():
                 units[code] = (unit_id, path)
         return units
 
@@ -110,10 +112,10 @@ class SqlUnits:
         ids = sorted({int(part) for path in paths for part in path.strip("/").split("/")})
         found: dict[int, UnitContact] = {}
         for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ", ".join("?" for _ in chunk)
-            for uid, code, name, path, contacts in self.sql.execute(
-                f"SELECT id, code, name, path, contacts FROM unit WHERE id IN ({marks})", chunk
+            chunk = padded(ids[start : start + 500])
+            statement = self.sql.compiled(("unit.contacts", len(chunk)), _contacts, len(chunk))
+            for uid, code, name, path, contacts in self.sql.run(
+                statement, in_list("id", chunk)
             ).fetchall():
                 found[uid] = UnitContact(uid, code, name, path, json.loads(contacts))
         return found
@@ -132,3 +134,19 @@ class SqlUnits:
                 [*params, *parent_params],
             )
         ]
+
+
+def _contacts(count: int) -> Select[Any]:
+    """Units by id, `count` of them (an `IN` list), in id order."""
+    u = table("unit")
+    return (
+        select(u.c.id, u.c.code, u.c.name, u.c.path, u.c.contacts)
+        .where(u.c.id.in_(marks("id", count)))
+        .order_by(u.c.id)
+    )
+
+
+def _by_code(count: int) -> Select[Any]:
+    """(code, id, path) of the units among `count` codes (an `IN` list)."""
+    u = table("unit")
+    return select(u.c.code, u.c.id, u.c.path).where(u.c.code.in_(marks("code", count)))

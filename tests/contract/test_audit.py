@@ -132,3 +132,18 @@ def test_the_log_finds_overrides_in_the_payload(commune: CycleService, uow: Any)
     assert [(e["unit"], e["detail"]) for e in found] == [
         ("CB-THON1", {"override": {"by": "btv"}, "plan": "KH"})
     ]
+
+
+def test_overrides_are_found_by_their_key_in_its_own_case(
+    commune: CycleService, uow: Any
+) -> None:
+    # LIKE would match "OVERRIDE" on SQLite and not on PostgreSQL; no backend may
+    cycle = commune.cycle("CB-THON1", 2025)
+    _, change = commune.prepare(cycle, "register", *SECRETARY, {"plan": "KH"})
+    assert change is not None
+    shouted = replace(change, payload_text='{"OVERRIDE":{"by":"btv"},"plan":"KH"}')
+    write(uow, lambda: uow.cycles.apply(shouted))
+    assert uow.audit.log(None, None, None, None, None, "overrides") == []
+    assert [e["event"] for e in uow.audit.log(None, None, "register", None, None, None)] == [
+        "register"
+    ]

@@ -72,6 +72,16 @@ def test_notices_are_chained_and_queued_per_address(queued: list[Notice], uow: A
     assert p.fired_at == NOW and p.timer_key.startswith("c1:")
 
 
+def test_a_claim_lists_its_notices_in_the_order_they_were_queued(
+    queued: list[Notice], uow: Any
+) -> None:
+    with uow:
+        pending = uow.outbox.claim_pending(2)
+        uow.rollback()
+    ids = [record.id for record in uow.audit.fact_rows("notice")]
+    assert len(ids) == 6 and [p.notice_id for p in pending] == ids
+
+
 def test_composing_takes_exactly_its_notices_off_the_queue(
     queued: list[Notice], uow: Any
 ) -> None:

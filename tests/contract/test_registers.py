@@ -72,7 +72,8 @@ def test_the_register_holds_a_units_rows_and_its_cells_own_ratings(
     register = registers.rating_register("DB-TRUONG", 2025)
     assert (register["unit"], register["org_type"]) == ("DB-TRUONG", "administrative")
     assert register["cells"] == ["DB-TRUONG-1", "DB-TRUONG-2", "DB-TRUONG-3"]
-    assert sorted((r.unit_code, r.member, r.level) for r in register["records"]) == [
+    # the unit's own rows by member (its own rating first), then its cells' by code
+    assert [(r.unit_code, r.member, r.level) for r in register["records"]] == [
         ("DB-TRUONG", "", "good"),
         ("DB-TRUONG", "DB-TRUONG-DV001", "good"),
         ("DB-TRUONG", "DB-TRUONG-DV002", "good"),

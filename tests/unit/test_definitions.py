@@ -29,6 +29,14 @@ def test_every_shipped_definition_validates() -> None:
     } <= ids
 
 
+def test_the_catalogue_names_its_default_definition(catalog: DefinitionSet) -> None:
+    # a caller that names no definition gets the yearly "bốn tốt" cycle, newest version
+    assert catalog.default == "bon-tot"
+    assert catalog.latest().key == catalog.latest("bon-tot").key
+    other = DefinitionSet(catalog, default="chi-bo-kieu-mau")
+    assert other.latest().spec.id == "chi-bo-kieu-mau"
+
+
 def test_overlays_carry_the_seed_variants(catalog: DefinitionSet) -> None:
     # seed 002: 50 %, registration 10/07/2023 in the first year
     city = catalog.latest("bon-tot-002-city-2023")

@@ -18,7 +18,6 @@ from workflow.service.results import Verdict
 from workflow.spec.registry import Definition, DefinitionSet
 from workflow.timefmt import LOCAL_TZ
 
-DEFAULT_DEFINITION = "bon-tot"
 RULE_KIND = "meeting_compliance"
 
 
@@ -93,10 +92,12 @@ class MeetingChecks:
         unit: str | None,
         under: str | None,
         through: date | None,
-        definition: str = DEFAULT_DEFINITION,
+        definition: str | None = None,
     ) -> MeetingCheck:
         """Every breach of the thresholds in the year, by the definition version each
-        unit's cycle opened with (the latest when it has none)."""
+        unit's cycle opened with (the latest when it has none). `definition`: the
+        catalogue's default when None."""
+        definition = self.catalog.default if definition is None else definition
         end = through or min(self.today(), date(year, 12, 31))
         if end.year != year:
             raise BontotError(f"--through {end:%d/%m/%Y} is not in {year}")

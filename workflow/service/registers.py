@@ -31,8 +31,6 @@ from workflow.spec.registry import DefinitionSet
 from workflow.timefmt import LOCAL_TZ
 from workflow.units import check_unit_rows
 
-DEFAULT_DEFINITION = "bon-tot"
-
 #: a file's header and rows, read when called
 Table = Callable[[], tuple[list[str], list[dict[str, str]]]]
 
@@ -129,7 +127,7 @@ class Registers:
         if not meetings:
             raise BontotError(f"{source}: no meetings in it; nothing imported")
         if grant is not None:
-            spec = self.catalog.latest(DEFAULT_DEFINITION).spec
+            spec = self.catalog.latest().spec
             lines = row_numbers(rows)
             codes = zip((m.unit_code for m in meetings), lines, strict=True)
             why = meeting_import_refusal(grant, spec, codes)

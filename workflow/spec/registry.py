@@ -51,10 +51,19 @@ def definition_from_resolved(data: dict[str, Any], filename: str = "<stored>") -
     return Definition(spec, content_hash(spec), filename)
 
 
-class DefinitionSet:
-    """All definitions known to a process, by id (latest version) and by (id, version)."""
+#: the definition a command or use case works with when none is named: the yearly
+#: "bốn tốt" cycle (definitions/bon-tot*.yaml)
+DEFAULT_DEFINITION = "bon-tot"
 
-    def __init__(self, definitions: Iterable[Definition]) -> None:
+
+class DefinitionSet:
+    """All definitions known to a process, by id (latest version) and by (id, version).
+    `default`: the id meant when a caller names none."""
+
+    def __init__(
+        self, definitions: Iterable[Definition], default: str = DEFAULT_DEFINITION
+    ) -> None:
+        self.default = default
         self._by_key: dict[tuple[str, int], Definition] = {}
         for definition in definitions:
             self._by_key[definition.key] = definition
@@ -67,7 +76,9 @@ class DefinitionSet:
     def __iter__(self) -> Any:
         return iter(sorted(self._by_key.values(), key=lambda d: d.key))
 
-    def latest(self, definition_id: str) -> Definition:
+    def latest(self, definition_id: str | None = None) -> Definition:
+        """The newest version of `definition_id` (the catalogue's default when None)."""
+        definition_id = self.default if definition_id is None else definition_id
         versions = [d for key, d in self._by_key.items() if key[0] == definition_id]
         if not versions:
             known = ", ".join(sorted({key[0] for key in self._by_key})) or "none"

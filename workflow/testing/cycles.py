@@ -214,7 +214,10 @@ class MemoryCycles:
         for c in self._of_year(under, year):
             key = (c["definition_id"], c["unit_kind"], c["state"], c["outcome"])
             counts[key] = counts.get(key, 0) + 1
-        return [StateCount(*key, count) for key, count in counts.items()]
+        return [
+            StateCount(*key, counts[key])
+            for key in sorted(counts, key=lambda k: (*k[:3], k[3] is not None, k[3] or ""))
+        ]
 
     def _overdue_deadlines(
         self, under: UnitRef | None, year: int, at: datetime, closed_states: Sequence[str]

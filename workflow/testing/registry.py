@@ -275,13 +275,18 @@ class MemoryRegisters:
             for u in (tables.units[i] for i in tables.children.get(unit.id, ()))
             if lo < u["path"] < hi
         }
-        rows = [tables.ratings[k] for k in tables.ratings_of.get((year, unit.id), ())]
-        rows += [
-            r
-            for child in sorted(children)
-            for r in (tables.ratings[k] for k in tables.ratings_of.get((year, child), ()))
-            if r["member"] == "" and lo < r["unit_path"] < hi
-        ]
+        # the unit's own rows by member and stage, then its cells' own by code and stage
+        own = sorted(tables.ratings_of.get((year, unit.id), ()), key=lambda k: (k[2], k[3]))
+        rows = [tables.ratings[k] for k in own]
+        rows += sorted(
+            (
+                r
+                for child in children
+                for r in (tables.ratings[k] for k in tables.ratings_of.get((year, child), ()))
+                if r["member"] == "" and lo < r["unit_path"] < hi
+            ),
+            key=lambda r: (children[r["unit_id"]], r["stage"]),
+        )
         return {
             "unit": unit_code,
             "org_type": unit.org_type,

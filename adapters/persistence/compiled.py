@@ -1,0 +1,77 @@
+"""Dynamic statements as SQLAlchemy Core constructs, compiled once per (dialect, shape).
+
+A statement whose text depends on its arguments (an `IN (...)` list of n values) is
+built as a Core construct and compiled for the backend's dialect the first time its shape
+is seen; later calls of that shape reuse the text and only bind values. The text runs on
+the raw DBAPI cursor (`Sql.run`), in the driver's own placeholder style: qmark for
+sqlite3, pyformat for psycopg. Hand-written static statements stay text (`Sql.execute`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import BindParameter, ClauseElement, Table, bindparam
+from sqlalchemy.engine.interfaces import Dialect as SqlaDialect
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlmodel import SQLModel
+
+from adapters.persistence import evidence_tables, meeting_tables, tables  # noqa: F401
+
+
+def table(name: str) -> Table:
+    """A table of the schema (tables.py), as a Core construct."""
+    return SQLModel.metadata.tables[name]
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """A statement's text for one driver and how to bind its values: by position (qmark)
+    in `positions` order, or by name (pyformat) when `positions` is None."""
+
+    text: str
+    positions: tuple[str, ...] | None
+
+    def bind(self, values: Mapping[str, Any]) -> Sequence[Any] | Mapping[str, Any]:
+        if self.positions is None:
+            return values
+        return tuple(values[name] for name in self.positions)
+
+
+def padded(values: Sequence[Any]) -> list[Any]:
+    """`values` (at least one) lengthened to the next power of two by repeating the last:
+    an `IN (...)` list means the same, and its statement has one of a few shapes."""
+    size = 1 << (len(values) - 1).bit_length()
+    return [*values, *([values[-1]] * (size - len(values)))]
+
+
+def in_list(name: str, values: Sequence[Any]) -> dict[str, Any]:
+    """The bound values of an `IN` list built with `marks(name, len(values))`."""
+    return {f"{name}{i}": value for i, value in enumerate(values)}
+
+
+def marks(name: str, count: int) -> list[BindParameter[Any]]:
+    return [bindparam(f"{name}{i}") for i in range(count)]
+
+
+_CACHE: dict[tuple[str, Hashable], Compiled] = {}
+
+
+def compiled(
+    dialect: SqlaDialect, shape: Hashable, build: Callable[..., ClauseElement], *args: Any
+) -> Compiled:
+    """The statement of `shape` (a name and what its text depends on) for `dialect` (an
+    engine's, so its driver's placeholder style), built (`build(*args)`) and compiled on
+    first use. Shapes are few (`IN` lists are padded to powers of two and chunked), so
+    the cache stays small."""
+    key = (dialect.name, shape)
+    found = _CACHE.get(key)
+    if found is None:
+        done = build(*args).compile(dialect=dialect)
+        assert isinstance(done, SQLCompiler)
+        positional = dialect.paramstyle in ("qmark", "numeric", "format")
+        positions = tuple(done.positiontup or ()) if positional else None
+        found = _CACHE[key] = Compiled(str(done), positions)
+    return found
