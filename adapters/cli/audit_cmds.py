@@ -93,7 +93,8 @@ def audit_export(
                 handle.write(line + "\n")
                 count += 1
     logs.logger().info("audit.exported", file=str(output), year=year, under=under, lines=count)
-    typer.echo(f"{output}: {export.cycles} cycles, {count - export.cycles - 1} records")
+    # the header, a line per cycle, a line per record, the end line
+    typer.echo(f"{output}: {export.cycles} cycles, {count - export.cycles - 2} records")
 
 
 @group.command("anchor")

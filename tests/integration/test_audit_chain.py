@@ -216,7 +216,7 @@ def export(url: str) -> list[str]:
         node = store.find_unit("X01")
         return list(
             export_lines(
-                {"year": 2025, "under": "X01"},
+                {"year": 2025, "under": "X01", "cycles": 5},  # as Trail.export says it
                 store.chain_heads(node, 2025),
                 store.transition_rows(node, 2025),
             )
@@ -292,3 +292,33 @@ def test_notices_removed_from_the_tail_before_an_anchor_are_caught(trail: str) -
         "notice chain, its tail: the record the last anchor saw at its end is gone: records "
         "were removed"
     ]
+
+
+def test_an_export_emptied_cut_short_or_without_some_cycles_is_refused(trail: str) -> None:
+    lines = export(trail)
+    assert verify_export(lines).ok
+    assert [str(p) for p in verify_export([]).problems] == [
+        "export, line 1: empty: no header, nothing to verify"
+    ]
+    header_only = [str(p) for p in verify_export(lines[:1]).problems]
+    assert header_only == [
+        "export, header: it says 5 cycles but the file holds 0: cycles were removed or added",
+        "export, line 1: no end line: the file was cut short (truncated)",
+    ]
+    cut = verify_export(lines[:-3]).problems  # its last records and the end line gone
+    assert any("cut short" in p.message for p in cut)
+    # one cycle taken out whole: its line and its records, the end line's counts kept
+    school = next(
+        json.loads(line)["cycle_id"] for line in lines if '"unit": "DB-TRUONG"' in line
+    )
+    without = [
+        line for line in lines
+        if json.loads(line).get("cycle_id") != school
+    ]
+    found = [str(p) for p in verify_export(without).problems]
+    assert found[0] == (
+        "export, header: it says 5 cycles but the file holds 4: cycles were removed or added"
+    )
+    assert "end line" in found[1]
+    # and with the end line dropped as well, the header still says 5
+    assert not verify_export(without[:-1]).ok

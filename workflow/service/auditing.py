@@ -102,6 +102,9 @@ def verify_global_chains(source: AuditSource, report: Verification) -> None:
             )
 
 
+#: 2: the header says the format, an end line closes the file with its counts
+EXPORT_FORMAT = 2
+
 EXPORT_FIELDS = (
     "cycle_id", "seq", "event", "from", "to", "actor", "role", "at", "payload", "checks",
     "definition_id", "definition_version", "hash",
@@ -113,13 +116,47 @@ def export_lines(
     cycles: Iterable[dict[str, Any]],
     rows: Iterable[tuple[Any, ...]],
 ) -> Iterator[str]:
-    """JSONL: a header, one line per cycle (its head), one per record, texts as stored."""
-    yield json.dumps({"kind": "header", **header}, ensure_ascii=False)
+    """JSONL: a header, one line per cycle (its head), one per record, texts as stored,
+    and an end line with the counts (format 2: a file without it was cut short)."""
+    yield json.dumps({"kind": "header", "format": EXPORT_FORMAT, **header}, ensure_ascii=False)
+    cycle_count = record_count = 0
     for cycle in cycles:
+        cycle_count += 1
         yield json.dumps({"kind": "cycle", **cycle}, ensure_ascii=False)
     for row in rows:
+        record_count += 1
         record = dict(zip(EXPORT_FIELDS, row[:13], strict=True))
         yield json.dumps({"kind": "transition", **record}, ensure_ascii=False)
+    yield json.dumps({"kind": "end", "cycles": cycle_count, "records": record_count})
+
+
+def _export_counts(
+    header: dict[str, Any] | None, end: dict[str, Any] | None, cycles: int, records: int,
+    lines: int,
+) -> list[ChainProblem]:
+    """An export's own counts: a header, the cycles it says, and (format 2) the end line
+    with the cycles and records it closed on."""
+    if header is None:
+        return [ChainProblem("export", "line 1", "empty: no header, nothing to verify")]
+    found: list[ChainProblem] = []
+    said = header.get("cycles")
+    if isinstance(said, int) and said != cycles:
+        found.append(ChainProblem(
+            "export", "header", f"it says {said} cycles but the file holds {cycles}: cycles "
+            "were removed or added",
+        ))
+    if int(header.get("format", 1)) >= 2:
+        if end is None:
+            found.append(ChainProblem(
+                "export", f"line {lines}", "no end line: the file was cut short (truncated)",
+            ))
+        elif (end.get("cycles"), end.get("records")) != (cycles, records):
+            found.append(ChainProblem(
+                "export", "end line", f"it closes on {end.get('cycles')} cycles and "
+                f"{end.get('records')} records but the file holds {cycles} and {records}: "
+                "lines were removed or added",
+            ))
+    return found
 
 
 def verify_export(lines: Iterable[str]) -> Verification:
@@ -127,20 +164,34 @@ def verify_export(lines: Iterable[str]) -> Verification:
     report = Verification()
     heads: dict[int, CycleHead] = {}
     rows: list[tuple[Any, ...]] = []
+    header: dict[str, Any] | None = None
+    end: dict[str, Any] | None = None
+    number = 0
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
             item = json.loads(line)
-            if item["kind"] == "cycle":
+            if end is not None:
+                raise ValueError("a line after the end line")
+            if item["kind"] == "header":
+                if header is not None or heads or rows:
+                    raise ValueError("a second header, or one after the first line")
+                header = item
+            elif header is None:
+                raise ValueError("the file does not start with its header")
+            elif item["kind"] == "cycle":
                 heads[int(item["cycle_id"])] = cycle_head(item)
             elif item["kind"] == "transition":
                 rows.append((*(item[name] for name in EXPORT_FIELDS), number))
+            elif item["kind"] == "end":
+                end = item
         except (ValueError, KeyError, TypeError) as exc:
             report.problems.append(ChainProblem("export", f"line {number}", f"unreadable: {exc}"))
             return report
     report.chains = len(heads)
     report.records = len(rows)
+    report.problems += _export_counts(header, end, len(heads), len(rows), number)
     report.problems += verify_cycle_chains(rows, heads)
     for problem in report.problems:
         if problem.chain.startswith("cycle "):
