@@ -6,7 +6,9 @@ offline, and an edited export does not."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from typing import Any
 
 import pytest
@@ -322,3 +324,44 @@ def test_an_export_emptied_cut_short_or_without_some_cycles_is_refused(trail: st
     assert "end line" in found[1]
     # and with the end line dropped as well, the header still says 5
     assert not verify_export(without[:-1]).ok
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+@pytest.mark.parametrize("page", ["table", "index"])
+def test_flipped_bits_in_a_data_or_index_page_are_named_by_table(
+    trail: str, page: str
+) -> None:
+    from adapters.audit_verify import verify_database
+
+    path = trail.removeprefix("sqlite:///")
+    with closing(sqlite3.connect(path)) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        size = conn.execute("PRAGMA page_size").fetchone()[0]
+        ((root,),) = conn.execute(
+            "SELECT rootpage FROM sqlite_master WHERE tbl_name = 'transition' AND type = ? "
+            "ORDER BY name LIMIT 1",
+            (page,),
+        ).fetchall()
+    with open(path, "r+b") as file:  # 12 bits of the page's header flipped, one a byte
+        for offset in range(3, 15):
+            file.seek((root - 1) * size + offset)
+            byte = file.read(1)[0]
+            file.seek((root - 1) * size + offset)
+            file.write(bytes([byte ^ 0x10]))
+    report = verify_database(trail, None, workers=1)
+    assert not report.ok
+    first = report.problems[0]
+    assert (first.chain, first.record) == ("storage", "table transition"), report.problems
+    # from now on nothing commits into the file, not even into a table still readable
+    from adapters.persistence.damage import StorageDamaged
+
+    ((events,),) = rows(trail, "SELECT COUNT(*) FROM audit_event")
+    engine = make_engine(trail)
+    store = SqlStore(engine)
+    try:
+        with pytest.raises(StorageDamaged, match="kiểm tra toàn vẹn"):
+            store.record_event("refusal", local(2026, 3, 5), "bithu.thon1")
+    finally:
+        store.close()
+        engine.dispose()
+    assert rows(trail, "SELECT COUNT(*) FROM audit_event") == [(events,)]
