@@ -35,9 +35,12 @@ import workflow.service.changes as engine_module
 from adapters.audit_verify import verify_database
 from adapters.catalog import load_catalog
 from adapters.persistence.db import create_schema, make_engine
+from adapters.persistence.unit_of_work import SqlUnitOfWork
 from workflow.audit import cycle_genesis, link
+from workflow.service.registers import record_units
 
 CHAIN = 10
+UNITS_AT = datetime(2025, 1, 5, 1, 0, tzinfo=UTC)
 AT = "2025-02-20T02:00:00.000000Z"
 
 
@@ -75,11 +78,20 @@ def build_trail(path: Path, records: int) -> float:
                 "INSERT INTO cycle (id, unit_id, unit_path, unit_kind, year, definition_id, "
                 "definition_version, content_hash, state, facts, version, head_hash, "
                 "opened_at, updated_at) VALUES (?, ?, ?, 'grassroots_cell', 2025, "
-                "'bon-tot', 1, '', 's10', '{}', ?, ?, '', '')",
+                "'bon-tot', 1, '', 's10', '{\"plan\":\"KH-01\"}', ?, ?, '', '')",
                 heads,
             )
             conn.executemany(core.INSERT_TRANSITION, transitions)
         conn.execute("COMMIT")
+    # the units as the service imports them: their fact in the audit-event chain, which
+    # `audit verify` holds the unit table to
+    engine = make_engine(f"sqlite:///{path}")
+    uow = SqlUnitOfWork(engine)
+    with uow:
+        record_units(uow, [f"U{i}" for i in range(1, cycles + 1)], UNITS_AT, "bench")
+        uow.commit()
+    uow.close()
+    engine.dispose()
     return time.perf_counter() - started
 
 
