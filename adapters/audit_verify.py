@@ -6,11 +6,16 @@ from __future__ import annotations
 
 import gc
 import os
+import re
+import sqlite3
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import closing
 from multiprocessing import get_context
+from typing import Any
 
 from adapters import bootstrap
-from workflow.audit import ChainCheck, check_anchor, check_cycle_chains
+from adapters.persistence import damage as damage_note
+from workflow.audit import ChainCheck, ChainProblem, check_anchor, check_cycle_chains
 from workflow.service.auditing import Verification, verify_global_chains, verify_store
 
 
@@ -24,7 +29,75 @@ def _shard(url: str, under: str | None, shard: tuple[int, int], limit: int) -> C
         return check_cycle_chains(store.transition_rows(node, None, shard), heads, limit)
 
 
+def storage_problems(url: str) -> list[ChainProblem]:
+    """The store's own integrity check (SQLite `PRAGMA integrity_check`), each damage
+    named by the table (or index) it is in. Empty when the file is sound (and on
+    PostgreSQL, where a row that does not read fails the chains' reading itself)."""
+    if not url.startswith("sqlite:///"):
+        return []
+    path = url.removeprefix("sqlite:///").split("?", 1)[0]
+    try:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+            roots = {int(p): f"{k} {n}" for k, n, p in conn.execute(
+                "SELECT type, name, rootpage FROM sqlite_master WHERE rootpage > 0"
+            ).fetchall()}
+            tables = sorted(n.split(" ", 1)[1] for n in roots.values() if n.startswith("table"))
+            try:
+                found = _lines(conn.execute("PRAGMA integrity_check").fetchall())
+            except sqlite3.DatabaseError:
+                # the check itself stops at the damage: table by table, to name it
+                found = []
+                for table in tables:
+                    try:
+                        said = _lines(conn.execute(f'PRAGMA integrity_check("{table}")'))
+                    except sqlite3.DatabaseError as exc:
+                        said = [f"{table} (or one of its indexes) cannot be read: {exc}"]
+                    found += [] if said == ["ok"] else [f"in table {table}: {m}" for m in said]
+    except sqlite3.DatabaseError as exc:
+        return [ChainProblem("storage", "the file", f"it cannot be read: {exc}")]
+    if found == ["ok"]:
+        return []
+    problems = [
+        ChainProblem("storage", _damaged_in(message, roots), f"damaged: {message}")
+        for message in found[:20]
+    ]
+    if len(found) > 20:
+        problems.append(ChainProblem("storage", "the file", f"and {len(found) - 20} more"))
+    return problems
+
+
+def _lines(rows: Any) -> list[str]:
+    return [line for row in rows for line in str(row[0]).splitlines() if not line.startswith("***")]
+
+
+def _damaged_in(message: str, roots: dict[int, str]) -> str:
+    """The table or index a line of integrity_check names (by name, or by its root page)."""
+    for pattern in (r"in table (\w+)", r"index (\w+)"):
+        match = re.search(pattern, message)
+        if match:
+            kind = "table" if pattern.startswith("in table") else "index"
+            return f"{kind} {match.group(1)}"
+    match = re.search(r"(?:Tree|Page) (\d+)", message)
+    if match and int(match.group(1)) in roots:
+        return roots[int(match.group(1))]
+    return "the file"
+
+
 def verify_database(url: str, under: str | None = None, workers: int | None = None) -> Verification:
+    damage = storage_problems(url)
+    damage_note.record(url, [str(p) for p in damage])
+    try:
+        report = _verify_chains(url, under, workers)
+    except Exception as exc:  # a damaged page fails the reading: named, not a traceback
+        if not damage:
+            raise
+        report = Verification()
+        damage.append(ChainProblem("storage", "reading", f"the chains could not be read: {exc}"))
+    report.problems[:0] = damage
+    return report
+
+
+def _verify_chains(url: str, under: str | None, workers: int | None) -> Verification:
     workers = workers or min(os.cpu_count() or 1, 8)
     with bootstrap.reading(url) as store:
         if workers <= 1:

@@ -35,9 +35,12 @@ import workflow.service.changes as engine_module
 from adapters.audit_verify import verify_database
 from adapters.catalog import load_catalog
 from adapters.persistence.db import create_schema, make_engine
-from workflow.audit import chain_hash, cycle_genesis, transition_text
+from adapters.persistence.unit_of_work import SqlUnitOfWork
+from workflow.audit import cycle_genesis, link
+from workflow.service.registers import record_units
 
 CHAIN = 10
+UNITS_AT = datetime(2025, 1, 5, 1, 0, tzinfo=UTC)
 AT = "2025-02-20T02:00:00.000000Z"
 
 
@@ -67,7 +70,7 @@ def build_trail(path: Path, records: int) -> float:
                     event = "open" if seq == 1 else f"step{seq}"
                     row = (cycle_id, seq, event, state, f"s{seq}", "actor.x", "role", AT,
                            '{"plan":"KH-01"}', "[]", "bon-tot", 1)
-                    previous = chain_hash(previous, transition_text(*row))
+                    previous = link(previous, row)
                     transitions.append((*row, previous))
                     state = f"s{seq}"
                 heads.append((cycle_id, cycle_id, f"/{cycle_id}/", CHAIN, previous))
@@ -75,11 +78,20 @@ def build_trail(path: Path, records: int) -> float:
                 "INSERT INTO cycle (id, unit_id, unit_path, unit_kind, year, definition_id, "
                 "definition_version, content_hash, state, facts, version, head_hash, "
                 "opened_at, updated_at) VALUES (?, ?, ?, 'grassroots_cell', 2025, "
-                "'bon-tot', 1, '', 's10', '{}', ?, ?, '', '')",
+                "'bon-tot', 1, '', 's10', '{\"plan\":\"KH-01\"}', ?, ?, '', '')",
                 heads,
             )
             conn.executemany(core.INSERT_TRANSITION, transitions)
         conn.execute("COMMIT")
+    # the units as the service imports them: their fact in the audit-event chain, which
+    # `audit verify` holds the unit table to
+    engine = make_engine(f"sqlite:///{path}")
+    uow = SqlUnitOfWork(engine)
+    with uow:
+        record_units(uow, [f"U{i}" for i in range(1, cycles + 1)], UNITS_AT, "bench")
+        uow.commit()
+    uow.close()
+    engine.dispose()
     return time.perf_counter() - started
 
 
@@ -104,14 +116,13 @@ def read_raw(path: Path) -> tuple[float, int]:
 
 
 def fire_events(path: Path, codes: list[str], chained: bool) -> core.PerCall:
-    saved = engine_module.chain_hash, engine_module.transition_text
+    saved = engine_module.link
     if not chained:  # the same transition without the chain's work
-        engine_module.chain_hash = lambda previous, text: core.SOME_HASH  # type: ignore[assignment]
-        engine_module.transition_text = lambda *fields: ""  # type: ignore[assignment]
+        engine_module.link = lambda previous, fields: core.SOME_HASH  # type: ignore[assignment]
     try:
         return core.fire_with_engine(path, codes)
     finally:
-        engine_module.chain_hash, engine_module.transition_text = saved
+        engine_module.link = saved
 
 
 def main() -> None:

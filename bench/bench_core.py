@@ -40,7 +40,7 @@ from adapters.catalog import load_catalog
 from adapters.holidays_vn import calendar_for
 from adapters.persistence.db import create_schema, make_engine
 from adapters.persistence.store import SqlStore
-from workflow.audit import chain_hash, cycle_genesis, transition_text
+from workflow.audit import cycle_genesis, link
 from workflow.clock import VirtualClock
 from workflow.deadlines import plan_cycle_timers, resolve_deadlines
 from workflow.evidence.ratings import check_rating_rows
@@ -276,7 +276,7 @@ def open_raw(path: Path, definition: Definition) -> float:
 
     def head(cycle_id: int, unit_id: int) -> str:  # the opening record, chained as ours
         start = cycle_genesis(cycle_id, unit_id, YEAR, spec.id, spec.version)
-        return chain_hash(start, transition_text(cycle_id, 1, *open_row))
+        return link(start, (cycle_id, 1, *open_row))
 
     def run(conn: sqlite3.Connection) -> None:
         units = conn.execute(
@@ -385,7 +385,7 @@ def _fire_every_statement(cursor: sqlite3.Cursor, code: str, audit: tuple[Any, .
     marks = [clock()]
     row = cursor.execute(FIND_CYCLE, (code, YEAR)).fetchall()[0]
     cycle_id, version, head = row[0], row[7], row[10]
-    digest = chain_hash(head, transition_text(cycle_id, version + 1, *audit))
+    digest = link(head, (cycle_id, version + 1, *audit))
     marks.append(clock())
     cursor.execute("BEGIN IMMEDIATE")
     marks.append(clock())

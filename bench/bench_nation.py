@@ -73,7 +73,7 @@ from adapters.persistence.db import create_schema, make_engine
 from adapters.persistence.dialect import PostgresDialect
 from adapters.persistence.rows import subtree
 from adapters.persistence.store import SqlStore
-from workflow.audit import chain_hash, cycle_genesis, transition_text
+from workflow.audit import cycle_genesis, link
 from workflow.clock import VirtualClock
 from workflow.deadlines import resolve_deadlines
 from workflow.notices import address_notices
@@ -274,7 +274,7 @@ def open_raw(backend: Backend, db: str, definition: Definition) -> float:
 
     def head(cycle_id: int, unit_id: int) -> str:
         start = cycle_genesis(cycle_id, unit_id, YEAR, spec.id, spec.version)
-        return chain_hash(start, transition_text(cycle_id, 1, *open_row))
+        return link(start, (cycle_id, 1, *open_row))
 
     def run(cur: Any) -> None:
         marks = ", ".join("?" * len(kinds))

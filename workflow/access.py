@@ -9,6 +9,7 @@ on nothing. Separation of duties comes from the definition (`not_by_actor_of`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -130,6 +131,34 @@ def acting_refusal(grant: Grant | None) -> str | None:
     rather than cycle by cycle): the installation's own roles fire no event."""
     if grant is not None and grant.role in SYSTEM_ROLES:
         return f"an {grant.role} fires no event"
+    return None
+
+
+#: what an actor id may hold: letters, digits and . _ @ - (never a control character,
+#: a space or a quote, so that no id can be read as two fields or two ids)
+_ACTOR_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
+#: a role is a code of the definition or the installation: lower-case letters, digits, _
+_ROLE = re.compile(r"[a-z][a-z0-9_]{0,63}")
+
+
+def name_refusal(actor_id: str, role: str, lang: str = "vi") -> str | None:
+    """An actor id or role outside the safe character set, refused before anything is
+    written, in the user's language."""
+    if not _ACTOR_ID.fullmatch(actor_id):
+        return (
+            f"actor id {actor_id!r}: only letters, digits and . _ @ - (up to 64, starting "
+            "with a letter or digit)"
+            if lang == "en"
+            else f"mã người dùng {actor_id!r}: chỉ được dùng chữ cái không dấu, chữ số và "
+            ". _ @ - (tối đa 64 ký tự, bắt đầu bằng chữ hoặc số)"
+        )
+    if not _ROLE.fullmatch(role):
+        return (
+            f"role {role!r}: only lower-case letters, digits and _ (up to 64)"
+            if lang == "en"
+            else f"vai trò {role!r}: chỉ được dùng chữ thường không dấu, chữ số và _ "
+            "(tối đa 64 ký tự)"
+        )
     return None
 
 

@@ -11,6 +11,13 @@ periodically (`bontot audit anchor`), hashes every head at that moment into a ch
 anchors: a record removed from the tail of a chain, or a whole chain dropped, no longer
 matches the anchor that saw it.
 
+Encoding. A record's hash covers its fields in one unambiguous encoding: version 2
+(`V2`, the prefix of every hash written with it) hashes the canonical JSON of the list
+of its fields, so no value can move from one field into the next. Version 1 (no prefix)
+joined the fields with U+001F, which a field could itself hold; chains written with it
+keep verifying under it, but once a chain holds a version-2 record, a later version-1
+record is a forgery.
+
 What it catches: an edited, deleted, inserted or reordered record breaks its chain at
 that record; verification names the first bad one. What it cannot catch on its own: an
 attacker who holds the file and rewrites a chain, its head and every later anchor
@@ -22,7 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,7 +58,33 @@ def cycle_genesis(
 
 
 def chain_hash(previous: str, text: str) -> str:
+    """A version-1 link: over the previous hash and a text joined by SEP."""
     return hashlib.sha256(f"{previous}{SEP}{text}".encode()).hexdigest()
+
+
+#: the prefix of a hash written in encoding version 2 (the record's version byte)
+V2 = "v2:"
+
+
+def encoded(fields: Iterable[Any]) -> str:
+    """Version 2's canonical text of a record: the JSON list of its fields, each a string
+    or null. JSON escapes every quote and control character, so a field's bytes can never
+    be read as part of its neighbour."""
+    return _CANONICAL.encode([None if value is None else str(value) for value in fields])
+
+
+def link(previous: str, fields: Iterable[Any]) -> str:
+    """The hash of a record written today (encoding version 2) after `previous`."""
+    text = _CANONICAL.encode([None if value is None else str(value) for value in fields])
+    return V2 + hashlib.sha256(f"{previous}\n{text}".encode()).hexdigest()
+
+
+def links(previous: str, fields: Sequence[Any], stored: str) -> bool:
+    """Whether `stored` is the hash of this record after `previous`, in the encoding the
+    record says it was written with."""
+    if stored.startswith(V2):
+        return link(previous, fields) == stored
+    return chain_hash(previous, fact_text(fields)) == stored
 
 
 def transition_text(
@@ -171,9 +204,9 @@ def check_cycle_chains(
     found = ChainCheck([], 0, {})
     problems, at_anchor = found.problems, found.at_anchor
     # per cycle: [hash so far, next seq expected, broken, state reached, definition
-    # version reached]
+    # version reached, a version-2 record seen]
     chains: dict[int, list[Any]] = {}
-    sha256, sep = hashlib.sha256, SEP
+    sha256, sep, encode = hashlib.sha256, SEP, _CANONICAL.encode
     count = 0
     for row in rows:
         count += 1
@@ -185,7 +218,7 @@ def check_cycle_chains(
             start = known.genesis_for(cycle_id, row[11]) if known and seq == 1 else (
                 known.genesis if known else GENESIS
             )
-            chain = chains[cycle_id] = [start, 1, False, None, None]
+            chain = chains[cycle_id] = [start, 1, False, None, None, False]
         elif chain[2]:
             continue
         if seq != chain[1]:
@@ -199,13 +232,36 @@ def check_cycle_chains(
                 )
             )
             continue
-        text = sep.join(
-            (
-                str(cycle_id), str(seq), row[2], row[3] or "", row[4], row[5], row[6], row[7],
-                row[8], row[9], row[10], str(row[11]),
+        stored = row[12]
+        if stored.startswith(V2):
+            text = encode(
+                [
+                    str(cycle_id), str(seq), row[2], row[3], row[4], row[5], row[6], row[7],
+                    row[8], row[9], row[10], str(row[11]),
+                ]
             )
-        )
-        if sha256(f"{chain[0]}{sep}{text}".encode()).hexdigest() != row[12]:
+            chain[5] = True
+            computed = V2 + sha256(f"{chain[0]}\n{text}".encode()).hexdigest()
+        else:
+            text = sep.join(
+                (
+                    str(cycle_id), str(seq), row[2], row[3] or "", row[4], row[5], row[6],
+                    row[7], row[8], row[9], row[10], str(row[11]),
+                )
+            )
+            computed = sha256(f"{chain[0]}{sep}{text}".encode()).hexdigest()
+            if chain[5]:
+                chain[2] = True
+                problems.append(
+                    ChainProblem(
+                        f"cycle {cycle_id}",
+                        f"seq {seq}",
+                        "written in the old encoding after a record in the new one: "
+                        "rewritten to move a value between its fields",
+                    )
+                )
+                continue
+        if computed != stored:
             chain[2] = True
             problems.append(
                 ChainProblem(
@@ -307,15 +363,29 @@ def heads_digest(heads: dict[int, str]) -> str:
 @dataclass(frozen=True)
 class FactRow:
     id: int
-    text: str
+    fields: tuple[Any, ...]
     hash: str
+
+    @property
+    def text(self) -> str:
+        """Its version-1 text (fields joined by SEP)."""
+        return fact_text(self.fields)
 
 
 def verify_fact_chain(chain: str, rows: Iterable[FactRow]) -> Iterator[ChainProblem]:
-    """A global chain in id order: each hash over the previous one and the row's text."""
-    previous = GENESIS
+    """A global chain in id order: each hash over the previous one and the row's fields,
+    in the encoding the row was written with (never version 1 after version 2)."""
+    previous, modern = GENESIS, False
     for row in rows:
-        if chain_hash(previous, row.text) != row.hash:
+        if modern and not row.hash.startswith(V2):
+            yield ChainProblem(
+                chain,
+                f"id {row.id}",
+                "written in the old encoding after a record in the new one: rewritten to "
+                "move a value between its fields",
+            )
+            return
+        if not links(previous, row.fields, row.hash):
             yield ChainProblem(
                 chain,
                 f"id {row.id}",
@@ -323,5 +393,5 @@ def verify_fact_chain(chain: str, rows: Iterable[FactRow]) -> Iterator[ChainProb
                 "moved, or the record before it was deleted",
             )
             return
-        previous = row.hash
+        previous, modern = row.hash, row.hash.startswith(V2)
 

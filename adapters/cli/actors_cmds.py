@@ -8,7 +8,15 @@ from typing import Annotated, Any
 import typer
 
 from adapters import logs
-from adapters.cli.context import DbOption, JsonOption, NowOption, emit, session, token_for
+from adapters.cli.context import (
+    DbOption,
+    JsonOption,
+    LangOption,
+    NowOption,
+    emit,
+    session,
+    token_for,
+)
 
 group = typer.Typer(no_args_is_help=True, help="Actors, their roles and tokens.")
 
@@ -24,11 +32,14 @@ def actors_add(
     by: Annotated[str | None, typer.Option(help="The administrator adding it")] = None,
     db: DbOption = None,
     now: NowOption = None,
+    lang: LangOption = "vi",
 ) -> None:
     """Add an actor and print its token, once. The first actor must be an administrator;
     after it, an administrator adds the others (--by, with its token)."""
     with session(db, now) as app:
-        token = app.actors.add(actor_id, role, scope, name, by, token_for(by or actor_id))
+        token = app.actors.add(
+            actor_id, role, scope, name, by, token_for(by or actor_id), lang
+        )
     logs.logger().info("actor.added", actor=actor_id, role=role, scope=scope, by=by or actor_id)
     typer.echo(f"{actor_id}: {role}" + (f" of {scope}" if scope else ""), err=True)
     typer.echo(f"token (shown once, keep it): {token}", err=True)

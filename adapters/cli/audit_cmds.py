@@ -58,13 +58,17 @@ def _say_verified(source: str, report: Verification, as_json: bool) -> None:
         "ok": report.ok,
         "records": report.records,
         "chains": report.chains,
+        "registers": report.registers,
         "problems": [str(p) for p in report.problems],
     }
     logs.logger().info("audit.verified", **{k: v for k, v in result.items() if k != "problems"})
     if as_json:
         typer.echo(render.dumps(result))
     elif report.ok:
-        typer.echo(f"ok: {report.records} records in {report.chains} chains")
+        typer.echo(
+            f"ok: {report.records} records in {report.chains} chains"
+            + (f"; {report.registers} register rows follow from them" if report.registers else "")
+        )
     else:
         typer.echo(f"{len(report.problems)} broken chain(s); first bad records:", err=True)
         for problem in report.problems:
@@ -89,7 +93,8 @@ def audit_export(
                 handle.write(line + "\n")
                 count += 1
     logs.logger().info("audit.exported", file=str(output), year=year, under=under, lines=count)
-    typer.echo(f"{output}: {export.cycles} cycles, {count - export.cycles - 1} records")
+    # the header, a line per cycle, a line per record, the end line
+    typer.echo(f"{output}: {export.cycles} cycles, {count - export.cycles - 2} records")
 
 
 @group.command("anchor")

@@ -8,6 +8,7 @@ from datetime import datetime
 from adapters.persistence.audit import SqlAudit
 from adapters.persistence.sql import Sql
 from workflow.access import Grant
+from workflow.audit_registers import token_print
 from workflow.errors import BontotError, NotFound
 from workflow.timefmt import to_db
 
@@ -45,7 +46,7 @@ class SqlActors:
             )
             self.audit.append(
                 "actor_added", stamp, by, unit_code=scope, unit_path=scope_path, code=role,
-                detail={"actor": actor_id, "name": name},
+                detail={"actor": actor_id, "name": name, "token": token_print(token_hash)},
             )
 
     def revoke(self, actor_id: str, at: datetime, by: str) -> bool:

@@ -15,10 +15,9 @@ from workflow.audit import (
     CycleHead,
     FactRow,
     canonical_json,
-    chain_hash,
     cycle_head,
-    fact_text,
     heads_digest,
+    link,
 )
 from workflow.service.records import UnitRef
 from workflow.timefmt import to_db
@@ -28,6 +27,22 @@ _FACT_COLUMNS = {
     "address, due_at, at",
     "audit_event": "at, kind, unit_code, unit_path, cycle_id, year, event, actor, role, "
     "code, detail",
+}
+
+
+#: the registers' rows as workflow.audit_registers.current_state reads them (no
+#: parameters: the schema migration that writes the baseline runs them too)
+REGISTER_QUERIES = {
+    "actor": "SELECT a.id, a.name, a.role, u.code, a.revoked_at, a.token_hash FROM actor a "
+    "LEFT JOIN unit u ON u.id = a.scope_unit_id ORDER BY a.id",
+    "unit": "SELECT u.code, u.kind, p.code, u.path FROM unit u "
+    "LEFT JOIN unit p ON p.id = u.parent_id ORDER BY u.code",
+    "definition": "SELECT definition_id, version, content_hash, resolved FROM definition "
+    "ORDER BY definition_id, version",
+    "rating": "SELECT r.year, u.code, r.member, r.stage, r.name, r.status, r.admitted_on, "
+    "r.level, r.rated_on FROM rating r JOIN unit u ON u.id = r.unit_id",
+    "target": "SELECT t.year, u.code, t.definition_id, t.share, t.assigned_on FROM target t "
+    "JOIN unit u ON u.id = t.unit_id",
 }
 
 
@@ -62,7 +77,7 @@ class SqlAudit:
             at if isinstance(at, str) else to_db(at), kind, unit_code, unit_path, cycle_id,
             year, event, actor, role, code, canonical_json(detail or {}),
         )
-        digest = chain_hash(self.chain_head("audit_event"), fact_text(values))
+        digest = link(self.chain_head("audit_event"), values)
         self.sql.execute(
             "INSERT INTO audit_event (at, kind, unit_code, unit_path, cycle_id, year, event, "
             "actor, role, code, detail, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -82,6 +97,8 @@ class SqlAudit:
             "cycles": len(heads),
             "digest": heads_digest(heads),
             "notice_head": self.chain_head("notice"),
+            # the record before the anchor: one removed from the tail under it is named
+            "event_head": self.chain_head("audit_event"),
         }
         self.append("anchor", at, actor, detail=detail)
         return detail
@@ -133,7 +150,8 @@ class SqlAudit:
             params = {**params, "year": year}
         rows = self.sql.query(
             "SELECT c.id, u.code, c.year, c.definition_id, c.definition_version, c.version, "
-            "c.head_hash, c.unit_id, c.state FROM cycle c JOIN unit u ON u.id = c.unit_id "
+            "c.head_hash, c.unit_id, c.state, c.outcome, c.facts, c.unit_path "
+            "FROM cycle c JOIN unit u ON u.id = c.unit_id "
             f"WHERE 1 = 1{where} ORDER BY c.id",
             params,
         )
@@ -141,7 +159,7 @@ class SqlAudit:
             {
                 "cycle_id": r[0], "unit": r[1], "year": r[2], "definition_id": r[3],
                 "definition_version": r[4], "version": r[5], "head": r[6], "unit_id": r[7],
-                "state": r[8],
+                "state": r[8], "outcome": r[9], "facts": r[10], "unit_path": r[11],
             }
             for r in rows
         ]
@@ -175,14 +193,15 @@ class SqlAudit:
             "t.event AS event, t.actor AS actor, t.role AS role, t.from_state AS source, "
             "t.to_state AS dest, NULL AS code, t.payload AS detail, "
             "(SELECT MIN(d.key) FROM deadline d WHERE d.cycle_id = t.cycle_id "
-            "AND d.met_at = t.at AND d.due_at < t.at) AS late_for "
+            "AND d.met_at = t.at AND d.due_at < t.at) AS late_for, 0 AS src, t.id AS rid "
             "FROM transition t JOIN cycle c ON c.id = t.cycle_id JOIN unit u ON u.id = c.unit_id "
             f"WHERE 1 = 1{where}"
         )
         facts = (
             "SELECT e.kind AS kind, e.at AS at, e.unit_code AS unit, e.year AS year, "
             "e.event AS event, e.actor AS actor, e.role AS role, NULL AS source, NULL AS dest, "
-            "e.code AS code, e.detail AS detail, NULL AS late_for FROM audit_event e "
+            "e.code AS code, e.detail AS detail, NULL AS late_for, 1 AS src, e.id AS rid "
+            "FROM audit_event e "
             f"WHERE e.kind != 'anchor'{where_e}"
         )
         if only == "late":
@@ -196,13 +215,15 @@ class SqlAudit:
             sql = f"SELECT * FROM ({facts}) x WHERE x.kind = 'refusal'"
         else:
             sql = f"SELECT * FROM ({transitions} UNION ALL {facts}) x WHERE 1 = 1"
-        rows = self.sql.query(f"{sql}{filters} ORDER BY x.at", values)
+        # ties in time (a batch opened at one instant) in the order they were written,
+        # transitions first: the same order on every backend and in the twin
+        rows = self.sql.query(f"{sql}{filters} ORDER BY x.at, x.src, x.rid", values)
         keys = (
             "kind", "at", "unit", "year", "event", "actor", "role", "from", "to", "code",
             "detail", "late_for",
         )
         return [
-            {**dict(zip(keys, r, strict=True)), "detail": json.loads(r[10] or "{}")}
+            {**dict(zip(keys, r[:12], strict=True)), "detail": json.loads(r[10] or "{}")}
             for r in rows
         ]
 
@@ -210,7 +231,18 @@ class SqlAudit:
         """A global chain's records in id order, with their canonical texts."""
         columns = _FACT_COLUMNS[table]
         for row in self.sql.stream(f"SELECT id, hash, {columns} FROM {table} ORDER BY id"):
-            yield FactRow(row[0], fact_text(row[2:]), row[1])
+            yield FactRow(row[0], tuple(row[2:]), row[1])
+
+    def deadline_rows(self) -> list[tuple[Any, ...]]:
+        """(cycle id, key, due at, met at) of every deadline."""
+        return self.sql.query(
+            "SELECT cycle_id, key, due_at, met_at FROM deadline ORDER BY cycle_id, key"
+        )
+
+    def register_rows(self) -> dict[str, list[tuple[Any, ...]]]:
+        """Every row of the registers that decide (workflow.audit_registers.current_state
+        says what each tuple holds), read as they are."""
+        return {name: self.sql.query(sql) for name, sql in REGISTER_QUERIES.items()}
 
     def last_anchor_detail(self) -> dict[str, Any] | None:
         rows = self.sql.query(

@@ -18,7 +18,7 @@ from adapters.persistence.rows import (
     timer_values,
 )
 from adapters.persistence.sql import Sql
-from workflow.audit import chain_hash, cycle_genesis, transition_text
+from workflow.audit import cycle_genesis, link
 from workflow.service.records import (
     AuditEntry,
     ChildCount,
@@ -107,9 +107,9 @@ class SqlCycles:
         ids = range(next_id, next_id + len(units))
         # each cycle's chain starts with its opening record
         heads = [
-            chain_hash(
+            link(
                 cycle_genesis(cycle_id, unit_id, batch.year, spec.id, spec.version),
-                transition_text(
+                (
                     cycle_id, 1, "open", None, batch.state, batch.actor, batch.role, at,
                     "{}", "[]", spec.id, spec.version,
                 ),

@@ -14,7 +14,7 @@ from adapters.persistence.audit import SqlAudit
 from adapters.persistence.compiled import in_list, marks, padded, table
 from adapters.persistence.rows import dumps
 from adapters.persistence.sql import Sql
-from workflow.audit import chain_hash, fact_text
+from workflow.audit import link
 from workflow.notices import Message, Notice, PendingNotice, UnitContact
 from workflow.service.records import NoticeRecord, OutboxCounts, OutboxItem
 from workflow.timefmt import from_db, to_db
@@ -35,7 +35,7 @@ class SqlOutbox:
                 notice.kind, notice.deadline, notice.step, notice.role, notice.address,
                 to_db(notice.due_at), stamp,
             )
-            previous = chain_hash(previous, fact_text(values))
+            previous = link(previous, values)
             notice_id = self.sql.execute(
                 "INSERT INTO notice (timer_id, cycle_id, milestone_id, unit_id, kind, "
                 "deadline, step, role, address, due_at, at, hash) "

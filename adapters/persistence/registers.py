@@ -11,6 +11,7 @@ from adapters.persistence.audit import SqlAudit
 from adapters.persistence.rows import subtree_positional
 from adapters.persistence.sql import Sql
 from adapters.persistence.units import SqlUnits
+from workflow.audit_registers import rating_fact
 from workflow.evidence.ratings import RatingRecord
 from workflow.service.records import UnitRef
 from workflow.timefmt import to_db
@@ -82,7 +83,11 @@ class SqlRegisters:
         updated = len(records) - (db.fetchone()[0] - before)
         self.audit.append(
             "ratings_imported", at_text, actor, year=year,
-            detail={**detail, "rows": len(records), "updated": updated},
+            detail={
+                **detail, "rows": len(records), "updated": updated,
+                # the values themselves: a correction is a new fact, the old one stays
+                "records": [rating_fact(r) for r in records],
+            },
         )
         return len(records) - updated, updated
 

@@ -11,10 +11,12 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Engine
 
+from adapters.clock import SystemClock
 from adapters.persistence.unit_of_work import SqlUnitOfWork
 from workflow.evidence.ratings import RatingRecord
 from workflow.service import records as r
 from workflow.service.cycles import save_definition
+from workflow.service.registers import record_units
 from workflow.service.ticks import AddressNotices, ComposeMessages, compose_due, fire_due
 from workflow.service.ticks import installation_id as _installation_id
 from workflow.spec.registry import Definition
@@ -40,7 +42,8 @@ class SqlStore(SqlUnitOfWork):
         self.next_wakeup, self.notices, self.outbox_counts = o.next_wakeup, o.notices, o.counts
         self.transition_rows, self.cycle_heads = a.transition_rows, a.cycle_heads
         self.chain_heads, self.audit_log, self.fact_rows = a.chain_heads, a.log, a.fact_rows
-        self.last_anchor_detail = a.last_anchor_detail
+        self.last_anchor_detail, self.register_rows = a.last_anchor_detail, a.register_rows
+        self.deadline_rows = a.deadline_rows
         self.count_actors, self.find_actor = self.actors.count, self.actors.find
         self.list_actors = self.actors.all
         self.rating_register = self.registers.rating_register
@@ -61,8 +64,15 @@ class SqlStore(SqlUnitOfWork):
     def list_units(self, under: str | None) -> list[r.UnitRef]:
         return self.units.under(self.find_unit(under) if under else None)
 
-    def import_units(self, rows: Sequence[UnitImport]) -> tuple[int, int]:
-        return self._write(lambda: self.units.import_rows(rows))
+    def import_units(
+        self, rows: Sequence[UnitImport], at: datetime | None = None, actor: str = "system"
+    ) -> tuple[int, int]:
+        def work() -> tuple[int, int]:
+            counts = self.units.import_rows(rows)
+            record_units(self, [row.code for row in rows], at or SystemClock().now(), actor)
+            return counts
+
+        return self._write(work)
 
     def open_next_batch(self, batch: r.OpenBatch) -> r.Opened:
         return self._write(lambda: self.cycles.open_batch(batch))

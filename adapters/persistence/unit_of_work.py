@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from adapters.persistence.actors import SqlActors
 from adapters.persistence.audit import SqlAudit
 from adapters.persistence.cycles import SqlCycles
+from adapters.persistence.damage import StorageDamaged, note_for, refusal
 from adapters.persistence.definitions import SqlDefinitions
 from adapters.persistence.meeting_register import SqlMeetings
 from adapters.persistence.outbox import SqlOutbox
@@ -33,6 +34,7 @@ class SqlUnitOfWork:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.sql = Sql(engine)
+        self._note = note_for(engine.url.render_as_string(hide_password=True))
         self.audit = SqlAudit(self.sql)
         self.definitions = SqlDefinitions(self.sql)
         self.units = SqlUnits(self.sql)
@@ -62,6 +64,9 @@ class SqlUnitOfWork:
             self.rollback()
 
     def commit(self) -> None:
+        if self._note is not None and self._note.exists():  # a stat: no cost to speak of
+            self.rollback()
+            raise StorageDamaged(refusal(self._note))
         # closed first: a COMMIT that fails is not followed by a ROLLBACK (as before)
         self._open = False
         self.sql.execute("COMMIT")

@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import COMMUNE
 from tests.support.register import COMMUNE_RATINGS
-from tests.support.units_of_work import KINDS, unit_of_work, write
+from tests.support.units_of_work import KINDS, import_units, unit_of_work, write
 from workflow.clock import VirtualClock
 from workflow.service.cycles import CycleService, weekends_only
 from workflow.spec.registry import Definition
@@ -36,7 +36,7 @@ def service(uow: Any, clock: VirtualClock) -> CycleService:
 
 @pytest.fixture
 def commune(service: CycleService, uow: Any, bon_tot: Definition) -> CycleService:
-    write(uow, lambda: uow.units.import_rows(COMMUNE))
+    import_units(uow, COMMUNE)
     service.open_cycles(bon_tot, 2025, actor="btc.t01")
     units = uow.units.ids_and_paths(sorted({r.unit_code for r in COMMUNE_RATINGS}))
     write(

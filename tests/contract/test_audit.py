@@ -39,11 +39,13 @@ def test_an_anchor_hashes_every_head(commune: CycleService, uow: Any) -> None:
     assert uow.audit.last_anchor_detail() is None
     commune.clock.set(local(2025, 2, 20))
     assert commune.fire("CB-THON1", "register", 2025, *SECRETARY, {"plan": "KH"}).applied
+    before = [f.hash for f in uow.audit.fact_rows("audit_event")]
     detail = write(uow, lambda: uow.audit.anchor(local(2025, 2, 21), "auditor"))
     heads = {c["cycle_id"]: c["head"] for c in uow.audit.chain_heads(None)}
     assert detail == {
         "transition_id": max(r[13] for r in uow.audit.transition_rows(None)),
         "cycles": 6, "digest": heads_digest(heads), "notice_head": GENESIS,
+        "event_head": before[-1],  # the audit-event chain's record just before it
     }
     assert uow.audit.last_anchor_detail() == detail
     # the anchor is a fact of the chain, but not a line of the auditors' log
@@ -72,7 +74,8 @@ def test_the_streams_of_verification(commune: CycleService, uow: Any) -> None:
     assert lines == [{
         "cycle_id": 6, "unit": "CB-KP3", "year": 2025, "definition_id": "bon-tot",
         "definition_version": 4, "version": 2, "head": rows[-2][12], "unit_id": 9,
-        "state": "registered",
+        "state": "registered", "outcome": None, "facts": '{"plan":"KH"}',
+        "unit_path": "/1/8/9/",
     }]
     assert cycle_head(lines[0]) == heads[6]
     assert verify_store(AuditView(uow)).ok and verify_store(AuditView(uow), x02).ok

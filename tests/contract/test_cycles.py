@@ -34,7 +34,8 @@ def test_find_reads_the_opened_cycle(commune: CycleService, uow: Any) -> None:
     assert (cycle.definition_id, cycle.state, cycle.version, cycle.outcome, cycle.facts) == (
         "bon-tot", "not_registered", 1, None, {}
     )
-    assert cycle.unit_path == "/1/2/3/" and len(cycle.head) == 64
+    assert cycle.unit_path == "/1/2/3/" and cycle.head.startswith("v2:")
+    assert len(cycle.head) == 3 + 64
     assert uow.cycles.find("X01", 2025) == [] and uow.cycles.find("CB-THON1", 2026) == []
     assert {c: uow.cycles.find(c, 2025)[0].id for c in CYCLES} == CYCLES
 

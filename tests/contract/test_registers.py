@@ -48,9 +48,18 @@ def test_ratings_are_added_then_corrected_by_their_key(registers: Any, uow: Any)
     assert rows[1].rated_on == date(2026, 1, 10) and rows[1].admitted_on == date(2010, 1, 1)
     assert registers.ratings_under(None, 2024) == []
     facts = [e for e in uow.audit.log(None, None, None, None, None, None)]
-    assert [(e["kind"], e["year"], e["detail"]) for e in facts][-1] == (
-        "ratings_imported", 2025, {"file": "dv.csv", "rows": 5, "updated": 4}
-    )
+    kind, year, detail = [(e["kind"], e["year"], e["detail"]) for e in facts][-1]
+    assert (kind, year) == ("ratings_imported", 2025)
+    assert {k: detail[k] for k in ("file", "rows", "updated")} == {
+        "file": "dv.csv", "rows": 5, "updated": 4
+    }
+    # each import keeps its values: the correction is a new fact, the old value stays
+    dv001 = [
+        r[6]
+        for e in facts if e["kind"] == "ratings_imported"
+        for r in e["detail"]["records"] if r[1] == "CB-THON1-DV001" and r[2] == "final"
+    ]
+    assert dv001 == ["good", "excellent"]
 
 
 def test_the_register_holds_a_units_rows_and_its_cells_own_ratings(

@@ -13,7 +13,7 @@ from adapters.notifications.templates import render_digest
 from tests.conftest import COMMUNE, GOOD_EVALUATION, local
 from tests.support.backends import BACKENDS
 from tests.support.register import COMMUNE_RATINGS
-from tests.support.units_of_work import AuditView, unit_of_work, write
+from tests.support.units_of_work import AuditView, import_units, unit_of_work, write
 from workflow.clock import VirtualClock
 from workflow.service.auditing import verify_store
 from workflow.service.cycles import CycleService, weekends_only
@@ -40,7 +40,7 @@ def _year(uow: Any, bon_tot: Definition) -> dict[str, Any]:
     clock = VirtualClock(local(2025, 1, 5, 8))
     service = CycleService(uow, clock, weekends_only)
     ticks = Ticks(service, render_digest, channels=("log",))
-    write(uow, lambda: uow.units.import_rows(COMMUNE))
+    import_units(uow, COMMUNE)
     service.open_cycles(bon_tot, 2025, actor="btc.t01", batch_size=4)
     units = uow.units.ids_and_paths(sorted({r.unit_code for r in COMMUNE_RATINGS}))
     write(uow, lambda: uow.registers.import_ratings(

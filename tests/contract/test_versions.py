@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import COMMUNE, FIXTURES, local
-from tests.support.units_of_work import AuditView, write
+from tests.support.units_of_work import AuditView, import_units
 from workflow.service.auditing import verify_store
 from workflow.service.cycles import CycleService
 from workflow.service.records import CycleMove, MigrationSelection, MoveBatch
@@ -30,7 +30,7 @@ def review() -> DefinitionSet:
 
 @pytest.fixture
 def running(service: CycleService, uow: Any, review: DefinitionSet) -> CycleService:
-    write(uow, lambda: uow.units.import_rows(COMMUNE))
+    import_units(uow, COMMUNE)
     service.open_cycles(review.get("review", 1), 2025)
     service.clock.set(local(2025, 3, 2))
     assert service.fire("CB-THON1", "submit", 2025, *SECRETARY).applied

@@ -121,3 +121,38 @@ def test_verify_names_a_record_edited_in_the_file(cli: Cli) -> None:
     bad = cli("audit", "verify", ok=False)
     assert bad.returncode == 1
     assert ", seq 2: its content or its place does not match its hash" in bad.stderr
+
+
+@pytest.mark.parametrize(
+    ("actor_id", "role", "lang", "said"),
+    [
+        ("quan\x1ftri", "administrator", "vi", "mã người dùng"),
+        ("quan tri", "administrator", "en", "actor id 'quan tri': only letters, digits"),
+        ("quantri", "administrator\x1funit_secretary", "vi", "vai trò"),
+        ("quantri", "Administrator", "en", "role 'Administrator': only lower-case"),
+    ],
+)
+def test_an_actor_id_or_role_outside_the_safe_characters_is_refused(
+    cli: Cli, actor_id: str, role: str, lang: str, said: str
+) -> None:
+    refused = cli("actors", "add", actor_id, "--role", role, "--lang", lang, ok=False)
+    assert refused.returncode == 2 and said in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert cli.rows("SELECT COUNT(*) FROM actor") == [(0,)]
+
+
+def test_verify_file_refuses_an_empty_or_cut_short_export(cli: Cli, tmp_path: Path) -> None:
+    exported = tmp_path / "all.jsonl"
+    cli("audit", "export", "--year", "2025", "--output", str(exported))
+    assert "ok:" in cli("audit", "verify", "--file", str(exported)).stdout
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("", encoding="utf-8")
+    refused = cli("audit", "verify", "--file", str(empty), ok=False)
+    assert refused.returncode == 1 and "empty: no header" in refused.stderr
+    cut = tmp_path / "cut.jsonl"
+    cut.write_text(
+        "".join(exported.read_text(encoding="utf-8").splitlines(keepends=True)[:-1]),
+        encoding="utf-8",
+    )
+    refused = cli("audit", "verify", "--file", str(cut), ok=False)
+    assert refused.returncode == 1 and "cut short (truncated)" in refused.stderr

@@ -53,8 +53,14 @@ def test_the_file_of_release_7a2cb4e_upgrades_in_place_and_keeps_working(legacy:
     upgrade_log = events["schema.upgraded"]
     assert (upgrade_log["from_revision"], upgrade_log["to_revision"]) == ("0001", head)
     after = everything(legacy.db)
-    # every row as it was, but for the deadlines that now end with their day (0005)
-    assert {t: after[t] for t in before} == end_of_day(before)
+    # every row as it was, but for the deadlines that now end with their day (0005);
+    # the audit-event chain gains its baseline fact (0007)
+    expected = end_of_day(before)
+    assert {t: after[t] for t in before if t != "audit_event"} == {
+        t: rows for t, rows in expected.items() if t != "audit_event"
+    }
+    assert after["audit_event"][:-1] == expected["audit_event"]
+    assert after["audit_event"][-1][2] == "baseline"
     assert set(after) - set(before) == {"alembic_version", "rating", "target", "meeting"}
     assert legacy.json("db", "current") == {
         "revision": head, "recognised": None, "head": head, "up_to_date": True,
@@ -69,7 +75,8 @@ def test_the_file_of_release_7a2cb4e_upgrades_in_place_and_keeps_working(legacy:
         "open", "register", "start", "self_evaluate", "propose", "appraise",
     ]
     legacy.env["BONTOT_TOKEN"] = LEGACY_TOKEN
-    assert "ok: 71 records in 10 chains" in legacy("audit", "verify").stdout
+    # 71 records, and the baseline fact the upgrade chained
+    assert "ok: 72 records in 10 chains; 9 register rows follow" in legacy("audit", "verify").stdout
 
     # ... and acts on it: the old administrator adds an actor, who recognises the cell
     token = legacy(
@@ -84,7 +91,11 @@ def test_the_file_of_release_7a2cb4e_upgrades_in_place_and_keeps_working(legacy:
     assert json.loads(fired.stdout)["applied"] is True
     assert len(legacy.rows("SELECT * FROM transition")) == len(before["transition"]) + 1
     # the chains go on from the old records: the actor's addition and the recognition
-    assert "ok: 73 records in 10 chains" in legacy("audit", "verify").stdout
+    # (in encoding version 2 after the old records: the baseline, the addition, the
+    # recognition), and the new actor follows from its fact
+    assert "ok: 74 records in 10 chains; 10 register rows follow" in legacy(
+        "audit", "verify"
+    ).stdout
     with sqlite3.connect(legacy.db) as conn, pytest.raises(sqlite3.DatabaseError, match="append"):
         conn.execute("DELETE FROM transition")
     assert len(legacy.rows("SELECT * FROM transition")) == len(before["transition"]) + 1

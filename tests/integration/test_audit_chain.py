@@ -6,7 +6,9 @@ offline, and an edited export does not."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from typing import Any
 
 import pytest
@@ -92,7 +94,8 @@ def test_an_untouched_trail_verifies(trail: str) -> None:
     assert notices > 0
     # 6 cycles opened, the cell's year, the notices, the ratings import and one refusal;
     # 6 cycle chains, 2 global
-    assert report.records == 6 + len(YEAR_OF_CB_THON1) + notices + 1 + 1
+    # and the facts of the units imported, the definition saved, the deadlines planned
+    assert report.records == 6 + len(YEAR_OF_CB_THON1) + notices + 1 + 1 + 3
     assert report.chains == 6 + 2
 
 
@@ -133,8 +136,10 @@ def test_a_deleted_record_is_named(trail: str) -> None:
 def test_the_last_record_deleted_is_caught_by_the_head(trail: str) -> None:
     cycle = cycle_of(trail, "CB-THON1")
     attack(trail, f"DELETE FROM transition WHERE cycle_id = {cycle} AND seq = 7")
-    (problem,) = verify(trail).problems
+    problem, *row = verify(trail).problems
     assert (problem.chain, problem.record) == (f"cycle {cycle}", "seq 6")
+    # and the row's outcome and facts, still the recognition's, follow from no record
+    assert {p.chain for p in row} <= {f"cycle {cycle}"}
 
 
 def test_the_tail_deleted_with_the_head_rewritten_is_caught_by_the_anchor(trail: str) -> None:
@@ -154,7 +159,9 @@ def test_the_tail_deleted_with_the_head_rewritten_is_caught_by_the_anchor(trail:
         f"WHERE id = {cycle}",
     )
     problems = verify(trail).problems
-    assert [p.chain for p in problems] == ["anchor"]
+    # the anchor names it; the row's outcome and facts, still the recognition's, too
+    chains = [p.chain for p in problems]
+    assert "anchor" in chains and set(chains) == {"anchor", f"cycle {cycle}"}
 
 
 def test_an_inserted_record_is_named(trail: str) -> None:
@@ -194,10 +201,12 @@ def test_reordered_records_are_named(trail: str) -> None:
 
 def test_an_erased_refusal_breaks_the_audit_event_chain(trail: str) -> None:
     kinds = [k for (k,) in rows(trail, "SELECT kind FROM audit_event ORDER BY id")]
-    assert kinds == ["ratings_imported", "refusal"]
+    assert kinds == [
+        "units_imported", "definition_saved", "deadlines_planned", "ratings_imported", "refusal"
+    ]
     attack(trail, "INSERT INTO audit_event (at, kind, actor, detail, hash) "
            "VALUES ('2026-03-05T00:00:00.000000Z', 'refusal', 'x', '{}', 'f00')",
-           "DELETE FROM audit_event WHERE id = 2")
+           "DELETE FROM audit_event WHERE id = 5")
     problems = verify(trail).problems
     assert [p.chain for p in problems] == ["audit-event chain"]
 
@@ -209,7 +218,7 @@ def export(url: str) -> list[str]:
         node = store.find_unit("X01")
         return list(
             export_lines(
-                {"year": 2025, "under": "X01"},
+                {"year": 2025, "under": "X01", "cycles": 5},  # as Trail.export says it
                 store.chain_heads(node, 2025),
                 store.transition_rows(node, 2025),
             )
@@ -264,7 +273,9 @@ def test_a_cycle_row_edited_to_another_state_or_unit_is_named(trail: str) -> Non
         "UPDATE cycle SET unit_id = (SELECT id FROM unit WHERE code = 'DB-TRUONG') "
         "WHERE unit_id = -1",
     )
-    found = {p.chain: p.message for p in verify(trail).problems}
+    found: dict[str, str] = {}
+    for p in verify(trail).problems:
+        found[p.chain] = found.get(p.chain, "") + p.message + "; "
     assert "the cycle row was edited" in found[f"cycle {kp3}"]
     assert "moved to another unit" in found[f"cycle {cycle}"]
     school = cycle_of(trail, "CB-THON1")  # the school's cycle, now under CB-THON1
@@ -283,3 +294,74 @@ def test_notices_removed_from_the_tail_before_an_anchor_are_caught(trail: str) -
         "notice chain, its tail: the record the last anchor saw at its end is gone: records "
         "were removed"
     ]
+
+
+def test_an_export_emptied_cut_short_or_without_some_cycles_is_refused(trail: str) -> None:
+    lines = export(trail)
+    assert verify_export(lines).ok
+    assert [str(p) for p in verify_export([]).problems] == [
+        "export, line 1: empty: no header, nothing to verify"
+    ]
+    header_only = [str(p) for p in verify_export(lines[:1]).problems]
+    assert header_only == [
+        "export, header: it says 5 cycles but the file holds 0: cycles were removed or added",
+        "export, line 1: no end line: the file was cut short (truncated)",
+    ]
+    cut = verify_export(lines[:-3]).problems  # its last records and the end line gone
+    assert any("cut short" in p.message for p in cut)
+    # one cycle taken out whole: its line and its records, the end line's counts kept
+    school = next(
+        json.loads(line)["cycle_id"] for line in lines if '"unit": "DB-TRUONG"' in line
+    )
+    without = [
+        line for line in lines
+        if json.loads(line).get("cycle_id") != school
+    ]
+    found = [str(p) for p in verify_export(without).problems]
+    assert found[0] == (
+        "export, header: it says 5 cycles but the file holds 4: cycles were removed or added"
+    )
+    assert "end line" in found[1]
+    # and with the end line dropped as well, the header still says 5
+    assert not verify_export(without[:-1]).ok
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+@pytest.mark.parametrize("page", ["table", "index"])
+def test_flipped_bits_in_a_data_or_index_page_are_named_by_table(
+    trail: str, page: str
+) -> None:
+    from adapters.audit_verify import verify_database
+
+    path = trail.removeprefix("sqlite:///")
+    with closing(sqlite3.connect(path)) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        size = conn.execute("PRAGMA page_size").fetchone()[0]
+        ((root,),) = conn.execute(
+            "SELECT rootpage FROM sqlite_master WHERE tbl_name = 'transition' AND type = ? "
+            "ORDER BY name LIMIT 1",
+            (page,),
+        ).fetchall()
+    with open(path, "r+b") as file:  # 12 bits of the page's header flipped, one a byte
+        for offset in range(3, 15):
+            file.seek((root - 1) * size + offset)
+            byte = file.read(1)[0]
+            file.seek((root - 1) * size + offset)
+            file.write(bytes([byte ^ 0x10]))
+    report = verify_database(trail, None, workers=1)
+    assert not report.ok
+    first = report.problems[0]
+    assert (first.chain, first.record) == ("storage", "table transition"), report.problems
+    # from now on nothing commits into the file, not even into a table still readable
+    from adapters.persistence.damage import StorageDamaged
+
+    ((events,),) = rows(trail, "SELECT COUNT(*) FROM audit_event")
+    engine = make_engine(trail)
+    store = SqlStore(engine)
+    try:
+        with pytest.raises(StorageDamaged, match="kiểm tra toàn vẹn"):
+            store.record_event("refusal", local(2026, 3, 5), "bithu.thon1")
+    finally:
+        store.close()
+        engine.dispose()
+    assert rows(trail, "SELECT COUNT(*) FROM audit_event") == [(events,)]

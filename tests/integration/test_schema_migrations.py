@@ -121,7 +121,14 @@ def test_a_database_of_release_7a2cb4e_upgrades_in_place_and_loses_nothing(
             after = all_rows(engine)
             assert set(after) == set(before) | NEW_TABLES
             # every row unchanged, but for the deadlines that now end with their day
-            assert {t: after[t] for t in before} == end_of_day(before)
+            # (0005); the audit-event chain gains its baseline fact (0007: what the
+            # registers hold, for `audit verify` to replay)
+            expected = end_of_day(before)
+            assert {t: after[t] for t in before if t != "audit_event"} == {
+                t: rows for t, rows in expected.items() if t != "audit_event"
+            }
+            assert after["audit_event"][:-1] == expected["audit_event"]
+            assert after["audit_event"][-1][2] == "baseline"
             assert all(after[t] == [] for t in NEW_TABLES)
             assert metadata_diff(engine) == []
             assert_append_only(engine)
@@ -168,7 +175,7 @@ def test_revision_by_revision_equals_all_at_once(tmp_path: Path) -> None:
         engine_for(f"sqlite:///{tmp_path / 'steps.db'}") as steps,
         engine_for(f"sqlite:///{tmp_path / 'once.db'}") as once,
     ):
-        revisions = ("0001", "0002", "0003", "0004", "0005", "0006")
+        revisions = ("0001", "0002", "0003", "0004", "0005", "0006", "0007")
         seen = [schema.upgrade(steps, revision).after for revision in revisions]
         assert seen == list(revisions)
         schema.upgrade(once)

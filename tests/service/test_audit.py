@@ -82,7 +82,8 @@ def test_an_untouched_trail_verifies(trail: InMemoryUnitOfWork) -> None:
     notices = len(trail.tables.notices)
     assert notices > 0
     # 6 cycles opened, the cell's year, the notices, the ratings import and one refusal
-    assert report.records == 6 + len(YEAR_OF_CB_THON1) + notices + 1 + 1
+    # and the facts of the units imported, the definition saved, the deadlines planned
+    assert report.records == 6 + len(YEAR_OF_CB_THON1) + notices + 1 + 1 + 3
     assert report.chains == 6 + 2
 
 
@@ -106,8 +107,10 @@ def test_a_deleted_record_is_named(trail: InMemoryUnitOfWork) -> None:
 def test_the_last_record_deleted_is_caught_by_the_head(trail: InMemoryUnitOfWork) -> None:
     cycle = cycle_of(trail, "CB-THON1")
     del trail.tables.transitions[record(trail, cycle, 7)]
-    (problem,) = verify(trail).problems
+    problem, *row = verify(trail).problems
     assert (problem.chain, problem.record) == (f"cycle {cycle}", "seq 6")
+    # and the row's outcome and facts, still the recognition's, follow from no record
+    assert {p.chain for p in row} <= {f"cycle {cycle}"}
 
 
 def test_the_tail_deleted_with_the_head_rewritten_is_caught_by_the_anchor(
@@ -119,7 +122,9 @@ def test_the_tail_deleted_with_the_head_rewritten_is_caught_by_the_anchor(
     del trail.tables.transitions[record(trail, cycle, 7)]
     c = trail.tables.cycles[cycle]
     trail.tables.cycles[cycle] = {**c, "version": 6, "head_hash": previous, "state": "appraised"}
-    assert [p.chain for p in verify(trail).problems] == ["anchor"]
+    # the anchor names it; the row's outcome and facts, still the recognition's, too
+    chains = [p.chain for p in verify(trail).problems]
+    assert "anchor" in chains and set(chains) == {"anchor", f"cycle {cycle}"}
 
 
 def test_reordered_records_are_named(trail: InMemoryUnitOfWork) -> None:
@@ -135,9 +140,12 @@ def test_reordered_records_are_named(trail: InMemoryUnitOfWork) -> None:
 
 def test_an_erased_refusal_breaks_the_audit_event_chain(trail: InMemoryUnitOfWork) -> None:
     events = trail.tables.audit_events
-    assert [e["kind"] for e in events] == ["ratings_imported", "refusal"]
-    events.append({**events[1], "id": 3, "actor": "x", "hash": "f00"})
-    del events[1]
+    kinds = [
+        "units_imported", "definition_saved", "deadlines_planned", "ratings_imported", "refusal"
+    ]
+    assert [e["kind"] for e in events] == kinds
+    events.append({**events[4], "id": 6, "actor": "x", "hash": "f00"})
+    del events[4]
     assert [p.chain for p in verify(trail).problems] == ["audit-event chain"]
 
 

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
+from tests.support.units_of_work import import_units as imported
 from tests.support.units_of_work import write
 from workflow.evidence.ratings import RatingRecord
 from workflow.testing import InMemoryUnitOfWork, Tables
@@ -15,7 +16,7 @@ from workflow.units import UnitImport
 
 
 def import_units(uow: InMemoryUnitOfWork, rows: Sequence[UnitImport]) -> tuple[int, int]:
-    return write(uow, lambda: uow.units.import_rows(rows))
+    return imported(uow, rows)
 
 
 def import_ratings(

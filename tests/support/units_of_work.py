@@ -4,8 +4,9 @@ PostgreSQL skipped with the reason when BONTOT_TEST_DATABASE_URL is unset)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -13,7 +14,9 @@ from adapters.persistence.db import create_schema, make_engine
 from adapters.persistence.unit_of_work import SqlUnitOfWork
 from tests.support.backends import BACKENDS, database
 from workflow.service.ports import UnitOfWork
+from workflow.service.registers import record_units
 from workflow.testing import InMemoryUnitOfWork
+from workflow.units import UnitRow
 
 KINDS = ("memory", *BACKENDS)
 
@@ -46,6 +49,21 @@ def write(uow: UnitOfWork, work: Callable[[], T]) -> T:
     return result
 
 
+#: when the fixtures' units were imported (the time their audit fact says)
+UNITS_IMPORTED_AT = datetime(2025, 1, 2, 1, 0, tzinfo=UTC)
+
+
+def import_units(uow: Any, rows: Sequence[UnitRow], at: datetime = UNITS_IMPORTED_AT) -> Any:
+    """Import units as the service does: the rows, and their fact in the trail."""
+
+    def work() -> Any:
+        counts = uow.units.import_rows(rows)
+        record_units(uow, [row.code for row in rows], at, "system")
+        return counts
+
+    return write(uow, work)
+
+
 class AuditView:
     """What workflow.service.auditing.verify_store reads, over a unit of work's audit
     repository (the SQL facade's `last_anchor`, which the Audit port does not have)."""
@@ -61,6 +79,15 @@ class AuditView:
 
     def fact_rows(self, table: str) -> Any:
         return self.audit.fact_rows(table)
+
+    def register_rows(self) -> Any:
+        return self.audit.register_rows()
+
+    def deadline_rows(self) -> Any:
+        return self.audit.deadline_rows()
+
+    def chain_heads(self, under: Any) -> Any:
+        return self.audit.chain_heads(under)
 
     def last_anchor_detail(self) -> dict[str, Any] | None:
         found: dict[str, Any] | None = self.audit.last_anchor_detail()

@@ -17,6 +17,7 @@ from workflow.access import (
     Grant,
     authentication_refusal,
     first_actor_refusal,
+    name_refusal,
     scope_refusal,
     sight_refusal,
 )
@@ -171,9 +172,14 @@ class Actors:
         name: str = "",
         by: str | None = None,
         token: TokenSource = no_token,
+        lang: str = "vi",
     ) -> str:
         """Add an actor; its token, to be shown once. The first actor must be an
-        administrator; after it, an administrator adds the others."""
+        administrator; after it, an administrator adds the others. Its id and role must
+        keep to a safe character set (`name_refusal`), checked before anything else."""
+        unsafe = name_refusal(actor_id, role, lang)
+        if unsafe is not None:
+            raise Refused(unsafe)
         if self.uow.actors.count() == 0:
             why = first_actor_refusal(role)
             if why is not None:

@@ -18,6 +18,8 @@ from workflow.audit import (
     verify_cycle_chains,
     verify_fact_chain,
 )
+from workflow.audit_cycles import check_cycle_rows, definition_rules, planned_deadlines
+from workflow.audit_registers import check_registers, current_state, expected_state
 
 
 class AuditSource(Protocol):
@@ -26,6 +28,12 @@ class AuditSource(Protocol):
     def cycle_heads(self, under: Any) -> dict[int, CycleHead]: ...
 
     def fact_rows(self, table: str) -> Iterator[FactRow]: ...
+
+    def register_rows(self) -> dict[str, list[tuple[Any, ...]]]: ...
+
+    def deadline_rows(self) -> list[tuple[Any, ...]]: ...
+
+    def chain_heads(self, under: Any) -> list[dict[str, Any]]: ...
 
     def last_anchor(self) -> tuple[int, str] | None: ...
 
@@ -37,6 +45,9 @@ class Verification:
     records: int = 0
     chains: int = 0
     problems: list[ChainProblem] = field(default_factory=list)
+    #: rows of the registers (actors, units, definitions, ratings, targets) checked
+    #: against the audit-event chain
+    registers: int = 0
 
     @property
     def ok(self) -> bool:
@@ -67,7 +78,7 @@ def verify_global_chains(source: AuditSource, report: Verification) -> None:
         report.records += len(facts)
         report.chains += 1
         report.problems += verify_fact_chain(name, facts)
-        pinned = anchor.get("notice_head") if table == "notice" else None
+        pinned = anchor.get("notice_head" if table == "notice" else "event_head")
         if pinned and pinned != GENESIS and pinned not in {f.hash for f in facts}:
             report.problems.append(
                 ChainProblem(
@@ -76,7 +87,23 @@ def verify_global_chains(source: AuditSource, report: Verification) -> None:
                     "the record the last anchor saw at its end is gone: records were removed",
                 )
             )
+        if table == "audit_event":
+            rows = source.register_rows()
+            registers = check_registers(expected_state(facts), current_state(rows))
+            report.registers += registers.rows
+            report.problems += registers.problems
+            report.problems += check_cycle_rows(
+                source.chain_heads(None),
+                source.transition_rows(None),
+                source.deadline_rows(),
+                {(str(d[0]), int(d[1])): definition_rules(d[3]) for d in rows["definition"]},
+                {str(u[0]): u[3] for u in rows["unit"]},
+                planned_deadlines(facts),
+            )
 
+
+#: 2: the header says the format, an end line closes the file with its counts
+EXPORT_FORMAT = 2
 
 EXPORT_FIELDS = (
     "cycle_id", "seq", "event", "from", "to", "actor", "role", "at", "payload", "checks",
@@ -89,13 +116,47 @@ def export_lines(
     cycles: Iterable[dict[str, Any]],
     rows: Iterable[tuple[Any, ...]],
 ) -> Iterator[str]:
-    """JSONL: a header, one line per cycle (its head), one per record, texts as stored."""
-    yield json.dumps({"kind": "header", **header}, ensure_ascii=False)
+    """JSONL: a header, one line per cycle (its head), one per record, texts as stored,
+    and an end line with the counts (format 2: a file without it was cut short)."""
+    yield json.dumps({"kind": "header", "format": EXPORT_FORMAT, **header}, ensure_ascii=False)
+    cycle_count = record_count = 0
     for cycle in cycles:
+        cycle_count += 1
         yield json.dumps({"kind": "cycle", **cycle}, ensure_ascii=False)
     for row in rows:
+        record_count += 1
         record = dict(zip(EXPORT_FIELDS, row[:13], strict=True))
         yield json.dumps({"kind": "transition", **record}, ensure_ascii=False)
+    yield json.dumps({"kind": "end", "cycles": cycle_count, "records": record_count})
+
+
+def _export_counts(
+    header: dict[str, Any] | None, end: dict[str, Any] | None, cycles: int, records: int,
+    lines: int,
+) -> list[ChainProblem]:
+    """An export's own counts: a header, the cycles it says, and (format 2) the end line
+    with the cycles and records it closed on."""
+    if header is None:
+        return [ChainProblem("export", "line 1", "empty: no header, nothing to verify")]
+    found: list[ChainProblem] = []
+    said = header.get("cycles")
+    if isinstance(said, int) and said != cycles:
+        found.append(ChainProblem(
+            "export", "header", f"it says {said} cycles but the file holds {cycles}: cycles "
+            "were removed or added",
+        ))
+    if int(header.get("format", 1)) >= 2:
+        if end is None:
+            found.append(ChainProblem(
+                "export", f"line {lines}", "no end line: the file was cut short (truncated)",
+            ))
+        elif (end.get("cycles"), end.get("records")) != (cycles, records):
+            found.append(ChainProblem(
+                "export", "end line", f"it closes on {end.get('cycles')} cycles and "
+                f"{end.get('records')} records but the file holds {cycles} and {records}: "
+                "lines were removed or added",
+            ))
+    return found
 
 
 def verify_export(lines: Iterable[str]) -> Verification:
@@ -103,20 +164,34 @@ def verify_export(lines: Iterable[str]) -> Verification:
     report = Verification()
     heads: dict[int, CycleHead] = {}
     rows: list[tuple[Any, ...]] = []
+    header: dict[str, Any] | None = None
+    end: dict[str, Any] | None = None
+    number = 0
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
             item = json.loads(line)
-            if item["kind"] == "cycle":
+            if end is not None:
+                raise ValueError("a line after the end line")
+            if item["kind"] == "header":
+                if header is not None or heads or rows:
+                    raise ValueError("a second header, or one after the first line")
+                header = item
+            elif header is None:
+                raise ValueError("the file does not start with its header")
+            elif item["kind"] == "cycle":
                 heads[int(item["cycle_id"])] = cycle_head(item)
             elif item["kind"] == "transition":
                 rows.append((*(item[name] for name in EXPORT_FIELDS), number))
+            elif item["kind"] == "end":
+                end = item
         except (ValueError, KeyError, TypeError) as exc:
             report.problems.append(ChainProblem("export", f"line {number}", f"unreadable: {exc}"))
             return report
     report.chains = len(heads)
     report.records = len(rows)
+    report.problems += _export_counts(header, end, len(heads), len(rows), number)
     report.problems += verify_cycle_chains(rows, heads)
     for problem in report.problems:
         if problem.chain.startswith("cycle "):

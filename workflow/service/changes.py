@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from workflow.audit import canonical_json, chain_hash, transition_text
+from workflow.audit import canonical_json, link
 from workflow.runtime.decision import Decision, Refusal
 from workflow.service.records import AuditEntry, Cycle, CycleChange
 from workflow.timefmt import to_db
@@ -30,7 +30,7 @@ def transition_change(
     checks_text = canonical_json(checks) if checks else "[]"
     seq = cycle.version + 1
     at_text = to_db(at)
-    text = transition_text(
+    fields = (
         cycle.id, seq, event, cycle.state, decision.to_state, actor, role, at_text,
         payload_text, checks_text, cycle.definition_id, cycle.definition_version,
     )
@@ -57,7 +57,7 @@ def transition_change(
         reopened=decision.reopened,
         payload_text=payload_text,
         checks_text=checks_text,
-        hash=chain_hash(cycle.head, text),
+        hash=link(cycle.head, fields),
         at_text=at_text,
     )
     return change

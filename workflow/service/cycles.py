@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from workflow.access import Grant, authorize, separation
+from workflow.audit_registers import content_print
 from workflow.calendar import WorkingCalendar, no_holidays
 from workflow.clock import Clock
 from workflow.deadlines import (
@@ -39,6 +40,7 @@ from workflow.service.reports import Report, SuperiorSummary
 from workflow.service.results import Board, FireResult, History, OpenResult, Verdict
 from workflow.spec.model import CalendarSpec, DefinitionSpec
 from workflow.spec.registry import Definition
+from workflow.timefmt import to_db
 
 Progress = Callable[[int], None]
 CalendarFactory = Callable[[CalendarSpec], WorkingCalendar]
@@ -72,6 +74,15 @@ def save_definition(uow: UnitOfWork, definition: Definition, at: datetime) -> No
         return
     with uow:
         added = uow.definitions.add(definition, at)
+        if added:  # what `audit verify` holds the stored version to
+            uow.audit.append(
+                "definition_saved", at, "system",
+                detail={
+                    "definition": spec.id, "version": spec.version,
+                    "content_hash": definition.content_hash,
+                    "content": content_print(definition.resolved()),
+                },
+            )  # fmt: skip
         uow.commit()
     if not added:  # another process saved it since our read: compare with theirs
         save_definition(uow, definition, at)
@@ -167,6 +178,16 @@ class CycleService:
             )
             with uow:
                 done = uow.cycles.open_batch(batch)
+                if done.count and not opened:
+                    # the due dates its deadlines are held to (workflow.audit_cycles),
+                    # chained with the first cycles they were given to
+                    uow.audit.append(
+                        "deadlines_planned", batch.at, actor, role=role, year=year,
+                        detail={
+                            "definition": spec.id, "version": spec.version, "year": year,
+                            "deadlines": {key: to_db(at) for key, at in due},
+                        },
+                    )  # fmt: skip
                 uow.commit()
             opened += done.count
             if progress is not None and done.count:

@@ -35,6 +35,16 @@ from workflow.units import check_unit_rows
 Table = Callable[[], tuple[list[str], list[dict[str, str]]]]
 
 
+def record_units(uow: UnitOfWork, codes: Iterable[str], at: datetime, actor: str) -> None:
+    """Keep the imported units as they now stand (kind, parent, path) in the audit-event
+    chain, in the import's unit of work: what `audit verify` holds the unit table to."""
+    wanted = set(codes)
+    units = {
+        u.code: [u.kind, u.parent_code, u.path] for u in uow.units.under(None) if u.code in wanted
+    }
+    uow.audit.append("units_imported", at, actor, detail={"units": units})
+
+
 def row_numbers(rows: Iterable[Mapping[str, str | None]]) -> list[int]:
     """The file's row number of each meeting (blank lines are skipped by the check)."""
     return [
@@ -74,6 +84,7 @@ class Registers:
         checked = check_unit_rows(source, header, rows, self.uow.units.parents())
         with self.uow:
             counts = self.uow.units.import_rows(checked)
+            record_units(self.uow, [row.code for row in checked], self.clock.now(), actor)
             self.uow.commit()
         return counts
 
@@ -91,7 +102,7 @@ class Registers:
         header, rows = table()
         kinds = {code: kind for code, (kind, _) in self.uow.units.parents().items()}
         # the year's scale (levels, or QĐ 366's 100 points) is the base definition's
-        scale = self.catalog.latest(DEFAULT_DEFINITION).spec.rating_scale(year)
+        scale = self.catalog.latest().spec.rating_scale(year)
         records = check_rating_rows(source, header, rows, kinds, year, scale)
         units = self.uow.units.ids_and_paths(sorted({row.unit_code for row in records}))
         with self.uow:

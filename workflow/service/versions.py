@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from workflow.audit import canonical_json, chain_hash, transition_text
+from workflow.audit import canonical_json, link
 from workflow.deadlines import PlannedTimer, plan_cycle_timers, resolve_deadlines
 from workflow.service.cycles import CycleService
 from workflow.service.records import CycleMove, Migrant, MigrationSelection, MoveBatch
@@ -112,7 +112,7 @@ def move_cycles(
             }
             payload_text = canonical_json(payload)
             seq = cycle.version + 1
-            text = transition_text(
+            fields = (
                 cycle.id, seq, MIGRATE_EVENT, cycle.state, verdict.to_state, actor, role,
                 at_text, payload_text, "[]", spec.id, spec.version,
             )
@@ -128,7 +128,7 @@ def move_cycles(
                     outcome=declared if declared is not None else cycle.outcome,
                     seq=seq,
                     payload_text=payload_text,
-                    hash=chain_hash(cycle.head, text),
+                    hash=link(cycle.head, fields),
                     met=met_deadlines(spec, verdict.to_state),
                 )
             )

@@ -13,10 +13,9 @@ from workflow.audit import (
     CycleHead,
     FactRow,
     canonical_json,
-    chain_hash,
     cycle_head,
-    fact_text,
     heads_digest,
+    link,
 )
 from workflow.service.records import UnitRef
 from workflow.testing.tables import Row, Session, Tables, in_subtree
@@ -73,7 +72,7 @@ class MemoryAudit:
             at if isinstance(at, str) else to_db(at), kind, unit_code, unit_path, cycle_id,
             year, event, actor, role, code, canonical_json(detail or {}),
         )
-        digest = chain_hash(chain_head(tables, "audit_event"), fact_text(values))
+        digest = link(chain_head(tables, "audit_event"), values)
         row = dict(zip(FACT_COLUMNS["audit_event"], values, strict=True))
         tables.audit_events.append({**row, "id": tables.next_id("audit_event"), "hash": digest})
 
@@ -90,6 +89,7 @@ class MemoryAudit:
             "cycles": len(heads),
             "digest": heads_digest(heads),
             "notice_head": chain_head(tables, "notice"),
+            "event_head": chain_head(tables, "audit_event"),
         }
         self.append("anchor", at, actor, detail=detail)
         return detail
@@ -138,8 +138,15 @@ class MemoryAudit:
                 "year": c["year"], "definition_id": c["definition_id"],
                 "definition_version": c["definition_version"], "version": c["version"],
                 "head": c["head_hash"], "unit_id": c["unit_id"], "state": c["state"],
+                "outcome": c["outcome"], "facts": c["facts"], "unit_path": c["unit_path"],
             }
             for c in self._cycles(under, year).values()
+        ]
+
+    def deadline_rows(self) -> list[tuple[Any, ...]]:
+        return [
+            (cycle_id, key, d["due_at"], d["met_at"])
+            for (cycle_id, key), d in sorted(self.tables.deadlines.items())
         ]
 
     def _late_for(self, t: Row) -> str | None:
@@ -206,10 +213,42 @@ class MemoryAudit:
             for r in rows
         ]
 
+    def register_rows(self) -> dict[str, list[tuple[Any, ...]]]:
+        t = self.tables
+        code = {unit_id: u["code"] for unit_id, u in t.units.items()}
+        parent = {
+            unit_id: code.get(u["parent_id"]) if u.get("parent_id") is not None else None
+            for unit_id, u in t.units.items()
+        }
+        return {
+            "actor": [
+                (a["id"], a["name"], a["role"], code.get(a["scope_unit_id"]), a["revoked_at"],
+                 a["token_hash"])
+                for _, a in sorted(t.actors.items())
+            ],
+            "unit": sorted(
+                (u["code"], u["kind"], parent[unit_id], u["path"])
+                for unit_id, u in t.units.items()
+            ),
+            "definition": [
+                (d_id, version, d["content_hash"], d["resolved"])
+                for (d_id, version), d in sorted(t.definitions.items())
+            ],
+            "rating": [
+                (year, code[unit_id], member, stage, r["name"], r["status"],
+                 r["admitted_on"], r["level"], r["rated_on"])
+                for (year, unit_id, member, stage), r in t.ratings.items()
+            ],
+            "target": [
+                (year, code[unit_id], definition_id, r["share"], r["assigned_on"])
+                for (year, unit_id, definition_id), r in t.targets.items()
+            ],
+        }
+
     def fact_rows(self, table: str) -> Iterator[FactRow]:
         columns = FACT_COLUMNS[table]
         for row in list(chain_rows(self.tables, table)):
-            yield FactRow(row["id"], fact_text(row[c] for c in columns), row["hash"])
+            yield FactRow(row["id"], tuple(row[c] for c in columns), row["hash"])
 
     def last_anchor_detail(self) -> dict[str, Any] | None:
         anchors = [e for e in self.tables.audit_events if e["kind"] == "anchor"]

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from workflow.audit import chain_hash, cycle_genesis, transition_text
+from workflow.audit import cycle_genesis, link
 from workflow.service.records import (
     AuditEntry,
     ChildCount,
@@ -103,9 +103,9 @@ class MemoryCycles:
         next_id = max(tables.cycles, default=0) + 1
         timers = timer_rows(batch.timers, batch.at, batch.definition) if batch.timers else []
         for cycle_id, unit in enumerate(units, start=next_id):
-            head = chain_hash(
+            head = link(
                 cycle_genesis(cycle_id, unit["id"], batch.year, spec.id, spec.version),
-                transition_text(
+                (
                     cycle_id, 1, "open", None, batch.state, batch.actor, batch.role, at,
                     "{}", "[]", spec.id, spec.version,
                 ),

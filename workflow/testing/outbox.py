@@ -8,7 +8,7 @@ import json
 from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 
-from workflow.audit import chain_hash, fact_text
+from workflow.audit import link
 from workflow.notices import DueTimer, Message, Notice, PendingNotice, UnitContact
 from workflow.service.records import MilestonePlan, NoticeRecord, OutboxCounts, OutboxItem, UnitRef
 from workflow.spec.registry import Definition
@@ -185,7 +185,7 @@ class MemoryOutbox:
                 notice.kind, notice.deadline, notice.step, notice.role, notice.address,
                 to_db(notice.due_at), stamp,
             )
-            previous = chain_hash(previous, fact_text(values))
+            previous = link(previous, values)
             notice_id = tables.next_id("notice")
             tables.notices[notice_id] = {
                 **dict(zip(FACT_COLUMNS["notice"], values, strict=True)),

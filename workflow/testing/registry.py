@@ -10,6 +10,7 @@ from datetime import date, datetime
 from typing import Any
 
 from workflow.access import Grant
+from workflow.audit_registers import rating_fact, token_print
 from workflow.errors import BontotError, NotFound
 from workflow.evidence.ratings import RatingRecord
 from workflow.notices import UnitContact
@@ -169,7 +170,7 @@ class MemoryActors:
             }
             self.audit.append(
                 "actor_added", stamp, by, unit_code=scope, unit_path=scope_path, code=role,
-                detail={"actor": actor_id, "name": name},
+                detail={"actor": actor_id, "name": name, "token": token_print(token_hash)},
             )
 
     def revoke(self, actor_id: str, at: datetime, by: str) -> bool:
@@ -256,7 +257,10 @@ class MemoryRegisters:
                 index_add(tables.ratings_of, (year, unit_id), key)
         self.audit.append(
             "ratings_imported", at_text, actor, year=year,
-            detail={**detail, "rows": len(records), "updated": updated},
+            detail={
+                **detail, "rows": len(records), "updated": updated,
+                "records": [rating_fact(r) for r in records],
+            },
         )
         return len(records) - updated, updated
 

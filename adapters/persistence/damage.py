@@ -1,0 +1,42 @@
+"""A SQLite file that failed its integrity check (`audit verify`) refuses writes until
+repaired: the check leaves a note beside the file (`<file>.damaged`, what it found), and
+every unit of work on the file refuses to commit while the note is there. A later check
+that finds the file sound removes the note."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from workflow.errors import BontotError
+
+
+class StorageDamaged(BontotError):
+    """The database file failed its integrity check: nothing is written into it."""
+
+
+def note_for(url: str) -> Path | None:
+    """Where the note of a SQLite file goes (None for another store)."""
+    if not url.startswith("sqlite:///"):
+        return None
+    path = url.removeprefix("sqlite:///").split("?", 1)[0]
+    return None if path in ("", ":memory:") else Path(path + ".damaged")
+
+
+def record(url: str, findings: list[str]) -> None:
+    """Leave the note (findings found), or remove it (none found: the file is sound)."""
+    note = note_for(url)
+    if note is None:
+        return
+    if findings:
+        note.write_text("\n".join(findings) + "\n", encoding="utf-8")
+    else:
+        note.unlink(missing_ok=True)
+
+
+def refusal(note: Path) -> str:
+    return (
+        f"tệp cơ sở dữ liệu đã không qua kiểm tra toàn vẹn (bontot audit verify, xem {note}): "
+        "không ghi thêm gì vào tệp này; hãy khôi phục từ bản sao rồi chạy lại audit verify / "
+        f"the database file failed its integrity check (see {note}): nothing is written into "
+        "it until it is repaired (restore a copy, then run audit verify again)"
+    )

@@ -1,0 +1,173 @@
+"""A cycle row and its deadlines, checked against the cycle's own chain (pure).
+
+The chain's records say every event, its payload and the states it moved between; the
+stored definition (itself checked against the trail, workflow.audit_registers) says
+which outcome a state gives and which states meet each deadline; the `deadlines_planned`
+fact of each opening says the due dates. From them follow what the cycle row must hold
+(outcome, facts, the unit's path) and when each deadline was met. A row that says
+otherwise was edited behind the chain's back, and is named with what it should say.
+
+Not covered: the deadlines of a cycle moved to another definition version (its migrate
+record re-plans them), and the due dates of cycles opened before the plans were chained.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from workflow.audit import ChainProblem, FactRow, canonical_json
+
+MIGRATE_EVENT = "migrate"  # workflow.versions.MIGRATE_EVENT, without importing the rules
+
+
+@dataclass(frozen=True)
+class Rules:
+    """What a stored definition version says that a cycle row follows from."""
+
+    outcomes: dict[str, str | None]
+    met_in: dict[str, frozenset[str]]
+
+
+def definition_rules(resolved: str) -> Rules:
+    """Outcomes and deadlines' met_in of a stored definition (its resolved JSON text)."""
+    value = json.loads(resolved)
+    return Rules(
+        {name: state.get("outcome") for name, state in value.get("states", {}).items()},
+        {key: frozenset(d.get("met_in", ())) for key, d in value.get("deadlines", {}).items()},
+    )
+
+
+def planned_deadlines(facts: Iterable[FactRow]) -> dict[tuple[str, int, int], dict[str, str]]:
+    """(definition, version, year) -> deadline key -> due instant, from the chain."""
+    plans: dict[tuple[str, int, int], dict[str, str]] = {}
+    for fact in facts:
+        if fact.fields[1] != "deadlines_planned":
+            continue
+        try:
+            d = json.loads(fact.fields[10])
+            plans[(str(d["definition"]), int(d["version"]), int(d["year"]))] = {
+                str(k): str(v) for k, v in d["deadlines"].items()
+            }
+        except (ValueError, KeyError, TypeError):
+            continue
+    return plans
+
+
+@dataclass
+class _Replay:
+    facts: dict[str, Any] = field(default_factory=dict)
+    outcome: str | None = None
+    met: dict[str, str | None] = field(default_factory=dict)
+    migrated: bool = False
+    last: tuple[str, int] = ("", 0)
+
+
+def check_cycle_rows(
+    cycles: Sequence[Mapping[str, Any]],
+    records: Iterable[Sequence[Any]],
+    deadlines: Iterable[Sequence[Any]],
+    rules: Mapping[tuple[str, int], Rules],
+    unit_paths: Mapping[str, str | None],
+    plans: Mapping[tuple[str, int, int], Mapping[str, str]],
+) -> list[ChainProblem]:
+    """`cycles`: chain_heads lines (cycle_id, unit, year, definition_id,
+    definition_version, outcome, facts, unit_path); `records`: transition rows as
+    `transition_rows` reads them; `deadlines`: (cycle_id, key, due_at, met_at)."""
+    replays: dict[int, _Replay] = {}
+    for row in records:
+        cycle_id, event, source, dest, at = row[0], row[2], row[3], row[4], row[7]
+        replay = replays.setdefault(cycle_id, _Replay())
+        spec = rules.get((str(row[10]), int(row[11])))
+        if event == MIGRATE_EVENT:
+            replay.migrated = True
+        elif event != "open":
+            try:
+                payload = json.loads(row[8] or "{}")
+            except ValueError:
+                payload = {}
+            kept = {k: v for k, v in payload.items() if k != "override"}
+            replay.facts.update(kept)
+        if spec is not None:
+            declared = spec.outcomes.get(dest)
+            if declared is not None or event == "open":
+                replay.outcome = declared
+            for key, states in spec.met_in.items() if event not in ("open", MIGRATE_EVENT) else ():
+                if dest in states and (source is None or source not in states):
+                    if replay.met.get(key) is None:
+                        replay.met[key] = at
+                elif source in states and dest not in states:
+                    replay.met[key] = None
+    problems: list[ChainProblem] = []
+    by_id = {int(c["cycle_id"]): c for c in cycles}
+    for cycle_id, cycle in sorted(by_id.items()):
+        seen = replays.get(cycle_id)
+        if seen is None:
+            continue  # the chain check names a cycle without records
+        replay = seen
+        name = f"cycle {cycle_id}"
+        facts = cycle.get("facts")
+        if facts is not None and canonical_json(_json(facts)) != canonical_json(replay.facts):
+            problems.append(ChainProblem(
+                name, "its row", "its facts are not what its records' payloads add up to: "
+                "the cycle row was edited",
+            ))
+        if "outcome" in cycle and (rules.get(_spec_key(cycle)) is not None) and (
+            cycle["outcome"] != replay.outcome
+        ):
+            problems.append(ChainProblem(
+                name, "its row", f"it says outcome {cycle['outcome']!r} but its records give "
+                f"{replay.outcome!r}: the cycle row was edited",
+            ))
+        path = unit_paths.get(str(cycle.get("unit")))
+        if cycle.get("unit_path") is not None and path is not None and cycle["unit_path"] != path:
+            problems.append(ChainProblem(
+                name, "its row", f"it says unit path {cycle['unit_path']!r} but its unit "
+                f"{cycle.get('unit')} is at {path!r}: the cycle row was moved",
+            ))
+    found: dict[int, dict[str, tuple[Any, Any]]] = {}
+    for cycle_id, key, due_at, met_at in deadlines:
+        found.setdefault(int(cycle_id), {})[str(key)] = (due_at, met_at)
+    for cycle_id, cycle in sorted(by_id.items()):
+        seen = replays.get(cycle_id)
+        spec = rules.get(_spec_key(cycle))
+        if seen is None or seen.migrated or spec is None:
+            continue
+        replay = seen
+        have = found.get(cycle_id, {})
+        plan = plans.get((*_spec_key(cycle), int(cycle["year"])))
+        # the keys the opening planned (a deadline with no date in the year has no row)
+        for key in sorted(set(plan or have) | set(have)):
+            where = f"deadline {key}"
+            if key not in have:
+                problems.append(ChainProblem(
+                    f"cycle {cycle_id}", where, "planned when it opened but the row is gone",
+                ))
+                continue
+            if key not in spec.met_in:
+                problems.append(ChainProblem(
+                    f"cycle {cycle_id}", where, "no deadline of its definition: inserted",
+                ))
+                continue
+            due_at, met_at = have[key]
+            if plan is not None and plan.get(key) != due_at:
+                problems.append(ChainProblem(
+                    f"cycle {cycle_id}", where, f"due {due_at} but planned {plan.get(key)} "
+                    "when the cycle was opened: the deadline was moved",
+                ))
+            if met_at != replay.met.get(key):
+                problems.append(ChainProblem(
+                    f"cycle {cycle_id}", where, f"met {met_at} but its records meet it "
+                    f"{replay.met.get(key)}: the deadline was edited",
+                ))
+    return problems
+
+
+def _spec_key(cycle: Mapping[str, Any]) -> tuple[str, int]:
+    return str(cycle["definition_id"]), int(cycle["definition_version"])
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value

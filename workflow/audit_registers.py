@@ -1,0 +1,188 @@
+"""The registers that decide who may act and what counts (actors, the unit tree, stored
+definitions, ratings, targets), checked against the audit-event chain (pure).
+
+Access decisions read the current rows. Every change to them is a fact in the audit-event
+chain that carries the row's new values (an actor added or revoked, units imported, a
+definition saved, ratings imported or corrected, a target set); a database brought over
+from before starts from one dated `baseline` fact holding what it had. Replaying the
+chain gives what each register must hold now; a row that differs, is missing, or was
+added outside the chain is named, by table and key. An earlier value is never lost: a
+correction is a new fact, the one before it stays in the chain.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from workflow.audit import ChainProblem, FactRow, canonical_json
+
+REGISTERS = ("actor", "unit", "definition", "rating", "target")
+
+#: what each register's value lists hold, in order (the names said when one differs)
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "actor": ("name", "role", "scope", "revoked", "token"),
+    "unit": ("kind", "parent", "path"),
+    "definition": ("content_hash", "content"),
+    "rating": ("name", "status", "admitted_on", "level", "rated_on"),
+    "target": ("share", "assigned_on"),
+}
+
+#: register -> key -> values (strings or None)
+State = dict[str, dict[str, list[str | None]]]
+
+_FIELD = {name: i for i, name in enumerate(
+    ("at", "kind", "unit_code", "unit_path", "cycle_id", "year", "event", "actor", "role",
+     "code", "detail")
+)}
+
+
+def _values(values: Iterable[Any]) -> list[str | None]:
+    return [None if v is None else str(v) for v in values]
+
+
+def token_print(token_hash: str) -> str:
+    """What the trail keeps of an actor's stored token hash: enough to see it swapped."""
+    return hashlib.sha256(token_hash.encode()).hexdigest()[:32]
+
+
+def content_print(resolved: Any) -> str:
+    """A stored definition's content, as the trail keeps it: the hash of its canonical
+    JSON (a text as stored, or the value itself)."""
+    value = json.loads(resolved) if isinstance(resolved, str) else resolved
+    return hashlib.sha256(canonical_json(value).encode()).hexdigest()
+
+
+def rating_fact(r: Any) -> list[Any]:
+    """What a ratings fact keeps of one imported row (a RatingRecord): unit code, member,
+    stage, name, status, admitted on, level, rated on."""
+    return [
+        r.unit_code, r.member, r.stage, r.name, r.status,
+        r.admitted_on.isoformat() if r.admitted_on else None, r.level,
+        r.rated_on.isoformat() if r.rated_on else None,
+    ]
+
+
+def rating_key(year: Any, unit: Any, member: Any, stage: Any) -> str:
+    return f"{year}/{unit}/{member}/{stage}"
+
+
+def target_key(year: Any, unit: Any, definition: Any) -> str:
+    return f"{year}/{unit}/{definition}"
+
+
+def current_state(rows: Mapping[str, Sequence[Sequence[Any]]]) -> State:
+    """The registers as the store holds them. Rows, as `register_rows` reads them:
+    actor (id, name, role, scope code, revoked at, token hash); unit (code, kind, parent
+    code, path); definition (id, version, content hash, resolved text); rating (year,
+    unit code, member, stage, name, status, admitted on, level, rated on); target (year,
+    unit code, definition id, share, assigned on)."""
+    state: State = {name: {} for name in REGISTERS}
+    for a in rows.get("actor", ()):
+        state["actor"][str(a[0])] = _values(
+            (a[1], a[2], a[3], "revoked" if a[4] is not None else None, token_print(str(a[5])))
+        )
+    for u in rows.get("unit", ()):
+        state["unit"][str(u[0])] = _values(u[1:4])
+    for d in rows.get("definition", ()):
+        state["definition"][f"{d[0]}@{d[1]}"] = _values((d[2], content_print(d[3])))
+    for r in rows.get("rating", ()):
+        state["rating"][rating_key(*r[:4])] = _values(r[4:9])
+    for t in rows.get("target", ()):
+        state["target"][target_key(*t[:3])] = _values((float(t[3]), t[4]))
+    return state
+
+
+def expected_state(facts: Iterable[FactRow]) -> State:
+    """What the registers must hold, replayed from the audit-event chain (in id order)."""
+    state: State = {name: {} for name in REGISTERS}
+    for fact in facts:
+        f = fact.fields
+        kind = f[_FIELD["kind"]]
+        try:
+            detail = json.loads(f[_FIELD["detail"]] or "{}")
+        except ValueError:
+            continue  # the chain's own check names an unreadable record
+        if not isinstance(detail, dict):
+            continue
+        if kind == "baseline":
+            for name, rows in detail.get("registers", {}).items():
+                if name in state:
+                    state[name] = {str(k): _values(v) for k, v in rows.items()}
+        elif kind == "actor_added":
+            state["actor"][str(detail["actor"])] = _values(
+                (detail.get("name", ""), f[_FIELD["code"]], f[_FIELD["unit_code"]], None,
+                 detail.get("token"))
+            )
+        elif kind == "actor_revoked":
+            known = state["actor"].get(str(detail["actor"]))
+            if known is not None:
+                known[3] = "revoked"
+        elif kind == "units_imported":
+            for code, values in detail.get("units", {}).items():
+                state["unit"][str(code)] = _values(values)
+        elif kind == "definition_saved":
+            key = f"{detail['definition']}@{detail['version']}"
+            state["definition"][key] = _values((detail["content_hash"], detail["content"]))
+        elif kind == "ratings_imported" and "records" in detail:
+            year = f[_FIELD["year"]]
+            for r in detail["records"]:
+                state["rating"][rating_key(year, *r[:3])] = _values(r[3:8])
+        elif kind == "target_set":
+            key = target_key(f[_FIELD["year"]], f[_FIELD["unit_code"]], detail["definition"])
+            state["target"][key] = _values((float(detail["share"]), detail["assigned_on"]))
+    return state
+
+
+@dataclass(frozen=True)
+class RegisterCheck:
+    problems: list[ChainProblem]
+    rows: int
+
+
+def check_registers(expected: State, current: State) -> RegisterCheck:
+    """Every register row that does not follow from the chain: changed (naming the
+    columns), missing, or added outside it. An actor's token print is compared only when
+    the chain knows it (facts written before it was kept do not)."""
+    problems: list[ChainProblem] = []
+    rows = 0
+    for name in REGISTERS:
+        want, have = expected.get(name, {}), current.get(name, {})
+        rows += len(have)
+        for key in sorted(set(want) | set(have)):
+            if key not in have:
+                problems.append(ChainProblem(
+                    f"{name} register", key,
+                    "the trail holds it but the table does not: the row was deleted",
+                ))
+                continue
+            if key not in want:
+                problems.append(ChainProblem(
+                    f"{name} register", key,
+                    "the table holds it but no record of the trail does: written behind "
+                    "the trail's back",
+                ))
+                continue
+            differ = [
+                column
+                for column, w, h in zip(COLUMNS[name], want[key], have[key], strict=True)
+                if w != h and not (name == "actor" and column == "token" and w is None)
+            ]
+            if differ:
+                said = ", ".join(
+                    f"{c} {have[key][COLUMNS[name].index(c)]!r} where the trail says "
+                    f"{want[key][COLUMNS[name].index(c)]!r}"
+                    for c in differ
+                )
+                problems.append(ChainProblem(
+                    f"{name} register", key, f"changed outside the trail: {said}"
+                ))
+    return RegisterCheck(problems, rows)
+
+
+def baseline_detail(rows: Mapping[str, Sequence[Sequence[Any]]]) -> dict[str, Any]:
+    """The `baseline` fact's detail: every register as it is, to replay from."""
+    return {"registers": current_state(rows)}
