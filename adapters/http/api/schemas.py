@@ -57,6 +57,24 @@ class TargetOut(BaseModel):
     gap_units: int
 
 
+class GoalOut(BaseModel):
+    """One of a definition's goals for the year (a measure over a population, >= or >),
+    and how far the node is from it."""
+
+    label: Labels
+    measure: str
+    over: list[str]
+    comparator: str
+    value: float
+    year: int | None
+    counted: int
+    meeting: int
+    share: float | None
+    needed: int
+    met: bool
+    gap_units: int
+
+
 class BoardOut(BaseModel):
     year: int
     under: str | None
@@ -64,6 +82,8 @@ class BoardOut(BaseModel):
     total: int
     targets: dict[str, TargetOut]
     overdue: dict[str, int]
+    #: per definition, its goals in force for the year
+    goals: dict[str, list[GoalOut]]
 
 
 class DefinitionRef(BaseModel):
