@@ -87,7 +87,13 @@ def test_a_legacy_database_s_deadlines_move_to_the_end_of_their_day(tmp_path: Pa
             resolved = [r[0] for r in conn.execute(sa.text("SELECT resolved FROM definition"))]
         assert dues == {"2025-12-31T16:59:59.999999Z"}
         assert all('"time":"23:59"' not in text for text in resolved)
-        assert {t: all_rows(engine)[t] for t in APPEND_ONLY} == audit_before
+        audit_after = {t: all_rows(engine)[t] for t in APPEND_ONLY}
+        # every record kept as recorded; revision 0007 appends its baseline fact only
+        assert audit_after["audit_event"][:-1] == audit_before["audit_event"]
+        assert audit_after["audit_event"][-1][2] == "baseline"
+        assert {t: r for t, r in audit_after.items() if t != "audit_event"} == {
+            t: r for t, r in audit_before.items() if t != "audit_event"
+        }
 
 
 def test_the_baseline_revision_is_the_schema_release_7a2cb4e_made(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from tests.support.backends import BACKENDS, database
 from workflow.service.ports import UnitOfWork
 from workflow.service.registers import record_units
 from workflow.testing import InMemoryUnitOfWork
-from workflow.units import UnitRow
+from workflow.units import UnitImport
 
 KINDS = ("memory", *BACKENDS)
 
@@ -53,7 +53,7 @@ def write(uow: UnitOfWork, work: Callable[[], T]) -> T:
 UNITS_IMPORTED_AT = datetime(2025, 1, 2, 1, 0, tzinfo=UTC)
 
 
-def import_units(uow: Any, rows: Sequence[UnitRow], at: datetime = UNITS_IMPORTED_AT) -> Any:
+def import_units(uow: Any, rows: Sequence[UnitImport], at: datetime = UNITS_IMPORTED_AT) -> Any:
     """Import units as the service does: the rows, and their fact in the trail."""
 
     def work() -> Any:
