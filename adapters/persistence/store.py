@@ -15,11 +15,9 @@ from adapters.clock import SystemClock
 from adapters.persistence.unit_of_work import SqlUnitOfWork
 from workflow.evidence.ratings import RatingRecord
 from workflow.service import records as r
-from workflow.service.cycles import save_definition
 from workflow.service.registers import record_units
 from workflow.service.ticks import AddressNotices, ComposeMessages, compose_due, fire_due
 from workflow.service.ticks import installation_id as _installation_id
-from workflow.spec.registry import Definition
 from workflow.units import UnitImport
 
 T = TypeVar("T")
@@ -58,9 +56,6 @@ class SqlStore(SqlUnitOfWork):
     def installation_id(self) -> str:
         return _installation_id(self)
 
-    def save_definition(self, definition: Definition, at: datetime) -> None:
-        save_definition(self, definition, at)
-
     def list_units(self, under: str | None) -> list[r.UnitRef]:
         return self.units.under(self.find_unit(under) if under else None)
 
@@ -74,22 +69,8 @@ class SqlStore(SqlUnitOfWork):
 
         return self._write(work)
 
-    def open_next_batch(self, batch: r.OpenBatch) -> r.Opened:
-        return self._write(lambda: self.cycles.open_batch(batch))
-
     def apply(self, change: r.CycleChange) -> bool:
         return self._write(lambda: self.cycles.apply(change))
-
-    def apply_many(self, changes: Sequence[r.CycleChange]) -> list[bool]:
-        return self._write(lambda: [self.cycles.apply(change) for change in changes])
-
-    def open_milestones(
-        self, definition: Definition, year: int, under: r.UnitRef | None,
-        plans: Sequence[r.MilestonePlan], at: datetime,
-    ) -> int:
-        if not plans:
-            return 0
-        return self._write(lambda: self.timers.open_milestones(definition, year, under, plans, at))
 
     def meet_milestone(
         self, unit_code: str, year: int, definition_id: str, key: str, actor: str, at: datetime
@@ -113,14 +94,6 @@ class SqlStore(SqlUnitOfWork):
         self, item: r.OutboxItem, worker: str, now: datetime, lease_until: datetime
     ) -> bool:
         return self._write(lambda: self.outbox.renew_lease(item, worker, now, lease_until))
-
-    def record_delivery(
-        self, item: r.OutboxItem, at: datetime, worker: str, result: str, detail: str,
-        next_attempt_at: datetime | None,
-    ) -> None:
-        self._write(
-            lambda: self.outbox.record_delivery(item, at, worker, result, detail, next_attempt_at)
-        )
 
     def record_event(self, kind: str, at: datetime, actor: str, **fields: Any) -> None:
         """Append a fact to the audit-event chain, in a transaction of its own."""

@@ -9,7 +9,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from workflow.evidence.ratings import RatingRecord, own_level, tally_cells, tally_members
+from workflow.evidence.rating_tallies import own_level, tally_cells, tally_members
+from workflow.evidence.ratings import RatingRecord
 from workflow.rules.checks import Check, GuardContext, exact, percent_text, threshold
 from workflow.spec.model import Labels
 

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from workflow.evidence.ratings import RatingRecord, own_level
+from workflow.evidence.rating_tallies import own_level
+from workflow.evidence.ratings import RatingRecord
 from workflow.service.records import OverdueItem, ReportCycle, ReportEvent
 from workflow.spec.model import DefinitionSpec, GoalSpec
 from workflow.spec.registry import Definition

@@ -11,7 +11,7 @@ the SQL repositories on SQLite and PostgreSQL. Pure Python, no I/O:
 """
 
 from workflow.testing.audit import MemoryAudit
-from workflow.testing.cycles import MemoryCycles, MemoryVersions, StaleBatch
+from workflow.testing.cycles import MemoryCycles
 from workflow.testing.meetings import MemoryMeetings
 from workflow.testing.outbox import MemoryOutbox, MemoryTimers
 from workflow.testing.registry import (
@@ -22,6 +22,7 @@ from workflow.testing.registry import (
 )
 from workflow.testing.tables import IntegrityError, OutsideUnitOfWork, Tables, UnitOfWorkOpen
 from workflow.testing.unit_of_work import InMemoryUnitOfWork, RecordingNotifier
+from workflow.testing.versions import MemoryVersions, StaleBatch
 
 __all__ = [
     "InMemoryUnitOfWork", "IntegrityError", "MemoryActors", "MemoryAudit", "MemoryCycles",

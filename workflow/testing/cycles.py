@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from workflow.audit import cycle_genesis, link
 from workflow.service.records import (
@@ -15,9 +14,6 @@ from workflow.service.records import (
     Cycle,
     CycleChange,
     DeadlineStatus,
-    Migrant,
-    MigrationSelection,
-    MoveBatch,
     OpenBatch,
     Opened,
     OverdueItem,
@@ -323,102 +319,3 @@ class MemoryCycles:
             )
             for t in rows
         ]
-
-
-class StaleBatch(RuntimeError):
-    """A cycle of a batch changed between its selection and its write."""
-
-
-class MemoryVersions:
-    def __init__(self, session: Session) -> None:
-        self.session = session
-        self.tables = session.tables
-
-    def select(
-        self, selection: MigrationSelection, after_cycle_id: int, limit: int, lock: bool
-    ) -> list[Migrant]:
-        rows = [
-            c
-            for _, c in sorted(self.tables.cycles.items())
-            if c["definition_id"] == selection.definition_id
-            and c["definition_version"] == selection.from_version
-            and c["id"] > after_cycle_id
-            and in_subtree(selection.under, c["unit_path"])
-            and (selection.year is None or c["year"] == selection.year)
-        ][:limit]
-        return [Migrant(cycle_of(self.tables, c), c["unit_id"]) for c in rows]
-
-    def write_moves(self, batch: MoveBatch) -> None:
-        tables = self.session.writing()
-        spec, at = batch.target.spec, batch.at_text
-        stale = [
-            m for m in batch.moves
-            if tables.cycles.get(m.cycle_id, {}).get("version") != m.expected_version
-        ]
-        if stale:
-            raise StaleBatch(f"{len(stale)} cycles changed while being migrated")
-        keys = set(spec.deadlines)
-        planned = {
-            year: timer_rows(timers, batch.at, batch.target)
-            for year, timers in batch.timers.items()
-        }
-        for m in batch.moves:
-            _change(
-                tables.cycles, m.cycle_id, definition_version=spec.version,
-                content_hash=batch.target.content_hash, state=m.state, outcome=m.outcome,
-                version=tables.cycles[m.cycle_id]["version"] + 1, head_hash=m.hash,
-                updated_at=at,
-            )
-            add_transition(tables, {
-                "cycle_id": m.cycle_id, "seq": m.seq, "event": batch.event,
-                "from_state": m.from_state, "to_state": m.state, "actor": batch.actor,
-                "role": batch.role, "at": at, "payload": m.payload_text, "checks": "[]",
-                "definition_id": spec.id, "definition_version": spec.version, "hash": m.hash,
-            })
-        for m in batch.moves:
-            kept = tuple(k for k in tables.deadline_keys.get(m.cycle_id, ()) if k in keys)
-            for key in set(tables.deadline_keys.get(m.cycle_id, ())) - set(kept):
-                del tables.deadlines[(m.cycle_id, key)]
-            tables.deadline_keys[m.cycle_id] = kept
-        for m in batch.moves:
-            for key, due_at in batch.deadlines.get(m.year, ()):
-                met = at if key in m.met else None
-                found = tables.deadlines.get((m.cycle_id, key))
-                if found is None:
-                    tables.deadlines[(m.cycle_id, key)] = {"due_at": to_db(due_at), "met_at": met}
-                    index_add(tables.deadline_keys, m.cycle_id, key)
-                else:
-                    _change(
-                        tables.deadlines, (m.cycle_id, key), due_at=to_db(due_at),
-                        met_at=None if met is None else (found["met_at"] or met),
-                    )
-        for m in batch.moves:
-            for suffix, values in planned.get(m.year, ()):
-                self._upsert_timer(tables, {
-                    "key": f"c{m.cycle_id}:{suffix}", "cycle_id": m.cycle_id,
-                    "milestone_id": None, "unit_id": m.unit_id, "year": m.year, **values,
-                })
-        for m in batch.moves:
-            for timer_id, t in list(tables.timers.items()):
-                if (
-                    t["cycle_id"] == m.cycle_id and t["fired_at"] is None
-                    and t["cancelled_at"] is None
-                    and (t["definition_id"] != spec.id or t["definition_version"] != spec.version)
-                ):
-                    _change(tables.timers, timer_id, cancelled_at=at)
-
-    @staticmethod
-    def _upsert_timer(tables: Tables, row: dict[str, Any]) -> None:
-        """A new timer, or a pending one (or one cancelled before it came due) rewritten
-        with the target's date, role and version; a fired one is left as it is."""
-        timer_id = tables.timer_ids.get(row["key"])
-        if timer_id is None:
-            insert_timer(tables, row)
-            return
-        t = tables.timers[timer_id]
-        if t["fired_at"] is None and (t["cancelled_at"] is None or t["cancelled_at"] < t["due_at"]):
-            columns = (
-                "definition_id", "definition_version", "role", "offset", "deadline_at",
-                "due_at", "moved_by",
-            )
-            _change(tables.timers, timer_id, cancelled_at=None, **{c: row[c] for c in columns})

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Self
 from workflow.notices import Message
 from workflow.service.ticks import DeliveryFailed
 from workflow.testing.audit import MemoryAudit
-from workflow.testing.cycles import MemoryCycles, MemoryVersions
+from workflow.testing.cycles import MemoryCycles
 from workflow.testing.meetings import MemoryMeetings
 from workflow.testing.outbox import MemoryOutbox, MemoryTimers
 from workflow.testing.registry import (
@@ -19,6 +19,7 @@ from workflow.testing.registry import (
     MemoryUnits,
 )
 from workflow.testing.tables import Session, Tables
+from workflow.testing.versions import MemoryVersions
 
 
 class InMemoryUnitOfWork:
