@@ -115,6 +115,8 @@ def test_a_year_through_the_web_board(browser: Any, live: Live, shots: Path) -> 
     board.screenshot(path=str(shots / "09b-overdue.png"), full_page=True)
     board.goto(live.base + "/?lang=en")
     assert "Proposed for recognition" in board.inner_text("table.board")
+    # English writes a decimal point: the commune's target of 50 %
+    assert "Target: 50.0\u00a0%" in board.inner_text("main")
     board.screenshot(path=str(shots / "10-board-english.png"), full_page=True)
 
     # the inspector: the log filtered by actor, and its export

@@ -12,7 +12,8 @@ from babel.numbers import format_decimal
 from fastapi import Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
 
 from adapters.http.pages.session import LoginRequired, Visitor, finish, language
 from adapters.http.pages.words import WORDS
@@ -28,16 +29,27 @@ ENV = Environment(
 )
 
 
-def number(value: float | int | None, digits: int = 1) -> str:
+def number(value: float | int | None, digits: int = 1, lang: str = "vi") -> str:
+    """As the page's language writes it: 74,0 in Vietnamese, 74.0 in English."""
     if value is None:
         return "—"
     pattern = "#,##0" + ("." + "0" * digits if digits else "")
-    return str(format_decimal(value, pattern, locale="vi"))
+    return str(format_decimal(value, pattern, locale="en" if lang == "en" else "vi"))
 
 
-def percent(value: float | None) -> str:
+def percent(value: float | None, lang: str = "vi") -> str:
     # a no-break space: "74,0 %" never splits across two lines
-    return "—" if value is None else f"{number(value)}\u00a0%"
+    return "—" if value is None else f"{number(value, lang=lang)}\u00a0%"
+
+
+@pass_context
+def _number(context: Context, value: float | int | None, digits: int = 1) -> str:
+    return number(value, digits, context.get("lang", "vi"))
+
+
+@pass_context
+def _percent(context: Context, value: float | None) -> str:
+    return percent(value, context.get("lang", "vi"))
 
 
 def day(value: date | datetime | None) -> str:
@@ -53,7 +65,7 @@ def stored(text: str | None) -> str:
     return "—" if not text else moment(from_db(text))
 
 
-ENV.filters.update(number=number, percent=percent, day=day, moment=moment, stored=stored)
+ENV.filters.update(number=_number, percent=_percent, day=day, moment=moment, stored=stored)
 
 
 def page(
