@@ -166,7 +166,7 @@ def run_demo(url: str, year: int = 2025, seed: int = 2025, lang: str = "vi") -> 
         if store.unit_parents():
             raise BontotError(f"{url} already holds units: the demo wants a fresh database")
         units, members = sample_province(rng)
-        store.import_units(units)
+        store.import_units(units, clock.now(), "demo")
         notifications = app.ticks(channels=("log",), lang=lang)
         definition = app.catalog.latest()
         opened = service.open_cycles(definition, year, actor="demo", role="system")
