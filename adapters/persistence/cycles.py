@@ -81,6 +81,10 @@ class SqlCycles:
         )
         return int(rows[0][0])
 
+    def latest_year(self) -> int | None:
+        rows = self.sql.query("SELECT MAX(year) FROM cycle", {})
+        return None if rows[0][0] is None else int(rows[0][0])
+
     def open_batch(self, batch: OpenBatch) -> Opened:
         """Pick the next units without a cycle and open theirs, in the caller's unit of
         work, so that a concurrent opener can never open a unit's cycle twice."""

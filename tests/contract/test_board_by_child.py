@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.conftest import local
+from tests.conftest import COMMUNE, local
+from tests.support.units_of_work import import_units
 from workflow.service.cycles import CycleService
+from workflow.spec.registry import Definition
 
 
 def _by_child(uow: Any, under: str | None) -> dict[tuple[str, str], int]:
@@ -48,3 +50,13 @@ def test_overdue_per_child_counts_open_cycles_past_a_deadline(
     late = local(2025, 4, 2)
     assert uow.cycles.overdue_by_child(t01, 2025, late, []) == {"X01": 4, "X02": 1}
     assert uow.cycles.overdue_by_child(t01, 2025, late, ["not_registered"]) == {}
+
+
+def test_the_newest_year_with_cycles(
+    service: CycleService, uow: Any, bon_tot: Definition
+) -> None:
+    assert uow.cycles.latest_year() is None
+    import_units(uow, COMMUNE)
+    service.open_cycles(bon_tot, 2024, actor="btc.t01")
+    service.open_cycles(bon_tot, 2025, actor="btc.t01")
+    assert uow.cycles.latest_year() == 2025

@@ -125,3 +125,20 @@ def test_working_days_skip_weekends_both_ways() -> None:
     assert working_days(weekdays, date(2025, 3, 28), date(2025, 3, 31)) == 1  # Fri → Mon
     assert working_days(weekdays, date(2025, 3, 31), date(2025, 3, 28)) == -1
     assert working_days(weekdays, date(2025, 3, 31), date(2025, 3, 31)) == 0
+
+
+def test_a_page_shows_the_newest_cycle_year_until_another_is_asked(
+    desk: Desk, clock: VirtualClock
+) -> None:
+    # December 2026, the 2025 cycles the last ones opened: pages still show 2025
+    clock.set(local(2026, 12, 2, 9))
+    assert desk.year(None) == 2025
+    assert desk.year(2024) == 2024
+
+
+def test_with_no_cycle_yet_a_page_shows_the_clock_s_year(
+    service: CycleService, uow: InMemoryUnitOfWork, clock: VirtualClock
+) -> None:
+    clock.set(local(2026, 1, 2, 9))
+    actors = Actors(uow, clock, lambda token, stored: False, lambda: ("t", "h"))
+    assert Desk(actors, service).year(None) == 2026

@@ -129,6 +129,14 @@ class Desk:
         self.cycles = cycles
         self.uow = cycles.uow
 
+    def year(self, asked: int | None) -> int:
+        """The year a reader sees unless they ask for another: the newest year any cycle
+        is of (the 2025 cycle is still decided in March 2026), else the clock's own."""
+        if asked is not None:
+            return asked
+        newest = self.uow.cycles.latest_year()
+        return newest if newest is not None else self.cycles.clock.now().astimezone(LOCAL_TZ).year
+
     def board(
         self, grant: Grant | None, year: int, under: str | None, wanted: BoardFilter
     ) -> BoardView:

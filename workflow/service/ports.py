@@ -88,6 +88,8 @@ class Cycles(Protocol):
     def open_batch(self, batch: OpenBatch) -> Opened:
         """Open the next units' cycles, with deadlines, timers and opening records."""
     def find(self, unit_code: str, year: int) -> list[Cycle]: ...
+    def latest_year(self) -> int | None:
+        """The newest year any cycle is of (None: no cycle yet)."""
     def apply(self, change: CycleChange) -> bool:
         """Write one transition; False (nothing written) when the row version moved."""
     def history(self, cycle_id: int) -> list[AuditEntry]: ...

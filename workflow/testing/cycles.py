@@ -85,6 +85,9 @@ class MemoryCycles:
     ) -> int:
         return len(_without_cycle(self.tables, under, kinds, year, definition_id))
 
+    def latest_year(self) -> int | None:
+        return max((row["year"] for row in self.tables.cycles.values()), default=None)
+
     def open_batch(self, batch: OpenBatch) -> Opened:
         tables = self.session.writing()
         spec = batch.definition.spec

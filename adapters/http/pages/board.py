@@ -10,19 +10,15 @@ from adapters.documents.lists import Table, xlsx_bytes
 from adapters.http.pages.render import PageRoute, page
 from adapters.http.pages.session import visitor
 from adapters.http.pages.words import WORDS
+from adapters.http.pages.years import page_year
 from adapters.http.server import services
 from workflow.service.desk import BoardFilter, BoardView
 
-YEAR_DEFAULT = 2025
 
-
-def _filter(request: Request) -> tuple[int, str | None, BoardFilter]:
+def _filter(request: Request, app: App) -> tuple[int, str | None, BoardFilter]:
     q = request.query_params
-    try:
-        year = int(q.get("year") or YEAR_DEFAULT)
-        number = int(q.get("page") or 1)
-    except ValueError:
-        year, number = YEAR_DEFAULT, 1
+    year = page_year(request, app)
+    number = int(q["page"]) if q.get("page", "").isdigit() and int(q["page"]) > 0 else 1
     wanted = BoardFilter(
         definition=q.get("definition") or None,
         state=q.get("state") or None,
@@ -55,14 +51,14 @@ def router() -> APIRouter:
     @pages.get("/")
     def board(request: Request, app: App = Depends(services)) -> Response:
         who = visitor(request, app, "board")
-        year, under, wanted = _filter(request)
+        year, under, wanted = _filter(request, app)
         view = app.desk.board(who.grant, year, under, wanted)
         return page(request, "board.html", who, view=view, wanted=wanted, year=year)
 
     @pages.get("/board.xlsx")
     def board_export(request: Request, app: App = Depends(services)) -> Response:
         who = visitor(request, app, "board export")
-        year, under, wanted = _filter(request)
+        year, under, wanted = _filter(request, app)
         view = app.desk.board(who.grant, year, under, BoardFilter(**{**wanted.__dict__,
                               "page": 1, "per_page": 1_000_000}))  # fmt: skip
         body = xlsx_bytes(export_table(view, who.lang), WORDS[who.lang]["board"])

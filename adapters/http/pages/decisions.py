@@ -13,13 +13,13 @@ from adapters.documents.lists import Table, xlsx_bytes
 from adapters.http.pages.render import PageRoute, page
 from adapters.http.pages.session import Visitor, csrf_ok, visitor
 from adapters.http.pages.words import WORDS
+from adapters.http.pages.years import page_year
 from adapters.http.server import services
 from workflow.errors import BontotError
 from workflow.service.actors import SignedIn, TokenSource, no_token
 from workflow.service.bulk import BulkItem, BulkRequest, Select
 from workflow.spec.registry import DefinitionSet
 
-YEAR_DEFAULT = 2025
 SELECTS: tuple[Select, ...] = ("all", "passing", "failing")
 #: result lists kept for download, newest last (a run's list is asked for right after it)
 KEPT_RESULTS = 50
@@ -46,12 +46,14 @@ def result_table(items: list[BulkItem], lang: str) -> Table:
     return Table([w["code"], w["from"], w["result"], w["to"], w["reason"]], rows, w["decisions"])
 
 
-def _request(who: Visitor, event: str, under: str, select: str, dry_run: bool) -> BulkRequest:
+def _request(
+    who: Visitor, event: str, year: int, under: str, select: str, dry_run: bool
+) -> BulkRequest:
     if select not in SELECTS:
         raise BontotError(f"{select!r}")
     chosen: Select = next(s for s in SELECTS if s == select)
     return BulkRequest(
-        event=event, year=YEAR_DEFAULT, under=under.strip() or None,
+        event=event, year=year, under=under.strip() or None,
         actor=who.actor or "web", role=who.grant.role if who.grant else "",
         payload={}, grant=who.grant, select=chosen, dry_run=dry_run,
     )  # fmt: skip
@@ -80,7 +82,9 @@ def router() -> APIRouter:
         who = visitor(request, app, "decisions")
         if not csrf_ok(request, csrf):
             raise BontotError(WORDS[who.lang]["csrf"])
-        wanted = _request(who, event, under, select, dry_run=step != "run")
+        wanted = _request(
+            who, event, page_year(request, app), under, select, dry_run=step != "run"
+        )
         _, items = app.acts.bulk(wanted, token=_signed(who.actor))
         fields = {"event": event, "under": under, "select": select}
         result_id = None

@@ -18,13 +18,13 @@ from adapters.http.pages.render import PageRoute, page
 from adapters.http.pages.session import Visitor, csrf_ok, visitor
 from adapters.http.pages.uploads import received
 from adapters.http.pages.words import WORDS
+from adapters.http.pages.years import page_year
 from adapters.http.server import services
 from adapters.tabular import read_csv, read_export, read_table
 from workflow.errors import BontotError, ImportRefused
 from workflow.service.actors import Credential, SignedIn, no_token
 
 KINDS = ("units", "ratings", "meetings")
-YEAR_DEFAULT = 2025
 
 
 def _credential(who: Visitor) -> Credential:
@@ -52,7 +52,9 @@ def router() -> APIRouter:
             path, data = await received(file, Path(folder), who.lang)
             name = Path(file.filename or path.name).name
             try:
-                done = await run_in_threadpool(_import, app, who, kind, path, name, data)
+                done = await run_in_threadpool(
+                    _import, app, who, kind, page_year(request, app), path, name, data
+                )
             except ImportRefused as exc:
                 # each bad cell by the row and column the service names; nothing imported
                 return page(request, "imports.html", who, 422, kinds=KINDS, done=None,
@@ -62,7 +64,9 @@ def router() -> APIRouter:
     return pages
 
 
-def _import(app: App, who: Visitor, kind: str, path: Path, name: str, data: bytes) -> str:
+def _import(
+    app: App, who: Visitor, kind: str, year: int, path: Path, name: str, data: bytes
+) -> str:
     actor, credential = who.actor or "web", _credential(who)
     w = WORDS[who.lang]
     if kind == "units":
@@ -73,7 +77,7 @@ def _import(app: App, who: Visitor, kind: str, path: Path, name: str, data: byte
     if kind == "ratings":
         detail = {"file": name, "sha256": sha256}
         added, updated = app.registers.import_ratings(
-            name, partial(read_table, path), YEAR_DEFAULT, detail, actor, credential
+            name, partial(read_table, path), year, detail, actor, credential
         )
         return w["imported"].format(added=added, updated=updated)
     reader = partial(read_export, path, data) if path.suffix == ".csv" else partial(

@@ -12,18 +12,10 @@ from adapters.http.pages.forms import EventForm, event_form, payload_of
 from adapters.http.pages.render import PageRoute, page
 from adapters.http.pages.session import csrf_ok, visitor
 from adapters.http.pages.words import WORDS
+from adapters.http.pages.years import page_year
 from adapters.http.server import services
 from workflow.errors import BontotError
 from workflow.service.desk import UnitView
-
-YEAR_DEFAULT = 2025
-
-
-def _year(request: Request) -> int:
-    try:
-        return int(request.query_params.get("year") or YEAR_DEFAULT)
-    except ValueError:
-        return YEAR_DEFAULT
 
 
 def _forms(view: UnitView) -> list[EventForm]:
@@ -37,7 +29,7 @@ def router() -> APIRouter:
     @pages.get("/units/{code}")
     def unit_page(code: str, request: Request, app: App = Depends(services)) -> Response:
         who = visitor(request, app, "unit page")
-        view = app.desk.unit(who.grant, code, _year(request))
+        view = app.desk.unit(who.grant, code, page_year(request, app))
         done = request.query_params.get("done")
         return page(request, "unit.html", who, view=view, forms=_forms(view), done=done,
                     message=None)  # fmt: skip
@@ -55,7 +47,7 @@ def _fire(code: str, request: Request, app: App, fields: dict[str, str]) -> Resp
     words = WORDS[who.lang]
     if not csrf_ok(request, fields.get("csrf")):
         raise BontotError(words["csrf"])
-    year = _year(request)
+    year = page_year(request, app)
     view = app.desk.unit(who.grant, code, year)
     form = next((f for f in _forms(view) if f.event == fields.get("event")), None)
     if form is None:

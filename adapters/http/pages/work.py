@@ -7,9 +7,8 @@ from fastapi import APIRouter, Depends, Request, Response
 from adapters.bootstrap import App
 from adapters.http.pages.render import PageRoute, page
 from adapters.http.pages.session import visitor
+from adapters.http.pages.years import page_year
 from adapters.http.server import services
-
-YEAR_DEFAULT = 2025
 
 
 def router() -> APIRouter:
@@ -18,7 +17,8 @@ def router() -> APIRouter:
     @pages.get("/work")
     def my_work(request: Request, app: App = Depends(services)) -> Response:
         who = visitor(request, app, "my work")
-        items = app.desk.my_work(who.grant, YEAR_DEFAULT)
-        return page(request, "work.html", who, items=items, year=YEAR_DEFAULT)
+        year = page_year(request, app)
+        items = app.desk.my_work(who.grant, year)
+        return page(request, "work.html", who, items=items, year=year)
 
     return pages
