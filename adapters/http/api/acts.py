@@ -15,6 +15,7 @@ from adapters.http.api.auth import Authenticated, Services
 from adapters.http.api.etags import etag, expected_version
 from adapters.http.api.problems import ApiProblem, ProblemRoute
 from adapters.http.api.schemas import BulkIn, BulkOut, FireIn, FireOut, Problem
+from adapters.http.years import PathYear
 from workflow.service.acts import outcome_counts
 from workflow.service.bulk import BulkRequest
 
@@ -35,7 +36,7 @@ def router() -> APIRouter:
         request: Request,
         response: Response,
         unit: str,
-        year: Annotated[int, Path(ge=2000, le=2100)],
+        year: PathYear,
         event: Event,
         body: Annotated[FireIn, Body()],
         if_match: Annotated[str | None, Header()] = None,

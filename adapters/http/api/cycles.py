@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Query, Response
 
 from adapters.cli.evidence_render import unit_verdict_dict
 from adapters.cli.render import history_dict
@@ -13,11 +13,10 @@ from adapters.http.api.auth import Authenticated, Services
 from adapters.http.api.etags import etag
 from adapters.http.api.problems import ProblemRoute
 from adapters.http.api.schemas import CycleList, CycleOut, VerdictOut
-from adapters.http.api.years import Year, year_or_now
+from adapters.http.years import PathYear, Year, year_or_current
 from workflow.service.listing import cycles_under
 from workflow.service.records import Cycle
 
-CycleYear = Annotated[int, Path(ge=2000, le=2100)]
 Definition = Annotated[
     str | None, Query(max_length=64, description="The definition, if the unit has several")
 ]
@@ -51,7 +50,7 @@ def router() -> APIRouter:
         """A page of the year's cycles under a node (default: the caller's), optionally
         in the states named; `next_after` pages on."""
         node = app.actors.scope(caller.grant, under, "api cycles")
-        the_year = year_or_now(app, year)
+        the_year = year_or_current(app, year)
         found, next_after = cycles_under(app.cycles, the_year, node, state, after, limit)
         return {
             "year": the_year,
@@ -67,7 +66,7 @@ def router() -> APIRouter:
         caller: Authenticated,
         response: Response,
         unit: str,
-        year: CycleYear,
+        year: PathYear,
         definition: Definition = None,
     ) -> dict[str, Any]:
         """The cycle's steps (actor, role, time, payload), deadlines and notices sent."""
@@ -81,7 +80,7 @@ def router() -> APIRouter:
         app: Services,
         caller: Authenticated,
         unit: str,
-        year: CycleYear,
+        year: PathYear,
         definition: Definition = None,
     ) -> dict[str, Any]:
         """The recognition rule on the unit's evidence as it stands: every check, actual

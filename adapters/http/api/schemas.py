@@ -9,6 +9,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from adapters.http.years import FIRST_YEAR, LAST_YEAR
+
 
 class Labels(BaseModel):
     vi: str
@@ -192,7 +194,7 @@ class FireOut(BaseModel):
 class BulkIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    year: int = Field(ge=2000, le=2100)
+    year: int = Field(ge=FIRST_YEAR, le=LAST_YEAR)
     under: str = Field(min_length=1)
     role: str | None = None
     select: Literal["all", "passing", "failing"] = "all"

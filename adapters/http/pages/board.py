@@ -10,8 +10,8 @@ from adapters.documents.lists import Table, xlsx_bytes
 from adapters.http.pages.render import PageRoute, page
 from adapters.http.pages.session import visitor
 from adapters.http.pages.words import WORDS
-from adapters.http.pages.years import page_year
 from adapters.http.server import services
+from adapters.http.years import page_year
 from workflow.service.desk import BoardFilter, BoardView
 
 

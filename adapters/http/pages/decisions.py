@@ -13,8 +13,8 @@ from adapters.documents.lists import Table, xlsx_bytes
 from adapters.http.pages.render import PageRoute, page
 from adapters.http.pages.session import Visitor, csrf_ok, visitor
 from adapters.http.pages.words import WORDS
-from adapters.http.pages.years import page_year
 from adapters.http.server import services
+from adapters.http.years import page_year
 from workflow.errors import BontotError
 from workflow.service.actors import SignedIn, TokenSource, no_token
 from workflow.service.bulk import BulkItem, BulkRequest, Select

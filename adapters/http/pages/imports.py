@@ -18,8 +18,8 @@ from adapters.http.pages.render import PageRoute, page
 from adapters.http.pages.session import Visitor, csrf_ok, visitor
 from adapters.http.pages.uploads import received
 from adapters.http.pages.words import WORDS
-from adapters.http.pages.years import page_year
 from adapters.http.server import services
+from adapters.http.years import page_year
 from adapters.tabular import read_csv, read_export, read_table
 from workflow.errors import BontotError, ImportRefused
 from workflow.service.actors import Credential, SignedIn, no_token

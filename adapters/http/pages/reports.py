@@ -8,8 +8,8 @@ from fastapi import APIRouter, Depends, Request, Response
 from adapters.bootstrap import App
 from adapters.http.pages.render import PageRoute, page
 from adapters.http.pages.session import visitor
-from adapters.http.pages.years import page_year
 from adapters.http.server import services
+from adapters.http.years import page_year
 from adapters.report_files import write_report
 from workflow.errors import BontotError
 from workflow.timefmt import LOCAL_TZ

@@ -12,8 +12,8 @@ from adapters.http.pages.forms import EventForm, event_form, payload_of
 from adapters.http.pages.render import PageRoute, page
 from adapters.http.pages.session import csrf_ok, visitor
 from adapters.http.pages.words import WORDS
-from adapters.http.pages.years import page_year
 from adapters.http.server import services
+from adapters.http.years import page_year
 from workflow.errors import BontotError
 from workflow.service.desk import UnitView
 
