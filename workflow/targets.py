@@ -13,15 +13,18 @@ from workflow.spec.model import GoalSpec
 _SHARES = ("recognized_share", "rated_good_share")
 
 
+def share_units_needed(share: float, counted: int, comparator: str = ">=") -> int:
+    """How many of `counted` units make a share of at least (or above) `share` percent,
+    in exact arithmetic: ≥ 90 % of 20 is 18; > 20 % of 20 is 5 (4 is exactly 20 %)."""
+    exact = Fraction(str(share)) * counted / 100
+    return math.floor(exact) + 1 if comparator == ">" else math.ceil(exact)
+
+
 def units_needed(goal: GoalSpec, counted: int) -> int:
-    """How many units of `counted` must meet the measure for the goal to hold: ≥ 90 % of
-    20 is 18; > 20 % of 20 is 5 (4 is exactly 20 %, not above it)."""
-    value = Fraction(str(goal.value))
+    """How many units of `counted` must meet the measure for the goal to hold."""
     if goal.measure in _SHARES:
-        exact = value * counted / 100
-        if goal.comparator == ">":
-            return math.floor(exact) + 1
-        return math.ceil(exact)
+        return share_units_needed(goal.value, counted, goal.comparator)
+    value = Fraction(str(goal.value))
     return math.floor(value) + 1 if goal.comparator == ">" else math.ceil(value)
 
 

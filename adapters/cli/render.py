@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import math
 from typing import Any
 
 from adapters.cli.evidence_render import goal_lines
 from workflow.service.acts import outcome_counts
 from workflow.service.bulk import BulkItem
 from workflow.service.ports import UnitRef
+from workflow.service.reports import target_figures
 from workflow.service.results import Board, FireResult, History
 from workflow.spec.model import DefinitionSpec
 from workflow.timefmt import from_db, show_date, show_instant, to_db
@@ -96,13 +96,7 @@ def board_dict(board: Board) -> dict[str, Any]:
         ],
         "total": board.total(),
         "targets": {
-            d: {
-                "counted": total,
-                "recognized": rec,
-                "share": round(rec * 100 / total, 2) if total else None,
-                "target": target,
-                "gap_units": max(0, math.ceil((target or 0) * total / 100) - rec),
-            }
+            d: target_figures(total, rec, target)
             for d, (total, rec, target) in board.targets.items()
         },
         "overdue": board.overdue,

@@ -16,6 +16,7 @@ from workflow.service.cycles import CycleService
 from workflow.service.records import Cycle, OverdueItem, UnitRef
 from workflow.service.results import History, Verdict
 from workflow.spec.registry import Definition
+from workflow.targets import share_units_needed
 from workflow.timefmt import LOCAL_TZ
 
 #: days left at or under which a cycle's next deadline is "due soon"
@@ -58,8 +59,7 @@ class ChildRow:
         """Units still to recognise to reach the target share (0: reached)."""
         if target is None or not self.counted:
             return None
-        needed = -(-int(target * self.counted) // 100)  # ceiling, in whole units
-        return max(0, needed - self.recognized)
+        return max(0, share_units_needed(target, self.counted) - self.recognized)
 
 
 @dataclass(frozen=True)

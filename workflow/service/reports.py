@@ -4,7 +4,6 @@ target, late units). Built from the store in a few range reads, not a query per 
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,7 +14,7 @@ from workflow.evidence.ratings import RatingRecord
 from workflow.service.records import OverdueItem, ReportCycle, ReportEvent
 from workflow.spec.model import DefinitionSpec, GoalSpec
 from workflow.spec.registry import Definition
-from workflow.targets import GoalProgress, counts_towards, goals_in_force
+from workflow.targets import GoalProgress, counts_towards, goals_in_force, share_units_needed
 
 
 def verdict_events(spec: DefinitionSpec) -> frozenset[str]:
@@ -118,7 +117,7 @@ def target_figures(counted: int, recognized: int, target: float | None) -> dict[
         "recognized": recognized,
         "share": round(recognized * 100 / counted, 2) if counted else None,
         "target": target,
-        "gap_units": max(0, math.ceil((target or 0) * counted / 100) - recognized),
+        "gap_units": max(0, share_units_needed(target or 0, counted) - recognized),
     }
 
 
