@@ -89,7 +89,10 @@ def prepare(url: str, scale: float) -> dict[str, Any]:
 
 # -- 1. server-side time beside the service ----------------------------------------------
 class Timed:
-    """An ASGI wrapper: each HTTP request's time from its arrival to its last byte."""
+    """An ASGI wrapper: each HTTP request's time from its arrival to its last byte handed
+    to the server. Kept before that byte goes out, so that a client holding the answer
+    always finds its request counted (kept after, the bench's thread could read the list
+    first and miss the last request)."""
 
     def __init__(self, app: Asgi) -> None:
         self.app = app
@@ -102,9 +105,9 @@ class Timed:
         started = time.perf_counter()
 
         async def sending(message: dict[str, Any]) -> None:
-            await send(message)
             if message["type"] == "http.response.body" and not message.get("more_body"):
                 self.seconds.append(time.perf_counter() - started)
+            await send(message)
 
         await self.app(scope, receive, sending)
 
