@@ -89,14 +89,15 @@ def prepare(url: str, scale: float) -> dict[str, Any]:
 
 # -- 1. server-side time beside the service ----------------------------------------------
 class Timed:
-    """An ASGI wrapper: each HTTP request's time from its arrival to its last byte handed
-    to the server. Kept before that byte goes out, so that a client holding the answer
-    always finds its request counted (kept after, the bench's thread could read the list
-    first and miss the last request)."""
+    """An ASGI wrapper: each HTTP request's time from its arrival to its last message
+    handed to the server. The app's header middleware streams its answer and ends it with
+    an empty message, so a client can hold every byte before that message is counted:
+    readers call `settled(n)` to wait for the count instead of reading the list at once."""
 
     def __init__(self, app: Asgi) -> None:
         self.app = app
         self.seconds: list[float] = []
+        self._counted = threading.Condition()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -105,11 +106,27 @@ class Timed:
         started = time.perf_counter()
 
         async def sending(message: dict[str, Any]) -> None:
-            if message["type"] == "http.response.body" and not message.get("more_body"):
-                self.seconds.append(time.perf_counter() - started)
             await send(message)
+            if message["type"] == "http.response.body" and not message.get("more_body"):
+                with self._counted:
+                    self.seconds.append(time.perf_counter() - started)
+                    self._counted.notify_all()
 
         await self.app(scope, receive, sending)
+
+    def settled(self, n: int, timeout: float = 60.0) -> list[float]:
+        """The first n requests' times, once n have been counted."""
+        with self._counted:
+            if not self._counted.wait_for(lambda: len(self.seconds) >= n, timeout):
+                raise RuntimeError(f"only {len(self.seconds)} of {n} requests were counted")
+            return list(self.seconds[:n])
+
+    def take(self, n: int) -> list[float]:
+        """The times of the n requests made since the last take, once all are counted."""
+        times = self.settled(n)
+        with self._counted:
+            del self.seconds[:n]
+        return times
 
 
 def free_port() -> int:
@@ -161,14 +178,14 @@ def step_server_side(url: str, tokens: dict[str, str], runs: int) -> dict[str, A
                 warm.raise_for_status()
                 total = warm.json()["total"]
                 app.cycles.board(YEAR, under)  # warm, as the API's first request was
-                timed.seconds.clear()
+                timed.take(1)  # the warm-up request
                 service: list[float] = []
                 for _ in range(n):
                     c.get("/board", params=params, headers=headers).raise_for_status()
                     started = time.perf_counter()
                     app.cycles.board(YEAR, under)
                     service.append(time.perf_counter() - started)
-                api = figures(list(timed.seconds))
+                api = figures(timed.take(n))
             alone = figures(service)
             results[scope] = {
                 "cycles": total,
