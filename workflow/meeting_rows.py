@@ -24,27 +24,17 @@ Members exempted from party activities are on neither list and in no count.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from datetime import date
 
 from workflow.errors import ImportRefused, RowProblem
+from workflow.import_columns import MEETING_COLUMNS, fold, map_header, whole_number
 from workflow.rules.meeting_params import MEETING_KINDS, MeetingKind
 from workflow.rules.meeting_record import Meeting
+from workflow.timefmt import parse_user_date
 
-#: field -> accepted headers (after normalising); the first is the documented one
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "unit": ("ma_to_chuc", "ma_chi_bo", "unit", "unit_code"),
-    "held_on": ("ngay", "ngay_sinh_hoat", "date", "held_on"),
-    "kind": ("loai", "loai_sinh_hoat", "kind"),
-    "duration_min": ("thoi_luong_phut", "thoi_gian_phut", "duration_min", "duration"),
-    "present": ("co_mat", "so_co_mat", "present"),
-    "absent_excused": ("vang_co_ly_do", "absent_excused"),
-    "absent_unexcused": ("vang_khong_ly_do", "absent_unexcused"),
-    "speakers": ("so_y_kien", "so_y_kien_phat_bieu", "speakers"),
-    "absent_excused_ids": ("ds_vang_co_ly_do", "absent_excused_ids"),
-    "absent_unexcused_ids": ("ds_vang_khong_ly_do", "absent_unexcused_ids"),
-}
+#: field -> accepted headers (after folding); the first is the documented one
+COLUMNS = MEETING_COLUMNS
 OPTIONAL = ("absent_excused_ids", "absent_unexcused_ids")
 KIND_VALUES: dict[str, MeetingKind] = {
     "thuong_ky": "regular",
@@ -53,33 +43,20 @@ KIND_VALUES: dict[str, MeetingKind] = {
     "thuong_ky_ket_hop_chuyen_de": "combined",
     **{kind: kind for kind in MEETING_KINDS},
 }
-_DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
-_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _MEMBER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")
 
 
-def normalise(text: str) -> str:
-    """'Mã tổ chức' -> 'ma_to_chuc': no accents, lower case, words joined by '_'."""
-    text = text.replace("đ", "d").replace("Đ", "D")
-    text = "".join(
-        c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn"
-    )
-    return "_".join(re.findall(r"[a-z0-9]+", text.lower()))
+#: the longest meeting, and the most members one cell may count (bigger is a broken cell)
+MAX_MINUTES = 24 * 60
+MAX_COUNT = 100_000
+
+#: 'Mã tổ chức' -> 'ma_to_chuc' (the one header folding of every import)
+normalise = fold
 
 
 def parse_date(text: str) -> date:
     """dd/mm/yyyy (day and month may have one digit), or yyyy-mm-dd; ValueError otherwise."""
-    text = text.strip()
-    if match := _DMY.match(text):
-        day, month, year = (int(part) for part in match.groups())
-    elif match := _ISO.match(text):
-        year, month, day = (int(part) for part in match.groups())
-    else:
-        raise ValueError(f"{text!r} is not a date dd/mm/yyyy")
-    try:
-        return date(year, month, day)
-    except ValueError:
-        raise ValueError(f"{text!r} is not a date that exists") from None
+    return parse_user_date(text)
 
 
 def check_meeting_rows(
@@ -123,24 +100,9 @@ def check_meeting_rows(
 
 def _map_header(header: list[str]) -> tuple[dict[str, str], list[RowProblem]]:
     """field -> the file's own header for it."""
-    accepted = {alias: name for name, aliases in COLUMNS.items() for alias in aliases}
-    columns: dict[str, str] = {}
-    problems = []
-    for column in header:
-        name = accepted.get(normalise(column or ""))
-        if name is None:
-            continue
-        if name in columns:
-            problems.append(
-                RowProblem(1, column, f"the same column as {columns[name]!r} ({name})")
-            )
-            continue
-        columns[name] = column
-    for name, aliases in COLUMNS.items():
-        if name not in columns and name not in OPTIONAL:
-            also = ", ".join(aliases[1:])
-            problems.append(RowProblem(1, aliases[0], f"required column is missing (or: {also})"))
-    return columns, problems
+    required = [name for name in COLUMNS if name not in OPTIONAL]
+    mapped = map_header(header, COLUMNS, required)
+    return mapped.columns, mapped.problems
 
 
 def _parse_row(
@@ -178,11 +140,12 @@ def _parse_row(
         )
     counts: dict[str, int] = {}
     for name in ("duration_min", "present", "absent_excused", "absent_unexcused", "speakers"):
-        text = cell(name)
-        if not (text.isascii() and text.isdigit()):
-            problem(name, f"{text!r} is not a whole number")
-        else:
-            counts[name] = int(text)
+        try:
+            counts[name] = whole_number(
+                cell(name), MAX_MINUTES if name == "duration_min" else MAX_COUNT
+            )
+        except ValueError as exc:
+            problem(name, str(exc))
     if counts.get("duration_min") == 0:
         problem("duration_min", "a meeting lasts more than 0 minutes")
     roll = sum(counts.get(n, 0) for n in ("present", "absent_excused", "absent_unexcused"))
@@ -207,8 +170,7 @@ def _parse_row(
         elif ids and count_name in counts and len(ids) != counts[count_name]:
             problem(
                 name,
-                f"{len(ids)} members listed but {columns[count_name]!r} says "
-                f"{counts[count_name]}",
+                f"{len(ids)} members listed but {columns[count_name]!r} says {counts[count_name]}",
             )
         lists[name] = ids
     both = set(lists["absent_excused_ids"]) & set(lists["absent_unexcused_ids"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -37,14 +38,54 @@ def show_instant(instant: datetime) -> str:
 
 
 def parse_user_instant(text: str) -> datetime:
-    """An ISO date or date-time from a user; without an offset it means Vietnam's local time."""
-    value = datetime.fromisoformat(text)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=LOCAL_TZ)
-    return value.astimezone(UTC)
+    """A date or date-time from a user: dd/mm/yyyy [HH:MM[:SS]] or ISO (yyyy-mm-dd, with a
+    time and an offset if wanted); without an offset it means Vietnam's local time.
+    ValueError, with the text, for anything else (never an overflow)."""
+    stripped = text.strip()
+    try:
+        if match := _DMY_TIME.match(stripped):
+            day = _dmy(match.group(1))
+            hour, minute, second = (int(part or 0) for part in match.groups()[1:])
+            value = datetime(day.year, day.month, day.day, hour, minute, second, tzinfo=LOCAL_TZ)
+        elif _ISO_START.match(stripped):
+            value = datetime.fromisoformat(stripped)
+        else:
+            raise ValueError
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=LOCAL_TZ)
+        return value.astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise ValueError(f"{text!r} is not a date dd/mm/yyyy (or yyyy-mm-dd)") from None
 
 
 def parse_user_date(text: str) -> date:
-    """A calendar date written dd/mm/yyyy; raises ValueError for an impossible one (30/02)."""
-    day, month, year = (int(part) for part in text.strip().split("/"))
-    return date(year, month, day)
+    """A calendar date written dd/mm/yyyy (day and month may have one digit) or ISO
+    yyyy-mm-dd: the one date parser of imports and options. ValueError, naming the text,
+    for anything else or an impossible date (30/02)."""
+    stripped = text.strip()
+    if _ISO_DATE.match(stripped):
+        try:
+            return date.fromisoformat(stripped)
+        except ValueError:
+            raise ValueError(f"{text!r} is not a date that exists") from None
+    return _dmy(stripped)
+
+
+# ASCII digits only: str.isdigit and \d accept "²" and other scripts' digits
+_DMY_DATE = re.compile(r"^([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})$")
+_DMY_TIME = re.compile(
+    r"^([0-9]{1,2}/[0-9]{1,2}/[0-9]{4})[ T]([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?$"
+)
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_ISO_START = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ]|$)")
+
+
+def _dmy(text: str) -> date:
+    match = _DMY_DATE.match(text)
+    if match is None:
+        raise ValueError(f"{text!r} is not a date dd/mm/yyyy")
+    day, month, year = (int(part) for part in match.groups())
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a date that exists") from None

@@ -7,6 +7,16 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from workflow.errors import ImportRefused, RowProblem
+from workflow.import_columns import (
+    CONTACT_PREFIXES,
+    UNIT_COLUMNS,
+    ColumnNote,
+    cells_of,
+    fold,
+    line_problem,
+    map_header,
+    whole_number,
+)
 
 #: Kinds of unit, top to bottom. The tree's depth is not fixed: committees nest freely.
 UNIT_KINDS: tuple[str, ...] = (
@@ -29,6 +39,8 @@ ALLOWED_PARENTS: dict[str, tuple[str | None, ...]] = {
 REQUIRED_COLUMNS = ("code", "name", "kind", "parent_code")
 CONTACT_PREFIX = "contact_"
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+#: more members than any party organisation has (a huge number is a broken cell)
+MAX_MEMBERS = 10_000_000
 
 
 @dataclass(frozen=True)
@@ -42,35 +54,59 @@ class UnitImport:
     contacts: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class CheckedUnits:
+    """The rows of a units file, checked and parents first, and the columns nobody reads."""
+
+    units: list[UnitImport]
+    notes: list[ColumnNote]
+
+
 def check_unit_rows(
     source: str,
     header: list[str],
     rows: Iterable[Mapping[str, str]],
     existing: Mapping[str, tuple[str, str | None]],
 ) -> list[UnitImport]:
+    """`check_units`' rows, for callers that need no warnings."""
+    return check_units(source, header, rows, existing).units
+
+
+def check_units(
+    source: str,
+    header: list[str],
+    rows: Iterable[Mapping[str, str]],
+    existing: Mapping[str, tuple[str, str | None]],
+    roles: Mapping[str, str] | None = None,
+) -> CheckedUnits:
     """Validate every row; return them parents-first, or raise naming each bad row and column.
 
     `existing` maps the codes already in the database to (kind, parent code), so a file may
-    hang new units under old ones. Row numbers count the header as row 1, as a spreadsheet does.
+    hang new units under old ones; a unit whose kind changes is checked against its parent
+    and its children like a new one. `roles` maps each folded spelling of a role (its name,
+    its Vietnamese label) to the role: a contact column of another role is a warning (None:
+    every contact column is kept). Row numbers count the header as row 1, as a spreadsheet
+    does; problems name the column as the file spells it.
     """
-    problems: list[RowProblem] = [
-        RowProblem(1, column, "required column is missing")
-        for column in REQUIRED_COLUMNS
-        if column not in header
-    ]
-    if problems:
-        raise ImportRefused(source, problems)
-
+    mapped = map_header(header, UNIT_COLUMNS, REQUIRED_COLUMNS, keep=CONTACT_PREFIXES)
+    if mapped.problems:
+        raise ImportRefused(source, mapped.problems)
+    contact_columns, notes = _contact_columns(header, roles)
+    notes = [ColumnNote(column, "unread") for column in mapped.unread] + notes
+    columns = mapped.columns
+    problems: list[RowProblem] = []
     parsed: list[tuple[int, UnitImport]] = []
     first_row_of: dict[str, int] = {}
     for number, raw in enumerate(rows, start=2):
-        row, row_problems = _parse_row(number, raw)
+        row, row_problems = _parse_row(number, raw, columns, contact_columns)
         problems.extend(row_problems)
         if row is None:
             continue
         if row.code in first_row_of:
             problems.append(
-                RowProblem(number, "code", f"{row.code!r} repeats row {first_row_of[row.code]}")
+                RowProblem(
+                    number, columns["code"], f"{row.code!r} repeats row {first_row_of[row.code]}"
+                )
             )
             continue
         first_row_of[row.code] = number
@@ -83,7 +119,7 @@ def check_unit_rows(
             problems.append(
                 RowProblem(
                     number,
-                    "parent_code",
+                    columns["parent_code"],
                     f"{row.code} is under {existing[row.code][1] or 'nothing'}; "
                     "moving a unit to another parent is not supported",
                 )
@@ -91,90 +127,156 @@ def check_unit_rows(
             continue
         parent_kind = None if row.parent_code is None else kinds.get(row.parent_code)
         if row.parent_code is not None and parent_kind is None:
-            problems.append(RowProblem(number, "parent_code", f"unknown unit {row.parent_code!r}"))
+            problems.append(
+                RowProblem(number, columns["parent_code"], f"unknown unit {row.parent_code!r}")
+            )
         elif parent_kind not in ALLOWED_PARENTS[row.kind]:
             allowed = ", ".join(k or "(none: a root)" for k in ALLOWED_PARENTS[row.kind])
             problems.append(
                 RowProblem(
                     number,
-                    "parent_code",
+                    columns["parent_code"],
                     f"a {row.kind} cannot sit under a {parent_kind or 'nothing'}; "
                     f"allowed: {allowed}",
                 )
             )
-    problems.extend(_cycle_problems(parsed))
+    problems.extend(_children_problems(parsed, existing, kinds, columns["kind"]))
+    problems.extend(_cycle_problems(parsed, columns["parent_code"]))
     if problems:
         raise ImportRefused(source, sorted(problems, key=lambda p: p.row))
-    return _parents_first([row for _, row in parsed])
+    return CheckedUnits(_parents_first([row for _, row in parsed]), notes)
 
 
-def _parse_row(number: int, raw: Mapping[str, str]) -> tuple[UnitImport | None, list[RowProblem]]:
+def _contact_columns(
+    header: list[str], roles: Mapping[str, str] | None
+) -> tuple[dict[str, str], list[ColumnNote]]:
+    """role -> the file's contact column for it, and a note for each column naming no role."""
+    found: dict[str, str] = {}
+    notes: list[ColumnNote] = []
+    for column in header:
+        folded = fold(column or "")
+        prefix = next((p for p in CONTACT_PREFIXES if folded.startswith(p)), None)
+        if prefix is None:
+            continue
+        spelled = folded[len(prefix) :]
+        role = spelled if roles is None else roles.get(spelled)
+        if role is None or role in found:
+            notes.append(ColumnNote(column, "unknown_role" if role is None else "unread", spelled))
+            continue
+        found[role] = column
+    return found, notes
+
+
+def _parse_row(
+    number: int,
+    raw: Mapping[str, str],
+    columns: Mapping[str, str],
+    contact_columns: Mapping[str, str],
+) -> tuple[UnitImport | None, list[RowProblem]]:
     problems: list[RowProblem] = []
+    cells = cells_of(raw, columns)
 
-    def cell(column: str) -> str:
-        return (raw.get(column) or "").strip()
+    def problem(name: str, message: str) -> None:
+        problems.append(RowProblem(number, columns.get(name, UNIT_COLUMNS[name][1]), message))
 
-    code, name, kind = cell("code"), cell("name"), cell("kind")
-    org_type = cell("type") or "other"
+    code, name, kind = cells["code"], cells["name"], cells["kind"]
+    org_type = cells.get("type") or "other"
     if not _CODE.match(code):
-        problems.append(RowProblem(number, "code", f"{code!r} is not a unit code"))
+        problem("code", f"{_shown(code)!r} is not a unit code")
     if not name:
-        problems.append(RowProblem(number, "name", "is empty"))
+        problem("name", "is empty")
+    elif (why := line_problem(name)) is not None:
+        problem("name", why)
     if kind not in UNIT_KINDS:
-        problems.append(
-            RowProblem(number, "kind", f"{kind!r} is not one of {', '.join(UNIT_KINDS)}")
-        )
+        problem("kind", f"{_shown(kind)!r} is not one of {', '.join(UNIT_KINDS)}")
     if org_type not in ORG_TYPES:
-        problems.append(
-            RowProblem(number, "type", f"{org_type!r} is not one of {', '.join(ORG_TYPES)}")
-        )
-    members_text = cell("member_count") or "0"
+        problem("type", f"{_shown(org_type)!r} is not one of {', '.join(ORG_TYPES)}")
     member_count = 0
-    if not members_text.isdigit():
-        problems.append(
-            RowProblem(number, "member_count", f"{members_text!r} is not a whole number")
-        )
-    else:
-        member_count = int(members_text)
-    contacts = {
-        column[len(CONTACT_PREFIX) :]: value.strip()
-        for column, value in raw.items()
-        if column and column.startswith(CONTACT_PREFIX) and value and value.strip()
-    }
+    try:
+        member_count = whole_number(cells.get("member_count") or "0", MAX_MEMBERS)
+    except ValueError as exc:
+        problem("member_count", str(exc))
+    parent = cells["parent_code"] or None
+    if parent is not None and not _CODE.match(parent):
+        problem("parent_code", f"{_shown(parent)!r} is not a unit code")
+    contacts: dict[str, str] = {}
+    for role, column in contact_columns.items():
+        address = (raw.get(column) or "").strip()
+        if address and (why := line_problem(address)) is not None:
+            problems.append(RowProblem(number, column, why))
+        elif address:
+            contacts[role] = address
     if problems:
         return None, problems
-    parent = cell("parent_code") or None
     return UnitImport(code, name, kind, org_type, parent, member_count, contacts), []
 
 
-def _cycle_problems(parsed: list[tuple[int, UnitImport]]) -> list[RowProblem]:
+def _shown(text: str) -> str:
+    """A cell as a message quotes it: a 200 KB cell is not echoed whole."""
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _children_problems(
+    parsed: list[tuple[int, UnitImport]],
+    existing: Mapping[str, tuple[str, str | None]],
+    kinds: Mapping[str, str],
+    kind_column: str,
+) -> list[RowProblem]:
+    """A unit whose kind changes must still be a kind its children may sit under."""
+    changed = {
+        row.code: number
+        for number, row in parsed
+        if row.code in existing and existing[row.code][0] != row.kind
+    }
+    if not changed:
+        return []
+    problems = []
+    for code, (_, parent) in existing.items():
+        if parent in changed and kinds[parent] not in ALLOWED_PARENTS[kinds[code]]:
+            problems.append(
+                RowProblem(
+                    changed[parent],
+                    kind_column,
+                    f"{parent} has {code} (a {kinds[code]}) under it, which cannot sit "
+                    f"under a {kinds[parent]}",
+                )
+            )
+    return problems
+
+
+def _cycle_problems(parsed: list[tuple[int, UnitImport]], column: str) -> list[RowProblem]:
+    """Each row whose parent chain loops back (walked once per row; a file is small)."""
     parent_of = {row.code: row.parent_code for _, row in parsed}
+    settled: set[str] = set()  # codes whose chain is known to end at a root
     problems = []
     for number, row in parsed:
         seen = {row.code}
+        chain = [row.code]
         parent = row.parent_code
-        while parent is not None and parent in parent_of:
+        while parent is not None and parent in parent_of and parent not in settled:
             if parent in seen:
-                problems.append(RowProblem(number, "parent_code", "the parent chain loops"))
+                problems.append(RowProblem(number, column, "the parent chain loops"))
                 break
             seen.add(parent)
+            chain.append(parent)
             parent = parent_of[parent]
+        else:
+            settled.update(chain)
     return problems
 
 
 def _parents_first(rows: list[UnitImport]) -> list[UnitImport]:
+    """Each unit after its parent, otherwise in file order. Iterative: 1,500 committees
+    listed child-first is a chain deeper than Python's recursion limit."""
     by_code = {row.code: row for row in rows}
     ordered: list[UnitImport] = []
     placed: set[str] = set()
-
-    def place(row: UnitImport) -> None:
-        if row.code in placed:
-            return
-        if row.parent_code in by_code:
-            place(by_code[row.parent_code])
-        placed.add(row.code)
-        ordered.append(row)
-
     for row in rows:
-        place(row)
+        chain = []
+        current: UnitImport | None = row
+        while current is not None and current.code not in placed:
+            chain.append(current)
+            placed.add(current.code)
+            current = by_code.get(current.parent_code) if current.parent_code else None
+        ordered.extend(reversed(chain))
     return ordered

@@ -17,6 +17,7 @@ from fractions import Fraction
 from typing import Any, Literal
 
 from workflow.errors import ImportRefused, RowProblem
+from workflow.import_columns import RATING_COLUMNS, line_problem, map_header
 from workflow.spec.model import RatingScaleSpec, ScoreBands
 from workflow.timefmt import parse_user_date
 
@@ -55,17 +56,7 @@ _LEVEL_HINT = ("xuat_sac", "tot", "hoan_thanh", "khong_hoan_thanh")
 _STATUS_HINT = ("dang_sinh_hoat", "mien_sinh_hoat", "dinh_chi")
 
 #: Column names: the registry's Vietnamese header first, then accepted aliases.
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "unit": ("ma_to_chuc", "unit"),
-    "member": ("ma_dang_vien", "member"),
-    "name": ("ho_ten", "name"),
-    "status": ("tinh_trang", "status"),
-    "admitted_on": ("ngay_vao_dang", "admitted_on"),
-    "level": ("xep_loai", "rating"),
-    "score": ("diem", "diem_xep_loai", "score"),
-    "stage": ("giai_doan", "stage"),
-    "rated_on": ("ngay_xep_loai", "rated_on"),
-}
+COLUMNS = RATING_COLUMNS
 REQUIRED = ("unit", "level", "stage", "rated_on")
 
 #: How the levels are written in a row error (the registry's own words)
@@ -81,7 +72,9 @@ def level_for_score(score: Fraction, bands: ScoreBands) -> Level:
     """The level a score falls in: at or above a band's lowest score (QĐ 366: 90 is
     excellent, 89.9 good)."""
     for level, lowest in (
-        ("excellent", bands.excellent), ("good", bands.good), ("completed", bands.completed)
+        ("excellent", bands.excellent),
+        ("good", bands.good),
+        ("completed", bands.completed),
     ):
         if score >= Fraction(str(lowest)):
             return level  # type: ignore[return-value]
@@ -103,9 +96,7 @@ def parse_score(text: str) -> tuple[Fraction, str] | None:
 def fold(text: str) -> str:
     """Lower case, without accents or đ, words joined by _ ('Hoàn thành tốt': 'hoan_thanh_tot')."""
     text = text.strip().lower().replace("đ", "d")
-    bare = "".join(
-        c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn"
-    )
+    bare = "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
     return "_".join(bare.replace("-", " ").split())
 
 
@@ -152,17 +143,6 @@ class RatingRecord:
         )
 
 
-def _column_map(header: Sequence[str]) -> dict[str, str]:
-    folded = {fold(h): h for h in header if h}
-    found = {}
-    for key, names in COLUMNS.items():
-        for name in names:
-            if name in folded:
-                found[key] = folded[name]
-                break
-    return found
-
-
 def check_rating_rows(
     source: str,
     header: Sequence[str],
@@ -175,12 +155,8 @@ def check_rating_rows(
     naming each bad row and column (row 1 is the header). `units` maps codes to kinds.
     `scale`: the year's rating scale; on a score scale a row's level follows from its
     score, and a level given beside a score must be the one the score falls in."""
-    columns = _column_map(header)
-    problems = [
-        RowProblem(1, COLUMNS[key][0], "required column is missing")
-        for key in REQUIRED
-        if key not in columns
-    ]
+    mapped = map_header(header, COLUMNS, REQUIRED)
+    columns, problems = mapped.columns, mapped.problems
     if problems:
         raise ImportRefused(source, problems)
 
@@ -231,6 +207,9 @@ def _parse(
     unit_code = cell("unit")
     kind = units.get(unit_code)
     member = cell("member")
+    for key in ("member", "name"):
+        if (why := line_problem(cell(key))) is not None:
+            bad(key, why)
     if kind is None:
         bad("unit", f"unknown unit {unit_code!r}")
     elif member and kind not in MEMBER_UNIT_KINDS:
