@@ -82,7 +82,9 @@ Credential = TokenSource | SignedIn
 
 
 class Actors:
-    def __init__(self, uow: UnitOfWork, clock: Clock, check: TokenCheck, issue: TokenIssue) -> None:
+    def __init__(
+        self, uow: UnitOfWork, clock: Clock, check: TokenCheck, issue: TokenIssue
+    ) -> None:
         self.uow = uow
         self.clock = clock
         self.check = check
