@@ -1,92 +1,200 @@
-"""Reading the spreadsheets users have (CSV as exported, or .xlsx) as rows of text.
+"""The one reader of the registers users import (units, ratings, meetings): .xlsx or CSV,
+as rows of text.
 
-Cells come back as the text a user sees: dates as dd/mm/yyyy, whole numbers without a
-decimal point, so one validator checks both formats alike."""
+A CSV is decoded as UTF-8 (with or without BOM) or UTF-16 (with a BOM, or without one
+when its NUL bytes give it away); any other encoding is refused with the way to save it
+as UTF-8, since guessing between Windows-1258 and cp1252 would misspell names silently.
+The delimiter is sniffed among `,` `;` and tab on the header line (a Vietnamese Excel
+saves `;`). Every header and cell is normalised to NFC, so that a name typed on a Mac
+(decomposed accents) is the same name. Row i of the rows is the file's row i + 2 (the
+header is row 1); a blank row is an empty dict, so that a problem names the file's row."""
 
 from __future__ import annotations
 
 import csv
 import hashlib
 import io
-from datetime import date, datetime
+import unicodedata
 from pathlib import Path
-from typing import Any
 
-from workflow.errors import BontotError
+from adapters.xlsx_reading import read_xlsx
+from workflow.errors import BontotError, ImportRefused, RowProblem
+
+#: the largest file read (a province's register is well under it)
+MAX_BYTES = 100 * 1024 * 1024
+#: the longest cell (a list of member ids); a 200 KB field is a broken file
+MAX_CELL = 10_000
+MAX_ROWS = 300_000
+
+_ZIP = b"PK\x03\x04"
+_OLE = b"\xd0\xcf\x11\xe0"  # Excel 97-2003 (.xls)
+_SAVE_AS = (
+    "lưu lại bằng Excel: Save As → “CSV UTF-8 (Comma delimited) (*.csv)” hoặc “Excel Workbook "
+    "(*.xlsx)”",
+    "save it from Excel with Save As → “CSV UTF-8 (Comma delimited) (*.csv)” or “Excel "
+    "Workbook (*.xlsx)”",
+)
+
+Table = tuple[list[str], list[dict[str, str]]]
+
+
+def _say(lang: str, vi: str, en: str) -> str:
+    return en if lang == "en" else vi
 
 
 def file_digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
-    """(header, rows) of a comma-separated UTF-8 file (with or without BOM), rows as
-    csv.DictReader gives them."""
-    if not path.is_file():
-        raise BontotError(f"{path}: no such file")
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle)
-        rows = list(reader)
-        return list(reader.fieldnames or []), rows
+def read_sheet(
+    path: Path, data: bytes | None = None, name: str | None = None, lang: str = "vi"
+) -> Table:
+    """(header, rows) of a .csv or the first sheet of an .xlsx (told by content, not only
+    by name). `data`: the file's bytes when already read; `name`: how messages call it."""
+    shown = name or str(path)
+    if data is None:
+        if not path.is_file():
+            raise BontotError(f"{shown}: " + _say(lang, "không có tệp này", "no such file"))
+        if path.stat().st_size > MAX_BYTES:
+            raise _too_big(shown, lang)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise BontotError(
+                f"{shown}: " + _say(lang, f"không đọc được ({exc.strerror})",
+                                    f"cannot be read ({exc.strerror})")
+            ) from None  # fmt: skip
+    if len(data) > MAX_BYTES:
+        raise _too_big(shown, lang)
+    if data.startswith(_ZIP) or path.suffix.lower() in (".xlsx", ".xlsm"):
+        header, rows = read_xlsx(path, shown, lang, MAX_CELL)
+    elif data.startswith(_OLE):
+        raise BontotError(
+            f"{shown}: " + _say(lang, "tệp Excel 97-2003 (.xls) không được nhận; ",
+                                "an Excel 97-2003 (.xls) file is not read; ")
+            + _say(lang, *_SAVE_AS)
+        )  # fmt: skip
+    else:
+        header, rows = _read_csv(decode(data, shown, lang), shown, lang)
+    return _normalised(header, rows, shown, lang)
 
 
-def read_export(path: Path, data: bytes) -> tuple[list[str], list[dict[str, str]]]:
-    """A CSV export's header and rows: UTF-8 (with or without BOM), comma, semicolon or
-    tab separated (sniffed from the header line)."""
+def read_table(path: Path) -> Table:
+    """`read_sheet` of a file on disk (kept for the callers that name it so)."""
+    return read_sheet(path)
+
+
+def read_csv(path: Path) -> Table:
+    return read_sheet(path)
+
+
+def read_export(path: Path, data: bytes) -> Table:
+    return read_sheet(path, data)
+
+
+def decode(data: bytes, name: str, lang: str = "vi") -> str:
+    """The text of a CSV: UTF-8 (BOM or not) or UTF-16; anything else refused."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16"
+    elif data.startswith(b"\xef\xbb\xbf"):
+        encoding = "utf-8-sig"
+    elif _looks_utf16(data):
+        encoding = "utf-16-le" if data[1:2] == b"\x00" else "utf-16-be"
+    else:
+        encoding = "utf-8"
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode(encoding)
     except UnicodeDecodeError as exc:
-        raise BontotError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    first = text.splitlines()[0] if text else ""
+        raise BontotError(
+            f"{name}: "
+            + _say(
+                lang,
+                f"không phải văn bản UTF-8 (byte {exc.start + 1}); có lẽ là Windows-1258 hoặc "
+                "một bảng mã Windows khác: ",
+                f"not UTF-8 text (byte {exc.start + 1}); probably Windows-1258 or another "
+                "Windows code page: ",
+            )
+            + _say(lang, *_SAVE_AS)
+        ) from None
+
+
+def _looks_utf16(data: bytes) -> bool:
+    """No BOM, but every other byte of the start is NUL: UTF-16 of mostly ASCII text."""
+    head = data[:200]
+    return len(head) >= 4 and (head[1::2].count(0) > len(head) // 4 or
+                               head[0::2].count(0) > len(head) // 4)  # fmt: skip
+
+
+def sniff_delimiter(first_line: str) -> str:
+    """`,` `;` or tab: whichever the header line holds most of (outside quotes)."""
+    counts = {d: 0 for d in (",", ";", "\t")}
+    quoted = False
+    for char in first_line:
+        if char == '"':
+            quoted = not quoted
+        elif not quoted and char in counts:
+            counts[char] += 1
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _read_csv(text: str, name: str, lang: str) -> Table:
+    first = text.split("\n", 1)[0]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(first))
     try:
-        dialect: Any = csv.Sniffer().sniff(first, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.DictReader(io.StringIO(text, newline=""), dialect=dialect)
-    rows = list(reader)
-    return list(reader.fieldnames or []), rows
+        header = [cell.strip() for cell in next(reader, [])]
+        rows: list[dict[str, str]] = []
+        blanks = 0
+        for line in reader:
+            if not any(cell.strip() for cell in line):
+                blanks += 1
+                continue
+            if len(rows) + blanks >= MAX_ROWS:
+                raise BontotError(
+                    f"{name}: " + _say(lang, f"nhiều hơn {MAX_ROWS} dòng; hãy chia nhỏ tệp",
+                                       f"more than {MAX_ROWS} rows; split the file")
+                )  # fmt: skip
+            # a blank line stays, as an empty row: row numbers are the spreadsheet's
+            rows.extend({} for _ in range(blanks))
+            blanks = 0
+            rows.append(dict(zip(header, line, strict=False)))
+    except csv.Error as exc:
+        # the csv module's own limit (131,072 characters a field) or a broken quote
+        raise ImportRefused(
+            name,
+            [RowProblem(reader.line_num, "?", _say(lang, f"dòng không đọc được ({exc})",
+                                                   f"the line cannot be read ({exc})"))],
+        ) from None  # fmt: skip
+    return header, rows
 
 
-def read_table(path: Path) -> tuple[list[str], list[dict[str, str]]]:
-    """(header, rows) of a .csv (UTF-8, with or without BOM) or the first sheet of an .xlsx.
-    Row i of the list is the file's row i + 2 (the header is row 1); blank rows are empty."""
-    if not path.is_file():
-        raise BontotError(f"{path}: no such file")
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return _read_xlsx(path)
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            lines = csv.reader(handle)
-            header = next(lines, [])
-            # A blank line stays, as an empty row: row numbers are the spreadsheet's.
-            rows = [dict(zip(header, line, strict=False)) if line else {} for line in lines]
-            return header, rows
-    except UnicodeDecodeError as exc:
-        raise BontotError(f"{path}: not UTF-8 text ({exc}); save the CSV as UTF-8") from None
+def _normalised(header: list[str], rows: list[dict[str, str]], name: str, lang: str) -> Table:
+    """Headers and cells in NFC; a cell too long or holding NUL named by row and column."""
+    nfc = unicodedata.normalize
+    header = [nfc("NFC", h) for h in header]
+    problems: list[RowProblem] = []
+    out: list[dict[str, str]] = []
+    for number, raw in enumerate(rows, start=2):
+        row: dict[str, str] = {}
+        for column, value in raw.items():
+            key = nfc("NFC", column) if column is not None else ""
+            text = value if isinstance(value, str) else ""
+            if len(text) > MAX_CELL:
+                problems.append(RowProblem(number, key, _say(
+                    lang, f"{len(text)} ký tự; tối đa {MAX_CELL}",
+                    f"{len(text)} characters; at most {MAX_CELL}")))  # fmt: skip
+                continue
+            if "\x00" in text:
+                said = _say(lang, "có ký tự NUL (tệp hỏng?)", "holds a NUL (a broken file?)")
+                problems.append(RowProblem(number, key, said))
+                continue
+            row[key] = nfc("NFC", text) if not text.isascii() else text
+        out.append(row)
+    if problems:
+        raise ImportRefused(name, problems[:50])
+    return header, out
 
 
-def _read_xlsx(path: Path) -> tuple[list[str], list[dict[str, str]]]:
-    from openpyxl import load_workbook
-
-    workbook = load_workbook(path, read_only=True, data_only=True)
-    try:
-        sheet = workbook.worksheets[0]
-        lines = sheet.iter_rows(values_only=True)
-        header = [_text(cell) for cell in next(lines, ())]
-        rows = []
-        for line in lines:
-            # blank rows are kept (empty), so that a problem names the sheet's own row
-            rows.append({h: _text(cell) for h, cell in zip(header, line, strict=False) if h})
-        return header, rows
-    finally:
-        workbook.close()
-
-
-def _text(cell: Any) -> str:
-    if cell is None:
-        return ""
-    if isinstance(cell, datetime | date):
-        return cell.strftime("%d/%m/%Y")
-    if isinstance(cell, float) and cell.is_integer():
-        return str(int(cell))
-    return str(cell).strip()
+def _too_big(name: str, lang: str) -> BontotError:
+    size = MAX_BYTES // 1024 // 1024
+    return BontotError(f"{name}: " + _say(lang, f"lớn hơn {size} MB", f"larger than {size} MB"))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Annotated, Any, TypeVar
@@ -24,6 +24,7 @@ from adapters.cli import render
 from adapters.clock import SystemClock
 from workflow.clock import Clock, VirtualClock
 from workflow.errors import BontotError
+from workflow.import_columns import ColumnNote
 from workflow.service.actors import NotAuthenticated, Refused
 from workflow.spec.registry import DEFAULT_DEFINITION as DEFAULT_DEFINITION  # the options'
 from workflow.timefmt import parse_user_instant
@@ -127,6 +128,12 @@ def parse_payload(data: str | None) -> dict[str, Any]:
     if not isinstance(payload, dict):
         raise fail("--data must be a JSON object")
     return payload
+
+
+def warn_columns(notes: Iterable[ColumnNote], lang: str) -> None:
+    """Each column of an imported file that nothing read, one line on stderr."""
+    for note in notes:
+        typer.echo(("warning: " if lang == "en" else "cảnh báo: ") + note.describe(lang), err=True)
 
 
 def emit(result: Any, as_json: bool, text: Callable[[], str], err: bool = False) -> None:

@@ -21,8 +21,9 @@ from adapters.cli.context import (
     fail,
     session,
     token_for,
+    warn_columns,
 )
-from adapters.tabular import file_digest, read_table
+from adapters.tabular import file_digest, read_sheet
 from workflow.service.meeting_checks import UnitVerdict
 from workflow.timefmt import parse_user_date
 
@@ -36,26 +37,31 @@ def ratings_import(
     year: Annotated[int, typer.Option(help="The rating season's year (ratings of 2025)")],
     actor: Annotated[str, typer.Option(help="An administrator, once actors exist")] = "system",
     db: DbOption = None,
+    lang: LangOption = "vi",
 ) -> None:
     """Import members' and units' ratings from the member registry's export (.csv/.xlsx).
 
     Columns: ma_to_chuc, ma_dang_vien (blank: the unit's own rating), ho_ten, tinh_trang,
-    ngay_vao_dang, xep_loai, giai_doan (tam_thoi/chinh_thuc), ngay_xep_loai. Every row is
-    checked first; one bad row imports nothing."""
+    ngay_vao_dang, xep_loai, diem, giai_doan (tam_thoi/chinh_thuc), ngay_xep_loai (English:
+    unit, member, name, status, admitted_on, rating, score, stage, rated_on). Every row is
+    checked first; one bad row imports nothing. A column nobody reads is warned about."""
     detail: dict[str, Any] = {"file": file.name}  # and its digest, once read
     with session(db) as app:
-        added, updated = app.registers.import_ratings(
-            str(file), partial(_read_with_digest, file, detail), year, detail, actor,
+        done = app.registers.import_ratings(
+            str(file), partial(_read_with_digest, file, detail, lang), year, detail, actor,
             token_for(actor),
         )  # fmt: skip
-    logs.logger().info("ratings.imported", file=str(file), year=year, added=added, updated=updated)
-    typer.echo(f"imported {added} new and {updated} corrected ratings from {file}")
+    warn_columns(done.notes, lang)
+    logs.logger().info(
+        "ratings.imported", file=str(file), year=year, added=done.added, updated=done.updated
+    )
+    typer.echo(f"imported {done.added} new and {done.updated} corrected ratings from {file}")
 
 
 def _read_with_digest(
-    file: Path, detail: dict[str, Any]
+    file: Path, detail: dict[str, Any], lang: str
 ) -> tuple[list[str], list[dict[str, str]]]:
-    table = read_table(file)
+    table = read_sheet(file, lang=lang)
     detail["sha256"] = file_digest(file)
     return table
 

@@ -22,8 +22,9 @@ from adapters.cli.context import (
     fail,
     session,
     token_for,
+    warn_columns,
 )
-from adapters.tabular import read_export
+from adapters.tabular import read_sheet
 from workflow.service.meeting_checks import MeetingCheck
 from workflow.timefmt import parse_user_date
 
@@ -38,8 +39,9 @@ def meetings_import(
     ),
     db: DbOption = None,
     now: NowOption = None,
+    lang: LangOption = "vi",
 ) -> None:
-    """Import meetings from the e-handbook's CSV export.
+    """Import meetings from the e-handbook's export (.csv or .xlsx).
 
     Columns (Vietnamese headers, accents and case ignored; English aliases in brackets):
     ma_to_chuc [unit], ngay [date] dd/mm/yyyy, loai [kind] thuong_ky | chuyen_de | ket_hop
@@ -51,14 +53,15 @@ def meetings_import(
     Every row is checked first; one bad row imports nothing. A meeting is keyed by
     (unit, date, kind): the same file again changes nothing, a corrected one overwrites."""
     if not file.is_file():
-        raise fail(f"{file}: no such file")
+        raise fail(f"{file}: " + ("no such file" if lang == "en" else "không có tệp này"))
     data = file.read_bytes()
     sha256 = hashlib.sha256(data).hexdigest()
     with session(db, now) as app:
         result = app.registers.import_meetings(
-            str(file), file.name, sha256, partial(read_export, file, data), actor,
-            token_for(actor), now,
+            str(file), file.name, sha256, partial(read_sheet, file, data, lang=lang),
+            actor, token_for(actor), now,
         )  # fmt: skip
+    warn_columns(result.notes, lang)
     logs.logger().info(
         "meetings.imported",
         file=str(file),
@@ -147,7 +150,11 @@ def _as_text(found: MeetingCheck, lang: str) -> str:
     with_breaches = 0
     for r in found.units:
         unit, used, size, meetings, breaches = (
-            r.unit, r.definition, r.member_count, r.meetings, r.breaches
+            r.unit,
+            r.definition,
+            r.member_count,
+            r.meetings,
+            r.breaches,
         )
         with_breaches += bool(breaches)
         summary = (

@@ -10,8 +10,16 @@ import typer
 
 from adapters import logs
 from adapters.cli import render
-from adapters.cli.context import DbOption, JsonOption, emit, session, token_for
-from adapters.tabular import read_csv
+from adapters.cli.context import (
+    DbOption,
+    JsonOption,
+    LangOption,
+    emit,
+    session,
+    token_for,
+    warn_columns,
+)
+from adapters.tabular import read_sheet
 from workflow.service.ports import UnitRef
 
 group = typer.Typer(no_args_is_help=True, help="The unit tree.")
@@ -22,16 +30,24 @@ def units_import(
     file: Path,
     actor: Annotated[str, typer.Option(help="An administrator, once actors exist")] = "system",
     db: DbOption = None,
+    lang: LangOption = "vi",
 ) -> None:
-    """Import units from CSV (code,name,kind,type,parent_code,member_count,contact_<role>...).
+    """Import units from .csv (`,` `;` or tab; UTF-8 or UTF-16) or .xlsx.
 
-    Every row is checked first; one bad row imports nothing."""
+    Columns (Vietnamese headers, accents and case ignored; English aliases in brackets):
+    ma_to_chuc [code], ten [name], loai [kind], loai_hinh [type], ma_cap_tren
+    [parent_code], so_dang_vien [member_count], lien_he_<role> [contact_<role>]. Every row
+    is checked first; one bad row imports nothing. A column nobody reads is warned about."""
     with session(db) as app:
-        added, updated = app.registers.import_units(
-            str(file), partial(read_csv, file), actor, token_for(actor)
+        done = app.registers.import_units(
+            str(file), partial(read_sheet, file, lang=lang), actor, token_for(actor)
         )
-        logs.logger().info("units.imported", file=str(file), added=added, updated=updated)
-        typer.echo(f"imported {added} new and {updated} updated units from {file}")
+    warn_columns(done.notes, lang)
+    logs.logger().info(
+        "units.imported", file=str(file), added=done.added, updated=done.updated,
+        unread=[n.column for n in done.notes],
+    )  # fmt: skip
+    typer.echo(f"imported {done.added} new and {done.updated} updated units from {file}")
 
 
 @group.command("list")

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from workflow.deadlines import DueDeadline, PlannedTimer
+from workflow.import_columns import ColumnNote
 from workflow.notices import Message
 from workflow.spec.registry import Definition
 from workflow.versions import MIGRATE_EVENT
@@ -225,6 +226,17 @@ class MeetingImport:
     updated: int
     unchanged: int
     units: int
+    #: the file's columns nobody read, to warn about
+    notes: tuple[ColumnNote, ...] = ()
+
+
+@dataclass(frozen=True)
+class Imported:
+    """What an import of units or ratings did, and the file's columns nobody read."""
+
+    added: int
+    updated: int
+    notes: tuple[ColumnNote, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ called once the actor is known, so that a stranger learns nothing about a file's
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
@@ -23,13 +24,21 @@ from workflow.access import (
 from workflow.clock import Clock
 from workflow.errors import BontotError, NotFound
 from workflow.evidence.ratings import check_rating_rows
+from workflow.import_columns import (
+    MEETING_COLUMNS,
+    RATING_COLUMNS,
+    ColumnNote,
+    Columns,
+    fold,
+    map_header,
+)
 from workflow.meeting_rows import check_meeting_rows
 from workflow.service.actors import Actors, Credential, Refused, no_token
 from workflow.service.ports import UnitOfWork
-from workflow.service.records import MeetingImport, UnitRef
+from workflow.service.records import Imported, MeetingImport, UnitRef
 from workflow.spec.registry import DefinitionSet
 from workflow.timefmt import LOCAL_TZ
-from workflow.units import check_unit_rows
+from workflow.units import check_units
 
 #: a file's header and rows, read when called
 Table = Callable[[], tuple[list[str], list[dict[str, str]]]]
@@ -52,6 +61,21 @@ def row_numbers(rows: Iterable[Mapping[str, str | None]]) -> list[int]:
         for number, raw in enumerate(rows, start=2)
         if any((value or "").strip() for value in raw.values() if isinstance(value, str))
     ]
+
+
+def contact_roles(catalog: DefinitionSet) -> dict[str, str]:
+    """How a contact column may name a role (folded): its name, or its Vietnamese or
+    English label, in any definition known."""
+    spelled: dict[str, str] = {}
+    for definition in catalog:
+        for role, spec in definition.spec.roles.items():
+            for text in (spec.label.vi, spec.label.en, role):
+                spelled.setdefault(fold(text), role)
+    return spelled
+
+
+def unread_notes(header: list[str], columns: Columns) -> tuple[ColumnNote, ...]:
+    return tuple(ColumnNote(c, "unread") for c in map_header(header, columns, ()).unread)
 
 
 class Registers:
@@ -77,16 +101,19 @@ class Registers:
     # -- imports -----------------------------------------------------------------------
     def import_units(
         self, source: str, table: Table, actor: str, token: Credential = no_token
-    ) -> tuple[int, int]:
-        """(added, updated). Every row is checked first; one bad row imports nothing."""
+    ) -> Imported:
+        """Added and updated, and the columns nobody read (a contact of a role no
+        definition has). Every row is checked first; one bad row imports nothing."""
         self.actors.authenticate(actor, "units import", token, administrator=True)
         header, rows = table()
-        checked = check_unit_rows(source, header, rows, self.uow.units.parents())
+        checked = check_units(
+            source, header, rows, self.uow.units.parents(), contact_roles(self.catalog)
+        )
         with self.uow:
-            counts = self.uow.units.import_rows(checked)
-            record_units(self.uow, [row.code for row in checked], self.clock.now(), actor)
+            added, updated = self.uow.units.import_rows(checked.units)
+            record_units(self.uow, [row.code for row in checked.units], self.clock.now(), actor)
             self.uow.commit()
-        return counts
+        return Imported(added, updated, tuple(checked.notes))
 
     def import_ratings(
         self,
@@ -96,8 +123,9 @@ class Registers:
         detail: dict[str, Any],
         actor: str,
         token: Credential = no_token,
-    ) -> tuple[int, int]:
-        """(added, corrected). `detail`: the file's name and digest, for the trail."""
+    ) -> Imported:
+        """Added and corrected, and the columns nobody read. `detail`: the file's name and
+        digest, for the trail."""
         self.actors.authenticate(actor, "ratings import", token, administrator=True)
         header, rows = table()
         kinds = {code: kind for code, (kind, _) in self.uow.units.parents().items()}
@@ -106,11 +134,11 @@ class Registers:
         records = check_rating_rows(source, header, rows, kinds, year, scale)
         units = self.uow.units.ids_and_paths(sorted({row.unit_code for row in records}))
         with self.uow:
-            counts = self.uow.registers.import_ratings(
+            added, updated = self.uow.registers.import_ratings(
                 year, records, units, self.clock.now(), actor, detail
             )
             self.uow.commit()
-        return counts
+        return Imported(added, updated, unread_notes(header, RATING_COLUMNS))
 
     def import_meetings(
         self,
@@ -146,7 +174,7 @@ class Registers:
                 role=grant.role if grant else None, at=self.clock.now(),
             )  # fmt: skip
             self.uow.commit()
-        return result
+        return replace(result, notes=unread_notes(header, MEETING_COLUMNS))
 
     # -- targets and milestones --------------------------------------------------------
     def set_target(

@@ -20,8 +20,9 @@ from adapters.http.pages.uploads import received
 from adapters.http.pages.words import WORDS
 from adapters.http.server import services
 from adapters.http.years import page_year
-from adapters.tabular import read_csv, read_export, read_table
+from adapters.tabular import read_sheet
 from workflow.errors import BontotError, ImportRefused
+from workflow.import_columns import ColumnNote
 from workflow.service.actors import Credential, SignedIn, no_token
 
 KINDS = ("units", "ratings", "meetings")
@@ -69,18 +70,23 @@ def _import(
 ) -> str:
     actor, credential = who.actor or "web", _credential(who)
     w = WORDS[who.lang]
+    reader = partial(read_sheet, path, data, name, who.lang)
     if kind == "units":
-        reader = partial(read_csv, path) if path.suffix == ".csv" else partial(read_table, path)
-        added, updated = app.registers.import_units(name, reader, actor, credential)
-        return w["imported"].format(added=added, updated=updated)
+        done = app.registers.import_units(name, reader, actor, credential)
+        return _with_notes(w["imported"].format(added=done.added, updated=done.updated),
+                           done.notes, who.lang)  # fmt: skip
     sha256 = hashlib.sha256(data).hexdigest()
     if kind == "ratings":
         detail = {"file": name, "sha256": sha256}
-        added, updated = app.registers.import_ratings(
-            name, partial(read_table, path), year, detail, actor, credential
-        )
-        return w["imported"].format(added=added, updated=updated)
-    reader = partial(read_export, path, data) if path.suffix == ".csv" else partial(
-        read_table, path)  # fmt: skip
+        done = app.registers.import_ratings(name, reader, year, detail, actor, credential)
+        return _with_notes(w["imported"].format(added=done.added, updated=done.updated),
+                           done.notes, who.lang)  # fmt: skip
     result = app.registers.import_meetings(name, name, sha256, reader, actor, credential)
-    return w["imported"].format(added=result.added, updated=result.updated)
+    return _with_notes(w["imported"].format(added=result.added, updated=result.updated),
+                       result.notes, who.lang)  # fmt: skip
+
+
+def _with_notes(done: str, notes: tuple[ColumnNote, ...], lang: str) -> str:
+    """What was imported, then each column nobody read (the template escapes the text)."""
+    said = "warning" if lang == "en" else "cảnh báo"
+    return " ".join([done, *(f"({said}: {note.describe(lang)})" for note in notes)])

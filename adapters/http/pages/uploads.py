@@ -5,19 +5,15 @@ anything opens it."""
 from __future__ import annotations
 
 import tempfile
-import zipfile
 from pathlib import Path
 
 from starlette.datastructures import UploadFile
 
+from adapters.xlsx_reading import check_zip
 from workflow.errors import BontotError
 
 #: the largest file accepted (a province's register is well under it)
 MAX_BYTES = 5 * 1024 * 1024
-#: what an .xlsx may inflate to, and by how much at most (real sheets stay far below)
-MAX_INFLATED = 100 * 1024 * 1024
-MAX_RATIO = 100
-MAX_MEMBERS = 1000
 SUFFIXES = (".csv", ".xlsx")
 
 
@@ -46,17 +42,5 @@ async def received(upload: UploadFile, folder: Path, lang: str) -> tuple[Path, b
 
 
 def refuse_bomb(path: Path, name: str, lang: str) -> None:
-    try:
-        with zipfile.ZipFile(path) as archive:
-            members = archive.infolist()
-    except zipfile.BadZipFile:
-        raise BontotError(
-            f"{name}: " + ("not an Excel file" if lang == "en" else "không phải tệp Excel")
-        ) from None
-    inflated = sum(m.file_size for m in members)
-    packed = max(1, sum(m.compress_size for m in members))
-    if len(members) > MAX_MEMBERS or inflated > MAX_INFLATED or inflated / packed > MAX_RATIO:
-        raise BontotError(
-            f"{name}: " + ("refused: it would inflate to an unsafe size" if lang == "en"
-                           else "bị từ chối: tệp giải nén ra quá lớn, không an toàn")
-        )  # fmt: skip
+    """Refused before anything opens it: not a zip, or one that would inflate unsafely."""
+    check_zip(path, name, lang)
