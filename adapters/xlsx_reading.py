@@ -76,29 +76,31 @@ def read_xlsx(
     formulas = _has_formulas(path, members)
     from openpyxl import load_workbook
 
-    try:
-        values = load_workbook(path, read_only=True, data_only=True)
-        # a second view of the same sheet, only when it has formulas: their text, to
-        # tell a formula never computed from an empty cell
-        texts = load_workbook(path, read_only=True, data_only=False) if formulas else None
-    except Exception:  # openpyxl raises anything (KeyError, lxml's) on a broken file
-        raise BontotError(
-            f"{name}: " + _say(lang, "không phải tệp Excel .xlsx đọc được",
-                               "not a readable Excel .xlsx file")
-        ) from None  # fmt: skip
-    try:
-        return _rows(values, texts, name, lang, max_cell)
-    except (ImportRefused, BontotError):
-        raise
-    except Exception:  # a sheet broken past its first rows
-        raise BontotError(
-            f"{name}: " + _say(lang, "trang tính bị hỏng, không đọc được",
-                               "the sheet is damaged and cannot be read")
-        ) from None  # fmt: skip
-    finally:
-        values.close()
-        if texts is not None:
-            texts.close()
+    # opened as streams: openpyxl would refuse a workbook saved under a .csv name
+    with path.open("rb") as first, path.open("rb") as second:
+        try:
+            values = load_workbook(first, read_only=True, data_only=True)
+            # a second view of the same sheet, only when it has formulas: their text, to
+            # tell a formula never computed from an empty cell
+            texts = load_workbook(second, read_only=True, data_only=False) if formulas else None
+        except Exception:  # openpyxl raises anything (KeyError, lxml's) on a broken file
+            raise BontotError(
+                f"{name}: " + _say(lang, "không phải tệp Excel .xlsx đọc được",
+                                   "not a readable Excel .xlsx file")
+            ) from None  # fmt: skip
+        try:
+            return _rows(values, texts, name, lang, max_cell)
+        except (ImportRefused, BontotError):
+            raise
+        except Exception:  # a sheet broken past its first rows
+            raise BontotError(
+                f"{name}: " + _say(lang, "trang tính bị hỏng, không đọc được",
+                                   "the sheet is damaged and cannot be read")
+            ) from None  # fmt: skip
+        finally:
+            values.close()
+            if texts is not None:
+                texts.close()
 
 
 def _has_formulas(path: Path, members: list[zipfile.ZipInfo]) -> bool:
@@ -143,6 +145,11 @@ def _rows(
                 f"{name}: " + _say(lang, "đọc trang tính quá lâu; bị từ chối",
                                    "the sheet takes too long to read; refused")
             )  # fmt: skip
+        if number > MAX_ROWS + 1:
+            raise BontotError(
+                f"{name}: " + _say(lang, f"nhiều hơn {MAX_ROWS} dòng; hãy chia nhỏ tệp",
+                                   f"more than {MAX_ROWS} rows; split the file")
+            )  # fmt: skip
         row: dict[str, str] = {}
         for index, column in enumerate(header):
             cell = line[index] if index < len(line) else None
@@ -168,11 +175,6 @@ def _rows(
         if not row:
             blanks += 1
             continue
-        if number > MAX_ROWS + 1:
-            raise BontotError(
-                f"{name}: " + _say(lang, f"nhiều hơn {MAX_ROWS} dòng; hãy chia nhỏ tệp",
-                                   f"more than {MAX_ROWS} rows; split the file")
-            )  # fmt: skip
         rows.extend({} for _ in range(blanks))
         blanks = 0
         rows.append(row)

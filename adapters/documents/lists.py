@@ -13,11 +13,11 @@ from datetime import date, datetime
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from adapters.documents import figures as f
+from adapters.documents.cells import csv_text, xlsx_cell
 from workflow.service.records import OutboxCounts, OverdueItem
 from workflow.service.results import Board, History, Verdict
 from workflow.spec.model import DefinitionSpec
@@ -92,9 +92,9 @@ def csv_bytes(table: Table, delimiter: str = ";") -> bytes:
     Vietnamese Windows, so that Excel splits the columns on opening."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=delimiter)
-    writer.writerow(table.header)
+    writer.writerow([csv_text(h) for h in table.header])
     for row in table.rows:
-        writer.writerow([_text(v) for v in row])
+        writer.writerow([csv_text(_text(v)) for v in row])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -118,13 +118,13 @@ def xlsx_bytes(table: Table, sheet: str) -> bytes:
     ws.print_title_rows = "3:3"
     ws.oddFooter.center.text = "&P / &N"
     ws.freeze_panes = "A4"
-    title = WriteOnlyCell(ws, table.title)
+    title = xlsx_cell(ws, table.title)
     title.font = Font(bold=True, size=13)
     ws.append([title])
     ws.append([])
     header = []
     for text in table.header:
-        cell = WriteOnlyCell(ws, text)
+        cell = xlsx_cell(ws, text)
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="center")
         header.append(cell)
@@ -132,7 +132,7 @@ def xlsx_bytes(table: Table, sheet: str) -> bytes:
     for row in rows:
         cells = []
         for value in row:
-            cell = WriteOnlyCell(ws, value)
+            cell = xlsx_cell(ws, value)
             if isinstance(value, datetime):
                 cell.number_format = "DD/MM/YYYY HH:MM"
             elif isinstance(value, date):

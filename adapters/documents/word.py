@@ -26,6 +26,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from lxml.etree import XMLSyntaxError
 
 from adapters.documents import figures as f
+from adapters.documents.cells import printable
 from adapters.documents.words import words
 from workflow.service.reports import Report, UnitLine
 
@@ -304,7 +305,7 @@ def _render(templates: Path | None, name: str, context: dict[str, Any]) -> bytes
             XMLSyntaxError) as exc:
         raise TemplateFault(source.path, "not_docx", str(exc)) from None
     try:
-        template.render(context, _environment(), autoescape=True)
+        template.render(_printable(context), _environment(), autoescape=True)
     except TemplateSyntaxError as exc:
         raise TemplateFault(source.path, "syntax", exc.message or str(exc),
                             _near(exc)) from None
@@ -317,6 +318,18 @@ def _render(templates: Path | None, name: str, context: dict[str, Any]) -> bytes
     buffer = io.BytesIO()
     template.save(buffer)
     return buffer.getvalue()
+
+
+def _printable(value: Any) -> Any:
+    """The context with control characters (which XML cannot hold) out of every text: a
+    unit's name is whatever an import said."""
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, dict):
+        return {k: _printable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_printable(v) for v in value]
+    return value
 
 
 def _near(exc: TemplateError) -> str:

@@ -19,6 +19,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from adapters.documents import figures as f
+from adapters.documents.cells import xlsx_cell
 from adapters.documents.words import words
 from workflow.service.reports import Report, UnitLine
 
@@ -113,7 +114,7 @@ def _units_sheet(ws: WriteOnlyWorksheet, report: Report, lang: str, today: date)
     for caption, level, row in rows():
         row_index += 1
         if row is None:
-            cell = WriteOnlyCell(ws, caption)
+            cell = xlsx_cell(ws, caption)
             cell.font, cell.fill = Font(bold=True), GROUP_FILL
             ws.append([cell])
             continue
@@ -188,7 +189,7 @@ def _late_sheet(ws: WriteOnlyWorksheet, report: Report, lang: str, today: date) 
         ws.row_dimensions[i].height = _height(columns, widths, row)
         ws.append([_cell(ws, c, row) for c in columns])
     if not late:  # a printed sheet with a bare header reads as a page lost
-        cell = WriteOnlyCell(ws, w["no_late"])
+        cell = xlsx_cell(ws, w["no_late"])
         cell.font = Font(italic=True)
         ws.append([cell])
     _filter(ws, columns, HEADER_ROW + len(late))
@@ -223,7 +224,7 @@ def _title_block(ws: WriteOnlyWorksheet, report: Report, lang: str, today: date,
     for text, font in ((body, Font(bold=True, size=11)), (title, Font(bold=True, size=14)),
                        (f"{w['scope'].format(node=node)}    "
                         f"{w['made_on'].format(day=f.show_day(today))}", Font(italic=True))):
-        cell = WriteOnlyCell(ws, text)
+        cell = xlsx_cell(ws, text)
         cell.font = font
         ws.append([cell])
     ws.append([])
@@ -232,7 +233,7 @@ def _title_block(ws: WriteOnlyWorksheet, report: Report, lang: str, today: date,
 def _header(ws: WriteOnlyWorksheet, columns: Sequence[Column], widths: Sequence[float]) -> None:
     cells = []
     for column in columns:
-        cell = WriteOnlyCell(ws, column.header)
+        cell = xlsx_cell(ws, column.header)
         cell.font = Font(bold=True)
         cell.fill = HEADER_FILL
         cell.border = BOX
@@ -302,7 +303,7 @@ def _length(column: Column, value: Any) -> int:
 
 
 def _cell(ws: WriteOnlyWorksheet, column: Column, row: Any) -> WriteOnlyCell:
-    cell = WriteOnlyCell(ws, column.value(row))
+    cell = xlsx_cell(ws, column.value(row))
     cell.border = BOX
     if column.kind == "date":
         cell.number_format = DATE_FORMAT

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from workflow.errors import ImportRefused
-from workflow.units import check_unit_rows
+from workflow.units import check_unit_rows, check_units
 
 HEADER = ["code", "name", "kind", "type", "parent_code", "member_count"]
 
@@ -79,3 +79,70 @@ def test_moving_an_existing_unit_is_refused() -> None:
         existing,
     )
     assert [u.code for u in checked] == ["CB1", "CB9"]
+
+
+def test_vietnamese_headers_with_or_without_accents_and_english_ones_read_alike() -> None:
+    accented = ["Mã tổ chức", "Tên", "Loại", "Loại hình", "Mã cấp trên", "Số đảng viên"]
+    bare = ["ma_to_chuc", "ten", "loai", "loai_hinh", "ma_cap_tren", "so_dang_vien"]
+    values = ["X1", "Đảng ủy xã", "committee", "village", "", "0"]
+    for header in (accented, bare, HEADER):
+        checked = check_unit_rows("units.csv", header, [dict(zip(header, values, strict=True))], {})
+        assert [(u.code, u.name, u.org_type) for u in checked] == [("X1", "Đảng ủy xã", "village")]
+
+
+def test_a_contact_column_of_no_known_role_is_a_warning_naming_it() -> None:
+    header = [*HEADER, "lien_he_unit_secretary", "contact_contact_superior_org_board"]
+    raw = {
+        **row("X1", "committee"),
+        "lien_he_unit_secretary": "bt@x.vn",
+        "contact_contact_superior_org_board": "ban@x.vn",
+        "ghi_chu": "?",
+    }
+    roles = {"unit_secretary": "unit_secretary", "superior_org_board": "superior_org_board"}
+    checked = check_units("units.csv", [*header, "ghi_chu"], [raw], {}, roles)
+    assert checked.units[0].contacts == {"unit_secretary": "bt@x.vn"}
+    assert [(n.column, n.reason) for n in checked.notes] == [
+        ("ghi_chu", "unread"),
+        ("contact_contact_superior_org_board", "unknown_role"),
+    ]
+    assert "contact_contact_superior_org_board" in checked.notes[1].describe("en")
+    assert "vai trò" in checked.notes[1].describe("vi")
+
+
+def test_a_unit_whose_kind_changes_is_checked_against_its_children() -> None:
+    # a commune with cells under it, re-imported as a grassroots cell: the cells could
+    # no longer sit under it, so nothing is imported
+    existing: dict[str, tuple[str, str | None]] = {
+        "T": ("committee", None),
+        "X1": ("committee", "T"),
+        "CB1": ("grassroots_cell", "X1"),
+        "CB2": ("grassroots_cell", "X1"),
+    }
+    with pytest.raises(ImportRefused, match=r"X1 has CB1 .* under it") as caught:
+        check_unit_rows("units.csv", HEADER, [row("X1", "grassroots_cell", "T")], existing)
+    assert {(p.row, p.column) for p in caught.value.problems} == {(2, "kind")}
+    # and against its parent, like a new unit
+    lone = {"T": ("committee", None), "X2": ("committee", "T")}
+    checked = check_unit_rows("units.csv", HEADER, [row("X2", "grassroots_cell", "T")], lone)
+    assert checked[0].kind == "grassroots_cell"  # no children: the change is allowed
+    assert problems([row("T", "grassroots_cell")], lone) == [(2, "parent_code"), (2, "kind")]
+
+
+def test_names_and_codes_refuse_control_characters() -> None:
+    bad_name = {**row("X1", "committee"), "name": "Đảng ủy\x00xã"}
+    tabbed = {**row("X2", "committee"), "name": "Đảng ủy\txã"}
+    bad_code = {**row("X\x073", "committee"), "name": "Chi bộ"}
+    assert problems([bad_name, tabbed, bad_code]) == [(2, "name"), (3, "name"), (4, "code")]
+
+
+@pytest.mark.parametrize("members", ["²", "１２", "9" * 5000, "99999999999", "1e3", "-0"])
+def test_a_member_count_is_a_modest_whole_number_in_ascii_digits(members: str) -> None:
+    assert problems([row("X1", "committee", members=members)]) == [(2, "member_count")]
+
+
+def test_fifteen_hundred_committees_listed_child_first_are_put_parents_first() -> None:
+    chain = [row("C0", "committee")] + [
+        row(f"C{i}", "committee", f"C{i - 1}") for i in range(1, 1500)
+    ]
+    checked = check_unit_rows("units.csv", HEADER, list(reversed(chain)), {})
+    assert [u.code for u in checked] == [f"C{i}" for i in range(1500)]
