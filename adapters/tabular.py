@@ -140,6 +140,10 @@ def sniff_delimiter(first_line: str) -> str:
 
 def _read_csv(text: str, name: str, lang: str) -> Table:
     first = text.split("\n", 1)[0]
+    # the csv module stops at 131,072 characters a field, without saying which column;
+    # past MAX_CELL a cell is refused by name below, so let the module read it whole
+    if csv.field_size_limit() < MAX_BYTES:
+        csv.field_size_limit(MAX_BYTES)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(first))
     try:
         header = [cell.strip() for cell in next(reader, [])]
