@@ -73,7 +73,13 @@ def read_xlsx(
     blank row an empty dict. Refused, naming the cell, for a formula without its value or
     a cell longer than `max_cell`."""
     members = check_zip(path, name, lang)
-    formulas = _has_formulas(path, members)
+    try:
+        formulas = _has_formulas(path, members)
+    except Exception:  # a member that does not inflate (zlib's, zipfile's own errors)
+        raise BontotError(
+            f"{name}: " + _say(lang, "không phải tệp Excel .xlsx đọc được",
+                               "not a readable Excel .xlsx file")
+        ) from None  # fmt: skip
     from openpyxl import load_workbook
 
     # opened as streams: openpyxl would refuse a workbook saved under a .csv name
