@@ -41,6 +41,9 @@ CONTACT_PREFIX = "contact_"
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 #: more members than any party organisation has (a huge number is a broken cell)
 MAX_MEMBERS = 10_000_000
+#: levels of the tree (a real one has about six); a unit's path, which the stores index,
+#: grows with its depth, and PostgreSQL cannot index a path of thousands of levels
+MAX_DEPTH = 100
 
 
 @dataclass(frozen=True)
@@ -141,7 +144,8 @@ def check_units(
                 )
             )
     problems.extend(_children_problems(parsed, existing, kinds, columns["kind"]))
-    problems.extend(_cycle_problems(parsed, columns["parent_code"]))
+    loops = _cycle_problems(parsed, columns["parent_code"])
+    problems.extend(loops or _depth_problems(parsed, existing, columns["parent_code"]))
     if problems:
         raise ImportRefused(source, sorted(problems, key=lambda p: p.row))
     return CheckedUnits(_parents_first([row for _, row in parsed]), notes)
@@ -262,6 +266,37 @@ def _cycle_problems(parsed: list[tuple[int, UnitImport]], column: str) -> list[R
             parent = parent_of[parent]
         else:
             settled.update(chain)
+    return problems
+
+
+def _depth_problems(
+    parsed: list[tuple[int, UnitImport]],
+    existing: Mapping[str, tuple[str, str | None]],
+    column: str,
+) -> list[RowProblem]:
+    """Each row whose unit would sit deeper than MAX_DEPTH levels (chains known not to loop)."""
+    parent_of = {code: parent for code, (_, parent) in existing.items()}
+    parent_of.update({row.code: row.parent_code for _, row in parsed})
+    depth: dict[str, int] = {}
+    problems = []
+    for number, row in parsed:
+        chain = []
+        code: str | None = row.code
+        while code is not None and code not in depth and code in parent_of:
+            chain.append(code)
+            code = parent_of[code]
+        below = depth.get(code, 0) if code is not None else 0
+        for walked in reversed(chain):
+            below += 1
+            depth[walked] = below
+        if depth[row.code] > MAX_DEPTH:
+            problems.append(
+                RowProblem(
+                    number,
+                    column,
+                    f"{row.code} would be {depth[row.code]} levels deep; at most {MAX_DEPTH}",
+                )
+            )
     return problems
 
 

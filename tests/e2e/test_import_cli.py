@@ -153,3 +153,21 @@ def test_names_that_look_like_formulas_stay_text_in_the_reports(cli: Cli) -> Non
     assert not [c for c in found.values() if c.data_type == "f"]
     assert found[names["X01"]].quotePrefix
     assert "+1\ufffd chuông" in found
+
+
+def test_fifteen_hundred_committees_child_first_import_and_a_chain_too_deep_is_refused(
+    cli: Cli,
+) -> None:
+    tree = ["code,name,kind,parent_code"] + [
+        f"C{i},Ủy ban {i},committee," + (f"C{i // 2}" if i > 1 else "") for i in range(1500, 0, -1)
+    ]
+    (cli.folder / "tree.csv").write_text("\n".join(tree) + "\n", encoding="utf-8")
+    assert "imported 1500 new" in cli("units", "import", "tree.csv").stdout
+    # a chain of 1,500 levels: PostgreSQL could not index its paths; refused by row
+    chain = ["code,name,kind,parent_code"] + [
+        f"D{i},Chuỗi {i},committee," + (f"D{i - 1}" if i else "") for i in range(1499, -1, -1)
+    ]
+    (cli.folder / "chain.csv").write_text("\n".join(chain) + "\n", encoding="utf-8")
+    said = refused(cli, "units", "import", "chain.csv")
+    assert "levels deep" in said
+    assert len(units(cli)) == 1500

@@ -141,8 +141,21 @@ def test_a_member_count_is_a_modest_whole_number_in_ascii_digits(members: str) -
 
 
 def test_fifteen_hundred_committees_listed_child_first_are_put_parents_first() -> None:
+    # committee i sits under committee i // 2: eleven levels, every child before its parent
+    tree = [row("C1", "committee")] + [
+        row(f"C{i}", "committee", f"C{i // 2}") for i in range(2, 1501)
+    ]
+    checked = check_unit_rows("units.csv", HEADER, list(reversed(tree)), {})
+    position = {u.code: n for n, u in enumerate(checked)}
+    assert len(checked) == 1500
+    assert all(position[u.parent_code] < position[u.code] for u in checked if u.parent_code)
+
+
+def test_a_chain_deeper_than_the_tree_can_be_is_refused_by_row() -> None:
     chain = [row("C0", "committee")] + [
         row(f"C{i}", "committee", f"C{i - 1}") for i in range(1, 1500)
     ]
-    checked = check_unit_rows("units.csv", HEADER, list(reversed(chain)), {})
-    assert [u.code for u in checked] == [f"C{i}" for i in range(1500)]
+    with pytest.raises(ImportRefused, match="101 levels deep; at most 100") as caught:
+        check_unit_rows("units.csv", HEADER, list(reversed(chain)), {})
+    # C100 .. C1499 are too deep: rows 2 .. 1401 of the reversed file
+    assert [p.row for p in caught.value.problems] == list(range(2, 1402))
