@@ -17,14 +17,13 @@ import io
 import unicodedata
 from pathlib import Path
 
-from adapters.xlsx_reading import read_xlsx
+from adapters.xlsx_reading import MAX_ROWS, read_xlsx
 from workflow.errors import BontotError, ImportRefused, RowProblem
 
 #: the largest file read (a province's register is well under it)
 MAX_BYTES = 100 * 1024 * 1024
 #: the longest cell (a list of member ids); a 200 KB field is a broken file
 MAX_CELL = 10_000
-MAX_ROWS = 300_000
 
 _ZIP = b"PK\x03\x04"
 _OLE = b"\xd0\xcf\x11\xe0"  # Excel 97-2003 (.xls)
@@ -182,6 +181,8 @@ def _normalised(header: list[str], rows: list[dict[str, str]], name: str, lang: 
         row: dict[str, str] = {}
         for column, value in raw.items():
             key = nfc("NFC", column) if column is not None else ""
+            if not key:
+                continue  # a column without a header: nobody reads it
             text = value if isinstance(value, str) else ""
             if len(text) > MAX_CELL:
                 problems.append(RowProblem(number, key, _say(
