@@ -74,7 +74,7 @@ def parse_user_date(text: str) -> date:
 # ASCII digits only: str.isdigit and \d accept "²" and other scripts' digits
 _DMY_DATE = re.compile(r"^([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})$")
 _DMY_TIME = re.compile(
-    r"^([0-9]{1,2}/[0-9]{1,2}/[0-9]{4})[ T]([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?$"
+    r"^([0-9]{1,2}/[0-9]{1,2}/[0-9]{4})(?:[ T]([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?)?$"
 )
 _ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 _ISO_START = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ]|$)")
