@@ -16,6 +16,7 @@ import pytest
 
 from tests.browser.conftest import Live
 from tests.browser.scenario import token_of
+from tests.support.hostile_files import workbook
 
 HEADER = "code,name,kind,type,parent_code,member_count\n"
 
@@ -82,6 +83,45 @@ def test_a_zip_bomb_is_refused_before_it_is_opened(admin: tuple[httpx.Client, st
     answer = _upload(client, csrf, "ratings", "xep-loai.xlsx", packed.getvalue())
     assert answer.status_code == 400
     assert "giải nén ra quá lớn" in answer.text
+
+
+def test_a_vietnamese_excel_file_imports_and_a_misspelt_contact_is_warned_about(
+    admin: tuple[httpx.Client, str],
+) -> None:
+    client, csrf = admin
+    text = ("Mã tổ chức;Tên;Loại;Loại hình;Mã cấp trên;Số đảng viên;"
+            "contact_contact_superior_org_board\r\n"
+            "CB-THON7;Chi bộ thôn 7;grassroots_cell;village;X01;8;ban@x.vn\r\n")  # fmt: skip
+    body = text.encode("utf-8-sig")
+    answer = _upload(client, csrf, "units", "don-vi.csv", body)
+    assert answer.status_code == 200, answer.text[-800:]
+    assert "Đã nhập 1 dòng mới" in answer.text
+    assert "cảnh báo" in answer.text and "contact_contact_superior_org_board" in answer.text
+
+
+def test_a_windows_1258_file_is_refused_with_how_to_save_it(
+    admin: tuple[httpx.Client, str],
+) -> None:
+    client, csrf = admin
+    body = HEADER.encode() + b"CB-W,Chi b\xf4\xf2 W,grassroots_cell,village,X01,3\n"
+    answer = _upload(client, csrf, "units", "don-vi.csv", body)
+    assert answer.status_code == 400
+    assert "CSV UTF-8" in answer.text
+    assert client.get("/units/CB-W").status_code == 404
+
+
+def test_a_ratings_workbook_of_formulas_never_computed_is_a_row_error(
+    admin: tuple[httpx.Client, str], tmp_path: Path
+) -> None:
+    client, csrf = admin
+    path = workbook(tmp_path / "xep-loai.xlsx", [
+        ["ma_to_chuc", "ma_dang_vien", "xep_loai", "giai_doan", "ngay_xep_loai"],
+        ["CB-THON1", "DV001", '=IF(TRUE,"Tốt")', "Chính thức", "12/01/2026"],
+    ])  # fmt: skip
+    answer = _upload(client, csrf, "ratings", "xep-loai.xlsx", path.read_bytes())
+    assert answer.status_code == 422
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", answer.text)
+    assert "2" in cells and "xep_loai" in cells
 
 
 def test_a_secretary_imports_no_units(live: Live) -> None:
