@@ -150,11 +150,11 @@ def test_a_formula_without_its_computed_value_is_a_row_error_not_an_empty_rating
 def test_a_formula_with_its_cached_value_reads_as_the_value(tmp_path: Path) -> None:
     # as Excel saves it: <f> with the value it computed in <v>
     sheet = [
-        hf._SHEET_HEAD,
+        hf.SHEET_HEAD,
         hf.header_row(["ma_to_chuc", "so_dang_vien"]),
         '<row r="2"><c r="A2" t="inlineStr"><is><t>CB1</t></is></c>'
         '<c r="B2"><f>6*2</f><v>12</v></c></row>',
-        hf._SHEET_TAIL,
+        hf.SHEET_TAIL,
     ]
     _, rows = read_sheet(hf.raw_xlsx(tmp_path / "cached.xlsx", sheet))
     assert rows == [{"ma_to_chuc": "CB1", "so_dang_vien": "12"}]
@@ -207,8 +207,8 @@ def test_one_huge_shared_string_is_refused(tmp_path: Path) -> None:
 
 def test_a_sheet_claiming_the_last_row_reads_in_bounds(tmp_path: Path) -> None:
     # a tiny file whose one data row is row 1,048,576: nothing real lies between
-    sheet = [hf._SHEET_HEAD, hf.header_row(COLUMNS),
+    sheet = [hf.SHEET_HEAD, hf.header_row(COLUMNS),
              '<row r="1048576"><c r="A1048576" t="inlineStr"><is><t>X</t></is></c></row>',
-             hf._SHEET_TAIL]  # fmt: skip
+             hf.SHEET_TAIL]  # fmt: skip
     said = read_capped(hf.raw_xlsx(tmp_path / "far.xlsx", sheet))
     assert said.startswith("refused:") and "300000" in said

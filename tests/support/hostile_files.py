@@ -43,11 +43,11 @@ _WORKBOOK_RELS = (
     f'<Relationship Id="rId2" Type="{_REL}/sharedStrings" Target="sharedStrings.xml"/>'
     "</Relationships>"
 )  # fmt: skip
-_SHEET_HEAD = (
+SHEET_HEAD = (
     '<?xml version="1.0" encoding="UTF-8"?>'
     '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
 )
-_SHEET_TAIL = "</sheetData></worksheet>"
+SHEET_TAIL = "</sheetData></worksheet>"
 
 
 def workbook(path: Path, rows: Sequence[Sequence[object]]) -> Path:
@@ -85,28 +85,28 @@ def header_row(columns: Sequence[str]) -> str:
 
 
 def million_empty_rows(columns: Sequence[str]) -> Iterator[str]:
-    yield _SHEET_HEAD + header_row(columns)
+    yield SHEET_HEAD + header_row(columns)
     batch = 10_000
     for start in range(2, 1_000_002, batch):
         yield "".join(f'<row r="{n}"/>' for n in range(start, start + batch))
-    yield _SHEET_TAIL
+    yield SHEET_TAIL
 
 
 def bomb_sheet(columns: Sequence[str], megabytes: int) -> Iterator[str]:
     """A sheet whose XML inflates to `megabytes` MB: one cell of padding repeated."""
-    yield _SHEET_HEAD + header_row(columns) + '<row r="2"><c r="A2" t="inlineStr"><is><t>'
+    yield SHEET_HEAD + header_row(columns) + '<row r="2"><c r="A2" t="inlineStr"><is><t>'
     chunk = "A" * (1024 * 1024)
     for _ in range(megabytes):
         yield chunk
-    yield "</t></is></c></row>" + _SHEET_TAIL
+    yield "</t></is></c></row>" + SHEET_TAIL
 
 
 def huge_shared_string(
     columns: Sequence[str], megabytes: int
 ) -> tuple[Iterator[str], Iterator[str]]:
     """A sheet whose one cell points at a shared string of `megabytes` MB."""
-    sheet = iter([_SHEET_HEAD + header_row(columns)
-                  + '<row r="2"><c r="A2" t="s"><v>0</v></c></row>' + _SHEET_TAIL])  # fmt: skip
+    sheet = iter([SHEET_HEAD + header_row(columns)
+                  + '<row r="2"><c r="A2" t="s"><v>0</v></c></row>' + SHEET_TAIL])  # fmt: skip
 
     def shared() -> Iterator[str]:
         yield '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>'
