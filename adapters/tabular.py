@@ -78,19 +78,6 @@ def read_sheet(
     return _normalised(header, rows, shown, lang)
 
 
-def read_table(path: Path) -> Table:
-    """`read_sheet` of a file on disk (kept for the callers that name it so)."""
-    return read_sheet(path)
-
-
-def read_csv(path: Path) -> Table:
-    return read_sheet(path)
-
-
-def read_export(path: Path, data: bytes) -> Table:
-    return read_sheet(path, data)
-
-
 def decode(data: bytes, name: str, lang: str = "vi") -> str:
     """The text of a CSV: UTF-8 (BOM or not) or UTF-16; anything else refused."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
