@@ -91,6 +91,12 @@ def decode(data: bytes, name: str, lang: str = "vi") -> str:
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as exc:
+        if encoding.startswith("utf-16"):
+            raise BontotError(
+                f"{name}: " + _say(lang, f"văn bản UTF-16 hỏng (byte {exc.start + 1}); ",
+                                   f"broken UTF-16 text (byte {exc.start + 1}); ")
+                + _say(lang, *_SAVE_AS)
+            ) from None  # fmt: skip
         raise BontotError(
             f"{name}: "
             + _say(
