@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
@@ -23,14 +22,15 @@ from adapters.cli.context import (
     session,
     token_for,
 )
+from adapters.cli.progress import shown
 
 group = typer.Typer(no_args_is_help=True, help="Yearly cycles.")
 
 
 @contextmanager
 def _progressbar(todo: int) -> Iterator[Callable[[int], None]]:
-    with typer.progressbar(length=todo, label="opening cycles", file=sys.stderr) as bar:
-        yield bar.update
+    with shown("open", total=todo) as bar:
+        yield bar.advance
 
 
 @group.command("open")

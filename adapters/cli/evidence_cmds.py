@@ -22,6 +22,7 @@ from adapters.cli.context import (
     session,
     token_for,
 )
+from adapters.cli.progress import shown
 from adapters.tabular import file_digest, read_table
 from workflow.service.meeting_checks import UnitVerdict
 from workflow.timefmt import parse_user_date
@@ -43,7 +44,7 @@ def ratings_import(
     ngay_vao_dang, xep_loai, giai_doan (tam_thoi/chinh_thuc), ngay_xep_loai. Every row is
     checked first; one bad row imports nothing."""
     detail: dict[str, Any] = {"file": file.name}  # and its digest, once read
-    with session(db) as app:
+    with session(db) as app, shown("import"):
         added, updated = app.registers.import_ratings(
             str(file), partial(_read_with_digest, file, detail), year, detail, actor,
             token_for(actor),

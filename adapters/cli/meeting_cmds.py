@@ -23,6 +23,7 @@ from adapters.cli.context import (
     session,
     token_for,
 )
+from adapters.cli.progress import shown
 from adapters.tabular import read_export
 from workflow.service.meeting_checks import MeetingCheck
 from workflow.timefmt import parse_user_date
@@ -54,7 +55,7 @@ def meetings_import(
         raise fail(f"{file}: no such file")
     data = file.read_bytes()
     sha256 = hashlib.sha256(data).hexdigest()
-    with session(db, now) as app:
+    with session(db, now) as app, shown("import"):
         result = app.registers.import_meetings(
             str(file), file.name, sha256, partial(read_export, file, data), actor,
             token_for(actor), now,

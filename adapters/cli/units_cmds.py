@@ -11,6 +11,7 @@ import typer
 from adapters import logs
 from adapters.cli import render
 from adapters.cli.context import DbOption, JsonOption, emit, session, token_for
+from adapters.cli.progress import shown
 from adapters.tabular import read_csv
 from workflow.service.ports import UnitRef
 
@@ -26,7 +27,7 @@ def units_import(
     """Import units from CSV (code,name,kind,type,parent_code,member_count,contact_<role>...).
 
     Every row is checked first; one bad row imports nothing."""
-    with session(db) as app:
+    with session(db) as app, shown("import"):
         added, updated = app.registers.import_units(
             str(file), partial(read_csv, file), actor, token_for(actor)
         )
