@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from adapters import logs
-from adapters.cli import render
+from adapters.cli import render, tables
 from adapters.cli.context import (
     DEFAULT_DEFINITION,
     DbOption,
@@ -122,6 +122,9 @@ def status(
     with session(db, now) as app:
         the_year = year if year is not None else app.clock.now().year
         board = app.cycles.board(the_year, under)
+    if not as_json and tables.on_terminal():
+        tables.draw_board(board, lang)
+        return
     emit(render.board_dict(board), as_json, partial(render.board_text, board, lang))
 
 

@@ -23,11 +23,15 @@ def bontot(*args: str, cwd: Path) -> list[str]:
     return [sys.executable, "-m", "adapters.cli.app", *args]
 
 
-def on_a_terminal(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[int, str, bytes]:
-    """Run `args` with stderr on a pty: (exit code, stdout, what the terminal received)."""
+def on_a_terminal(
+    args: list[str], cwd: Path, env: dict[str, str], stdout_too: bool = False
+) -> tuple[int, str, bytes]:
+    """Run `args` with stderr (and stdout, if `stdout_too`) on a pty: (exit code, stdout
+    when piped, what the terminal received)."""
     leader, follower = pty.openpty()
+    out = follower if stdout_too else subprocess.PIPE
     process = subprocess.Popen(
-        args, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=follower, stdin=subprocess.DEVNULL
+        args, cwd=cwd, env=env, stdout=out, stderr=follower, stdin=subprocess.DEVNULL
     )
     os.close(follower)
     seen = b""
@@ -43,10 +47,10 @@ def on_a_terminal(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[int,
             seen += chunk
         elif process.poll() is not None:
             break
-    out = process.stdout.read().decode() if process.stdout else ""
+    piped = process.stdout.read().decode() if process.stdout else ""
     code = process.wait(timeout=300)
     os.close(leader)
-    return code, out, seen
+    return code, piped, seen
 
 
 @pytest.fixture
@@ -101,3 +105,23 @@ def test_json_logs_on_a_terminal_when_asked(province: tuple[Path, dict[str, str]
     assert code == 0
     logged = [line for line in seen.decode().splitlines() if "cycles.opened" in line]
     assert json.loads(logged[0][logged[0].index("{") :])["opened"] == 40
+
+
+def test_the_board_is_a_drawn_table_on_a_terminal_and_plain_text_piped(
+    province: tuple[Path, dict[str, str]],
+) -> None:
+    folder, env = province
+    opened = subprocess.run(bontot(*OPEN, cwd=folder), cwd=folder, env=env, capture_output=True)
+    assert opened.returncode == 0
+    status = ["status", "--year", "2025", "--now", "2025-01-06"]
+    code, _, seen = on_a_terminal(bontot(*status, cwd=folder), folder, env, stdout_too=True)
+    assert code == 0
+    drawn = seen.decode()
+    assert "│" in drawn and "┌" in drawn  # a table's borders
+    assert "Chưa đăng ký" in drawn and "40" in drawn
+    piped = subprocess.run(
+        bontot(*status, cwd=folder), cwd=folder, env=env, capture_output=True, text=True
+    )
+    assert piped.returncode == 0
+    assert "│" not in piped.stdout and "\x1b" not in piped.stdout
+    assert "Chưa đăng ký" in piped.stdout
