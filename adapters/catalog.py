@@ -18,8 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-import workflow.rules
-import workflow.spec
+import workflow
 from definitions import shipped_sources
 from workflow.spec.registry import DefinitionSet
 
@@ -27,6 +26,8 @@ ENV_DIRS = "BONTOT_DEFINITIONS"
 ENV_CACHE = "BONTOT_CACHE_DIR"
 #: bumped when the cache file's layout changes
 CACHE_FORMAT = "1"
+#: compiled sets kept (one per set of texts and code: an upgrade or an edit adds one)
+KEEP = 8
 
 
 def extra_sources() -> list[tuple[str, str]]:
@@ -55,9 +56,10 @@ def cache_folder() -> Path | None:
 
 
 def _compiler_code() -> list[Path]:
-    """The modules whose code decides what a text compiles to."""
-    folders = [Path(workflow.spec.__file__).parent, Path(workflow.rules.__file__).parent]
-    return sorted(path for folder in folders for path in folder.glob("*.py"))
+    """The modules whose code may decide what a text compiles to: the whole core (the
+    checks reach into the units' kinds and the evidence; reading its sixty files costs a
+    few milliseconds, and a stale answer would cost far more)."""
+    return sorted(Path(workflow.__file__).parent.rglob("*.py"))
 
 
 def cache_key(sources: list[tuple[str, str]]) -> str:
@@ -102,5 +104,8 @@ def _write(path: Path, data: bytes) -> None:
         except BaseException:
             Path(scratch).unlink(missing_ok=True)
             raise
+        kept = sorted(path.parent.glob("definitions-*.pickle"), key=lambda p: p.stat().st_mtime)
+        for old in kept[:-KEEP]:
+            old.unlink(missing_ok=True)
     except OSError:
         pass

@@ -78,3 +78,20 @@ def test_an_unwritable_cache_folder_is_no_failure(cache: Path) -> None:
     cache.parent.mkdir(exist_ok=True)
     cache.write_text("a file where the folder should be")
     assert hashes(catalog.load_catalog()) == hashes(DefinitionSet.from_texts(shipped_sources()))
+
+
+def test_old_compiled_sets_are_pruned(
+    cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = dict(shipped_sources())["definitions/bon-tot.yaml"]
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    monkeypatch.setenv(catalog.ENV_DIRS, str(extra))
+    for version in range(90, 90 + catalog.KEEP + 3):
+        edited = text.replace("\nversion: 4", f"\nversion: {version}", 1)
+        (extra / "bon-tot-x.yaml").write_text(edited, encoding="utf-8")
+        catalog.load_catalog()
+    assert len(list(cache.glob("definitions-*.pickle"))) == catalog.KEEP
+    # the newest is among them: loading it again compiles nothing new
+    assert any(d.spec.version == 90 + catalog.KEEP + 2 for d in catalog.load_catalog())
+    assert len(list(cache.glob("definitions-*.pickle"))) == catalog.KEEP
