@@ -16,6 +16,7 @@ from typing import Any
 from adapters import bootstrap
 from adapters.persistence import damage as damage_note
 from workflow.audit import ChainCheck, ChainProblem, check_anchor, check_cycle_chains
+from workflow.progress import SILENT, Progress
 from workflow.service.auditing import Verification, verify_global_chains, verify_store
 
 
@@ -83,11 +84,18 @@ def _damaged_in(message: str, roots: dict[int, str]) -> str:
     return "the file"
 
 
-def verify_database(url: str, under: str | None = None, workers: int | None = None) -> Verification:
+def verify_database(
+    url: str,
+    under: str | None = None,
+    workers: int | None = None,
+    progress: Progress = SILENT,
+) -> Verification:
+    """Every chain of the database checked; `progress` counts the shards read (one per
+    worker process)."""
     damage = storage_problems(url)
     damage_note.record(url, [str(p) for p in damage])
     try:
-        report = _verify_chains(url, under, workers)
+        report = _verify_chains(url, under, workers, progress)
     except Exception as exc:  # a damaged page fails the reading: named, not a traceback
         if not damage:
             raise
@@ -97,11 +105,16 @@ def verify_database(url: str, under: str | None = None, workers: int | None = No
     return report
 
 
-def _verify_chains(url: str, under: str | None, workers: int | None) -> Verification:
+def _verify_chains(
+    url: str, under: str | None, workers: int | None, progress: Progress
+) -> Verification:
     workers = workers or min(os.cpu_count() or 1, 8)
+    progress.total(workers)
     with bootstrap.reading(url) as store:
         if workers <= 1:
-            return verify_store(store, store.find_unit(under) if under else None)
+            alone = verify_store(store, store.find_unit(under) if under else None)
+            progress.advance(1)
+            return alone
         anchor = store.last_anchor() if under is None else None
         limit = anchor[0] if anchor else -1
         # The objects the children inherit (every module the composition root imports)
@@ -123,6 +136,7 @@ def _verify_chains(url: str, under: str | None, workers: int | None) -> Verifica
                 report.chains += found.chains
                 report.problems += found.problems
                 at_anchor.update(found.at_anchor)
+                progress.advance(1)
         report.problems.sort(key=lambda p: _order(p.chain))
         if anchor is not None:
             late = check_anchor(at_anchor, anchor)

@@ -4,7 +4,9 @@ point calls (the command line, the worker, the demo, simulate, the parallel veri
 Here and nowhere else the SQL store is built, the Vietnamese calendar is handed to the
 cycle service (a caller cannot forget it and get deadlines without public holidays), the
 definitions catalogue is read and the notification channels are chosen. Nothing happens
-at import time.
+at import time, and little is imported: what only some commands need (Alembic for the
+schema, the notification channels with httpx, smtplib and Jinja2) is imported by the
+function that needs it, for a quick start of the others.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from sqlalchemy import Engine as SqlEngine
 from sqlalchemy import inspect
@@ -22,11 +24,6 @@ from adapters import logs
 from adapters.catalog import load_catalog
 from adapters.holidays_vn import calendar_for
 from adapters.identity import hash_token, issue_token, verify_token
-from adapters.notifications.factory import channels_from
-from adapters.notifications.notifier import ChannelNotifier
-from adapters.notifications.settings import NotifySettings
-from adapters.notifications.templates import render_digest
-from adapters.persistence import schema as schema_revisions
 from adapters.persistence.db import create_schema, database_url, make_engine
 from adapters.persistence.store import SqlStore
 from workflow.clock import Clock
@@ -41,9 +38,13 @@ from workflow.service.ticks import Ticks
 from workflow.service.trail import Trail
 from workflow.spec.registry import DefinitionSet
 
+if TYPE_CHECKING:
+    from adapters.notifications.notifier import ChannelNotifier
+    from adapters.notifications.settings import NotifySettings
+    from adapters.persistence import schema as schema_revisions
+
 __all__ = [
     "App",
-    "ChannelNotifier",
     "build",
     "connect",
     "database_url",
@@ -86,6 +87,8 @@ class App:
         self, channels: Sequence[str] = ("log",), lang: str = "vi", batch_size: int = 1000
     ) -> Ticks:
         """The reminders' service: fire due timers, compose, deliver."""
+        from adapters.notifications.templates import render_digest  # lazy: Jinja2
+
         return Ticks(
             self.cycles, render_digest, channels=channels, lang=lang, batch_size=batch_size
         )
@@ -106,6 +109,8 @@ def _prepare(db: SqlEngine, url: str, schema: Schema) -> None:
     if schema == "create":
         create_schema(db)
     elif schema == "upgrade":
+        from adapters.persistence import schema as schema_revisions  # lazy: Alembic
+
         try:
             schema_revisions.upgrade(db)  # the revisions, also on an empty database
         except BontotError as exc:
@@ -185,12 +190,21 @@ def _new_token() -> tuple[str, str]:
 def notifier_from(settings: NotifySettings | None = None) -> ChannelNotifier:
     """The channels the settings name ($BONTOT_NOTIFY_* when None). ValueError names the
     setting at fault."""
+    # lazy: the channels import httpx, smtplib and Jinja2, which few commands need
+    from adapters.notifications.factory import channels_from
+    from adapters.notifications.notifier import ChannelNotifier
+    from adapters.notifications.settings import NotifySettings
+
     chosen = settings or NotifySettings.load(os.environ)
     return ChannelNotifier(channels_from(chosen, logs.logger()))
 
 
 # -- the schema, for `bontot init` and `bontot db` -------------------------------------
+# Alembic is imported where a function needs the revisions (lazy: it takes a while to
+# import, and only `init`, `db` and a fresh database need it).
 def upgrade_schema(url: str, to: str = "head") -> schema_revisions.Upgrade:
+    from adapters.persistence import schema as schema_revisions  # lazy: Alembic
+
     pool = make_engine(url)
     try:
         return schema_revisions.upgrade(pool, to)
@@ -200,6 +214,8 @@ def upgrade_schema(url: str, to: str = "head") -> schema_revisions.Upgrade:
 
 def schema_status(url: str) -> tuple[str | None, str | None]:
     """(stamped revision, revision recognised from the tables)."""
+    from adapters.persistence import schema as schema_revisions  # lazy: Alembic
+
     pool = make_engine(url)
     try:
         return schema_revisions.status(pool)
@@ -208,4 +224,6 @@ def schema_status(url: str) -> tuple[str | None, str | None]:
 
 
 def schema_head() -> str:
+    from adapters.persistence import schema as schema_revisions  # lazy: Alembic
+
     return schema_revisions.head()

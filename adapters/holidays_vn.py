@@ -5,15 +5,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 from functools import cache
-
-import holidays
+from typing import TYPE_CHECKING
 
 from workflow.calendar import WorkingCalendar
 from workflow.spec.model import CalendarSpec
 
+if TYPE_CHECKING:
+    import holidays
+
 
 @cache
 def _country(country: str, year: int) -> holidays.HolidayBase:
+    # lazy: the package is large, and a command that counts no working days needs none
+    import holidays
+
     return holidays.country_holidays(country, years=year, language="vi")
 
 

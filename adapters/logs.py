@@ -1,21 +1,55 @@
-"""structlog set-up: one JSON line per unit of work on stderr; stdout stays for results."""
+"""structlog set-up: one line per unit of work on stderr; stdout stays for results.
+
+On a terminal the lines are drawn for a reader (structlog's console renderer); piped or
+with `--log-format json` they are JSON lines for a machine. structlog (and the rich it
+pulls in) is imported at the first line logged, not at start-up: most commands log
+nothing on the way to their answer, and the import costs a tenth of a second.
+"""
 
 from __future__ import annotations
 
 import logging
 import os
 import sys
+from typing import TYPE_CHECKING, Any
 
-import structlog
+if TYPE_CHECKING:
+    import structlog
+
+#: the values of --log-format / $BONTOT_LOG_FORMAT
+FORMATS = ("auto", "json", "console")
+
+#: the format the next logged line sets up (None: set up already, or never asked for)
+_pending: str | None = None
 
 
-def configure() -> None:
+def configure(log_format: str = "auto") -> None:
+    """Log in `log_format` from the next line on (to the stderr of that moment)."""
+    global _pending
+    _pending = log_format
+
+
+def console_wanted(log_format: str, stream: Any) -> bool:
+    if log_format == "auto":
+        isatty = getattr(stream, "isatty", None)
+        return bool(isatty and isatty())
+    return log_format == "console"
+
+
+def _apply(log_format: str) -> None:
+    import structlog  # lazy: start-up speed (see the module's docstring)
+
     level = getattr(logging, os.environ.get("BONTOT_LOG_LEVEL", "INFO").upper(), logging.INFO)
+    renderer: Any
+    if console_wanted(log_format, sys.stderr):
+        renderer = structlog.dev.ConsoleRenderer(colors=True)
+    else:
+        renderer = structlog.processors.JSONRenderer(ensure_ascii=False)
     structlog.configure(
         processors=[
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
-            structlog.processors.JSONRenderer(ensure_ascii=False),
+            renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),
         logger_factory=structlog.WriteLoggerFactory(file=sys.stderr),
@@ -24,4 +58,10 @@ def configure() -> None:
 
 
 def logger() -> structlog.typing.FilteringBoundLogger:
+    global _pending
+    if _pending is not None:
+        _apply(_pending)
+        _pending = None
+    import structlog
+
     return structlog.get_logger("bontot")  # type: ignore[no-any-return]

@@ -2,72 +2,170 @@
 
 The root only: each command group lives in its own module, which knows nothing of this
 one; here they are put together, in the order `bontot --help` lists them.
+
+For a quick start, a command's module is imported only when that command runs: `bontot
+--help` lists the commands from the table below without importing any of them (a unit
+test holds the table's help lines equal to the commands' own).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from importlib import import_module
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
 from adapters import logs
-from adapters.cli import (
-    actors_cmds,
-    audit_cmds,
-    bulk_cmds,
-    cycles_cmds,
-    db_cmds,
-    definitions_cmds,
-    documents_cmds,
-    evidence_cmds,
-    export_cmds,
-    meeting_cmds,
-    report_cmds,
-    serve_cmds,
-    time_cmds,
-    units_cmds,
+
+#: every top-level command and group, in the order `bontot --help` lists them:
+#: name → (module in adapters.cli, the first line of its help)
+ENTRIES: dict[str, tuple[str, str]] = {
+    "init": (
+        "db_cmds",
+        "Create the database schema, or upgrade it to the newest revision (idempotent).",
+    ),
+    "fire": ("cycles_cmds", "Fire EVENT on UNIT's cycle of YEAR."),
+    "status": (
+        "cycles_cmds",
+        "The board: cycles by state under a node, the recognised share against the target.",
+    ),
+    "history": (
+        "cycles_cmds",
+        "Every step of a unit's cycle, with actor, role and time, and its deadlines.",
+    ),
+    "demo": (
+        "db_cmds",
+        "A sample province driven through a simulated year, into a fresh database.",
+    ),
+    "verdict": (
+        "evidence_cmds",
+        "The recognition rule's verdict on UNIT's evidence: every check, actual vs required.",
+    ),
+    "bulk": (
+        "bulk_cmds",
+        "Fire EVENT (appraise, recognise, report...) on every cycle under a node that can take it.",
+    ),
+    "report": (
+        "report_cmds",
+        "One row per unit (stage, dates, rating, verdict with failing checks, overdue)"
+        " and a summary per superior (counts by stage, recognised share against target,"
+        " late units).",
+    ),
+    "calendar": (
+        "time_cmds",
+        "The year's effective deadlines, reminders and escalations, and what moved them.",
+    ),
+    "overdue": (
+        "time_cmds",
+        "Units late on a deadline (and committees late on a milestone), oldest first.",
+    ),
+    "tick": ("time_cmds", "One pass: fire due reminders and escalations, compose, deliver."),
+    "worker": (
+        "time_cmds",
+        "Run the ticker until SIGTERM: wakes at the next due instant and on every sweep.",
+    ),
+    "outbox": ("time_cmds", "Messages waiting, sent and parked (an endpoint that kept failing)."),
+    "simulate": (
+        "time_cmds",
+        "Every reminder and escalation of a year, day by day, on a virtual clock against a"
+        " copy: nothing is sent, nothing changes here.",
+    ),
+    "serve": ("serve_cmds", "Serve the web board and the HTTP API (/api/v1)."),
+    "units": ("units_cmds", "The unit tree."),
+    "cycle": ("cycles_cmds", "Yearly cycles."),
+    "definitions": ("definitions_cmds", "Workflow definitions."),
+    "audit": ("audit_cmds", "The audit trail: verify, export, read."),
+    "actors": ("actors_cmds", "Actors, their roles and tokens."),
+    "meetings": ("meeting_cmds", "The meeting register (criterion 2)."),
+    "ratings": ("evidence_cmds", "The annual ratings register."),
+    "targets": ("evidence_cmds", "Superiors' yearly targets."),
+    "milestone": ("time_cmds", "Programme milestones of committees."),
+    "documents": ("documents_cmds", "Word documents to sign."),
+    "export": ("export_cmds", "Lists as Excel or CSV files."),
+    "db": ("db_cmds", "The database schema and its revisions."),
+}
+
+
+# click's types are typer's own (vendored) or click's, by typer's version: Any here
+def load_entry(name: str) -> Any:
+    """The click command or group `name`, its module imported now."""
+    module = import_module(f"adapters.cli.{ENTRIES[name][0]}")
+    function = getattr(module, "commands", {}).get(name)
+    if function is not None:
+        holder = typer.Typer()
+        holder.command(name)(function)
+        command = typer.main.get_command(holder)
+    else:
+        group = getattr(module, "groups", {}).get(name) or module.group
+        command = typer.main.get_group(group)
+    command.name = name
+    return command
+
+
+class LazyGroup(TyperGroup):
+    """The root group: commands listed from ENTRIES, loaded when resolved to run."""
+
+    listing = False
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return [*ENTRIES, *(name for name in self.commands if name not in ENTRIES)]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name in self.commands or cmd_name not in ENTRIES:
+            return self.commands.get(cmd_name)
+        if self.listing:  # the help's list needs a name and a line, not the command
+            return TyperCommand(cmd_name, help=ENTRIES[cmd_name][1])
+        self.commands[cmd_name] = load_entry(cmd_name)
+        return self.commands[cmd_name]
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        self.listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self.listing = False
+
+
+app = typer.Typer(
+    cls=LazyGroup,
+    no_args_is_help=True,
+    add_completion=True,
+    # plain click help at the root: typer's rich help imports rich.markdown (0.2 s)
+    rich_markup_mode=None,
+    help=__doc__.splitlines()[0],
 )
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__.splitlines()[0])
 
-#: top-level commands, by name
-COMMANDS: dict[str, Callable[..., Any]] = {
-    "init": db_cmds.init,
-    **cycles_cmds.commands,
-    "demo": db_cmds.demo,
-    **evidence_cmds.commands,
-    **bulk_cmds.commands,
-    **report_cmds.commands,
-    **time_cmds.commands,
-    **serve_cmds.commands,
-}
-#: command groups, by name
-GROUPS: dict[str, typer.Typer] = {
-    "units": units_cmds.group,
-    "cycle": cycles_cmds.group,
-    "definitions": definitions_cmds.group,
-    "audit": audit_cmds.group,
-    "actors": actors_cmds.group,
-    "meetings": meeting_cmds.group,
-    **evidence_cmds.groups,
-    **time_cmds.groups,
-    "documents": documents_cmds.group,
-    "export": export_cmds.group,
-    "db": db_cmds.group,
-}
+def _show_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version  # lazy: only for --version (start-up speed)
+
+        typer.echo(f"bontot {version('bontot')}")
+        raise typer.Exit()
 
 
 @app.callback()
-def _setup() -> None:
+def _setup(
+    log_format: Annotated[
+        str,
+        typer.Option(
+            "--log-format",
+            envvar="BONTOT_LOG_FORMAT",
+            help="auto (readable on a terminal, JSON lines otherwise), json or console",
+        ),
+    ] = "auto",
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_show_version, is_eager=True, help="Print the version"),
+    ] = False,
+) -> None:
     """bontot: the yearly "chi bộ bốn tốt / đảng bộ cơ sở bốn tốt" cycle as a workflow."""
-    logs.configure()
-
-
-for name, command in COMMANDS.items():
-    app.command(name)(command)
-for name, group in GROUPS.items():
-    app.add_typer(group, name=name)
+    if log_format not in logs.FORMATS:
+        raise typer.BadParameter(
+            f"{log_format!r} is not one of {', '.join(logs.FORMATS)}", param_hint="--log-format"
+        )
+    logs.configure(log_format)
 
 
 def main() -> None:

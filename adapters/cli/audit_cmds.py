@@ -22,6 +22,7 @@ from adapters.cli.context import (
     session,
     token_for,
 )
+from adapters.cli.progress import shown
 from workflow.service.auditing import Verification, verify_export
 
 group = typer.Typer(no_args_is_help=True, help="The audit trail: verify, export, read.")
@@ -46,7 +47,8 @@ def audit_verify(
         with session(db):
             pass  # the schema is there
         source = database_url(db)
-        report = guarded(lambda: verify_database(source, under, workers))
+        with shown("verify") as bar:
+            report = guarded(lambda: verify_database(source, under, workers, bar))
     _say_verified(source, report, as_json)
     if not report.ok:
         raise typer.Exit(1)

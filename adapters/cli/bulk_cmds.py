@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Annotated, Any
 
 import typer
@@ -19,6 +20,8 @@ from adapters.cli.context import (
     session,
     token_for,
 )
+from adapters.cli.progress import shown
+from workflow.progress import Progress
 from workflow.service.acts import outcome_counts
 from workflow.service.bulk import BulkItem, BulkRequest, Select
 
@@ -77,7 +80,8 @@ def bulk(
             payload[key] = value
     log = logs.logger().bind(under=under, year=year, actor=actor)
 
-    def progress(decided: BulkRequest, done: list[BulkItem]) -> None:
+    def progress(bar: Progress, decided: BulkRequest, done: list[BulkItem]) -> None:
+        bar.advance(len(done))
         log.bind(event=decided.event, role=decided.role).info(
             "bulk.batch_decided", dry_run=dry_run, **outcome_counts(done)
         )
@@ -86,8 +90,8 @@ def bulk(
         event, year, under, actor, role or "", payload, None, select,
         frozenset(state) if state else None, dry_run, batch_size,
     )  # fmt: skip
-    with session(db, now) as app:
-        request, items = app.acts.bulk(request, token_for(actor), now, progress)
+    with session(db, now) as app, shown("bulk", lang) as bar:
+        request, items = app.acts.bulk(request, token_for(actor), now, partial(progress, bar))
     counts, trigger = outcome_counts(items), request.event
     log.bind(event=trigger, role=request.role).info("bulk.decided", dry_run=dry_run, **counts)
     if as_json:

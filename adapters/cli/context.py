@@ -14,13 +14,11 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from adapters import bootstrap, logs
-from adapters.bootstrap import App
-from adapters.cli import render
+from adapters import logs
 from adapters.clock import SystemClock
 from workflow.clock import Clock, VirtualClock
 from workflow.errors import BontotError
@@ -28,6 +26,9 @@ from workflow.import_columns import ColumnNote
 from workflow.service.actors import NotAuthenticated, Refused
 from workflow.spec.registry import DEFAULT_DEFINITION as DEFAULT_DEFINITION  # the options'
 from workflow.timefmt import parse_user_instant
+
+if TYPE_CHECKING:
+    from adapters.bootstrap import App
 
 DbOption = Annotated[
     str | None,
@@ -52,6 +53,8 @@ def fail(message: str, code: int = 1) -> typer.Exit:
 
 
 def database_url(db: str | None) -> str:
+    from adapters import bootstrap  # lazy: start-up speed (see session())
+
     return bootstrap.database_url(db)
 
 
@@ -77,6 +80,10 @@ def refused(exc: Refused) -> typer.Exit:
 def session(db: str | None, now: str | None = None, create: bool = False) -> Iterator[App]:
     """The services on the database (`create`: made or upgraded first; otherwise its
     schema must be there). Errors raised on purpose become messages and exit codes."""
+    # lazy: the composition root pulls in SQLAlchemy and every service; `--help` and a
+    # bad option should not wait for them (start-up speed, not an import circle)
+    from adapters import bootstrap
+
     url = database_url(db)
     try:
         app = bootstrap.build(url, clock_for(now), schema="upgrade" if create else "require")
@@ -138,7 +145,13 @@ def warn_columns(notes: Iterable[ColumnNote], lang: str) -> None:
 
 def emit(result: Any, as_json: bool, text: Callable[[], str], err: bool = False) -> None:
     """Print `result` as JSON (`--json`), else the text `text()` makes of it."""
-    typer.echo(render.dumps(result) if as_json else text(), err=err)
+    typer.echo(json_text(result) if as_json else text(), err=err)
+
+
+def json_text(result: Any) -> str:
+    from adapters.cli.render import dumps  # lazy: start-up speed
+
+    return dumps(result)
 
 
 def log_filter(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
@@ -11,7 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from adapters import logs
-from adapters.cli import render
+from adapters.cli import render, tables
 from adapters.cli.context import (
     DEFAULT_DEFINITION,
     DbOption,
@@ -23,14 +22,15 @@ from adapters.cli.context import (
     session,
     token_for,
 )
+from adapters.cli.progress import shown
 
 group = typer.Typer(no_args_is_help=True, help="Yearly cycles.")
 
 
 @contextmanager
 def _progressbar(todo: int) -> Iterator[Callable[[int], None]]:
-    with typer.progressbar(length=todo, label="opening cycles", file=sys.stderr) as bar:
-        yield bar.update
+    with shown("open", total=todo) as bar:
+        yield bar.advance
 
 
 @group.command("open")
@@ -122,6 +122,9 @@ def status(
     with session(db, now) as app:
         the_year = year if year is not None else app.clock.now().year
         board = app.cycles.board(the_year, under)
+    if not as_json and tables.on_terminal():
+        tables.draw_board(board, lang)
+        return
     emit(render.board_dict(board), as_json, partial(render.board_text, board, lang))
 
 

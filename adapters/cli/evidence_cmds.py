@@ -23,6 +23,7 @@ from adapters.cli.context import (
     token_for,
     warn_columns,
 )
+from adapters.cli.progress import shown
 from adapters.tabular import file_digest, read_sheet
 from workflow.service.meeting_checks import UnitVerdict
 from workflow.timefmt import parse_user_date
@@ -46,7 +47,7 @@ def ratings_import(
     unit, member, name, status, admitted_on, rating, score, stage, rated_on). Every row is
     checked first; one bad row imports nothing. A column nobody reads is warned about."""
     detail: dict[str, Any] = {"file": file.name}  # and its digest, once read
-    with session(db) as app:
+    with session(db) as app, shown("import"):
         done = app.registers.import_ratings(
             str(file), partial(_read_with_digest, file, detail, lang), year, detail, actor,
             token_for(actor),

@@ -24,6 +24,7 @@ from adapters.cli.context import (
     token_for,
     warn_columns,
 )
+from adapters.cli.progress import shown
 from adapters.tabular import read_sheet
 from workflow.service.meeting_checks import MeetingCheck
 from workflow.timefmt import parse_user_date
@@ -56,7 +57,7 @@ def meetings_import(
         raise fail(f"{file}: " + ("no such file" if lang == "en" else "không có tệp này"))
     data = file.read_bytes()
     sha256 = hashlib.sha256(data).hexdigest()
-    with session(db, now) as app:
+    with session(db, now) as app, shown("import"):
         result = app.registers.import_meetings(
             str(file), file.name, sha256, partial(read_sheet, file, data, lang=lang),
             actor, token_for(actor), now,

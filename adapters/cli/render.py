@@ -116,6 +116,13 @@ def board_text(board: Board, lang: str) -> str:
         label = row.label_en if lang == "en" else row.label_vi
         lines.append(f"    {label:<60} {row.count:>7}")
     lines.append(f"    {h['total']:<60} {board.total():>7}")
+    return "\n".join([*lines, *board_summary_lines(board, lang)])
+
+
+def board_summary_lines(board: Board, lang: str) -> list[str]:
+    """The board's lines after its counts: shares against targets, goals, the late."""
+    h = HEADINGS[lang]
+    lines = []
     for definition_id, (total, rec, target) in board.targets.items():
         target_text = f"{target:g} %" if target is not None else "—"
         lines.append(
@@ -129,7 +136,7 @@ def board_text(board: Board, lang: str) -> str:
         lines.append(
             f"  {h['overdue']}: " + ", ".join(f"{k} {v}" for k, v in sorted(board.overdue.items()))
         )
-    return "\n".join(lines)
+    return lines
 
 
 def history_dict(history: History) -> dict[str, Any]:

@@ -11,6 +11,7 @@ import typer
 
 from adapters import logs
 from adapters.cli.context import DbOption, LangOption, NowOption, fail, session
+from adapters.cli.progress import shown
 from adapters.report_files import write_report
 from workflow.timefmt import LOCAL_TZ
 
@@ -36,7 +37,7 @@ def report(
         raise fail(f"--delimiter {delimiter!r}: one character, e.g. ';' or ','")
     if fmt == "xlsx" and output is None and sys.stdout.isatty():
         raise fail("an Excel report needs --output FILE")
-    with session(db, now) as app:
+    with session(db, now) as app, shown("report", lang):
         built = app.cycles.report(year, under)
         today = app.clock.now().astimezone(LOCAL_TZ).date()
         data = write_report(built, fmt, lang, output, today, delimiter)

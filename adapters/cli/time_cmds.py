@@ -28,6 +28,7 @@ from adapters.cli.context import (
     session,
     token_for,
 )
+from adapters.cli.progress import shown
 from adapters.clock import OffsetClock, SystemClock
 from adapters.holidays_vn import calendar_for
 from adapters.scheduler.worker import Ticker, WorkerOptions, run_worker
@@ -131,7 +132,8 @@ def tick(
         pass  # checks the schema is there
     ticker = _ticker(_options(db, clock_for(now), lang, worker_id, lease, 60))
     try:
-        fired, report, wakeup = ticker.tick()
+        with shown("tick", lang):
+            fired, report, wakeup = ticker.tick()
     finally:
         ticker.close()
     result = {
@@ -220,7 +222,8 @@ def simulate_cmd(
             raise fail(f"--until {until!r}: {exc}") from None
     with session(db, now) as app:
         start = app.clock.now() if now else datetime(year, 1, 2, tzinfo=LOCAL_TZ)
-        result = simulate(app, year, under, end, app.catalog.latest(definition), start, lang)
+        with shown("simulate", lang):
+            result = simulate(app, year, under, end, app.catalog.latest(definition), start, lang)
     for problem in result.refused:
         typer.echo(f"warning: the copy refused {problem}", err=True)
     items = result.items

@@ -19,6 +19,7 @@ from adapters.cli.context import (
     token_for,
     warn_columns,
 )
+from adapters.cli.progress import shown
 from adapters.tabular import read_sheet
 from workflow.service.ports import UnitRef
 
@@ -38,7 +39,7 @@ def units_import(
     ma_to_chuc [code], ten [name], loai [kind], loai_hinh [type], ma_cap_tren
     [parent_code], so_dang_vien [member_count], lien_he_<role> [contact_<role>]. Every row
     is checked first; one bad row imports nothing. A column nobody reads is warned about."""
-    with session(db) as app:
+    with session(db) as app, shown("import"):
         done = app.registers.import_units(
             str(file), partial(read_sheet, file, lang=lang), actor, token_for(actor)
         )

@@ -8,10 +8,12 @@ once at start.
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from fastapi import Request
 from sqlalchemy import Engine as SqlEngine
@@ -33,6 +35,8 @@ class Server:
     secret: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
     #: the language of pages when the visitor chose none
     lang: str = "vi"
+    #: where the result lists of work run from the pages are kept (see pages/jobs.py)
+    results: Path = field(default_factory=lambda: Path("bontot-results"))
 
     @contextmanager
     def services(self) -> Iterator[App]:
@@ -52,10 +56,25 @@ def start(url: str, clock: Clock, secret: str | None = None, lang: str = "vi") -
     except BaseException:
         pool.dispose()
         raise
-    server = Server(url=url, clock=clock, catalog=load_catalog(), db=pool, lang=lang)
+    server = Server(url=url, clock=clock, catalog=load_catalog(), db=pool, lang=lang,
+                    results=results_folder(url))  # fmt: skip
     if secret:
         server.secret = secret
     return server
+
+
+RESULTS_ENV = "BONTOT_RESULTS_DIR"
+
+
+def results_folder(url: str) -> Path:
+    """$BONTOT_RESULTS_DIR; else `bontot-results` beside a SQLite file, or in the working
+    folder for a server database."""
+    chosen = os.environ.get(RESULTS_ENV)
+    if chosen:
+        return Path(chosen)
+    if url.startswith("sqlite:///") and ":memory:" not in url:
+        return Path(url.removeprefix("sqlite:///")).parent / "bontot-results"
+    return Path("bontot-results")
 
 
 def server_of(request: Request) -> Server:

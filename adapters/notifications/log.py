@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-import structlog
-
+from adapters import logs
 from adapters.notifications.message import OutgoingMessage
 
 
@@ -22,7 +21,7 @@ class LogChannel:
     name = "log"
 
     def __init__(self, logger: EventLogger | None = None) -> None:
-        self._log: EventLogger = logger if logger is not None else structlog.get_logger("bontot")
+        self._log: EventLogger = logger if logger is not None else logs.logger()
 
     def send(self, message: OutgoingMessage) -> None:
         self._log.info(

@@ -36,6 +36,9 @@ TABLE: dict[str, tuple[int, ...]] = {
     "/reports/report.csv?under=X02": (303, 403, 403, 403, 200, 200),
     "/imports": (303, 200, 200, 200, 200, 200),
     "/login": (200, 200, 200, 200, 200, 200),
+    # background work is its starter's alone: nobody started this one
+    "/jobs/AAAAAAAAAAAAAAAA": (303, 404, 404, 404, 404, 404),
+    "/jobs/AAAAAAAAAAAAAAAA.xlsx": (303, 404, 404, 404, 404, 404),
 }
 
 

@@ -138,3 +138,37 @@ def test_bench_web_runs_every_step_small(tmp_path: Path) -> None:
     load = sqlite["load"]
     assert load["fire"]["requests"] == 40 and load["fire"]["failures"] == {}
     assert load["cycle"]["failures"] == {} and load["board"]["failures"] == {}
+
+
+def test_bench_cli_times_help_and_status_beside_the_interpreter(tmp_path: Path) -> None:
+    """bench_cli.py run once on a fresh database: every case ran and was reported."""
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    made = subprocess.run(
+        [sys.executable, "-m", "adapters.cli.app", "init", "--db", url],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert made.returncode == 0, made.stderr
+    out = tmp_path / "bench_cli.json"
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(BENCH / "bench_cli.py"),
+            "--runs",
+            "1",
+            "--db",
+            url,
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    for case in ("python -c pass", "bontot --help", "bontot status"):
+        assert case in done.stdout
+    figures = json.loads(out.read_text())
+    assert figures["runs"] == 1
+    assert figures["bontot status"]["median_s"] > 0

@@ -29,7 +29,9 @@ RULE_KEYS = (
 
 # -- params -------------------------------------------------------------------------------
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # defer_build: the schema is built at the first validation, not at import (start-up
+    # speed: a command reading the cached definitions validates none)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class SizeBand(_Strict):

@@ -21,21 +21,27 @@ class ChecklistParams(BaseModel):
     """Sub-criteria a type of organisation adds under one criterion (seed 002 §II.1.1.b):
     the self-evaluation ticks each; the verdict wants them all."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # defer_build: the schema is built at the first validation, not at import (start-up
+    # speed: a command reading the cached definitions validates none)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     criterion: str
     #: organisation type (loại hình) -> item key -> label
     by_type: dict[str, dict[str, Labels]] = Field(min_length=1)
 
 
 class CriteriaParams(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # defer_build: the schema is built at the first validation, not at import (start-up
+    # speed: a command reading the cached definitions validates none)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     min_percent: float = Field(ge=0, le=100)
     keys: dict[str, Labels] = Field(min_length=1)
     checklist: ChecklistParams | None = None
 
 
 class RatingShareParams(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # defer_build: the schema is built at the first validation, not at import (start-up
+    # speed: a command reading the cached definitions validates none)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     applies_to: list[str] = Field(min_length=1)
     over: Literal["members", "cells"]
     completed_or_better: float = Field(ge=0, le=100)
@@ -50,7 +56,9 @@ class RatingShareParams(BaseModel):
 
 
 class RecognitionParams(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # defer_build: the schema is built at the first validation, not at import (start-up
+    # speed: a command reading the cached definitions validates none)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     kind: Literal["recognition"] = "recognition"
     label: Labels | None = None
     criteria: CriteriaParams

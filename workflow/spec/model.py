@@ -13,7 +13,9 @@ _OFFSET = re.compile(r"^([+-]?\d+)\s+(working_days?|days?)$")
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # defer_build: the schema is built at the first validation, not at import (start-up
+    # speed: a command reading the cached definitions validates none)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Labels(Strict):

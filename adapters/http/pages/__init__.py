@@ -5,11 +5,21 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from adapters.http.pages import audit, board, decisions, imports, login, reports, units, work
+from adapters.http.pages import (
+    audit,
+    board,
+    decisions,
+    imports,
+    jobs,
+    login,
+    reports,
+    units,
+    work,
+)
 
 
 def router() -> APIRouter:
     pages = APIRouter(include_in_schema=False)
-    for group in (login, board, units, work, decisions, audit, reports, imports):
+    for group in (login, board, units, work, decisions, audit, reports, imports, jobs):
         pages.include_router(group.router())
     return pages

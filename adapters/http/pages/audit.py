@@ -1,21 +1,26 @@
 """The audit log for inspectors: applied events and recorded facts with filters, and
-the filtered log downloaded as Excel. Auditors and administrators only."""
+the filtered log downloaded as Excel; verifying the trail's hash chains in the background,
+with its progress on the page (pages/jobs.py). Auditors and administrators only."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Form, Request, Response
+from fastapi.responses import RedirectResponse
 
+from adapters.audit_verify import verify_database
 from adapters.bootstrap import App
-from adapters.documents.lists import audit_log_table, xlsx_bytes
+from adapters.documents.lists import Table, audit_log_table, csv_bytes, xlsx_bytes
+from adapters.http.pages.jobs import Job, Outcome, Work, jobs_of
 from adapters.http.pages.render import PageRoute, page
-from adapters.http.pages.session import Visitor, visitor
+from adapters.http.pages.session import Visitor, csrf_ok, finish, visitor
 from adapters.http.pages.words import WORDS
-from adapters.http.server import services
+from adapters.http.server import server_of, services
 from workflow.access import SYSTEM_ROLES
 from workflow.errors import BontotError
+from workflow.progress import Progress
 from workflow.timefmt import LOCAL_TZ, parse_user_date
 
 ONLY = ("late", "refusals", "overrides")
@@ -31,13 +36,34 @@ def _day(text: str, end: bool) -> datetime | None:
     return start + timedelta(days=1) if end else start
 
 
-def _log(request: Request, app: App, purpose: str) -> tuple[Visitor, dict[str, str], Any]:
+def _auditor(request: Request, app: App, purpose: str) -> Visitor:
     who = visitor(request, app, purpose)
     if who.grant is not None and who.grant.role not in SYSTEM_ROLES:
         raise app.actors.refuse(
             who.grant, purpose, "the audit log is for auditors",
             f"{who.grant.actor}: the audit log is for auditors and administrators",
         )
+    return who
+
+
+def verify_work(url: str, under: str | None, lang: str) -> Work:
+    """Verifying the chains as background work. One reading process: forking worker
+    processes from a threaded web server is not safe, so the progress is one step."""
+
+    def work(progress: Progress) -> Outcome:
+        report = verify_database(url, under, workers=1, progress=progress)
+        w = WORDS[lang]
+        if report.ok:
+            return Outcome(w["verify_ok"].format(records=report.records, chains=report.chains))
+        table = Table([w["reason"]], [[str(p)] for p in report.problems], w["verify"])
+        files = {"xlsx": xlsx_bytes(table, "verify"), "csv": csv_bytes(table)}
+        return Outcome(w["verify_bad"].format(n=len(report.problems)), ok=False, files=files)
+
+    return work
+
+
+def _log(request: Request, app: App, purpose: str) -> tuple[Visitor, dict[str, str], Any]:
+    who = _auditor(request, app, purpose)
     q = {k: request.query_params.get(k, "") for k in ("actor", "event", "from", "to", "only")}
     try:
         since, until = _day(q["from"], False), _day(q["to"], True)
@@ -62,8 +88,23 @@ def router() -> APIRouter:
         who, q, rows = _log(request, app, "audit log")
         roles = {name: role.label.get(who.lang)
                  for d in app.catalog for name, role in d.spec.roles.items()}  # fmt: skip
+        job: Job | None = None
+        if request.query_params.get("job"):
+            job = jobs_of(request).find(request.query_params["job"], who.actor)
         return page(request, "audit.html", who, fields=q, rows=rows[-500:], total=len(rows),
-                    labels=_labels(app, who.lang), roles=roles)  # fmt: skip
+                    labels=_labels(app, who.lang), roles=roles, job=job)  # fmt: skip
+
+    @pages.post("/audit/verify")
+    def verify(request: Request, csrf: str = Form(""), app: App = Depends(services)) -> Response:
+        """Start verifying the chains of the actor's scope; back to the log, which shows
+        the progress."""
+        who = _auditor(request, app, "audit verify")
+        if not csrf_ok(request, csrf):
+            raise BontotError(WORDS[who.lang]["csrf"])
+        under = app.actors.scope(who.grant, None, "audit verify")
+        work = verify_work(server_of(request).url, under, who.lang)
+        job = jobs_of(request).start("verify", who.actor, work, WORDS[who.lang]["job_failed"])
+        return finish(request, RedirectResponse(f"/audit?job={job.id}", status_code=303))
 
     @pages.get("/audit.xlsx")
     def audit_export(request: Request, app: App = Depends(services)) -> Response:

@@ -1,29 +1,28 @@
 """Decisions in bulk: an event on a filtered list of units, previewed first (the dry
 run: what would happen to each unit and why), then confirmed with its count; the result
-list downloads as Excel."""
+list downloads as Excel or CSV. A confirmed run goes on in the background with its
+progress on the page (pages/jobs.py), so that a province's thousands of units do not
+hold a request open."""
 
 from __future__ import annotations
-
-import secrets
 
 from fastapi import APIRouter, Depends, Form, Request, Response
 
 from adapters.bootstrap import App
-from adapters.documents.lists import Table, xlsx_bytes
+from adapters.documents.lists import Table, csv_bytes, xlsx_bytes
+from adapters.http.pages.jobs import Outcome, Work, jobs_of
 from adapters.http.pages.render import PageRoute, page
 from adapters.http.pages.session import Visitor, csrf_ok, visitor
 from adapters.http.pages.words import WORDS
-from adapters.http.server import services
+from adapters.http.server import Server, server_of, services
 from adapters.http.years import page_year
 from workflow.errors import BontotError
+from workflow.progress import Progress
 from workflow.service.actors import SignedIn, TokenSource, no_token
 from workflow.service.bulk import BulkItem, BulkRequest, Select
 from workflow.spec.registry import DefinitionSet
 
 SELECTS: tuple[Select, ...] = ("all", "passing", "failing")
-#: result lists kept for download, newest last (a run's list is asked for right after it)
-KEPT_RESULTS = 50
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def events_for(catalog: DefinitionSet, who: Visitor) -> list[tuple[str, str]]:
@@ -44,6 +43,32 @@ def result_table(items: list[BulkItem], lang: str) -> Table:
     rows = [[i.unit_code, i.from_state, w.get(i.outcome, i.outcome), i.to_state or "",
              i.reason or ""] for i in items]  # fmt: skip
     return Table([w["code"], w["from"], w["result"], w["to"], w["reason"]], rows, w["decisions"])
+
+
+def applied(items: list[BulkItem]) -> int:
+    return sum(1 for i in items if i.outcome in ("would_apply", "applied"))
+
+
+def bulk_work(
+    server: Server, wanted: BulkRequest, actor: str | None, expected: int, lang: str
+) -> Work:
+    """The confirmed run, as background work: its own services, progress by batch, the
+    result list as Excel and CSV."""
+
+    def work(progress: Progress) -> Outcome:
+        progress.total(expected or None)
+        with server.services() as app:
+            _, items = app.acts.bulk(
+                wanted, token=_signed(actor),
+                progress=lambda _, done: progress.advance(len(done)),
+            )  # fmt: skip
+        table = result_table(items, lang)
+        return Outcome(
+            WORDS[lang]["bulk_done"].format(n=applied(items)),
+            files={"xlsx": xlsx_bytes(table, "bulk"), "csv": csv_bytes(table)},
+        )
+
+    return work
 
 
 def _request(
@@ -67,7 +92,7 @@ def router() -> APIRouter:
         who = visitor(request, app, "decisions")
         fields = {"event": "", "under": "", "select": "all", **request.query_params}
         return page(request, "decisions.html", who, events=events_for(app.catalog, who),
-                    fields=fields, items=None, ran=False, result_id=None)  # fmt: skip
+                    fields=fields, items=None, job=None)  # fmt: skip
 
     @pages.post("/decisions")
     def decide(
@@ -76,6 +101,7 @@ def router() -> APIRouter:
         under: str = Form(""),
         select: str = Form("all"),
         step: str = Form("preview"),
+        expected: int = Form(0, ge=0),
         csrf: str = Form(""),
         app: App = Depends(services),
     ) -> Response:
@@ -85,40 +111,21 @@ def router() -> APIRouter:
         wanted = _request(
             who, event, page_year(request, app), under, select, dry_run=step != "run"
         )
-        _, items = app.acts.bulk(wanted, token=_signed(who.actor))
         fields = {"event": event, "under": under, "select": select}
-        result_id = None
         if step == "run":
-            result_id = secrets.token_urlsafe(8)
-            kept = _results(request)
-            kept[result_id] = xlsx_bytes(result_table(items, who.lang), "bulk")
-            while len(kept) > KEPT_RESULTS:
-                kept.pop(next(iter(kept)))
-        count = sum(1 for i in items if i.outcome in ("would_apply", "applied"))
+            work = bulk_work(server_of(request), wanted, who.actor, expected, who.lang)
+            job = jobs_of(request).start("bulk", who.actor, work, WORDS[who.lang]["job_failed"])
+            return page(request, "decisions.html", who, events=events_for(app.catalog, who),
+                        fields=fields, items=None, job=job)  # fmt: skip
+        _, items = app.acts.bulk(wanted, token=_signed(who.actor))
+        count = applied(items)
         states = {name: state.label.get(who.lang)
                   for d in app.catalog for name, state in d.spec.states.items()}  # fmt: skip
         return page(request, "decisions.html", who, events=events_for(app.catalog, who),
-                    fields=fields, items=items, ran=step == "run", count=count, states=states,
-                    result_id=result_id)  # fmt: skip
-
-    @pages.get("/decisions/{result_id}.xlsx")
-    def result(result_id: str, request: Request, app: App = Depends(services)) -> Response:
-        visitor(request, app, "decisions")
-        body = _results(request).get(result_id)
-        if body is None:
-            raise BontotError(result_id)
-        return Response(body, media_type=XLSX, headers={
-            "Content-Disposition": f'attachment; filename="ket-qua-{result_id}.xlsx"'})
+                    fields=fields, items=items, count=count, states=states,
+                    job=None)  # fmt: skip
 
     return pages
-
-
-def _results(request: Request) -> dict[str, bytes]:
-    state = request.app.state
-    if not hasattr(state, "bulk_results"):
-        state.bulk_results = {}
-    found: dict[str, bytes] = state.bulk_results
-    return found
 
 
 def _signed(actor: str | None) -> SignedIn | TokenSource:
