@@ -137,7 +137,7 @@ class SqlTree:
             "version = version + 1, head_hash = ?, updated_at = ? WHERE id = ? AND version = ?",
             [(r.unit_path, r.unit_id, r.hash, at, r.cycle_id, r.expected_version) for r in records],
         )
-        if db.rowcount not in (-1, len(records)):
+        if records and db.rowcount not in (-1, len(records)):
             raise StaleCycle(f"{len(records) - db.rowcount} cycles changed while reorganised")
         db.executemany(
             "INSERT INTO transition (cycle_id, seq, event, from_state, to_state, actor, role, "
