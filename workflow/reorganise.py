@@ -146,28 +146,6 @@ class Plan:
             "cycles_carried": len(self.carries),
         }
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "decision": self.decision.number,
-            "effective": self.decision.effective.isoformat(),
-            "steps": [[s.action, s.code, s.target] for s in self.steps],
-            **self.totals(),
-            "changes": [
-                {
-                    "code": c.code,
-                    "old_code": c.old_code,
-                    "parent": c.parent,
-                    "old_parent": c.old_parent,
-                    "path": c.path,
-                    "old_path": c.old_path,
-                    "ended": c.ended,
-                    "absorbed_by": c.absorbed_by,
-                }
-                for c in self.changes
-            ],
-            "carries": [[k.cycle_id, k.from_unit, k.to_unit] for k in self.carries],
-        }
-
     def fact_detail(self) -> dict[str, Any]:
         """The audit-event fact: the decision, its steps, and every changed unit's new
         register values (kind, parent, path, ended), by its new code: what `audit verify`

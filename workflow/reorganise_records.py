@@ -5,7 +5,7 @@ pure: rows and cycles in, records and steps out.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from workflow.audit import canonical_json, link
@@ -42,10 +42,17 @@ class CycleRecord:
 
 
 def cycle_records(
-    plan: Plan, cycles: Iterable[ChainedCycle], at_text: str, actor: str, role: str
+    plan: Plan,
+    cycles: Iterable[ChainedCycle],
+    at_text: str,
+    actor: str,
+    role: str,
+    spell: Callable[[str, bool], str] | None = None,
 ) -> list[CycleRecord]:
     """One `reorganise` record per cycle whose unit moved, was renamed or absorbed: its
-    path before and after, the unit before and after, the decision. The state stays."""
+    path before and after, the unit before and after, the decision. The state stays.
+    `spell(path, after)`: the path as the codes of its units, before or after the
+    decision (what a reader of the history sees: "T01 › H01 › CB-A1")."""
     by_path = sorted(((c.old_path, c) for c in plan.changes if c.moved), key=lambda p: -len(p[0]))
     carried = {k.cycle_id: k for k in plan.carries}
     renamed = plan.renamed
@@ -74,6 +81,9 @@ def cycle_records(
             "from_path": cycle.unit_path,
             "to_path": new_path,
         }
+        if spell is not None:
+            payload["from_tree"] = spell(cycle.unit_path, False)
+            payload["to_tree"] = spell(new_path, True)
         text = canonical_json(payload)
         seq = cycle.version + 1
         fields = (

@@ -173,6 +173,8 @@ def test_the_district_is_dissolved_and_the_year_completes_under_the_communes(
     h01, x01 = (app.store.find_unit(code).path for code in ("H01", "X01"))
     assert moved["from_path"].startswith(h01) and moved["to_path"].startswith(x01)
     assert moved["decision"] == "1234-QĐ/TU"
+    assert (moved["from_tree"], moved["to_tree"]) == ("T01 › H01 › CB-A1", "T01 › X01 › CB-A1")
+    assert history.entries[-1].event == "appraise"  # recorded under X01, where it now is
 
     report = verify_store(app.store)
     assert report.ok, [str(p) for p in report.problems]

@@ -11,7 +11,7 @@ changed meanwhile, the real run does what its dry run said.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
@@ -70,6 +70,18 @@ class Reorganised:
     cycles: int
 
 
+def _speller(nodes: Sequence[Node], plan: Plan) -> Callable[[str, bool], str]:
+    """A path ("/1/2/3/") as its units' codes ("T01 › H01 › CB-A1"), before or after."""
+    before = {n.id: n.code for n in nodes}
+    after = before | {c.id: c.code for c in plan.changes}
+
+    def spell(path: str, later: bool) -> str:
+        codes = after if later else before
+        return " › ".join(codes.get(int(part), part) for part in path.strip("/").split("/"))
+
+    return spell
+
+
 class Reorganisations:
     def __init__(
         self, uow: TreeUnitOfWork, actors: Actors, cycles: CycleService, clock: Clock
@@ -96,14 +108,13 @@ class Reorganisations:
         now = self.clock.now()
         at = to_db(now)
         with uow:
+            nodes = uow.tree.nodes()
             plan = plan_reorganisation(
-                decision,
-                steps,
-                uow.tree.nodes(),
-                self._held(steps),
-                now.astimezone(LOCAL_TZ).date(),
+                decision, steps, nodes, self._held(steps), now.astimezone(LOCAL_TZ).date()
             )
-            records = cycle_records(plan, uow.tree.chained_cycles(plan), at, actor, role)
+            records = cycle_records(
+                plan, uow.tree.chained_cycles(plan), at, actor, role, _speller(nodes, plan)
+            )
             if not dry_run:
                 uow.tree.write(plan, records, at, actor, role)
                 uow.audit.append(
