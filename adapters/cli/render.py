@@ -21,6 +21,8 @@ HEADINGS = {
         "count": "Số lượng",
         "total": "Tổng",
         "target": "Tỷ lệ được công nhận: {rec}/{total} = {share} (chỉ tiêu {target})",
+        "by_goal": "theo từng mục dưới đây",
+        "no_target": "chưa giao",
         "overdue": "Quá hạn chưa hoàn thành",
         "history": "Lịch sử {unit} năm {year} ({definition} v{version}) — trạng thái: {state}",
         "deadlines": "Thời hạn",
@@ -42,6 +44,8 @@ HEADINGS = {
         "count": "Count",
         "total": "Total",
         "target": "Recognised: {rec}/{total} = {share} (target {target})",
+        "by_goal": "as listed below",
+        "no_target": "none set",
         "overdue": "Overdue and not met",
         "history": "History of {unit} for {year} ({definition} v{version}) — state: {state}",
         "deadlines": "Deadlines",
@@ -117,14 +121,18 @@ def board_text(board: Board, lang: str) -> str:
         lines.append(f"    {label:<60} {row.count:>7}")
     lines.append(f"    {h['total']:<60} {board.total():>7}")
     for definition_id, (total, rec, target) in board.targets.items():
-        target_text = f"{target:g} %" if target is not None else "—"
+        goals = board.goals.get(definition_id, [])
+        # a definition whose targets are its goals says so, not "target —"
+        target_text = (
+            f"{target:g} %" if target is not None else h["by_goal"] if goals else h["no_target"]
+        )
         lines.append(
             f"  [{definition_id}] "
             + h["target"].format(
                 rec=rec, total=total, share=_percent(rec, total), target=target_text
             )
         )
-        lines.extend(goal_lines(board.goals.get(definition_id, []), lang))
+        lines.extend(goal_lines(goals, lang))
     if board.overdue:
         lines.append(
             f"  {h['overdue']}: " + ", ".join(f"{k} {v}" for k, v in sorted(board.overdue.items()))
