@@ -75,3 +75,51 @@ def test_the_word_and_excel_reports_show_each_goal_with_its_gap(
         ("H", "> 20 %", 0, 20, "chưa đạt", 5),
         ("H", "≥ 90 %", 17, 20, "chưa đạt", 1),
     ]
+
+
+def test_the_board_shows_seed_004_s_pilot_of_1_to_3_cells_per_type_per_district(
+    tmp_path: Path, db_url: str
+) -> None:
+    """2022, one district: 5 village cells of which 2 pilot (within 1-3), 5 administrative
+    cells (3 grassroots, 2 under a school's committee) of which 4 pilot (over 3)."""
+    cli = Cli(tmp_path, db_url)
+    cli("init")
+    units = [
+        "code,name,kind,type,parent_code,member_count",
+        "T,Tỉnh ủy Thái Bình,committee,other,,0",
+        "H,Huyện ủy Vũ Thư,committee,other,T,0",
+        "DB,Đảng bộ Trường THPT,grassroots_committee,administrative,H,20",
+    ]
+    units += [f"TH{i},Chi bộ thôn {i},grassroots_cell,village,H,12" for i in range(1, 6)]
+    units += [f"CQ{i},Chi bộ cơ quan {i},grassroots_cell,administrative,H,9" for i in (1, 2, 3)]
+    units += [f"DB-{i},Chi bộ tổ {i},subordinate_cell,administrative,DB,10" for i in (1, 2)]
+    (tmp_path / "units.csv").write_text("\n".join(units) + "\n", encoding="utf-8")
+    cli("units", "import", "units.csv")
+    cli("cycle", "open", "--year", "2022", "--definition", "chi-bo-kieu-mau", "--now", "2022-01-10")
+    for code in ("TH1", "TH2", "CQ1", "CQ2", "CQ3", "DB-1"):
+        cli(
+            "fire",
+            code,
+            "register",
+            "--year",
+            "2022",
+            "--actor",
+            f"bithu.{code}",
+            "--data",
+            '{"plan": "KH-01"}',
+            "--now",
+            "2022-02-15T09:00",
+        )
+    status = cli("status", "--year", "2022", "--now", "2022-03-01").stdout
+    assert (
+        "Thí điểm từ đầu năm 2022: mỗi huyện chọn 1–3 chi bộ mỗi loại hình: 1/2 nhóm "
+        "(cấp ủy × loại hình) đạt" in status
+    )
+    assert "H Huyện ủy Vũ Thư — cơ quan, đơn vị sự nghiệp: 4/5 chi bộ thí điểm (cần 1–3)" in status
+    assert "thôn, tổ dân phố" not in status  # within bounds: not listed
+    board = cli.json("status", "--year", "2022", "--now", "2022-03-01")
+    assert [(r["org_type"], r["joined"], r["cells"], r["ok"])
+            for r in board["pilot"]["chi-bo-kieu-mau"]] == [
+        ("administrative", 4, 5, False), ("village", 2, 5, True)
+    ]  # fmt: skip
+    assert "Thí điểm" not in cli("status", "--year", "2023", "--now", "2023-03-01").stdout
