@@ -85,7 +85,7 @@ def check_unit_rows(
                     number,
                     "parent_code",
                     f"{row.code} is under {existing[row.code][1] or 'nothing'}; "
-                    "moving a unit to another parent is not supported",
+                    "moving a unit to another parent is a reorganisation (bontot units move)",
                 )
             )
             continue
