@@ -34,6 +34,7 @@ from workflow.service.cycles import CycleService
 from workflow.service.desk import Desk
 from workflow.service.meeting_checks import MeetingChecks
 from workflow.service.registers import Registers
+from workflow.service.reorganisations import Reorganisations
 from workflow.service.ticks import Ticks
 from workflow.service.trail import Trail
 from workflow.spec.registry import DefinitionSet
@@ -81,6 +82,8 @@ class App:
     db: SqlEngine
     #: the web board's reads (its rows per child node, the unit page, my work)
     desk: Desk
+    #: the tree's reorganisations (move, merge, split, rename, a decision's annex)
+    reorganisations: Reorganisations
     owns_db: bool = field(default=True, repr=False)
 
     def ticks(
@@ -149,6 +152,7 @@ def build(
         url=url, clock=clock, catalog=definitions, cycles=cycles, actors=actors, acts=acts,
         registers=registers, evidence=evidence, trail=trail, store=store, db=pool,
         desk=Desk(actors, cycles), owns_db=owns,
+        reorganisations=Reorganisations(store, actors, cycles, clock),
     )  # fmt: skip
 
 

@@ -13,6 +13,15 @@ from pathlib import Path
 from adapters import bootstrap, logs
 from adapters.cli import render
 from adapters.demo_plan import RuleWords, Step, plan_year, sample_province
+from adapters.demo_reorganisation import (
+    DECISION,
+    ENDED,
+    RECORDED_AT,
+    decision_steps,
+    superiors_of_their_time,
+    tree_of_january,
+    tree_of_july,
+)
 from adapters.identity import hash_token, issue_token
 from adapters.persistence.store import SqlStore
 from workflow.access import ADMINISTRATOR, Grant
@@ -20,6 +29,7 @@ from workflow.clock import VirtualClock
 from workflow.deadlines import resolve_deadlines
 from workflow.errors import BontotError
 from workflow.notices import Message
+from workflow.service.actors import SignedIn
 from workflow.service.auditing import verify_store
 from workflow.service.cycles import CycleService
 from workflow.spec.registry import Definition
@@ -110,6 +120,28 @@ def _create_actors(
     return grants, tokens
 
 
+def _grant(store: SqlStore, actor: str) -> Grant:
+    found = store.find_actor(actor)
+    assert found is not None
+    return found[0]
+
+
+def _reorganised_line(totals: dict[str, int], cycles: int, lang: str) -> str:
+    day = show_date(DECISION.effective)
+    if lang == "en":
+        return (
+            f"reorganised on {day} (decision {DECISION.number}): {totals['moved']} grassroots "
+            f"organisations under new superiors (the district's to the communes, and with a "
+            f"merged commune), {totals['ended']} committees ended (merged, dissolved); "
+            f"{cycles} cycles followed their unit"
+        )
+    return (
+        f"tổ chức lại ngày {day} (quyết định {DECISION.number}): {totals['moved']} tổ chức "
+        f"cơ sở đảng chuyển cấp trên trực tiếp (từ huyện về xã, và theo xã sáp nhập), "
+        f"{totals['ended']} đảng bộ chấm dứt (sáp nhập, giải thể); {cycles} chu kỳ theo đơn vị"
+    )
+
+
 def tokens_path(url: str) -> Path:
     """Where the demo's actors' tokens go: beside a SQLite file, else the current folder."""
     if url.startswith("sqlite:///"):
@@ -130,7 +162,11 @@ def _write_tokens(url: str, tokens: dict[str, str], grants: dict[str, Grant]) ->
 
 def _login_lines(url: str, path: Path, grants: dict[str, Grant], lang: str) -> list[str]:
     """How to open the web board as one of the demo's actors."""
-    boards = sorted(a for a, g in grants.items() if g.role == "superior_org_board")
+    boards = sorted(
+        a
+        for a, g in grants.items()
+        if g.role == "superior_org_board" and g.scope_code not in ENDED  # still a unit
+    )
     actor = boards[0] if boards else "quantri.demo"
     if lang == "en":
         return [
@@ -166,7 +202,8 @@ def run_demo(url: str, year: int = 2025, seed: int = 2025, lang: str = "vi") -> 
         if store.unit_parents():
             raise BontotError(f"{url} already holds units: the demo wants a fresh database")
         units, members = sample_province(rng)
-        store.import_units(units, clock.now(), "demo")
+        january = tree_of_january(units)
+        store.import_units(january, clock.now(), "demo")
         notifications = app.ticks(channels=("log",), lang=lang)
         definition = app.catalog.latest()
         opened = service.open_cycles(definition, year, actor="demo", role="system")
@@ -176,13 +213,30 @@ def run_demo(url: str, year: int = 2025, seed: int = 2025, lang: str = "vi") -> 
             for d in resolve_deadlines(definition.spec, year, service.calendar(definition.spec))
         ]
         progress: list[str] = []
-        plan, register = plan_year(rng, units, members, year, RuleWords.of(definition))
+        # drawn on the tree the reorganisation of 1/7 leaves (the figures of a tree
+        # without districts); acts before it by the superiors of their time
+        plan, register = plan_year(rng, tree_of_july(units), members, year,
+                                   RuleWords.of(definition))  # fmt: skip
+        superiors_of_their_time(plan, january)
         grants, tokens = _create_actors(store, plan, clock.now())
         written = _write_tokens(url, tokens, grants)
         # the member registry's final ratings arrive once the January ratings are done
         register_at = datetime(year + 1, 1, 21, 8, 0, tzinfo=LOCAL_TZ)
         imported = False
+        reorganised = ""
         for step in plan:
+            if not reorganised and step.at >= RECORDED_AT:
+                while checkpoints and checkpoints[0][0] <= RECORDED_AT:
+                    instant, key = checkpoints.pop(0)
+                    notifications.run_until(clock, instant)
+                    progress.append(_checkpoint(service, definition, year, key, lang))
+                notifications.run_until(clock, RECORDED_AT)
+                done = app.reorganisations.reorganise(
+                    DECISION, decision_steps(january), "quantri.demo", SignedIn("quantri.demo")
+                )
+                reorganised = _reorganised_line(done.plan.totals(), done.cycles, lang)
+                # every grant read afresh: a scope's path is the tree's of today
+                grants = {actor: _grant(store, actor) for actor in grants}
             if not imported and step.at >= register_at:
                 notifications.run_until(clock, register_at)
                 store.import_ratings(
@@ -232,6 +286,7 @@ def run_demo(url: str, year: int = 2025, seed: int = 2025, lang: str = "vi") -> 
             f"v{definition.spec.version}; {applied} events applied, {refused} refused "
             f"(appraisals the recognition rule turned down) in {elapsed:.1f} s"
         )
+        summary += "\n" + reorganised
         summary += "\n" + _notices_line(sent, delivered.count("sent"), lang)
         audit = verify_store(store)
         summary += "\n" + _audit_line(len(grants), audit.records, audit.chains, audit.ok, lang)

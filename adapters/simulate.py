@@ -19,6 +19,7 @@ from adapters import bootstrap
 from adapters.bootstrap import App
 from adapters.persistence.store import SqlStore
 from workflow.clock import VirtualClock
+from workflow.reorganise import REORGANISE_EVENT
 from workflow.spec.registry import Definition
 from workflow.timefmt import LOCAL_TZ
 from workflow.units import UnitImport
@@ -140,7 +141,7 @@ def _run(
     steps: list[tuple[datetime, int, str, str, Any]] = [
         (entry.at, entry.seq, unit, cycle_def, entry)
         for unit, cycle_def, entry in histories
-        if entry.event != "open"
+        if entry.event not in ("open", REORGANISE_EVENT)  # a move is no event to replay
     ]
     steps += [(at, 0, unit, definition_id, (key, by)) for unit, definition_id, key, at, by in kept]
     steps.sort(key=lambda step: step[:4])

@@ -21,6 +21,7 @@ from typing import Any
 from workflow.audit import ChainProblem, FactRow, canonical_json
 
 MIGRATE_EVENT = "migrate"  # workflow.versions.MIGRATE_EVENT, without importing the rules
+REORGANISE_EVENT = "reorganise"  # workflow.reorganise.REORGANISE_EVENT
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,8 @@ class _Replay:
     met: dict[str, str | None] = field(default_factory=dict)
     migrated: bool = False
     last: tuple[str, int] = ("", 0)
+    #: where the last `reorganise` record put the cycle (None: where it opened)
+    path: str | None = None
 
 
 def check_cycle_rows(
@@ -83,6 +86,8 @@ def check_cycle_rows(
         spec = rules.get((str(row[10]), int(row[11])))
         if event == MIGRATE_EVENT:
             replay.migrated = True
+        elif event == REORGANISE_EVENT:
+            replay.path = _moved_to(row[8])
         elif event != "open":
             try:
                 payload = json.loads(row[8] or "{}")
@@ -127,6 +132,11 @@ def check_cycle_rows(
                 name, "its row", f"it says unit path {cycle['unit_path']!r} but its unit "
                 f"{cycle.get('unit')} is at {path!r}: the cycle row was moved",
             ))
+        elif replay.path is not None and cycle.get("unit_path") not in (None, replay.path):
+            problems.append(ChainProblem(
+                name, "its row", f"it says unit path {cycle['unit_path']!r} but its last "
+                f"reorganisation record put it at {replay.path!r}: the cycle row was moved",
+            ))
     found: dict[int, dict[str, tuple[Any, Any]]] = {}
     for cycle_id, key, due_at, met_at in deadlines:
         found.setdefault(int(cycle_id), {})[str(key)] = (due_at, met_at)
@@ -163,6 +173,15 @@ def check_cycle_rows(
                     f"{replay.met.get(key)}: the deadline was edited",
                 ))
     return problems
+
+
+def _moved_to(payload: Any) -> str | None:
+    try:
+        value = json.loads(payload or "{}")
+    except ValueError:
+        return None
+    moved = value.get("to_path") if isinstance(value, dict) else None
+    return str(moved) if moved is not None else None
 
 
 def _spec_key(cycle: Mapping[str, Any]) -> tuple[str, int]:

@@ -25,7 +25,7 @@ REGISTERS = ("actor", "unit", "definition", "rating", "target")
 #: what each register's value lists hold, in order (the names said when one differs)
 COLUMNS: dict[str, tuple[str, ...]] = {
     "actor": ("name", "role", "scope", "revoked", "token"),
-    "unit": ("kind", "parent", "path"),
+    "unit": ("kind", "parent", "path", "ended"),
     "definition": ("content_hash", "content"),
     "rating": ("name", "status", "admitted_on", "level", "rated_on"),
     "target": ("share", "assigned_on"),
@@ -42,6 +42,13 @@ _FIELD = {name: i for i, name in enumerate(
 
 def _values(values: Iterable[Any]) -> list[str | None]:
     return [None if v is None else str(v) for v in values]
+
+
+def _unit_values(values: Sequence[Any]) -> list[str | None]:
+    """A unit's register values; facts written before units could end hold three (kind,
+    parent, path): such a unit has not ended."""
+    found = _values(values)
+    return found + [None] * (len(COLUMNS["unit"]) - len(found))
 
 
 def token_print(token_hash: str) -> str:
@@ -86,7 +93,7 @@ def current_state(rows: Mapping[str, Sequence[Sequence[Any]]]) -> State:
             (a[1], a[2], a[3], "revoked" if a[4] is not None else None, token_print(str(a[5])))
         )
     for u in rows.get("unit", ()):
-        state["unit"][str(u[0])] = _values(u[1:4])
+        state["unit"][str(u[0])] = _unit_values(u[1:5])
     for d in rows.get("definition", ()):
         state["definition"][f"{d[0]}@{d[1]}"] = _values((d[2], content_print(d[3])))
     for r in rows.get("rating", ()):
@@ -111,7 +118,8 @@ def expected_state(facts: Iterable[FactRow]) -> State:
         if kind == "baseline":
             for name, rows in detail.get("registers", {}).items():
                 if name in state:
-                    state[name] = {str(k): _values(v) for k, v in rows.items()}
+                    read = _unit_values if name == "unit" else _values
+                    state[name] = {str(k): read(v) for k, v in rows.items()}
         elif kind == "actor_added":
             state["actor"][str(detail["actor"])] = _values(
                 (detail.get("name", ""), f[_FIELD["code"]], f[_FIELD["unit_code"]], None,
@@ -123,7 +131,9 @@ def expected_state(facts: Iterable[FactRow]) -> State:
                 known[3] = "revoked"
         elif kind == "units_imported":
             for code, values in detail.get("units", {}).items():
-                state["unit"][str(code)] = _values(values)
+                state["unit"][str(code)] = _unit_values(values)
+        elif kind == "reorganisation":
+            replay_reorganisation(state, detail)
         elif kind == "definition_saved":
             key = f"{detail['definition']}@{detail['version']}"
             state["definition"][key] = _values((detail["content_hash"], detail["content"]))
@@ -135,6 +145,32 @@ def expected_state(facts: Iterable[FactRow]) -> State:
             key = target_key(f[_FIELD["year"]], f[_FIELD["unit_code"]], detail["definition"])
             state["target"][key] = _values((float(detail["share"]), detail["assigned_on"]))
     return state
+
+
+def replay_reorganisation(state: State, detail: Mapping[str, Any]) -> None:
+    """A reorganisation's fact: renamed units take their new code in every register
+    that names a unit (the tree, actors' scopes, ratings' and targets' keys), then every
+    unit it changed holds its new values (kind, parent, path, the day it ended)."""
+    renamed = {str(k): str(v) for k, v in detail.get("renamed", {}).items()}
+    if renamed:
+        units = state["unit"]
+        for old, new in renamed.items():
+            if old in units:
+                units[new] = units.pop(old)
+        for values in units.values():
+            if values[1] in renamed:
+                values[1] = renamed[values[1]]
+        for values in state["actor"].values():
+            if values[2] in renamed:
+                values[2] = renamed[values[2]]
+        for name in ("rating", "target"):
+            rekeyed: dict[str, list[str | None]] = {}
+            for key, values in state[name].items():
+                year, unit, rest = key.split("/", 2)
+                rekeyed[f"{year}/{renamed.get(unit, unit)}/{rest}"] = values
+            state[name] = rekeyed
+    for code, values in detail.get("units", {}).items():
+        state["unit"][str(code)] = _unit_values(values)
 
 
 @dataclass(frozen=True)

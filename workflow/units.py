@@ -124,7 +124,7 @@ def check_units(
                     number,
                     columns["parent_code"],
                     f"{row.code} is under {existing[row.code][1] or 'nothing'}; "
-                    "moving a unit to another parent is not supported",
+                    "moving a unit to another parent is a reorganisation (bontot units move)",
                 )
             )
             continue

@@ -22,6 +22,8 @@ WORDS = {
         "targets": "Chỉ tiêu năm {year}",
         "progress": "{unit:<16} {name:<36} {rec:>5}/{counted:<5} = {share:>7} "
         "(chỉ tiêu {target}; còn thiếu {gap} đơn vị; {late} đơn vị quá hạn)",
+        "progress_goals": "{unit:<16} {name:<36} {rec:>5}/{counted:<5} = {share:>7} được công "
+        "nhận ({late} đơn vị quá hạn; chỉ tiêu theo từng mục dưới đây)",
         "none": "không",
         "goal": "    {label}: {meeting}/{counted} = {share} (yêu cầu {required}) — {status}",
         "goal_met": "đạt",
@@ -38,6 +40,8 @@ WORDS = {
         "targets": "Targets for {year}",
         "progress": "{unit:<16} {name:<36} {rec:>5}/{counted:<5} = {share:>7} "
         "(target {target}; {gap} units short; {late} units late)",
+        "progress_goals": "{unit:<16} {name:<36} {rec:>5}/{counted:<5} = {share:>7} recognised "
+        "({late} units late; targets as listed below)",
         "none": "none",
         "goal": "    {label}: {meeting}/{counted} = {share} (required {required}) — {status}",
         "goal_met": "met",
@@ -111,8 +115,10 @@ def targets_text(rows: list[SuperiorSummary], year: int, lang: str) -> str:
         for definition_id, (counted, recognized, target) in sorted(row.targets.items()):
             figures = target_figures(counted, recognized, target)
             share = figures["share"]
+            goals = row.goals().get(definition_id, [])
+            # goals only: no "target —; 0 short" line, the goals say the targets
             lines.append(
-                w["progress"].format(
+                w["progress" if target is not None or not goals else "progress_goals"].format(
                     unit=row.unit_code,
                     name=row.unit_name[:36],
                     rec=recognized,
@@ -124,7 +130,7 @@ def targets_text(rows: list[SuperiorSummary], year: int, lang: str) -> str:
                 )
                 + ("" if len(row.targets) == 1 else f" [{definition_id}]")
             )
-            lines.extend(goal_lines(row.goals().get(definition_id, []), lang))
+            lines.extend(goal_lines(goals, lang))
     return "\n".join(lines)
 
 

@@ -21,6 +21,11 @@ HEADINGS = {
         "count": "Số lượng",
         "total": "Tổng",
         "target": "Tỷ lệ được công nhận: {rec}/{total} = {share} (chỉ tiêu {target})",
+        "by_goal": "theo từng mục dưới đây",
+        "pilot": "    {label}: {ok}/{groups} nhóm (cấp ủy × loại hình) đạt",
+        "pilot_row": "      {code} {name} — {type}: {joined}/{cells} chi bộ thí điểm "
+        "(cần {minimum}–{maximum})",
+        "no_target": "chưa giao",
         "overdue": "Quá hạn chưa hoàn thành",
         "history": "Lịch sử {unit} năm {year} ({definition} v{version}) — trạng thái: {state}",
         "deadlines": "Thời hạn",
@@ -42,6 +47,11 @@ HEADINGS = {
         "count": "Count",
         "total": "Total",
         "target": "Recognised: {rec}/{total} = {share} (target {target})",
+        "by_goal": "as listed below",
+        "pilot": "    {label}: {ok}/{groups} groups (committee × type) within bounds",
+        "pilot_row": "      {code} {name} — {type}: {joined}/{cells} cells piloting "
+        "(needs {minimum}–{maximum})",
+        "no_target": "none set",
         "overdue": "Overdue and not met",
         "history": "History of {unit} for {year} ({definition} v{version}) — state: {state}",
         "deadlines": "Deadlines",
@@ -101,7 +111,13 @@ def board_dict(board: Board) -> dict[str, Any]:
         },
         "overdue": board.overdue,
         "goals": {d: [g.as_dict() for g in gs] for d, gs in board.goals.items()},
-    }
+        "pilot": {
+            d: [{"committee": r.committee, "org_type": r.org_type, "cells": r.cells,
+                 "joined": r.joined, "minimum": r.minimum, "maximum": r.maximum, "ok": r.ok}
+                for r in check.rows]
+            for d, check in board.pilot.items()
+        },
+    }  # fmt: skip
 
 
 def board_text(board: Board, lang: str) -> str:
@@ -124,18 +140,42 @@ def board_summary_lines(board: Board, lang: str) -> list[str]:
     h = HEADINGS[lang]
     lines = []
     for definition_id, (total, rec, target) in board.targets.items():
-        target_text = f"{target:g} %" if target is not None else "—"
+        goals = board.goals.get(definition_id, [])
+        # a definition whose targets are its goals says so, not "target —"
+        target_text = (
+            f"{target:g} %" if target is not None else h["by_goal"] if goals else h["no_target"]
+        )
         lines.append(
             f"  [{definition_id}] "
             + h["target"].format(
                 rec=rec, total=total, share=_percent(rec, total), target=target_text
             )
         )
-        lines.extend(goal_lines(board.goals.get(definition_id, []), lang))
+        lines.extend(goal_lines(goals, lang))
+        lines.extend(_pilot_lines(board, definition_id, lang))
     if board.overdue:
         lines.append(
             f"  {h['overdue']}: " + ", ".join(f"{k} {v}" for k, v in sorted(board.overdue.items()))
         )
+    return lines
+
+
+def _pilot_lines(board: Board, definition_id: str, lang: str) -> list[str]:
+    """A pilot's check (seed 004): how many committee × type groups are within bounds,
+    then each group that is not."""
+    check = board.pilot.get(definition_id)
+    if check is None or not check.rows:
+        return []
+    h, spec, rows = HEADINGS[lang], check.spec, check.rows
+    label = spec.label.get(lang)
+    lines = [h["pilot"].format(label=label, ok=sum(r.ok for r in rows), groups=len(rows))]
+    for r in rows:
+        if not r.ok:
+            named = spec.types.get(r.org_type)
+            lines.append(h["pilot_row"].format(
+                code=r.committee, name=r.committee_name, type=named.get(lang) if named else
+                r.org_type, joined=r.joined, cells=r.cells, minimum=r.minimum,
+                maximum=r.maximum))  # fmt: skip
     return lines
 
 

@@ -9,12 +9,13 @@ from typing import Annotated
 import typer
 
 from adapters import logs
-from adapters.cli import render
+from adapters.cli import render, reorganise_cmds
 from adapters.cli.context import (
     DbOption,
     JsonOption,
     LangOption,
     emit,
+    fail,
     session,
     token_for,
     warn_columns,
@@ -22,8 +23,10 @@ from adapters.cli.context import (
 from adapters.cli.progress import shown
 from adapters.tabular import read_sheet
 from workflow.service.ports import UnitRef
+from workflow.timefmt import parse_user_date
 
 group = typer.Typer(no_args_is_help=True, help="The unit tree.")
+reorganise_cmds.register(group)
 
 
 @group.command("import")
@@ -54,12 +57,22 @@ def units_import(
 @group.command("list")
 def units_list(
     under: Annotated[str | None, typer.Option()] = None,
+    on: Annotated[
+        str | None, typer.Option("--on", help="The tree as it stood that day, dd/mm/yyyy")
+    ] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """List units (a subtree with --under)."""
+    """List units (a subtree with --under; as the tree stood on a day with --on)."""
+    try:
+        day = parse_user_date(on) if on else None
+    except ValueError as exc:
+        raise fail(f"--on {on!r}: {exc}") from None
     with session(db) as app:
-        units = app.registers.units(under)
+        if day is None:
+            units = app.registers.units(under)
+        else:
+            units = app.reorganisations.tree_on(day, under)
     if as_json or units:  # an empty tree prints nothing
         emit([render.unit_dict(u) for u in units], as_json, partial(_tree_text, units))
 

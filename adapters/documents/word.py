@@ -29,6 +29,7 @@ from adapters.documents import figures as f
 from adapters.documents.cells import printable
 from adapters.documents.words import words
 from workflow.service.reports import Report, UnitLine
+from workflow.targets import GoalProgress
 
 DOC_WORDS = {
     "vi": {
@@ -58,6 +59,10 @@ DOC_WORDS = {
                        "đạt {share} (chỉ tiêu {target}); {gap}.",
         "gap": "còn thiếu {n} đơn vị so với chỉ tiêu",
         "no_gap": "đạt chỉ tiêu",
+        "count_line": "Số đơn vị: {counted}; được công nhận: {recognized}, đạt {share}.",
+        "goal_line": "{label}: {meeting}/{counted} = {share} (yêu cầu {required}) — {status}.",
+        "goal_met": "đạt",
+        "goal_gap": "chưa đạt, còn thiếu {n} đơn vị",
         "count": "Số đơn vị",
         "total": "Tổng cộng",
         "not_recognised_reason": "Không đạt tiêu chuẩn",
@@ -91,6 +96,10 @@ DOC_WORDS = {
                        "{share} (target {target}); {gap}.",
         "gap": "{n} units short of the target",
         "no_gap": "target met",
+        "count_line": "Units: {counted}; recognised: {recognized}, {share}.",
+        "goal_line": "{label}: {meeting}/{counted} = {share} (required {required}) — {status}.",
+        "goal_met": "met",
+        "goal_gap": "not met, {n} units short",
         "count": "Units",
         "total": "Total",
         "not_recognised_reason": "Does not meet the standard",
@@ -185,12 +194,17 @@ def report_context(report: Report, lang: str, today: date) -> dict[str, Any]:
         figures = total.figures
         gap = (w["gap"].format(n=figures["gap_units"]) if figures["gap_units"]
                else w["no_gap"])
-        line = w["target_line"].format(
-            counted=f.number(figures["counted"], lang),
-            recognized=f.number(figures["recognized"], lang),
-            share=f.percent(figures["share"], lang) or "—",
-            target=f.percent(figures["target"], lang) or "—", gap=gap)
+        summary = next((s for s in report.superiors if s.unit_code == total.code), None)
+        goals = summary.goals().get(total.definition_id, []) if summary else []
+        said = dict(counted=f.number(figures["counted"], lang),
+                    recognized=f.number(figures["recognized"], lang),
+                    share=f.percent(figures["share"], lang) or "—")
+        # a definition whose targets are its goals: the figures, then each goal's gap
+        line = (w["count_line"].format(**said) if figures["target"] is None and goals
+                else w["target_line"].format(
+                    **said, target=f.percent(figures["target"], lang) or "—", gap=gap))
         target_lines.append(f"{title}: {line}" if several else line)
+        target_lines += [_goal_line(goal, lang) for goal in goals]
     in_tree = f.tree_order(report)
     recipients = ([r.get(lang) for r in spec.recipients[:1]] +
                   [spec.recipients[-1].get(lang)] if spec.recipients else [])
@@ -209,6 +223,18 @@ def report_context(report: Report, lang: str, today: date) -> dict[str, Any]:
                            lambda u: "; ".join(f.deadline_label(report, u.definition_id, k,
                                                                 lang) for k in u.overdue)),
     }
+
+
+def _goal_line(goal: GoalProgress, lang: str) -> str:
+    """One goal of the year in the definition's words, with its gap in units."""
+    w = _w(lang)
+    share = goal.as_dict()["share"]
+    return w["goal_line"].format(
+        label=goal.goal.label.get(lang), meeting=f.number(goal.meeting, lang),
+        counted=f.number(goal.counted, lang),
+        share="—" if share is None else f.percent(share, lang),
+        required=goal.required_text(),
+        status=w["goal_met"] if goal.met else w["goal_gap"].format(n=goal.gap_units))
 
 
 def _common(report: Report, lang: str, today: date, number: str, kind: str, title: str,

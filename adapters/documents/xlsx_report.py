@@ -22,6 +22,7 @@ from adapters.documents import figures as f
 from adapters.documents.cells import xlsx_cell
 from adapters.documents.words import words
 from workflow.service.reports import Report, UnitLine
+from workflow.targets import GoalProgress
 
 #: rows above the header: issuing body, title, scope and date, a blank line
 TITLE_ROWS = 4
@@ -49,6 +50,9 @@ def write_xlsx(report: Report, lang: str, today: date) -> bytes:
     _summary_sheet(workbook.create_sheet(w["summary_sheet"]), report, lang, today)
     _units_sheet(workbook.create_sheet(w["units_sheet"]), report, lang, today)
     _late_sheet(workbook.create_sheet(w["late_sheet"]), report, lang, today)
+    goals = [(s, g) for s in report.superiors for gs in s.goals().values() for g in gs]
+    if goals:  # a definition's goals (seed 004's two), each committee's gap in units
+        _goals_sheet(workbook.create_sheet(w["goals_sheet"]), report, lang, today, goals)
     workbook.properties.title = f.fill(f.documents_spec(report).report_title.get(lang),
                                        report, lang)
     buffer = io.BytesIO()
@@ -193,6 +197,32 @@ def _late_sheet(ws: WriteOnlyWorksheet, report: Report, lang: str, today: date) 
         cell.font = Font(italic=True)
         ws.append([cell])
     _filter(ws, columns, HEADER_ROW + len(late))
+
+
+def _goals_sheet(ws: WriteOnlyWorksheet, report: Report, lang: str, today: date,
+                 goals: Sequence[tuple[Any, GoalProgress]]) -> None:
+    w = words(lang)
+    rows = [(n, summary, goal) for n, (summary, goal) in enumerate(goals, start=1)]
+    columns = [
+        Column(w["no"], "int", lambda r: r[0]),
+        Column(w["code"], "text", lambda r: r[1].unit_code),
+        Column(w["unit"], "text", lambda r: r[1].unit_name),
+        Column(w["goal"], "long", lambda r: r[2].goal.label.get(lang)),
+        Column(w["goal_required"], "text", lambda r: r[2].required_text()),
+        Column(w["goal_meeting"], "int", lambda r: r[2].meeting),
+        Column(w["goal_counted"], "int", lambda r: r[2].counted),
+        Column(w["goal_met"], "text", lambda r: w["goal_yes"] if r[2].met else w["no_word"]),
+        Column(w["gap_units"], "int", lambda r: r[2].gap_units),
+    ]
+    _setup(ws, report, lang, today, columns, landscape=True)
+    widths = _widths(columns, rows)
+    _columns(ws, widths)
+    _title_block(ws, report, lang, today, len(columns))
+    _header(ws, columns, widths)
+    for i, row in enumerate(rows, start=HEADER_ROW + 1):
+        ws.row_dimensions[i].height = _height(columns, widths, row)
+        ws.append([_cell(ws, c, row) for c in columns])
+    _filter(ws, columns, HEADER_ROW + len(rows))
 
 
 # -- shared layout -----------------------------------------------------------------------

@@ -35,7 +35,7 @@ _FACT_COLUMNS = {
 REGISTER_QUERIES = {
     "actor": "SELECT a.id, a.name, a.role, u.code, a.revoked_at, a.token_hash FROM actor a "
     "LEFT JOIN unit u ON u.id = a.scope_unit_id ORDER BY a.id",
-    "unit": "SELECT u.code, u.kind, p.code, u.path FROM unit u "
+    "unit": "SELECT u.code, u.kind, p.code, u.path, u.ended_on FROM unit u "
     "LEFT JOIN unit p ON p.id = u.parent_id ORDER BY u.code",
     "definition": "SELECT definition_id, version, content_hash, resolved FROM definition "
     "ORDER BY definition_id, version",

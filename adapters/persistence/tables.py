@@ -40,6 +40,27 @@ class UnitRow(SQLModel, table=True):
     path: str = Field(index=True)
     member_count: int = 0
     contacts: str = "{}"
+    #: the day a reorganisation ended it (merged into another, or dissolved); its row,
+    #: cycles and history stay
+    ended_on: str | None = None
+
+
+class UnitPlaceRow(SQLModel, table=True):
+    """Where a unit stood, from one reorganisation to the next: its code, parent's code
+    and path in [valid_from, valid_until) (dates; None: open-ended). A unit no
+    reorganisation touched has no row: it stood where it stands."""
+
+    __tablename__ = "unit_place"
+    __table_args__ = (Index("ix_unit_place_unit", "unit_id", "valid_until"),)
+    id: int | None = Field(default=None, primary_key=True)
+    unit_id: int = Field(foreign_key="unit.id")
+    code: str
+    parent_code: str | None = None
+    path: str
+    valid_from: str | None = None
+    valid_until: str | None = None
+    #: the decision that put it there (None for the place it had before the first one)
+    decision: str | None = None
 
 
 class CycleRow(SQLModel, table=True):

@@ -22,6 +22,7 @@ from adapters.persistence.outbox import SqlOutbox
 from adapters.persistence.registers import SqlRegisters
 from adapters.persistence.sql import Sql
 from adapters.persistence.timers import SqlTimers
+from adapters.persistence.tree import SqlTree
 from adapters.persistence.units import SqlUnits
 from adapters.persistence.versions import SqlVersions
 
@@ -38,6 +39,7 @@ class SqlUnitOfWork:
         self.audit = SqlAudit(self.sql)
         self.definitions = SqlDefinitions(self.sql)
         self.units = SqlUnits(self.sql)
+        self.tree = SqlTree(self.sql)
         self.cycles = SqlCycles(self.sql)
         self.timers = SqlTimers(self.sql, self.audit)
         self.outbox = SqlOutbox(self.sql, self.audit)

@@ -92,7 +92,7 @@ class SqlUnits:
         where, params = subtree(node, "u.path")
         rows = self.sql.query(
             f"SELECT {UNIT_COLUMNS} FROM unit u LEFT JOIN unit p ON p.id = u.parent_id "
-            f"WHERE 1 = 1{where} ORDER BY u.path",
+            f"WHERE u.ended_on IS NULL{where} ORDER BY u.path",
             params,
         )
         return [unit_ref(r) for r in rows]
@@ -129,7 +129,7 @@ class SqlUnits:
             for row in self.sql.query(
                 # the parents of the subtree's units, each found by primary key
                 "SELECT DISTINCT p.code, p.name, p.path FROM unit u "
-                f"JOIN unit p ON p.id = u.parent_id WHERE 1 = 1{below}{parent_in} "
+                f"JOIN unit p ON p.id = u.parent_id WHERE u.ended_on IS NULL{below}{parent_in} "
                 "ORDER BY p.path",
                 [*params, *parent_params],
             )

@@ -30,15 +30,15 @@ def test_a_version_is_saved_once_and_read_back(uow: Any, catalog: DefinitionSet)
 
 
 def test_load_without_a_version_is_the_newest(uow: Any, catalog: DefinitionSet) -> None:
-    older = catalog.get("chi-bo-kieu-mau", 3)
-    assert older.spec.version == 3
+    older = catalog.get("chi-bo-kieu-mau", 4)
+    assert older.spec.version == 4
     first = older.spec.model_copy(update={"version": 1})
     from workflow.spec.registry import Definition, content_hash
 
     v1 = Definition(first, content_hash(first), "v1.yaml")
     write(uow, lambda: uow.definitions.add(older, AT))
     write(uow, lambda: uow.definitions.add(v1, AT))  # saved after, still older
-    assert uow.definitions.load("chi-bo-kieu-mau", None).spec.version == 3
+    assert uow.definitions.load("chi-bo-kieu-mau", None).spec.version == 4
     assert uow.definitions.load("chi-bo-kieu-mau", 1).filename == "v1.yaml"
     with pytest.raises(NotFound, match="version 7 is not in the database"):
         uow.definitions.load("chi-bo-kieu-mau", 7)

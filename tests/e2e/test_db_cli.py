@@ -56,12 +56,16 @@ def test_the_file_of_release_7a2cb4e_upgrades_in_place_and_keeps_working(legacy:
     # every row as it was, but for the deadlines that now end with their day (0005);
     # the audit-event chain gains its baseline fact (0007)
     expected = end_of_day(before)
+    # units gain the day they ended (0009): none has
+    expected["unit"] = [(*row, None) for row in expected["unit"]]
     assert {t: after[t] for t in before if t != "audit_event"} == {
         t: rows for t, rows in expected.items() if t != "audit_event"
     }
     assert after["audit_event"][:-1] == expected["audit_event"]
     assert after["audit_event"][-1][2] == "baseline"
-    assert set(after) - set(before) == {"alembic_version", "rating", "target", "meeting"}
+    assert set(after) - set(before) == {
+        "alembic_version", "rating", "target", "meeting", "unit_place"
+    }
     assert legacy.json("db", "current") == {
         "revision": head, "recognised": None, "head": head, "up_to_date": True,
     }

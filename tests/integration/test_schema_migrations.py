@@ -32,6 +32,8 @@ from tests.support.schema_db import (
 
 BACKENDS = ["sqlite", "postgresql"]
 NEW_TABLES = {"rating", "target", "meeting"}
+#: tables a revision after the recognised ones added (0009: where units stood)
+LATER_TABLES = {"unit_place"}
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -125,17 +127,19 @@ def test_a_database_of_release_7a2cb4e_upgrades_in_place_and_loses_nothing(
 
             assert (done.stamped, done.before, done.after) == ("0001", "0001", schema.head())
             after = all_rows(engine)
-            assert set(after) == set(before) | NEW_TABLES
+            assert set(after) == set(before) | NEW_TABLES | LATER_TABLES
             # every row unchanged, but for the deadlines that now end with their day
             # (0005); the audit-event chain gains its baseline fact (0007: what the
             # registers hold, for `audit verify` to replay)
             expected = end_of_day(before)
+            # units gain the day they ended (0009): none has
+            expected["unit"] = [(*row, None) for row in expected["unit"]]
             assert {t: after[t] for t in before if t != "audit_event"} == {
                 t: rows for t, rows in expected.items() if t != "audit_event"
             }
             assert after["audit_event"][:-1] == expected["audit_event"]
             assert after["audit_event"][-1][2] == "baseline"
-            assert all(after[t] == [] for t in NEW_TABLES)
+            assert all(after[t] == [] for t in NEW_TABLES | LATER_TABLES)
             assert metadata_diff(engine) == []
             assert_append_only(engine)
 
@@ -181,7 +185,7 @@ def test_revision_by_revision_equals_all_at_once(tmp_path: Path) -> None:
         engine_for(f"sqlite:///{tmp_path / 'steps.db'}") as steps,
         engine_for(f"sqlite:///{tmp_path / 'once.db'}") as once,
     ):
-        revisions = ("0001", "0002", "0003", "0004", "0005", "0006", "0007")
+        revisions = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0009")
         seen = [schema.upgrade(steps, revision).after for revision in revisions]
         assert seen == list(revisions)
         schema.upgrade(once)

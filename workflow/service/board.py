@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from workflow.pilot import PilotCheck, pilot_rows
 from workflow.service.records import OverdueItem, UnitRef
 from workflow.service.reports import Report, build_report
 from workflow.service.results import Board, BoardRow, History
@@ -111,7 +112,36 @@ def board(service: CycleService, year: int, under: str | None = None) -> Board:
     overdue = uow.cycles.count_overdue(
         node, year, service.clock.now(), final_states(latest.values())
     )
-    return Board(year, under, board_rows, targets, overdue, _goals(service, year, under, latest))
+    goals = _goals(service, year, under, latest)
+    return Board(
+        year, under, board_rows, targets, overdue, goals, _pilot(service, year, node, latest)
+    )
+
+
+def _pilot(
+    service: CycleService, year: int, node: UnitRef | None, latest: dict[str, Definition]
+) -> dict[str, PilotCheck]:
+    """Each definition's pilot of this year (seed 004's 1-3 cells of each type per
+    district), per committee and type. Only read in a pilot's year."""
+    pilots = {
+        d: spec.targets.pilot
+        for d, spec in ((d, x.spec) for d, x in latest.items())
+        if spec.targets is not None and spec.targets.pilot is not None
+        and spec.targets.pilot.year == year
+    }
+    if not pilots:
+        return {}
+    units = service.uow.units.under(node)
+    cycles = service.uow.cycles.report_cycles(node, year)
+    return {
+        d: PilotCheck(
+            pilot,
+            pilot_rows(
+                pilot, units, {c.unit_code: c.state for c in cycles if c.definition_id == d}
+            ),
+        )
+        for d, pilot in pilots.items()
+    }
 
 
 def _goals(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from workflow.pilot import PilotCheck
 from workflow.rules.checks import Check
 from workflow.runtime.decision import Decision
 from workflow.service.records import AuditEntry, Cycle, DeadlineStatus, NoticeRecord
@@ -76,6 +77,8 @@ class Board:
     overdue: dict[str, int] = field(default_factory=dict)
     #: per definition, each goal of the year with its gap in units (workflow.targets)
     goals: dict[str, list[GoalProgress]] = field(default_factory=dict)
+    #: per definition, its pilot in the pilot's year, per committee and type (workflow.pilot)
+    pilot: dict[str, PilotCheck] = field(default_factory=dict)
 
     def total(self) -> int:
         return sum(row.count for row in self.rows)

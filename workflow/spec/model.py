@@ -143,6 +143,23 @@ class GoalSpec(Strict):
     year: int | None = None
 
 
+class PilotSpec(Strict):
+    """A programme's pilot (seed 004: from early 2022 each district chooses 1 to 3 cells
+    of each organisation type): for each committee directly above the cells' grassroots
+    level and each type it has cells of, how many took part in the pilot year."""
+
+    label: Labels
+    year: int
+    #: the unit kinds that may be chosen (cells)
+    over: list[str] = Field(min_length=1)
+    minimum: int = Field(default=1, ge=0)
+    maximum: int = Field(default=3, ge=1)
+    #: the states of the year's cycle that mean a cell took part
+    joined: list[str] = Field(min_length=1)
+    #: the organisation types' labels, as the board says them
+    types: dict[str, Labels] = Field(default_factory=dict)
+
+
 class TargetSpec(Strict):
     #: percent of the units counted that should reach the "recognized" outcome ("at
     #: least"); None where the definition says its targets as `goals` only
@@ -152,6 +169,8 @@ class TargetSpec(Strict):
     label: Labels | None = None
     #: the targets as the seed words them, each shown with its gap in units
     goals: list[GoalSpec] = Field(default_factory=list)
+    #: a pilot the programme starts with, checked per committee and organisation type
+    pilot: PilotSpec | None = None
 
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

@@ -77,6 +77,16 @@ class GoalOut(BaseModel):
     gap_units: int
 
 
+class PilotOut(BaseModel):
+    committee: str
+    org_type: str
+    cells: int
+    joined: int
+    minimum: int
+    maximum: int
+    ok: bool
+
+
 class BoardOut(BaseModel):
     year: int
     under: str | None
@@ -86,6 +96,8 @@ class BoardOut(BaseModel):
     overdue: dict[str, int]
     #: per definition, its goals in force for the year
     goals: dict[str, list[GoalOut]]
+    #: per definition, its pilot in the pilot's year, per committee and organisation type
+    pilot: dict[str, list[PilotOut]] = {}
 
 
 class DefinitionRef(BaseModel):

@@ -27,11 +27,18 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+#: the unit register as it stood at this revision (0009 adds the day a unit ended)
+_UNITS_BEFORE_0009 = (
+    "SELECT u.code, u.kind, p.code, u.path FROM unit u "
+    "LEFT JOIN unit p ON p.id = u.parent_id ORDER BY u.code"
+)
+
+
 def upgrade() -> None:
     connection = op.get_bind()
     rows = {
         name: [tuple(r) for r in connection.exec_driver_sql(sql).fetchall()]
-        for name, sql in REGISTER_QUERIES.items()
+        for name, sql in {**REGISTER_QUERIES, "unit": _UNITS_BEFORE_0009}.items()
     }
     if not any(rows.values()):
         return  # nothing to vouch for: an empty database starts its history with its facts
