@@ -227,6 +227,12 @@ class SqlCycles:
             for r in rows
         ]
 
+    def actors(self, cycle_id: int) -> list[tuple[str, str]]:
+        rows = self.sql.query(
+            "SELECT event, actor FROM transition WHERE cycle_id = ? ORDER BY seq", (cycle_id,)
+        )
+        return [(r[0], r[1]) for r in rows]
+
     def deadlines(self, cycle_id: int) -> list[DeadlineStatus]:
         rows = self.sql.query(
             "SELECT key, due_at, met_at FROM deadline WHERE cycle_id = ? ORDER BY due_at, key",

@@ -279,7 +279,7 @@ class CycleService:
         machine = self.machine(definition)
         # loaded before deciding, and only for the few events that have such a rule
         barred = machine.barred(event, cycle.state)
-        earlier = [(e.event, e.actor) for e in self.uow.cycles.history(cycle.id)] if barred else []
+        earlier = self.uow.cycles.actors(cycle.id) if barred else []
         decision = self.decide(cycle, definition, event, role, payload)
         if not decision.applied:
             return decision, None
@@ -304,7 +304,10 @@ class CycleService:
         machine = self.machine(definition)
         evidence = None
         if event in machine.reads_register:
-            evidence = {"register": self.uow.registers.rating_register(cycle.unit_code, cycle.year)}
+            register = self.uow.registers.rating_register(
+                cycle.unit_code, cycle.year, cells=cycle.unit_kind in machine.tallies_cells
+            )
+            evidence = {"register": register}
         return machine.decide(
             cycle.state, event, role, payload, cycle.unit_kind, cycle.facts, evidence
         )
@@ -319,7 +322,9 @@ class CycleService:
             return Verdict(cycle, None, ())
         facts = dict(cycle.facts)
         if machine.reads_register:
-            facts["register"] = self.uow.registers.rating_register(cycle.unit_code, cycle.year)
+            facts["register"] = self.uow.registers.rating_register(
+                cycle.unit_code, cycle.year, cells=cycle.unit_kind in machine.tallies_cells
+            )
         checks = machine.guard(rule)(GuardContext(cycle.unit_kind, facts))
         return Verdict(cycle, rule, tuple(checks), facts.get("register"))
 

@@ -193,6 +193,9 @@ class MemoryCycles:
             for t in rows
         ]
 
+    def actors(self, cycle_id: int) -> list[tuple[str, str]]:
+        return [(t["event"], t["actor"]) for t in self.tables.transitions_of.get(cycle_id, ())]
+
     def deadlines(self, cycle_id: int) -> list[DeadlineStatus]:
         rows = sorted(
             (d["due_at"], key, d["met_at"]) for key, d in deadline_rows(self.tables, cycle_id)
