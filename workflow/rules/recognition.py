@@ -261,3 +261,47 @@ def _unit_rating_check(minimum: str, context: GuardContext) -> Check:
         required=f"≥ {minimum}",
         passed=rank is not None and rank <= RATING_LEVELS.index(minimum),
     )
+
+
+def recognition_labels(params: RecognitionParams, key: str) -> tuple[str, str] | None:
+    """The labels of a check this rule makes, from its key (None: not one of this rule's):
+    what a stored verdict (workflow.rules.stored_checks) is shown with."""
+    parts = key.split(".")
+    if parts[0] == "criteria":
+        keys = params.criteria.keys
+        if len(parts) == 2 and parts[1] in keys:
+            return keys[parts[1]].vi, keys[parts[1]].en
+        if len(parts) == 3 and parts[2] == "checklist":
+            labels = keys.get(parts[1])
+            name_vi = labels.vi if labels else parts[1]
+            name_en = labels.en if labels else parts[1]
+            return (
+                f"{name_vi} — tiêu chí theo loại hình tổ chức",
+                f"{name_en}: the sub-criteria of the organisation's type",
+            )
+        return None
+    if key == "unit_rating":
+        return "Xếp loại chất lượng của chi bộ", "The unit's own annual rating"
+    if parts[0] != "ratings" or len(parts) != 3 or parts[1] not in _OVER_LABEL:
+        return None
+    noun_vi, noun_en = _OVER_LABEL[parts[1]]
+    what = parts[2]
+    if what == "excellent_cap":
+        return (
+            f"Số {noun_vi} hoàn thành xuất sắc trên số hoàn thành tốt trở lên",
+            f"{noun_en.capitalize()} rated excellent, as a share of good or better",
+        )
+    if what.endswith("_complete") and what.removesuffix("_complete") in _STAGE_LABEL:
+        stage_vi, stage_en = _STAGE_LABEL[what.removesuffix("_complete")]
+        return (
+            f"Đủ kết quả xếp loại {stage_vi} của {noun_vi}",
+            f"Every one of the {noun_en} has a {stage_en} rating",
+        )
+    level = what.removesuffix("_or_better")
+    if what.endswith("_or_better") and level in _LEVEL_LABEL:
+        level_vi, level_en = _LEVEL_LABEL[level]
+        return (
+            f"Tỷ lệ {noun_vi} xếp loại {level_vi} trở lên",
+            f"Share of {noun_en} rated {level_en} or better",
+        )
+    return None

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from workflow.audit import canonical_json, link
+from workflow.rules.stored_checks import compact
 from workflow.runtime.decision import Decision, Refusal
 from workflow.service.records import AuditEntry, Cycle, CycleChange
 from workflow.timefmt import to_db
@@ -27,7 +28,8 @@ def transition_change(
     outcome = decision.outcome if decision.outcome is not None else cycle.outcome
     checks = [c.as_dict() for c in decision.checks]
     payload_text = canonical_json(payload) if payload else "{}"
-    checks_text = canonical_json(checks) if checks else "[]"
+    # stored compactly (record format 2): labels are rendered when the record is read
+    checks_text = canonical_json(compact(decision.checks)) if checks else "[]"
     seq = cycle.version + 1
     at_text = to_db(at)
     fields = (
