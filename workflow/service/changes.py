@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from workflow.audit import canonical_json, link
+from workflow.deadlines import PlannedTimer
 from workflow.rules.stored_checks import compact
 from workflow.runtime.decision import Decision, Refusal
 from workflow.service.records import AuditEntry, Cycle, CycleChange
@@ -22,8 +23,11 @@ def transition_change(
     payload: dict[str, Any],
     decision: Decision,
     at: datetime,
+    closes: bool = False,
+    replanned: tuple[PlannedTimer, ...] = (),
 ) -> CycleChange:
-    """The change an applied decision commits (payload as `with_override` left it)."""
+    """The change an applied decision commits (payload as `with_override` left it);
+    `closes`: the new state is final; `replanned`: the timers of reopened deadlines."""
     assert decision.to_state is not None
     outcome = decision.outcome if decision.outcome is not None else cycle.outcome
     checks = [c.as_dict() for c in decision.checks]
@@ -61,6 +65,8 @@ def transition_change(
         checks_text=checks_text,
         hash=link(cycle.head, fields),
         at_text=at_text,
+        closes=closes,
+        replanned=replanned,
     )
     return change
 

@@ -17,6 +17,7 @@ from workflow.audit_registers import content_print
 from workflow.calendar import WorkingCalendar, no_holidays
 from workflow.clock import Clock
 from workflow.deadlines import (
+    PlannedTimer,
     plan_cycle_timers,
     plan_milestone_timers,
     resolve_deadlines,
@@ -287,7 +288,20 @@ class CycleService:
         separated = separation(actor, event, barred, lambda: earlier)
         if separated is not None:
             return Decision(cycle.state, refusal=separated), None
-        change = transition_change(cycle, event, actor, role, payload, decision, self.clock.now())
+        spec = definition.spec
+        assert decision.to_state is not None
+        replanned: tuple[PlannedTimer, ...] = ()
+        now = self.clock.now()
+        if decision.reopened:  # rare: a deadline met before is open again
+            # only those still ahead: one that came due while it was met had been moot
+            planned = plan_cycle_timers(spec, cycle.year, self.calendar(spec))
+            replanned = tuple(
+                t for t in planned if t.deadline in decision.reopened and t.due_at > now
+            )
+        change = transition_change(
+            cycle, event, actor, role, payload, decision, now,
+            closes=spec.states[decision.to_state].final, replanned=replanned,
+        )  # fmt: skip
         return decision, change
 
     def decide(
