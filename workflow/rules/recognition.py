@@ -11,7 +11,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from workflow.evidence.rating_tallies import own_level, tally_cells, tally_members
 from workflow.evidence.ratings import RatingRecord
-from workflow.rules.checks import Check, GuardContext, exact, percent_text, threshold
+from workflow.rules.checks import (
+    Check,
+    GuardContext,
+    at_least,
+    exact,
+    percent_text,
+    threshold,
+)
 from workflow.spec.model import Labels
 
 RATING_LEVELS = ("excellent", "good", "completed", "not_completed")
@@ -180,7 +187,7 @@ def _criterion_check(
     # a score alone, or {score, evidence: [document numbers, file names]}
     evidence = given.get("evidence", []) if isinstance(given, dict) else []
     value = exact(given.get("score") if isinstance(given, dict) else given)
-    required = threshold(str(params.criteria.min_percent))
+    required, required_text = at_least(params.criteria.min_percent)
     actual = "—" if value is None else percent_text(value)
     if evidence and isinstance(evidence, list):
         actual += f" ({', '.join(str(e) for e in evidence)})"
@@ -189,7 +196,7 @@ def _criterion_check(
         label_vi=labels.vi,
         label_en=labels.en,
         actual=actual,
-        required=f"≥ {percent_text(required)}",
+        required=required_text,
         passed=value is not None and value >= required,
     )
 
@@ -232,7 +239,7 @@ def _share_checks(share: RatingShareParams, context: GuardContext) -> list[Check
         ("good", share.good_or_better),
     ):
         count = exact(ratings.get(f"{level}_or_better"))
-        required = threshold(str(limit))
+        required, required_text = at_least(limit)
         share_value: Fraction | None = None
         if rated is not None and count is not None and rated > 0 and 0 <= count <= rated:
             share_value = count * 100 / rated
@@ -243,7 +250,7 @@ def _share_checks(share: RatingShareParams, context: GuardContext) -> list[Check
                 label_vi=f"Tỷ lệ {noun_vi} xếp loại {level_vi} trở lên",
                 label_en=f"Share of {noun_en} rated {level_en} or better",
                 actual="—" if share_value is None else percent_text(share_value),
-                required=f"≥ {percent_text(required)}",
+                required=required_text,
                 passed=share_value is not None and share_value >= required,
             )
         )
