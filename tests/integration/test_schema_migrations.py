@@ -120,6 +120,9 @@ def test_a_database_of_release_7a2cb4e_upgrades_in_place_and_loses_nothing(
                 "timer", "notice", "outbox", "delivery", "audit_event", "actor", "meta",
             }
             assert schema.status(engine) == (None, "0001")
+            with engine.connect() as conn:
+                fired = {r[0] for r in conn.execute(
+                    sa.text("SELECT id FROM timer WHERE fired_at IS NOT NULL"))}  # fmt: skip
 
             done = schema.upgrade(engine)
 
@@ -130,9 +133,14 @@ def test_a_database_of_release_7a2cb4e_upgrades_in_place_and_loses_nothing(
             # (0005); the audit-event chain gains its baseline fact (0007: what the
             # registers hold, for `audit verify` to replay)
             expected = end_of_day(before)
-            assert {t: after[t] for t in before if t != "audit_event"} == {
-                t: rows for t, rows in expected.items() if t != "audit_event"
+            assert {t: after[t] for t in before if t not in ("audit_event", "timer")} == {
+                t: rows for t, rows in expected.items() if t not in ("audit_event", "timer")
             }
+            # the timers that could no longer fire are gone (0010); every one kept is as
+            # it was, and every fired one is kept (its notice names it)
+            kept = set(after["timer"])
+            assert kept < set(expected["timer"])
+            assert fired <= {row[0] for row in kept}
             assert after["audit_event"][:-1] == expected["audit_event"]
             assert after["audit_event"][-1][2] == "baseline"
             assert all(after[t] == [] for t in NEW_TABLES)
