@@ -24,6 +24,7 @@ from adapters import logs
 from adapters.catalog import load_catalog
 from adapters.holidays_vn import calendar_for
 from adapters.identity import hash_token, issue_token, verify_token
+from adapters.persistence.db import checkpoint as checkpoint_wal
 from adapters.persistence.db import create_schema, database_url, make_engine
 from adapters.persistence.store import SqlStore
 from workflow.clock import Clock
@@ -106,6 +107,11 @@ def connect(url: str) -> SqlEngine:
     """A connection pool on `url`, for a caller that builds several Apps on it (the worker,
     one per tick, in the scheduler's thread)."""
     return make_engine(url)
+
+
+def checkpoint(db: SqlEngine) -> None:
+    """SQLite's WAL copied into its file between a worker's ticks (db.checkpoint)."""
+    checkpoint_wal(db)
 
 
 def _prepare(db: SqlEngine, url: str, schema: Schema) -> None:

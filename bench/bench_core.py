@@ -38,7 +38,7 @@ from transitions import Machine
 
 from adapters.catalog import load_catalog
 from adapters.holidays_vn import calendar_for
-from adapters.persistence.db import create_schema, make_engine
+from adapters.persistence.db import WAL_AUTOCHECKPOINT_PAGES, create_schema, make_engine
 from adapters.persistence.store import SqlStore
 from workflow.audit import cycle_genesis, link
 from workflow.clock import VirtualClock
@@ -172,6 +172,8 @@ def raw_connect(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
+    # the engine's checkpoint threshold too: both sides checkpoint as rarely
+    conn.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
     return conn
 
 
@@ -369,12 +371,17 @@ UPDATE_CYCLE_FULL = (  # SqlStore.apply, verbatim
     "facts = COALESCE(?, facts), head_hash = ? WHERE id = ? AND version = ?"
 )
 MEET_DEADLINE = "UPDATE deadline SET met_at = ? WHERE cycle_id = ? AND key = ? AND met_at IS NULL"
+DELETE_MOOT_TIMERS = (  # SqlCycles._settle_timers: the met deadline's timers, now moot
+    "DELETE FROM timer WHERE cycle_id = ? AND deadline = ? "
+    "AND fired_at IS NULL AND (kind = 'reminder' OR due_at >= ?)"
+)
 STATEMENTS = (
     "SELECT the cycle by unit code (+ its record's hash)",
     "BEGIN IMMEDIATE",
     "UPDATE cycle",
     "INSERT transition",
     "UPDATE deadline (met)",
+    "DELETE its moot timers",
     "COMMIT",
 )
 
@@ -397,6 +404,8 @@ def _fire_every_statement(cursor: sqlite3.Cursor, code: str, audit: tuple[Any, .
     cursor.execute(INSERT_TRANSITION, (cycle_id, version + 1, *audit, digest))
     marks.append(clock())
     cursor.execute(MEET_DEADLINE, (FIRED_AT_DB, cycle_id, EVENT))
+    marks.append(clock())
+    cursor.execute(DELETE_MOOT_TIMERS, (cycle_id, EVENT, FIRED_AT_DB))
     marks.append(clock())
     cursor.execute("COMMIT")
     marks.append(clock())

@@ -13,6 +13,7 @@ from adapters.persistence.rows import (
     INSERT_TIMER,
     cycle_of,
     dumps,
+    planned_values,
     subtree,
     subtree_positional,
     timer_values,
@@ -66,6 +67,24 @@ def _children_of(under: UnitRef | None) -> tuple[str, dict[str, Any]]:
     if under is None:
         return "ch.parent_id IS NULL", {}
     return "ch.parent_id = :parent_id", {"parent_id": under.id}
+
+
+#: the timers a move makes moot, as workflow.notices drops them when they come due: every
+#: reminder, and an escalation not yet due (one already due when the deadline was met,
+#: or the cycle closed, is still owed: the worker may have been down)
+MOOT_TIMERS = "fired_at IS NULL AND (kind = 'reminder' OR due_at >= ?)"
+_DELETE_TIMERS_OF_CYCLE = f"DELETE FROM timer WHERE cycle_id = ? AND {MOOT_TIMERS}"
+_DELETE_TIMERS_OF_DEADLINE = (
+    f"DELETE FROM timer WHERE cycle_id = ? AND deadline = ? AND {MOOT_TIMERS}"
+)
+#: a timer of a reopened deadline, its unit and year from the cycle row; one still kept
+#: (fired, or not yet deleted by a store written before deletion) is left as it is
+_REPLAN_TIMER = (
+    "INSERT INTO timer (key, cycle_id, milestone_id, unit_id, year, definition_id, "
+    'definition_version, deadline, kind, step, role, "offset", deadline_at, due_at, moved_by) '
+    "SELECT ?, id, NULL, unit_id, year, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM cycle WHERE id = ? "
+    "ON CONFLICT (key) DO NOTHING"
+)
 
 
 class SqlCycles:
@@ -211,7 +230,28 @@ class SqlCycles:
                 "UPDATE deadline SET met_at = NULL WHERE cycle_id = ? AND key = ?",
                 (change.cycle_id, key),
             )
+        self._settle_timers(change, at)
         return True
+
+    def _settle_timers(self, change: CycleChange, at: str) -> None:
+        """Timers this change made moot are deleted with it (a closed cycle's, a met
+        deadline's: they could never fire), and a reopened deadline's are planned again.
+        Fired timers stay: their notices name them; so do escalations already owed."""
+        db, cycle_id = self.sql, change.cycle_id
+        if change.closes:
+            db.execute(_DELETE_TIMERS_OF_CYCLE, (cycle_id, at))
+        else:
+            for key in change.met:
+                db.execute(_DELETE_TIMERS_OF_DEADLINE, (cycle_id, key, at))
+        if change.replanned and not change.closes:
+            entry = change.entry
+            planned = planned_values(
+                change.replanned, from_db(at), entry.definition_id, entry.definition_version
+            )
+            db.executemany(
+                _REPLAN_TIMER,
+                [(f"c{cycle_id}:{suffix}", *values, cycle_id) for suffix, values in planned],
+            )
 
     def history(self, cycle_id: int) -> list[AuditEntry]:
         rows = self.sql.query(
@@ -226,6 +266,12 @@ class SqlCycles:
             )
             for r in rows
         ]
+
+    def actors(self, cycle_id: int) -> list[tuple[str, str]]:
+        rows = self.sql.query(
+            "SELECT event, actor FROM transition WHERE cycle_id = ? ORDER BY seq", (cycle_id,)
+        )
+        return [(r[0], r[1]) for r in rows]
 
     def deadlines(self, cycle_id: int) -> list[DeadlineStatus]:
         rows = self.sql.query(

@@ -79,7 +79,13 @@ def timer_values(
 ) -> list[tuple[str, tuple[Any, ...]]]:
     """Per planned timer: its key suffix and the columns after (key, cycle, milestone,
     unit, year). Reminders already past at `at` are left out; escalations never are."""
-    spec = definition.spec
+    return planned_values(timers, at, definition.spec.id, definition.spec.version)
+
+
+def planned_values(
+    timers: Sequence[PlannedTimer], at: datetime, definition_id: str, version: int
+) -> list[tuple[str, tuple[Any, ...]]]:
+    """timer_values, for a definition named by id and version."""
     values = []
     for timer in timers:
         if timer.kind == "reminder" and timer.due_at <= at:
@@ -88,8 +94,8 @@ def timer_values(
             (
                 timer.suffix,
                 (
-                    spec.id,
-                    spec.version,
+                    definition_id,
+                    version,
                     timer.deadline,
                     timer.kind,
                     timer.step,

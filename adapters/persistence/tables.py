@@ -146,7 +146,8 @@ class MilestoneRow(SQLModel, table=True):
 
 class TimerRow(SQLModel, table=True):
     """One reminder or escalation to send: written when its cycle (or milestone) opens,
-    cancelled in the same transaction as the move that meets its deadline, fired once.
+    deleted in the same transaction as the move that meets its deadline or closes its
+    cycle (a fired one stays: its notice names it), fired once.
     The partial index keeps "what is due now" cheap however many rows have fired; it ends
     with `id` so that a claim's `ORDER BY due_at, id LIMIT n` reads it in order on
     PostgreSQL (SQLite keeps the rowid in every index anyway): without it, every claim

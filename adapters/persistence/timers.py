@@ -1,9 +1,10 @@
 """Timers (reminders and escalations of deadlines and milestones) and the milestones.
 
-Timers of a deadline met meanwhile, or of a closed cycle, are not cancelled by the
-transition (that would cost every transition a write to the timer table and its
-indexes): the deadline row it writes anyway is what cancels them. They are marked
-cancelled when they come due (`settle`), and never sent.
+A transition deletes the timers it makes moot (those of the deadline it meets, every
+unfired one of a cycle it closes: adapters.persistence.cycles), so a closed cycle keeps
+only the timers that fired. A timer the tick finds moot all the same (written by a
+store before deletion, or a deadline met by a cycle migration) is marked cancelled when
+it comes due (`settle`), and never sent.
 """
 
 from __future__ import annotations

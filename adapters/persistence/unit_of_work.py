@@ -7,6 +7,8 @@ cheap as before. A write transaction begins as its dialect says: BEGIN IMMEDIATE
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from types import TracebackType
 from typing import Self
 
@@ -35,7 +37,8 @@ class SqlUnitOfWork:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.sql = Sql(engine)
-        self._note = note_for(engine.url.render_as_string(hide_password=True))
+        note = note_for(engine.url.render_as_string(hide_password=True))
+        self._note = None if note is None else os.fspath(note)
         self.audit = SqlAudit(self.sql)
         self.definitions = SqlDefinitions(self.sql)
         self.units = SqlUnits(self.sql)
@@ -66,9 +69,9 @@ class SqlUnitOfWork:
             self.rollback()
 
     def commit(self) -> None:
-        if self._note is not None and self._note.exists():  # a stat: no cost to speak of
+        if self._note is not None and os.path.exists(self._note):  # one stat, no pathlib
             self.rollback()
-            raise StorageDamaged(refusal(self._note))
+            raise StorageDamaged(refusal(Path(self._note)))
         # closed first: a COMMIT that fails is not followed by a ROLLBACK (as before)
         self._open = False
         self.sql.execute("COMMIT")

@@ -19,6 +19,7 @@ Plain SQL with `?` placeholders (named ones for the subtree filter).
 
 from __future__ import annotations
 
+from adapters.persistence.cycles import MOOT_TIMERS
 from adapters.persistence.rows import INSERT_TIMER, cycle_of, subtree, timer_values
 from adapters.persistence.sql import Sql
 from workflow.service.records import Migrant, MigrationSelection, MoveBatch
@@ -128,13 +129,29 @@ class SqlVersions:
             year: timer_values(timers, batch.at, batch.target)
             for year, timers in batch.timers.items()
         }
+        # none that the move makes moot (a met deadline's, a closed cycle's reminders and
+        # escalations not yet due: cycles.MOOT_TIMERS); values: (definition, version,
+        # deadline, kind, step, role, offset, deadline_at, due_at, moved_by)
+        final = {name for name, state in spec.states.items() if state.final}
         rows = [
             (f"c{m.cycle_id}:{suffix}", m.cycle_id, None, m.unit_id, m.year, *values)
             for m in moves
             for suffix, values in planned.get(m.year, ())
+            if not (
+                (m.state in final or values[2] in m.met)
+                and (values[3] == "reminder" or values[8] >= at)
+            )
         ]
         if rows:
             db.executemany(_UPSERT_TIMER, rows)
+        db.executemany(
+            f"DELETE FROM timer WHERE cycle_id = ? AND deadline = ? AND {MOOT_TIMERS}",
+            [(m.cycle_id, key, at) for m in moves if m.state not in final for key in m.met],
+        )
+        db.executemany(
+            f"DELETE FROM timer WHERE cycle_id = ? AND {MOOT_TIMERS}",
+            [(m.cycle_id, at) for m in moves if m.state in final],
+        )
         db.executemany(
             "UPDATE timer SET cancelled_at = ? WHERE cycle_id = ? AND fired_at IS NULL "
             "AND cancelled_at IS NULL AND (definition_id <> ? OR definition_version <> ?)",

@@ -105,6 +105,8 @@ class Ticker:
             return fired, report, notifications.next_wakeup()
         finally:
             app.close()
+            # between ticks, so that a request's commit rarely has to (db.checkpoint)
+            bootstrap.checkpoint(self.db)
 
 
 def run_worker(options: WorkerOptions) -> None:

@@ -102,18 +102,59 @@ def test_due_timers_are_claimed_oldest_first_up_to_the_limit(
     )
 
 
-def test_a_timer_says_when_its_deadline_was_met(opened: CycleService, uow: Any) -> None:
+def pending(uow: Any, cycle_id: int) -> list[tuple[str, str]]:
+    """(deadline, kind) of a cycle's timers still to claim, in a year's time."""
+    with uow:
+        due = uow.timers.claim_due(local(2026, 12, 31), 10_000)
+        uow.commit()
+    return sorted({(t.deadline, t.kind) for t in due if t.cycle_id == cycle_id})
+
+
+def test_the_move_that_meets_a_deadline_takes_its_timers_with_it(
+    opened: CycleService, uow: Any
+) -> None:
+    before = pending(uow, 1)
+    assert ("register", "reminder") in before and ("register", "escalation") in before
     opened.clock.set(local(2025, 3, 20))
     cycle = opened.cycle("CB-THON1", 2025)
     _, change = opened.prepare(cycle, "register", *SECRETARY, {"plan": "KH-1"})
     assert change is not None
-    write(uow, lambda: uow.cycles.apply(replace(change, met=("register",))))
-    with uow:
-        due = uow.timers.claim_due(local(2025, 3, 31), 100)
-        uow.commit()
-    mine = [t for t in due if t.cycle_id == 1 and t.deadline == "register"]
-    assert mine and all(t.met_at == change.entry.at for t in mine)
-    assert all(t.state == "registered" and t.state_since == change.entry.at for t in mine)
+    assert change.met == ("register",)
+    write(uow, lambda: uow.cycles.apply(change))
+    # the other deadlines' reminders still go out; the met one's never could
+    assert pending(uow, 1) == [t for t in before if t[0] != "register"]
+
+
+def test_a_deadline_reopened_gets_its_timers_still_ahead_again(
+    opened: CycleService, uow: Any
+) -> None:
+    before = [t for t in pending(uow, 1) if t[0] == "propose"]
+    assert before
+    opened.clock.set(local(2025, 3, 20))
+    # proposed (the cycle taken as self-evaluated: the repository applies what it is given)
+    evaluated = replace(opened.cycle("CB-THON1", 2025), state="self_evaluated")
+    _, proposal = opened.prepare(evaluated, "propose", *SECRETARY, {})
+    assert proposal is not None and proposal.met == ("propose",)
+    write(uow, lambda: uow.cycles.apply(proposal))
+    assert [t for t in pending(uow, 1) if t[0] == "propose"] == []
+    # returned for revision: the proposal is due again, its reminders with it
+    proposed = opened.cycle("CB-THON1", 2025)
+    board = ("ubkt.x", "superior_org_board")
+    _, returned = opened.prepare(proposed, "return_for_revision", *board, {"reason": "thiếu"})
+    assert returned is not None and returned.reopened == ("propose",)
+    assert returned.replanned and all(t.due_at > local(2025, 3, 20) for t in returned.replanned)
+    write(uow, lambda: uow.cycles.apply(returned))
+    assert [t for t in pending(uow, 1) if t[0] == "propose"] == before
+
+
+def test_a_closed_cycle_keeps_no_timer_that_could_fire(opened: CycleService, uow: Any) -> None:
+    assert pending(uow, 1)
+    cycle = opened.cycle("CB-THON1", 2025)
+    _, change = opened.prepare(cycle, "register", *SECRETARY, {"plan": "KH-1"})
+    assert change is not None
+    write(uow, lambda: uow.cycles.apply(replace(change, closes=True)))
+    assert pending(uow, 1) == []
+    assert pending(uow, 2)  # another cycle's are untouched
 
 
 def test_settled_timers_are_not_claimed_again_and_a_rollback_keeps_them(

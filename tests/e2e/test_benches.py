@@ -172,3 +172,40 @@ def test_bench_cli_times_help_and_status_beside_the_interpreter(tmp_path: Path) 
     figures = json.loads(out.read_text())
     assert figures["runs"] == 1
     assert figures["bontot status"]["median_s"] > 0
+
+
+def test_bench_spiff_runs_every_side_small(tmp_path: Path) -> None:
+    """bench_spiff.py on a few cycles: every side fired its events (a refusal or a
+    SpiffWorkflow cycle without a ready task would stop it), and SpiffWorkflow's cycles
+    ran all seven steps to their end."""
+    pytest.importorskip("SpiffWorkflow", reason="SpiffWorkflow comes with the bench extra")
+    done = subprocess.run(
+        [
+            sys.executable, str(BENCH / "bench_spiff.py"), "--cycles", "20", "--rounds", "2",
+            "--closed", "3", "--out", str(tmp_path / "out"),
+        ],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    results = json.loads((tmp_path / "out" / "bench_spiff.json").read_text(encoding="utf-8"))
+    assert set(results["rounds"]) == {"raw", "bontot", "spiff_first", "spiff_every"}
+    assert all(len(results["rounds"][side]) == 2 for side in ("raw", "bontot", "spiff_first"))
+    assert results["spiff_closed_bytes"] > 0
+    assert "mean step" in done.stdout
+
+
+def test_bench_storage_measures_every_cycle_of_the_demo_closed(tmp_path: Path) -> None:
+    """bench_storage.py on SQLite: the demo's cycles all closed, each table of a cycle's
+    life measured, and the raw floor beside it."""
+    done = subprocess.run(
+        [sys.executable, str(BENCH / "bench_storage.py"), "--out", str(tmp_path / "out")],
+        capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    results = json.loads((tmp_path / "out" / "bench_storage.json").read_text(encoding="utf-8"))
+    sqlite = results["sqlite"]
+    assert sqlite["cycles"] == sqlite["closed"] > 0
+    assert sqlite["rows"]["transition"] > sqlite["cycles"]
+    # a closed cycle keeps only the timers that fired: each has its notice
+    assert sqlite["rows"]["timer"] == sqlite["rows"]["notice"]
+    assert 0 < results["raw_bytes_per_cycle"] < sqlite["bytes_per_cycle"]

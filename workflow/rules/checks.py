@@ -77,6 +77,16 @@ def threshold(text: str) -> Fraction:
     return Fraction(text)
 
 
+@lru_cache(maxsize=4096)
 def percent_text(value: Fraction) -> str:
+    """A share as shown (cached: the same scores and shares recur across units)."""
     rounded = round(float(value), 2)
     return f"{rounded:g} %"
+
+
+@lru_cache(maxsize=256)
+def at_least(limit: float) -> tuple[Fraction, str]:
+    """A rule's threshold, exact, and its "≥ x %" text: constants of a definition,
+    computed once rather than at every check."""
+    required = threshold(str(limit))
+    return required, f"≥ {percent_text(required)}"

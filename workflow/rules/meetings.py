@@ -350,3 +350,14 @@ def evaluate_meeting_compliance(
             )
         )
     return checks
+
+
+def meeting_labels(params: MeetingComplianceParams, key: str) -> tuple[str, str] | None:
+    """The labels of a check this rule makes, from its key (None: not one of this rule's)."""
+    if key == "meetings.register":
+        return "Sổ sinh hoạt chi bộ", "Meeting register"
+    name = key.removeprefix("meetings.")
+    if not key.startswith("meetings.") or name not in RULE_KEYS:
+        return None
+    labels = params.rule_label(name)
+    return None if labels is None else (labels.vi, labels.en)

@@ -11,7 +11,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from workflow.evidence.rating_tallies import own_level, tally_cells, tally_members
 from workflow.evidence.ratings import RatingRecord
-from workflow.rules.checks import Check, GuardContext, exact, percent_text, threshold
+from workflow.rules.checks import (
+    Check,
+    GuardContext,
+    at_least,
+    exact,
+    percent_text,
+    threshold,
+)
 from workflow.spec.model import Labels
 
 RATING_LEVELS = ("excellent", "good", "completed", "not_completed")
@@ -188,7 +195,7 @@ def _criterion_check(
     # a score alone, or {score, evidence: [document numbers, file names]}
     evidence = given.get("evidence", []) if isinstance(given, dict) else []
     value = exact(given.get("score") if isinstance(given, dict) else given)
-    required = threshold(str(params.criteria.min_percent))
+    required, required_text = at_least(params.criteria.min_percent)
     actual = "—" if value is None else percent_text(value)
     if evidence and isinstance(evidence, list):
         actual += f" ({', '.join(str(e) for e in evidence)})"
@@ -197,7 +204,7 @@ def _criterion_check(
         label_vi=labels.vi,
         label_en=labels.en,
         actual=actual,
-        required=f"≥ {percent_text(required)}",
+        required=required_text,
         passed=value is not None and value >= required,
     )
 
@@ -240,7 +247,7 @@ def _share_checks(share: RatingShareParams, context: GuardContext) -> list[Check
         ("good", share.good_or_better),
     ):
         count = exact(ratings.get(f"{level}_or_better"))
-        required = threshold(str(limit))
+        required, required_text = at_least(limit)
         share_value: Fraction | None = None
         if rated is not None and count is not None and rated > 0 and 0 <= count <= rated:
             share_value = count * 100 / rated
@@ -251,7 +258,7 @@ def _share_checks(share: RatingShareParams, context: GuardContext) -> list[Check
                 label_vi=f"Tỷ lệ {noun_vi} xếp loại {level_vi} trở lên",
                 label_en=f"Share of {noun_en} rated {level_en} or better",
                 actual="—" if share_value is None else percent_text(share_value),
-                required=f"≥ {percent_text(required)}",
+                required=required_text,
                 passed=share_value is not None and share_value >= required,
             )
         )
@@ -269,3 +276,47 @@ def _unit_rating_check(minimum: str, context: GuardContext) -> Check:
         required=f"≥ {minimum}",
         passed=rank is not None and rank <= RATING_LEVELS.index(minimum),
     )
+
+
+def recognition_labels(params: RecognitionParams, key: str) -> tuple[str, str] | None:
+    """The labels of a check this rule makes, from its key (None: not one of this rule's):
+    what a stored verdict (workflow.rules.stored_checks) is shown with."""
+    parts = key.split(".")
+    if parts[0] == "criteria":
+        keys = params.criteria.keys
+        if len(parts) == 2 and parts[1] in keys:
+            return keys[parts[1]].vi, keys[parts[1]].en
+        if len(parts) == 3 and parts[2] == "checklist":
+            labels = keys.get(parts[1])
+            name_vi = labels.vi if labels else parts[1]
+            name_en = labels.en if labels else parts[1]
+            return (
+                f"{name_vi} — tiêu chí theo loại hình tổ chức",
+                f"{name_en}: the sub-criteria of the organisation's type",
+            )
+        return None
+    if key == "unit_rating":
+        return "Xếp loại chất lượng của chi bộ", "The unit's own annual rating"
+    if parts[0] != "ratings" or len(parts) != 3 or parts[1] not in _OVER_LABEL:
+        return None
+    noun_vi, noun_en = _OVER_LABEL[parts[1]]
+    what = parts[2]
+    if what == "excellent_cap":
+        return (
+            f"Số {noun_vi} hoàn thành xuất sắc trên số hoàn thành tốt trở lên",
+            f"{noun_en.capitalize()} rated excellent, as a share of good or better",
+        )
+    if what.endswith("_complete") and what.removesuffix("_complete") in _STAGE_LABEL:
+        stage_vi, stage_en = _STAGE_LABEL[what.removesuffix("_complete")]
+        return (
+            f"Đủ kết quả xếp loại {stage_vi} của {noun_vi}",
+            f"Every one of the {noun_en} has a {stage_en} rating",
+        )
+    level = what.removesuffix("_or_better")
+    if what.endswith("_or_better") and level in _LEVEL_LABEL:
+        level_vi, level_en = _LEVEL_LABEL[level]
+        return (
+            f"Tỷ lệ {noun_vi} xếp loại {level_vi} trở lên",
+            f"Share of {noun_en} rated {level_en} or better",
+        )
+    return None

@@ -57,6 +57,16 @@ class CompiledDefinition:
             for t in self.spec.transitions
             if t.guard in register_rules or t.unless in register_rules
         )
+        #: unit kinds whose register rule tallies the ratings of their cells: only these
+        #: need the rows below the unit (a cell's register is its own rows)
+        self.tallies_cells = frozenset(
+            kind
+            for params in self.spec.rules.values()
+            if params.get("ratings_from") == "register"
+            for share in params.get("ratings", [])
+            if share.get("over") == "cells"
+            for kind in share.get("applies_to", [])
+        )
         self._lock = threading.Lock()
         self._machine = Machine(
             model=None,

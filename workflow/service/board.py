@@ -4,9 +4,12 @@ outside any unit of work (each sees committed data) and change nothing."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from workflow.pilot import PilotCheck, pilot_rows
+from workflow.rules import check_labels
+from workflow.rules.stored_checks import Labeller, expand
 from workflow.service.records import OverdueItem, UnitRef
 from workflow.service.reports import Report, build_report
 from workflow.service.results import Board, BoardRow, History
@@ -50,13 +53,24 @@ def history(
     cycle = service.cycle(unit_code, year, definition_id)
     definition = service.definition(cycle.definition_id, cycle.definition_version)
     uow = service.uow
+    entries = [
+        replace(e, checks=expand(e.checks, _labels(service, e.definition_id, e.definition_version)))
+        if e.checks
+        else e
+        for e in uow.cycles.history(cycle.id)
+    ]
     return History(
         cycle,
         definition,
-        uow.cycles.history(cycle.id),
+        entries,
         uow.cycles.deadlines(cycle.id),
         uow.outbox.notices(cycle.id),
     )
+
+
+def _labels(service: CycleService, definition_id: str, version: int) -> Labeller:
+    """The labels of the checks a record written under this definition version holds."""
+    return check_labels(service.definition(definition_id, version).spec.rules)
 
 
 def overdue(service: CycleService, year: int, under: str | None = None) -> list[OverdueItem]:

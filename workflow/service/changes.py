@@ -8,6 +8,8 @@ from datetime import datetime
 from typing import Any
 
 from workflow.audit import canonical_json, link
+from workflow.deadlines import PlannedTimer
+from workflow.rules.stored_checks import compact
 from workflow.runtime.decision import Decision, Refusal
 from workflow.service.records import AuditEntry, Cycle, CycleChange
 from workflow.timefmt import to_db
@@ -21,13 +23,17 @@ def transition_change(
     payload: dict[str, Any],
     decision: Decision,
     at: datetime,
+    closes: bool = False,
+    replanned: tuple[PlannedTimer, ...] = (),
 ) -> CycleChange:
-    """The change an applied decision commits (payload as `with_override` left it)."""
+    """The change an applied decision commits (payload as `with_override` left it);
+    `closes`: the new state is final; `replanned`: the timers of reopened deadlines."""
     assert decision.to_state is not None
     outcome = decision.outcome if decision.outcome is not None else cycle.outcome
     checks = [c.as_dict() for c in decision.checks]
     payload_text = canonical_json(payload) if payload else "{}"
-    checks_text = canonical_json(checks) if checks else "[]"
+    # stored compactly (record format 2): labels are rendered when the record is read
+    checks_text = canonical_json(compact(decision.checks)) if checks else "[]"
     seq = cycle.version + 1
     at_text = to_db(at)
     fields = (
@@ -59,6 +65,8 @@ def transition_change(
         checks_text=checks_text,
         hash=link(cycle.head, fields),
         at_text=at_text,
+        closes=closes,
+        replanned=replanned,
     )
     return change
 

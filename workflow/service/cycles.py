@@ -17,6 +17,7 @@ from workflow.audit_registers import content_print
 from workflow.calendar import WorkingCalendar, no_holidays
 from workflow.clock import Clock
 from workflow.deadlines import (
+    PlannedTimer,
     plan_cycle_timers,
     plan_milestone_timers,
     resolve_deadlines,
@@ -279,7 +280,7 @@ class CycleService:
         machine = self.machine(definition)
         # loaded before deciding, and only for the few events that have such a rule
         barred = machine.barred(event, cycle.state)
-        earlier = [(e.event, e.actor) for e in self.uow.cycles.history(cycle.id)] if barred else []
+        earlier = self.uow.cycles.actors(cycle.id) if barred else []
         decision = self.decide(cycle, definition, event, role, payload)
         if not decision.applied:
             return decision, None
@@ -287,7 +288,20 @@ class CycleService:
         separated = separation(actor, event, barred, lambda: earlier)
         if separated is not None:
             return Decision(cycle.state, refusal=separated), None
-        change = transition_change(cycle, event, actor, role, payload, decision, self.clock.now())
+        spec = definition.spec
+        assert decision.to_state is not None
+        replanned: tuple[PlannedTimer, ...] = ()
+        now = self.clock.now()
+        if decision.reopened:  # rare: a deadline met before is open again
+            # only those still ahead: one that came due while it was met had been moot
+            planned = plan_cycle_timers(spec, cycle.year, self.calendar(spec))
+            replanned = tuple(
+                t for t in planned if t.deadline in decision.reopened and t.due_at > now
+            )
+        change = transition_change(
+            cycle, event, actor, role, payload, decision, now,
+            closes=spec.states[decision.to_state].final, replanned=replanned,
+        )  # fmt: skip
         return decision, change
 
     def decide(
@@ -304,7 +318,10 @@ class CycleService:
         machine = self.machine(definition)
         evidence = None
         if event in machine.reads_register:
-            evidence = {"register": self.uow.registers.rating_register(cycle.unit_code, cycle.year)}
+            register = self.uow.registers.rating_register(
+                cycle.unit_code, cycle.year, cells=cycle.unit_kind in machine.tallies_cells
+            )
+            evidence = {"register": register}
         return machine.decide(
             cycle.state, event, role, payload, cycle.unit_kind, cycle.facts, evidence
         )
@@ -319,7 +336,9 @@ class CycleService:
             return Verdict(cycle, None, ())
         facts = dict(cycle.facts)
         if machine.reads_register:
-            facts["register"] = self.uow.registers.rating_register(cycle.unit_code, cycle.year)
+            facts["register"] = self.uow.registers.rating_register(
+                cycle.unit_code, cycle.year, cells=cycle.unit_kind in machine.tallies_cells
+            )
         checks = machine.guard(rule)(GuardContext(cycle.unit_kind, facts))
         return Verdict(cycle, rule, tuple(checks), facts.get("register"))
 

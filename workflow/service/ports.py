@@ -93,6 +93,9 @@ class Cycles(Protocol):
     def apply(self, change: CycleChange) -> bool:
         """Write one transition; False (nothing written) when the row version moved."""
     def history(self, cycle_id: int) -> list[AuditEntry]: ...
+    def actors(self, cycle_id: int) -> list[tuple[str, str]]:
+        """(event, actor) of each record of a cycle, in order: what separation of duties
+        reads (no payload decoded)."""
     def deadlines(self, cycle_id: int) -> list[DeadlineStatus]: ...
     def count_states(self, under: UnitRef | None, year: int) -> list[StateCount]: ...
     def count_by_child(self, under: UnitRef | None, year: int) -> list[ChildCount]:
@@ -237,8 +240,9 @@ class Registers(Protocol):
         detail: dict[str, Any],
     ) -> tuple[int, int]:
         """(added, updated), with one fact in the audit trail."""
-    def rating_register(self, unit_code: str, year: int) -> dict[str, Any]:
-        """{"unit", "org_type", "records" (RatingRecord), "cells" (codes below it)}."""
+    def rating_register(self, unit_code: str, year: int, cells: bool = True) -> dict[str, Any]:
+        """{"unit", "org_type", "records" (RatingRecord), "cells" (codes below it)};
+        without `cells`, the unit's own records only and no cells (a members' tally)."""
     def ratings_under(self, under: UnitRef | None, year: int) -> list[RatingRecord]: ...
     def set_target(
         self,

@@ -116,6 +116,11 @@ class CycleChange:
     hash: str = ""
     #: the entry's instant as stored (what the hash covers)
     at_text: str = ""
+    #: the cycle reaches a final state: none of its timers can fire any more
+    closes: bool = False
+    #: the timers of the reopened deadlines, planned again (those of a met deadline are
+    #: deleted when it is met; reminders already past are not written again)
+    replanned: tuple[PlannedTimer, ...] = ()
 
 
 @dataclass(frozen=True)

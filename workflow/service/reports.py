@@ -11,6 +11,8 @@ from typing import Any
 
 from workflow.evidence.rating_tallies import own_level
 from workflow.evidence.ratings import RatingRecord
+from workflow.rules import check_labels
+from workflow.rules.stored_checks import expand
 from workflow.service.records import OverdueItem, ReportCycle, ReportEvent
 from workflow.spec.model import DefinitionSpec, GoalSpec
 from workflow.spec.registry import Definition
@@ -157,6 +159,8 @@ def build_report(
              for c in cycles}  # fmt: skip
     triggers = {key: frozenset(t.trigger for t in d.spec.transitions)
                 for key, d in definitions.items()}  # fmt: skip
+    # stored verdicts get their labels back from their definition's rules, once each
+    labellers = {key: check_labels(d.spec.rules) for key, d in definitions.items()}
     judged = {key: verdict_events(d.spec) for key, d in definitions.items()}
     dates: dict[int, dict[str, datetime]] = {}
     verdicts: dict[int, ReportEvent] = {}
@@ -183,7 +187,8 @@ def build_report(
         spec = definitions[(cycle.definition_id, cycle.definition_version)].spec
         label = spec.states[cycle.state].label
         verdict = verdicts.get(cycle.cycle_id)
-        checks = verdict.checks if verdict else []
+        labels = labellers[(cycle.definition_id, cycle.definition_version)]
+        checks = expand(verdict.checks, labels) if verdict else []
         lines.append(
             UnitLine(
                 unit_code=cycle.unit_code,

@@ -33,6 +33,7 @@ from workflow.testing.tables import (
     index_add,
     insert_timer,
     parent_code,
+    planned_rows,
     timer_rows,
     unit_ref,
 )
@@ -51,6 +52,36 @@ def add_transition(tables: Tables, row: Row) -> None:
     tables.transitions_of[row["cycle_id"]] = tuple(
         sorted((*mine, stored), key=lambda t: int(t["seq"]))
     )
+
+
+def _settle_timers(tables: Tables, change: CycleChange, cycle: Row, at: str) -> None:
+    """As adapters.persistence.cycles: a closed cycle's and a met deadline's moot timers
+    deleted (every reminder, escalations not yet due), a reopened deadline's planned
+    again (a key still kept is left as it is)."""
+    moot = [
+        timer_id
+        for timer_id, t in tables.timers.items()
+        if t["cycle_id"] == change.cycle_id
+        and t["fired_at"] is None
+        and (t["kind"] == "reminder" or t["due_at"] >= at)
+        and (change.closes or t["deadline"] in change.met)
+    ]
+    for timer_id in moot:
+        del tables.timer_ids[tables.timers.pop(timer_id)["key"]]
+    if change.closes or not change.replanned:
+        return
+    entry = change.entry
+    planned = planned_rows(
+        change.replanned, from_db(at), entry.definition_id, entry.definition_version
+    )
+    for suffix, values in planned:
+        key = f"c{change.cycle_id}:{suffix}"
+        if key not in tables.timer_ids:
+            insert_timer(
+                tables,
+                {"key": key, "cycle_id": change.cycle_id, "milestone_id": None,
+                 "unit_id": cycle["unit_id"], "year": cycle["year"], **values},
+            )  # fmt: skip
 
 
 def deadline_rows(tables: Tables, cycle_id: int) -> list[tuple[str, Row]]:
@@ -180,6 +211,7 @@ class MemoryCycles:
         for key in change.reopened:
             if (change.cycle_id, key) in tables.deadlines:
                 _change(tables.deadlines, (change.cycle_id, key), met_at=None)
+        _settle_timers(tables, change, cycle, at)
         return True
 
     def history(self, cycle_id: int) -> list[AuditEntry]:
@@ -192,6 +224,9 @@ class MemoryCycles:
             )
             for t in rows
         ]
+
+    def actors(self, cycle_id: int) -> list[tuple[str, str]]:
+        return [(t["event"], t["actor"]) for t in self.tables.transitions_of.get(cycle_id, ())]
 
     def deadlines(self, cycle_id: int) -> list[DeadlineStatus]:
         rows = sorted(

@@ -267,14 +267,13 @@ class MemoryRegisters:
     def _code(self, unit_id: int) -> str:
         return str(self.tables.units[unit_id]["code"])
 
-    def rating_register(self, unit_code: str, year: int) -> dict[str, Any]:
+    def rating_register(self, unit_code: str, year: int, cells: bool = True) -> dict[str, Any]:
         unit = self.units.find(unit_code)
         lo, hi = subtree_bounds(unit.path)
         tables = self.tables
+        below = tables.children.get(unit.id, ()) if cells else ()
         children = {
-            u["id"]: u["code"]
-            for u in (tables.units[i] for i in tables.children.get(unit.id, ()))
-            if lo < u["path"] < hi
+            u["id"]: u["code"] for u in (tables.units[i] for i in below) if lo < u["path"] < hi
         }
         # the unit's own rows by member and stage, then its cells' own by code and stage
         own = sorted(tables.ratings_of.get((year, unit.id), ()), key=lambda k: (k[2], k[3]))

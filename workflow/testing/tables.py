@@ -185,13 +185,19 @@ def timer_rows(
     """Per planned timer: its key suffix and its columns after (key, cycle, milestone,
     unit, year). Reminders already past at `at` are left out; escalations never are (as
     adapters.persistence.rows.timer_values)."""
-    spec = definition.spec
+    return planned_rows(timers, at, definition.spec.id, definition.spec.version)
+
+
+def planned_rows(
+    timers: Sequence[PlannedTimer], at: datetime, definition_id: str, version: int
+) -> list[tuple[str, Row]]:
+    """timer_rows, for a definition named by id and version."""
     return [
         (
             timer.suffix,
             {
-                "definition_id": spec.id,
-                "definition_version": spec.version,
+                "definition_id": definition_id,
+                "definition_version": version,
                 "deadline": timer.deadline,
                 "kind": timer.kind,
                 "step": timer.step,

@@ -91,8 +91,21 @@ class MemoryVersions:
                         tables.deadlines, (m.cycle_id, key), due_at=to_db(due_at),
                         met_at=None if met is None else (found["met_at"] or met),
                     )
+        # as adapters.persistence.versions: none for a met deadline or a closed cycle
+        final = {name for name, state in spec.states.items() if state.final}
         for m in batch.moves:
+            for timer_id, t in list(tables.timers.items()):
+                if (
+                    t["cycle_id"] == m.cycle_id and t["fired_at"] is None
+                    and (t["kind"] == "reminder" or t["due_at"] >= at)
+                    and (m.state in final or t["deadline"] in m.met)
+                ):
+                    del tables.timer_ids[tables.timers.pop(timer_id)["key"]]
             for suffix, values in planned.get(m.year, ()):
+                if (m.state in final or values["deadline"] in m.met) and (
+                    values["kind"] == "reminder" or values["due_at"] >= at
+                ):
+                    continue
                 self._upsert_timer(tables, {
                     "key": f"c{m.cycle_id}:{suffix}", "cycle_id": m.cycle_id,
                     "milestone_id": None, "unit_id": m.unit_id, "year": m.year, **values,
