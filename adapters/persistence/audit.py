@@ -33,16 +33,17 @@ _FACT_COLUMNS = {
 #: the registers' rows as workflow.audit_registers.current_state reads them (no
 #: parameters: the schema migration that writes the baseline runs them too)
 REGISTER_QUERIES = {
-    "actor": "SELECT a.id, a.name, a.role, u.code, a.revoked_at, a.token_hash FROM actor a "
-    "LEFT JOIN unit u ON u.id = a.scope_unit_id ORDER BY a.id",
+    "actor": "SELECT a.id, a.name, a.role, u.code, a.revoked_at, a.token_hash, "
+    "a.password_hash FROM actor a LEFT JOIN unit u ON u.id = a.scope_unit_id ORDER BY a.id",
     "unit": "SELECT u.code, u.kind, p.code, u.path FROM unit u "
     "LEFT JOIN unit p ON p.id = u.parent_id ORDER BY u.code",
     "definition": "SELECT definition_id, version, content_hash, resolved FROM definition "
     "ORDER BY definition_id, version",
     "rating": "SELECT r.year, u.code, r.member, r.stage, r.name, r.status, r.admitted_on, "
-    "r.level, r.rated_on FROM rating r JOIN unit u ON u.id = r.unit_id",
+    "r.level, r.rated_on, r.score FROM rating r JOIN unit u ON u.id = r.unit_id",
     "target": "SELECT t.year, u.code, t.definition_id, t.share, t.assigned_on FROM target t "
     "JOIN unit u ON u.id = t.unit_id",
+    "key": "SELECT name, fingerprint, revoked_at FROM inspector_key ORDER BY name",
 }
 
 

@@ -223,7 +223,7 @@ class MemoryAudit:
         return {
             "actor": [
                 (a["id"], a["name"], a["role"], code.get(a["scope_unit_id"]), a["revoked_at"],
-                 a["token_hash"])
+                 a["token_hash"], a.get("password_hash"))
                 for _, a in sorted(t.actors.items())
             ],
             "unit": sorted(
@@ -236,7 +236,7 @@ class MemoryAudit:
             ],
             "rating": [
                 (year, code[unit_id], member, stage, r["name"], r["status"],
-                 r["admitted_on"], r["level"], r["rated_on"])
+                 r["admitted_on"], r["level"], r["rated_on"], r.get("score"))
                 for (year, unit_id, member, stage), r in t.ratings.items()
             ],
             "target": [
