@@ -35,6 +35,7 @@ from workflow.service.actors import Actors
 from workflow.service.acts import Acts
 from workflow.service.cycles import CycleService
 from workflow.service.desk import Desk
+from workflow.service.inspectors import Inspectors
 from workflow.service.meeting_checks import MeetingChecks
 from workflow.service.registers import Registers
 from workflow.service.ticks import Ticks
@@ -73,6 +74,8 @@ class App:
     registers: Registers
     evidence: MeetingChecks
     trail: Trail
+    #: inspectors' keys, signed anchors, passwords
+    inspectors: Inspectors
     #: the unit of work the services share (a SqlStore: its facade methods serve the
     #: adapters that read it directly: verification, simulate, the demo's fixtures);
     #: commands go through the services
@@ -143,7 +146,7 @@ def build(
     return App(
         url=url, clock=clock, catalog=definitions, cycles=cycles, actors=actors, acts=acts,
         registers=registers, evidence=evidence, trail=trail, store=store, db=pool,
-        desk=Desk(actors, cycles), owns_db=owns,
+        desk=Desk(actors, cycles), owns_db=owns, inspectors=Inspectors(store, actors, clock),
     )  # fmt: skip
 
 

@@ -59,6 +59,7 @@ def signer(path: Path) -> tuple[bytes, Callable[[bytes], str]]:
         raise KeyFileError(f"{path}: cannot be read ({exc.strerror})") from None
     passphrase = os.environ.get(PASSPHRASE_ENV)
     secret = passphrase.encode() if passphrase else None
+    key: object
     try:
         if data.lstrip().startswith(b"-----BEGIN OPENSSH PRIVATE KEY"):
             key = serialization.load_ssh_private_key(data, secret)

@@ -108,13 +108,15 @@ def signed_anchors(facts: Iterable[FactRow]) -> list[SignedAnchor]:
     return found
 
 
-def next_seal(facts: Iterable[FactRow]) -> dict[str, Any]:
-    """What a new signed anchor carries of the ones before it: its number, and the
-    print of the last signature (GENESIS for the first)."""
-    last = (signed_anchors(facts) or [None])[-1]
-    if last is None:
+def next_seal(last_signed: Mapping[str, Any] | None) -> dict[str, Any]:
+    """What a new signed anchor carries of the one before it (`last_signed`, its
+    detail): its number, and the print of that signature (GENESIS for the first)."""
+    if last_signed is None:
         return {"number": 1, "previous": GENESIS}
-    return {"number": last.number + 1, "previous": signature_print(str(last.detail[SIGNATURE]))}
+    return {
+        "number": int(last_signed.get("number", 0)) + 1,
+        "previous": signature_print(str(last_signed.get(SIGNATURE))),
+    }
 
 
 def key_revocations(facts: Iterable[FactRow]) -> dict[str, str]:
@@ -167,35 +169,48 @@ def check_signed_anchors(
     for anchor in anchors:
         where = f"id {anchor.id}"
         if anchor.number != number + 1 or anchor.detail.get("previous") != previous:
-            found.problems.append(ChainProblem(
-                "signed anchor", where,
-                f"it is number {anchor.number} after number {number}, or does not carry the "
-                "print of the signature before it: a signed anchor was removed or replaced",
-            ))
+            found.problems.append(
+                ChainProblem(
+                    "signed anchor",
+                    where,
+                    f"it is number {anchor.number} after number {number}, or does not carry the "
+                    "print of the signature before it: a signed anchor was removed or replaced",
+                )
+            )
         number = anchor.number
         previous = signature_print(str(anchor.detail.get(SIGNATURE)))
         key = trusted.get(anchor.key_fingerprint)
         if key is None:
             continue  # someone else's key: it proves nothing to this inspector
         if not signature_holds(key, anchor.detail):
-            found.problems.append(ChainProblem(
-                "signed anchor", where,
-                f"its signature by key {anchor.key!r} does not hold: the anchor was "
-                "rewritten after it was signed",
-            ))
+            found.problems.append(
+                ChainProblem(
+                    "signed anchor",
+                    where,
+                    f"its signature by key {anchor.key!r} does not hold: the anchor was "
+                    "rewritten after it was signed",
+                )
+            )
             continue
         when = revoked.get(anchor.key_fingerprint)
         if when is not None and when <= anchor.at:
-            found.problems.append(ChainProblem(
-                "signed anchor", where, f"signed with key {anchor.key!r} after its revocation",
-            ))
+            found.problems.append(
+                ChainProblem(
+                    "signed anchor",
+                    where,
+                    f"signed with key {anchor.key!r} after its revocation",
+                )
+            )
             continue
         found.last = anchor
     if found.last is None:
-        found.problems.append(ChainProblem(
-            "signed anchor", "none",
-            "no anchor signed by a trusted key holds: nothing in the trail is proven",
-        ))
+        found.problems.append(
+            ChainProblem(
+                "signed anchor",
+                "none",
+                "no anchor signed by a trusted key holds: nothing in the trail is proven",
+            )
+        )
         return found
     found.problems += _held_to(found.last, facts, heads_at, notice_hashes)
     return found
@@ -207,22 +222,31 @@ def _held_to(
     where = f"id {anchor.id}"
     problems = []
     if heads_digest(heads_at(anchor.transition_id)) != anchor.detail.get("digest"):
-        problems.append(ChainProblem(
-            "signed anchor", where,
-            f"the cycle chains up to record {anchor.transition_id} are not what it signed: "
-            "records were rewritten, removed or inserted before it",
-        ))
+        problems.append(
+            ChainProblem(
+                "signed anchor",
+                where,
+                f"the cycle chains up to record {anchor.transition_id} are not what it signed: "
+                "records were rewritten, removed or inserted before it",
+            )
+        )
     before = next((f.hash for f in reversed(facts) if f.id < anchor.id), GENESIS)
     if anchor.detail.get("event_head") != before:
-        problems.append(ChainProblem(
-            "signed anchor", where,
-            "the audit-event record before it is not the one it signed: the chain was "
-            "rewritten before it",
-        ))
+        problems.append(
+            ChainProblem(
+                "signed anchor",
+                where,
+                "the audit-event record before it is not the one it signed: the chain was "
+                "rewritten before it",
+            )
+        )
     notice = anchor.detail.get("notice_head")
     if notice not in (None, GENESIS) and notice not in notice_hashes:
-        problems.append(ChainProblem(
-            "signed anchor", where,
-            "the notice chain no longer holds the record it signed at its end",
-        ))
+        problems.append(
+            ChainProblem(
+                "signed anchor",
+                where,
+                "the notice chain no longer holds the record it signed at its end",
+            )
+        )
     return problems

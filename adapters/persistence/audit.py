@@ -4,7 +4,7 @@ streams verification reads, and the auditors' log."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -47,6 +47,10 @@ REGISTER_QUERIES = {
 }
 
 
+#: what signs an anchor: its detail in, the detail with the signature out
+Seal = Callable[[dict[str, Any]], dict[str, Any]]
+
+
 class SqlAudit:
     def __init__(self, sql: Sql) -> None:
         self.sql = sql
@@ -75,8 +79,17 @@ class SqlAudit:
     ) -> None:
         """Append a fact to the global audit-event chain, in the caller's unit of work."""
         values = (
-            at if isinstance(at, str) else to_db(at), kind, unit_code, unit_path, cycle_id,
-            year, event, actor, role, code, canonical_json(detail or {}),
+            at if isinstance(at, str) else to_db(at),
+            kind,
+            unit_code,
+            unit_path,
+            cycle_id,
+            year,
+            event,
+            actor,
+            role,
+            code,
+            canonical_json(detail or {}),
         )
         digest = link(self.chain_head("audit_event"), values)
         self.sql.execute(
@@ -85,9 +98,10 @@ class SqlAudit:
             (*values, digest),
         )
 
-    def anchor(self, at: datetime, actor: str) -> dict[str, Any]:
+    def anchor(self, at: datetime, actor: str, seal: Seal | None = None) -> dict[str, Any]:
         """Hash every cycle chain's head, and the heads of the global chains, into an
-        anchor event: what verification later holds the chains to."""
+        anchor event: what verification later holds the chains to. `seal`: adds the
+        signature of an inspector to the detail before it is written."""
         sql = self.sql
         # no transition may commit between the two reads
         sql.lock(sql.dialect.lock_shared("cycle, transition"))
@@ -101,8 +115,37 @@ class SqlAudit:
             # the record before the anchor: one removed from the tail under it is named
             "event_head": self.chain_head("audit_event"),
         }
+        if seal is not None:
+            detail = seal(detail)
         self.append("anchor", at, actor, detail=detail)
         return detail
+
+    def last_signed_anchor(self) -> dict[str, Any] | None:
+        """The detail of the newest anchor that carries a signature."""
+        for (detail,) in self.sql.query(
+            "SELECT detail FROM audit_event WHERE kind = 'anchor' ORDER BY id DESC"
+        ):
+            found = json.loads(detail)
+            if isinstance(found, dict) and "signature" in found:
+                return found
+        return None
+
+    def heads_at(self, last_id: int) -> dict[int, str]:
+        """Each cycle's head as of the transition record `last_id`: the hash of its last
+        record at or before it (cycle id -> hash)."""
+        return dict(
+            self.sql.query(
+                "SELECT t.cycle_id, t.hash FROM transition t JOIN (SELECT cycle_id, MAX(seq) AS "
+                "seq FROM transition WHERE id <= ? GROUP BY cycle_id) m "
+                "ON m.cycle_id = t.cycle_id AND m.seq = t.seq",
+                (last_id,),
+            )
+        )
+
+    def tail_after(self, last_id: int) -> tuple[int, str | None]:
+        """How many transition records come after `last_id`, and the time of the first."""
+        row = self.sql.one("SELECT COUNT(*), MIN(at) FROM transition WHERE id > ?", (last_id,))
+        return int(row[0]), row[1]
 
     def transition_rows(
         self,
@@ -158,9 +201,18 @@ class SqlAudit:
         )
         return [
             {
-                "cycle_id": r[0], "unit": r[1], "year": r[2], "definition_id": r[3],
-                "definition_version": r[4], "version": r[5], "head": r[6], "unit_id": r[7],
-                "state": r[8], "outcome": r[9], "facts": r[10], "unit_path": r[11],
+                "cycle_id": r[0],
+                "unit": r[1],
+                "year": r[2],
+                "definition_id": r[3],
+                "definition_version": r[4],
+                "version": r[5],
+                "head": r[6],
+                "unit_id": r[7],
+                "state": r[8],
+                "outcome": r[9],
+                "facts": r[10],
+                "unit_path": r[11],
             }
             for r in rows
         ]
@@ -220,8 +272,18 @@ class SqlAudit:
         # transitions first: the same order on every backend and in the twin
         rows = self.sql.query(f"{sql}{filters} ORDER BY x.at, x.src, x.rid", values)
         keys = (
-            "kind", "at", "unit", "year", "event", "actor", "role", "from", "to", "code",
-            "detail", "late_for",
+            "kind",
+            "at",
+            "unit",
+            "year",
+            "event",
+            "actor",
+            "role",
+            "from",
+            "to",
+            "code",
+            "detail",
+            "late_for",
         )
         return [
             {**dict(zip(keys, r[:12], strict=True)), "detail": json.loads(r[10] or "{}")}

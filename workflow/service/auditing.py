@@ -48,6 +48,8 @@ class Verification:
     #: rows of the registers (actors, units, definitions, ratings, targets) checked
     #: against the audit-event chain
     registers: int = 0
+    #: what the inspector should know but is not a fault (an unanchored tail)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -106,8 +108,19 @@ def verify_global_chains(source: AuditSource, report: Verification) -> None:
 EXPORT_FORMAT = 2
 
 EXPORT_FIELDS = (
-    "cycle_id", "seq", "event", "from", "to", "actor", "role", "at", "payload", "checks",
-    "definition_id", "definition_version", "hash",
+    "cycle_id",
+    "seq",
+    "event",
+    "from",
+    "to",
+    "actor",
+    "role",
+    "at",
+    "payload",
+    "checks",
+    "definition_id",
+    "definition_version",
+    "hash",
 )
 
 
@@ -119,19 +132,27 @@ def export_lines(
     """JSONL: a header, one line per cycle (its head), one per record, texts as stored,
     and an end line with the counts (format 2: a file without it was cut short)."""
     yield json.dumps({"kind": "header", "format": EXPORT_FORMAT, **header}, ensure_ascii=False)
-    cycle_count = record_count = 0
+    cycle_count = record_count = last_id = 0
     for cycle in cycles:
         cycle_count += 1
         yield json.dumps({"kind": "cycle", **cycle}, ensure_ascii=False)
     for row in rows:
         record_count += 1
+        last_id = max(last_id, int(row[13]))
         record = dict(zip(EXPORT_FIELDS, row[:13], strict=True))
         yield json.dumps({"kind": "transition", **record}, ensure_ascii=False)
-    yield json.dumps({"kind": "end", "cycles": cycle_count, "records": record_count})
+    # the last record id it saw: a record of the store at or before it that the export
+    # lacks was inserted since (`audit verify --against`)
+    yield json.dumps(
+        {"kind": "end", "cycles": cycle_count, "records": record_count, "last_id": last_id}
+    )
 
 
 def _export_counts(
-    header: dict[str, Any] | None, end: dict[str, Any] | None, cycles: int, records: int,
+    header: dict[str, Any] | None,
+    end: dict[str, Any] | None,
+    cycles: int,
+    records: int,
     lines: int,
 ) -> list[ChainProblem]:
     """An export's own counts: a header, the cycles it says, and (format 2) the end line
@@ -141,21 +162,32 @@ def _export_counts(
     found: list[ChainProblem] = []
     said = header.get("cycles")
     if isinstance(said, int) and said != cycles:
-        found.append(ChainProblem(
-            "export", "header", f"it says {said} cycles but the file holds {cycles}: cycles "
-            "were removed or added",
-        ))
+        found.append(
+            ChainProblem(
+                "export",
+                "header",
+                f"it says {said} cycles but the file holds {cycles}: cycles were removed or added",
+            )
+        )
     if int(header.get("format", 1)) >= 2:
         if end is None:
-            found.append(ChainProblem(
-                "export", f"line {lines}", "no end line: the file was cut short (truncated)",
-            ))
+            found.append(
+                ChainProblem(
+                    "export",
+                    f"line {lines}",
+                    "no end line: the file was cut short (truncated)",
+                )
+            )
         elif (end.get("cycles"), end.get("records")) != (cycles, records):
-            found.append(ChainProblem(
-                "export", "end line", f"it closes on {end.get('cycles')} cycles and "
-                f"{end.get('records')} records but the file holds {cycles} and {records}: "
-                "lines were removed or added",
-            ))
+            found.append(
+                ChainProblem(
+                    "export",
+                    "end line",
+                    f"it closes on {end.get('cycles')} cycles and "
+                    f"{end.get('records')} records but the file holds {cycles} and {records}: "
+                    "lines were removed or added",
+                )
+            )
     return found
 
 

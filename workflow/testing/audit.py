@@ -4,7 +4,7 @@ chain append, anchors, verification streams and auditors' log, with the same has
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -24,12 +24,30 @@ from workflow.timefmt import to_db
 #: the columns each global chain hashes, in the order the SQL adapter reads them
 FACT_COLUMNS = {
     "notice": (
-        "timer_id", "cycle_id", "milestone_id", "unit_id", "kind", "deadline", "step",
-        "role", "address", "due_at", "at",
+        "timer_id",
+        "cycle_id",
+        "milestone_id",
+        "unit_id",
+        "kind",
+        "deadline",
+        "step",
+        "role",
+        "address",
+        "due_at",
+        "at",
     ),
     "audit_event": (
-        "at", "kind", "unit_code", "unit_path", "cycle_id", "year", "event", "actor", "role",
-        "code", "detail",
+        "at",
+        "kind",
+        "unit_code",
+        "unit_path",
+        "cycle_id",
+        "year",
+        "event",
+        "actor",
+        "role",
+        "code",
+        "detail",
     ),
 }
 
@@ -69,14 +87,28 @@ class MemoryAudit:
     ) -> None:
         tables = self.session.writing()
         values = (
-            at if isinstance(at, str) else to_db(at), kind, unit_code, unit_path, cycle_id,
-            year, event, actor, role, code, canonical_json(detail or {}),
+            at if isinstance(at, str) else to_db(at),
+            kind,
+            unit_code,
+            unit_path,
+            cycle_id,
+            year,
+            event,
+            actor,
+            role,
+            code,
+            canonical_json(detail or {}),
         )
         digest = link(chain_head(tables, "audit_event"), values)
         row = dict(zip(FACT_COLUMNS["audit_event"], values, strict=True))
         tables.audit_events.append({**row, "id": tables.next_id("audit_event"), "hash": digest})
 
-    def anchor(self, at: datetime, actor: str) -> dict[str, Any]:
+    def anchor(
+        self,
+        at: datetime,
+        actor: str,
+        seal: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    ) -> dict[str, Any]:
         tables = self.session.writing()
         last = tables.transitions[-1]["id"] if tables.transitions else 0
         heads = {
@@ -91,8 +123,29 @@ class MemoryAudit:
             "notice_head": chain_head(tables, "notice"),
             "event_head": chain_head(tables, "audit_event"),
         }
+        if seal is not None:
+            detail = seal(detail)
         self.append("anchor", at, actor, detail=detail)
         return detail
+
+    def last_signed_anchor(self) -> dict[str, Any] | None:
+        for event in reversed(self.tables.audit_events):
+            if event["kind"] == "anchor":
+                detail = json.loads(event["detail"])
+                if "signature" in detail:
+                    return dict(detail)
+        return None
+
+    def heads_at(self, last_id: int) -> dict[int, str]:
+        heads: dict[int, str] = {}
+        for t in self.tables.transitions:
+            if t["id"] <= last_id:
+                heads[t["cycle_id"]] = t["hash"]
+        return heads
+
+    def tail_after(self, last_id: int) -> tuple[int, str | None]:
+        later = [t["at"] for t in self.tables.transitions if t["id"] > last_id]
+        return len(later), min(later) if later else None
 
     def _cycles(self, under: UnitRef | None, year: int | None) -> dict[int, Row]:
         return {
@@ -114,9 +167,20 @@ class MemoryAudit:
             if shard is not None and t["cycle_id"] % shard[1] != shard[0]:
                 continue
             yield (
-                t["cycle_id"], t["seq"], t["event"], t["from_state"], t["to_state"],
-                t["actor"], t["role"], t["at"], t["payload"], t["checks"],
-                t["definition_id"], t["definition_version"], t["hash"], t["id"],
+                t["cycle_id"],
+                t["seq"],
+                t["event"],
+                t["from_state"],
+                t["to_state"],
+                t["actor"],
+                t["role"],
+                t["at"],
+                t["payload"],
+                t["checks"],
+                t["definition_id"],
+                t["definition_version"],
+                t["hash"],
+                t["id"],
             )
 
     def cycle_heads(
@@ -134,11 +198,18 @@ class MemoryAudit:
     def chain_heads(self, under: UnitRef | None, year: int | None = None) -> list[dict[str, Any]]:
         return [
             {
-                "cycle_id": c["id"], "unit": self.tables.units[c["unit_id"]]["code"],
-                "year": c["year"], "definition_id": c["definition_id"],
-                "definition_version": c["definition_version"], "version": c["version"],
-                "head": c["head_hash"], "unit_id": c["unit_id"], "state": c["state"],
-                "outcome": c["outcome"], "facts": c["facts"], "unit_path": c["unit_path"],
+                "cycle_id": c["id"],
+                "unit": self.tables.units[c["unit_id"]]["code"],
+                "year": c["year"],
+                "definition_id": c["definition_id"],
+                "definition_version": c["definition_version"],
+                "version": c["version"],
+                "head": c["head_hash"],
+                "unit_id": c["unit_id"],
+                "state": c["state"],
+                "outcome": c["outcome"],
+                "facts": c["facts"],
+                "unit_path": c["unit_path"],
             }
             for c in self._cycles(under, year).values()
         ]
@@ -169,8 +240,18 @@ class MemoryAudit:
     ) -> list[dict[str, Any]]:
         tables = self.tables
         keys = (
-            "kind", "at", "unit", "year", "event", "actor", "role", "from", "to", "code",
-            "detail", "late_for",
+            "kind",
+            "at",
+            "unit",
+            "year",
+            "event",
+            "actor",
+            "role",
+            "from",
+            "to",
+            "code",
+            "detail",
+            "late_for",
         )
         transitions: list[tuple[Any, ...]] = []
         if only != "refusals":
@@ -179,11 +260,22 @@ class MemoryAudit:
                 c = cycles.get(t["cycle_id"])
                 if c is None:
                     continue
-                transitions.append((
-                    "transition", t["at"], tables.units[c["unit_id"]]["code"], c["year"],
-                    t["event"], t["actor"], t["role"], t["from_state"], t["to_state"], None,
-                    t["payload"], self._late_for(t),
-                ))
+                transitions.append(
+                    (
+                        "transition",
+                        t["at"],
+                        tables.units[c["unit_id"]]["code"],
+                        c["year"],
+                        t["event"],
+                        t["actor"],
+                        t["role"],
+                        t["from_state"],
+                        t["to_state"],
+                        None,
+                        t["payload"],
+                        self._late_for(t),
+                    )
+                )
         facts: list[tuple[Any, ...]] = []
         if only in (None, "refusals"):
             for e in tables.audit_events:
@@ -191,10 +283,22 @@ class MemoryAudit:
                     continue
                 if only == "refusals" and e["kind"] != "refusal":
                     continue
-                facts.append((
-                    e["kind"], e["at"], e["unit_code"], e["year"], e["event"], e["actor"],
-                    e["role"], None, None, e["code"], e["detail"], None,
-                ))
+                facts.append(
+                    (
+                        e["kind"],
+                        e["at"],
+                        e["unit_code"],
+                        e["year"],
+                        e["event"],
+                        e["actor"],
+                        e["role"],
+                        None,
+                        None,
+                        e["code"],
+                        e["detail"],
+                        None,
+                    )
+                )
         if only == "late":
             transitions = [r for r in transitions if r[11] is not None]
         elif only == "overrides":
@@ -209,8 +313,7 @@ class MemoryAudit:
         ]
         rows.sort(key=lambda r: r[1])
         return [
-            {**dict(zip(keys, r, strict=True)), "detail": json.loads(r[10] or "{}")}
-            for r in rows
+            {**dict(zip(keys, r, strict=True)), "detail": json.loads(r[10] or "{}")} for r in rows
         ]
 
     def register_rows(self) -> dict[str, list[tuple[Any, ...]]]:
@@ -222,26 +325,46 @@ class MemoryAudit:
         }
         return {
             "actor": [
-                (a["id"], a["name"], a["role"], code.get(a["scope_unit_id"]), a["revoked_at"],
-                 a["token_hash"], a.get("password_hash"))
+                (
+                    a["id"],
+                    a["name"],
+                    a["role"],
+                    code.get(a["scope_unit_id"]),
+                    a["revoked_at"],
+                    a["token_hash"],
+                    a.get("password_hash"),
+                )
                 for _, a in sorted(t.actors.items())
             ],
             "unit": sorted(
-                (u["code"], u["kind"], parent[unit_id], u["path"])
-                for unit_id, u in t.units.items()
+                (u["code"], u["kind"], parent[unit_id], u["path"]) for unit_id, u in t.units.items()
             ),
             "definition": [
                 (d_id, version, d["content_hash"], d["resolved"])
                 for (d_id, version), d in sorted(t.definitions.items())
             ],
             "rating": [
-                (year, code[unit_id], member, stage, r["name"], r["status"],
-                 r["admitted_on"], r["level"], r["rated_on"], r.get("score"))
+                (
+                    year,
+                    code[unit_id],
+                    member,
+                    stage,
+                    r["name"],
+                    r["status"],
+                    r["admitted_on"],
+                    r["level"],
+                    r["rated_on"],
+                    r.get("score"),
+                )
                 for (year, unit_id, member, stage), r in t.ratings.items()
             ],
             "target": [
                 (year, code[unit_id], definition_id, r["share"], r["assigned_on"])
                 for (year, unit_id, definition_id), r in t.targets.items()
+            ],
+            "key": [
+                (k["name"], k["fingerprint"], k["revoked_at"])
+                for _, k in sorted(t.inspector_keys.items())
             ],
         }
 

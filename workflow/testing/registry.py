@@ -79,17 +79,27 @@ class MemoryUnits:
             found = tables.unit_ids.get(row.code)
             if found is not None:
                 change(
-                    tables.units, found, name=row.name, kind=row.kind, org_type=row.org_type,
-                    member_count=row.member_count, contacts=contacts,
+                    tables.units,
+                    found,
+                    name=row.name,
+                    kind=row.kind,
+                    org_type=row.org_type,
+                    member_count=row.member_count,
+                    contacts=contacts,
                 )
                 updated += 1
                 continue
             parent = tables.units[tables.unit_ids[row.parent_code]] if row.parent_code else None
             tables.units[next_id] = {
-                "id": next_id, "code": row.code, "name": row.name, "kind": row.kind,
-                "org_type": row.org_type, "parent_id": parent["id"] if parent else None,
+                "id": next_id,
+                "code": row.code,
+                "name": row.name,
+                "kind": row.kind,
+                "org_type": row.org_type,
+                "parent_id": parent["id"] if parent else None,
                 "path": (parent["path"] if parent else "/") + f"{next_id}/",
-                "member_count": row.member_count, "contacts": contacts,
+                "member_count": row.member_count,
+                "contacts": contacts,
             }
             tables.unit_ids[row.code] = next_id
             if parent is not None:
@@ -165,11 +175,21 @@ class MemoryActors:
             if actor_id in tables.actors:
                 raise BontotError(f"actor {actor_id!r} exists already")
             tables.actors[actor_id] = {
-                "id": actor_id, "name": name, "role": role, "scope_unit_id": scope_id,
-                "token_hash": token_hash, "created_at": stamp, "revoked_at": None,
+                "id": actor_id,
+                "name": name,
+                "role": role,
+                "scope_unit_id": scope_id,
+                "token_hash": token_hash,
+                "created_at": stamp,
+                "revoked_at": None,
             }
             self.audit.append(
-                "actor_added", stamp, by, unit_code=scope, unit_path=scope_path, code=role,
+                "actor_added",
+                stamp,
+                by,
+                unit_code=scope,
+                unit_path=scope_path,
+                code=role,
                 detail={"actor": actor_id, "name": name, "token": token_print(token_hash)},
             )
 
@@ -182,6 +202,61 @@ class MemoryActors:
         self.audit.append("actor_revoked", stamp, by, detail={"actor": actor_id})
         return True
 
+    def set_password(self, actor_id: str, password_hash: str, at: datetime, by: str) -> bool:
+        tables = self.session.writing()
+        if actor_id not in tables.actors:
+            return False
+        change(tables.actors, actor_id, password_hash=password_hash)
+        self.audit.append(
+            "actor_password_set", to_db(at), by,
+            detail={"actor": actor_id, "password": token_print(password_hash)},
+        )  # fmt: skip
+        return True
+
+    def password_hash(self, actor_id: str) -> str | None:
+        actor = self.tables.actors.get(actor_id)
+        return None if actor is None else actor.get("password_hash")
+
+    def add_key(self, name: str, public_key: str, fingerprint: str, at: datetime, by: str) -> None:
+        tables, stamp = self.session.writing(), to_db(at)
+        for known in tables.inspector_keys.values():
+            if known["name"] == name or known["fingerprint"] == fingerprint:
+                raise BontotError(f"key {known['name']!r} is registered already (same name or key)")
+        tables.inspector_keys[name] = {
+            "name": name,
+            "public_key": public_key,
+            "fingerprint": fingerprint,
+            "added_at": stamp,
+            "added_by": by,
+            "revoked_at": None,
+        }
+        self.audit.append(
+            "inspector_key_added", stamp, by,
+            detail={"key": name, "public_key": public_key, "fingerprint": fingerprint},
+        )  # fmt: skip
+
+    def revoke_key(self, name: str, at: datetime, by: str) -> bool:
+        tables, stamp = self.session.writing(), to_db(at)
+        key = tables.inspector_keys.get(name)
+        if key is None or key["revoked_at"] is not None:
+            return False
+        change(tables.inspector_keys, name, revoked_at=stamp)
+        self.audit.append("inspector_key_revoked", stamp, by, detail={"key": name})
+        return True
+
+    def inspector_keys(self) -> list[tuple[str, str, str, str, str, str | None]]:
+        return [
+            (
+                k["name"],
+                k["public_key"],
+                k["fingerprint"],
+                k["added_at"],
+                k["added_by"],
+                k["revoked_at"],
+            )
+            for _, k in sorted(self.tables.inspector_keys.items())
+        ]
+
     def _scope(self, actor: Row) -> Row | None:
         scope_id = actor["scope_unit_id"]
         return None if scope_id is None else self.tables.units.get(scope_id)
@@ -192,8 +267,11 @@ class MemoryActors:
             return None
         scope = self._scope(actor)
         grant = Grant(
-            actor["id"], actor["role"], scope["code"] if scope else None,
-            scope["path"] if scope else None, actor["revoked_at"] is not None,
+            actor["id"],
+            actor["role"],
+            scope["code"] if scope else None,
+            scope["path"] if scope else None,
+            actor["revoked_at"] is not None,
         )
         return grant, str(actor["token_hash"])
 
@@ -202,18 +280,28 @@ class MemoryActors:
         for actor_id in sorted(self.tables.actors):
             a = self.tables.actors[actor_id]
             scope = self._scope(a)
-            found.append((
-                a["id"], a["name"], a["role"], scope["code"] if scope else None,
-                a["created_at"], a["revoked_at"],
-            ))
+            found.append(
+                (
+                    a["id"],
+                    a["name"],
+                    a["role"],
+                    scope["code"] if scope else None,
+                    a["created_at"],
+                    a["revoked_at"],
+                )
+            )
         return found
 
 
 def _record(code: str, r: Row) -> RatingRecord:
     return RatingRecord(
-        unit_code=code, member=r["member"], name=r["name"], status=r["status"],
+        unit_code=code,
+        member=r["member"],
+        name=r["name"],
+        status=r["status"],
         admitted_on=date.fromisoformat(r["admitted_on"]) if r["admitted_on"] else None,
-        level=r["level"], stage=r["stage"],
+        level=r["level"],
+        stage=r["stage"],
         rated_on=date.fromisoformat(r["rated_on"]) if r["rated_on"] else None,
         score=r.get("score"),
     )
@@ -240,10 +328,13 @@ class MemoryRegisters:
         for r in records:
             unit_id, unit_path = units[r.unit_code]
             values = {
-                "name": r.name, "status": r.status,
+                "name": r.name,
+                "status": r.status,
                 "admitted_on": r.admitted_on.isoformat() if r.admitted_on else None,
-                "level": r.level, "rated_on": r.rated_on.isoformat() if r.rated_on else None,
-                "imported_at": at_text, "score": r.score,
+                "level": r.level,
+                "rated_on": r.rated_on.isoformat() if r.rated_on else None,
+                "imported_at": at_text,
+                "score": r.score,
             }
             key = (year, unit_id, r.member, r.stage)
             if key in tables.ratings:
@@ -251,14 +342,22 @@ class MemoryRegisters:
                 updated += 1
             else:
                 tables.ratings[key] = {
-                    "unit_id": unit_id, "unit_path": unit_path, "member": r.member,
-                    "stage": r.stage, **values,
+                    "unit_id": unit_id,
+                    "unit_path": unit_path,
+                    "member": r.member,
+                    "stage": r.stage,
+                    **values,
                 }
                 index_add(tables.ratings_of, (year, unit_id), key)
         self.audit.append(
-            "ratings_imported", at_text, actor, year=year,
+            "ratings_imported",
+            at_text,
+            actor,
+            year=year,
             detail={
-                **detail, "rows": len(records), "updated": updated,
+                **detail,
+                "rows": len(records),
+                "updated": updated,
                 "records": [rating_fact(r) for r in records],
             },
         )
@@ -315,12 +414,21 @@ class MemoryRegisters:
     ) -> None:
         tables, at_text = self.session.writing(), to_db(at)
         tables.targets[(year, unit.id, definition_id)] = {
-            "share": share, "assigned_on": assigned_on.isoformat(), "actor": actor, "at": at_text,
+            "share": share,
+            "assigned_on": assigned_on.isoformat(),
+            "actor": actor,
+            "at": at_text,
         }
         self.audit.append(
-            "target_set", at_text, actor, unit_code=unit.code, unit_path=unit.path, year=year,
+            "target_set",
+            at_text,
+            actor,
+            unit_code=unit.code,
+            unit_path=unit.path,
+            year=year,
             detail={
-                "definition": definition_id, "share": share,
+                "definition": definition_id,
+                "share": share,
                 "assigned_on": assigned_on.isoformat(),
             },
         )
@@ -328,7 +436,8 @@ class MemoryRegisters:
     def targets(self, year: int) -> dict[tuple[str, str], tuple[float, date]]:
         return {
             (self._code(unit_id), definition_id): (
-                float(t["share"]), date.fromisoformat(t["assigned_on"])
+                float(t["share"]),
+                date.fromisoformat(t["assigned_on"]),
             )
             for (y, unit_id, definition_id), t in self.tables.targets.items()
             if y == year

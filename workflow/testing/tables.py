@@ -64,6 +64,8 @@ class Tables:
     deliveries: list[Row] = field(default_factory=list)
     audit_events: list[Row] = field(default_factory=list)
     actors: dict[str, Row] = field(default_factory=dict)
+    #: name -> an inspector's key
+    inspector_keys: dict[str, Row] = field(default_factory=dict)
     #: (year, unit_id, member, stage) -> row
     ratings: dict[tuple[int, int, str, str], Row] = field(default_factory=dict)
     #: (year, unit_id, definition_id) -> row
@@ -163,9 +165,18 @@ def unit_ref(tables: Tables, unit: Row) -> UnitRef:
 
 def cycle_of(tables: Tables, c: Row) -> Cycle:
     return Cycle(
-        c["id"], tables.units[c["unit_id"]]["code"], c["unit_kind"], c["year"],
-        c["definition_id"], c["definition_version"], c["state"], c["version"], c["outcome"],
-        json.loads(c["facts"]), c["head_hash"], c["unit_path"],
+        c["id"],
+        tables.units[c["unit_id"]]["code"],
+        c["unit_kind"],
+        c["year"],
+        c["definition_id"],
+        c["definition_version"],
+        c["state"],
+        c["version"],
+        c["outcome"],
+        json.loads(c["facts"]),
+        c["head_hash"],
+        c["unit_path"],
     )
 
 
