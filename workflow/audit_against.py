@@ -54,14 +54,17 @@ def read_kept(lines: Iterable[str]) -> Kept:
     """An export (JSONL: header, cycles, records, end) or an anchor file (one JSON)."""
     text = list(lines)
     try:
-        first = json.loads(text[0]) if text else None
-        if isinstance(first, dict) and first.get("kind") == "anchor":
-            whole = json.loads("".join(text))
+        whole = json.loads("".join(text))
+    except ValueError:
+        whole = None  # JSONL: an export
+    try:
+        if isinstance(whole, dict) and whole.get("kind") == "anchor":
             return Kept(
                 "anchor",
                 anchor=dict(whole["anchor"]),
                 heads={int(k): str(v) for k, v in whole["heads"].items()},
             )
+        first = json.loads(text[0]) if text else None
         if not isinstance(first, dict) or first.get("kind") != "header":
             raise Unreadable("neither an export (no header line) nor an anchor file")
         kept = Kept("export", year=first.get("year"), under=first.get("under"))
