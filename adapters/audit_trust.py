@@ -15,7 +15,7 @@ from workflow.audit import ChainProblem
 from workflow.audit_against import Kept, Unreadable, compare_anchor, compare_export, read_kept
 from workflow.audit_signing import check_signed_anchors
 from workflow.errors import BontotError
-from workflow.service.auditing import Verification
+from workflow.service.auditing import Verification, verify_export
 from workflow.timefmt import from_db, show_instant
 
 
@@ -62,14 +62,18 @@ def verify_against(url: str, path: Path) -> list[ChainProblem]:
     before its end."""
     try:
         with path.open(encoding="utf-8") as handle:
-            kept = read_kept(handle)
+            lines = handle.readlines()
+        kept = read_kept(lines)
     except (OSError, UnicodeDecodeError, Unreadable) as exc:
         raise BontotError(f"--against {path}: cannot be read ({exc})") from None
     with bootstrap.reading(url) as store:
         if kept.kind == "anchor":
             return _against_anchor(store, kept)
+        # the export's own soundness first: one cut short, or with cycles removed, would
+        # otherwise hide what it no longer holds
+        problems = verify_export(lines).problems
         node = store.find_unit(kept.under) if kept.under else None
-        return compare_export(kept, store.transition_rows(node, kept.year))
+        return problems + compare_export(kept, store.transition_rows(node, kept.year))
 
 
 def _against_anchor(store: Any, kept: Kept) -> list[ChainProblem]:
