@@ -38,12 +38,9 @@ def storage_problems(url: str) -> list[ChainProblem]:
     path = url.removeprefix("sqlite:///").split("?", 1)[0]
     try:
         with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
-            roots = {
-                int(p): f"{k} {n}"
-                for k, n, p in conn.execute(
-                    "SELECT type, name, rootpage FROM sqlite_master WHERE rootpage > 0"
-                ).fetchall()
-            }
+            roots = {int(p): f"{k} {n}" for k, n, p in conn.execute(
+                "SELECT type, name, rootpage FROM sqlite_master WHERE rootpage > 0"
+            ).fetchall()}
             tables = sorted(n.split(" ", 1)[1] for n in roots.values() if n.startswith("table"))
             try:
                 found = _lines(conn.execute("PRAGMA integrity_check").fetchall())
@@ -112,7 +109,9 @@ def _verify_chains(url: str, under: str | None, workers: int | None) -> Verifica
         # header and so copies every page of the parent's heap into each child.
         gc.freeze()
         with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
-            futures = [pool.submit(_shard, url, under, (k, workers), limit) for k in range(workers)]
+            futures = [
+                pool.submit(_shard, url, under, (k, workers), limit) for k in range(workers)
+            ]
             gc.unfreeze()  # a fork context starts every child at the first submit
             report = Verification()
             if under is None:

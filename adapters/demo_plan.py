@@ -34,11 +34,8 @@ class RuleWords:
 
     def scale(self, year: int) -> RatingScaleSpec | None:
         return next(
-            (
-                s
-                for s in self.rating_scales
-                if s.first_year <= year and (s.last_year is None or year <= s.last_year)
-            ),
+            (s for s in self.rating_scales
+             if s.first_year <= year and (s.last_year is None or year <= s.last_year)),
             None,
         )
 
@@ -56,7 +53,6 @@ class RuleWords:
             f"{spec.id} v{spec.version}",
             tuple(spec.rating_scales),
         )
-
 
 COMMUNES = ("Phường Hòa Bình", "Xã Tân Lập", "Xã Đông Hưng", "Phường Thống Nhất")
 PLACES = (
@@ -185,7 +181,9 @@ def _evaluation(
     rng: random.Random, strong: bool, weak_ratings: bool, words: RuleWords
 ) -> dict[str, Any]:
     """The secretary's self-evaluation: the four criteria's scores and the evidence."""
-    criteria: dict[str, float] = {k: rng.choice((95, 96, 97, 98, 99, 100)) for k in words.criteria}
+    criteria: dict[str, float] = {
+        k: rng.choice((95, 96, 97, 98, 99, 100)) for k in words.criteria
+    }
     if not strong and not weak_ratings:
         criteria[rng.choice(words.criteria)] = rng.choice((88, 90, 93, 94.5))
     report = f"BC-{rng.randint(100, 999)}/BC-CB"
@@ -201,10 +199,8 @@ def _evaluation(
 
 def _levels(rng: random.Random, size: int, good_enough: bool) -> list[Level]:
     """Members' ratings: 80 % or more good (excellent within 20 % of them), or too few."""
-    good = (
-        rng.randint(math.ceil(size * 0.8), size)
-        if good_enough
-        else int(size * rng.uniform(0.5, 0.78))
+    good = rng.randint(math.ceil(size * 0.8), size) if good_enough else int(
+        size * rng.uniform(0.5, 0.78)
     )
     excellent = rng.randint(0, good // 5)
     levels: list[Level] = ["excellent"] * excellent
@@ -218,60 +214,30 @@ def _score(level: Level, i: int, scale: RatingScaleSpec | None) -> str | None:
     if scale is None or scale.bands is None:
         return None
     b = scale.bands
-    top = {
-        "excellent": 100.0,
-        "good": b.excellent,
-        "completed": b.good,
-        "not_completed": b.completed,
-    }[level]
-    lowest = {
-        "excellent": b.excellent,
-        "good": b.good,
-        "completed": b.completed,
-        "not_completed": 0.0,
-    }[level]
+    top = {"excellent": 100.0, "good": b.excellent, "completed": b.good,
+           "not_completed": b.completed}[level]
+    lowest = {"excellent": b.excellent, "good": b.good, "completed": b.completed,
+              "not_completed": 0.0}[level]
     width = max(1, int(top - lowest))
     return f"{int(lowest) + (i * 7) % width:d}"
 
 
 def _register(
-    rng: random.Random,
-    unit: UnitImport,
-    size: int,
-    good_enough: bool,
-    year: int,
+    rng: random.Random, unit: UnitImport, size: int, good_enough: bool, year: int,
     scale: RatingScaleSpec | None = None,
 ) -> list[RatingRecord]:
     """A cell's members as the member registry exports them, with final ratings (scores
     and the levels they fall in, on QĐ 366's scale from 2025)."""
     rated_on = date(year + 1, 1, rng.randint(5, 12))
     records = [
-        RatingRecord(
-            unit.code,
-            f"{unit.code}-DV{i:03d}",
-            f"Đảng viên {i}",
-            "active",
-            date(rng.randint(1985, 2020), rng.randint(1, 12), 1),
-            level,
-            "final",
-            rated_on,
-            _score(level, i, scale),
-        )
+        RatingRecord(unit.code, f"{unit.code}-DV{i:03d}", f"Đảng viên {i}", "active",
+                     date(rng.randint(1985, 2020), rng.randint(1, 12), 1), level, "final",
+                     rated_on, _score(level, i, scale))
         for i, level in enumerate(_levels(rng, size, good_enough), start=1)
     ]
     if rng.random() < 0.3:  # someone exempt from activities: not rated, not counted
-        records.append(
-            RatingRecord(
-                unit.code,
-                f"{unit.code}-DV900",
-                "Đảng viên cao tuổi",
-                "exempt",
-                date(1970, 5, 19),
-                None,
-                "final",
-                None,
-            )
-        )
+        records.append(RatingRecord(unit.code, f"{unit.code}-DV900", "Đảng viên cao tuổi",
+                                    "exempt", date(1970, 5, 19), None, "final", None))
     return records
 
 
@@ -346,41 +312,19 @@ def plan_year(
             cells = cells_of.get(unit.code, [])
             short = 0 if not weak_ratings else max(1, math.ceil(len(cells) * 0.21))
             register += [
-                RatingRecord(
-                    cell,
-                    "",
-                    "",
-                    "active",
-                    None,
-                    "completed" if i < short else "good",
-                    "final",
-                    date(nxt, 1, 14),
-                )
+                RatingRecord(cell, "", "", "active", None,
+                             "completed" if i < short else "good", "final", date(nxt, 1, 14))
                 for i, cell in enumerate(cells)
             ]
         else:
             register += _register(rng, unit, size, not weak_ratings, year, words.scale(year))
         if unit.kind != "subordinate_cell":  # a subordinate cell's own: set with its committee
-            register.append(
-                RatingRecord(
-                    unit.code,
-                    "",
-                    "",
-                    "active",
-                    None,
-                    "good" if strong else "completed",
-                    "final",
-                    date(nxt, 1, 20),
-                )
-            )
+            register.append(RatingRecord(unit.code, "", "", "active", None,
+                                         "good" if strong else "completed", "final",
+                                         date(nxt, 1, 20)))
         evaluated = _at(rng, date(year, 12, 1), date(year, 12, 24))
-        add(
-            evaluated,
-            unit,
-            "self_evaluate",
-            "unit_secretary",
-            _evaluation(rng, strong, weak_ratings, words),
-        )
+        add(evaluated, unit, "self_evaluate", "unit_secretary",
+            _evaluation(rng, strong, weak_ratings, words))
         late = rng.random() < 0.12
         proposed = (
             _at(rng, date(nxt, 1, 3), date(nxt, 1, 20))

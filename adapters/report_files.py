@@ -15,11 +15,7 @@ FORMATS = ("xlsx", "csv", "json")
 
 
 def write_report(
-    report: Report,
-    fmt: str,
-    lang: str,
-    output: Path | None,
-    today: date,
+    report: Report, fmt: str, lang: str, output: Path | None, today: date,
     delimiter: str = ";",
 ) -> bytes:
     """The report in `fmt`; written to `output` if given. Returns the bytes."""

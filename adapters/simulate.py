@@ -154,9 +154,8 @@ def _run(
             key, by = what
             copy.meet_milestone(unit, year, definition_id, key, by, at)
             continue
-        result = cycles.fire(
-            unit, what.event, year, what.actor, what.role, what.payload, definition_id
-        )
+        result = cycles.fire(unit, what.event, year, what.actor, what.role, what.payload,
+                             definition_id)
         if not result.applied and result.decision.refusal is not None:
             refused.append(f"{unit} {what.event}: {result.decision.refusal.message}")
     latest = copy.last_timer_due()

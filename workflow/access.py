@@ -65,7 +65,8 @@ def authorize(
         reason = "its own unit" if grant.scope_path == unit_path else "a unit outside it"
         return Refusal(
             "not_authorized",
-            f"actor {grant.actor!r} is {role} of {where} and may not act on {reason} ({unit_code})",
+            f"actor {grant.actor!r} is {role} of {where} and may not act on {reason} "
+            f"({unit_code})",
         )
     return None
 
@@ -202,7 +203,8 @@ def target_setters(spec: DefinitionSpec) -> frozenset[str]:
     recognising = {
         role
         for transition in spec.transitions
-        if (state := spec.states.get(transition.dest)) is not None and state.outcome == "recognized"
+        if (state := spec.states.get(transition.dest)) is not None
+        and state.outcome == "recognized"
         for role in transition.roles
     }
     return frozenset({ADMINISTRATOR, *recognising})

@@ -174,11 +174,8 @@ def cycle_head(row: dict[str, Any]) -> CycleHead:
         str(row["head"]),
         str(row["state"]),
         cycle_genesis(
-            int(row["cycle_id"]),
-            int(row["unit_id"]),
-            int(row["year"]),
-            str(row["definition_id"]),
-            version,
+            int(row["cycle_id"]), int(row["unit_id"]), int(row["year"]),
+            str(row["definition_id"]), version,
         ),
         version,
         (int(row["unit_id"]), int(row["year"]), str(row["definition_id"])),
@@ -218,10 +215,8 @@ def check_cycle_chains(
         if chain is None:
             known = heads.get(cycle_id)
             # a migrated cycle's chain opened on the version its first record names
-            start = (
-                known.genesis_for(cycle_id, row[11])
-                if known and seq == 1
-                else (known.genesis if known else GENESIS)
+            start = known.genesis_for(cycle_id, row[11]) if known and seq == 1 else (
+                known.genesis if known else GENESIS
             )
             chain = chains[cycle_id] = [start, 1, False, None, None, False]
         elif chain[2]:
@@ -241,18 +236,8 @@ def check_cycle_chains(
         if stored.startswith(V2):
             text = encode(
                 [
-                    str(cycle_id),
-                    str(seq),
-                    row[2],
-                    row[3],
-                    row[4],
-                    row[5],
-                    row[6],
-                    row[7],
-                    row[8],
-                    row[9],
-                    row[10],
-                    str(row[11]),
+                    str(cycle_id), str(seq), row[2], row[3], row[4], row[5], row[6], row[7],
+                    row[8], row[9], row[10], str(row[11]),
                 ]
             )
             chain[5] = True
@@ -260,18 +245,8 @@ def check_cycle_chains(
         else:
             text = sep.join(
                 (
-                    str(cycle_id),
-                    str(seq),
-                    row[2],
-                    row[3] or "",
-                    row[4],
-                    row[5],
-                    row[6],
-                    row[7],
-                    row[8],
-                    row[9],
-                    row[10],
-                    str(row[11]),
+                    str(cycle_id), str(seq), row[2], row[3] or "", row[4], row[5], row[6],
+                    row[7], row[8], row[9], row[10], str(row[11]),
                 )
             )
             computed = sha256(f"{chain[0]}{sep}{text}".encode()).hexdigest()
@@ -294,11 +269,8 @@ def check_cycle_chains(
                     f"seq {seq}",
                     "its content or its place does not match its hash: edited, inserted or "
                     "moved"
-                    + (
-                        ", or the cycle moved to another unit, year or definition"
-                        if seq == 1
-                        else ""
-                    ),
+                    + (", or the cycle moved to another unit, year or definition" if seq == 1
+                       else ""),
                 )
             )
             continue
@@ -422,3 +394,4 @@ def verify_fact_chain(chain: str, rows: Iterable[FactRow]) -> Iterator[ChainProb
             )
             return
         previous, modern = row.hash, row.hash.startswith(V2)
+

@@ -110,37 +110,23 @@ def check_cycle_rows(
         name = f"cycle {cycle_id}"
         facts = cycle.get("facts")
         if facts is not None and canonical_json(_json(facts)) != canonical_json(replay.facts):
-            problems.append(
-                ChainProblem(
-                    name,
-                    "its row",
-                    "its facts are not what its records' payloads add up to: "
-                    "the cycle row was edited",
-                )
-            )
-        if (
-            "outcome" in cycle
-            and (rules.get(_spec_key(cycle)) is not None)
-            and (cycle["outcome"] != replay.outcome)
+            problems.append(ChainProblem(
+                name, "its row", "its facts are not what its records' payloads add up to: "
+                "the cycle row was edited",
+            ))
+        if "outcome" in cycle and (rules.get(_spec_key(cycle)) is not None) and (
+            cycle["outcome"] != replay.outcome
         ):
-            problems.append(
-                ChainProblem(
-                    name,
-                    "its row",
-                    f"it says outcome {cycle['outcome']!r} but its records give "
-                    f"{replay.outcome!r}: the cycle row was edited",
-                )
-            )
+            problems.append(ChainProblem(
+                name, "its row", f"it says outcome {cycle['outcome']!r} but its records give "
+                f"{replay.outcome!r}: the cycle row was edited",
+            ))
         path = unit_paths.get(str(cycle.get("unit")))
         if cycle.get("unit_path") is not None and path is not None and cycle["unit_path"] != path:
-            problems.append(
-                ChainProblem(
-                    name,
-                    "its row",
-                    f"it says unit path {cycle['unit_path']!r} but its unit "
-                    f"{cycle.get('unit')} is at {path!r}: the cycle row was moved",
-                )
-            )
+            problems.append(ChainProblem(
+                name, "its row", f"it says unit path {cycle['unit_path']!r} but its unit "
+                f"{cycle.get('unit')} is at {path!r}: the cycle row was moved",
+            ))
     found: dict[int, dict[str, tuple[Any, Any]]] = {}
     for cycle_id, key, due_at, met_at in deadlines:
         found.setdefault(int(cycle_id), {})[str(key)] = (due_at, met_at)
@@ -156,42 +142,26 @@ def check_cycle_rows(
         for key in sorted(set(plan or have) | set(have)):
             where = f"deadline {key}"
             if key not in have:
-                problems.append(
-                    ChainProblem(
-                        f"cycle {cycle_id}",
-                        where,
-                        "planned when it opened but the row is gone",
-                    )
-                )
+                problems.append(ChainProblem(
+                    f"cycle {cycle_id}", where, "planned when it opened but the row is gone",
+                ))
                 continue
             if key not in spec.met_in:
-                problems.append(
-                    ChainProblem(
-                        f"cycle {cycle_id}",
-                        where,
-                        "no deadline of its definition: inserted",
-                    )
-                )
+                problems.append(ChainProblem(
+                    f"cycle {cycle_id}", where, "no deadline of its definition: inserted",
+                ))
                 continue
             due_at, met_at = have[key]
             if plan is not None and plan.get(key) != due_at:
-                problems.append(
-                    ChainProblem(
-                        f"cycle {cycle_id}",
-                        where,
-                        f"due {due_at} but planned {plan.get(key)} "
-                        "when the cycle was opened: the deadline was moved",
-                    )
-                )
+                problems.append(ChainProblem(
+                    f"cycle {cycle_id}", where, f"due {due_at} but planned {plan.get(key)} "
+                    "when the cycle was opened: the deadline was moved",
+                ))
             if met_at != replay.met.get(key):
-                problems.append(
-                    ChainProblem(
-                        f"cycle {cycle_id}",
-                        where,
-                        f"met {met_at} but its records meet it "
-                        f"{replay.met.get(key)}: the deadline was edited",
-                    )
-                )
+                problems.append(ChainProblem(
+                    f"cycle {cycle_id}", where, f"met {met_at} but its records meet it "
+                    f"{replay.met.get(key)}: the deadline was edited",
+                ))
     return problems
 
 

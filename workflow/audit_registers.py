@@ -42,24 +42,10 @@ _PAD: dict[str, str | None] = {"rating": UNKNOWN}
 #: register -> key -> values (strings or None)
 State = dict[str, dict[str, list[str | None]]]
 
-_FIELD = {
-    name: i
-    for i, name in enumerate(
-        (
-            "at",
-            "kind",
-            "unit_code",
-            "unit_path",
-            "cycle_id",
-            "year",
-            "event",
-            "actor",
-            "role",
-            "code",
-            "detail",
-        )
-    )
-}
+_FIELD = {name: i for i, name in enumerate(
+    ("at", "kind", "unit_code", "unit_path", "cycle_id", "year", "event", "actor", "role",
+     "code", "detail")
+)}
 
 
 def _values(values: Iterable[Any]) -> list[str | None]:
@@ -82,13 +68,8 @@ def rating_fact(r: Any) -> list[Any]:
     """What a ratings fact keeps of one imported row (a RatingRecord): unit code, member,
     stage, name, status, admitted on, level, rated on."""
     return [
-        r.unit_code,
-        r.member,
-        r.stage,
-        r.name,
-        r.status,
-        r.admitted_on.isoformat() if r.admitted_on else None,
-        r.level,
+        r.unit_code, r.member, r.stage, r.name, r.status,
+        r.admitted_on.isoformat() if r.admitted_on else None, r.level,
         r.rated_on.isoformat() if r.rated_on else None,
         r.score,
     ]
@@ -152,14 +133,8 @@ def expected_state(facts: Iterable[FactRow]) -> State:
                     state[name] = {str(k): _padded(name, _values(v)) for k, v in rows.items()}
         elif kind == "actor_added":
             state["actor"][str(detail["actor"])] = _values(
-                (
-                    detail.get("name", ""),
-                    f[_FIELD["code"]],
-                    f[_FIELD["unit_code"]],
-                    None,
-                    detail.get("token"),
-                    None,
-                )
+                (detail.get("name", ""), f[_FIELD["code"]], f[_FIELD["unit_code"]], None,
+                 detail.get("token"), None)
             )
         elif kind == "actor_password_set":
             known = state["actor"].get(str(detail["actor"]))
@@ -213,23 +188,17 @@ def check_registers(expected: State, current: State) -> RegisterCheck:
         rows += len(have)
         for key in sorted(set(want) | set(have)):
             if key not in have:
-                problems.append(
-                    ChainProblem(
-                        f"{name} register",
-                        key,
-                        "the trail holds it but the table does not: the row was deleted",
-                    )
-                )
+                problems.append(ChainProblem(
+                    f"{name} register", key,
+                    "the trail holds it but the table does not: the row was deleted",
+                ))
                 continue
             if key not in want:
-                problems.append(
-                    ChainProblem(
-                        f"{name} register",
-                        key,
-                        "the table holds it but no record of the trail does: written behind "
-                        "the trail's back",
-                    )
-                )
+                problems.append(ChainProblem(
+                    f"{name} register", key,
+                    "the table holds it but no record of the trail does: written behind "
+                    "the trail's back",
+                ))
                 continue
             differ = [
                 column
@@ -244,9 +213,9 @@ def check_registers(expected: State, current: State) -> RegisterCheck:
                     f"{want[key][COLUMNS[name].index(c)]!r}"
                     for c in differ
                 )
-                problems.append(
-                    ChainProblem(f"{name} register", key, f"changed outside the trail: {said}")
-                )
+                problems.append(ChainProblem(
+                    f"{name} register", key, f"changed outside the trail: {said}"
+                ))
     return RegisterCheck(problems, rows)
 
 

@@ -128,13 +128,9 @@ class WorkingCalendar:
     def _moved_between(self, anchor: date, day: date) -> tuple[str, ...]:
         """The holidays between anchor (excluded) and day: what pushed a working-day
         offset off the date weekends alone would give."""
-        low, high = (
-            (day, anchor - timedelta(days=1))
-            if day < anchor
-            else (
-                anchor + timedelta(days=1),
-                day,
-            )
+        low, high = (day, anchor - timedelta(days=1)) if day < anchor else (
+            anchor + timedelta(days=1),
+            day,
         )
         return self._holidays_in(low, high)
 

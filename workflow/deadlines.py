@@ -119,30 +119,16 @@ def plan_ladder(
         shifted = calendar.shift(due.due_date, Offset.parse(text))
         planned.append(
             PlannedTimer(
-                due.key,
-                "reminder",
-                step,
-                remind,
-                text,
-                shifted.day,
-                _at(shifted.day, notify_at, zone),
-                due.due_at,
-                shifted.moved_by,
+                due.key, "reminder", step, remind, text, shifted.day,
+                _at(shifted.day, notify_at, zone), due.due_at, shifted.moved_by,
             )
         )
     for step, escalation in enumerate(escalations, start=1):
         shifted = calendar.shift(due.due_date, Offset.parse(escalation.after))
         planned.append(
             PlannedTimer(
-                due.key,
-                "escalation",
-                step,
-                escalation.to,
-                escalation.after,
-                shifted.day,
-                _at(shifted.day, notify_at, zone),
-                due.due_at,
-                shifted.moved_by,
+                due.key, "escalation", step, escalation.to, escalation.after, shifted.day,
+                _at(shifted.day, notify_at, zone), due.due_at, shifted.moved_by,
             )
         )
     return sorted(planned, key=lambda t: (t.due_at, t.kind, t.step))

@@ -61,7 +61,9 @@ _MEMBER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")
 def normalise(text: str) -> str:
     """'Mã tổ chức' -> 'ma_to_chuc': no accents, lower case, words joined by '_'."""
     text = text.replace("đ", "d").replace("Đ", "D")
-    text = "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
+    text = "".join(
+        c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn"
+    )
     return "_".join(re.findall(r"[a-z0-9]+", text.lower()))
 
 
@@ -129,7 +131,9 @@ def _map_header(header: list[str]) -> tuple[dict[str, str], list[RowProblem]]:
         if name is None:
             continue
         if name in columns:
-            problems.append(RowProblem(1, column, f"the same column as {columns[name]!r} ({name})"))
+            problems.append(
+                RowProblem(1, column, f"the same column as {columns[name]!r} ({name})")
+            )
             continue
         columns[name] = column
     for name, aliases in COLUMNS.items():
@@ -203,7 +207,8 @@ def _parse_row(
         elif ids and count_name in counts and len(ids) != counts[count_name]:
             problem(
                 name,
-                f"{len(ids)} members listed but {columns[count_name]!r} says {counts[count_name]}",
+                f"{len(ids)} members listed but {columns[count_name]!r} says "
+                f"{counts[count_name]}",
             )
         lists[name] = ids
     both = set(lists["absent_excused_ids"]) & set(lists["absent_unexcused_ids"])

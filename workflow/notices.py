@@ -117,7 +117,9 @@ def ancestors_first(path: str) -> list[int]:
     return [int(part) for part in path.strip("/").split("/")][::-1]
 
 
-def address_for(role: str, acts_for: str, path: str, units: Mapping[int, UnitContact]) -> str:
+def address_for(
+    role: str, acts_for: str, path: str, units: Mapping[int, UnitContact]
+) -> str:
     """The contact for `role`: on the unit itself for its own roles, else on the nearest
     superior that has one. "" when nobody up the tree has it."""
     chain = ancestors_first(path)
@@ -191,7 +193,9 @@ def _dropped(timer: DueTimer, spec: DefinitionSpec) -> bool:
     if timer.kind == "reminder":
         return timer.met_at is not None or closed
     met_before = timer.met_at is not None and timer.met_at <= timer.due_at
-    closed_before = closed and timer.state_since is not None and timer.state_since <= timer.due_at
+    closed_before = (
+        closed and timer.state_since is not None and timer.state_since <= timer.due_at
+    )
     return met_before or closed_before
 
 
@@ -251,23 +255,13 @@ def compose(
         digest = hashlib.sha256(
             "|".join([installation, *(n.timer_key for n in notices)]).encode()
         ).hexdigest()[:20]
-        data = {
-            "recipient": context["recipient"],
-            "items": items,
-            "sent_at": context["sent_at"],
-            "calendar": context["calendar"],
-        }
+        data = {"recipient": context["recipient"], "items": items,
+                "sent_at": context["sent_at"], "calendar": context["calendar"]}
         for channel in route(address, channels):
             messages.append(
                 Message(
                     f"{installation}-{digest}:{channel}" if installation else f"{digest}:{channel}",
-                    channel,
-                    address,
-                    first.role,
-                    lang,
-                    subject,
-                    body,
-                    data,
+                    channel, address, first.role, lang, subject, body, data,
                     tuple(n.notice_id for n in notices),
                 )
             )
@@ -275,8 +269,7 @@ def compose(
 
 
 def _addressee(
-    notices: Sequence[PendingNotice],
-    specs: SpecLookup,
+    notices: Sequence[PendingNotice], specs: SpecLookup,
     units: Mapping[int, UnitContact] | None,
 ) -> UnitContact | None:
     """The one unit every notice of a message went to, to name in the salutation; None

@@ -76,9 +76,8 @@ def goals_in_force(goals: list[GoalSpec], year: int) -> list[tuple[int, GoalSpec
     return [(i, g) for i, g in enumerate(goals) if g.year is None or g.year == year]
 
 
-def counts_towards(
-    goal: GoalSpec, unit_kind: str, outcome: str | None, rating: str | None
-) -> tuple[bool, bool]:
+def counts_towards(goal: GoalSpec, unit_kind: str, outcome: str | None,
+                   rating: str | None) -> tuple[bool, bool]:
     """(is the unit in the goal's population, does it meet the measure)."""
     if unit_kind not in goal.over:
         return False, False

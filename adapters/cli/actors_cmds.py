@@ -39,7 +39,9 @@ def actors_add(
     """Add an actor and print its token, once. The first actor must be an administrator;
     after it, an administrator adds the others (--by, with its token)."""
     with session(db, now) as app:
-        token = app.actors.add(actor_id, role, scope, name, by, token_for(by or actor_id), lang)
+        token = app.actors.add(
+            actor_id, role, scope, name, by, token_for(by or actor_id), lang
+        )
     logs.logger().info("actor.added", actor=actor_id, role=role, scope=scope, by=by or actor_id)
     typer.echo(f"{actor_id}: {role}" + (f" of {scope}" if scope else ""), err=True)
     typer.echo(f"token (shown once, keep it): {token}", err=True)

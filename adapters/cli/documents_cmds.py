@@ -16,12 +16,9 @@ group = typer.Typer(no_args_is_help=True, help="Word documents to sign.")
 
 TemplatesOption = Annotated[
     Path | None,
-    typer.Option(
-        "--templates",
-        envvar="BONTOT_TEMPLATES",
-        help="A folder with the jurisdiction's own decision.docx / report.docx "
-        "(Jinja templates, as shipped); a file it lacks is taken from bontot",
-    ),
+    typer.Option("--templates", envvar="BONTOT_TEMPLATES",
+                 help="A folder with the jurisdiction's own decision.docx / report.docx "
+                 "(Jinja templates, as shipped); a file it lacks is taken from bontot"),
 ]
 
 #: what went wrong with a template, in the user's words
@@ -53,25 +50,15 @@ def fault_text(fault: TemplateFault, lang: str) -> str:
     return f"{words['intro']} {fault.path}: {words[fault.kind]}: {fault.detail}{near}"
 
 
-def _write(
-    kind: str,
-    year: int,
-    under: str,
-    output: Path,
-    templates: Path | None,
-    db: str | None,
-    now: str | None,
-    lang: str,
-) -> None:
+def _write(kind: str, year: int, under: str, output: Path, templates: Path | None,
+           db: str | None, now: str | None, lang: str) -> None:
     if lang not in ("vi", "en"):
         raise fail(f"--lang {lang!r}: vi or en")
     if templates is not None and not templates.is_dir():
         # the folder may come from BONTOT_TEMPLATES: name both places it can be set
-        raise fail(
-            f"--templates / BONTOT_TEMPLATES {templates}: không có thư mục này"
-            if lang == "vi"
-            else f"--templates / BONTOT_TEMPLATES {templates}: no such folder"
-        )
+        raise fail(f"--templates / BONTOT_TEMPLATES {templates}: không có thư mục này"
+                   if lang == "vi" else
+                   f"--templates / BONTOT_TEMPLATES {templates}: no such folder")
     with session(db, now) as app:
         built = app.cycles.report(year, under)
         today = app.cycles.clock.now().astimezone(LOCAL_TZ).date()
@@ -84,9 +71,8 @@ def _write(
             output.write_bytes(data)
         except OSError as exc:
             raise fail(f"{output}: {exc.strerror}") from None
-        logs.logger().info(
-            "document.written", kind=kind, year=year, under=under, output=str(output)
-        )
+        logs.logger().info("document.written", kind=kind, year=year, under=under,
+                           output=str(output))
         typer.echo(f"{output}: {len(built.units)} units")
 
 

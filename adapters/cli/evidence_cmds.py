@@ -52,7 +52,9 @@ def ratings_import(
     typer.echo(f"imported {added} new and {updated} corrected ratings from {file}")
 
 
-def _read_with_digest(file: Path, detail: dict[str, Any]) -> tuple[list[str], list[dict[str, str]]]:
+def _read_with_digest(
+    file: Path, detail: dict[str, Any]
+) -> tuple[list[str], list[dict[str, str]]]:
     table = read_table(file)
     detail["sha256"] = file_digest(file)
     return table

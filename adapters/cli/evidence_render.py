@@ -74,7 +74,8 @@ def verdict_text(
         return w["no_rule"]
     cycle = verdict.cycle
     lines = [
-        w["verdict"].format(unit=cycle.unit_code, year=cycle.year, state=state_label or cycle.state)
+        w["verdict"].format(unit=cycle.unit_code, year=cycle.year,
+                            state=state_label or cycle.state)
         + f": {w['passed'] if verdict.passed else w['failed']}"
     ]
     for check in verdict.checks:
@@ -82,10 +83,11 @@ def verdict_text(
         lines.append(f"  {mark} {check.describe(lang)}")
     register = verdict.register
     if register is not None:
-        ratings = next((c for c in verdict.checks if c.key.endswith("_complete")), None)
-        excluded = [
-            r for r in register.get("records", []) if getattr(r, "status", "active") != "active"
-        ]
+        ratings = next(
+            (c for c in verdict.checks if c.key.endswith("_complete")), None
+        )
+        excluded = [r for r in register.get("records", []) if getattr(r, "status", "active")
+                    != "active"]
         lines.append(
             w["register"].format(
                 rated=ratings.actual if ratings else "—",
@@ -133,14 +135,9 @@ def goal_lines(progress: list[GoalProgress], lang: str) -> list[str]:
     for goal in progress:
         share = goal.as_dict()["share"]
         status = w["goal_met"] if goal.met else w["goal_gap"].format(gap=goal.gap_units)
-        lines.append(
-            w["goal"].format(
-                label=goal.goal.label.get(lang),
-                meeting=goal.meeting,
-                counted=goal.counted,
-                share="—" if share is None else f"{share:g} %",
-                required=goal.required_text(),
-                status=status,
-            )
-        )
+        lines.append(w["goal"].format(
+            label=goal.goal.label.get(lang), meeting=goal.meeting, counted=goal.counted,
+            share="—" if share is None else f"{share:g} %", required=goal.required_text(),
+            status=status,
+        ))
     return lines

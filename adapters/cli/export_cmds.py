@@ -171,13 +171,9 @@ def export_audit_log(
             states.setdefault(key, state.label.get(lang))
         for key, role in spec.roles.items():
             roles.setdefault(key, role.label.get(lang))
-    table = audit_log_table(
-        rows,
-        lang,
-        lambda name: labels.get(name, name),
-        lambda name: states.get(name, name),
-        lambda name: roles.get(name, name),
-    )
+    table = audit_log_table(rows, lang, lambda name: labels.get(name, name),
+                            lambda name: states.get(name, name),
+                            lambda name: roles.get(name, name))
     _save(table, fmt, output, "audit-log", delimiter)
 
 

@@ -147,11 +147,7 @@ def _as_text(found: MeetingCheck, lang: str) -> str:
     with_breaches = 0
     for r in found.units:
         unit, used, size, meetings, breaches = (
-            r.unit,
-            r.definition,
-            r.member_count,
-            r.meetings,
-            r.breaches,
+            r.unit, r.definition, r.member_count, r.meetings, r.breaches
         )
         with_breaches += bool(breaches)
         summary = (

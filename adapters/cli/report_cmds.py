@@ -41,11 +41,7 @@ def report(
         today = app.clock.now().astimezone(LOCAL_TZ).date()
         data = write_report(built, fmt, lang, output, today, delimiter)
         logs.logger().info(
-            "report.written",
-            year=year,
-            under=under,
-            format=fmt,
-            units=len(built.units),
+            "report.written", year=year, under=under, format=fmt, units=len(built.units),
             output=str(output) if output else "stdout",
         )
         if output is None:

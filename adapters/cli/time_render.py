@@ -165,10 +165,8 @@ def simulate_text(items: Any, lang: str) -> str:
             lines.append(f"{shown}{note}")
         to = item.recipient or w["nobody"]
         if item.kind == "digest":
-            lines.append(
-                f"  {w['digest']:<10} {w['to']} {item.recipient_role} {to}: "
-                + w["items"].format(n=item.items)
-            )
+            lines.append(f"  {w['digest']:<10} {w['to']} {item.recipient_role} {to}: "
+                         + w["items"].format(n=item.items))
             continue
         late = f" ({w['late']})" if item.late else ""
         lines.append(

@@ -61,7 +61,8 @@ WORDS: dict[str, dict[str, Any]] = {
         "unknown_state": "state '{state}' is not a state of v{source}",
         "not_applicable": "v{target} does not apply to this unit's kind",
         "totals": "Total: {selected} cycles; moved {moved}; refused {refused}",
-        "would": "Total (if run for real): {selected} cycles; would move {moved}; refuse {refused}",
+        "would": "Total (if run for real): {selected} cycles; would move {moved}; "
+        "refuse {refused}",
         "none": "No cycle of {id} v{source} in the selection.",
         "short": {
             "unmapped_state": "unmapped",

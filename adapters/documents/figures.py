@@ -59,16 +59,15 @@ def main_spec(report: Report) -> DefinitionSpec | None:
 def path_key(path: str) -> list[tuple[int, str]]:
     """A materialised path's ids as numbers: "/1/2/" before "/1/121/", as the units were
     registered, where comparing the text would put 121 before 2."""
-    return [
-        (int(part), "") if part.isdigit() else (-1, part)
-        for part in path.strip("/").split("/")
-        if part
-    ]
+    return [(int(part), "") if part.isdigit() else (-1, part)
+            for part in path.strip("/").split("/") if part]
 
 
 def tree_order(report: Report) -> list[UnitLine]:
     """Units as the tree lists them: a committee's cells right under it."""
-    return sorted(report.units, key=lambda line: (path_key(line.unit_path), line.definition_id))
+    return sorted(
+        report.units, key=lambda line: (path_key(line.unit_path), line.definition_id)
+    )
 
 
 def recognised_units(report: Report) -> list[UnitLine]:
@@ -78,8 +77,7 @@ def recognised_units(report: Report) -> list[UnitLine]:
     spec = main_spec(report)
     kinds = set(spec.targets.over) if spec is not None and spec.targets is not None else None
     return [
-        u
-        for u in tree_order(report)
+        u for u in tree_order(report)
         if u.outcome == "recognized" and (kinds is None or u.unit_kind in kinds)
     ]
 
@@ -119,8 +117,7 @@ def summary_rows(report: Report) -> list[SummaryRow]:
         key=lambda s: path_key(s.unit_path),
     )
     roots = [
-        s
-        for s in committees
+        s for s in committees
         if not any(o is not s and s.unit_path.startswith(o.unit_path) for o in committees)
     ]
     rows: list[SummaryRow] = []
@@ -141,15 +138,10 @@ def _rows_of(summary: SuperiorSummary, level: int, is_total: bool) -> Iterator[S
     for definition_id in sorted({d for d, _ in summary.states}):
         states = {s: n for (d, s), n in summary.states.items() if d == definition_id}
         yield SummaryRow(
-            summary.unit_code,
-            summary.unit_name,
-            level,
-            definition_id,
-            states,
+            summary.unit_code, summary.unit_name, level, definition_id, states,
             sum(states.values()),
             target_figures(*summary.targets.get(definition_id, [0, 0, None])),
-            summary.late_units,
-            is_total,
+            summary.late_units, is_total,
         )
 
 
@@ -165,15 +157,9 @@ def _sum_rows(roots: Sequence[SuperiorSummary]) -> Iterator[SummaryRow]:
             c, r, t = root.targets.get(definition_id, [0, 0, None])
             counted, recognized, target = counted + c, recognized + r, target or t
         yield SummaryRow(
-            "",
-            "",
-            0,
-            definition_id,
-            states,
-            sum(states.values()),
+            "", "", 0, definition_id, states, sum(states.values()),
             target_figures(counted, recognized, target),
-            sum(r.late_units for r in roots),
-            True,
+            sum(r.late_units for r in roots), True,
         )
 
 
@@ -214,8 +200,7 @@ def failing_text(line: UnitLine, lang: str) -> str:
     """Every failing check of the verdict in one cell, one per line."""
     return "\n".join(
         f"{c['label'][lang]}: {decimals(str(c['actual']), lang)} "
-        f"({decimals(str(c['required']), lang)})"
-        for c in line.failing
+        f"({decimals(str(c['required']), lang)})" for c in line.failing
     )
 
 
@@ -229,8 +214,6 @@ def issuing_body(report: Report, lang: str) -> str:
 
 def fill(text: str, report: Report, lang: str, place: str = "") -> str:
     """A definition's text with {year}, {body} and {place} put in."""
-    return (
-        text.replace("{year}", str(report.year))
-        .replace("{body}", issuing_body(report, lang))
-        .replace("{place}", place)
-    )
+    return text.replace("{year}", str(report.year)).replace(
+        "{body}", issuing_body(report, lang)
+    ).replace("{place}", place)

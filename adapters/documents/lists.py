@@ -25,116 +25,44 @@ from workflow.timefmt import LOCAL_TZ, from_db
 
 LIST_WORDS = {
     "vi": {
-        "definition": "Chương trình",
-        "stage": "Giai đoạn",
-        "outcome": "Kết quả",
-        "count": "Số đơn vị",
-        "code": "Mã tổ chức",
-        "unit": "Tên tổ chức",
-        "superior": "Cấp ủy cấp trên",
-        "deadline": "Hạn",
-        "due": "Ngày hết hạn",
-        "days_late": "Số ngày quá hạn",
-        "milestone": "Mốc của cấp ủy",
-        "seq": "STT",
-        "event": "Bước",
-        "from": "Từ giai đoạn",
-        "to": "Sang giai đoạn",
-        "actor": "Người thực hiện",
-        "role": "Vai trò",
-        "at": "Thời điểm",
-        "yes": "Có",
-        "board": "Tình hình",
-        "overdue": "Quá hạn",
-        "history": "Lịch sử",
-        "open": "Mở chu kỳ",
-        "check": "Tiêu chí",
-        "actual": "Thực tế",
-        "required": "Yêu cầu",
-        "result": "Kết quả",
-        "passes": "Đạt",
-        "fails": "Không đạt",
-        "verdict": "Kết quả thẩm định",
-        "kind": "Loại bản ghi",
-        "transition": "Bước đã thực hiện",
-        "refusal": "Bị từ chối",
-        "reason": "Mã lý do",
-        "detail": "Chi tiết",
-        "late_for": "Quá hạn",
-        "log": "Nhật ký",
-        "outbox": "Hộp thư đi",
-        "key": "Mã thư",
-        "channel": "Kênh",
-        "address": "Địa chỉ",
-        "error": "Lỗi cuối",
-        "parked": "Tạm dừng gửi",
-        "pending": "Đang chờ",
-        "sent": "Đã gửi",
+        "definition": "Chương trình", "stage": "Giai đoạn", "outcome": "Kết quả",
+        "count": "Số đơn vị", "code": "Mã tổ chức", "unit": "Tên tổ chức",
+        "superior": "Cấp ủy cấp trên", "deadline": "Hạn", "due": "Ngày hết hạn",
+        "days_late": "Số ngày quá hạn", "milestone": "Mốc của cấp ủy", "seq": "STT",
+        "event": "Bước", "from": "Từ giai đoạn", "to": "Sang giai đoạn", "actor": "Người thực hiện",
+        "role": "Vai trò", "at": "Thời điểm", "yes": "Có", "board": "Tình hình",
+        "overdue": "Quá hạn", "history": "Lịch sử", "open": "Mở chu kỳ",
+        "check": "Tiêu chí", "actual": "Thực tế", "required": "Yêu cầu", "result": "Kết quả",
+        "passes": "Đạt", "fails": "Không đạt", "verdict": "Kết quả thẩm định",
+        "kind": "Loại bản ghi", "transition": "Bước đã thực hiện", "refusal": "Bị từ chối",
+        "reason": "Mã lý do", "detail": "Chi tiết", "late_for": "Quá hạn", "log": "Nhật ký",
+        "outbox": "Hộp thư đi", "key": "Mã thư", "channel": "Kênh", "address": "Địa chỉ",
+        "error": "Lỗi cuối", "parked": "Tạm dừng gửi", "pending": "Đang chờ", "sent": "Đã gửi",
         "state": "Tình trạng",
-        "actor_added": "Thêm người dùng",
-        "actor_revoked": "Thu hồi quyền người dùng",
-        "ratings_imported": "Nhập kết quả xếp loại",
-        "target_set": "Giao chỉ tiêu",
-        "milestone_met": "Hoàn thành mốc",
-        "meetings_import": "Nhập sổ sinh hoạt",
-        "bulk_decision": "Quyết định hàng loạt",
-        "anchor": "Neo chuỗi nhật ký",
+        "actor_added": "Thêm người dùng", "actor_revoked": "Thu hồi quyền người dùng",
+        "ratings_imported": "Nhập kết quả xếp loại", "target_set": "Giao chỉ tiêu",
+        "milestone_met": "Hoàn thành mốc", "meetings_import": "Nhập sổ sinh hoạt",
+        "bulk_decision": "Quyết định hàng loạt", "anchor": "Neo chuỗi nhật ký",
     },
     "en": {
-        "definition": "Programme",
-        "stage": "Stage",
-        "outcome": "Outcome",
-        "count": "Units",
-        "code": "Unit code",
-        "unit": "Unit",
-        "superior": "Superior",
-        "deadline": "Deadline",
-        "due": "Due on",
-        "days_late": "Days late",
-        "milestone": "Committee milestone",
-        "seq": "No.",
-        "event": "Step",
-        "from": "From",
-        "to": "To",
-        "actor": "Actor",
-        "role": "Role",
-        "at": "At",
-        "yes": "Yes",
-        "board": "Board",
-        "overdue": "Overdue",
-        "history": "History",
-        "open": "Cycle opened",
-        "check": "Check",
-        "actual": "Actual",
-        "required": "Required",
-        "result": "Result",
-        "passes": "Passes",
-        "fails": "Fails",
-        "verdict": "Verdict",
-        "kind": "Record",
-        "transition": "Step taken",
-        "refusal": "Refused",
-        "reason": "Reason code",
-        "detail": "Detail",
-        "late_for": "Late for",
-        "log": "Audit log",
-        "outbox": "Outbox",
-        "key": "Message key",
-        "channel": "Channel",
-        "address": "Address",
-        "error": "Last error",
-        "parked": "Parked",
-        "pending": "Pending",
-        "sent": "Sent",
+        "definition": "Programme", "stage": "Stage", "outcome": "Outcome",
+        "count": "Units", "code": "Unit code", "unit": "Unit",
+        "superior": "Superior", "deadline": "Deadline", "due": "Due on",
+        "days_late": "Days late", "milestone": "Committee milestone", "seq": "No.",
+        "event": "Step", "from": "From", "to": "To", "actor": "Actor",
+        "role": "Role", "at": "At", "yes": "Yes", "board": "Board",
+        "overdue": "Overdue", "history": "History", "open": "Cycle opened",
+        "check": "Check", "actual": "Actual", "required": "Required", "result": "Result",
+        "passes": "Passes", "fails": "Fails", "verdict": "Verdict",
+        "kind": "Record", "transition": "Step taken", "refusal": "Refused",
+        "reason": "Reason code", "detail": "Detail", "late_for": "Late for", "log": "Audit log",
+        "outbox": "Outbox", "key": "Message key", "channel": "Channel", "address": "Address",
+        "error": "Last error", "parked": "Parked", "pending": "Pending", "sent": "Sent",
         "state": "State",
-        "actor_added": "Actor added",
-        "actor_revoked": "Actor revoked",
-        "ratings_imported": "Ratings imported",
-        "target_set": "Target set",
-        "milestone_met": "Milestone met",
-        "meetings_import": "Meetings imported",
-        "bulk_decision": "Bulk decision",
-        "anchor": "Log anchored",
+        "actor_added": "Actor added", "actor_revoked": "Actor revoked",
+        "ratings_imported": "Ratings imported", "target_set": "Target set",
+        "milestone_met": "Milestone met", "meetings_import": "Meetings imported",
+        "bulk_decision": "Bulk decision", "anchor": "Log anchored",
     },
 }
 
@@ -152,11 +80,8 @@ def _words(lang: str) -> dict[str, str]:
 
 def _text(value: Any) -> Any:
     if isinstance(value, datetime):
-        return (
-            f.local_date(value).strftime("%d/%m/%Y")
-            if value.tzinfo
-            else value.strftime("%d/%m/%Y %H:%M")
-        )
+        return f.local_date(value).strftime("%d/%m/%Y") if value.tzinfo else value.strftime(
+            "%d/%m/%Y %H:%M")
     if isinstance(value, date):
         return value.strftime("%d/%m/%Y")
     return "" if value is None else value
@@ -249,39 +174,24 @@ def board_table(board: Board, lang: str, title_of: Callable[[str], str]) -> Tabl
 
 
 def overdue_table(
-    items: Sequence[OverdueItem],
-    at: datetime,
-    lang: str,
+    items: Sequence[OverdueItem], at: datetime, lang: str,
     spec: Callable[[str, int], DefinitionSpec],
 ) -> Table:
     w = _words(lang)
     rows = []
     for item in items:
         definition = spec(item.definition_id, item.definition_version)
-        found = definition.deadlines.get(item.deadline) or definition.milestones.get(item.deadline)
+        found = definition.deadlines.get(item.deadline) or definition.milestones.get(
+            item.deadline)
         label = found.label.get(lang) if found is not None else item.deadline
-        rows.append(
-            [
-                item.unit_code,
-                item.unit_name,
-                item.parent_code or "",
-                label,
-                f.local_date(item.due_at),
-                (at - item.due_at).days,
-                definition.state_label(item.state, lang) if item.state else "",
-                w["yes"] if item.milestone else "",
-            ]
-        )
-    header = [
-        w["code"],
-        w["unit"],
-        w["superior"],
-        w["deadline"],
-        w["due"],
-        w["days_late"],
-        w["stage"],
-        w["milestone"],
-    ]
+        rows.append([
+            item.unit_code, item.unit_name, item.parent_code or "", label,
+            f.local_date(item.due_at), (at - item.due_at).days,
+            definition.state_label(item.state, lang) if item.state else "",
+            w["yes"] if item.milestone else "",
+        ])
+    header = [w["code"], w["unit"], w["superior"], w["deadline"], w["due"], w["days_late"],
+              w["stage"], w["milestone"]]
     return Table(header, rows, w["overdue"])
 
 
@@ -292,18 +202,15 @@ def history_table(history: History, lang: str) -> Table:
     roles = {k: r.label.get(lang) for k, r in spec.roles.items()}
     rows = [
         [
-            e.seq,
-            labels.get(e.event, w.get(e.event, e.event)),
+            e.seq, labels.get(e.event, w.get(e.event, e.event)),
             spec.state_label(e.from_state, lang) if e.from_state else "",
-            spec.state_label(e.to_state, lang),
-            e.actor,
-            roles.get(e.role, e.role),
-            e.at,
+            spec.state_label(e.to_state, lang), e.actor, roles.get(e.role, e.role), e.at,
         ]
         for e in history.entries
     ]
     header = [w["seq"], w["event"], w["from"], w["to"], w["actor"], w["role"], w["at"]]
-    return Table(header, rows, f"{w['history']} {history.cycle.unit_code} {history.cycle.year}")
+    return Table(header, rows, f"{w['history']} {history.cycle.unit_code} "
+                               f"{history.cycle.year}")
 
 
 def verdict_table(verdict: Verdict, lang: str) -> Table:
@@ -324,11 +231,8 @@ def _same(name: str) -> str:
 
 
 def audit_log_table(
-    rows: Sequence[dict[str, Any]],
-    lang: str,
-    event_label: Callable[[str], str],
-    state_label: Callable[[str], str] = _same,
-    role_label: Callable[[str], str] = _same,
+    rows: Sequence[dict[str, Any]], lang: str, event_label: Callable[[str], str],
+    state_label: Callable[[str], str] = _same, role_label: Callable[[str], str] = _same,
 ) -> Table:
     """The audit log as `audit log` lists it: applied events and recorded facts, with the
     definitions' labels of events, stages and roles (the caller's lookups)."""
@@ -339,17 +243,12 @@ def audit_log_table(
 
     body = [
         [
-            from_db(row["at"]),
-            w.get(row["kind"], row["kind"]),
-            row["unit"] or "",
-            event(row["event"]),
-            state_label(row["from"]) if row["from"] else "",
-            state_label(row["to"]) if row["to"] else "",
-            row["actor"],
+            from_db(row["at"]), w.get(row["kind"], row["kind"]), row["unit"] or "",
+            event(row["event"]), state_label(row["from"]) if row["from"] else "",
+            state_label(row["to"]) if row["to"] else "", row["actor"],
             role_label(row["role"]) if row["role"] else "",
             # an added actor's record keeps the role it was given as its code
-            role_label(row["code"])
-            if row["kind"] == "actor_added" and row["code"]
+            role_label(row["code"]) if row["kind"] == "actor_added" and row["code"]
             else row["code"] or "",
             event(row["late_for"]),
             "" if row["kind"] == "transition" else _detail(row["detail"]),
@@ -357,17 +256,8 @@ def audit_log_table(
         for row in rows
     ]
     header = [
-        w["at"],
-        w["kind"],
-        w["code"],
-        w["event"],
-        w["from"],
-        w["to"],
-        w["actor"],
-        w["role"],
-        w["reason"],
-        w["late_for"],
-        w["detail"],
+        w["at"], w["kind"], w["code"], w["event"], w["from"], w["to"], w["actor"], w["role"],
+        w["reason"], w["late_for"], w["detail"],
     ]
     return Table(header, body, w["log"])
 

@@ -44,11 +44,8 @@ FONT = "Times New Roman"
 FOLDER = Path(__file__).parent / "templates"
 #: the text block's width: A4's 210 mm less the 30 mm and 15 mm margins
 BLOCK_MM = 165
-LEFT, CENTRE, JUSTIFY = (
-    WD_ALIGN_PARAGRAPH.LEFT,
-    WD_ALIGN_PARAGRAPH.CENTER,
-    WD_ALIGN_PARAGRAPH.JUSTIFY,
-)
+LEFT, CENTRE, JUSTIFY = (WD_ALIGN_PARAGRAPH.LEFT, WD_ALIGN_PARAGRAPH.CENTER,
+                         WD_ALIGN_PARAGRAPH.JUSTIFY)
 
 
 def decision() -> DocumentObject:
@@ -72,20 +69,10 @@ def decision() -> DocumentObject:
     _line(document, "{{ line }}", CENTRE, italic=True)
     _tag(document, "{%p endfor %}")
     _line(document, "", CENTRE, size=6)
-    _list(
-        document,
-        [
-            "{{ w.no }}",
-            "{{ w.unit }}",
-            "{{ w.superior }}",
-            "{{ w.rating }}",
-            "{{ w.decision_basis }}",
-        ],
-        [0.3, 0.9, 0.75, 0.65, 0.6],
-        ["no", "unit", "superior", "rating", "basis"],
-        "annex",
-        [CENTRE, LEFT, LEFT, LEFT, LEFT],
-    )
+    _list(document, ["{{ w.no }}", "{{ w.unit }}", "{{ w.superior }}", "{{ w.rating }}",
+                     "{{ w.decision_basis }}"], [0.3, 0.9, 0.75, 0.65, 0.6],
+          ["no", "unit", "superior", "rating", "basis"], "annex",
+          [CENTRE, LEFT, LEFT, LEFT, LEFT])
     return document
 
 
@@ -99,49 +86,29 @@ def report() -> DocumentObject:
     _line(document, "{{ w.by_stage }}", JUSTIFY, bold=True, before=6, keep=True)
     table = _table(document, ["{{ w.stage }}", "{{ w.count }}"], [1.0, 0.3])
     _loop_rows(table, "stage_rows", ["{{ row.label }}", "{{ row.count }}"], [LEFT, CENTRE])
-    _loop_rows(
-        table, "stage_totals", ["{{ row.label }}", "{{ row.count }}"], [LEFT, CENTRE], bold=True
-    )
+    _loop_rows(table, "stage_totals", ["{{ row.label }}", "{{ row.count }}"],
+               [LEFT, CENTRE], bold=True)
     _line(document, "{{ w.against_target }}", JUSTIFY, bold=True, before=6, keep=True)
     _tag(document, "{%p for line in target_lines %}")
     _line(document, "{{ line }}", JUSTIFY, indent=True, before=6)
     _tag(document, "{%p endfor %}")
     _tag(document, "{%p if committee_rows %}")
-    cells = [
-        "{{ row.name }}",
-        "{{ row.counted }}",
-        "{{ row.recognized }}",
-        "{{ row.share }}",
-        "{{ row.target }}",
-        "{{ row.gap }}",
-    ]
-    table = _table(
-        document,
-        [
-            "{{ w.committee }}",
-            "{{ w.counted }}",
-            "{{ w.recognized }}",
-            "{{ w.share }}",
-            "{{ w.target }}",
-            "{{ w.gap_units }}",
-        ],
-        [0.68, 0.48, 0.4, 0.28, 0.28, 0.3],
-    )
+    cells = ["{{ row.name }}", "{{ row.counted }}", "{{ row.recognized }}", "{{ row.share }}",
+             "{{ row.target }}", "{{ row.gap }}"]
+    table = _table(document, ["{{ w.committee }}", "{{ w.counted }}", "{{ w.recognized }}",
+                              "{{ w.share }}", "{{ w.target }}", "{{ w.gap_units }}"],
+                   [0.68, 0.48, 0.4, 0.28, 0.28, 0.3])
     aligns = [LEFT, CENTRE, CENTRE, CENTRE, CENTRE, CENTRE]
     _loop_rows(table, "committee_rows", cells, aligns)
     _loop_rows(table, "committee_totals", cells, aligns, bold=True)
     _tag(document, "{%p endif %}")
-    for heading, rows in (("{{ w.not_recognised }}", "not_recognised"), ("{{ w.late }}", "late")):
+    for heading, rows in (("{{ w.not_recognised }}", "not_recognised"),
+                          ("{{ w.late }}", "late")):
         _line(document, heading, JUSTIFY, bold=True, before=12, keep=True)
         _tag(document, f"{{%p if {rows} %}}")
-        _list(
-            document,
-            ["{{ w.no }}", "{{ w.unit }}", "{{ w.superior }}", "{{ w.reason }}"],
-            [0.3, 0.85, 0.75, 1.1],
-            ["no", "unit", "superior", "reason"],
-            rows,
-            [CENTRE, LEFT, LEFT, LEFT],
-        )
+        _list(document, ["{{ w.no }}", "{{ w.unit }}", "{{ w.superior }}", "{{ w.reason }}"],
+              [0.3, 0.85, 0.75, 1.1], ["no", "unit", "superior", "reason"], rows,
+              [CENTRE, LEFT, LEFT, LEFT])
         _tag(document, "{%p else %}")
         _line(document, "{{ w.none }}", JUSTIFY, indent=True, before=6)
         _tag(document, "{%p endif %}")
@@ -225,19 +192,10 @@ def _signature(document: DocumentObject) -> None:
     table.rows[0]._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
 
 
-def _line(
-    container: Any,
-    text: str,
-    align: WD_ALIGN_PARAGRAPH,
-    bold: bool = False,
-    italic: bool = False,
-    underline: bool = False,
-    size: int = 14,
-    before: int = 0,
-    indent: bool = False,
-    first: bool = False,
-    keep: bool = False,
-) -> Paragraph:
+def _line(container: Any, text: str, align: WD_ALIGN_PARAGRAPH,
+          bold: bool = False, italic: bool = False, underline: bool = False, size: int = 14,
+          before: int = 0, indent: bool = False, first: bool = False,
+          keep: bool = False) -> Paragraph:
     """One paragraph holding one run, so that a tag is never split across runs. The
     container is the document or a table's cell (python-docx keeps its class private)."""
     paragraph: Paragraph = container.paragraphs[0] if first else container.add_paragraph()
@@ -272,13 +230,8 @@ def _table(document: DocumentObject, header: Sequence[str], shares: Sequence[flo
     return table  # type: ignore[no-any-return]
 
 
-def _loop_rows(
-    table: Table,
-    rows: str,
-    cells: Sequence[str],
-    aligns: Sequence[WD_ALIGN_PARAGRAPH],
-    bold: bool = False,
-) -> None:
+def _loop_rows(table: Table, rows: str, cells: Sequence[str],
+               aligns: Sequence[WD_ALIGN_PARAGRAPH], bold: bool = False) -> None:
     """`{%tr for row in ROWS %}`, one row of cells, `{%tr endfor %}`."""
     add = table.add_row  # untyped in python-docx
     _tag(add().cells[0], f"{{%tr for row in {rows} %}}", first=True)  # type: ignore[no-untyped-call]
@@ -291,14 +244,8 @@ def _loop_rows(
     _widths(table, [c.width for c in table.columns], absolute=True)
 
 
-def _list(
-    document: DocumentObject,
-    header: Sequence[str],
-    shares: Sequence[float],
-    fields: Sequence[str],
-    rows: str,
-    aligns: Sequence[WD_ALIGN_PARAGRAPH],
-) -> None:
+def _list(document: DocumentObject, header: Sequence[str], shares: Sequence[float],
+          fields: Sequence[str], rows: str, aligns: Sequence[WD_ALIGN_PARAGRAPH]) -> None:
     table = _table(document, header, shares)
     _loop_rows(table, rows, [f"{{{{ row.{name} }}}}" for name in fields], aligns)
 

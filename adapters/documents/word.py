@@ -37,14 +37,14 @@ DOC_WORDS = {
         "report": "BÁO CÁO",
         "annex": "DANH SÁCH",
         "annex_sub": "chi bộ, đảng bộ cơ sở được công nhận “bốn tốt” năm {year}\n"
-        "(Kèm theo Quyết định {number})",
+                     "(Kèm theo Quyết định {number})",
         "article1": "Điều 1. Công nhận {n} tổ chức cơ sở đảng (chi bộ cơ sở, đảng bộ cơ sở) "
-        "đạt “bốn tốt” năm {year} (có danh sách kèm theo).",
+                    "đạt “bốn tốt” năm {year} (có danh sách kèm theo).",
         "article2": "Điều 2. Quyết định có hiệu lực kể từ ngày ký.",
         "article3": "Điều 3. Văn phòng, Ban Tổ chức và các chi bộ, đảng bộ cơ sở có tên "
-        "tại Điều 1 chịu trách nhiệm thi hành Quyết định này.",
+                    "tại Điều 1 chịu trách nhiệm thi hành Quyết định này.",
         "basis": "Căn cứ Điều lệ Đảng; căn cứ kết quả thẩm định của Ban Tổ chức; xét đề "
-        "nghị của các chi bộ, đảng bộ cơ sở,",
+                 "nghị của các chi bộ, đảng bộ cơ sở,",
         "decides": "QUYẾT ĐỊNH",
         "recipients": "Nơi nhận:",
         "figures": "I. KẾT QUẢ THỰC HIỆN",
@@ -54,7 +54,7 @@ DOC_WORDS = {
         "late": "III. CÁC ĐƠN VỊ QUÁ HẠN",
         "none": "Không có.",
         "target_line": "Số tổ chức cơ sở đảng: {counted}; được công nhận: {recognized}, "
-        "đạt {share} (chỉ tiêu {target}); {gap}.",
+                       "đạt {share} (chỉ tiêu {target}); {gap}.",
         "gap": "còn thiếu {n} đơn vị so với chỉ tiêu",
         "no_gap": "đạt chỉ tiêu",
         "count": "Số đơn vị",
@@ -70,14 +70,14 @@ DOC_WORDS = {
         "report": "REPORT",
         "annex": "LIST",
         "annex_sub": "of the party cells and grassroots committees recognised “four-good” "
-        "in {year}\n(Annex to Decision {number})",
+                     "in {year}\n(Annex to Decision {number})",
         "article1": "Article 1. {n} grassroots party organisations (cells and committees) "
-        "are recognised “four-good” for {year} (list annexed).",
+                    "are recognised “four-good” for {year} (list annexed).",
         "article2": "Article 2. This decision takes effect on signature.",
         "article3": "Article 3. The office, the organisation board and the units named in "
-        "Article 1 carry out this decision.",
+                    "Article 1 carry out this decision.",
         "basis": "Under the Party Statute; having seen the organisation board's appraisal "
-        "and the units' proposals,",
+                 "and the units' proposals,",
         "decides": "DECIDES",
         "recipients": "To:",
         "figures": "I. RESULTS",
@@ -87,7 +87,7 @@ DOC_WORDS = {
         "late": "III. LATE UNITS",
         "none": "None.",
         "target_line": "Grassroots organisations: {counted}; recognised: {recognized}, "
-        "{share} (target {target}); {gap}.",
+                       "{share} (target {target}); {gap}.",
         "gap": "{n} units short of the target",
         "no_gap": "target met",
         "count": "Units",
@@ -139,40 +139,26 @@ def decision_context(report: Report, lang: str, today: date) -> dict[str, Any]:
     body = f.issuing_body(report, lang).upper()
     # "Số   -QĐ/ĐU" is "(Kèm theo Quyết định số   -QĐ/ĐU)" in the annex
     number = spec.decision_number.replace("Số", "số" if lang != "en" else "No.", 1).strip()
-    annex_title, *annex_lines = w["annex_sub"].format(year=report.year, number=number).split("\n")
+    annex_title, *annex_lines = w["annex_sub"].format(year=report.year,
+                                                      number=number).split("\n")
     names = f.unit_names(report)
     annex = []
     for n, line in enumerate(recognised, start=1):
         appraised = line.dates.get("appraise")
-        basis = (
-            w["recognised_by"].format(day=f.show_day(f.local_date(appraised))) if appraised else ""
-        )
-        annex.append(
-            {
-                "no": str(n),
-                "unit": line.unit_name,
-                "superior": names.get(line.parent_code or "", ""),
-                "rating": spec.rating(line.rating, lang),
-                "basis": basis,
-            }
-        )
+        basis = w["recognised_by"].format(
+            day=f.show_day(f.local_date(appraised))) if appraised else ""
+        annex.append({"no": str(n), "unit": line.unit_name,
+                      "superior": names.get(line.parent_code or "", ""),
+                      "rating": spec.rating(line.rating, lang), "basis": basis})
     return {
-        **_common(
-            report,
-            lang,
-            today,
-            spec.decision_number,
-            w["decision"],
-            f.fill(spec.decision_title.get(lang), report, lang),
-            [r.get(lang) for r in spec.recipients],
-        ),
+        **_common(report, lang, today, spec.decision_number, w["decision"],
+                  f.fill(spec.decision_title.get(lang), report, lang),
+                  [r.get(lang) for r in spec.recipients]),
         "authority": spec.authority.get(lang).replace("{body}", body).strip(),
         "basis": w["basis"],
         "decides": w["decides"],
-        "articles": [
-            _article(w[k].format(n=len(recognised), year=report.year))
-            for k in ("article1", "article2", "article3")
-        ],
+        "articles": [_article(w[k].format(n=len(recognised), year=report.year))
+                     for k in ("article1", "article2", "article3")],
         "annex_title": annex_title,
         "annex_lines": annex_lines,
         "annex": annex,
@@ -191,77 +177,44 @@ def report_context(report: Report, lang: str, today: date) -> dict[str, Any]:
         for definition_id, state in f.stage_columns(report):
             if definition_id == total.definition_id and total.states.get(state):
                 label = f.state_label(report, definition_id, state, lang)
-                stage_rows.append(
-                    {
-                        "label": f"{label} ({title})" if several else label,
-                        "count": f.number(total.states[state], lang),
-                    }
-                )
-        stage_totals.append(
-            {
-                "label": f"{w['total']} ({title})" if several else w["total"],
-                "count": f.number(total.total, lang),
-            }
-        )
+                stage_rows.append({"label": f"{label} ({title})" if several else label,
+                                   "count": f.number(total.states[state], lang)})
+        stage_totals.append({"label": f"{w['total']} ({title})" if several else w["total"],
+                             "count": f.number(total.total, lang)})
         figures = total.figures
-        gap = w["gap"].format(n=figures["gap_units"]) if figures["gap_units"] else w["no_gap"]
+        gap = (w["gap"].format(n=figures["gap_units"]) if figures["gap_units"]
+               else w["no_gap"])
         line = w["target_line"].format(
             counted=f.number(figures["counted"], lang),
             recognized=f.number(figures["recognized"], lang),
             share=f.percent(figures["share"], lang) or "—",
-            target=f.percent(figures["target"], lang) or "—",
-            gap=gap,
-        )
+            target=f.percent(figures["target"], lang) or "—", gap=gap)
         target_lines.append(f"{title}: {line}" if several else line)
     in_tree = f.tree_order(report)
-    recipients = (
-        [r.get(lang) for r in spec.recipients[:1]] + [spec.recipients[-1].get(lang)]
-        if spec.recipients
-        else []
-    )
+    recipients = ([r.get(lang) for r in spec.recipients[:1]] +
+                  [spec.recipients[-1].get(lang)] if spec.recipients else [])
     return {
-        **_common(
-            report,
-            lang,
-            today,
-            spec.report_number,
-            w["report"],
-            f.fill(spec.report_subject.get(lang), report, lang),
-            recipients,
-        ),
+        **_common(report, lang, today, spec.report_number, w["report"],
+                  f.fill(spec.report_subject.get(lang), report, lang), recipients),
         "stage_rows": stage_rows,
         "stage_totals": stage_totals,
         "target_lines": target_lines,
         "committee_rows": [_committee(r, lang) for r in rows if not r.is_total],
         "committee_totals": [_committee(r, lang) for r in totals],
-        "not_recognised": _unit_rows(
-            report,
-            [u for u in in_tree if u.outcome == "not_recognized"],
-            lambda u: _reason(u, lang),
-        ),
-        "late": _unit_rows(
-            report,
-            [u for u in in_tree if u.overdue],
-            lambda u: "; ".join(
-                f.deadline_label(report, u.definition_id, k, lang) for k in u.overdue
-            ),
-        ),
+        "not_recognised": _unit_rows(report, [u for u in in_tree
+                                              if u.outcome == "not_recognized"],
+                                     lambda u: _reason(u, lang)),
+        "late": _unit_rows(report, [u for u in in_tree if u.overdue],
+                           lambda u: "; ".join(f.deadline_label(report, u.definition_id, k,
+                                                                lang) for k in u.overdue)),
     }
 
 
-def _common(
-    report: Report,
-    lang: str,
-    today: date,
-    number: str,
-    kind: str,
-    title: str,
-    recipients: Sequence[str],
-) -> dict[str, Any]:
+def _common(report: Report, lang: str, today: date, number: str, kind: str, title: str,
+            recipients: Sequence[str]) -> dict[str, Any]:
     w, spec = _w(lang), f.documents_spec(report)
-    dated = w["dated"].format(
-        place=spec.place or "……", d=f"{today.day:02d}", m=f"{today.month:02d}", y=today.year
-    )
+    dated = w["dated"].format(place=spec.place or "……", d=f"{today.day:02d}",
+                              m=f"{today.month:02d}", y=today.year)
     return {
         "party": w["party"],
         "parent_body": spec.parent_body.get(lang).upper() if spec.parent_body else "",
@@ -273,17 +226,15 @@ def _common(
         "title": title,
         "year": report.year,
         "w": {**words(lang), **w},
-        "signature": {
-            "on_behalf": spec.signature.on_behalf.get(lang),
-            "title": spec.signature.title.get(lang),
-            "name": spec.signature.name or "……………………",
-        },
+        "signature": {"on_behalf": spec.signature.on_behalf.get(lang),
+                      "title": spec.signature.title.get(lang),
+                      "name": spec.signature.name or "……………………"},
         "recipients": list(recipients),
     }
 
 
 def _article(text: str) -> dict[str, str]:
-    """ "Điều 1. Công nhận …" as its label ("Điều 1.", printed bold) and its text."""
+    """"Điều 1. Công nhận …" as its label ("Điều 1.", printed bold) and its text."""
     label, _, rest = text.partition(". ")
     return {"label": f"{label}.", "text": rest}
 
@@ -294,29 +245,20 @@ def _definition_title(report: Report, definition_id: str, lang: str) -> str:
 
 
 def _committee(row: f.SummaryRow, lang: str) -> dict[str, str]:
-    return {
-        "name": _w(lang)["total"] if row.is_total else row.name,
-        "counted": f.number(row.figures["counted"], lang),
-        "recognized": f.number(row.figures["recognized"], lang),
-        "share": f.percent(row.figures["share"], lang),
-        "target": f.percent(row.figures["target"], lang),
-        "gap": f.number(row.figures["gap_units"], lang),
-    }
+    return {"name": _w(lang)["total"] if row.is_total else row.name,
+            "counted": f.number(row.figures["counted"], lang),
+            "recognized": f.number(row.figures["recognized"], lang),
+            "share": f.percent(row.figures["share"], lang),
+            "target": f.percent(row.figures["target"], lang),
+            "gap": f.number(row.figures["gap_units"], lang)}
 
 
-def _unit_rows(
-    report: Report, units: Sequence[UnitLine], why: Callable[[UnitLine], str]
-) -> list[dict[str, str]]:
+def _unit_rows(report: Report, units: Sequence[UnitLine],
+               why: Callable[[UnitLine], str]) -> list[dict[str, str]]:
     names = f.unit_names(report)
-    return [
-        {
-            "no": str(n),
-            "unit": line.unit_name,
-            "superior": names.get(line.parent_code or "", ""),
-            "reason": why(line),
-        }
-        for n, line in enumerate(units, start=1)
-    ]
+    return [{"no": str(n), "unit": line.unit_name,
+             "superior": names.get(line.parent_code or "", ""), "reason": why(line)}
+            for n, line in enumerate(units, start=1)]
 
 
 def _reason(line: UnitLine, lang: str) -> str:
@@ -342,9 +284,8 @@ def _source(templates: Path | None, name: str) -> _Source:
             return _Source(path, (templates / name).read_bytes())
         except OSError as exc:
             raise TemplateFault(path, "unreadable", exc.strerror or str(exc)) from None
-    return _Source(
-        path, resources.files("adapters.documents").joinpath("templates", name).read_bytes()
-    )
+    return _Source(path, resources.files("adapters.documents").joinpath(
+        "templates", name).read_bytes())
 
 
 def _environment() -> SandboxedEnvironment:
@@ -359,16 +300,20 @@ def _render(templates: Path | None, name: str, context: dict[str, Any]) -> bytes
     try:
         template = DocxTemplate(io.BytesIO(source.data))
         template.init_docx()
-    except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError, XMLSyntaxError) as exc:
+    except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError,
+            XMLSyntaxError) as exc:
         raise TemplateFault(source.path, "not_docx", str(exc)) from None
     try:
         template.render(context, _environment(), autoescape=True)
     except TemplateSyntaxError as exc:
-        raise TemplateFault(source.path, "syntax", exc.message or str(exc), _near(exc)) from None
+        raise TemplateFault(source.path, "syntax", exc.message or str(exc),
+                            _near(exc)) from None
     except UndefinedError as exc:
-        raise TemplateFault(source.path, "undefined", exc.message or str(exc), _near(exc)) from None
+        raise TemplateFault(source.path, "undefined", exc.message or str(exc),
+                            _near(exc)) from None
     except TemplateError as exc:
-        raise TemplateFault(source.path, "error", exc.message or str(exc), _near(exc)) from None
+        raise TemplateFault(source.path, "error", exc.message or str(exc),
+                            _near(exc)) from None
     buffer = io.BytesIO()
     template.save(buffer)
     return buffer.getvalue()

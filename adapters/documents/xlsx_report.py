@@ -48,9 +48,8 @@ def write_xlsx(report: Report, lang: str, today: date) -> bytes:
     _summary_sheet(workbook.create_sheet(w["summary_sheet"]), report, lang, today)
     _units_sheet(workbook.create_sheet(w["units_sheet"]), report, lang, today)
     _late_sheet(workbook.create_sheet(w["late_sheet"]), report, lang, today)
-    workbook.properties.title = f.fill(
-        f.documents_spec(report).report_title.get(lang), report, lang
-    )
+    workbook.properties.title = f.fill(f.documents_spec(report).report_title.get(lang),
+                                       report, lang)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -62,11 +61,8 @@ def unit_columns(report: Report, lang: str) -> list[Column]:
     w = words(lang)
     spec = f.documents_spec(report)
     main = f.main_spec(report)
-    deadlines = [
-        k
-        for k in (main.deadlines if main else {})
-        if any(_met_on(report, line, k) for line in report.units)
-    ]
+    deadlines = [k for k in (main.deadlines if main else {})
+                 if any(_met_on(report, line, k) for line in report.units)]
     several = len(report.definitions) > 1
     columns = [
         Column(w["no"], "int", lambda r: r[0]),
@@ -76,36 +72,18 @@ def unit_columns(report: Report, lang: str) -> list[Column]:
     ]
     if several:
         columns.append(Column(w["programme"], "text", lambda r: _title(report, r[1], lang), 20))
-    columns.append(
-        Column(
-            w["stage"],
-            "text",
-            lambda r: f.state_label(report, r[1].definition_id, r[1].state, lang),
-            22,
-        )
-    )
+    columns.append(Column(w["stage"], "text",
+                          lambda r: f.state_label(report, r[1].definition_id, r[1].state, lang),
+                          22))
     for key in deadlines:
-        columns.append(
-            Column(
-                w["date_of"].format(label=_lower(main.deadlines[key].label.get(lang), lang))
-                if main
-                else key,
-                "date",
-                _date_of(report, key),
-            )
-        )
+        columns.append(Column(w["date_of"].format(label=_lower(main.deadlines[key].label.get(
+            lang), lang)) if main else key, "date", _date_of(report, key)))
     columns += [
         Column(w["rating"], "text", lambda r: spec.rating(r[1].rating, lang), 24),
         Column(w["verdict"], "text", lambda r: _verdict(r[1], lang), 12),
         Column(w["failing"], "long", lambda r: f.failing_text(r[1], lang), 34),
-        Column(
-            w["overdue"],
-            "long",
-            lambda r: "; ".join(
-                f.deadline_label(report, r[1].definition_id, k, lang) for k in r[1].overdue
-            ),
-            18,
-        ),
+        Column(w["overdue"], "long", lambda r: "; ".join(
+            f.deadline_label(report, r[1].definition_id, k, lang) for k in r[1].overdue), 18),
     ]
     return columns
 
@@ -148,33 +126,17 @@ def _units_sheet(ws: WriteOnlyWorksheet, report: Report, lang: str, today: date)
 def _summary_sheet(ws: WriteOnlyWorksheet, report: Report, lang: str, today: date) -> None:
     w = words(lang)
     summary = f.summary_rows(report)
-    stages = [
-        c
-        for c in f.stage_columns(report)
-        if any(r.states.get(c[1]) for r in summary if r.definition_id == c[0])
-    ]
+    stages = [c for c in f.stage_columns(report)
+              if any(r.states.get(c[1]) for r in summary if r.definition_id == c[0])]
     several = len(report.definitions) > 1
-    columns = [
-        Column(
-            w["committee"], "text", lambda r: w["total"] if r.is_total else "  " * r.level + r.name
-        )
-    ]
+    columns = [Column(w["committee"], "text",
+                      lambda r: w["total"] if r.is_total else "  " * r.level + r.name)]
     if several:
-        columns.append(
-            Column(
-                w["programme"],
-                "text",
-                lambda r: report.definitions[r.definition_id].title.get(lang),
-            )
-        )
+        columns.append(Column(w["programme"], "text", lambda r: report.definitions[
+            r.definition_id].title.get(lang)))
     for definition_id, state in stages:
-        columns.append(
-            Column(
-                f.state_label(report, definition_id, state, lang),
-                "int",
-                _stage_count(definition_id, state),
-            )
-        )
+        columns.append(Column(f.state_label(report, definition_id, state, lang), "int",
+                              _stage_count(definition_id, state)))
     columns += [
         Column(w["total_cycles"], "int", lambda r: r.total),
         Column(w["counted"], "int", lambda r: r.figures["counted"]),
@@ -205,26 +167,17 @@ def _summary_sheet(ws: WriteOnlyWorksheet, report: Report, lang: str, today: dat
 def _late_sheet(ws: WriteOnlyWorksheet, report: Report, lang: str, today: date) -> None:
     w = words(lang)
     names = f.unit_names(report)
-    late = [
-        (n, line) for n, line in enumerate((u for u in f.tree_order(report) if u.overdue), start=1)
-    ]
+    late = [(n, line) for n, line in enumerate(
+        (u for u in f.tree_order(report) if u.overdue), start=1)]
     columns = [
         Column(w["no"], "int", lambda r: r[0]),
         Column(w["code"], "text", lambda r: r[1].unit_code),
         Column(w["unit"], "text", lambda r: r[1].unit_name),
         Column(w["superior"], "text", lambda r: names.get(r[1].parent_code or "", "")),
-        Column(
-            w["stage"],
-            "text",
-            lambda r: f.state_label(report, r[1].definition_id, r[1].state, lang),
-        ),
-        Column(
-            w["overdue_deadlines"],
-            "long",
-            lambda r: "; ".join(
-                f.deadline_label(report, r[1].definition_id, k, lang) for k in r[1].overdue
-            ),
-        ),
+        Column(w["stage"], "text",
+               lambda r: f.state_label(report, r[1].definition_id, r[1].state, lang)),
+        Column(w["overdue_deadlines"], "long", lambda r: "; ".join(
+            f.deadline_label(report, r[1].definition_id, k, lang) for k in r[1].overdue)),
     ]
     _setup(ws, report, lang, today, columns, landscape=False)
     widths = _widths(columns, late)
@@ -242,14 +195,8 @@ def _late_sheet(ws: WriteOnlyWorksheet, report: Report, lang: str, today: date) 
 
 
 # -- shared layout -----------------------------------------------------------------------
-def _setup(
-    ws: WriteOnlyWorksheet,
-    report: Report,
-    lang: str,
-    today: date,
-    columns: Sequence[Column],
-    landscape: bool,
-) -> None:
+def _setup(ws: WriteOnlyWorksheet, report: Report, lang: str, today: date,
+           columns: Sequence[Column], landscape: bool) -> None:
     ws.page_setup.paperSize = ws.PAPERSIZE_A4 if hasattr(ws, "PAPERSIZE_A4") else 9
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
     ws.page_setup.fitToWidth = 1
@@ -265,23 +212,17 @@ def _setup(
     ws.freeze_panes = f"A{HEADER_ROW + 1}"
 
 
-def _title_block(
-    ws: WriteOnlyWorksheet, report: Report, lang: str, today: date, width: int
-) -> None:
+def _title_block(ws: WriteOnlyWorksheet, report: Report, lang: str, today: date,
+                 width: int) -> None:
     w = words(lang)
     spec = f.documents_spec(report)
     body = f.issuing_body(report, lang).upper()
     title = f.fill(spec.report_title.get(lang), report, lang)
     names = f.unit_names(report)
     node = names.get(report.under, report.under) if report.under else w["everything"]
-    for text, font in (
-        (body, Font(bold=True, size=11)),
-        (title, Font(bold=True, size=14)),
-        (
-            f"{w['scope'].format(node=node)}    {w['made_on'].format(day=f.show_day(today))}",
-            Font(italic=True),
-        ),
-    ):
+    for text, font in ((body, Font(bold=True, size=11)), (title, Font(bold=True, size=14)),
+                       (f"{w['scope'].format(node=node)}    "
+                        f"{w['made_on'].format(day=f.show_day(today))}", Font(italic=True))):
         cell = WriteOnlyCell(ws, text)
         cell.font = font
         ws.append([cell])
@@ -345,9 +286,8 @@ def _height(columns: Sequence[Column], widths: Sequence[float], row: Any) -> flo
             value = column.value(row)
             if value:
                 room = max(1, int(width - 2))
-                lines = max(
-                    lines, sum(-(-len(part) // room) or 1 for part in str(value).split("\n"))
-                )
+                lines = max(lines, sum(-(-len(part) // room) or 1
+                                       for part in str(value).split("\n")))
     return 15.0 * lines
 
 

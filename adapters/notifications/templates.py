@@ -182,17 +182,10 @@ def _groups(items: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
             if item["kind"] != kind:
                 continue
             key = (kind, item["deadline_label"], item["due"])
-            group = groups.setdefault(
-                key,
-                {
-                    "kind": kind,
-                    "deadline_label": item["deadline_label"],
-                    "due": item["due"],
-                    "working_days": item["working_days"],
-                    "count": 0,
-                    "stages": {},
-                },
-            )
+            group = groups.setdefault(key, {
+                "kind": kind, "deadline_label": item["deadline_label"], "due": item["due"],
+                "working_days": item["working_days"], "count": 0, "stages": {},
+            })
             group["count"] += 1
             group["stages"].setdefault(item["state_label"], []).append(item)
     return [

@@ -31,7 +31,9 @@ class SqlActors:
         for actor_id, name, role, scope, token_hash in actors:
             scope_id, scope_path = None, None
             if scope is not None:
-                found = db.execute("SELECT id, path FROM unit WHERE code = ?", (scope,)).fetchone()
+                found = db.execute(
+                    "SELECT id, path FROM unit WHERE code = ?", (scope,)
+                ).fetchone()
                 if found is None:
                     raise NotFound(f"no unit with code {scope!r}")
                 scope_id, scope_path = found
@@ -43,12 +45,7 @@ class SqlActors:
                 (actor_id, name, role, scope_id, token_hash, stamp),
             )
             self.audit.append(
-                "actor_added",
-                stamp,
-                by,
-                unit_code=scope,
-                unit_path=scope_path,
-                code=role,
+                "actor_added", stamp, by, unit_code=scope, unit_path=scope_path, code=role,
                 detail={"actor": actor_id, "name": name, "token": token_print(token_hash)},
             )
 

@@ -79,17 +79,8 @@ class SqlAudit:
     ) -> None:
         """Append a fact to the global audit-event chain, in the caller's unit of work."""
         values = (
-            at if isinstance(at, str) else to_db(at),
-            kind,
-            unit_code,
-            unit_path,
-            cycle_id,
-            year,
-            event,
-            actor,
-            role,
-            code,
-            canonical_json(detail or {}),
+            at if isinstance(at, str) else to_db(at), kind, unit_code, unit_path, cycle_id,
+            year, event, actor, role, code, canonical_json(detail or {}),
         )
         digest = link(self.chain_head("audit_event"), values)
         self.sql.execute(
@@ -201,18 +192,9 @@ class SqlAudit:
         )
         return [
             {
-                "cycle_id": r[0],
-                "unit": r[1],
-                "year": r[2],
-                "definition_id": r[3],
-                "definition_version": r[4],
-                "version": r[5],
-                "head": r[6],
-                "unit_id": r[7],
-                "state": r[8],
-                "outcome": r[9],
-                "facts": r[10],
-                "unit_path": r[11],
+                "cycle_id": r[0], "unit": r[1], "year": r[2], "definition_id": r[3],
+                "definition_version": r[4], "version": r[5], "head": r[6], "unit_id": r[7],
+                "state": r[8], "outcome": r[9], "facts": r[10], "unit_path": r[11],
             }
             for r in rows
         ]
@@ -272,18 +254,8 @@ class SqlAudit:
         # transitions first: the same order on every backend and in the twin
         rows = self.sql.query(f"{sql}{filters} ORDER BY x.at, x.src, x.rid", values)
         keys = (
-            "kind",
-            "at",
-            "unit",
-            "year",
-            "event",
-            "actor",
-            "role",
-            "from",
-            "to",
-            "code",
-            "detail",
-            "late_for",
+            "kind", "at", "unit", "year", "event", "actor", "role", "from", "to", "code",
+            "detail", "late_for",
         )
         return [
             {**dict(zip(keys, r[:12], strict=True)), "detail": json.loads(r[10] or "{}")}

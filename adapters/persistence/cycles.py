@@ -114,18 +114,8 @@ class SqlCycles:
             link(
                 cycle_genesis(cycle_id, unit_id, batch.year, spec.id, spec.version),
                 (
-                    cycle_id,
-                    1,
-                    "open",
-                    None,
-                    batch.state,
-                    batch.actor,
-                    batch.role,
-                    at,
-                    "{}",
-                    "[]",
-                    spec.id,
-                    spec.version,
+                    cycle_id, 1, "open", None, batch.state, batch.actor, batch.role, at,
+                    "{}", "[]", spec.id, spec.version,
                 ),
             )
             for cycle_id, (unit_id, _path, _kind) in zip(ids, units, strict=True)
@@ -136,19 +126,8 @@ class SqlCycles:
             "opened_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', 1, ?, ?, ?)",
             [
                 (
-                    cycle_id,
-                    unit_id,
-                    path,
-                    kind,
-                    batch.year,
-                    spec.id,
-                    spec.version,
-                    batch.definition.content_hash,
-                    batch.state,
-                    batch.outcome,
-                    head,
-                    at,
-                    at,
+                    cycle_id, unit_id, path, kind, batch.year, spec.id, spec.version,
+                    batch.definition.content_hash, batch.state, batch.outcome, head, at, at,
                 )
                 for cycle_id, (unit_id, path, kind), head in zip(ids, units, heads, strict=True)
             ],
@@ -174,14 +153,8 @@ class SqlCycles:
             db.executemany(
                 INSERT_TIMER,
                 [
-                    (
-                        f"c{cycle_id}:{suffix}",
-                        cycle_id,
-                        None,
-                        unit_of[cycle_id],
-                        batch.year,
-                        *values,
-                    )
+                    (f"c{cycle_id}:{suffix}", cycle_id, None, unit_of[cycle_id], batch.year,
+                     *values)
                     for cycle_id in ids
                     for suffix, values in timers
                 ],
@@ -222,24 +195,15 @@ class SqlCycles:
             "at, payload, checks, definition_id, definition_version, hash) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
-                change.cycle_id,
-                entry.seq,
-                entry.event,
-                entry.from_state,
-                entry.to_state,
-                entry.actor,
-                entry.role,
-                at,
-                change.payload_text,
-                change.checks_text,
-                entry.definition_id,
-                entry.definition_version,
-                change.hash,
+                change.cycle_id, entry.seq, entry.event, entry.from_state, entry.to_state,
+                entry.actor, entry.role, at, change.payload_text, change.checks_text,
+                entry.definition_id, entry.definition_version, change.hash,
             ),
         )
         for key in change.met:
             db.execute(
-                "UPDATE deadline SET met_at = ? WHERE cycle_id = ? AND key = ? AND met_at IS NULL",
+                "UPDATE deadline SET met_at = ? WHERE cycle_id = ? AND key = ? "
+                "AND met_at IS NULL",
                 (at, change.cycle_id, key),
             )
         for key in change.reopened:
@@ -257,17 +221,8 @@ class SqlCycles:
         )
         return [
             AuditEntry(
-                r[0],
-                r[1],
-                r[2],
-                r[3],
-                r[4],
-                r[5],
-                from_db(r[6]),
-                json.loads(r[7]),
-                json.loads(r[8]),
-                r[9],
-                r[10],
+                r[0], r[1], r[2], r[3], r[4], r[5], from_db(r[6]), json.loads(r[7]),
+                json.loads(r[8]), r[9], r[10],
             )
             for r in rows
         ]

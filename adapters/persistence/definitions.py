@@ -27,14 +27,16 @@ class SqlDefinitions:
     def add_installation_id(self) -> None:
         """A random id of this database; the first one written is kept."""
         self.sql.execute(
-            "INSERT INTO meta (key, value) VALUES ('installation', ?) ON CONFLICT (key) DO NOTHING",
+            "INSERT INTO meta (key, value) VALUES ('installation', ?) "
+            "ON CONFLICT (key) DO NOTHING",
             (uuid.uuid4().hex[:12],),
         )
 
     def stored(self, definition_id: str, version: int) -> tuple[str, Definition] | None:
         """(content hash as stored, the stored definition) of one version, if saved."""
         rows = self.sql.query(
-            "SELECT content_hash, resolved FROM definition WHERE definition_id = ? AND version = ?",
+            "SELECT content_hash, resolved FROM definition WHERE definition_id = ? "
+            "AND version = ?",
             (definition_id, version),
         )
         if not rows:

@@ -107,13 +107,8 @@ class SqlMeetings:
             key = (unit_id, meeting.held_on.isoformat(), meeting.kind)
             values = dict(zip(_VALUES, _values(meeting), strict=True))
             row = {
-                "unit_id": unit_id,
-                "held_on": key[1],
-                "kind": meeting.kind,
-                **values,
-                "sha": sha256,
-                "at": stamp,
-                "by": actor,
+                "unit_id": unit_id, "held_on": key[1], "kind": meeting.kind, **values,
+                "sha": sha256, "at": stamp, "by": actor,
             }
             if key not in existing:
                 inserts.append({**row, "unit_path": unit_path, "year": meeting.held_on.year})
@@ -124,31 +119,19 @@ class SqlMeetings:
         self.sql.executemany(_INSERT, inserts)
         self.sql.executemany(_UPDATE, updates)
         result = MeetingImport(
-            rows=len(meetings),
-            added=len(inserts),
-            updated=len(updates),
-            unchanged=unchanged,
-            units=len(codes),
+            rows=len(meetings), added=len(inserts), updated=len(updates),
+            unchanged=unchanged, units=len(codes),
         )
         years = sorted({m.held_on.year for m in meetings})
         only = codes[0] if len(codes) == 1 else None
         self.audit.append(
-            IMPORT_EVENT,
-            stamp,
-            actor,
-            role=role,
-            unit_code=only,
+            IMPORT_EVENT, stamp, actor, role=role, unit_code=only,
             unit_path=units[only][1] if only else None,
             year=years[0] if len(years) == 1 else None,
             detail={
-                "file": source,
-                "sha256": sha256,
-                "rows": result.rows,
-                "added": result.added,
-                "updated": result.updated,
-                "unchanged": result.unchanged,
-                "units": result.units,
-                "years": years,
+                "file": source, "sha256": sha256, "rows": result.rows, "added": result.added,
+                "updated": result.updated, "unchanged": result.unchanged,
+                "units": result.units, "years": years,
             },
         )
         return result

@@ -31,17 +31,9 @@ class SqlOutbox:
         previous = self.audit.chain_head("notice")
         for notice in notices:
             values = (
-                notice.timer_id,
-                notice.cycle_id,
-                notice.milestone_id,
-                notice.unit_id,
-                notice.kind,
-                notice.deadline,
-                notice.step,
-                notice.role,
-                notice.address,
-                to_db(notice.due_at),
-                stamp,
+                notice.timer_id, notice.cycle_id, notice.milestone_id, notice.unit_id,
+                notice.kind, notice.deadline, notice.step, notice.role, notice.address,
+                to_db(notice.due_at), stamp,
             )
             previous = link(previous, values)
             notice_id = self.sql.execute(
@@ -74,23 +66,10 @@ class SqlOutbox:
         rows = db.run(statement, in_list("address", shown)).fetchall()
         return [
             PendingNotice(
-                r[0],
-                r[1],
-                r[2],
-                r[3],
-                r[4],
-                r[5],
-                r[6],
-                r[7],
-                from_db(r[8]),
-                from_db(r[9]),
-                r[10],
-                from_db(r[11]),
+                r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], from_db(r[8]),
+                from_db(r[9]), r[10], from_db(r[11]),
                 UnitContact(r[12], r[13], r[14], r[15], json.loads(r[16])),
-                r[17],
-                r[18],
-                r[19],
-                r[20] is not None,
+                r[17], r[18], r[19], r[20] is not None,
             )
             for r in rows
         ]
@@ -107,18 +86,8 @@ class SqlOutbox:
             "data, created_at, attempts, next_attempt_at) "
             f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?){conflict}",
             [
-                (
-                    m.key,
-                    m.channel,
-                    m.address,
-                    m.recipient_role,
-                    m.lang,
-                    m.subject,
-                    m.body,
-                    dumps(m.data),
-                    stamp,
-                    stamp,
-                )
+                (m.key, m.channel, m.address, m.recipient_role, m.lang, m.subject, m.body,
+                 dumps(m.data), stamp, stamp)
                 for m in messages
             ],
         )
@@ -205,7 +174,8 @@ class SqlOutbox:
                 (to_db(next_attempt_at), detail, item.id, worker),
             )
         db.execute(
-            "INSERT INTO delivery (outbox_id, at, worker, result, detail) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO delivery (outbox_id, at, worker, result, detail) "
+            "VALUES (?, ?, ?, ?, ?)",
             (item.id, stamp, worker, result, detail),
         )
 
@@ -246,13 +216,7 @@ class SqlOutbox:
         )
         return [
             NoticeRecord(
-                r[0],
-                r[1],
-                r[2],
-                r[3],
-                r[4],
-                from_db(r[5]),
-                from_db(r[6]),
+                r[0], r[1], r[2], r[3], r[4], from_db(r[5]), from_db(r[6]),
                 "sent" if r[7] else "parked" if r[8] else "pending" if r[9] else "queued",
             )
             for r in rows
@@ -283,27 +247,10 @@ def _pending(count: int) -> Select[Any]:
     t, u, c = table("timer").alias("t"), table("unit").alias("u"), table("cycle").alias("c")
     return (
         select(
-            n.c.id,
-            t.c.key,
-            n.c.kind,
-            n.c.deadline,
-            n.c.step,
-            t.c.offset,
-            n.c.role,
-            n.c.address,
-            n.c.due_at,
-            t.c.deadline_at,
-            t.c.moved_by,
-            n.c.at,
-            u.c.id,
-            u.c.code,
-            u.c.name,
-            u.c.path,
-            u.c.contacts,
-            t.c.definition_id,
-            t.c.definition_version,
-            c.c.state,
-            t.c.milestone_id,
+            n.c.id, t.c.key, n.c.kind, n.c.deadline, n.c.step, t.c.offset, n.c.role,
+            n.c.address, n.c.due_at, t.c.deadline_at, t.c.moved_by, n.c.at, u.c.id, u.c.code,
+            u.c.name, u.c.path, u.c.contacts, t.c.definition_id, t.c.definition_version,
+            c.c.state, t.c.milestone_id,
         )
         .select_from(
             q.join(n, n.c.id == q.c.notice_id)

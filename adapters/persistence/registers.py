@@ -58,18 +58,9 @@ class SqlRegisters:
         at_text = to_db(at)
         values = [
             (
-                year,
-                units[r.unit_code][0],
-                units[r.unit_code][1],
-                r.member,
-                r.name,
-                r.status,
-                r.admitted_on.isoformat() if r.admitted_on else None,
-                r.level,
-                r.stage,
-                r.rated_on.isoformat() if r.rated_on else None,
-                at_text,
-                r.score,
+                year, units[r.unit_code][0], units[r.unit_code][1], r.member, r.name, r.status,
+                r.admitted_on.isoformat() if r.admitted_on else None, r.level, r.stage,
+                r.rated_on.isoformat() if r.rated_on else None, at_text, r.score,
             )
             for r in records
         ]
@@ -91,14 +82,9 @@ class SqlRegisters:
         db.execute(_COUNT_RATINGS, (year,))
         updated = len(records) - (db.fetchone()[0] - before)
         self.audit.append(
-            "ratings_imported",
-            at_text,
-            actor,
-            year=year,
+            "ratings_imported", at_text, actor, year=year,
             detail={
-                **detail,
-                "rows": len(records),
-                "updated": updated,
+                **detail, "rows": len(records), "updated": updated,
                 # the values themselves: a correction is a new fact, the old one stays
                 "records": [rating_fact(r) for r in records],
             },
@@ -163,12 +149,7 @@ class SqlRegisters:
             (year, unit.id, definition_id, share, assigned_on.isoformat(), actor, at_text),
         )
         self.audit.append(
-            "target_set",
-            at_text,
-            actor,
-            unit_code=unit.code,
-            unit_path=unit.path,
-            year=year,
+            "target_set", at_text, actor, unit_code=unit.code, unit_path=unit.path, year=year,
             detail={
                 "definition": definition_id,
                 "share": share,

@@ -69,7 +69,7 @@ def cycle_of(r: Sequence[Any]) -> Cycle:
 
 INSERT_TIMER = (
     "INSERT INTO timer (key, cycle_id, milestone_id, unit_id, year, definition_id, "
-    'definition_version, deadline, kind, step, role, "offset", deadline_at, due_at, moved_by) '
+    "definition_version, deadline, kind, step, role, \"offset\", deadline_at, due_at, moved_by) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 

@@ -134,7 +134,8 @@ def upgrade(engine: Engine, to: str = "head") -> Upgrade:
         wanted = _named(to)
         if wanted is not None and after != wanted:  # an upgrade to an older one: no-op
             raise SchemaError(
-                f"the database is at {after}, past {wanted}: an upgrade never goes back"
+                f"the database is at {after}, past {wanted}: an upgrade never "
+                "goes back"
             )
     result = Upgrade(before, after, stamped)
     log = logs.logger().bind(url=engine.url.render_as_string(hide_password=True))

@@ -27,12 +27,7 @@ class SqlStore(SqlUnitOfWork):
     def __init__(self, engine: Engine) -> None:
         super().__init__(engine)
         d, u, c, t, o, a = (
-            self.definitions,
-            self.units,
-            self.cycles,
-            self.timers,
-            self.outbox,
-            self.audit,
+            self.definitions, self.units, self.cycles, self.timers, self.outbox, self.audit
         )
         self.load_definition, self.unit_parents, self.find_unit = d.load, u.parents, u.find
         self.count_units_without_cycle, self.find_cycles = c.count_units_without_cycle, c.find
@@ -120,11 +115,7 @@ class SqlStore(SqlUnitOfWork):
         return self._write(lambda: self.actors.revoke(actor_id, at, by))
 
     def import_ratings(
-        self,
-        year: int,
-        records: Sequence[RatingRecord],
-        at: datetime,
-        actor: str,
+        self, year: int, records: Sequence[RatingRecord], at: datetime, actor: str,
         detail: dict[str, Any],
     ) -> tuple[int, int]:
         units = self.units.ids_and_paths(sorted({row.unit_code for row in records}))
@@ -133,14 +124,8 @@ class SqlStore(SqlUnitOfWork):
         )
 
     def set_target(
-        self,
-        year: int,
-        unit_code: str,
-        definition_id: str,
-        share: float,
-        assigned_on: date,
-        at: datetime,
-        actor: str,
+        self, year: int, unit_code: str, definition_id: str, share: float,
+        assigned_on: date, at: datetime, actor: str,
     ) -> None:
         unit = self.find_unit(unit_code)
         target = self.registers.set_target

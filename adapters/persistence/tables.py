@@ -96,7 +96,9 @@ class DeadlineRow(SQLModel, table=True):
     one page fewer per transition. Reminders and escalations get their own timer rows."""
 
     __tablename__ = "deadline"
-    __table_args__ = (UniqueConstraint("cycle_id", "key"),)
+    __table_args__ = (
+        UniqueConstraint("cycle_id", "key"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     cycle_id: int = Field(foreign_key="cycle.id")
     key: str

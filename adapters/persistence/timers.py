@@ -62,15 +62,8 @@ class SqlTimers:
                     "INSERT INTO milestone (unit_id, unit_path, year, definition_id, "
                     "definition_version, key, due_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
                     "RETURNING id",
-                    (
-                        unit_id,
-                        path,
-                        year,
-                        spec.id,
-                        spec.version,
-                        plan.due.key,
-                        to_db(plan.due.due_at),
-                    ),
+                    (unit_id, path, year, spec.id, spec.version, plan.due.key,
+                     to_db(plan.due.due_at)),
                 ).fetchone()[0]
                 db.executemany(
                     INSERT_TIMER,
@@ -113,14 +106,8 @@ class SqlTimers:
             "UPDATE milestone SET met_at = ?, met_by = ? WHERE id = ?", (stamp, actor, row[0])
         )
         self.audit.append(
-            "milestone_met",
-            stamp,
-            actor,
-            unit_code=unit_code,
-            unit_path=row[1],
-            year=year,
-            event=key,
-            detail={"definition": definition_id},
+            "milestone_met", stamp, actor, unit_code=unit_code, unit_path=row[1], year=year,
+            event=key, detail={"definition": definition_id},
         )
         db.execute(
             "UPDATE timer SET cancelled_at = ? WHERE milestone_id = ? "
@@ -136,7 +123,7 @@ class SqlTimers:
         rows = self.sql.execute(
             "SELECT t.id, t.key, t.cycle_id, t.milestone_id, t.unit_id, u.path, "
             "t.definition_id, t.definition_version, t.deadline, t.kind, t.step, t.role, "
-            't."offset", t.deadline_at, t.due_at, t.moved_by, c.state, '
+            "t.\"offset\", t.deadline_at, t.due_at, t.moved_by, c.state, "
             "d.met_at, c.updated_at "
             "FROM timer t JOIN unit u ON u.id = t.unit_id "
             "LEFT JOIN cycle c ON c.id = t.cycle_id "
@@ -147,25 +134,9 @@ class SqlTimers:
         ).fetchall()
         return [
             DueTimer(
-                r[0],
-                r[1],
-                r[2],
-                r[3],
-                r[4],
-                r[5],
-                r[6],
-                r[7],
-                r[8],
-                r[9],
-                r[10],
-                r[11],
-                r[12],
-                from_db(r[13]),
-                from_db(r[14]),
-                r[15],
-                r[16],
-                from_db(r[17]) if r[17] else None,
-                from_db(r[18]) if r[18] else None,
+                r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11],
+                r[12], from_db(r[13]), from_db(r[14]), r[15], r[16],
+                from_db(r[17]) if r[17] else None, from_db(r[18]) if r[18] else None,
             )
             for r in rows
         ]

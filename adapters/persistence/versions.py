@@ -25,9 +25,10 @@ from workflow.service.records import Migrant, MigrationSelection, MoveBatch
 from workflow.timefmt import to_db
 
 _UPSERT_TIMER = (
-    INSERT_TIMER + " ON CONFLICT (key) DO UPDATE SET definition_id = excluded.definition_id, "
+    INSERT_TIMER
+    + " ON CONFLICT (key) DO UPDATE SET definition_id = excluded.definition_id, "
     "definition_version = excluded.definition_version, role = excluded.role, "
-    '"offset" = excluded."offset", deadline_at = excluded.deadline_at, '
+    "\"offset\" = excluded.\"offset\", deadline_at = excluded.deadline_at, "
     "due_at = excluded.due_at, moved_by = excluded.moved_by, cancelled_at = NULL "
     "WHERE timer.fired_at IS NULL "
     "AND (timer.cancelled_at IS NULL OR timer.cancelled_at < timer.due_at)"
@@ -87,40 +88,22 @@ class SqlVersions:
             "UPDATE cycle SET definition_version = ?, content_hash = ?, state = ?, outcome = ?, "
             "version = version + 1, head_hash = ?, updated_at = ? WHERE id = ? AND version = ?",
             [
-                (
-                    spec.version,
-                    batch.target.content_hash,
-                    m.state,
-                    m.outcome,
-                    m.hash,
-                    at,
-                    m.cycle_id,
-                    m.expected_version,
-                )
+                (spec.version, batch.target.content_hash, m.state, m.outcome, m.hash, at,
+                 m.cycle_id, m.expected_version)
                 for m in moves
             ],
         )
         if db.rowcount not in (-1, len(moves)):
-            raise StaleBatch(f"{len(moves) - db.rowcount} cycles changed while being migrated")
+            raise StaleBatch(
+                f"{len(moves) - db.rowcount} cycles changed while being migrated"
+            )
         db.executemany(
             "INSERT INTO transition (cycle_id, seq, event, from_state, to_state, actor, role, "
             "at, payload, checks, definition_id, definition_version, hash) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '[]', ?, ?, ?)",
             [
-                (
-                    m.cycle_id,
-                    m.seq,
-                    batch.event,
-                    m.from_state,
-                    m.state,
-                    batch.actor,
-                    batch.role,
-                    at,
-                    m.payload_text,
-                    spec.id,
-                    spec.version,
-                    m.hash,
-                )
+                (m.cycle_id, m.seq, batch.event, m.from_state, m.state, batch.actor, batch.role,
+                 at, m.payload_text, spec.id, spec.version, m.hash)
                 for m in moves
             ],
         )

@@ -46,48 +46,22 @@ def test_actors_with_tokens_act_only_where_their_role_reaches(cli: Cli) -> None:
     assert refused.returncode == 2 and "first actor must be an administrator" in refused.stderr
     admin = add_actor(cli, "quantri", "--role", "administrator")
     secretary = add_actor(
-        cli,
-        "bithu.thon1",
-        "--role",
-        "unit_secretary",
-        "--scope",
-        "CB-THON1",
-        "--by",
-        "quantri",
-        token=admin,
+        cli, "bithu.thon1", "--role", "unit_secretary", "--scope", "CB-THON1",
+        "--by", "quantri", token=admin,
     )
     assert len(secretary) > 30 and secretary != admin
     stored = cli.rows("SELECT token_hash FROM actor WHERE id = 'bithu.thon1'")[0][0]
     assert stored.startswith("scrypt$") and secretary not in stored  # kept only hashed
 
-    register = (
-        "fire",
-        "CB-THON1",
-        "register",
-        "--year",
-        "2025",
-        "--actor",
-        "bithu.thon1",
-        "--data",
-        '{"plan": "KH-05"}',
-    )
+    register = ("fire", "CB-THON1", "register", "--year", "2025", "--actor", "bithu.thon1",
+                "--data", '{"plan": "KH-05"}')
     backdated = as_actor(cli, secretary, *register, "--now", "2025-02-20T09:00", ok=False)
     assert backdated.returncode == 2 and "dated by the clock" in backdated.stderr
     wrong = as_actor(cli, "not-the-token", *register, ok=False)
     assert wrong.returncode == 2 and "bad token" in wrong.stderr
     elsewhere = as_actor(
-        cli,
-        secretary,
-        "fire",
-        "DB-TRUONG",
-        "register",
-        "--year",
-        "2025",
-        "--actor",
-        "bithu.thon1",
-        "--data",
-        '{"plan": "KH"}',
-        ok=False,
+        cli, secretary, "fire", "DB-TRUONG", "register", "--year", "2025",
+        "--actor", "bithu.thon1", "--data", '{"plan": "KH"}', ok=False,
     )
     assert elsewhere.returncode == 2 and "not of DB-TRUONG" in elsewhere.stderr
     done = as_actor(cli, secretary, *register)
@@ -96,16 +70,8 @@ def test_actors_with_tokens_act_only_where_their_role_reaches(cli: Cli) -> None:
     revoked = as_actor(cli, admin, "actors", "revoke", "bithu.thon1", "--by", "quantri")
     assert "revoked" in revoked.stdout
     again = as_actor(
-        cli,
-        secretary,
-        "fire",
-        "CB-THON1",
-        "start",
-        "--year",
-        "2025",
-        "--actor",
-        "bithu.thon1",
-        ok=False,
+        cli, secretary, "fire", "CB-THON1", "start", "--year", "2025",
+        "--actor", "bithu.thon1", ok=False,
     )
     assert again.returncode == 2 and "revoked" in again.stderr
 
@@ -120,43 +86,12 @@ def test_actors_with_tokens_act_only_where_their_role_reaches(cli: Cli) -> None:
 
 
 def test_verify_export_and_an_edited_export(cli: Cli, tmp_path: Path) -> None:
-    cli(
-        "fire",
-        "CB-THON1",
-        "register",
-        "--year",
-        "2025",
-        "--actor",
-        "bithu.thon1",
-        "--data",
-        '{"plan": "KH-05"}',
-        "--now",
-        "2025-02-20T09:00",
-    )
-    cli(
-        "fire",
-        "CB-THON1",
-        "start",
-        "--year",
-        "2025",
-        "--actor",
-        "bithu.thon1",
-        "--now",
-        "2025-04-02T09:00",
-    )
-    cli(
-        "fire",
-        "DB-TRUONG",
-        "register",
-        "--year",
-        "2025",
-        "--actor",
-        "bithu.truong",
-        "--data",
-        '{"plan": "KH-9"}',
-        "--now",
-        "2025-04-05T09:00",
-    )  # after 31/03: late
+    cli("fire", "CB-THON1", "register", "--year", "2025", "--actor", "bithu.thon1",
+        "--data", '{"plan": "KH-05"}', "--now", "2025-02-20T09:00")
+    cli("fire", "CB-THON1", "start", "--year", "2025", "--actor", "bithu.thon1",
+        "--now", "2025-04-02T09:00")
+    cli("fire", "DB-TRUONG", "register", "--year", "2025", "--actor", "bithu.truong",
+        "--data", '{"plan": "KH-9"}', "--now", "2025-04-05T09:00")  # after 31/03: late
     verified = json.loads(cli("audit", "verify", "--json").stdout)
     assert verified["ok"] and verified["records"] >= 5
     exported = tmp_path / "x01-2025.jsonl"
@@ -176,19 +111,8 @@ def test_verify_export_and_an_edited_export(cli: Cli, tmp_path: Path) -> None:
 
 
 def test_verify_names_a_record_edited_in_the_file(cli: Cli) -> None:
-    cli(
-        "fire",
-        "CB-THON1",
-        "register",
-        "--year",
-        "2025",
-        "--actor",
-        "bithu.thon1",
-        "--data",
-        '{"plan": "KH-05"}',
-        "--now",
-        "2025-02-20T09:00",
-    )
+    cli("fire", "CB-THON1", "register", "--year", "2025", "--actor", "bithu.thon1",
+        "--data", '{"plan": "KH-05"}', "--now", "2025-02-20T09:00")
     execute(
         cli.url,
         "UPDATE transition SET actor = 'nguoi.khac' WHERE event = 'register'",

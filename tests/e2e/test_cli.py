@@ -29,19 +29,14 @@ DB-TRUONG-1,Chi bộ Tổ Toán,subordinate_cell,administrative,DB-TRUONG,10,
 RATINGS_HEADER = (
     "ma_to_chuc,ma_dang_vien,ho_ten,tinh_trang,ngay_vao_dang,xep_loai,giai_doan,ngay_xep_loai\n"
 )
-RATINGS_CSV = (
-    RATINGS_HEADER
-    + "".join(
-        f"CB-THON1,DV{i:03d},Đảng viên {i},Đang sinh hoạt,01/03/2010,{level},Chính thức,12/01/2026\n"
-        for i, level in enumerate(
-            ["Hoàn thành xuất sắc nhiệm vụ"] * 2
-            + ["Hoàn thành tốt nhiệm vụ"] * 8
-            + ["Hoàn thành nhiệm vụ"] * 2,
-            start=1,
-        )
+RATINGS_CSV = RATINGS_HEADER + "".join(
+    f"CB-THON1,DV{i:03d},Đảng viên {i},Đang sinh hoạt,01/03/2010,{level},Chính thức,12/01/2026\n"
+    for i, level in enumerate(
+        ["Hoàn thành xuất sắc nhiệm vụ"] * 2 + ["Hoàn thành tốt nhiệm vụ"] * 8
+        + ["Hoàn thành nhiệm vụ"] * 2,
+        start=1,
     )
-    + "CB-THON1,,,,,Hoàn thành tốt nhiệm vụ,Chính thức,20/01/2026\n"
-)
+) + "CB-THON1,,,,,Hoàn thành tốt nhiệm vụ,Chính thức,20/01/2026\n"
 
 
 class Cli:
@@ -285,17 +280,13 @@ def test_status_and_targets_show_say_seed_004_s_two_targets(tmp_path: Path, db_u
     cells needs 5 of 20, at least 90 % rated good needs 18 of 20 (gap 1)."""
     runner = Cli(tmp_path, db_url)
     runner("init")
-    units = [
-        "code,name,kind,type,parent_code,member_count",
-        "T,Tỉnh ủy mẫu,committee,other,,0",
-        "H,Huyện ủy mẫu,committee,other,T,0",
-    ]
+    units = ["code,name,kind,type,parent_code,member_count",
+             "T,Tỉnh ủy mẫu,committee,other,,0", "H,Huyện ủy mẫu,committee,other,T,0"]
     units += [f"CB{i:02d},Chi bộ {i},grassroots_cell,village,H,12" for i in range(1, 21)]
     (tmp_path / "units.csv").write_text("\n".join(units) + "\n", encoding="utf-8")
     runner("units", "import", "units.csv")
-    runner(
-        "cycle", "open", "--year", "2025", "--definition", "chi-bo-kieu-mau", "--now", "2025-01-05"
-    )
+    runner("cycle", "open", "--year", "2025", "--definition", "chi-bo-kieu-mau",
+           "--now", "2025-01-05")
     ratings = ["ma_to_chuc,ma_dang_vien,xep_loai,giai_doan,ngay_xep_loai"] + [
         f"CB{i:02d},,{'tot' if i <= 17 else 'hoan_thanh'},chinh_thuc,15/01/2026"
         for i in range(1, 21)
@@ -303,23 +294,16 @@ def test_status_and_targets_show_say_seed_004_s_two_targets(tmp_path: Path, db_u
     (tmp_path / "r.csv").write_text("\n".join(ratings) + "\n", encoding="utf-8")
     runner("ratings", "import", "r.csv", "--year", "2025")
     status = runner("status", "--year", "2025", "--under", "H", "--now", "2026-03-20").stdout
-    assert (
-        "Trên 20 % chi bộ đạt chi bộ kiểu mẫu: 0/20 = 0 % (yêu cầu > 20 %) — chưa đạt, "
+    assert "Trên 20 % chi bộ đạt chi bộ kiểu mẫu: 0/20 = 0 % (yêu cầu > 20 %) — chưa đạt, " \
         "còn thiếu 5 đơn vị" in status
-    )
-    assert (
-        "Từ 90 % chi bộ trở lên hoàn thành tốt nhiệm vụ: 17/20 = 85 % (yêu cầu ≥ 90 %) — "
+    assert "Từ 90 % chi bộ trở lên hoàn thành tốt nhiệm vụ: 17/20 = 85 % (yêu cầu ≥ 90 %) — " \
         "chưa đạt, còn thiếu 1 đơn vị" in status
-    )
     shown = runner.json("targets", "show", "--year", "2025", "--now", "2026-03-20")
     province = next(r for r in shown if r["unit"] == "T")
     goals = province["goals"]["chi-bo-kieu-mau"]
     assert [(g["meeting"], g["counted"], g["met"], g["gap_units"]) for g in goals] == [
-        (0, 20, False, 5),
-        (17, 20, False, 1),
+        (0, 20, False, 5), (17, 20, False, 1)
     ]
     english = runner("status", "--year", "2025", "--now", "2026-03-20", "--lang", "en").stdout
-    assert (
-        "At least 90 % of cells rated good or better: 17/20 = 85 % (required ≥ 90 %) — "
+    assert "At least 90 % of cells rated good or better: 17/20 = 85 % (required ≥ 90 %) — " \
         "not met, gap 1" in english
-    )

@@ -91,4 +91,6 @@ def bontot(
             traceback.format_exception(type(error), error, error.__traceback__)
         )
         code = 1
-    return subprocess.CompletedProcess(["bontot", *args], code, stdout=result.stdout, stderr=stderr)
+    return subprocess.CompletedProcess(
+        ["bontot", *args], code, stdout=result.stdout, stderr=stderr
+    )

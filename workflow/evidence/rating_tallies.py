@@ -85,7 +85,9 @@ def pick(records: Iterable[RatingRecord], stage: Stage) -> dict[str, RatingRecor
     return chosen
 
 
-def tally_members(records: Iterable[RatingRecord], stage: Stage, new_member_months: int) -> Tally:
+def tally_members(
+    records: Iterable[RatingRecord], stage: Stage, new_member_months: int
+) -> Tally:
     """Tally a cell's members. Every member the register lists for the cell (at any
     stage) is a subject, so one without a rating at `stage` shows as missing, not absent.
     Status and admission date are the member's, whichever stage's row carries them."""
@@ -109,7 +111,9 @@ def tally_members(records: Iterable[RatingRecord], stage: Stage, new_member_mont
     return _tally(stage, counts, excluded, missing)
 
 
-def tally_cells(cells: Iterable[str], records: Iterable[RatingRecord], stage: Stage) -> Tally:
+def tally_cells(
+    cells: Iterable[str], records: Iterable[RatingRecord], stage: Stage
+) -> Tally:
     """Tally a grassroots committee's cells from each cell's own rating (member "")."""
     chosen: dict[str, RatingRecord] = {}
     for record in records:
@@ -130,7 +134,9 @@ def tally_cells(cells: Iterable[str], records: Iterable[RatingRecord], stage: St
     return _tally(stage, counts, {}, missing)
 
 
-def _tally(stage: Stage, counts: list[int], excluded: dict[str, int], missing: list[str]) -> Tally:
+def _tally(
+    stage: Stage, counts: list[int], excluded: dict[str, int], missing: list[str]
+) -> Tally:
     excellent, good, completed, not_completed = counts
     return Tally(
         stage=stage,

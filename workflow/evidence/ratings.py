@@ -81,9 +81,7 @@ def level_for_score(score: Fraction, bands: ScoreBands) -> Level:
     """The level a score falls in: at or above a band's lowest score (QĐ 366: 90 is
     excellent, 89.9 good)."""
     for level, lowest in (
-        ("excellent", bands.excellent),
-        ("good", bands.good),
-        ("completed", bands.completed),
+        ("excellent", bands.excellent), ("good", bands.good), ("completed", bands.completed)
     ):
         if score >= Fraction(str(lowest)):
             return level  # type: ignore[return-value]
@@ -105,7 +103,9 @@ def parse_score(text: str) -> tuple[Fraction, str] | None:
 def fold(text: str) -> str:
     """Lower case, without accents or đ, words joined by _ ('Hoàn thành tốt': 'hoan_thanh_tot')."""
     text = text.strip().lower().replace("đ", "d")
-    bare = "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
+    bare = "".join(
+        c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn"
+    )
     return "_".join(bare.replace("-", " ").split())
 
 

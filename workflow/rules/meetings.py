@@ -213,7 +213,9 @@ def _meeting_breaches(
         minimum = band_minimum(params.duration.bands(meeting.kind), unit_size)
         if minimum is not None and meeting.duration_min < minimum:
             breaches.append(
-                _at_meeting(params, "duration", meeting, str(meeting.duration_min), f"≥ {minimum}")
+                _at_meeting(
+                    params, "duration", meeting, str(meeting.duration_min), f"≥ {minimum}"
+                )
             )
     return breaches
 

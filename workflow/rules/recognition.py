@@ -109,7 +109,9 @@ def register_facts(params: RecognitionParams, context: GuardContext) -> dict[str
     ]
     unit = register.get("unit", "")
     own = [r for r in records if r.unit_code == unit]
-    over = next((s.over for s in params.ratings if context.unit_kind in s.applies_to), "members")
+    over = next(
+        (s.over for s in params.ratings if context.unit_kind in s.applies_to), "members"
+    )
     if over == "cells":
         cells = register.get("cells", [])
         tally = tally_cells(cells, [r for r in records if r.unit_code != unit], params.stage)

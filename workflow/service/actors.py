@@ -91,7 +91,9 @@ Credential = TokenSource | SignedIn | Secret
 
 
 class Actors:
-    def __init__(self, uow: UnitOfWork, clock: Clock, check: TokenCheck, issue: TokenIssue) -> None:
+    def __init__(
+        self, uow: UnitOfWork, clock: Clock, check: TokenCheck, issue: TokenIssue
+    ) -> None:
         self.uow = uow
         self.clock = clock
         self.check = check

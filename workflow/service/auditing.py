@@ -108,19 +108,8 @@ def verify_global_chains(source: AuditSource, report: Verification) -> None:
 EXPORT_FORMAT = 2
 
 EXPORT_FIELDS = (
-    "cycle_id",
-    "seq",
-    "event",
-    "from",
-    "to",
-    "actor",
-    "role",
-    "at",
-    "payload",
-    "checks",
-    "definition_id",
-    "definition_version",
-    "hash",
+    "cycle_id", "seq", "event", "from", "to", "actor", "role", "at", "payload", "checks",
+    "definition_id", "definition_version", "hash",
 )
 
 
@@ -149,10 +138,7 @@ def export_lines(
 
 
 def _export_counts(
-    header: dict[str, Any] | None,
-    end: dict[str, Any] | None,
-    cycles: int,
-    records: int,
+    header: dict[str, Any] | None, end: dict[str, Any] | None, cycles: int, records: int,
     lines: int,
 ) -> list[ChainProblem]:
     """An export's own counts: a header, the cycles it says, and (format 2) the end line
@@ -162,32 +148,21 @@ def _export_counts(
     found: list[ChainProblem] = []
     said = header.get("cycles")
     if isinstance(said, int) and said != cycles:
-        found.append(
-            ChainProblem(
-                "export",
-                "header",
-                f"it says {said} cycles but the file holds {cycles}: cycles were removed or added",
-            )
-        )
+        found.append(ChainProblem(
+            "export", "header", f"it says {said} cycles but the file holds {cycles}: cycles "
+            "were removed or added",
+        ))
     if int(header.get("format", 1)) >= 2:
         if end is None:
-            found.append(
-                ChainProblem(
-                    "export",
-                    f"line {lines}",
-                    "no end line: the file was cut short (truncated)",
-                )
-            )
+            found.append(ChainProblem(
+                "export", f"line {lines}", "no end line: the file was cut short (truncated)",
+            ))
         elif (end.get("cycles"), end.get("records")) != (cycles, records):
-            found.append(
-                ChainProblem(
-                    "export",
-                    "end line",
-                    f"it closes on {end.get('cycles')} cycles and "
-                    f"{end.get('records')} records but the file holds {cycles} and {records}: "
-                    "lines were removed or added",
-                )
-            )
+            found.append(ChainProblem(
+                "export", "end line", f"it closes on {end.get('cycles')} cycles and "
+                f"{end.get('records')} records but the file holds {cycles} and {records}: "
+                "lines were removed or added",
+            ))
     return found
 
 

@@ -135,12 +135,8 @@ def _goals(
         for definition_id, progress in summary.goals().items():
             for p in progress:
                 held = merged.get((definition_id, p.key))
-                merged[(definition_id, p.key)] = (
-                    p
-                    if held is None
-                    else GoalProgress(
-                        p.key, p.goal, held.counted + p.counted, held.meeting + p.meeting
-                    )
+                merged[(definition_id, p.key)] = p if held is None else GoalProgress(
+                    p.key, p.goal, held.counted + p.counted, held.meeting + p.meeting
                 )
     found: dict[str, list[GoalProgress]] = {}
     for (definition_id, _), p in sorted(merged.items()):

@@ -113,10 +113,7 @@ def _decide_batch(
             if verdict.passed != (request.select == "passing"):
                 items.append(
                     BulkItem(
-                        cycle.unit_code,
-                        cycle.id,
-                        cycle.state,
-                        "skipped",
+                        cycle.unit_code, cycle.id, cycle.state, "skipped",
                         code="verdict_" + ("failed" if not verdict.passed else "passed"),
                         reason="not selected: the rule's verdict "
                         + ("fails" if not verdict.passed else "passes"),
@@ -125,13 +122,8 @@ def _decide_batch(
                 )
                 continue
         decision, change = engine.prepare(
-            cycle,
-            request.event,
-            request.actor,
-            request.role,
-            dict(request.payload),
-            None,
-            request.grant,
+            cycle, request.event, request.actor, request.role, dict(request.payload),
+            None, request.grant,
         )
         if change is None:
             refusal = decision.refusal
@@ -140,11 +132,7 @@ def _decide_batch(
                 engine.record_refusal(cycle, request.event, request.actor, request.role, refusal)
             items.append(
                 BulkItem(
-                    cycle.unit_code,
-                    cycle.id,
-                    cycle.state,
-                    "refused",
-                    code=refusal.code,
+                    cycle.unit_code, cycle.id, cycle.state, "refused", code=refusal.code,
                     reason=refusal.message,
                     failing=tuple(c for c in refusal.checks if not c.passed),
                 )
@@ -153,11 +141,7 @@ def _decide_batch(
         if request.dry_run:
             items.append(
                 BulkItem(
-                    cycle.unit_code,
-                    cycle.id,
-                    cycle.state,
-                    "would_apply",
-                    decision.to_state,
+                    cycle.unit_code, cycle.id, cycle.state, "would_apply", decision.to_state,
                     overruled=decision.overruled,
                 )
             )
@@ -168,14 +152,10 @@ def _decide_batch(
         # one unit of work for the batch: its changes, and the audit fact of each one
         # whose cycle moved meanwhile (left out, the others commit)
         with engine.uow:
-            for index, cycle, change, overruled in pending:
+            for (index, cycle, change, overruled) in pending:
                 if engine.uow.cycles.apply(change):
                     items[index] = BulkItem(
-                        cycle.unit_code,
-                        cycle.id,
-                        cycle.state,
-                        "applied",
-                        change.state,
+                        cycle.unit_code, cycle.id, cycle.state, "applied", change.state,
                         overruled=overruled,
                     )
                     continue
@@ -183,11 +163,7 @@ def _decide_batch(
                 assert stale is not None
                 engine.append_refusal(cycle, request.event, request.actor, request.role, stale)
                 items[index] = BulkItem(
-                    cycle.unit_code,
-                    cycle.id,
-                    cycle.state,
-                    "refused",
-                    code=stale.code,
+                    cycle.unit_code, cycle.id, cycle.state, "refused", code=stale.code,
                     reason=stale.message,
                 )
             engine.uow.commit()

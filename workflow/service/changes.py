@@ -31,18 +31,8 @@ def transition_change(
     seq = cycle.version + 1
     at_text = to_db(at)
     fields = (
-        cycle.id,
-        seq,
-        event,
-        cycle.state,
-        decision.to_state,
-        actor,
-        role,
-        at_text,
-        payload_text,
-        checks_text,
-        cycle.definition_id,
-        cycle.definition_version,
+        cycle.id, seq, event, cycle.state, decision.to_state, actor, role, at_text,
+        payload_text, checks_text, cycle.definition_id, cycle.definition_version,
     )
     change = CycleChange(
         cycle_id=cycle.id,

@@ -46,21 +46,9 @@ from workflow.units import UnitImport
 
 # Re-exported for code that imported the records from here (the CLI, until it moves).
 __all__ = [
-    "AuditEntry",
-    "Cycle",
-    "CycleChange",
-    "DeadlineStatus",
-    "MilestonePlan",
-    "NoticeRecord",
-    "OpenBatch",
-    "Opened",
-    "OutboxCounts",
-    "OutboxItem",
-    "OverdueItem",
-    "ReportCycle",
-    "ReportEvent",
-    "StateCount",
-    "UnitRef",
+    "AuditEntry", "Cycle", "CycleChange", "DeadlineStatus", "MilestonePlan", "NoticeRecord",
+    "OpenBatch", "Opened", "OutboxCounts", "OutboxItem", "OverdueItem", "ReportCycle",
+    "ReportEvent", "StateCount", "UnitRef",
 ]
 
 
@@ -68,13 +56,10 @@ class Definitions(Protocol):
     def installation_id(self) -> str | None: ...
     def add_installation_id(self) -> None:
         """A random id for this database; the first one written is kept."""
-
     def stored(self, definition_id: str, version: int) -> tuple[str, Definition] | None:
         """(content hash as stored, the stored definition), if that version is saved."""
-
     def add(self, definition: Definition, at: datetime) -> bool:
         """False when another writer saved that version first."""
-
     def load(self, definition_id: str, version: int | None) -> Definition:
         """A stored version; None means the newest. Raises NotFound."""
 
@@ -82,22 +67,16 @@ class Definitions(Protocol):
 class Units(Protocol):
     def parents(self) -> dict[str, tuple[str, str | None]]:
         """code -> (kind, parent code) of every unit."""
-
     def import_rows(self, rows: Sequence[UnitImport]) -> tuple[int, int]:
         """(inserted, updated); rows come checked and parents first."""
-
     def find(self, code: str) -> UnitRef:
         """Raises NotFound."""
-
     def under(self, node: UnitRef | None) -> list[UnitRef]:
         """The subtree (None: every unit), by path."""
-
     def ids_and_paths(self, codes: Sequence[str]) -> dict[str, tuple[int, str]]:
         """code -> (id, path) of the units found among `codes`."""
-
     def contacts(self, paths: set[str]) -> dict[int, UnitContact]:
         """Every unit on these paths, ancestors included, with its contacts."""
-
     def committees(self, under: UnitRef | None) -> list[tuple[str, str, str]]:
         """(code, name, path) of every unit with units under it, in the subtree."""
 
@@ -108,26 +87,21 @@ class Cycles(Protocol):
     ) -> int: ...
     def open_batch(self, batch: OpenBatch) -> Opened:
         """Open the next units' cycles, with deadlines, timers and opening records."""
-
     def find(self, unit_code: str, year: int) -> list[Cycle]: ...
     def latest_year(self) -> int | None:
         """The newest year any cycle is of (None: no cycle yet)."""
-
     def apply(self, change: CycleChange) -> bool:
         """Write one transition; False (nothing written) when the row version moved."""
-
     def history(self, cycle_id: int) -> list[AuditEntry]: ...
     def deadlines(self, cycle_id: int) -> list[DeadlineStatus]: ...
     def count_states(self, under: UnitRef | None, year: int) -> list[StateCount]: ...
     def count_by_child(self, under: UnitRef | None, year: int) -> list[ChildCount]:
         """The year's cycles counted per child node of `under` (None: the roots) and
         state, each child's subtree in one group: one grouped read."""
-
     def overdue_by_child(
         self, under: UnitRef | None, year: int, at: datetime, closed_states: Sequence[str]
     ) -> dict[str, int]:
         """Cycles still open with a deadline past due and not met, per child node."""
-
     def count_overdue(
         self, under: UnitRef | None, year: int, at: datetime, closed_states: Sequence[str]
     ) -> dict[str, int]: ...
@@ -136,7 +110,6 @@ class Cycles(Protocol):
     ) -> list[OverdueItem]: ...
     def under(self, under: UnitRef | None, year: int, after_id: int, limit: int) -> list[Cycle]:
         """A page of a subtree's cycles of `year`, by id after `after_id`."""
-
     def report_cycles(self, under: UnitRef | None, year: int) -> list[ReportCycle]: ...
     def report_events(self, under: UnitRef | None, year: int) -> list[ReportEvent]: ...
 
@@ -151,23 +124,18 @@ class Timers(Protocol):
         at: datetime,
     ) -> int:
         """Open the milestones not open yet, with their timers; how many were opened."""
-
     def kept_milestones(
         self, year: int, under: UnitRef | None
     ) -> list[tuple[str, str, str, datetime, str]]:
         """(unit code, definition id, key, met at, met by)."""
-
     def meet_milestone(
         self, unit_code: str, year: int, definition_id: str, key: str, actor: str, at: datetime
     ) -> bool:
         """Keep it (with its audit fact, its timers cancelled); False if none is open."""
-
     def claim_due(self, now: datetime, limit: int) -> list[DueTimer]:
         """Up to `limit` due timers, oldest first, held until the unit of work ends."""
-
     def settle(self, due: Sequence[DueTimer], fired: Collection[int], now: datetime) -> None:
         """Mark claimed timers fired (ids in `fired`) or cancelled (the others)."""
-
     def next_due(self) -> datetime | None: ...
     def last_due(self) -> datetime | None: ...
 
@@ -175,15 +143,12 @@ class Timers(Protocol):
 class Outbox(Protocol):
     def add_notices(self, notices: Sequence[Notice], now: datetime) -> None:
         """Chain the notices and queue them for composing."""
-
     def claim_pending(self, max_addresses: int) -> list[PendingNotice]:
         """Every queued notice of up to `max_addresses` addresses (none: empty)."""
-
     def add_messages(
         self, messages: Sequence[Message], pending: Sequence[PendingNotice], at: datetime
     ) -> None:
         """Write composed messages; take exactly `pending` off the queue."""
-
     def claim(
         self, now: datetime, limit: int, lease_until: datetime, worker: str
     ) -> list[OutboxItem]: ...
@@ -203,7 +168,6 @@ class Outbox(Protocol):
     def next_wakeup(self) -> datetime | None:
         """When a timer or a message is next due; the past when notices wait to be
         composed; None when nothing is pending."""
-
     def notices(self, cycle_id: int) -> list[NoticeRecord]: ...
     def counts(self) -> OutboxCounts: ...
 
@@ -225,7 +189,6 @@ class Audit(Protocol):
         detail: dict[str, Any] | None = None,
     ) -> None:
         """Append a fact (a refusal, a milestone kept) to the audit-event chain."""
-
     def anchor(
         self,
         at: datetime,
@@ -271,11 +234,9 @@ class Actors(Protocol):
         self, actors: Sequence[tuple[str, str, str, str | None, str]], at: datetime, by: str
     ) -> None:
         """(id, name, role, scope code or None, token hash) each, each in the trail."""
-
     def revoke(self, actor_id: str, at: datetime, by: str) -> bool: ...
     def find(self, actor_id: str) -> tuple[Grant, str] | None:
         """The actor's grant and token hash."""
-
     def all(self) -> list[tuple[str, str, str, str | None, str, str | None]]: ...
     def set_password(self, actor_id: str, password_hash: str, at: datetime, by: str) -> bool:
         """The actor's password hash, set; a fact of the trail. False: no such actor."""
@@ -300,10 +261,8 @@ class Registers(Protocol):
         detail: dict[str, Any],
     ) -> tuple[int, int]:
         """(added, updated), with one fact in the audit trail."""
-
     def rating_register(self, unit_code: str, year: int) -> dict[str, Any]:
         """{"unit", "org_type", "records" (RatingRecord), "cells" (codes below it)}."""
-
     def ratings_under(self, under: UnitRef | None, year: int) -> list[RatingRecord]: ...
     def set_target(
         self,
@@ -388,6 +347,5 @@ class Versions(Protocol):
     ) -> list[Migrant]:
         """The next `limit` selected cycles after `after_cycle_id`, by id; `lock`: held
         until the unit of work ends, for a batch that will be written."""
-
     def write_moves(self, batch: MoveBatch) -> None:
         """Write a batch's moves; a stale row version fails the whole batch."""

@@ -58,9 +58,7 @@ class UnitLine:
             "outcome": self.outcome,
             "dates": {k: v.isoformat() for k, v in self.dates.items()},
             "rating": self.rating,
-            "verdict": None
-            if self.verdict_passed is None
-            else {
+            "verdict": None if self.verdict_passed is None else {
                 "passed": self.verdict_passed,
                 "failing": [dict(c) for c in self.failing],
                 "overridden": self.overridden,
@@ -106,7 +104,9 @@ class SuperiorSummary:
                 for d, (counted, recognized, target) in sorted(self.targets.items())
             },
             "late_units": self.late_units,
-            "goals": {d: [g.as_dict() for g in progress] for d, progress in self.goals().items()},
+            "goals": {
+                d: [g.as_dict() for g in progress] for d, progress in self.goals().items()
+            },
         }
 
 
@@ -230,18 +230,16 @@ def _summaries(
     for (definition_id, version), definition in definitions.items():
         if definition_id not in latest or version > latest[definition_id].spec.version:
             latest[definition_id] = definition
-    by_path = {path: SuperiorSummary(code, name, unit_path=path) for code, name, path in superiors}
+    by_path = {
+        path: SuperiorSummary(code, name, unit_path=path) for code, name, path in superiors
+    }
     for line, cycle in zip(lines, cycles, strict=True):
         spec = latest[line.definition_id].spec
         counted = spec.targets is not None and line.unit_kind in spec.targets.over
-        goals = (
-            []
-            if spec.targets is None
-            else [
-                (i, g, counts_towards(g, line.unit_kind, line.outcome, line.rating))
-                for i, g in goals_in_force(spec.targets.goals, year)
-            ]
-        )
+        goals = [] if spec.targets is None else [
+            (i, g, counts_towards(g, line.unit_kind, line.outcome, line.rating))
+            for i, g in goals_in_force(spec.targets.goals, year)
+        ]
         parts = cycle.unit_path.strip("/").split("/")
         # the unit itself too: `status --under X` counts X's own cycle
         for depth in range(1, len(parts) + 1):
@@ -254,13 +252,8 @@ def _summaries(
             if counted and spec.targets is not None:
                 tally = summary.targets.setdefault(
                     line.definition_id,
-                    [
-                        0,
-                        0,
-                        targets.get(
-                            (summary.unit_code, line.definition_id), spec.targets.recognized_share
-                        ),
-                    ],
+                    [0, 0, targets.get((summary.unit_code, line.definition_id),
+                                       spec.targets.recognized_share)],
                 )
                 tally[0] += 1
                 tally[1] += line.outcome == "recognized"

@@ -158,25 +158,16 @@ class Ticks:
     def fire_batch(self, now: datetime) -> int:
         """One unit of work of step 1; returns how many timers were taken."""
         return fire_due(
-            self.uow,
-            now,
-            self.batch_size,
+            self.uow, now, self.batch_size,
             lambda due, units: address_notices(due, units, self.engine.spec, now),
         )
 
     def compose_batch(self, now: datetime, installation: str, max_addresses: int = 200) -> int:
         """One unit of work of step 2; returns how many messages were written."""
         return compose_due(
-            self.uow,
-            now,
-            max_addresses,
+            self.uow, now, max_addresses,
             lambda pending: compose(
-                pending,
-                now,
-                self.lang,
-                self.channels,
-                self.engine.spec,
-                self.render,
+                pending, now, self.lang, self.channels, self.engine.spec, self.render,
                 installation,
                 # the units up the tree, so that a digest names the committee it goes to
                 self.uow.units.contacts({n.unit.path for n in pending}),
@@ -210,10 +201,7 @@ class Ticks:
                     message = item.message
                     report.outcomes.append(
                         DeliveryOutcome(
-                            message.key,
-                            message.channel,
-                            message.address,
-                            "skipped",
+                            message.key, message.channel, message.address, "skipped",
                             "lease lost",
                         )
                     )

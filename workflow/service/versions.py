@@ -93,14 +93,8 @@ def move_cycles(
         for migrant in migrants:
             cycle = migrant.cycle
             verdict = judge(
-                cycle.id,
-                cycle.unit_code,
-                cycle.year,
-                cycle.state,
-                source.spec,
-                mapping,
-                cycle.unit_kind,
-                spec,
+                cycle.id, cycle.unit_code, cycle.year, cycle.state, source.spec, mapping,
+                cycle.unit_kind, spec,
             )
             report.verdicts.append(verdict)
             if not verdict.moved:
@@ -119,18 +113,8 @@ def move_cycles(
             payload_text = canonical_json(payload)
             seq = cycle.version + 1
             fields = (
-                cycle.id,
-                seq,
-                MIGRATE_EVENT,
-                cycle.state,
-                verdict.to_state,
-                actor,
-                role,
-                at_text,
-                payload_text,
-                "[]",
-                spec.id,
-                spec.version,
+                cycle.id, seq, MIGRATE_EVENT, cycle.state, verdict.to_state, actor, role,
+                at_text, payload_text, "[]", spec.id, spec.version,
             )
             declared = spec.states[verdict.to_state].outcome
             moves.append(

@@ -260,17 +260,12 @@ def _check_rating_scales(spec: DefinitionSpec, add: Any) -> None:
         here = ("rating_scales", i)
         last = scale.last_year if scale.last_year is not None else 9999
         if last < scale.first_year:
-            add(
-                (*here, "last_year"),
-                f"rating scale {scale.source!r}: last_year {last} is "
-                f"before first_year {scale.first_year}",
-            )
+            add((*here, "last_year"), f"rating scale {scale.source!r}: last_year {last} is "
+                f"before first_year {scale.first_year}")
         for j, first, end in spans:
             if scale.first_year <= end and first <= last:
-                add(
-                    (*here, "first_year"),
-                    f"rating scale {scale.source!r}: its years overlap those of rating_scales[{j}]",
-                )
+                add((*here, "first_year"), f"rating scale {scale.source!r}: its years overlap "
+                    f"those of rating_scales[{j}]")
         spans.append((i, scale.first_year, last))
         bands = scale.bands
         if scale.kind == "score" and bands is None:
@@ -278,9 +273,6 @@ def _check_rating_scales(spec: DefinitionSpec, add: Any) -> None:
         if scale.kind == "levels" and bands is not None:
             add((*here, "bands"), f"rating scale {scale.source!r}: a level scale has no bands")
         if bands is not None and not bands.excellent > bands.good > bands.completed:
-            add(
-                (*here, "bands"),
-                f"rating scale {scale.source!r}: bands must fall "
+            add((*here, "bands"), f"rating scale {scale.source!r}: bands must fall "
                 f"(excellent {bands.excellent:g} > good {bands.good:g} > completed "
-                f"{bands.completed:g})",
-            )
+                f"{bands.completed:g})")

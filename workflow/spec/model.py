@@ -310,8 +310,7 @@ class DefinitionSpec(Strict):
         """The scale of rating year `year`, None when the definition declares none."""
         return next(
             (
-                s
-                for s in self.rating_scales
+                s for s in self.rating_scales
                 if s.first_year <= year and (s.last_year is None or year <= s.last_year)
             ),
             None,

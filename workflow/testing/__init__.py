@@ -25,21 +25,8 @@ from workflow.testing.unit_of_work import InMemoryUnitOfWork, RecordingNotifier
 from workflow.testing.versions import MemoryVersions, StaleBatch
 
 __all__ = [
-    "InMemoryUnitOfWork",
-    "IntegrityError",
-    "MemoryActors",
-    "MemoryAudit",
-    "MemoryCycles",
-    "MemoryDefinitions",
-    "MemoryMeetings",
-    "MemoryOutbox",
-    "MemoryRegisters",
-    "MemoryTimers",
-    "MemoryUnits",
-    "MemoryVersions",
-    "OutsideUnitOfWork",
-    "RecordingNotifier",
-    "StaleBatch",
-    "Tables",
-    "UnitOfWorkOpen",
+    "InMemoryUnitOfWork", "IntegrityError", "MemoryActors", "MemoryAudit", "MemoryCycles",
+    "MemoryDefinitions", "MemoryMeetings", "MemoryOutbox", "MemoryRegisters", "MemoryTimers",
+    "MemoryUnits", "MemoryVersions", "OutsideUnitOfWork", "RecordingNotifier", "StaleBatch",
+    "Tables", "UnitOfWorkOpen",
 ]

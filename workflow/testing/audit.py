@@ -24,30 +24,12 @@ from workflow.timefmt import to_db
 #: the columns each global chain hashes, in the order the SQL adapter reads them
 FACT_COLUMNS = {
     "notice": (
-        "timer_id",
-        "cycle_id",
-        "milestone_id",
-        "unit_id",
-        "kind",
-        "deadline",
-        "step",
-        "role",
-        "address",
-        "due_at",
-        "at",
+        "timer_id", "cycle_id", "milestone_id", "unit_id", "kind", "deadline", "step",
+        "role", "address", "due_at", "at",
     ),
     "audit_event": (
-        "at",
-        "kind",
-        "unit_code",
-        "unit_path",
-        "cycle_id",
-        "year",
-        "event",
-        "actor",
-        "role",
-        "code",
-        "detail",
+        "at", "kind", "unit_code", "unit_path", "cycle_id", "year", "event", "actor", "role",
+        "code", "detail",
     ),
 }
 
@@ -87,17 +69,8 @@ class MemoryAudit:
     ) -> None:
         tables = self.session.writing()
         values = (
-            at if isinstance(at, str) else to_db(at),
-            kind,
-            unit_code,
-            unit_path,
-            cycle_id,
-            year,
-            event,
-            actor,
-            role,
-            code,
-            canonical_json(detail or {}),
+            at if isinstance(at, str) else to_db(at), kind, unit_code, unit_path, cycle_id,
+            year, event, actor, role, code, canonical_json(detail or {}),
         )
         digest = link(chain_head(tables, "audit_event"), values)
         row = dict(zip(FACT_COLUMNS["audit_event"], values, strict=True))
@@ -167,20 +140,9 @@ class MemoryAudit:
             if shard is not None and t["cycle_id"] % shard[1] != shard[0]:
                 continue
             yield (
-                t["cycle_id"],
-                t["seq"],
-                t["event"],
-                t["from_state"],
-                t["to_state"],
-                t["actor"],
-                t["role"],
-                t["at"],
-                t["payload"],
-                t["checks"],
-                t["definition_id"],
-                t["definition_version"],
-                t["hash"],
-                t["id"],
+                t["cycle_id"], t["seq"], t["event"], t["from_state"], t["to_state"],
+                t["actor"], t["role"], t["at"], t["payload"], t["checks"],
+                t["definition_id"], t["definition_version"], t["hash"], t["id"],
             )
 
     def cycle_heads(
@@ -198,18 +160,11 @@ class MemoryAudit:
     def chain_heads(self, under: UnitRef | None, year: int | None = None) -> list[dict[str, Any]]:
         return [
             {
-                "cycle_id": c["id"],
-                "unit": self.tables.units[c["unit_id"]]["code"],
-                "year": c["year"],
-                "definition_id": c["definition_id"],
-                "definition_version": c["definition_version"],
-                "version": c["version"],
-                "head": c["head_hash"],
-                "unit_id": c["unit_id"],
-                "state": c["state"],
-                "outcome": c["outcome"],
-                "facts": c["facts"],
-                "unit_path": c["unit_path"],
+                "cycle_id": c["id"], "unit": self.tables.units[c["unit_id"]]["code"],
+                "year": c["year"], "definition_id": c["definition_id"],
+                "definition_version": c["definition_version"], "version": c["version"],
+                "head": c["head_hash"], "unit_id": c["unit_id"], "state": c["state"],
+                "outcome": c["outcome"], "facts": c["facts"], "unit_path": c["unit_path"],
             }
             for c in self._cycles(under, year).values()
         ]
@@ -240,18 +195,8 @@ class MemoryAudit:
     ) -> list[dict[str, Any]]:
         tables = self.tables
         keys = (
-            "kind",
-            "at",
-            "unit",
-            "year",
-            "event",
-            "actor",
-            "role",
-            "from",
-            "to",
-            "code",
-            "detail",
-            "late_for",
+            "kind", "at", "unit", "year", "event", "actor", "role", "from", "to", "code",
+            "detail", "late_for",
         )
         transitions: list[tuple[Any, ...]] = []
         if only != "refusals":
@@ -260,22 +205,11 @@ class MemoryAudit:
                 c = cycles.get(t["cycle_id"])
                 if c is None:
                     continue
-                transitions.append(
-                    (
-                        "transition",
-                        t["at"],
-                        tables.units[c["unit_id"]]["code"],
-                        c["year"],
-                        t["event"],
-                        t["actor"],
-                        t["role"],
-                        t["from_state"],
-                        t["to_state"],
-                        None,
-                        t["payload"],
-                        self._late_for(t),
-                    )
-                )
+                transitions.append((
+                    "transition", t["at"], tables.units[c["unit_id"]]["code"], c["year"],
+                    t["event"], t["actor"], t["role"], t["from_state"], t["to_state"], None,
+                    t["payload"], self._late_for(t),
+                ))
         facts: list[tuple[Any, ...]] = []
         if only in (None, "refusals"):
             for e in tables.audit_events:
@@ -283,22 +217,10 @@ class MemoryAudit:
                     continue
                 if only == "refusals" and e["kind"] != "refusal":
                     continue
-                facts.append(
-                    (
-                        e["kind"],
-                        e["at"],
-                        e["unit_code"],
-                        e["year"],
-                        e["event"],
-                        e["actor"],
-                        e["role"],
-                        None,
-                        None,
-                        e["code"],
-                        e["detail"],
-                        None,
-                    )
-                )
+                facts.append((
+                    e["kind"], e["at"], e["unit_code"], e["year"], e["event"], e["actor"],
+                    e["role"], None, None, e["code"], e["detail"], None,
+                ))
         if only == "late":
             transitions = [r for r in transitions if r[11] is not None]
         elif only == "overrides":
@@ -313,7 +235,8 @@ class MemoryAudit:
         ]
         rows.sort(key=lambda r: r[1])
         return [
-            {**dict(zip(keys, r, strict=True)), "detail": json.loads(r[10] or "{}")} for r in rows
+            {**dict(zip(keys, r, strict=True)), "detail": json.loads(r[10] or "{}")}
+            for r in rows
         ]
 
     def register_rows(self) -> dict[str, list[tuple[Any, ...]]]:
@@ -325,37 +248,21 @@ class MemoryAudit:
         }
         return {
             "actor": [
-                (
-                    a["id"],
-                    a["name"],
-                    a["role"],
-                    code.get(a["scope_unit_id"]),
-                    a["revoked_at"],
-                    a["token_hash"],
-                    a.get("password_hash"),
-                )
+                (a["id"], a["name"], a["role"], code.get(a["scope_unit_id"]), a["revoked_at"],
+                 a["token_hash"], a.get("password_hash"))
                 for _, a in sorted(t.actors.items())
             ],
             "unit": sorted(
-                (u["code"], u["kind"], parent[unit_id], u["path"]) for unit_id, u in t.units.items()
+                (u["code"], u["kind"], parent[unit_id], u["path"])
+                for unit_id, u in t.units.items()
             ),
             "definition": [
                 (d_id, version, d["content_hash"], d["resolved"])
                 for (d_id, version), d in sorted(t.definitions.items())
             ],
             "rating": [
-                (
-                    year,
-                    code[unit_id],
-                    member,
-                    stage,
-                    r["name"],
-                    r["status"],
-                    r["admitted_on"],
-                    r["level"],
-                    r["rated_on"],
-                    r.get("score"),
-                )
+                (year, code[unit_id], member, stage, r["name"], r["status"],
+                 r["admitted_on"], r["level"], r["rated_on"], r.get("score"))
                 for (year, unit_id, member, stage), r in t.ratings.items()
             ],
             "target": [

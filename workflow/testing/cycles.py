@@ -105,53 +105,25 @@ class MemoryCycles:
             head = link(
                 cycle_genesis(cycle_id, unit["id"], batch.year, spec.id, spec.version),
                 (
-                    cycle_id,
-                    1,
-                    "open",
-                    None,
-                    batch.state,
-                    batch.actor,
-                    batch.role,
-                    at,
-                    "{}",
-                    "[]",
-                    spec.id,
-                    spec.version,
+                    cycle_id, 1, "open", None, batch.state, batch.actor, batch.role, at,
+                    "{}", "[]", spec.id, spec.version,
                 ),
             )
             tables.cycles[cycle_id] = {
-                "id": cycle_id,
-                "unit_id": unit["id"],
-                "unit_path": unit["path"],
-                "unit_kind": unit["kind"],
-                "year": batch.year,
-                "definition_id": spec.id,
+                "id": cycle_id, "unit_id": unit["id"], "unit_path": unit["path"],
+                "unit_kind": unit["kind"], "year": batch.year, "definition_id": spec.id,
                 "definition_version": spec.version,
-                "content_hash": batch.definition.content_hash,
-                "state": batch.state,
-                "outcome": batch.outcome,
-                "facts": "{}",
-                "version": 1,
-                "head_hash": head,
-                "opened_at": at,
-                "updated_at": at,
+                "content_hash": batch.definition.content_hash, "state": batch.state,
+                "outcome": batch.outcome, "facts": "{}", "version": 1, "head_hash": head,
+                "opened_at": at, "updated_at": at,
             }
             add_transition(
                 tables,
                 {
-                    "cycle_id": cycle_id,
-                    "seq": 1,
-                    "event": "open",
-                    "from_state": None,
-                    "to_state": batch.state,
-                    "actor": batch.actor,
-                    "role": batch.role,
-                    "at": at,
-                    "payload": "{}",
-                    "checks": "[]",
-                    "definition_id": spec.id,
-                    "definition_version": spec.version,
-                    "hash": head,
+                    "cycle_id": cycle_id, "seq": 1, "event": "open", "from_state": None,
+                    "to_state": batch.state, "actor": batch.actor, "role": batch.role,
+                    "at": at, "payload": "{}", "checks": "[]", "definition_id": spec.id,
+                    "definition_version": spec.version, "hash": head,
                 },
             )
             index_add(tables.cycles_of_unit, unit["id"], cycle_id)
@@ -162,11 +134,8 @@ class MemoryCycles:
                 insert_timer(
                     tables,
                     {
-                        "key": f"c{cycle_id}:{suffix}",
-                        "cycle_id": cycle_id,
-                        "milestone_id": None,
-                        "unit_id": unit["id"],
-                        "year": batch.year,
+                        "key": f"c{cycle_id}:{suffix}", "cycle_id": cycle_id,
+                        "milestone_id": None, "unit_id": unit["id"], "year": batch.year,
                         **values,
                     },
                 )
@@ -190,31 +159,18 @@ class MemoryCycles:
             return False
         facts = cycle["facts"] if change.facts is None else dumps(change.facts)
         _change(
-            tables.cycles,
-            change.cycle_id,
-            state=change.state,
-            outcome=change.outcome,
-            version=cycle["version"] + 1,
-            updated_at=at,
-            head_hash=change.hash,
-            facts=facts,
+            tables.cycles, change.cycle_id, state=change.state, outcome=change.outcome,
+            version=cycle["version"] + 1, updated_at=at, head_hash=change.hash, facts=facts,
         )
         add_transition(
             tables,
             {
-                "cycle_id": change.cycle_id,
-                "seq": entry.seq,
-                "event": entry.event,
-                "from_state": entry.from_state,
-                "to_state": entry.to_state,
-                "actor": entry.actor,
-                "role": entry.role,
-                "at": at,
-                "payload": change.payload_text,
-                "checks": change.checks_text,
+                "cycle_id": change.cycle_id, "seq": entry.seq, "event": entry.event,
+                "from_state": entry.from_state, "to_state": entry.to_state,
+                "actor": entry.actor, "role": entry.role, "at": at,
+                "payload": change.payload_text, "checks": change.checks_text,
                 "definition_id": entry.definition_id,
-                "definition_version": entry.definition_version,
-                "hash": change.hash,
+                "definition_version": entry.definition_version, "hash": change.hash,
             },
         )
         for key in change.met:
@@ -230,17 +186,9 @@ class MemoryCycles:
         rows = self.tables.transitions_of.get(cycle_id, ())
         return [
             AuditEntry(
-                t["seq"],
-                t["event"],
-                t["from_state"],
-                t["to_state"],
-                t["actor"],
-                t["role"],
-                from_db(t["at"]),
-                json.loads(t["payload"]),
-                json.loads(t["checks"]),
-                t["definition_id"],
-                t["definition_version"],
+                t["seq"], t["event"], t["from_state"], t["to_state"], t["actor"], t["role"],
+                from_db(t["at"]), json.loads(t["payload"]), json.loads(t["checks"]),
+                t["definition_id"], t["definition_version"],
             )
             for t in rows
         ]
@@ -328,48 +276,20 @@ class MemoryCycles:
         found: list[tuple[str, str, OverdueItem]] = []
         for c, key, due_at in self._overdue_deadlines(under, year, at, closed_states):
             unit = tables.units[c["unit_id"]]
-            found.append(
-                (
-                    due_at,
-                    unit["code"],
-                    OverdueItem(
-                        unit["code"],
-                        unit["name"],
-                        parent_code(tables, unit),
-                        c["definition_id"],
-                        c["definition_version"],
-                        c["state"],
-                        key,
-                        from_db(due_at),
-                        False,
-                    ),
-                )
-            )
+            found.append((due_at, unit["code"], OverdueItem(
+                unit["code"], unit["name"], parent_code(tables, unit), c["definition_id"],
+                c["definition_version"], c["state"], key, from_db(due_at), False,
+            )))
         for _, m in sorted(tables.milestones.items()):
             if (
-                m["year"] == year
-                and in_subtree(under, m["unit_path"])
-                and m["met_at"] is None
-                and m["due_at"] < stamp
+                m["year"] == year and in_subtree(under, m["unit_path"])
+                and m["met_at"] is None and m["due_at"] < stamp
             ):
                 unit = tables.units[m["unit_id"]]
-                found.append(
-                    (
-                        m["due_at"],
-                        unit["code"],
-                        OverdueItem(
-                            unit["code"],
-                            unit["name"],
-                            parent_code(tables, unit),
-                            m["definition_id"],
-                            m["definition_version"],
-                            None,
-                            m["key"],
-                            from_db(m["due_at"]),
-                            True,
-                        ),
-                    )
-                )
+                found.append((m["due_at"], unit["code"], OverdueItem(
+                    unit["code"], unit["name"], parent_code(tables, unit), m["definition_id"],
+                    m["definition_version"], None, m["key"], from_db(m["due_at"]), True,
+                )))
         found.sort(key=lambda item: (item[0], item[1], item[2].deadline))
         return [item for _, _, item in found]
 
@@ -385,20 +305,11 @@ class MemoryCycles:
         found = []
         for c in rows:
             unit = tables.units[c["unit_id"]]
-            found.append(
-                ReportCycle(
-                    c["id"],
-                    unit["code"],
-                    unit["name"],
-                    unit["kind"],
-                    parent_code(tables, unit),
-                    c["unit_path"],
-                    c["definition_id"],
-                    c["definition_version"],
-                    c["state"],
-                    c["outcome"],
-                )
-            )
+            found.append(ReportCycle(
+                c["id"], unit["code"], unit["name"], unit["kind"], parent_code(tables, unit),
+                c["unit_path"], c["definition_id"], c["definition_version"], c["state"],
+                c["outcome"],
+            ))
         return found
 
     def report_events(self, under: UnitRef | None, year: int) -> list[ReportEvent]:
@@ -406,10 +317,7 @@ class MemoryCycles:
         rows = [t for c in self._of_year(under, year) for t in of.get(c["id"], ())]
         return [
             ReportEvent(
-                t["cycle_id"],
-                t["event"],
-                from_db(t["at"]),
-                json.loads(t["checks"]),
+                t["cycle_id"], t["event"], from_db(t["at"]), json.loads(t["checks"]),
                 json.loads(t["payload"]),
             )
             for t in rows

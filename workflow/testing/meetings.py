@@ -18,23 +18,15 @@ from workflow.timefmt import to_db
 MEETINGS_IMPORTED = "meetings_import"
 
 _VALUES = (
-    "duration_min",
-    "present",
-    "absent_excused",
-    "absent_unexcused",
-    "speakers",
-    "absent_excused_ids",
-    "absent_unexcused_ids",
+    "duration_min", "present", "absent_excused", "absent_unexcused", "speakers",
+    "absent_excused_ids", "absent_unexcused_ids",
 )
 
 
 def _values(meeting: Meeting) -> tuple[Any, ...]:
     return (
-        meeting.duration_min,
-        meeting.present,
-        meeting.absent_excused,
-        meeting.absent_unexcused,
-        meeting.speakers,
+        meeting.duration_min, meeting.present, meeting.absent_excused,
+        meeting.absent_unexcused, meeting.speakers,
         json.dumps(list(meeting.absent_excused_ids), ensure_ascii=False),
         json.dumps(list(meeting.absent_unexcused_ids), ensure_ascii=False),
     )
@@ -42,13 +34,9 @@ def _values(meeting: Meeting) -> tuple[Any, ...]:
 
 def _meeting(code: str, row: Row) -> Meeting:
     return Meeting(
-        unit_code=code,
-        held_on=date.fromisoformat(row["held_on"]),
-        kind=row["kind"],
-        duration_min=row["duration_min"],
-        present=row["present"],
-        absent_excused=row["absent_excused"],
-        absent_unexcused=row["absent_unexcused"],
+        unit_code=code, held_on=date.fromisoformat(row["held_on"]), kind=row["kind"],
+        duration_min=row["duration_min"], present=row["present"],
+        absent_excused=row["absent_excused"], absent_unexcused=row["absent_unexcused"],
         speakers=row["speakers"],
         absent_excused_ids=tuple(json.loads(row["absent_excused_ids"])),
         absent_unexcused_ids=tuple(json.loads(row["absent_unexcused_ids"])),
@@ -80,22 +68,14 @@ class MemoryMeetings:
             unit_id, unit_path = units[meeting.unit_code]
             key = (unit_id, meeting.held_on.isoformat(), meeting.kind)
             values = _values(meeting)
-            row = {
-                **dict(zip(_VALUES, values, strict=True)),
-                "source_sha256": sha256,
-                "imported_at": stamp,
-                "imported_by": actor,
-            }
+            row = {**dict(zip(_VALUES, values, strict=True)), "source_sha256": sha256,
+                   "imported_at": stamp, "imported_by": actor}
             if key not in existing:
                 if key in tables.meetings:
                     raise IntegrityError(f"UNIQUE constraint failed: meeting {key}")
                 tables.meetings[key] = {
-                    **row,
-                    "unit_id": unit_id,
-                    "unit_path": unit_path,
-                    "year": meeting.held_on.year,
-                    "held_on": key[1],
-                    "kind": meeting.kind,
+                    **row, "unit_id": unit_id, "unit_path": unit_path,
+                    "year": meeting.held_on.year, "held_on": key[1], "kind": meeting.kind,
                 }
                 added += 1
             elif existing[key] != values:
@@ -107,22 +87,13 @@ class MemoryMeetings:
         years = sorted({m.held_on.year for m in meetings})
         only = codes[0] if len(codes) == 1 else None
         self.audit.append(
-            MEETINGS_IMPORTED,
-            stamp,
-            actor,
-            role=role,
-            unit_code=only,
+            MEETINGS_IMPORTED, stamp, actor, role=role, unit_code=only,
             unit_path=units[only][1] if only else None,
             year=years[0] if len(years) == 1 else None,
             detail={
-                "file": source,
-                "sha256": sha256,
-                "rows": result.rows,
-                "added": result.added,
-                "updated": result.updated,
-                "unchanged": result.unchanged,
-                "units": result.units,
-                "years": years,
+                "file": source, "sha256": sha256, "rows": result.rows, "added": result.added,
+                "updated": result.updated, "unchanged": result.unchanged,
+                "units": result.units, "years": years,
             },
         )
         return result
@@ -131,8 +102,7 @@ class MemoryMeetings:
         unit_id = self.tables.unit_ids.get(unit_code)
         rows = sorted(
             (
-                m
-                for m in self.tables.meetings.values()
+                m for m in self.tables.meetings.values()
                 if m["unit_id"] == unit_id and m["year"] == year
             ),
             key=lambda m: (m["held_on"], m["kind"]),
@@ -142,8 +112,7 @@ class MemoryMeetings:
     def meetings_under(self, under: UnitRef | None, year: int) -> dict[str, list[Meeting]]:
         rows = sorted(
             (
-                m
-                for m in self.tables.meetings.values()
+                m for m in self.tables.meetings.values()
                 if m["year"] == year and in_subtree(under, m["unit_path"])
             ),
             key=lambda m: (m["unit_path"], m["held_on"], m["kind"]),
@@ -160,8 +129,7 @@ class MemoryMeetings:
         return {
             str(self.tables.units[c["unit_id"]]["code"]): int(c["definition_version"])
             for _, c in sorted(self.tables.cycles.items())
-            if c["year"] == year
-            and c["definition_id"] == definition_id
+            if c["year"] == year and c["definition_id"] == definition_id
             and in_subtree(under, c["unit_path"])
         }
 

@@ -31,14 +31,8 @@ def _pending(t: Row) -> bool:
 
 def _message(o: Row) -> Message:
     return Message(
-        o["key"],
-        o["channel"],
-        o["address"],
-        o["recipient_role"],
-        o["lang"],
-        o["subject"],
-        o["body"],
-        json.loads(o["data"]),
+        o["key"], o["channel"], o["address"], o["recipient_role"], o["lang"], o["subject"],
+        o["body"], json.loads(o["data"]),
     )
 
 
@@ -59,8 +53,7 @@ class MemoryTimers:
         tables = self.session.writing()
         spec = definition.spec
         committees = [
-            u
-            for _, u in sorted(tables.units.items())
+            u for _, u in sorted(tables.units.items())
             if u["kind"] == "committee" and in_subtree(under, u["path"])
         ]
         existing = {
@@ -78,29 +71,17 @@ class MemoryTimers:
                     continue
                 milestone_id = tables.next_id("milestone")
                 tables.milestones[milestone_id] = {
-                    "id": milestone_id,
-                    "unit_id": unit["id"],
-                    "unit_path": unit["path"],
-                    "year": year,
-                    "definition_id": spec.id,
-                    "definition_version": spec.version,
-                    "key": plan.due.key,
-                    "due_at": to_db(plan.due.due_at),
-                    "met_at": None,
+                    "id": milestone_id, "unit_id": unit["id"], "unit_path": unit["path"],
+                    "year": year, "definition_id": spec.id, "definition_version": spec.version,
+                    "key": plan.due.key, "due_at": to_db(plan.due.due_at), "met_at": None,
                     "met_by": None,
                 }
                 for suffix, values in timer_rows(plan.timers, at, definition):
-                    insert_timer(
-                        tables,
-                        {
-                            "key": f"m{milestone_id}:{suffix}",
-                            "cycle_id": None,
-                            "milestone_id": milestone_id,
-                            "unit_id": unit["id"],
-                            "year": year,
-                            **values,
-                        },
-                    )
+                    insert_timer(tables, {
+                        "key": f"m{milestone_id}:{suffix}", "cycle_id": None,
+                        "milestone_id": milestone_id, "unit_id": unit["id"], "year": year,
+                        **values,
+                    })
                 opened += 1
         return opened
 
@@ -109,22 +90,15 @@ class MemoryTimers:
     ) -> list[tuple[str, str, str, datetime, str]]:
         kept = sorted(
             (
-                m
-                for m in self.tables.milestones.values()
-                if m["year"] == year
-                and m["met_at"] is not None
+                m for m in self.tables.milestones.values()
+                if m["year"] == year and m["met_at"] is not None
                 and in_subtree(under, m["unit_path"])
             ),
             key=lambda m: m["met_at"],
         )
         return [
-            (
-                self.tables.units[m["unit_id"]]["code"],
-                m["definition_id"],
-                m["key"],
-                from_db(m["met_at"]),
-                m["met_by"] or "",
-            )
+            (self.tables.units[m["unit_id"]]["code"], m["definition_id"], m["key"],
+             from_db(m["met_at"]), m["met_by"] or "")
             for m in kept
         ]
 
@@ -135,26 +109,17 @@ class MemoryTimers:
         stamp = to_db(at)
         unit_id = tables.unit_ids.get(unit_code)
         found = [
-            m
-            for m in tables.milestones.values()
-            if m["unit_id"] == unit_id
-            and m["year"] == year
-            and m["definition_id"] == definition_id
-            and m["key"] == key
-            and m["met_at"] is None
+            m for m in tables.milestones.values()
+            if m["unit_id"] == unit_id and m["year"] == year
+            and m["definition_id"] == definition_id and m["key"] == key and m["met_at"] is None
         ]
         if not found:
             return False
         milestone = found[0]
         change(tables.milestones, milestone["id"], met_at=stamp, met_by=actor)
         self.audit.append(
-            "milestone_met",
-            stamp,
-            actor,
-            unit_code=unit_code,
-            unit_path=milestone["unit_path"],
-            year=year,
-            event=key,
+            "milestone_met", stamp, actor, unit_code=unit_code,
+            unit_path=milestone["unit_path"], year=year, event=key,
             detail={"definition": definition_id},
         )
         for timer_id, t in list(tables.timers.items()):
@@ -173,33 +138,18 @@ class MemoryTimers:
             cycle = tables.cycles.get(t["cycle_id"]) if t["cycle_id"] is not None else None
             deadline = (
                 tables.deadlines.get((t["cycle_id"], t["deadline"]))
-                if t["cycle_id"] is not None
-                else None
+                if t["cycle_id"] is not None else None
             )
             met_at = deadline["met_at"] if deadline else None
-            claimed.append(
-                DueTimer(
-                    t["id"],
-                    t["key"],
-                    t["cycle_id"],
-                    t["milestone_id"],
-                    t["unit_id"],
-                    tables.units[t["unit_id"]]["path"],
-                    t["definition_id"],
-                    t["definition_version"],
-                    t["deadline"],
-                    t["kind"],
-                    t["step"],
-                    t["role"],
-                    t["offset"],
-                    from_db(t["deadline_at"]),
-                    from_db(t["due_at"]),
-                    t["moved_by"],
-                    cycle["state"] if cycle else None,
-                    from_db(met_at) if met_at else None,
-                    from_db(cycle["updated_at"]) if cycle else None,
-                )
-            )
+            claimed.append(DueTimer(
+                t["id"], t["key"], t["cycle_id"], t["milestone_id"], t["unit_id"],
+                tables.units[t["unit_id"]]["path"], t["definition_id"],
+                t["definition_version"], t["deadline"], t["kind"], t["step"], t["role"],
+                t["offset"], from_db(t["deadline_at"]), from_db(t["due_at"]), t["moved_by"],
+                cycle["state"] if cycle else None,
+                from_db(met_at) if met_at else None,
+                from_db(cycle["updated_at"]) if cycle else None,
+            ))
         return claimed
 
     def settle(self, due: Sequence[DueTimer], fired: Collection[int], now: datetime) -> None:
@@ -231,24 +181,15 @@ class MemoryOutbox:
         previous = chain_head(tables, "notice")
         for notice in notices:
             values = (
-                notice.timer_id,
-                notice.cycle_id,
-                notice.milestone_id,
-                notice.unit_id,
-                notice.kind,
-                notice.deadline,
-                notice.step,
-                notice.role,
-                notice.address,
-                to_db(notice.due_at),
-                stamp,
+                notice.timer_id, notice.cycle_id, notice.milestone_id, notice.unit_id,
+                notice.kind, notice.deadline, notice.step, notice.role, notice.address,
+                to_db(notice.due_at), stamp,
             )
             previous = link(previous, values)
             notice_id = tables.next_id("notice")
             tables.notices[notice_id] = {
                 **dict(zip(FACT_COLUMNS["notice"], values, strict=True)),
-                "id": notice_id,
-                "hash": previous,
+                "id": notice_id, "hash": previous,
             }
             tables.notice_queue[notice_id] = notice.address
 
@@ -263,29 +204,14 @@ class MemoryOutbox:
             t = tables.timers[n["timer_id"]]
             u = tables.units[n["unit_id"]]
             cycle = tables.cycles.get(n["cycle_id"]) if n["cycle_id"] is not None else None
-            claimed.append(
-                PendingNotice(
-                    n["id"],
-                    t["key"],
-                    n["kind"],
-                    n["deadline"],
-                    n["step"],
-                    t["offset"],
-                    n["role"],
-                    n["address"],
-                    from_db(n["due_at"]),
-                    from_db(t["deadline_at"]),
-                    t["moved_by"],
-                    from_db(n["at"]),
-                    UnitContact(
-                        u["id"], u["code"], u["name"], u["path"], json.loads(u["contacts"])
-                    ),
-                    t["definition_id"],
-                    t["definition_version"],
-                    cycle["state"] if cycle else None,
-                    t["milestone_id"] is not None,
-                )
-            )
+            claimed.append(PendingNotice(
+                n["id"], t["key"], n["kind"], n["deadline"], n["step"], t["offset"], n["role"],
+                n["address"], from_db(n["due_at"]), from_db(t["deadline_at"]), t["moved_by"],
+                from_db(n["at"]),
+                UnitContact(u["id"], u["code"], u["name"], u["path"], json.loads(u["contacts"])),
+                t["definition_id"], t["definition_version"], cycle["state"] if cycle else None,
+                t["milestone_id"] is not None,
+            ))
         return claimed
 
     def add_messages(
@@ -298,23 +224,11 @@ class MemoryOutbox:
             outbox_id = tables.next_id("outbox")
             tables.outbox_ids[m.key] = outbox_id
             tables.outbox[outbox_id] = {
-                "id": outbox_id,
-                "key": m.key,
-                "channel": m.channel,
-                "address": m.address,
-                "recipient_role": m.recipient_role,
-                "lang": m.lang,
-                "subject": m.subject,
-                "body": m.body,
-                "data": dumps(m.data),
-                "created_at": stamp,
-                "attempts": 0,
-                "next_attempt_at": stamp,
-                "sent_at": None,
-                "parked_at": None,
-                "lease_until": None,
-                "leased_by": None,
-                "last_error": None,
+                "id": outbox_id, "key": m.key, "channel": m.channel, "address": m.address,
+                "recipient_role": m.recipient_role, "lang": m.lang, "subject": m.subject,
+                "body": m.body, "data": dumps(m.data), "created_at": stamp, "attempts": 0,
+                "next_attempt_at": stamp, "sent_at": None, "parked_at": None,
+                "lease_until": None, "leased_by": None, "last_error": None,
             }
         for m in messages:
             for notice_id in m.notice_ids:
@@ -324,8 +238,7 @@ class MemoryOutbox:
 
     def _open(self) -> list[Row]:
         return [
-            o
-            for o in self.tables.outbox.values()
+            o for o in self.tables.outbox.values()
             if o["sent_at"] is None and o["parked_at"] is None
         ]
 
@@ -336,8 +249,7 @@ class MemoryOutbox:
         stamp = to_db(now)
         due = sorted(
             (
-                o
-                for o in self._open()
+                o for o in self._open()
                 if o["next_attempt_at"] <= stamp
                 and (o["lease_until"] is None or o["lease_until"] < stamp)
             ),
@@ -354,11 +266,8 @@ class MemoryOutbox:
         tables = self.session.writing()
         o = tables.outbox.get(item.id)
         if (
-            o is None
-            or o["leased_by"] != worker
-            or o["lease_until"] is None
-            or o["lease_until"] < to_db(now)
-            or o["sent_at"] is not None
+            o is None or o["leased_by"] != worker or o["lease_until"] is None
+            or o["lease_until"] < to_db(now) or o["sent_at"] is not None
             or o["parked_at"] is not None
         ):
             return False
@@ -379,44 +288,25 @@ class MemoryOutbox:
         held = o["leased_by"] == worker and o["sent_at"] is None and o["parked_at"] is None
         if result == "sent":
             if o["sent_at"] is None:
-                change(
-                    tables.outbox,
-                    item.id,
-                    sent_at=stamp,
-                    attempts=o["attempts"] + 1,
-                    lease_until=None,
-                )
+                change(tables.outbox, item.id, sent_at=stamp, attempts=o["attempts"] + 1,
+                       lease_until=None)
         elif result == "parked":
             if held:
                 change(
-                    tables.outbox,
-                    item.id,
-                    parked_at=stamp,
-                    attempts=o["attempts"] + 1,
-                    lease_until=None,
-                    last_error=detail,
+                    tables.outbox, item.id, parked_at=stamp, attempts=o["attempts"] + 1,
+                    lease_until=None, last_error=detail,
                 )
         else:
             assert next_attempt_at is not None
             if held:
                 change(
-                    tables.outbox,
-                    item.id,
-                    next_attempt_at=to_db(next_attempt_at),
-                    attempts=o["attempts"] + 1,
-                    lease_until=None,
-                    last_error=detail,
+                    tables.outbox, item.id, next_attempt_at=to_db(next_attempt_at),
+                    attempts=o["attempts"] + 1, lease_until=None, last_error=detail,
                 )
-        tables.deliveries.append(
-            {
-                "id": tables.next_id("delivery"),
-                "outbox_id": item.id,
-                "at": stamp,
-                "worker": worker,
-                "result": result,
-                "detail": detail,
-            }
-        )
+        tables.deliveries.append({
+            "id": tables.next_id("delivery"), "outbox_id": item.id, "at": stamp,
+            "worker": worker, "result": result, "detail": detail,
+        })
 
     def messages(self) -> list[tuple[datetime, Message]]:
         rows = sorted(self.tables.outbox.values(), key=lambda o: (o["created_at"], o["id"]))
@@ -448,26 +338,14 @@ class MemoryOutbox:
                 if notice_id == n["id"] and key in tables.outbox_ids
             ]
             delivery = (
-                "sent"
-                if any(o["sent_at"] is not None for o in linked)
-                else "parked"
-                if any(o["parked_at"] is not None for o in linked)
-                else "pending"
-                if linked
-                else "queued"
+                "sent" if any(o["sent_at"] is not None for o in linked)
+                else "parked" if any(o["parked_at"] is not None for o in linked)
+                else "pending" if linked else "queued"
             )
-            found.append(
-                NoticeRecord(
-                    n["kind"],
-                    n["deadline"],
-                    n["step"],
-                    n["role"],
-                    n["address"],
-                    from_db(n["due_at"]),
-                    from_db(n["at"]),
-                    delivery,
-                )
-            )
+            found.append(NoticeRecord(
+                n["kind"], n["deadline"], n["step"], n["role"], n["address"],
+                from_db(n["due_at"]), from_db(n["at"]), delivery,
+            ))
         return found
 
     def counts(self) -> OutboxCounts:

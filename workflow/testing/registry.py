@@ -79,27 +79,17 @@ class MemoryUnits:
             found = tables.unit_ids.get(row.code)
             if found is not None:
                 change(
-                    tables.units,
-                    found,
-                    name=row.name,
-                    kind=row.kind,
-                    org_type=row.org_type,
-                    member_count=row.member_count,
-                    contacts=contacts,
+                    tables.units, found, name=row.name, kind=row.kind, org_type=row.org_type,
+                    member_count=row.member_count, contacts=contacts,
                 )
                 updated += 1
                 continue
             parent = tables.units[tables.unit_ids[row.parent_code]] if row.parent_code else None
             tables.units[next_id] = {
-                "id": next_id,
-                "code": row.code,
-                "name": row.name,
-                "kind": row.kind,
-                "org_type": row.org_type,
-                "parent_id": parent["id"] if parent else None,
+                "id": next_id, "code": row.code, "name": row.name, "kind": row.kind,
+                "org_type": row.org_type, "parent_id": parent["id"] if parent else None,
                 "path": (parent["path"] if parent else "/") + f"{next_id}/",
-                "member_count": row.member_count,
-                "contacts": contacts,
+                "member_count": row.member_count, "contacts": contacts,
             }
             tables.unit_ids[row.code] = next_id
             if parent is not None:
@@ -175,21 +165,11 @@ class MemoryActors:
             if actor_id in tables.actors:
                 raise BontotError(f"actor {actor_id!r} exists already")
             tables.actors[actor_id] = {
-                "id": actor_id,
-                "name": name,
-                "role": role,
-                "scope_unit_id": scope_id,
-                "token_hash": token_hash,
-                "created_at": stamp,
-                "revoked_at": None,
+                "id": actor_id, "name": name, "role": role, "scope_unit_id": scope_id,
+                "token_hash": token_hash, "created_at": stamp, "revoked_at": None,
             }
             self.audit.append(
-                "actor_added",
-                stamp,
-                by,
-                unit_code=scope,
-                unit_path=scope_path,
-                code=role,
+                "actor_added", stamp, by, unit_code=scope, unit_path=scope_path, code=role,
                 detail={"actor": actor_id, "name": name, "token": token_print(token_hash)},
             )
 
@@ -267,11 +247,8 @@ class MemoryActors:
             return None
         scope = self._scope(actor)
         grant = Grant(
-            actor["id"],
-            actor["role"],
-            scope["code"] if scope else None,
-            scope["path"] if scope else None,
-            actor["revoked_at"] is not None,
+            actor["id"], actor["role"], scope["code"] if scope else None,
+            scope["path"] if scope else None, actor["revoked_at"] is not None,
         )
         return grant, str(actor["token_hash"])
 
@@ -280,28 +257,18 @@ class MemoryActors:
         for actor_id in sorted(self.tables.actors):
             a = self.tables.actors[actor_id]
             scope = self._scope(a)
-            found.append(
-                (
-                    a["id"],
-                    a["name"],
-                    a["role"],
-                    scope["code"] if scope else None,
-                    a["created_at"],
-                    a["revoked_at"],
-                )
-            )
+            found.append((
+                a["id"], a["name"], a["role"], scope["code"] if scope else None,
+                a["created_at"], a["revoked_at"],
+            ))
         return found
 
 
 def _record(code: str, r: Row) -> RatingRecord:
     return RatingRecord(
-        unit_code=code,
-        member=r["member"],
-        name=r["name"],
-        status=r["status"],
+        unit_code=code, member=r["member"], name=r["name"], status=r["status"],
         admitted_on=date.fromisoformat(r["admitted_on"]) if r["admitted_on"] else None,
-        level=r["level"],
-        stage=r["stage"],
+        level=r["level"], stage=r["stage"],
         rated_on=date.fromisoformat(r["rated_on"]) if r["rated_on"] else None,
         score=r.get("score"),
     )
@@ -328,13 +295,10 @@ class MemoryRegisters:
         for r in records:
             unit_id, unit_path = units[r.unit_code]
             values = {
-                "name": r.name,
-                "status": r.status,
+                "name": r.name, "status": r.status,
                 "admitted_on": r.admitted_on.isoformat() if r.admitted_on else None,
-                "level": r.level,
-                "rated_on": r.rated_on.isoformat() if r.rated_on else None,
-                "imported_at": at_text,
-                "score": r.score,
+                "level": r.level, "rated_on": r.rated_on.isoformat() if r.rated_on else None,
+                "imported_at": at_text, "score": r.score,
             }
             key = (year, unit_id, r.member, r.stage)
             if key in tables.ratings:
@@ -342,22 +306,14 @@ class MemoryRegisters:
                 updated += 1
             else:
                 tables.ratings[key] = {
-                    "unit_id": unit_id,
-                    "unit_path": unit_path,
-                    "member": r.member,
-                    "stage": r.stage,
-                    **values,
+                    "unit_id": unit_id, "unit_path": unit_path, "member": r.member,
+                    "stage": r.stage, **values,
                 }
                 index_add(tables.ratings_of, (year, unit_id), key)
         self.audit.append(
-            "ratings_imported",
-            at_text,
-            actor,
-            year=year,
+            "ratings_imported", at_text, actor, year=year,
             detail={
-                **detail,
-                "rows": len(records),
-                "updated": updated,
+                **detail, "rows": len(records), "updated": updated,
                 "records": [rating_fact(r) for r in records],
             },
         )
@@ -414,21 +370,12 @@ class MemoryRegisters:
     ) -> None:
         tables, at_text = self.session.writing(), to_db(at)
         tables.targets[(year, unit.id, definition_id)] = {
-            "share": share,
-            "assigned_on": assigned_on.isoformat(),
-            "actor": actor,
-            "at": at_text,
+            "share": share, "assigned_on": assigned_on.isoformat(), "actor": actor, "at": at_text,
         }
         self.audit.append(
-            "target_set",
-            at_text,
-            actor,
-            unit_code=unit.code,
-            unit_path=unit.path,
-            year=year,
+            "target_set", at_text, actor, unit_code=unit.code, unit_path=unit.path, year=year,
             detail={
-                "definition": definition_id,
-                "share": share,
+                "definition": definition_id, "share": share,
                 "assigned_on": assigned_on.isoformat(),
             },
         )
@@ -436,8 +383,7 @@ class MemoryRegisters:
     def targets(self, year: int) -> dict[tuple[str, str], tuple[float, date]]:
         return {
             (self._code(unit_id), definition_id): (
-                float(t["share"]),
-                date.fromisoformat(t["assigned_on"]),
+                float(t["share"]), date.fromisoformat(t["assigned_on"])
             )
             for (y, unit_id, definition_id), t in self.tables.targets.items()
             if y == year

@@ -165,18 +165,9 @@ def unit_ref(tables: Tables, unit: Row) -> UnitRef:
 
 def cycle_of(tables: Tables, c: Row) -> Cycle:
     return Cycle(
-        c["id"],
-        tables.units[c["unit_id"]]["code"],
-        c["unit_kind"],
-        c["year"],
-        c["definition_id"],
-        c["definition_version"],
-        c["state"],
-        c["version"],
-        c["outcome"],
-        json.loads(c["facts"]),
-        c["head_hash"],
-        c["unit_path"],
+        c["id"], tables.units[c["unit_id"]]["code"], c["unit_kind"], c["year"],
+        c["definition_id"], c["definition_version"], c["state"], c["version"], c["outcome"],
+        json.loads(c["facts"]), c["head_hash"], c["unit_path"],
     )
 
 

@@ -51,8 +51,7 @@ class MemoryVersions:
         tables = self.session.writing()
         spec, at = batch.target.spec, batch.at_text
         stale = [
-            m
-            for m in batch.moves
+            m for m in batch.moves
             if tables.cycles.get(m.cycle_id, {}).get("version") != m.expected_version
         ]
         if stale:
@@ -64,34 +63,17 @@ class MemoryVersions:
         }
         for m in batch.moves:
             _change(
-                tables.cycles,
-                m.cycle_id,
-                definition_version=spec.version,
-                content_hash=batch.target.content_hash,
-                state=m.state,
-                outcome=m.outcome,
-                version=tables.cycles[m.cycle_id]["version"] + 1,
-                head_hash=m.hash,
+                tables.cycles, m.cycle_id, definition_version=spec.version,
+                content_hash=batch.target.content_hash, state=m.state, outcome=m.outcome,
+                version=tables.cycles[m.cycle_id]["version"] + 1, head_hash=m.hash,
                 updated_at=at,
             )
-            add_transition(
-                tables,
-                {
-                    "cycle_id": m.cycle_id,
-                    "seq": m.seq,
-                    "event": batch.event,
-                    "from_state": m.from_state,
-                    "to_state": m.state,
-                    "actor": batch.actor,
-                    "role": batch.role,
-                    "at": at,
-                    "payload": m.payload_text,
-                    "checks": "[]",
-                    "definition_id": spec.id,
-                    "definition_version": spec.version,
-                    "hash": m.hash,
-                },
-            )
+            add_transition(tables, {
+                "cycle_id": m.cycle_id, "seq": m.seq, "event": batch.event,
+                "from_state": m.from_state, "to_state": m.state, "actor": batch.actor,
+                "role": batch.role, "at": at, "payload": m.payload_text, "checks": "[]",
+                "definition_id": spec.id, "definition_version": spec.version, "hash": m.hash,
+            })
         for m in batch.moves:
             kept = tuple(k for k in tables.deadline_keys.get(m.cycle_id, ()) if k in keys)
             for key in set(tables.deadline_keys.get(m.cycle_id, ())) - set(kept):
@@ -106,29 +88,19 @@ class MemoryVersions:
                     index_add(tables.deadline_keys, m.cycle_id, key)
                 else:
                     _change(
-                        tables.deadlines,
-                        (m.cycle_id, key),
-                        due_at=to_db(due_at),
+                        tables.deadlines, (m.cycle_id, key), due_at=to_db(due_at),
                         met_at=None if met is None else (found["met_at"] or met),
                     )
         for m in batch.moves:
             for suffix, values in planned.get(m.year, ()):
-                self._upsert_timer(
-                    tables,
-                    {
-                        "key": f"c{m.cycle_id}:{suffix}",
-                        "cycle_id": m.cycle_id,
-                        "milestone_id": None,
-                        "unit_id": m.unit_id,
-                        "year": m.year,
-                        **values,
-                    },
-                )
+                self._upsert_timer(tables, {
+                    "key": f"c{m.cycle_id}:{suffix}", "cycle_id": m.cycle_id,
+                    "milestone_id": None, "unit_id": m.unit_id, "year": m.year, **values,
+                })
         for m in batch.moves:
             for timer_id, t in list(tables.timers.items()):
                 if (
-                    t["cycle_id"] == m.cycle_id
-                    and t["fired_at"] is None
+                    t["cycle_id"] == m.cycle_id and t["fired_at"] is None
                     and t["cancelled_at"] is None
                     and (t["definition_id"] != spec.id or t["definition_version"] != spec.version)
                 ):
@@ -145,12 +117,7 @@ class MemoryVersions:
         t = tables.timers[timer_id]
         if t["fired_at"] is None and (t["cancelled_at"] is None or t["cancelled_at"] < t["due_at"]):
             columns = (
-                "definition_id",
-                "definition_version",
-                "role",
-                "offset",
-                "deadline_at",
-                "due_at",
-                "moved_by",
+                "definition_id", "definition_version", "role", "offset", "deadline_at",
+                "due_at", "moved_by",
             )
             _change(tables.timers, timer_id, cancelled_at=None, **{c: row[c] for c in columns})

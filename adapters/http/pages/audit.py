@@ -35,9 +35,7 @@ def _log(request: Request, app: App, purpose: str) -> tuple[Visitor, dict[str, s
     who = visitor(request, app, purpose)
     if who.grant is not None and who.grant.role not in SYSTEM_ROLES:
         raise app.actors.refuse(
-            who.grant,
-            purpose,
-            "the audit log is for auditors",
+            who.grant, purpose, "the audit log is for auditors",
             f"{who.grant.actor}: the audit log is for auditors and administrators",
         )
     q = {k: request.query_params.get(k, "") for k in ("actor", "event", "from", "to", "only")}
@@ -72,10 +70,7 @@ def router() -> APIRouter:
         who, _, rows = _log(request, app, "export audit-log")
         labels = _labels(app, who.lang)
         table = audit_log_table(rows, who.lang, lambda name: labels.get(name, name))
-        return Response(
-            xlsx_bytes(table, WORDS[who.lang]["audit"]),
-            media_type=XLSX,
-            headers={"Content-Disposition": 'attachment; filename="nhat-ky.xlsx"'},
-        )
+        return Response(xlsx_bytes(table, WORDS[who.lang]["audit"]), media_type=XLSX,
+                        headers={"Content-Disposition": 'attachment; filename="nhat-ky.xlsx"'})
 
     return pages

@@ -82,7 +82,9 @@ def router() -> APIRouter:
         who = visitor(request, app, "decisions")
         if not csrf_ok(request, csrf):
             raise BontotError(WORDS[who.lang]["csrf"])
-        wanted = _request(who, event, page_year(request, app), under, select, dry_run=step != "run")
+        wanted = _request(
+            who, event, page_year(request, app), under, select, dry_run=step != "run"
+        )
         _, items = app.acts.bulk(wanted, token=_signed(who.actor))
         fields = {"event": event, "under": under, "select": select}
         result_id = None
@@ -105,11 +107,8 @@ def router() -> APIRouter:
         body = _results(request).get(result_id)
         if body is None:
             raise BontotError(result_id)
-        return Response(
-            body,
-            media_type=XLSX,
-            headers={"Content-Disposition": f'attachment; filename="ket-qua-{result_id}.xlsx"'},
-        )
+        return Response(body, media_type=XLSX, headers={
+            "Content-Disposition": f'attachment; filename="ket-qua-{result_id}.xlsx"'})
 
     return pages
 

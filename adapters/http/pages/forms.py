@@ -81,21 +81,13 @@ def payload_of(form: EventForm, fields: Mapping[str, str], lang: str) -> dict[st
                 score = float(raw)
             except ValueError:
                 raise BontotError(
-                    f"{label}: "
-                    + (
-                        "a score from 0 to 100 is needed"
-                        if lang == "en"
-                        else "cần nhập điểm từ 0 đến 100"
-                    )
+                    f"{label}: " + ("a score from 0 to 100 is needed" if lang == "en"
+                                    else "cần nhập điểm từ 0 đến 100")
                 ) from None
             if not 0 <= score <= 100:
                 raise BontotError(
-                    f"{label}: {raw} "
-                    + (
-                        "is not between 0 and 100"
-                        if lang == "en"
-                        else "không nằm trong khoảng 0–100"
-                    )
+                    f"{label}: {raw} " + ("is not between 0 and 100" if lang == "en"
+                                          else "không nằm trong khoảng 0–100")
                 )
             evidence = [e.strip() for e in fields.get(f"evidence.{c.key}", "").split(",")]
             scores[c.key] = {

@@ -46,10 +46,7 @@ def router() -> APIRouter:
         today = app.clock.now().astimezone(LOCAL_TZ).date()
         body = write_report(built, fmt, who.lang, None, today, ";")
         name = f"bao-cao-{under or 'toan-bo'}-{year}.{fmt}"
-        return Response(
-            body,
-            media_type=TYPES[fmt],
-            headers={"Content-Disposition": f'attachment; filename="{name}"'},
-        )
+        return Response(body, media_type=TYPES[fmt],
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
     return pages

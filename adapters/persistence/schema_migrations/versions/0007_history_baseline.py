@@ -53,17 +53,8 @@ def upgrade() -> None:
     ).fetchone()
     new_id = int(last[0]) + 1 if last else 1
     values = (
-        to_db(SystemClock().now()),
-        "baseline",
-        None,
-        None,
-        None,
-        None,
-        None,
-        "system",
-        None,
-        None,
-        canonical_json(baseline_detail(rows)),
+        to_db(SystemClock().now()), "baseline", None, None, None, None, None, "system", None,
+        None, canonical_json(baseline_detail(rows)),
     )
     digest = link(str(last[1]) if last else GENESIS, values)
     mark = "?" if connection.dialect.name == "sqlite" else "%s"
