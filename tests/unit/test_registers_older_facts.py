@@ -40,10 +40,10 @@ def test_a_score_the_fact_kept_is_compared() -> None:
 
 
 def test_an_actor_from_an_older_baseline_has_no_password() -> None:
-    baseline = FactRow(1, ("2025-01-05T01:00:00.000000Z", "baseline", None, None, None, None,
-                           None, "system", None, None, canonical_json({"registers": {
-                               "actor": {"quantri": ["", "administrator", None, None, token_print("hash")]}
-                           }})), "v2:x")  # fmt: skip
+    older = {"actor": {"quantri": ["", "administrator", None, None, token_print("hash")]}}
+    fields = ("2025-01-05T01:00:00.000000Z", "baseline", None, None, None, None, None,
+              "system", None, None, canonical_json({"registers": older}))  # fmt: skip
+    baseline = FactRow(1, fields, "v2:x")
     row = ("quantri", "", "administrator", None, None, "hash", "scrypt$set-behind")
     found = check_registers(expected_state([baseline]), current_state({"actor": [row]}))
     assert [str(p) for p in found.problems] == [
