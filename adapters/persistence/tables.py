@@ -276,6 +276,16 @@ class ActorRow(SQLModel, table=True):
     password_hash: str | None = None
 
 
+class StorageDamageRow(SQLModel, table=True):
+    """What a failed storage check found (PostgreSQL; SQLite keeps a note beside its
+    file): while a row is here, nothing is committed. A sound check empties it."""
+
+    __tablename__ = "storage_damage"
+    id: int | None = Field(default=None, primary_key=True)
+    found_at: str
+    findings: str
+
+
 class InspectorKeyRow(SQLModel, table=True):
     """An inspector's Ed25519 public key, registered to check the anchors it signs (the
     private key never enters the database). A register: each change is an audit fact."""

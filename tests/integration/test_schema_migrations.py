@@ -31,7 +31,7 @@ from tests.support.schema_db import (
 )
 
 BACKENDS = ["sqlite", "postgresql"]
-NEW_TABLES = {"rating", "target", "meeting", "inspector_key"}
+NEW_TABLES = {"rating", "target", "meeting", "inspector_key", "storage_damage"}
 ROOT = Path(__file__).resolve().parents[2]
 
 

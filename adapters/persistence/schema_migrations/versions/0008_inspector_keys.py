@@ -1,6 +1,7 @@
 """Inspectors' keys and passwords: the register of inspectors' Ed25519 public keys that
 sign anchors (issue 13), and an actor's password hash for the web's log-in (issue 12).
-Both are checked against the audit-event chain like the other registers.
+Both are checked against the audit-event chain like the other registers. And the note of
+a failed storage check on PostgreSQL (`storage_damage`), which refuses writes.
 
 Revision ID: 0008
 Revises: 0007
@@ -31,9 +32,16 @@ def upgrade() -> None:
         sa.Column("added_by", sa.String(), nullable=False),
         sa.Column("revoked_at", sa.String(), nullable=True),
     )
+    op.create_table(
+        "storage_damage",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("found_at", sa.String(), nullable=False),
+        sa.Column("findings", sa.String(), nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("storage_damage")
     op.drop_table("inspector_key")
     with op.batch_alter_table("actor") as batch:
         batch.drop_column("password_hash")
