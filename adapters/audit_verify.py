@@ -15,6 +15,7 @@ from typing import Any
 
 from adapters import bootstrap
 from adapters.persistence import damage as damage_note
+from adapters.persistence.pg_check import pg_checked
 from workflow.audit import ChainCheck, ChainProblem, check_anchor, check_cycle_chains
 from workflow.progress import SILENT, Progress
 from workflow.service.auditing import Verification, verify_global_chains, verify_store
@@ -92,8 +93,11 @@ def verify_database(
 ) -> Verification:
     """Every chain of the database checked; `progress` counts the shards read (one per
     worker process)."""
-    damage = storage_problems(url)
-    damage_note.record(url, [str(p) for p in damage])
+    if url.startswith("sqlite"):
+        damage = storage_problems(url)
+        damage_note.record(url, [str(p) for p in damage])
+    else:
+        damage = pg_checked(url)
     try:
         report = _verify_chains(url, under, workers, progress)
     except Exception as exc:  # a damaged page fails the reading: named, not a traceback

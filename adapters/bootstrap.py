@@ -33,6 +33,7 @@ from workflow.service.actors import Actors
 from workflow.service.acts import Acts
 from workflow.service.cycles import CycleService
 from workflow.service.desk import Desk
+from workflow.service.inspectors import Inspectors
 from workflow.service.meeting_checks import MeetingChecks
 from workflow.service.registers import Registers
 from workflow.service.reorganisations import Reorganisations
@@ -76,6 +77,8 @@ class App:
     registers: Registers
     evidence: MeetingChecks
     trail: Trail
+    #: inspectors' keys, signed anchors, passwords
+    inspectors: Inspectors
     #: the unit of work the services share (a SqlStore: its facade methods serve the
     #: adapters that read it directly: verification, simulate, the demo's fixtures);
     #: commands go through the services
@@ -159,6 +162,7 @@ def build(
         registers=registers, evidence=evidence, trail=trail, store=store, db=pool,
         desk=Desk(actors, cycles), owns_db=owns,
         reorganisations=Reorganisations(store, actors, cycles, clock),
+        inspectors=Inspectors(store, actors, clock),
     )  # fmt: skip
 
 

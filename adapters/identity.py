@@ -13,14 +13,24 @@ import secrets
 TOKEN_COST = 2**14
 
 
+#: scrypt cost for passwords people choose: OWASP's minimum for scrypt (N=2^17, r=8)
+PASSWORD_COST = 2**17
+#: the memory scrypt may use: N=2^17, r=8 needs 128 MiB (hashlib's default allows 32)
+_MAXMEM = 256 * 1024 * 1024
+
+
 def issue_token() -> str:
     return secrets.token_urlsafe(32)
 
 
 def hash_token(token: str, cost: int = TOKEN_COST) -> str:
     salt = os.urandom(16)
-    digest = hashlib.scrypt(token.encode(), salt=salt, n=cost, r=8, p=1, dklen=32)
+    digest = hashlib.scrypt(token.encode(), salt=salt, n=cost, r=8, p=1, dklen=32, maxmem=_MAXMEM)
     return f"scrypt${cost}$8$1${_b64(salt)}${_b64(digest)}"
+
+
+def hash_password(password: str) -> str:
+    return hash_token(password, PASSWORD_COST)
 
 
 def verify_token(token: str, stored: str) -> bool:
@@ -29,7 +39,13 @@ def verify_token(token: str, stored: str) -> bool:
         if scheme != "scrypt":
             return False
         computed = hashlib.scrypt(
-            token.encode(), salt=_unb64(salt), n=int(cost), r=int(r), p=int(p), dklen=32
+            token.encode(),
+            salt=_unb64(salt),
+            n=int(cost),
+            r=int(r),
+            p=int(p),
+            dklen=32,
+            maxmem=_MAXMEM,
         )
     except (ValueError, TypeError):
         return False

@@ -11,6 +11,11 @@ transition. A benchmark, not a test: it asserts nothing about speed.
 2. `Engine.fire` on `--events` cycles of the 2025 commune, with the chain, and on a copy
    of the same file with the chain's two functions replaced by constants: the chain's cost
    is the difference. Target: under 10 %.
+3. An inspector's Ed25519 key, an anchor signed over every head of 1's file, and `audit
+   verify --trust` (1's chains and registers, then the signed anchors held to the heads
+   at their last record) beside the raw read of 1. Signing touches no fired event (it
+   writes one anchor record); on SQLite the commit path is as in 2, on PostgreSQL a
+   commit also looks up the storage check's note (one indexed read).
 """
 
 from __future__ import annotations
@@ -32,11 +37,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_core as core
 
 import workflow.service.changes as engine_module
+from adapters import bootstrap, signing_keys
+from adapters.audit_trust import verify_trust
 from adapters.audit_verify import verify_database
 from adapters.catalog import load_catalog
 from adapters.persistence.db import create_schema, make_engine
 from adapters.persistence.unit_of_work import SqlUnitOfWork
 from workflow.audit import cycle_genesis, link
+from workflow.clock import VirtualClock
 from workflow.service.registers import record_units
 
 CHAIN = 10
@@ -125,6 +133,42 @@ def fire_events(path: Path, codes: list[str], chained: bool) -> core.PerCall:
         engine_module.link = saved
 
 
+def signed_verification(trail: Path, folder: Path, raw_s: float, plain_s: float) -> Any:
+    """3. An inspector's key registered, an anchor signed over every head; verification
+    with `--trust` (the chains as in 1, then the signed anchors held to the heads at their
+    last record) beside the raw read of 1."""
+    url = f"sqlite:///{trail}"
+    key = folder / "ubkt.key"
+    signing_keys.generate(key)
+    app = bootstrap.build(url, VirtualClock(datetime(2025, 3, 1, 2, tzinfo=UTC)))
+    try:
+        app.inspectors.add_key("ubkt", signing_keys.public_keys(folder / "ubkt.key.pub")[0],
+                               "bench")  # fmt: skip
+        started = time.perf_counter()
+        app.inspectors.sign_anchor("bench", signing_keys.signer(key))
+        sign_s = time.perf_counter() - started
+    finally:
+        app.close()
+    trusted = signing_keys.trusted(folder / "ubkt.key.pub")
+    started = time.perf_counter()
+    report = verify_database(url, None, os.cpu_count() or 1)
+    chains_s = time.perf_counter() - started
+    verify_trust(url, trusted, datetime(2025, 3, 2, tzinfo=UTC), report)
+    total_s = time.perf_counter() - started
+    print(f"\n3. signed anchor (Ed25519) over {report.chains:,} chains, signed in {sign_s:.2f} s; "
+          f"verdict with --trust: {'ok' if report.ok else 'BROKEN'}")
+    print(f"   verify --trust                               {total_s:7.2f} s   "
+          f"(chains {chains_s:.2f} s + signed anchors {total_s - chains_s:.2f} s)")
+    print(f"   ratio   {total_s / raw_s:.2f}× the raw read of 1; the trust pass adds "
+          f"{(total_s / chains_s - 1) * 100:+.1f} % to verify (1: {plain_s:.2f} s before the "
+          "anchor)")
+    return {
+        "records": report.records, "ok": report.ok, "sign_s": sign_s, "chains_s": chains_s,
+        "trust_s": total_s - chains_s, "total_s": total_s, "ratio_to_raw": total_s / raw_s,
+        "notes": report.notes,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=1_000_000)
@@ -193,6 +237,7 @@ def main() -> None:
         print(f"   the chain adds {added * 100:+.1f} % (of medians; "
               f"{(with_mean / without_mean - 1) * 100:+.1f} % of means)   target < 10 %: "
               f"{'met' if added < 0.10 else 'MISSED'}")
+        results["signed"] = signed_verification(trail, folder, raw_s, ours_s)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "bench_audit.json").write_text(json.dumps(results, indent=2))
     print(f"\nresults: {args.out / 'bench_audit.json'}")

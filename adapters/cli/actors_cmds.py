@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from functools import partial
 from typing import Annotated, Any
 
@@ -17,6 +18,7 @@ from adapters.cli.context import (
     session,
     token_for,
 )
+from adapters.identity import hash_password
 
 group = typer.Typer(no_args_is_help=True, help="Actors, their roles and tokens.")
 
@@ -78,3 +80,27 @@ def actors_revoke(
         app.actors.revoke(actor_id, by, token_for(by))
     logs.logger().info("actor.revoked", actor=actor_id, by=by)
     typer.echo(f"{actor_id}: revoked")
+
+
+@group.command("password")
+def actors_password(
+    actor_id: str,
+    by: Annotated[str, typer.Option(help="The administrator setting it")],
+    db: DbOption = None,
+    now: NowOption = None,
+) -> None:
+    """Set an actor's password for the web's log-in: typed twice at a prompt, or one line
+    on stdin; never an argument (it would stay in the shell's history)."""
+    password = _read_password(actor_id)
+    with session(db, now) as app:
+        app.inspectors.set_password(actor_id, password, hash_password, by, token_for(by))
+    logs.logger().info("actor.password_set", actor=actor_id, by=by)
+    typer.echo(f"{actor_id}: password set")
+
+
+def _read_password(actor_id: str) -> str:
+    if sys.stdin.isatty():
+        return str(
+            typer.prompt(f"password for {actor_id}", hide_input=True, confirmation_prompt=True)
+        )
+    return sys.stdin.readline().rstrip("\r\n")

@@ -8,15 +8,18 @@ from typing import Annotated, Any
 
 import typer
 
-from adapters import logs
+from adapters import logs, signing_keys
+from adapters.audit_trust import anchor_file, verify_against, verify_trust
 from adapters.audit_verify import verify_database
 from adapters.cli import render
+from adapters.cli.audit_keys_cmds import keys_group
 from adapters.cli.context import (
     DbOption,
     JsonOption,
     NowOption,
     UnderOption,
     database_url,
+    fail,
     guarded,
     log_filter,
     session,
@@ -26,29 +29,51 @@ from adapters.cli.progress import shown
 from workflow.service.auditing import Verification, verify_export
 
 group = typer.Typer(no_args_is_help=True, help="The audit trail: verify, export, read.")
+group.add_typer(keys_group, name="keys")
 
 
 @group.command("verify")
 def audit_verify(
     under: UnderOption = None,
     file: Annotated[Path | None, typer.Option("--file", help="Verify an export offline")] = None,
+    trust: Annotated[
+        Path | None,
+        typer.Option(
+            "--trust",
+            help="Inspectors' public keys (a file or folder): hold the "
+            "trail to the last anchor they signed",
+        ),
+    ] = None,
+    against: Annotated[
+        Path | None,
+        typer.Option("--against", help="An earlier export or anchor file to compare with"),
+    ] = None,
     workers: Annotated[
         int | None, typer.Option(help="Processes reading the chains (default: the cores)")
     ] = None,
     db: DbOption = None,
+    now: NowOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Recompute every hash chain; name the first bad record of each broken chain."""
     if file is not None:
-        with file.open(encoding="utf-8") as handle:
-            report = verify_export(handle)
+        try:
+            with file.open(encoding="utf-8") as handle:
+                report = verify_export(handle)
+        except (OSError, UnicodeDecodeError) as exc:
+            raise fail(f"--file {file}: cannot be read ({exc})") from None
         source = str(file)
     else:
-        with session(db):
-            pass  # the schema is there
+        trusted = guarded(lambda: signing_keys.trusted(trust)) if trust is not None else None
+        with session(db, now) as app:
+            moment = app.clock.now()  # the schema is there
         source = database_url(db)
         with shown("verify") as bar:
             report = guarded(lambda: verify_database(source, under, workers, bar))
+        if trusted is not None:
+            guarded(lambda: verify_trust(source, trusted, moment, report))
+        if against is not None:
+            report.problems += guarded(lambda: verify_against(source, against))
     _say_verified(source, report, as_json)
     if not report.ok:
         raise typer.Exit(1)
@@ -62,8 +87,11 @@ def _say_verified(source: str, report: Verification, as_json: bool) -> None:
         "chains": report.chains,
         "registers": report.registers,
         "problems": [str(p) for p in report.problems],
+        "notes": report.notes,
     }
-    logs.logger().info("audit.verified", **{k: v for k, v in result.items() if k != "problems"})
+    logs.logger().info(
+        "audit.verified", **{k: v for k, v in result.items() if k not in ("problems", "notes")}
+    )
     if as_json:
         typer.echo(render.dumps(result))
     elif report.ok:
@@ -75,6 +103,9 @@ def _say_verified(source: str, report: Verification, as_json: bool) -> None:
         typer.echo(f"{len(report.problems)} broken chain(s); first bad records:", err=True)
         for problem in report.problems:
             typer.echo(f"  {problem}", err=True)
+    if not as_json:
+        for note in report.notes:
+            typer.echo(f"  {note}", err=not report.ok)
 
 
 @group.command("export")
@@ -102,16 +133,42 @@ def audit_export(
 @group.command("anchor")
 def audit_anchor(
     by: Annotated[str, typer.Option(help="An administrator, once actors exist")] = "system",
+    sign: Annotated[
+        Path | None,
+        typer.Option(
+            "--sign",
+            help="An inspector's Ed25519 private key file: sign the "
+            "anchor (the key is never stored)",
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            help="Also write the anchor and every head it saw to this "
+            "file, the inspector's copy (for verify --against)",
+        ),
+    ] = None,
     db: DbOption = None,
     now: NowOption = None,
 ) -> None:
-    """Record an anchor: one hash over every chain's head as of now."""
+    """Record an anchor: one hash over every chain's head as of now; signed with
+    --sign."""
+    signer = guarded(lambda: signing_keys.signer(sign)) if sign is not None else None
     with session(db, now) as app:
-        detail = app.trail.anchor(by, token_for(by), now)
-    logs.logger().info("audit.anchored", **detail)
+        if signer is None:
+            detail = app.trail.anchor(by, token_for(by), now)
+        else:
+            detail = app.inspectors.sign_anchor(by, signer, token_for(by), now)
+        url = app.url
+    logs.logger().info("audit.anchored", **{k: v for k, v in detail.items() if k != "signature"})
+    if output is not None:
+        kept = guarded(lambda: anchor_file(url, detail))
+        output.write_text(render.dumps(kept) + "\n", encoding="utf-8")
     typer.echo(
         f"anchor over {detail['cycles']} cycles up to record {detail['transition_id']}: "
         f"{detail['digest']}"
+        + (f"; signed by key {detail['key']!r} (number {detail['number']})" if signer else "")
     )
 
 

@@ -81,3 +81,61 @@ class SqlActors:
                 "LEFT JOIN unit u ON u.id = a.scope_unit_id ORDER BY a.id"
             )
         ]
+
+    def set_password(self, actor_id: str, password_hash: str, at: datetime, by: str) -> bool:
+        """An actor's password (its hash) set by an administrator, a fact of the trail."""
+        stamp = to_db(at)
+        cursor = self.sql.execute(
+            "UPDATE actor SET password_hash = ? WHERE id = ?", (password_hash, actor_id)
+        )
+        done = bool(cursor.rowcount == 1)
+        if done:
+            self.audit.append(
+                "actor_password_set", stamp, by,
+                detail={"actor": actor_id, "password": token_print(password_hash)},
+            )  # fmt: skip
+        return done
+
+    def password_hash(self, actor_id: str) -> str | None:
+        rows = self.sql.query("SELECT password_hash FROM actor WHERE id = ?", (actor_id,))
+        return str(rows[0][0]) if rows and rows[0][0] is not None else None
+
+    def add_key(self, name: str, public_key: str, fingerprint: str, at: datetime, by: str) -> None:
+        """An inspector's public key (hex), a fact of the trail; refused if the name or
+        the key is registered already."""
+        stamp = to_db(at)
+        found = self.sql.query(
+            "SELECT name FROM inspector_key WHERE name = ? OR fingerprint = ?", (name, fingerprint)
+        )
+        if found:
+            raise BontotError(f"key {found[0][0]!r} is registered already (same name or key)")
+        self.sql.execute(
+            "INSERT INTO inspector_key (name, public_key, fingerprint, added_at, added_by) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (name, public_key, fingerprint, stamp, by),
+        )
+        self.audit.append(
+            "inspector_key_added", stamp, by,
+            detail={"key": name, "public_key": public_key, "fingerprint": fingerprint},
+        )  # fmt: skip
+
+    def revoke_key(self, name: str, at: datetime, by: str) -> bool:
+        stamp = to_db(at)
+        cursor = self.sql.execute(
+            "UPDATE inspector_key SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL",
+            (stamp, name),
+        )
+        done = bool(cursor.rowcount == 1)
+        if done:
+            self.audit.append("inspector_key_revoked", stamp, by, detail={"key": name})
+        return done
+
+    def inspector_keys(self) -> list[tuple[str, str, str, str, str, str | None]]:
+        """(name, public key hex, fingerprint, added at, added by, revoked at) of each key."""
+        return [
+            (r[0], r[1], r[2], r[3], r[4], r[5])
+            for r in self.sql.query(
+                "SELECT name, public_key, fingerprint, added_at, added_by, revoked_at "
+                "FROM inspector_key ORDER BY name"
+            )
+        ]

@@ -4,7 +4,7 @@ streams verification reads, and the auditors' log."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -33,17 +33,22 @@ _FACT_COLUMNS = {
 #: the registers' rows as workflow.audit_registers.current_state reads them (no
 #: parameters: the schema migration that writes the baseline runs them too)
 REGISTER_QUERIES = {
-    "actor": "SELECT a.id, a.name, a.role, u.code, a.revoked_at, a.token_hash FROM actor a "
-    "LEFT JOIN unit u ON u.id = a.scope_unit_id ORDER BY a.id",
+    "actor": "SELECT a.id, a.name, a.role, u.code, a.revoked_at, a.token_hash, "
+    "a.password_hash FROM actor a LEFT JOIN unit u ON u.id = a.scope_unit_id ORDER BY a.id",
     "unit": "SELECT u.code, u.kind, p.code, u.path, u.ended_on FROM unit u "
     "LEFT JOIN unit p ON p.id = u.parent_id ORDER BY u.code",
     "definition": "SELECT definition_id, version, content_hash, resolved FROM definition "
     "ORDER BY definition_id, version",
     "rating": "SELECT r.year, u.code, r.member, r.stage, r.name, r.status, r.admitted_on, "
-    "r.level, r.rated_on FROM rating r JOIN unit u ON u.id = r.unit_id",
+    "r.level, r.rated_on, r.score FROM rating r JOIN unit u ON u.id = r.unit_id",
     "target": "SELECT t.year, u.code, t.definition_id, t.share, t.assigned_on FROM target t "
     "JOIN unit u ON u.id = t.unit_id",
+    "key": "SELECT name, fingerprint, revoked_at FROM inspector_key ORDER BY name",
 }
+
+
+#: what signs an anchor: its detail in, the detail with the signature out
+Seal = Callable[[dict[str, Any]], dict[str, Any]]
 
 
 class SqlAudit:
@@ -84,9 +89,10 @@ class SqlAudit:
             (*values, digest),
         )
 
-    def anchor(self, at: datetime, actor: str) -> dict[str, Any]:
+    def anchor(self, at: datetime, actor: str, seal: Seal | None = None) -> dict[str, Any]:
         """Hash every cycle chain's head, and the heads of the global chains, into an
-        anchor event: what verification later holds the chains to."""
+        anchor event: what verification later holds the chains to. `seal`: adds the
+        signature of an inspector to the detail before it is written."""
         sql = self.sql
         # no transition may commit between the two reads
         sql.lock(sql.dialect.lock_shared("cycle, transition"))
@@ -100,8 +106,37 @@ class SqlAudit:
             # the record before the anchor: one removed from the tail under it is named
             "event_head": self.chain_head("audit_event"),
         }
+        if seal is not None:
+            detail = seal(detail)
         self.append("anchor", at, actor, detail=detail)
         return detail
+
+    def last_signed_anchor(self) -> dict[str, Any] | None:
+        """The detail of the newest anchor that carries a signature."""
+        for (detail,) in self.sql.query(
+            "SELECT detail FROM audit_event WHERE kind = 'anchor' ORDER BY id DESC"
+        ):
+            found = json.loads(detail)
+            if isinstance(found, dict) and "signature" in found:
+                return found
+        return None
+
+    def heads_at(self, last_id: int) -> dict[int, str]:
+        """Each cycle's head as of the transition record `last_id`: the hash of its last
+        record at or before it (cycle id -> hash)."""
+        return dict(
+            self.sql.query(
+                "SELECT t.cycle_id, t.hash FROM transition t JOIN (SELECT cycle_id, MAX(seq) AS "
+                "seq FROM transition WHERE id <= ? GROUP BY cycle_id) m "
+                "ON m.cycle_id = t.cycle_id AND m.seq = t.seq",
+                (last_id,),
+            )
+        )
+
+    def tail_after(self, last_id: int) -> tuple[int, str | None]:
+        """How many transition records come after `last_id`, and the time of the first."""
+        row = self.sql.one("SELECT COUNT(*), MIN(at) FROM transition WHERE id > ?", (last_id,))
+        return int(row[0]), row[1]
 
     def transition_rows(
         self,

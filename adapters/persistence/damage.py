@@ -33,6 +33,15 @@ def record(url: str, findings: list[str]) -> None:
         note.unlink(missing_ok=True)
 
 
+def refusal_pg(findings: str) -> str:
+    first = findings.splitlines()[0] if findings else ""
+    return (
+        "cơ sở dữ liệu đã không qua kiểm tra toàn vẹn (bontot audit verify): không ghi thêm gì "
+        "cho đến khi được khôi phục / the database failed its storage check (bontot audit "
+        f"verify): nothing is written until it is repaired and checked again ({first})"
+    )
+
+
 def refusal(note: Path) -> str:
     return (
         f"tệp cơ sở dữ liệu đã không qua kiểm tra toàn vẹn (bontot audit verify, xem {note}): "

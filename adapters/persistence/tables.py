@@ -294,6 +294,31 @@ class ActorRow(SQLModel, table=True):
     token_hash: str
     created_at: str
     revoked_at: str | None = None
+    #: the password an administrator set (salted scrypt), for the web's log-in
+    password_hash: str | None = None
+
+
+class StorageDamageRow(SQLModel, table=True):
+    """What a failed storage check found (PostgreSQL; SQLite keeps a note beside its
+    file): while a row is here, nothing is committed. A sound check empties it."""
+
+    __tablename__ = "storage_damage"
+    id: int | None = Field(default=None, primary_key=True)
+    found_at: str
+    findings: str
+
+
+class InspectorKeyRow(SQLModel, table=True):
+    """An inspector's Ed25519 public key, registered to check the anchors it signs (the
+    private key never enters the database). A register: each change is an audit fact."""
+
+    __tablename__ = "inspector_key"
+    name: str = Field(primary_key=True)
+    public_key: str  # the 32 raw bytes, hex
+    fingerprint: str = Field(unique=True)
+    added_at: str
+    added_by: str
+    revoked_at: str | None = None
 
 
 class DeliveryRow(SQLModel, table=True):

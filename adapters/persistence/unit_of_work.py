@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 from adapters.persistence.actors import SqlActors
 from adapters.persistence.audit import SqlAudit
 from adapters.persistence.cycles import SqlCycles
-from adapters.persistence.damage import StorageDamaged, note_for, refusal
+from adapters.persistence.damage import StorageDamaged, note_for, refusal, refusal_pg
 from adapters.persistence.definitions import SqlDefinitions
 from adapters.persistence.meeting_register import SqlMeetings
 from adapters.persistence.outbox import SqlOutbox
@@ -51,6 +51,11 @@ class SqlUnitOfWork:
         self.meetings = SqlMeetings(self.sql, self.audit)
         self.versions = SqlVersions(self.sql)
         self._open = False
+        # PostgreSQL keeps a failed storage check's note in a table (revision 0008): looked
+        # up at each commit when the table is there (one indexed read, no row)
+        self._pg_note = self.sql.dialect.name == "postgresql" and bool(
+            self.sql.one("SELECT to_regclass('storage_damage') IS NOT NULL")[0]
+        )
 
     def __enter__(self) -> Self:
         if self._open:
@@ -72,6 +77,11 @@ class SqlUnitOfWork:
         if self._note is not None and os.path.exists(self._note):  # one stat, no pathlib
             self.rollback()
             raise StorageDamaged(refusal(Path(self._note)))
+        if self._pg_note:
+            found = self.sql.one("SELECT findings FROM storage_damage LIMIT 1")
+            if found is not None:
+                self.rollback()
+                raise StorageDamaged(refusal_pg(str(found[0])))
         # closed first: a COMMIT that fails is not followed by a ROLLBACK (as before)
         self._open = False
         self.sql.execute("COMMIT")

@@ -156,3 +156,143 @@ def test_verify_file_refuses_an_empty_or_cut_short_export(cli: Cli, tmp_path: Pa
     )
     refused = cli("audit", "verify", "--file", str(cut), ok=False)
     assert refused.returncode == 1 and "cut short (truncated)" in refused.stderr
+
+
+def _fired(cli: Cli) -> None:
+    cli(
+        "fire",
+        "CB-THON1",
+        "register",
+        "--year",
+        "2025",
+        "--actor",
+        "bithu.thon1",
+        "--data",
+        '{"plan": "KH-05"}',
+        "--now",
+        "2025-02-20T09:00",
+    )
+    cli(
+        "fire",
+        "CB-THON1",
+        "start",
+        "--year",
+        "2025",
+        "--actor",
+        "bithu.thon1",
+        "--now",
+        "2025-04-02T09:00",
+    )
+
+
+def test_an_inspector_signs_an_anchor_and_verifies_with_their_own_key(
+    cli: Cli, tmp_path: Path
+) -> None:
+    _fired(cli)
+    made = cli("audit", "keys", "generate", str(tmp_path / "ubkt.key")).stdout
+    assert "fingerprint" in made and (tmp_path / "ubkt.key.pub").exists()
+    assert (tmp_path / "ubkt.key").stat().st_mode & 0o077 == 0  # the owner's only
+    unregistered = cli("audit", "anchor", "--sign", str(tmp_path / "ubkt.key"), ok=False)
+    assert unregistered.returncode == 2 and "is not registered" in unregistered.stderr
+    cli("audit", "keys", "add", "ubkt", str(tmp_path / "ubkt.key.pub"))
+    listed = json.loads(cli("audit", "keys", "list", "--json").stdout)
+    assert [(k["name"], k["revoked_at"]) for k in listed] == [("ubkt", None)]
+    signed = cli("audit", "anchor", "--sign", str(tmp_path / "ubkt.key"),
+                 "--output", str(tmp_path / "anchor.json")).stdout  # fmt: skip
+    assert "signed by key 'ubkt' (number 1)" in signed
+    # the private key is nowhere in the database: only its public half and a signature
+    private = (tmp_path / "ubkt.key").read_text().splitlines()[1]
+    assert private not in json.dumps(cli("audit", "log", "--json").stdout)
+    cli(
+        "fire",
+        "DB-TRUONG",
+        "register",
+        "--year",
+        "2025",
+        "--actor",
+        "bithu.truong",
+        "--data",
+        '{"plan": "KH-9"}',
+        "--now",
+        "2025-04-05T09:00",
+    )
+    trusted = json.loads(
+        cli("audit", "verify", "--trust", str(tmp_path / "ubkt.key.pub"), "--json").stdout
+    )
+    assert trusted["ok"], trusted
+    assert trusted["notes"][1].startswith("unanchored tail: 1 transition record(s)")
+    assert "ok:" in cli("audit", "verify", "--against", str(tmp_path / "anchor.json")).stdout
+    cli("audit", "keys", "revoke", "ubkt")
+    assert json.loads(cli("audit", "keys", "list", "--json").stdout)[0]["revoked_at"]
+    revoked = cli("audit", "anchor", "--sign", str(tmp_path / "ubkt.key"), ok=False)
+    assert revoked.returncode == 2 and "was revoked" in revoked.stderr
+
+
+def test_verify_against_an_earlier_export_names_what_changed_since(
+    cli: Cli, tmp_path: Path
+) -> None:
+    _fired(cli)
+    exported = tmp_path / "x01.jsonl"
+    cli("audit", "export", "--year", "2025", "--under", "X01", "--output", str(exported))
+    assert "ok:" in cli("audit", "verify", "--against", str(exported)).stdout
+    # the holder of the file edits a record (triggers dropped first, as they would)
+    execute(cli.url, "UPDATE transition SET payload = REPLACE(payload, 'KH-05', 'KH-06')",
+            bypass_triggers=True)  # fmt: skip
+    changed = cli("audit", "verify", "--against", str(exported), ok=False)
+    assert changed.returncode == 1
+    assert "cycle 1, seq 2: differs from the export in payload: rewritten since" in changed.stderr
+
+
+@pytest.mark.parametrize(
+    ("cut", "named"),
+    [
+        (lambda lines: lines[:-1], "cut short (truncated)"),
+        (
+            lambda lines: [lines[0]] + [x for x in lines[1:] if '"cycle_id": 1,' not in x],
+            "cycles were removed or added",
+        ),
+        (
+            lambda lines: [line.replace("KH-05", "KH-06") for line in lines],
+            "differs from the export in payload",
+        ),
+    ],
+    ids=["truncated", "cycles-removed", "edited"],
+)
+def test_verify_against_an_export_tampered_with_says_so(
+    cli: Cli, tmp_path: Path, cut: object, named: str
+) -> None:
+    _fired(cli)
+    exported = tmp_path / "all.jsonl"
+    cli("audit", "export", "--year", "2025", "--output", str(exported))
+    lines = exported.read_text(encoding="utf-8").splitlines(keepends=True)
+    exported.write_text("".join(cut(lines)), encoding="utf-8")  # type: ignore[operator]
+    refused = cli("audit", "verify", "--against", str(exported), ok=False)
+    assert refused.returncode == 1 and named in refused.stderr, refused.stderr
+
+
+def test_verify_against_an_empty_file_refuses_it(cli: Cli, tmp_path: Path) -> None:
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("", encoding="utf-8")
+    refused = cli("audit", "verify", "--against", str(empty), ok=False)
+    assert refused.returncode == 1 and "cannot be read" in refused.stderr
+    assert "Traceback" not in refused.stderr
+
+
+def test_an_administrator_sets_a_password_from_stdin_never_an_argument(cli: Cli) -> None:
+    token = add_actor(cli, "quantri", "--role", "administrator")
+    saved, cli.env = cli.env, {**cli.env, "BONTOT_TOKEN": token}
+    try:
+        short = cli("actors", "password", "quantri", "--by", "quantri", input="ngan\n", ok=False)
+        assert short.returncode == 2 and "too short" in short.stderr
+        done = cli("actors", "password", "quantri", "--by", "quantri",
+                   input="mat-khau-dai-du\n")  # fmt: skip
+        assert "password set" in done.stdout
+    finally:
+        cli.env = saved
+    facts = json.loads(cli("audit", "log", "--json").stdout)
+    assert [f["kind"] for f in facts if f["kind"] == "actor_password_set"] == ["actor_password_set"]
+    assert "mat-khau" not in json.dumps(facts)
+    assert "ok:" in cli("audit", "verify").stdout
+    execute(cli.url, "UPDATE actor SET password_hash = 'scrypt$x'", bypass_triggers=True)
+    tampered = cli("audit", "verify", ok=False)
+    assert "actor register, quantri: changed outside the trail: password" in tampered.stderr

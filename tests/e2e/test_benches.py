@@ -209,3 +209,24 @@ def test_bench_storage_measures_every_cycle_of_the_demo_closed(tmp_path: Path) -
     # a closed cycle keeps only the timers that fired: each has its notice
     assert sqlite["rows"]["timer"] == sqlite["rows"]["notice"]
     assert 0 < results["raw_bytes_per_cycle"] < sqlite["bytes_per_cycle"]
+
+
+def test_bench_audit_runs_every_step_small(tmp_path: Path) -> None:
+    """bench_audit.py on a small trail: the chains verified, the fire A/B ran, and the
+    signed anchor's verification with --trust held (nothing timed)."""
+    done = subprocess.run(
+        [
+            sys.executable, str(BENCH / "bench_audit.py"), "--records", "2000", "--events",
+            "30", "--rounds", "1", "--out", str(tmp_path / "out"),
+        ],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "\n1. verify" in done.stdout and "\n2. fire" in done.stdout
+    assert "\n3. signed anchor (Ed25519)" in done.stdout
+    results = json.loads((tmp_path / "out" / "bench_audit.json").read_text(encoding="utf-8"))
+    assert results["verify"]["ok"] and results["verify"]["records"] >= 2000
+    assert results["signed"]["ok"] and results["signed"]["notes"][0].startswith(
+        "last signed anchor:"
+    )
+    assert results["chain_cost"]["events"] == 30

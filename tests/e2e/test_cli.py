@@ -45,8 +45,10 @@ class Cli:
         self.url = url
         self.env = {**os.environ, "BONTOT_DATABASE_URL": url}
 
-    def __call__(self, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
-        done = bontot(*args, env=self.env, cwd=self.folder, timeout=120)
+    def __call__(
+        self, *args: str, ok: bool = True, input: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        done = bontot(*args, env=self.env, cwd=self.folder, timeout=120, input=input)
         if ok:
             assert done.returncode == 0, done.stderr
         return done

@@ -110,6 +110,15 @@ def test_the_untouched_history_verifies(history: str) -> None:
             "rating register, 2025/CB-THON1/CB-THON1-DV003/final: changed outside the "
             "trail: level 'excellent' where the trail says 'good'",
         ),
+        (  # a member's score (QĐ 366's 100 points, revision 0006) written in
+            "UPDATE rating SET score = '95' WHERE member = 'CB-THON1-DV003' AND stage = 'final'",
+            "rating register, 2025/CB-THON1/CB-THON1-DV003/final: changed outside the "
+            "trail: score '95' where the trail says None",
+        ),
+        (  # the secretary given a password behind the trail's back, to log in on the web
+            "UPDATE actor SET password_hash = 'scrypt$known' WHERE id = 'bithu.thon1'",
+            "actor register, bithu.thon1: changed outside the trail: password",
+        ),
         (  # a rating removed
             "DELETE FROM rating WHERE member = 'CB-THON1-DV012'",
             "rating register, 2025/CB-THON1/CB-THON1-DV012/final: the trail holds it but "
@@ -123,7 +132,8 @@ def test_the_untouched_history_verifies(history: str) -> None:
     ],
     ids=[
         "actor-role", "actor-scope", "actor-revocation", "actor-token", "actor-inserted",
-        "unit-path", "unit-kind", "rating-edited", "rating-deleted", "target",
+        "unit-path", "unit-kind", "rating-edited", "rating-score", "actor-password",
+        "rating-deleted", "target",
     ],
 )
 def test_a_register_changed_behind_the_trail_is_named(

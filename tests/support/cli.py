@@ -47,8 +47,10 @@ def bontot(
     env: Mapping[str, str] | None = None,
     cwd: Path | None = None,
     timeout: float = 300,
+    input: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """`bontot ARGS` with `env` as its whole environment (default: this process's) in `cwd`."""
+    """`bontot ARGS` with `env` as its whole environment (default: this process's) in `cwd`;
+    `input`: what it reads on stdin."""
     if not IN_PROCESS:
         return subprocess.run(
             [sys.executable, "-m", "adapters.cli.app", *args],
@@ -57,6 +59,7 @@ def bontot(
             env=dict(env) if env is not None else None,
             cwd=cwd,
             timeout=timeout,
+            input=input,
         )
     wanted = dict(os.environ if env is None else env)
     # CliRunner adds to the environment; a variable the command must not see is removed
@@ -69,7 +72,12 @@ def bontot(
     try:
         with _working_folder(cwd):
             result = runner.invoke(
-                app, list(args), env=overrides, catch_exceptions=True, prog_name="bontot"
+                app,
+                list(args),
+                input=input,
+                env=overrides,
+                catch_exceptions=True,
+                prog_name="bontot",
             )
     finally:
         structlog.reset_defaults()

@@ -77,8 +77,17 @@ class SignedIn:
     actor: str
 
 
-#: how an actor proves who it is: a token, or a session an entry point signed
-Credential = TokenSource | SignedIn
+@dataclass(frozen=True)
+class Secret:
+    """What a person typed at a log-in: their token, or the password an administrator
+    set for them (either is accepted)."""
+
+    text: str
+
+
+#: how an actor proves who it is: a token, a typed secret, or a session an entry point
+#: signed
+Credential = TokenSource | SignedIn | Secret
 
 
 class Actors:
@@ -110,6 +119,12 @@ class Actors:
         matches: bool | None
         if isinstance(token, SignedIn):
             matches = token.actor == actor
+        elif isinstance(token, Secret):
+            matches = (
+                None
+                if not token.text or found is None
+                else self._secret_matches(actor, token.text, found[1])
+            )
         else:
             presented = token()
             matches = (
@@ -125,6 +140,12 @@ class Actors:
             raise NotAuthenticated(actor, purpose, why)
         assert grant is not None
         return grant
+
+    def _secret_matches(self, actor: str, text: str, token_hash: str) -> bool:
+        if self.check(text, token_hash):
+            return True
+        password = self.uow.actors.password_hash(actor)
+        return password is not None and self.check(text, password)
 
     def refuse(
         self,

@@ -48,6 +48,8 @@ class Verification:
     #: rows of the registers (actors, units, definitions, ratings, targets) checked
     #: against the audit-event chain
     registers: int = 0
+    #: what the inspector should know but is not a fault (an unanchored tail)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -119,15 +121,20 @@ def export_lines(
     """JSONL: a header, one line per cycle (its head), one per record, texts as stored,
     and an end line with the counts (format 2: a file without it was cut short)."""
     yield json.dumps({"kind": "header", "format": EXPORT_FORMAT, **header}, ensure_ascii=False)
-    cycle_count = record_count = 0
+    cycle_count = record_count = last_id = 0
     for cycle in cycles:
         cycle_count += 1
         yield json.dumps({"kind": "cycle", **cycle}, ensure_ascii=False)
     for row in rows:
         record_count += 1
+        last_id = max(last_id, int(row[13]))
         record = dict(zip(EXPORT_FIELDS, row[:13], strict=True))
         yield json.dumps({"kind": "transition", **record}, ensure_ascii=False)
-    yield json.dumps({"kind": "end", "cycles": cycle_count, "records": record_count})
+    # the last record id it saw: a record of the store at or before it that the export
+    # lacks was inserted since (`audit verify --against`)
+    yield json.dumps(
+        {"kind": "end", "cycles": cycle_count, "records": record_count, "last_id": last_id}
+    )
 
 
 def _export_counts(

@@ -9,7 +9,7 @@ never calls into the core. A write outside `with uow:` is an error of the caller
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
@@ -192,7 +192,21 @@ class Audit(Protocol):
         detail: dict[str, Any] | None = None,
     ) -> None:
         """Append a fact (a refusal, a milestone kept) to the audit-event chain."""
-    def anchor(self, at: datetime, actor: str) -> dict[str, Any]: ...
+    def anchor(
+        self,
+        at: datetime,
+        actor: str,
+        seal: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    ) -> dict[str, Any]:
+        """An anchor over every chain's head; `seal` signs its detail before it is written."""
+
+    def last_signed_anchor(self) -> dict[str, Any] | None: ...
+    def heads_at(self, last_id: int) -> dict[int, str]:
+        """Each cycle's head as of the transition record `last_id`."""
+
+    def tail_after(self, last_id: int) -> tuple[int, str | None]:
+        """(records after `last_id`, the time of the first of them)."""
+
     def transition_rows(
         self, under: UnitRef | None, year: int | None = None, shard: tuple[int, int] | None = None
     ) -> Iterator[tuple[Any, ...]]: ...
@@ -227,6 +241,16 @@ class Actors(Protocol):
     def find(self, actor_id: str) -> tuple[Grant, str] | None:
         """The actor's grant and token hash."""
     def all(self) -> list[tuple[str, str, str, str | None, str, str | None]]: ...
+    def set_password(self, actor_id: str, password_hash: str, at: datetime, by: str) -> bool:
+        """The actor's password hash, set; a fact of the trail. False: no such actor."""
+
+    def password_hash(self, actor_id: str) -> str | None: ...
+    def add_key(self, name: str, public_key: str, fingerprint: str, at: datetime, by: str) -> None:
+        """An inspector's public key (hex) registered; a fact of the trail."""
+
+    def revoke_key(self, name: str, at: datetime, by: str) -> bool: ...
+    def inspector_keys(self) -> list[tuple[str, str, str, str, str, str | None]]:
+        """(name, public key hex, fingerprint, added at, added by, revoked at) each."""
 
 
 class Registers(Protocol):

@@ -4,7 +4,7 @@ chain append, anchors, verification streams and auditors' log, with the same has
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -76,7 +76,12 @@ class MemoryAudit:
         row = dict(zip(FACT_COLUMNS["audit_event"], values, strict=True))
         tables.audit_events.append({**row, "id": tables.next_id("audit_event"), "hash": digest})
 
-    def anchor(self, at: datetime, actor: str) -> dict[str, Any]:
+    def anchor(
+        self,
+        at: datetime,
+        actor: str,
+        seal: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    ) -> dict[str, Any]:
         tables = self.session.writing()
         last = tables.transitions[-1]["id"] if tables.transitions else 0
         heads = {
@@ -91,8 +96,29 @@ class MemoryAudit:
             "notice_head": chain_head(tables, "notice"),
             "event_head": chain_head(tables, "audit_event"),
         }
+        if seal is not None:
+            detail = seal(detail)
         self.append("anchor", at, actor, detail=detail)
         return detail
+
+    def last_signed_anchor(self) -> dict[str, Any] | None:
+        for event in reversed(self.tables.audit_events):
+            if event["kind"] == "anchor":
+                detail = json.loads(event["detail"])
+                if "signature" in detail:
+                    return dict(detail)
+        return None
+
+    def heads_at(self, last_id: int) -> dict[int, str]:
+        heads: dict[int, str] = {}
+        for t in self.tables.transitions:
+            if t["id"] <= last_id:
+                heads[t["cycle_id"]] = t["hash"]
+        return heads
+
+    def tail_after(self, last_id: int) -> tuple[int, str | None]:
+        later = [t["at"] for t in self.tables.transitions if t["id"] > last_id]
+        return len(later), min(later) if later else None
 
     def _cycles(self, under: UnitRef | None, year: int | None) -> dict[int, Row]:
         return {
@@ -223,7 +249,7 @@ class MemoryAudit:
         return {
             "actor": [
                 (a["id"], a["name"], a["role"], code.get(a["scope_unit_id"]), a["revoked_at"],
-                 a["token_hash"])
+                 a["token_hash"], a.get("password_hash"))
                 for _, a in sorted(t.actors.items())
             ],
             "unit": sorted(
@@ -236,12 +262,16 @@ class MemoryAudit:
             ],
             "rating": [
                 (year, code[unit_id], member, stage, r["name"], r["status"],
-                 r["admitted_on"], r["level"], r["rated_on"])
+                 r["admitted_on"], r["level"], r["rated_on"], r.get("score"))
                 for (year, unit_id, member, stage), r in t.ratings.items()
             ],
             "target": [
                 (year, code[unit_id], definition_id, r["share"], r["assigned_on"])
                 for (year, unit_id, definition_id), r in t.targets.items()
+            ],
+            "key": [
+                (k["name"], k["fingerprint"], k["revoked_at"])
+                for _, k in sorted(t.inspector_keys.items())
             ],
         }
 

@@ -182,6 +182,61 @@ class MemoryActors:
         self.audit.append("actor_revoked", stamp, by, detail={"actor": actor_id})
         return True
 
+    def set_password(self, actor_id: str, password_hash: str, at: datetime, by: str) -> bool:
+        tables = self.session.writing()
+        if actor_id not in tables.actors:
+            return False
+        change(tables.actors, actor_id, password_hash=password_hash)
+        self.audit.append(
+            "actor_password_set", to_db(at), by,
+            detail={"actor": actor_id, "password": token_print(password_hash)},
+        )  # fmt: skip
+        return True
+
+    def password_hash(self, actor_id: str) -> str | None:
+        actor = self.tables.actors.get(actor_id)
+        return None if actor is None else actor.get("password_hash")
+
+    def add_key(self, name: str, public_key: str, fingerprint: str, at: datetime, by: str) -> None:
+        tables, stamp = self.session.writing(), to_db(at)
+        for known in tables.inspector_keys.values():
+            if known["name"] == name or known["fingerprint"] == fingerprint:
+                raise BontotError(f"key {known['name']!r} is registered already (same name or key)")
+        tables.inspector_keys[name] = {
+            "name": name,
+            "public_key": public_key,
+            "fingerprint": fingerprint,
+            "added_at": stamp,
+            "added_by": by,
+            "revoked_at": None,
+        }
+        self.audit.append(
+            "inspector_key_added", stamp, by,
+            detail={"key": name, "public_key": public_key, "fingerprint": fingerprint},
+        )  # fmt: skip
+
+    def revoke_key(self, name: str, at: datetime, by: str) -> bool:
+        tables, stamp = self.session.writing(), to_db(at)
+        key = tables.inspector_keys.get(name)
+        if key is None or key["revoked_at"] is not None:
+            return False
+        change(tables.inspector_keys, name, revoked_at=stamp)
+        self.audit.append("inspector_key_revoked", stamp, by, detail={"key": name})
+        return True
+
+    def inspector_keys(self) -> list[tuple[str, str, str, str, str, str | None]]:
+        return [
+            (
+                k["name"],
+                k["public_key"],
+                k["fingerprint"],
+                k["added_at"],
+                k["added_by"],
+                k["revoked_at"],
+            )
+            for _, k in sorted(self.tables.inspector_keys.items())
+        ]
+
     def _scope(self, actor: Row) -> Row | None:
         scope_id = actor["scope_unit_id"]
         return None if scope_id is None else self.tables.units.get(scope_id)

@@ -64,6 +64,8 @@ class Tables:
     deliveries: list[Row] = field(default_factory=list)
     audit_events: list[Row] = field(default_factory=list)
     actors: dict[str, Row] = field(default_factory=dict)
+    #: name -> an inspector's key
+    inspector_keys: dict[str, Row] = field(default_factory=dict)
     #: (year, unit_id, member, stage) -> row
     ratings: dict[tuple[int, int, str, str], Row] = field(default_factory=dict)
     #: (year, unit_id, definition_id) -> row

@@ -1,5 +1,6 @@
-"""Log-in and log-out: actor id and token, checked by `Actors.authenticate` (a failure
-is kept in the trail there), attempts limited per actor and per client address."""
+"""Log-in and log-out: actor id and token, or the password an administrator set, checked
+by `Actors.authenticate` (a failure is kept in the trail there, a success here), attempts
+limited per actor and per client address."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from adapters.http.pages.session import (
     open_session,
 )
 from adapters.http.server import services
-from workflow.service.actors import NotAuthenticated
+from workflow.service.actors import NotAuthenticated, Secret
 
 
 def router() -> APIRouter:
@@ -50,11 +51,12 @@ def router() -> APIRouter:
             )  # fmt: skip
             return page(request, "login.html", who, 429, error="login_limited", actor=actor)
         try:
-            app.actors.authenticate(actor, "web log-in", lambda: token or None)
+            app.actors.authenticate(actor, "web log-in", Secret(token))
         except NotAuthenticated:
             attempts.failed(actor, address, now)
             return page(request, "login.html", who, 401, error="login_failed", actor=actor)
         attempts.succeeded(actor)
+        app.actors.record("log_in", actor, detail={"purpose": "web log-in", "address": address})
         response = RedirectResponse("/", status_code=303)
         open_session(request, response, actor)
         return response

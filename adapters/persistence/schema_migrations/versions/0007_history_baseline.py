@@ -27,18 +27,24 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
-#: the unit register as it stood at this revision (0009 adds the day a unit ended)
-_UNITS_BEFORE_0009 = (
-    "SELECT u.code, u.kind, p.code, u.path FROM unit u "
-    "LEFT JOIN unit p ON p.id = u.parent_id ORDER BY u.code"
-)
+#: the registers as this revision's schema holds them (later revisions add columns and
+#: tables that are not there yet when it runs)
+_REGISTERS_THEN = {
+    **{name: REGISTER_QUERIES[name] for name in ("definition", "target")},
+    "unit": "SELECT u.code, u.kind, p.code, u.path FROM unit u "
+    "LEFT JOIN unit p ON p.id = u.parent_id ORDER BY u.code",
+    "actor": "SELECT a.id, a.name, a.role, u.code, a.revoked_at, a.token_hash FROM actor a "
+    "LEFT JOIN unit u ON u.id = a.scope_unit_id ORDER BY a.id",
+    "rating": "SELECT r.year, u.code, r.member, r.stage, r.name, r.status, r.admitted_on, "
+    "r.level, r.rated_on, r.score FROM rating r JOIN unit u ON u.id = r.unit_id",
+}
 
 
 def upgrade() -> None:
     connection = op.get_bind()
     rows = {
         name: [tuple(r) for r in connection.exec_driver_sql(sql).fetchall()]
-        for name, sql in {**REGISTER_QUERIES, "unit": _UNITS_BEFORE_0009}.items()
+        for name, sql in _REGISTERS_THEN.items()
     }
     if not any(rows.values()):
         return  # nothing to vouch for: an empty database starts its history with its facts
