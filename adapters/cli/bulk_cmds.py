@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from adapters import logs
+from adapters import i18n, logs
 from adapters.cli import render
 from adapters.cli.context import (
     DbOption,
@@ -22,26 +22,7 @@ from adapters.cli.context import (
 from workflow.service.acts import outcome_counts
 from workflow.service.bulk import BulkItem, BulkRequest, Select
 
-WORDS = {
-    "vi": {
-        "would_apply": "sẽ chuyển",
-        "applied": "đã chuyển",
-        "refused": "bị từ chối",
-        "skipped": "bỏ qua",
-        "totals": "{event} — {under} năm {year}{dry}: {counts}",
-        "dry": " (chạy thử, không thay đổi gì)",
-        "overruled": "vượt tiêu chuẩn theo lý do đã ghi",
-    },
-    "en": {
-        "would_apply": "would apply",
-        "applied": "applied",
-        "refused": "refused",
-        "skipped": "skipped",
-        "totals": "{event} — {under} for {year}{dry}: {counts}",
-        "dry": " (dry run, nothing changed)",
-        "overruled": "verdict overruled with the written reason",
-    },
-}
+WORDS = i18n.table("bulk")  # the catalogues' `bulk.*` messages
 
 
 def bulk(

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from adapters import logs
+from adapters import i18n, logs
 from adapters.cli.context import DbOption, LangOption, NowOption, fail, session
 from adapters.documents.word import TemplateFault, decision_docx, report_docx
 from workflow.timefmt import LOCAL_TZ
@@ -22,26 +22,7 @@ TemplatesOption = Annotated[
 ]
 
 #: what went wrong with a template, in the user's words
-FAULTS = {
-    "vi": {
-        "not_docx": "không phải tệp Word (.docx) dùng được",
-        "unreadable": "không đọc được",
-        "syntax": "lỗi cú pháp trong mẫu",
-        "undefined": "mẫu dùng một tên không có trong dữ liệu văn bản",
-        "error": "lỗi khi điền mẫu",
-        "near": "gần đoạn",
-        "intro": "Mẫu văn bản",
-    },
-    "en": {
-        "not_docx": "not a usable Word (.docx) file",
-        "unreadable": "unreadable",
-        "syntax": "Jinja syntax error in the template",
-        "undefined": "the template uses a name the document does not have",
-        "error": "error while filling in the template",
-        "near": "near",
-        "intro": "Word template",
-    },
-}
+FAULTS = i18n.table("template")  # the catalogues' `template.*` messages
 
 
 def fault_text(fault: TemplateFault, lang: str) -> str:

@@ -4,46 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from adapters import i18n
 from workflow.rules.meetings import Breach
 from workflow.service.meeting_checks import UnitVerdict
 from workflow.service.reports import SuperiorSummary, target_figures
 from workflow.service.results import Verdict
 from workflow.targets import GoalProgress
 
-WORDS = {
-    "vi": {
-        "verdict": "Kết quả thẩm định theo tiêu chuẩn {unit} năm {year} — {state}",
-        "passed": "ĐẠT",
-        "failed": "KHÔNG ĐẠT",
-        "no_rule": "Định nghĩa này không có tiêu chuẩn công nhận.",
-        "register": "Sổ xếp loại: {rated} đã có xếp loại; không tính (miễn, đình chỉ): "
-        "{excluded}; thiếu: {missing}",
-        "meetings": "Sổ sinh hoạt (tiêu chí 2): {held} buổi, {breaches} vi phạm",
-        "targets": "Chỉ tiêu năm {year}",
-        "progress": "{unit:<16} {name:<36} {rec:>5}/{counted:<5} = {share:>7} "
-        "(chỉ tiêu {target}; còn thiếu {gap} đơn vị; {late} đơn vị quá hạn)",
-        "none": "không",
-        "goal": "    {label}: {meeting}/{counted} = {share} (yêu cầu {required}) — {status}",
-        "goal_met": "đạt",
-        "goal_gap": "chưa đạt, còn thiếu {gap} đơn vị",
-    },
-    "en": {
-        "verdict": "Verdict of the recognition rule on {unit} for {year} — {state}",
-        "passed": "PASSES",
-        "failed": "FAILS",
-        "no_rule": "This definition has no recognition rule.",
-        "register": "Ratings register: {rated} rated; left out (exempt, suspended): "
-        "{excluded}; missing: {missing}",
-        "meetings": "Meeting register (criterion 2): {held} meetings, {breaches} breaches",
-        "targets": "Targets for {year}",
-        "progress": "{unit:<16} {name:<36} {rec:>5}/{counted:<5} = {share:>7} "
-        "(target {target}; {gap} units short; {late} units late)",
-        "none": "none",
-        "goal": "    {label}: {meeting}/{counted} = {share} (required {required}) — {status}",
-        "goal_met": "met",
-        "goal_gap": "not met, gap {gap}",
-    },
-}
+WORDS = i18n.table("evidence")  # the catalogues' `evidence.*` messages
 
 
 def verdict_dict(verdict: Verdict) -> dict[str, Any]:

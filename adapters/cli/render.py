@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from adapters import i18n
 from adapters.cli.evidence_render import goal_lines
 from workflow.service.acts import outcome_counts
 from workflow.service.bulk import BulkItem
@@ -14,50 +15,7 @@ from workflow.service.results import Board, FireResult, History
 from workflow.spec.model import DefinitionSpec
 from workflow.timefmt import from_db, show_date, show_instant, to_db
 
-HEADINGS = {
-    "vi": {
-        "board": "Tình hình năm {year}{under}",
-        "state": "Trạng thái",
-        "count": "Số lượng",
-        "total": "Tổng",
-        "target": "Tỷ lệ được công nhận: {rec}/{total} = {share} (chỉ tiêu {target})",
-        "overdue": "Quá hạn chưa hoàn thành",
-        "history": "Lịch sử {unit} năm {year} ({definition} v{version}) — trạng thái: {state}",
-        "deadlines": "Thời hạn",
-        "met": "hoàn thành {at}",
-        "late": "QUÁ HẠN",
-        "open": "chưa đến hạn",
-        "notices": "Nhắc hạn và cảnh báo",
-        "delivery_sent": "đã gửi",
-        "delivery_pending": "chờ gửi",
-        "delivery_queued": "chờ soạn",
-        "delivery_parked": "gửi không được",
-        "reminder": "nhắc hạn",
-        "escalation": "cảnh báo",
-        "nobody": "(không có địa chỉ liên hệ)",
-    },
-    "en": {
-        "board": "Status for {year}{under}",
-        "state": "State",
-        "count": "Count",
-        "total": "Total",
-        "target": "Recognised: {rec}/{total} = {share} (target {target})",
-        "overdue": "Overdue and not met",
-        "history": "History of {unit} for {year} ({definition} v{version}) — state: {state}",
-        "deadlines": "Deadlines",
-        "met": "met {at}",
-        "late": "OVERDUE",
-        "open": "not yet due",
-        "notices": "Reminders and escalations",
-        "delivery_sent": "sent",
-        "delivery_pending": "waiting to be sent",
-        "delivery_queued": "waiting to be composed",
-        "delivery_parked": "could not be sent",
-        "reminder": "reminder",
-        "escalation": "escalation",
-        "nobody": "(no contact address)",
-    },
-}
+HEADINGS = i18n.table("cli")  # the catalogues' `cli.*` messages
 
 
 def dumps(value: Any) -> str:
