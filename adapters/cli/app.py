@@ -20,6 +20,7 @@ from adapters.cli import (
     db_cmds,
     definitions_cmds,
     documents_cmds,
+    errors,
     evidence_cmds,
     export_cmds,
     meeting_cmds,
@@ -29,7 +30,13 @@ from adapters.cli import (
     units_cmds,
 )
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__.splitlines()[0])
+app = typer.Typer(
+    cls=errors.RootGroup,
+    no_args_is_help=True,
+    add_completion=False,
+    help=__doc__.splitlines()[0],
+    pretty_exceptions_enable=False,
+)
 
 #: top-level commands, by name
 COMMANDS: dict[str, Callable[..., Any]] = {
@@ -60,7 +67,10 @@ GROUPS: dict[str, typer.Typer] = {
 
 @app.callback()
 def _setup() -> None:
-    """bontot: the yearly "chi bộ bốn tốt / đảng bộ cơ sở bốn tốt" cycle as a workflow."""
+    """bontot: the yearly "chi bộ bốn tốt / đảng bộ cơ sở bốn tốt" cycle as a workflow.
+
+    Exit codes: 0 done, 1 failure, 2 usage error, 3 refused by the rules or by access,
+    4 not found. --debug (anywhere) shows the traceback of an unexpected error."""
     logs.configure()
 
 
@@ -71,7 +81,7 @@ for name, group in GROUPS.items():
 
 
 def main() -> None:
-    app()
+    app(prog_name="bontot")
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from adapters.cli.context import (
     JsonOption,
     NowOption,
     UnderOption,
+    YearOption,
     database_url,
     guarded,
     log_filter,
@@ -77,7 +78,7 @@ def _say_verified(source: str, report: Verification, as_json: bool) -> None:
 
 @group.command("export")
 def audit_export(
-    year: Annotated[int, typer.Option()],
+    year: YearOption,
     output: Annotated[Path, typer.Option()],
     under: UnderOption = None,
     db: DbOption = None,

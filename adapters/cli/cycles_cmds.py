@@ -11,13 +11,15 @@ from typing import Annotated, Any
 import typer
 
 from adapters import logs
-from adapters.cli import render
+from adapters.cli import errors, render
 from adapters.cli.context import (
     DEFAULT_DEFINITION,
     DbOption,
     JsonOption,
     LangOption,
     NowOption,
+    OptionalYearOption,
+    YearOption,
     emit,
     parse_payload,
     session,
@@ -35,7 +37,7 @@ def _progressbar(todo: int) -> Iterator[Callable[[int], None]]:
 
 @group.command("open")
 def cycle_open(
-    year: Annotated[int, typer.Option()],
+    year: YearOption,
     under: Annotated[str | None, typer.Option()] = None,
     definition: Annotated[str, typer.Option(help="Definition id")] = DEFAULT_DEFINITION,
     actor: Annotated[str, typer.Option()] = "system",
@@ -63,7 +65,7 @@ def cycle_open(
 def fire(
     unit: str,
     event: str,
-    year: Annotated[int, typer.Option()],
+    year: YearOption,
     actor: Annotated[str, typer.Option()],
     role: Annotated[str | None, typer.Option(help="Default: the one role the event allows")] = None,
     data: Annotated[str | None, typer.Option("--data", help="JSON payload")] = None,
@@ -80,7 +82,7 @@ def fire(
     as_json: JsonOption = False,
     lang: LangOption = "vi",
 ) -> None:
-    """Fire EVENT on UNIT's cycle of YEAR. A refusal exits 2 with the reason on stderr."""
+    """Fire EVENT on UNIT's cycle of YEAR. A refusal exits 3 with the reason on stderr."""
     payload = parse_payload(data)
     if override is not None:
         payload["override"] = override
@@ -107,12 +109,12 @@ def fire(
     if as_json:
         typer.echo(render.dumps(result.as_dict()))
     typer.echo(text(), err=True)
-    raise typer.Exit(2)
+    raise typer.Exit(errors.REFUSED)
 
 
 def status(
     under: Annotated[str | None, typer.Option()] = None,
-    year: Annotated[int | None, typer.Option()] = None,
+    year: OptionalYearOption = None,
     db: DbOption = None,
     now: NowOption = None,
     as_json: JsonOption = False,
@@ -127,7 +129,7 @@ def status(
 
 def history(
     unit: str,
-    year: Annotated[int, typer.Option()],
+    year: YearOption,
     definition: Annotated[str | None, typer.Option()] = None,
     db: DbOption = None,
     now: NowOption = None,

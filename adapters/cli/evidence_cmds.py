@@ -17,6 +17,7 @@ from adapters.cli.context import (
     JsonOption,
     LangOption,
     NowOption,
+    YearOption,
     emit,
     fail,
     session,
@@ -62,7 +63,7 @@ def _read_with_digest(
 
 def verdict(
     unit: str,
-    year: Annotated[int, typer.Option()],
+    year: YearOption,
     definition: Annotated[str | None, typer.Option(help="Definition id, if several cycles")] = None,
     db: DbOption = None,
     now: NowOption = None,
@@ -83,7 +84,7 @@ def _verdict_text(found: UnitVerdict, lang: str) -> str:
 @targets.command("set")
 def targets_set(
     unit: str,
-    year: Annotated[int, typer.Option()],
+    year: YearOption,
     share: Annotated[float, typer.Option(help="Percent of grassroots organisations recognised")],
     assigned_on: Annotated[str | None, typer.Option(help="Decision date dd/mm/yyyy")] = None,
     definition: Annotated[str, typer.Option(help="Definition id")] = DEFAULT_DEFINITION,
@@ -109,7 +110,7 @@ def targets_set(
 
 @targets.command("show")
 def targets_show(
-    year: Annotated[int, typer.Option()],
+    year: YearOption,
     under: Annotated[str | None, typer.Option()] = None,
     db: DbOption = None,
     now: NowOption = None,
