@@ -109,7 +109,8 @@ def fire(
     if as_json:
         typer.echo(render.dumps(result.as_dict()))
     typer.echo(text(), err=True)
-    raise typer.Exit(errors.REFUSED)
+    missing = refusal.code in ("not_found", "unknown_event")
+    raise typer.Exit(errors.NOT_FOUND if missing else errors.REFUSED)
 
 
 def status(

@@ -121,7 +121,7 @@ def _param_name(param: Any) -> str:
     opts = getattr(param, "opts", None)
     if getattr(param, "param_type_name", "") == "option" and opts:
         return str(max(opts, key=len))
-    return str(param.human_readable_name or param.name or "?").upper()
+    return str(getattr(param, "name", None) or "?").upper()
 
 
 class Said(BadParameter):  # type: ignore[misc]

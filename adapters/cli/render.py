@@ -7,6 +7,7 @@ from typing import Any
 
 from adapters import i18n
 from adapters.cli.evidence_render import goal_lines
+from adapters.i18n.said import refusal_text
 from workflow.service.acts import outcome_counts
 from workflow.service.bulk import BulkItem
 from workflow.service.ports import UnitRef
@@ -199,9 +200,15 @@ def fire_text(result: FireResult, lang: str, spec: DefinitionSpec | None = None)
         source, dest = d.from_state, d.to_state
         if spec is not None:
             source, dest = spec.state_label(source, lang), spec.state_label(dest, lang)
-        return f"{result.unit_code}: {result.event} — {source} → {dest} (version {result.version})"
+        event = spec.event_label(result.event, lang) if spec is not None else result.event
+        return i18n.text(
+            lang, "cli.fired", unit=result.unit_code, event=event, source=source, dest=dest,
+            version=result.version,
+        )  # fmt: skip
     assert d.refusal is not None
-    lines = [f"refused: {result.unit_code} {result.event}: {d.refusal.message}"]
+    event = spec.event_label(result.event, lang) if spec is not None else result.event
+    reason = refusal_text(d.refusal, spec, lang)
+    lines = [i18n.text(lang, "refusal.line", unit=result.unit_code, event=event, reason=reason)]
     for check in d.refusal.checks:
         lines.append(f"  - {check.describe(lang)}")
     return "\n".join(lines)

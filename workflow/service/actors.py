@@ -59,6 +59,8 @@ class NotAuthenticated(Refused):
         super().__init__(
             f"{actor}: refused ({reason})",
             "actor.refused",
+            msgid="refusal.not_authenticated",
+            params={"actor": actor, "reason": reason},
             actor=actor,
             purpose=purpose,
             reason=reason,
