@@ -125,7 +125,8 @@ def status(
     with session(db, now) as app:
         the_year = year if year is not None else app.clock.now().year
         board = app.cycles.board(the_year, under)
-    emit(render.board_dict(board), as_json, partial(render.board_text, board, lang))
+        specs = [d.spec for d in app.catalog]
+    emit(render.board_dict(board), as_json, partial(render.board_text, board, lang, specs))
 
 
 def history(

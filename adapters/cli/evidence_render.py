@@ -85,8 +85,8 @@ def targets_text(rows: list[SuperiorSummary], year: int, lang: str) -> str:
                     name=row.unit_name[:36],
                     rec=recognized,
                     counted=counted,
-                    share="—" if share is None else f"{share:g} %",
-                    target="—" if target is None else f"{target:g} %",
+                    share="—" if share is None else f"{i18n.decimal(share, lang)} %",
+                    target="—" if target is None else f"{i18n.decimal(target, lang)} %",
                     gap=figures["gap_units"],
                     late=row.late_units,
                 )
@@ -105,7 +105,8 @@ def goal_lines(progress: list[GoalProgress], lang: str) -> list[str]:
         status = w["goal_met"] if goal.met else w["goal_gap"].format(gap=goal.gap_units)
         lines.append(w["goal"].format(
             label=goal.goal.label.get(lang), meeting=goal.meeting, counted=goal.counted,
-            share="—" if share is None else f"{share:g} %", required=goal.required_text(),
+            share="—" if share is None else f"{i18n.decimal(share, lang)} %",
+            required=goal.required_text(),
             status=status,
         ))
     return lines

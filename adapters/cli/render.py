@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from adapters import i18n
@@ -35,8 +36,6 @@ def unit_dict(unit: UnitRef) -> dict[str, Any]:
     }
 
 
-def _percent(part: int, whole: int) -> str:
-    return f"{part * 100 / whole:.1f} %" if whole else "—"
 
 
 def board_dict(board: Board) -> dict[str, Any]:
@@ -63,7 +62,16 @@ def board_dict(board: Board) -> dict[str, Any]:
     }
 
 
-def board_text(board: Board, lang: str) -> str:
+def deadline_label(key: str, specs: Iterable[DefinitionSpec], lang: str) -> str:
+    """A deadline's or milestone's label from the first definition that has it."""
+    for spec in specs:
+        own = spec.deadlines.get(key) or spec.milestones.get(key)
+        if own is not None:
+            return own.label.get(lang)
+    return key
+
+
+def board_text(board: Board, lang: str, specs: Iterable[DefinitionSpec] = ()) -> str:
     h = HEADINGS[lang]
     under = f" — {board.under}" if board.under else ""
     lines = [h["board"].format(year=board.year, under=under)]
@@ -76,17 +84,20 @@ def board_text(board: Board, lang: str) -> str:
         lines.append(f"    {label:<60} {row.count:>7}")
     lines.append(f"    {h['total']:<60} {board.total():>7}")
     for definition_id, (total, rec, target) in board.targets.items():
-        target_text = f"{target:g} %" if target is not None else "—"
+        target_text = f"{i18n.decimal(target, lang)} %" if target is not None else "—"
         lines.append(
             f"  [{definition_id}] "
             + h["target"].format(
-                rec=rec, total=total, share=_percent(rec, total), target=target_text
+                rec=rec, total=total, share=i18n.percent(rec, total, lang), target=target_text
             )
         )
         lines.extend(goal_lines(board.goals.get(definition_id, []), lang))
     if board.overdue:
         lines.append(
-            f"  {h['overdue']}: " + ", ".join(f"{k} {v}" for k, v in sorted(board.overdue.items()))
+            f"  {h['overdue']}: "
+            + ", ".join(
+                f"{deadline_label(k, specs, lang)} {v}" for k, v in sorted(board.overdue.items())
+            )
         )
     return "\n".join(lines)
 

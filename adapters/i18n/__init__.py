@@ -16,7 +16,9 @@ from adapters.i18n.catalogue import LANGS, catalogue
 DEFAULT_LANG = "vi"
 LANG_ENV = "BONTOT_LANG"
 
-__all__ = ["DEFAULT_LANG", "LANGS", "LANG_ENV", "Words", "number", "percent", "table", "text"]
+__all__ = [
+    "DEFAULT_LANG", "LANGS", "LANG_ENV", "Words", "decimal", "number", "percent", "table", "text",
+]  # fmt: skip
 
 
 def text(lang: str, msgid: str, /, **params: Any) -> str:
@@ -73,6 +75,13 @@ def number(value: float | int, lang: str, digits: int = 1) -> str:
 
     pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
     return str(format_decimal(value, format=pattern, locale="en" if lang == "en" else "vi"))
+
+
+def decimal(value: float | int, lang: str) -> str:
+    """`value` with as many decimals as it has (up to three): 87,5 in Vietnamese."""
+    from babel.numbers import format_decimal
+
+    return str(format_decimal(value, locale="en" if lang == "en" else "vi"))
 
 
 def percent(part: int, whole: int, lang: str, digits: int = 1) -> str:
