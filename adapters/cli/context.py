@@ -8,6 +8,7 @@ says them in the user's language with their exit code. Never a traceback for bad
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
+import yaml
 
 from adapters import bootstrap, i18n
 from adapters.bootstrap import App
@@ -150,6 +152,57 @@ def parse_payload(data: str | None) -> dict[str, Any]:
         raise problem("usage.data_constant", value=str(exc)) from None
     if not isinstance(payload, dict):
         raise problem("usage.data_object")
+    return payload
+
+
+def _finite(value: Any, where: str) -> None:
+    """Refuse NaN and infinities anywhere in a payload (they are not JSON)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise problem("usage.data_constant", value=f"{where}: {value}")
+    if isinstance(value, dict):
+        for item in value.values():
+            _finite(item, where)
+    elif isinstance(value, list):
+        for item in value:
+            _finite(item, where)
+
+
+def _score(text: str) -> int | float:
+    number = float(text)  # ValueError for what is not a number
+    if not math.isfinite(number):
+        raise ValueError(text)
+    return int(number) if number.is_integer() else number
+
+
+def self_evaluation(
+    criteria: list[str], checks: list[str], from_file: Path | None
+) -> dict[str, Any]:
+    """The self-evaluation given without typed JSON: `--criterion KEY=SCORE` (repeated),
+    `--check KEY` (a sub-criterion ticked, repeated) and/or `--from-file FILE` (YAML or
+    JSON: `criteria: {KEY: SCORE}`, `checklist: {KEY: true}`, and any other field)."""
+    payload: dict[str, Any] = {}
+    if from_file is not None:
+        if not from_file.is_file():
+            raise problem("error.no_file", errors.NOT_FOUND, file=str(from_file), reason="")
+        try:
+            loaded = yaml.safe_load(from_file.read_text(encoding="utf-8-sig"))
+        except (yaml.YAMLError, UnicodeDecodeError) as exc:
+            raise problem("usage.from_file", file=str(from_file), detail=str(exc)[:200]) from None
+        if not isinstance(loaded, dict):
+            raise problem("usage.from_file_mapping", file=str(from_file))
+        _finite(loaded, str(from_file))
+        payload.update({str(k): v for k, v in loaded.items()})
+    for item in criteria:
+        key, sep, value = item.partition("=")
+        try:
+            score = _score(value)
+        except ValueError:
+            score = None
+        if not sep or not key.strip() or score is None:
+            raise problem("usage.criterion", given=item)
+        payload.setdefault("criteria", {})[key.strip()] = score
+    for key in checks:
+        payload.setdefault("checklist", {})[key.strip()] = True
     return payload
 
 

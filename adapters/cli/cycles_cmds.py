@@ -6,6 +6,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -22,6 +23,7 @@ from adapters.cli.context import (
     YearOption,
     emit,
     parse_payload,
+    self_evaluation,
     session,
     token_for,
 )
@@ -69,6 +71,17 @@ def fire(
     actor: Annotated[str, typer.Option()],
     role: Annotated[str | None, typer.Option(help="Default: the one role the event allows")] = None,
     data: Annotated[str | None, typer.Option("--data", help="JSON payload")] = None,
+    criterion: Annotated[
+        list[str] | None,
+        typer.Option("--criterion", help="A criterion's self-evaluated score: KEY=SCORE"),
+    ] = None,
+    check: Annotated[
+        list[str] | None, typer.Option("--check", help="A sub-criterion met (its key)")
+    ] = None,
+    from_file: Annotated[
+        Path | None,
+        typer.Option("--from-file", help="YAML/JSON file: criteria, checklist, other fields"),
+    ] = None,
     override: Annotated[
         str | None,
         typer.Option("--override", help="A written reason to overrule the rule's verdict"),
@@ -83,7 +96,7 @@ def fire(
     lang: LangOption = "vi",
 ) -> None:
     """Fire EVENT on UNIT's cycle of YEAR. A refusal exits 3 with the reason on stderr."""
-    payload = parse_payload(data)
+    payload = {**self_evaluation(criterion or [], check or [], from_file), **parse_payload(data)}
     if override is not None:
         payload["override"] = override
     log = logs.logger().bind(unit=unit, year=year, event=event, actor=actor)

@@ -8,7 +8,7 @@ from typing import Any
 
 from adapters import i18n
 from adapters.cli.evidence_render import goal_lines
-from adapters.i18n.said import refusal_text
+from adapters.i18n.said import field_label, refusal_text
 from workflow.service.acts import outcome_counts
 from workflow.service.bulk import BulkItem
 from workflow.service.ports import UnitRef
@@ -148,6 +148,54 @@ def history_dict(history: History) -> dict[str, Any]:
     }
 
 
+def criterion_labels(spec: DefinitionSpec, lang: str) -> dict[str, str]:
+    """Labels of the rules' criteria and sub-criteria (checklist items), by key."""
+    labels: dict[str, str] = {}
+    for rule in spec.rules.values():
+        criteria = rule.get("criteria") if isinstance(rule, dict) else None
+        if not isinstance(criteria, dict):
+            continue
+        for key, label in (criteria.get("keys") or {}).items():
+            if isinstance(label, dict) and lang in label:
+                labels[key] = str(label[lang])
+        checklist = criteria.get("checklist") or {}
+        for items in (checklist.get("by_type") or {}).values():
+            for key, label in (items or {}).items():
+                if isinstance(label, dict) and lang in label:
+                    labels[key] = str(label[lang])
+    return labels
+
+
+def payload_value(spec: DefinitionSpec, value: Any, lang: str) -> str:
+    """A payload field's value; criteria and checklist items by their labels."""
+    if isinstance(value, dict) and value:
+        labels = criterion_labels(spec, lang)
+        if any(k in labels for k in value):
+            return "; ".join(
+                f"{labels.get(k, k)}: {json.dumps(v, ensure_ascii=False)}" for k, v in value.items()
+            )
+    return json.dumps(value, ensure_ascii=False)
+
+
+def event_name(spec: DefinitionSpec, event: str, lang: str) -> str:
+    """An event's label: the definition's, else the engine's own (opening, migrating)."""
+    label = spec.event_label(event, lang)
+    if label != event:
+        return label
+    own = i18n.text(lang, f"event.{event}")
+    return event if own == f"event.{event}" else own
+
+
+def role_name(spec: DefinitionSpec, role: str | None, lang: str) -> str:
+    if role is None:
+        return "—"
+    label = spec.role_label(role, lang)
+    if label != role:
+        return label
+    own = i18n.text(lang, f"role.{role}")
+    return role if own == f"role.{role}" else own
+
+
 def history_text(history: History, lang: str, now: Any) -> str:
     h = HEADINGS[lang]
     spec = history.definition.spec
@@ -164,11 +212,12 @@ def history_text(history: History, lang: str, now: Any) -> str:
     for e in history.entries:
         source = spec.state_label(e.from_state, lang) if e.from_state else "—"
         lines.append(
-            f"  {e.seq:>2}. {show_instant(e.at)}  {e.event:<20} {source} → "
-            f"{spec.state_label(e.to_state, lang)}  [{e.actor} / {e.role}]"
+            f"  {e.seq:>2}. {show_instant(e.at)}  {event_name(spec, e.event, lang):<28} "
+            f"{source} → {spec.state_label(e.to_state, lang)}  "
+            f"[{e.actor} / {role_name(spec, e.role, lang)}]"
         )
         for key, value in e.payload.items():
-            lines.append(f"        {key}: {json.dumps(value, ensure_ascii=False)}")
+            lines.append(f"        {field_label(key, lang)}: {payload_value(spec, value, lang)}")
     lines.append(f"  {h['deadlines']}:")
     for d in history.deadlines:
         label = spec.deadlines[d.key].label.get(lang) if d.key in spec.deadlines else d.key
