@@ -12,7 +12,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from workflow.errors import BontotError
+from workflow.errors import BontotError, NotFound
 
 
 def file_digest(path: Path) -> str:
@@ -23,7 +23,9 @@ def read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
     """(header, rows) of a comma-separated UTF-8 file (with or without BOM), rows as
     csv.DictReader gives them."""
     if not path.is_file():
-        raise BontotError(f"{path}: no such file")
+        raise NotFound(
+            f"{path}: no such file", msgid="error.no_file", params={"file": str(path)}
+        )
     with path.open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.DictReader(handle)
         rows = list(reader)
@@ -51,7 +53,9 @@ def read_table(path: Path) -> tuple[list[str], list[dict[str, str]]]:
     """(header, rows) of a .csv (UTF-8, with or without BOM) or the first sheet of an .xlsx.
     Row i of the list is the file's row i + 2 (the header is row 1); blank rows are empty."""
     if not path.is_file():
-        raise BontotError(f"{path}: no such file")
+        raise NotFound(
+            f"{path}: no such file", msgid="error.no_file", params={"file": str(path)}
+        )
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         return _read_xlsx(path)
     try:

@@ -96,7 +96,7 @@ def _sqlite_file(url: str) -> Path | None:
     if not url.startswith("sqlite"):
         return None
     path = url.split(":///", 1)[1] if ":///" in url else ""
-    path = path.split("?", 1)[0]
+    path = path.split("?", 1)[0].removeprefix("file:")
     return Path(path) if path and path != ":memory:" else None
 
 

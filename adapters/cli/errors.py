@@ -153,6 +153,11 @@ def report(exc: BaseException, lang: str, debug: bool) -> int:
             logs.logger().warning(log, **getattr(exc, "fields", {}))
         typer.echo(say(exc, lang), err=True)
         return code_of(exc)
+    said = database_text(exc, lang)
+    if said is not None:
+        logs.logger().error("command.database_failed", error=type(exc).__name__)
+        typer.echo(said, err=True)
+        return FAILURE
     if isinstance(exc, OSError) and exc.filename is not None:
         # a file the user named and the system could not open, write or find
         missing = isinstance(exc, FileNotFoundError)
@@ -166,6 +171,32 @@ def report(exc: BaseException, lang: str, debug: bool) -> int:
     else:
         typer.echo(t(lang, "error.debug_hint"), err=True)
     return FAILURE
+
+
+#: what the database driver says, and what the user is told
+_DATABASE_FAULTS = (
+    ("database is locked", "error.locked"),
+    ("readonly database", "error.readonly"),
+    ("read-only", "error.readonly"),
+    ("file is not a database", "error.not_database"),
+    ("unable to open database file", "error.cannot_open"),
+    ("disk is full", "error.disk_full"),
+    ("database or disk is full", "error.disk_full"),
+)
+
+
+def database_text(exc: BaseException, lang: str) -> str | None:
+    """The database's own failures (locked, read-only, not a database, unreachable) said
+    plainly; None for anything else."""
+    if type(exc).__module__.split(".")[0] not in ("sqlalchemy", "sqlite3", "psycopg"):
+        return None
+    detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:300]
+    for clue, msgid in _DATABASE_FAULTS:
+        if clue in detail.lower():
+            return i18n.text(lang, msgid, detail=detail)
+    if type(exc).__name__ in ("OperationalError", "DatabaseError", "InterfaceError"):
+        return i18n.text(lang, "error.database", detail=detail)
+    return None
 
 
 class RootGroup(TyperGroup):

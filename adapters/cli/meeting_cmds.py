@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from adapters import logs
+from adapters.cli import errors
 from adapters.cli.context import (
     DEFAULT_DEFINITION,
     DbOption,
@@ -24,6 +25,7 @@ from adapters.cli.context import (
     session,
     token_for,
 )
+from adapters.cli.errors import problem
 from adapters.tabular import read_export
 from workflow.service.meeting_checks import MeetingCheck
 from workflow.timefmt import parse_user_date
@@ -52,7 +54,7 @@ def meetings_import(
     Every row is checked first; one bad row imports nothing. A meeting is keyed by
     (unit, date, kind): the same file again changes nothing, a corrected one overwrites."""
     if not file.is_file():
-        raise fail(f"{file}: no such file")
+        raise problem("error.no_file", errors.NOT_FOUND, file=str(file))
     data = file.read_bytes()
     sha256 = hashlib.sha256(data).hexdigest()
     with session(db, now) as app:
