@@ -46,4 +46,8 @@ def labelled(params: Mapping[str, Any], spec: DefinitionSpec | None, lang: str) 
 def refusal_text(refusal: Refusal, spec: DefinitionSpec | None, lang: str) -> str:
     """The refusal's reason in `lang` (its English message if the catalogue lacks it)."""
     said = text(lang, refusal.message_id, **labelled(refusal.params, spec, lang))
-    return refusal.message if said == refusal.message_id else said
+    if said == refusal.message_id:
+        return refusal.message
+    if not refusal.msgid and not refusal.params and refusal.code == "not_authorized":
+        return f"{said} ({refusal.message})"  # a refusal that names no message of its own
+    return said
