@@ -106,7 +106,7 @@ def test_a_unit_goes_through_the_whole_cycle_from_the_cli(cli: Cli) -> None:
     # 28/12/2025 15:30 in Vietnam is 08:30 UTC
     assert history["entries"][4]["at"] == "2025-12-28T08:30:00.000000Z"
     text = cli("history", "CB-THON1", "--year", "2025", "--now", "2026-03-20").stdout
-    assert "28/12/2025 15:30" in text and "btc.x01 / superior_org_board" in text
+    assert "28/12/2025 15:30" in text and "btc.x01 / Ban Tổ chức cấp ủy cấp trên" in text
     assert "Được công nhận" in text
     english = cli("history", "CB-THON1", "--year", "2025", "--lang", "en").stdout
     assert "Recognised" in english
@@ -118,8 +118,8 @@ def test_a_refusal_exits_non_zero_with_the_reason_and_changes_nothing(cli: Cli) 
         "SELECT * FROM transition ORDER BY id"
     )
     wrong_state = cli("fire", "CB-THON1", "propose", "--year", "2025", "--actor", "bt", ok=False)
-    assert wrong_state.returncode == 2
-    assert "cannot be fired from state 'not_registered'" in wrong_state.stderr
+    assert wrong_state.returncode == 3
+    assert "khi đang ở trạng thái «Chưa đăng ký»" in wrong_state.stderr
     wrong_role = cli(
         "fire",
         "CB-THON1",
@@ -134,8 +134,11 @@ def test_a_refusal_exits_non_zero_with_the_reason_and_changes_nothing(cli: Cli) 
         '{"plan": "p"}',
         ok=False,
     )
-    assert wrong_role.returncode == 2
-    assert "role 'superior_org_board' may not fire 'register'" in wrong_role.stderr
+    assert wrong_role.returncode == 3
+    assert (
+        "vai trò «Ban Tổ chức cấp ủy cấp trên» không được «Đăng ký xây dựng mô hình»"
+        in wrong_role.stderr
+    )
     assert '"event": "transition.refused"' in wrong_role.stderr  # the refusal is logged
     after = cli.rows("SELECT * FROM cycle ORDER BY id") + cli.rows(
         "SELECT * FROM transition ORDER BY id"
@@ -160,7 +163,7 @@ def test_a_stale_expected_version_is_refused(cli: Cli) -> None:
         "1",
         ok=False,
     )
-    assert stale.returncode == 2 and "changed meanwhile" in stale.stderr
+    assert stale.returncode == 3 and "chu kỳ vừa thay đổi" in stale.stderr
 
 
 def test_a_bad_import_names_row_and_column_and_imports_nothing(cli: Cli) -> None:
@@ -233,6 +236,9 @@ def check_demo(done: subprocess.CompletedProcess[str], url: str) -> None:
     assert 150 <= grassroots[0] <= 250  # about 200 grassroots organisations
     assert f"{grassroots[1]}/{grassroots[0]}" in done.stdout  # the printed share is the data's
     assert "chỉ tiêu 50 %" in done.stdout
+    # the share as Vietnamese write it: a decimal comma
+    share = f"{grassroots[1] * 100 / grassroots[0]:.1f}".replace(".", ",")
+    assert f"{grassroots[1]}/{grassroots[0]} = {share} %" in done.stdout
     # the realistic mix: lapsed (never registered), returned, late, not recognised
     assert states.get("lapsed", 0) > 0 and returned > 0 and late > 0
     assert grassroots[1] < grassroots[0]

@@ -55,7 +55,7 @@ def dump(cli: Cli) -> Any:
 
 def test_running_cycles_move_to_a_newly_deployed_version(cli: Cli) -> None:
     unknown = cli(*MIGRATE, "--dry-run", ok=False)
-    assert unknown.returncode == 2 and "version 2 is neither in the database" in unknown.stderr
+    assert unknown.returncode == 3 and "version 2 is neither in the database" in unknown.stderr
 
     deploy_v2(cli)
     before = dump(cli)
@@ -104,7 +104,7 @@ def test_once_actors_exist_only_an_administrator_migrates(cli: Cli) -> None:
         token=admin,
     )
     anonymous = cli(*MIGRATE, "--dry-run", ok=False)
-    assert anonymous.returncode == 2 and "unknown actor" in anonymous.stderr
+    assert anonymous.returncode == 3 and "unknown actor" in anonymous.stderr
     not_admin = as_actor(cli, secretary, *MIGRATE, "--actor", "bithu", ok=False)
     assert "for administrators" in not_admin.stderr  # type: ignore[attr-defined]
     done = as_actor(cli, admin, *MIGRATE, "--actor", "quantri", "--map", "reviewed=checked")
