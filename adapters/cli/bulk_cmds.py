@@ -114,7 +114,8 @@ def _text(
     shown = ", ".join(f"{w[k]} {n}" for k, n in sorted(counts.items())) or "0"
     lines.append(
         w["totals"].format(
-            event=event, under=under, year=year, dry=w["dry"] if dry_run else "", counts=shown
+            event=spec.event_label(event, lang) if spec is not None else event,
+            under=under, year=year, dry=w["dry"] if dry_run else "", counts=shown,
         )
     )
     return "\n".join(lines)
