@@ -199,6 +199,24 @@ def database_text(exc: BaseException, lang: str) -> str | None:
     return None
 
 
+def translate_help(command: Any, lang: str, path: str = "") -> None:
+    """The help texts of `command` and everything under it in `lang`, from the catalogue
+    (`help.<command path>`, `help.option.<option>`); English keeps the docstrings."""
+    if lang == "en":
+        return
+    said = i18n.text(lang, f"help.{path or '(root)'}")
+    if not said.startswith("help."):
+        command.help, command.short_help = said, None
+    for param in getattr(command, "params", []):
+        opts = getattr(param, "opts", None)
+        if opts and getattr(param, "param_type_name", "") == "option":
+            option = i18n.text(lang, f"help.option.{max(opts, key=len)}")
+            if not option.startswith("help."):
+                param.help = option
+    for name, sub in (getattr(command, "commands", None) or {}).items():
+        translate_help(sub, lang, f"{path}.{name}" if path else name)
+
+
 class RootGroup(TyperGroup):
     """The root command: runs the command asked for and maps whatever escapes it to a
     message and an exit code (`report`), on the real command line and under test runners."""
@@ -215,6 +233,8 @@ class RootGroup(TyperGroup):
         debug = "--debug" in argv or os.environ.get(DEBUG_ENV, "") not in ("", "0")
         argv = [a for a in argv if a != "--debug"]
         lang = lang_of(argv)
+        if "--help" in argv or not argv:
+            translate_help(self, lang)
         try:
             result = super().main(
                 argv, prog_name, complete_var, standalone_mode=False, **extra

@@ -36,8 +36,8 @@ class Shell:
     def __call__(self, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
         return bontot(*args, env={**self.env, **env}, cwd=self.folder, timeout=120)
 
-    def ok(self, *args: str) -> str:
-        done = self(*args)
+    def ok(self, *args: str, **env: str) -> str:
+        done = self(*args, **env)
         assert done.returncode == 0, done.stderr
         return done.stdout
 
@@ -256,3 +256,12 @@ def test_a_self_evaluation_file_that_is_missing_or_not_a_mapping(sh: Shell) -> N
     said(sh(*fire, "--from-file", "list.yaml"), USAGE, "tên: giá trị")
     (sh.folder / "nan.yaml").write_text("criteria:\n  meetings: .nan\n", encoding="utf-8")
     said(sh(*fire, "--from-file", "nan.yaml"), USAGE, "không phải một số")
+
+
+def test_help_is_vietnamese_unless_english_is_asked_for(sh: Shell) -> None:
+    assert "Bảng theo dõi: số chu kỳ theo trạng thái" in sh.ok("--help")
+    shown = sh.ok("fire", "--help")
+    assert "Điểm tự đánh giá một tiêu chí" in shown and "Địa chỉ cơ sở dữ liệu" in shown
+    english = sh.ok("fire", "--help", "--lang", "en")
+    assert "A criterion's self-evaluated score" in english
+    assert "The board: cycles by state" in sh.ok("--help", BONTOT_LANG="en")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 import string
+from collections.abc import Iterator
 from pathlib import Path
 from typing import get_args
 
@@ -90,3 +91,23 @@ def test_a_table_reads_its_words_by_short_key() -> None:
     assert "fr" not in words
     with pytest.raises(KeyError):
         words["fr"]
+
+
+def test_every_command_and_option_has_its_vietnamese_help() -> None:
+    from typer.main import get_command
+
+    from adapters.cli.app import app
+
+    vi = catalogue("vi")
+
+    def walk(command: object, path: str) -> Iterator[str]:
+        yield f"help.{path or '(root)'}"
+        for param in getattr(command, "params", []):
+            if getattr(param, "param_type_name", "") == "option" and getattr(param, "help", None):
+                yield "help.option." + max(param.opts, key=len)
+        for name, sub in (getattr(command, "commands", None) or {}).items():
+            yield from walk(sub, f"{path}.{name}" if path else name)
+
+    wanted = set(walk(get_command(app), ""))
+    assert len(wanted) > 80
+    assert sorted(wanted - set(vi)) == []
