@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from adapters import logs
+from adapters import i18n, logs
 from adapters.cli import errors, render
 from adapters.cli.context import (
     DEFAULT_DEFINITION,
@@ -45,6 +45,7 @@ def cycle_open(
     actor: Annotated[str, typer.Option()] = "system",
     db: DbOption = None,
     now: NowOption = None,
+    lang: LangOption = "vi",
 ) -> None:
     """Open the year's cycle for every unit under a node (running it again adds nothing)."""
     with session(db, now) as app:
@@ -61,7 +62,12 @@ def cycle_open(
             opened=result.opened,
             actor=actor,
         )
-        typer.echo(f"opened {result.opened} cycles of {spec.id} v{spec.version} for {year}")
+        typer.echo(
+            i18n.text(
+                lang, "cli.cycles_opened", opened=result.opened, title=spec.title.get(lang),
+                definition=spec.id, version=spec.version, year=year,
+            )
+        )  # fmt: skip
 
 
 def fire(

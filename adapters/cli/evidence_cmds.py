@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from adapters import logs
+from adapters import i18n, logs
 from adapters.cli import evidence_render
 from adapters.cli.context import (
     DEFAULT_DEFINITION,
@@ -37,6 +37,7 @@ def ratings_import(
     year: Annotated[int, typer.Option(help="The rating season's year (ratings of 2025)")],
     actor: Annotated[str, typer.Option(help="An administrator, once actors exist")] = "system",
     db: DbOption = None,
+    lang: LangOption = "vi",
 ) -> None:
     """Import members' and units' ratings from the member registry's export (.csv/.xlsx).
 
@@ -50,7 +51,7 @@ def ratings_import(
             token_for(actor),
         )  # fmt: skip
     logs.logger().info("ratings.imported", file=str(file), year=year, added=added, updated=updated)
-    typer.echo(f"imported {added} new and {updated} corrected ratings from {file}")
+    typer.echo(i18n.text(lang, "cli.ratings_imported", added=added, updated=updated, file=file))
 
 
 def _read_with_digest(

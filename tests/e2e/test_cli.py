@@ -68,7 +68,8 @@ def cli(tmp_path: Path, db_url: str) -> Cli:
 
 
 def test_a_unit_goes_through_the_whole_cycle_from_the_cli(cli: Cli) -> None:
-    assert "opened 3 cycles" in cli("cycle", "open", "--year", "2025", "--now", "2025-01-05").stdout
+    opened = cli("cycle", "open", "--year", "2025", "--now", "2025-01-05").stdout
+    assert "đã mở 3 chu kỳ năm 2025" in opened
     evaluation = json.dumps(GOOD_EVALUATION)
     steps = [
         ("register", "bithu.thon1", "2025-02-20T09:00", ["--data", '{"plan": "KH-05/KH-CB"}']),
@@ -81,7 +82,7 @@ def test_a_unit_goes_through_the_whole_cycle_from_the_cli(cli: Cli) -> None:
     ]
     (cli.folder / "xep-loai-2025.csv").write_text(RATINGS_CSV, encoding="utf-8-sig")
     imported = cli("ratings", "import", "xep-loai-2025.csv", "--year", "2025").stdout
-    assert "imported 13 new" in imported
+    assert "đã nhập 13 kết quả xếp loại mới" in imported
     for event, actor, now, extra in steps:
         result = json.loads(
             cli(
@@ -276,7 +277,8 @@ def test_a_2025_rating_whose_level_and_score_disagree_imports_nothing(cli: Cli) 
     assert "88 điểm là hoàn thành tốt nhiệm vụ" in refused.stderr
     first = rows.splitlines(keepends=True)[0]  # 92 points: excellent, derived
     (cli.folder / "diem-2025.csv").write_text(header + first, encoding="utf-8-sig")
-    assert "imported 1 new" in cli("ratings", "import", "diem-2025.csv", "--year", "2025").stdout
+    imported = cli("ratings", "import", "diem-2025.csv", "--year", "2025").stdout
+    assert "đã nhập 1 kết quả xếp loại mới" in imported
 
 
 def test_status_and_targets_show_say_seed_004_s_two_targets(tmp_path: Path, db_url: str) -> None:

@@ -68,7 +68,7 @@ def proposed(tmp_path: Path, db_url: str) -> Cli:
         assert drive(cli, event, now, *extra)["counts"] == {"applied": 3}
     registry_xlsx(tmp_path / "xep-loai-2025.xlsx")
     out = cli("ratings", "import", "xep-loai-2025.xlsx", "--year", "2025").stdout
-    assert "imported 24 new" in out
+    assert "đã nhập 24 kết quả xếp loại mới" in out
     return cli
 
 

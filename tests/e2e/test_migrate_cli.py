@@ -34,7 +34,7 @@ def cli(tmp_path: Path, db_url: str) -> Cli:
     runner("units", "import", "units.csv")
     opened = runner("cycle", "open", "--year", "2025", "--definition", "review",
                     "--now", "2025-01-05T08:00")
-    assert "opened 3 cycles of review v1" in opened.stdout
+    assert "đã mở 3 chu kỳ năm" in opened.stdout and "(review v1)" in opened.stdout
     for unit, event, actor in [
         ("DB-TRUONG-1", "submit", "bithu"),
         ("DB-TRUONG-1", "review", "btc.x01"),

@@ -48,6 +48,8 @@ def walked(tmp_path: Path, prepared: Path) -> Shell:  # noqa: F811
 
 
 COMMANDS = [
+    ("units", "list"),
+    ("cycle", "open", "--year", "2026"),
     ("status", "--year", "2025"),
     ("status", "--year", "2025", "--under", "X01", "--now", "2026-04-01"),
     ("history", "CB-THON1", "--year", "2025", "--now", "2026-04-01"),
