@@ -20,7 +20,7 @@ import typer
 from typer.core import TyperGroup
 
 from adapters import i18n
-from workflow.errors import BontotError
+from workflow.errors import BontotError, ImportRefused
 
 DONE, FAILURE, USAGE, REFUSED, NOT_FOUND = 0, 1, 2, 3, 4
 DEBUG_ENV = "BONTOT_DEBUG"
@@ -74,6 +74,16 @@ def say(exc: BontotError, lang: str) -> str:
     message (else its own text, which names what was wrong)."""
     if exc.msgid is not None:
         return i18n.text(lang, exc.msgid, **exc.params)
+    if isinstance(exc, ImportRefused):
+        lines = [i18n.text(lang, "import.nothing")]
+        lines += [
+            i18n.text(
+                lang, "import.problem", source=exc.source, row=p.row, column=p.column,
+                message=p.message,
+            )
+            for p in exc.problems
+        ]  # fmt: skip
+        return "\n".join(lines)
     return str(exc)
 
 

@@ -180,9 +180,9 @@ def test_a_bad_import_names_row_and_column_and_imports_nothing(cli: Cli) -> None
     before = cli.rows("SELECT code FROM unit ORDER BY code")
     done = cli("units", "import", "bad.csv", ok=False)
     assert done.returncode == 1
-    assert "row 3, column 'member_count'" in done.stderr
-    assert "row 4, column 'kind'" in done.stderr
-    assert "row 5, column 'parent_code': unknown unit 'X99'" in done.stderr
+    assert "dòng 3, cột «member_count»" in done.stderr
+    assert "dòng 4, cột «kind»" in done.stderr
+    assert "dòng 5, cột «parent_code»: unknown unit 'X99'" in done.stderr
     assert cli.rows("SELECT code FROM unit ORDER BY code") == before  # not even the good X02 row
 
 
@@ -272,7 +272,7 @@ def test_a_2025_rating_whose_level_and_score_disagree_imports_nothing(cli: Cli) 
     (cli.folder / "diem-2025.csv").write_text(header + rows, encoding="utf-8-sig")
     refused = cli("ratings", "import", "diem-2025.csv", "--year", "2025", ok=False)
     assert refused.returncode == 1 and "Traceback" not in refused.stderr
-    assert "row 3, column 'xep_loai'" in refused.stderr
+    assert "dòng 3, cột «xep_loai»" in refused.stderr
     assert "'Hoàn thành xuất sắc nhiệm vụ' không khớp với điểm 88" in refused.stderr
     assert "88 điểm là hoàn thành tốt nhiệm vụ" in refused.stderr
     first = rows.splitlines(keepends=True)[0]  # 92 points: excellent, derived

@@ -178,5 +178,5 @@ def test_a_bad_row_in_the_excel_export_names_it_and_imports_nothing(
     book.save(tmp_path / "xl.xlsx")
     done = cli("ratings", "import", "xl.xlsx", "--year", "2025", ok=False)
     assert done.returncode != 0
-    assert "row 4, column 'Xếp loại'" in done.stderr and "nothing imported" in done.stderr
+    assert "dòng 4, cột «Xếp loại»" in done.stderr and "không nhập dòng nào" in done.stderr
     assert cli.rows("SELECT COUNT(*) FROM rating") == [(0,)]

@@ -73,7 +73,7 @@ def test_a_bad_row_names_row_and_column_and_imports_nothing(cli: Cli, tmp_path: 
     (tmp_path / "bad.csv").write_text(bad, encoding="utf-8")
     done = cli("meetings", "import", "bad.csv", ok=False)
     assert done.returncode == 1
-    assert "row 6, column 'Ngày'" in done.stderr
+    assert "dòng 6, cột «Ngày»" in done.stderr
     assert cli.rows("SELECT COUNT(*) FROM meeting") == [(0,)]
     assert cli.rows("SELECT COUNT(*) FROM audit_event WHERE kind = 'meetings_import'") == [(0,)]
 
