@@ -73,7 +73,12 @@ def say(exc: BontotError, lang: str) -> str:
     """An error the engine raised on purpose, in the user's language when it names its
     message (else its own text, which names what was wrong)."""
     if exc.msgid is not None:
-        return i18n.text(lang, exc.msgid, **exc.params)
+        params = dict(exc.params)
+        reason = params.get("reason")
+        if isinstance(reason, str):  # the access policy's short reasons, in the catalogue
+            said = i18n.text(lang, f"reason.{reason}")
+            params["reason"] = reason if said == f"reason.{reason}" else said
+        return i18n.text(lang, exc.msgid, **params)
     if isinstance(exc, ImportRefused):
         lines = [i18n.text(lang, "import.nothing")]
         lines += [

@@ -58,7 +58,7 @@ def test_actors_with_tokens_act_only_where_their_role_reaches(cli: Cli) -> None:
     backdated = as_actor(cli, secretary, *register, "--now", "2025-02-20T09:00", ok=False)
     assert backdated.returncode == 3 and "dated by the clock" in backdated.stderr
     wrong = as_actor(cli, "not-the-token", *register, ok=False)
-    assert wrong.returncode == 3 and "bad token" in wrong.stderr
+    assert wrong.returncode == 3 and "mã truy cập không đúng" in wrong.stderr
     elsewhere = as_actor(
         cli, secretary, "fire", "DB-TRUONG", "register", "--year", "2025",
         "--actor", "bithu.thon1", "--data", '{"plan": "KH"}', ok=False,

@@ -104,7 +104,7 @@ def test_once_actors_exist_only_an_administrator_migrates(cli: Cli) -> None:
         token=admin,
     )
     anonymous = cli(*MIGRATE, "--dry-run", ok=False)
-    assert anonymous.returncode == 3 and "unknown actor" in anonymous.stderr
+    assert anonymous.returncode == 3 and "không có người dùng này" in anonymous.stderr
     not_admin = as_actor(cli, secretary, *MIGRATE, "--actor", "bithu", ok=False)
     assert "for administrators" in not_admin.stderr  # type: ignore[attr-defined]
     done = as_actor(cli, admin, *MIGRATE, "--actor", "quantri", "--map", "reviewed=checked")
