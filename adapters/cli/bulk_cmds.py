@@ -115,7 +115,10 @@ def _text(
     lines.append(
         w["totals"].format(
             event=spec.event_label(event, lang) if spec is not None else event,
-            under=under, year=year, dry=w["dry"] if dry_run else "", counts=shown,
+            under=under,
+            year=year,
+            dry=w["dry"] if dry_run else "",
+            counts=shown,
         )
     )
     return "\n".join(lines)

@@ -39,8 +39,13 @@ UsageError: Any = _cx.UsageError
 BadParameter: Any = _cx.BadParameter
 #: what ends a run on purpose: typer's own, and click's if typer is older
 _EXITS = (typer.Exit, _cx.Exit) if hasattr(_cx, "Exit") else (typer.Exit,)
-_ABORTS = (typer.Abort, _cx.Abort, KeyboardInterrupt) if hasattr(_cx, "Abort") else (
-    typer.Abort, KeyboardInterrupt,
+_ABORTS = (
+    (typer.Abort, _cx.Abort, KeyboardInterrupt)
+    if hasattr(_cx, "Abort")
+    else (
+        typer.Abort,
+        KeyboardInterrupt,
+    )
 )
 
 
@@ -251,9 +256,7 @@ class RootGroup(TyperGroup):
         if "--help" in argv or not argv:
             translate_help(self, lang)
         try:
-            result = super().main(
-                argv, prog_name, complete_var, standalone_mode=False, **extra
-            )
+            result = super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
             code = result if isinstance(result, int) else DONE
         except _EXITS as exc:
             code = exc.exit_code

@@ -28,9 +28,7 @@ class Shell:
         self.folder = folder
         self.file = folder / "bontot.db"
         self.url = f"sqlite:///{self.file}"
-        self.env = {
-            k: v for k, v in os.environ.items() if k not in ("BONTOT_LANG", "BONTOT_DEBUG")
-        }
+        self.env = {k: v for k, v in os.environ.items() if k not in ("BONTOT_LANG", "BONTOT_DEBUG")}
         self.env["BONTOT_DATABASE_URL"] = self.url
 
     def __call__(self, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -43,9 +41,10 @@ class Shell:
 
     def rows(self) -> list[object]:
         with closing(sqlite3.connect(self.file)) as conn:
-            return conn.execute("SELECT * FROM cycle ORDER BY id").fetchall() + conn.execute(
-                "SELECT * FROM transition ORDER BY id"
-            ).fetchall()
+            return (
+                conn.execute("SELECT * FROM cycle ORDER BY id").fetchall()
+                + conn.execute("SELECT * FROM transition ORDER BY id").fetchall()
+            )
 
 
 @pytest.fixture(scope="module")

@@ -58,9 +58,7 @@ def test_the_vietnamese_catalogue_is_vietnamese() -> None:
 
 
 def test_every_message_id_the_code_names_is_in_the_catalogue() -> None:
-    sources = [
-        p for folder in ("adapters", "workflow") for p in (ROOT / folder).rglob("*.py")
-    ]
+    sources = [p for folder in ("adapters", "workflow") for p in (ROOT / folder).rglob("*.py")]
     used = {
         (p.relative_to(ROOT).as_posix(), m)
         for p in sources
