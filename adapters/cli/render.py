@@ -36,7 +36,6 @@ def unit_dict(unit: UnitRef) -> dict[str, Any]:
     }
 
 
-
 def board_dict(board: Board) -> dict[str, Any]:
     return {
         "year": board.year,
