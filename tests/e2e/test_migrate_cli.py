@@ -82,7 +82,7 @@ def test_running_cycles_move_to_a_newly_deployed_version(cli: Cli) -> None:
     ) == [("CB-THON1", 2, "draft"), ("DB-TRUONG", 1, "withdrawn"), ("DB-TRUONG-1", 2, "checked")]
     assert "ok:" in cli("audit", "verify").stdout
     history = cli("history", "DB-TRUONG-1", "--year", "2025", "--lang", "en").stdout
-    assert "migrate" in history and "to_version: 2" in history
+    assert "Moved to another version" in history and "to_version: 2" in history
 
     # v2 decides what happens next: `check` is done, `close` follows
     closed = cli("fire", "DB-TRUONG-1", "close", "--year", "2025", "--actor", "btc.x01",
