@@ -37,7 +37,7 @@ def storage_problems(url: str) -> list[ChainProblem]:
     PostgreSQL, where a row that does not read fails the chains' reading itself)."""
     if not url.startswith("sqlite:///"):
         return []
-    path = url.removeprefix("sqlite:///").split("?", 1)[0]
+    path = url.removeprefix("sqlite:///").split("?", 1)[0].removeprefix("file:")
     try:
         with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
             roots = {int(p): f"{k} {n}" for k, n, p in conn.execute(

@@ -290,7 +290,8 @@ def run_demo(url: str, year: int = 2025, seed: int = 2025, lang: str = "vi") -> 
         summary += "\n" + _notices_line(sent, delivered.count("sent"), lang)
         audit = verify_store(store)
         summary += "\n" + _audit_line(len(grants), audit.records, audit.chains, audit.ok, lang)
-        return "\n".join([summary, "", *progress, "", render.board_text(board, lang), "",
+        board_text = render.board_text(board, lang, [definition.spec])
+        return "\n".join([summary, "", *progress, "", board_text, "",
                           *_login_lines(url, written, grants, lang)])  # fmt: skip
     finally:
         app.close()

@@ -18,7 +18,7 @@ import unicodedata
 from pathlib import Path
 
 from adapters.xlsx_reading import MAX_ROWS, read_xlsx
-from workflow.errors import BontotError, ImportRefused, RowProblem
+from workflow.errors import BontotError, ImportRefused, NotFound, RowProblem
 
 #: the largest file read (a province's register is well under it)
 MAX_BYTES = 100 * 1024 * 1024
@@ -53,7 +53,10 @@ def read_sheet(
     shown = name or str(path)
     if data is None:
         if not path.is_file():
-            raise BontotError(f"{shown}: " + _say(lang, "không có tệp này", "no such file"))
+            raise NotFound(
+                f"{shown}: " + _say(lang, "không có tệp này", "no such file"),
+                msgid="error.no_file", params={"file": shown},
+            )  # fmt: skip
         if path.stat().st_size > MAX_BYTES:
             raise _too_big(shown, lang)
         try:

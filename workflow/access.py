@@ -40,24 +40,42 @@ def authorize(
 ) -> Refusal | None:
     """Whether `grant` lets its actor fire as `role` on the cycle of this unit."""
     if grant.revoked:
-        return Refusal("not_authorized", f"actor {grant.actor!r} has been revoked")
+        return Refusal(
+            "not_authorized",
+            f"actor {grant.actor!r} has been revoked",
+            msgid="refusal.revoked",
+            params={"actor": grant.actor},
+        )
     if grant.role in SYSTEM_ROLES:
         return Refusal(
-            "not_authorized", f"actor {grant.actor!r} is an {grant.role} and fires no event"
+            "not_authorized",
+            f"actor {grant.actor!r} is an {grant.role} and fires no event",
+            msgid="refusal.system_role",
+            params={"actor": grant.actor, "role": grant.role},
         )
     if grant.role != role:
         return Refusal(
-            "not_authorized", f"actor {grant.actor!r} holds {grant.role!r}, not {role!r}"
+            "not_authorized",
+            f"actor {grant.actor!r} holds {grant.role!r}, not {role!r}",
+            msgid="refusal.other_role",
+            params={"actor": grant.actor, "held": grant.role, "role": role},
         )
     role_spec = spec.roles.get(role)
     acts_for = role_spec.acts_for if role_spec else "unit"
     where = grant.scope_code or "the whole tree"
     if acts_for == "system":
-        return Refusal("not_authorized", f"role {role!r} is the system's, not a person's")
+        return Refusal(
+            "not_authorized",
+            f"role {role!r} is the system's, not a person's",
+            msgid="refusal.system_only",
+            params={"role": role},
+        )
     if acts_for == "unit" and grant.scope_path != unit_path:
         return Refusal(
             "not_authorized",
             f"actor {grant.actor!r} is {role} of {where}, not of {unit_code}",
+            msgid="refusal.other_unit",
+            params={"actor": grant.actor, "role": role, "where": where, "unit": unit_code},
         )
     if acts_for == "superior" and not (
         covers(grant.scope_path, unit_path) and grant.scope_path != unit_path
@@ -67,6 +85,8 @@ def authorize(
             "not_authorized",
             f"actor {grant.actor!r} is {role} of {where} and may not act on {reason} "
             f"({unit_code})",
+            msgid="refusal.own_unit" if grant.scope_path == unit_path else "refusal.outside",
+            params={"actor": grant.actor, "role": role, "where": where, "unit": unit_code},
         )
     return None
 
@@ -87,6 +107,7 @@ def separation(
             return Refusal(
                 "separation_of_duties",
                 f"actor {actor!r} fired {done!r} on this cycle and may not also fire {event!r}",
+                params={"actor": actor, "done": done, "event": event},
             )
     return None
 

@@ -2,11 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any, ClassVar
 
 
 class BontotError(Exception):
-    """Base of every error the engine raises on purpose."""
+    """Base of every error the engine raises on purpose.
+
+    `str(error)` is English, for logs. `msgid` and `params`, when given, name the message
+    the adapters say it with in the user's language (their catalogues hold the words; the
+    core stays free of them)."""
+
+    msgid: str | None = None
+    params: Mapping[str, Any]
+    #: what the command line exits with for this kind of error (see adapters.cli.errors)
+    exit_code: ClassVar[int] = 1
+
+    def __init__(
+        self, *args: object, msgid: str | None = None, params: Mapping[str, Any] | None = None
+    ) -> None:
+        super().__init__(*args)
+        if msgid is not None:
+            self.msgid = msgid
+        self.params = dict(params or {})
 
 
 @dataclass(frozen=True)
@@ -54,6 +73,15 @@ class ImportRefused(BontotError):
 
 class NotFound(BontotError):
     """A unit, cycle or definition that was asked for does not exist."""
+
+    exit_code = 4
+
+
+class InvalidInput(BontotError):
+    """A value a user gave cannot be used as it is (a year out of range, a payload that is
+    not what the step takes): a usage error, nothing was changed."""
+
+    exit_code = 2
 
 
 class Ambiguous(BontotError):

@@ -14,9 +14,10 @@ from importlib import import_module
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperCommand, TyperGroup
+from typer.core import TyperCommand
 
-from adapters import logs
+from adapters import i18n, logs
+from adapters.cli import errors
 
 #: every top-level command and group, in the order `bontot --help` lists them:
 #: name → (module in adapters.cli, the first line of its help)
@@ -103,10 +104,18 @@ def load_entry(name: str) -> Any:
     return command
 
 
-class LazyGroup(TyperGroup):
-    """The root group: commands listed from ENTRIES, loaded when resolved to run."""
+class LazyGroup(errors.RootGroup):
+    """The root group: commands listed from ENTRIES, loaded when resolved to run, their
+    help said in the language asked for (`help_lang`, set by the root when help is shown)."""
 
     listing = False
+
+    def help_line(self, name: str) -> str:
+        if self.help_lang not in (None, "en"):
+            said = i18n.text(self.help_lang, f"help.{name}")
+            if not said.startswith("help."):
+                return said.split("\n")[0]
+        return ENTRIES[name][1]
 
     def list_commands(self, ctx: Any) -> list[str]:
         return [*ENTRIES, *(name for name in self.commands if name not in ENTRIES)]
@@ -115,9 +124,12 @@ class LazyGroup(TyperGroup):
         if cmd_name in self.commands or cmd_name not in ENTRIES:
             return self.commands.get(cmd_name)
         if self.listing:  # the help's list needs a name and a line, not the command
-            return TyperCommand(cmd_name, help=ENTRIES[cmd_name][1])
-        self.commands[cmd_name] = load_entry(cmd_name)
-        return self.commands[cmd_name]
+            return TyperCommand(cmd_name, help=self.help_line(cmd_name))
+        command = load_entry(cmd_name)
+        if self.help_lang not in (None, "en"):  # loaded after the root translated its help
+            errors.translate_help(command, self.help_lang, cmd_name)
+        self.commands[cmd_name] = command
+        return command
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
         self.listing = True
@@ -133,6 +145,7 @@ app = typer.Typer(
     add_completion=True,
     # plain click help at the root: typer's rich help imports rich.markdown (0.2 s)
     rich_markup_mode=None,
+    pretty_exceptions_enable=False,
     help=__doc__.splitlines()[0],
 )
 
@@ -160,7 +173,10 @@ def _setup(
         typer.Option("--version", callback=_show_version, is_eager=True, help="Print the version"),
     ] = False,
 ) -> None:
-    """bontot: the yearly "chi bộ bốn tốt / đảng bộ cơ sở bốn tốt" cycle as a workflow."""
+    """bontot: the yearly "chi bộ bốn tốt / đảng bộ cơ sở bốn tốt" cycle as a workflow.
+
+    Exit codes: 0 done, 1 failure, 2 usage error, 3 refused by the rules or by access,
+    4 not found. --debug (anywhere) shows the traceback of an unexpected error."""
     if log_format not in logs.FORMATS:
         raise typer.BadParameter(
             f"{log_format!r} is not one of {', '.join(logs.FORMATS)}", param_hint="--log-format"
@@ -169,7 +185,7 @@ def _setup(
 
 
 def main() -> None:
-    app()
+    app(prog_name="bontot")
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from adapters.cli.context import (
     JsonOption,
     NowOption,
     UnderOption,
+    YearOption,
     database_url,
     fail,
     guarded,
@@ -110,7 +111,7 @@ def _say_verified(source: str, report: Verification, as_json: bool) -> None:
 
 @group.command("export")
 def audit_export(
-    year: Annotated[int, typer.Option()],
+    year: YearOption,
     output: Annotated[Path, typer.Option()],
     under: UnderOption = None,
     db: DbOption = None,

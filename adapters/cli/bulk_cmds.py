@@ -8,48 +8,32 @@ from typing import Annotated, Any
 
 import typer
 
-from adapters import logs
+from adapters import i18n, logs
 from adapters.cli import render
 from adapters.cli.context import (
     DbOption,
     JsonOption,
     LangOption,
     NowOption,
-    fail,
+    YearOption,
     parse_payload,
     session,
     token_for,
 )
+from adapters.cli.errors import problem
 from adapters.cli.progress import shown
+from adapters.i18n.said import refusal_text
 from workflow.progress import Progress
 from workflow.service.acts import outcome_counts
 from workflow.service.bulk import BulkItem, BulkRequest, Select
+from workflow.spec.model import DefinitionSpec
 
-WORDS = {
-    "vi": {
-        "would_apply": "sẽ chuyển",
-        "applied": "đã chuyển",
-        "refused": "bị từ chối",
-        "skipped": "bỏ qua",
-        "totals": "{event} — {under} năm {year}{dry}: {counts}",
-        "dry": " (chạy thử, không thay đổi gì)",
-        "overruled": "vượt tiêu chuẩn theo lý do đã ghi",
-    },
-    "en": {
-        "would_apply": "would apply",
-        "applied": "applied",
-        "refused": "refused",
-        "skipped": "skipped",
-        "totals": "{event} — {under} for {year}{dry}: {counts}",
-        "dry": " (dry run, nothing changed)",
-        "overruled": "verdict overruled with the written reason",
-    },
-}
+WORDS = i18n.table("bulk")  # the catalogues' `bulk.*` messages
 
 
 def bulk(
     event: str,
-    year: Annotated[int, typer.Option()],
+    year: YearOption,
     under: Annotated[str, typer.Option(help="The subtree to decide")],
     actor: Annotated[str, typer.Option()],
     role: Annotated[str | None, typer.Option(help="Default: the actor's role")] = None,
@@ -69,12 +53,12 @@ def bulk(
     """Fire EVENT (appraise, recognise, report...) on every cycle under a node that can
     take it. --dry-run shows per cycle what would happen and why, and changes nothing."""
     if only_passing and only_failing:
-        raise fail("--only-passing and --only-failing exclude each other")
+        raise problem("usage.only_both")
     select: Select = "passing" if only_passing else "failing" if only_failing else "all"
     payload = parse_payload(data)
     if "override" in payload:
         # an override is one appraiser's reasoned judgement of one unit: `fire --override`
-        raise fail("an override is decided unit by unit (bontot fire ... --override), not in bulk")
+        raise problem("usage.bulk_override")
     for key, value in (("decision", decision), ("reason", reason)):
         if value is not None:
             payload[key] = value
@@ -92,12 +76,13 @@ def bulk(
     )  # fmt: skip
     with session(db, now) as app, shown("bulk", lang) as bar:
         request, items = app.acts.bulk(request, token_for(actor), now, partial(progress, bar))
+        spec = app.catalog.latest().spec  # the labels of the default programme
     counts, trigger = outcome_counts(items), request.event
     log.bind(event=trigger, role=request.role).info("bulk.decided", dry_run=dry_run, **counts)
     if as_json:
         typer.echo(render.dumps(render.bulk_dict(trigger, under, year, dry_run, items)))
         return
-    typer.echo(_text(items, trigger, under, year, dry_run, counts, lang))
+    typer.echo(_text(items, trigger, under, year, dry_run, counts, lang, spec))
 
 
 def _text(
@@ -108,23 +93,36 @@ def _text(
     dry_run: bool,
     counts: dict[str, int],
     lang: str,
+    spec: DefinitionSpec | None = None,
 ) -> str:
     w = WORDS[lang]
     lines = []
+
+    def state(code: str) -> str:
+        return spec.state_label(code, lang) if spec is not None else code
+
     for item in items:
-        line = f"{item.unit_code:<16} {item.from_state:<16} {w[item.outcome]}"
+        line = f"{item.unit_code:<16} {state(item.from_state):<24} {w[item.outcome]}"
         if item.to_state:
-            line += f" → {item.to_state}"
+            line += f" → {state(item.to_state)}"
         if item.overruled:
-            line += f" ({w['overruled']}: {', '.join(item.overruled)})"
-        if item.reason:
+            line += f" ({w['overruled']})"
+        if item.refusal is not None:
+            line += f": {refusal_text(item.refusal, spec, lang)}"
+        elif item.code is not None and item.code in ("verdict_failed", "verdict_passed"):
+            line += f": {w['skip.' + item.code]}"
+        elif item.reason:
             line += f": {item.reason}"
         lines.append(line)
         lines.extend(f"    - {c.describe(lang)}" for c in item.failing)
     shown = ", ".join(f"{w[k]} {n}" for k, n in sorted(counts.items())) or "0"
     lines.append(
         w["totals"].format(
-            event=event, under=under, year=year, dry=w["dry"] if dry_run else "", counts=shown
+            event=spec.event_label(event, lang) if spec is not None else event,
+            under=under,
+            year=year,
+            dry=w["dry"] if dry_run else "",
+            counts=shown,
         )
     )
     return "\n".join(lines)

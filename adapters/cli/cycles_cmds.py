@@ -5,20 +5,24 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from adapters import logs
-from adapters.cli import render, tables
+from adapters import i18n, logs
+from adapters.cli import errors, render, tables
 from adapters.cli.context import (
     DEFAULT_DEFINITION,
     DbOption,
     JsonOption,
     LangOption,
     NowOption,
+    OptionalYearOption,
+    YearOption,
     emit,
     parse_payload,
+    self_evaluation,
     session,
     token_for,
 )
@@ -35,12 +39,13 @@ def _progressbar(todo: int) -> Iterator[Callable[[int], None]]:
 
 @group.command("open")
 def cycle_open(
-    year: Annotated[int, typer.Option()],
+    year: YearOption,
     under: Annotated[str | None, typer.Option()] = None,
     definition: Annotated[str, typer.Option(help="Definition id")] = DEFAULT_DEFINITION,
     actor: Annotated[str, typer.Option()] = "system",
     db: DbOption = None,
     now: NowOption = None,
+    lang: LangOption = "vi",
 ) -> None:
     """Open the year's cycle for every unit under a node (running it again adds nothing)."""
     with session(db, now) as app:
@@ -57,16 +62,32 @@ def cycle_open(
             opened=result.opened,
             actor=actor,
         )
-        typer.echo(f"opened {result.opened} cycles of {spec.id} v{spec.version} for {year}")
+        typer.echo(
+            i18n.text(
+                lang, "cli.cycles_opened", opened=result.opened, title=spec.title.get(lang),
+                definition=spec.id, version=spec.version, year=year,
+            )
+        )  # fmt: skip
 
 
 def fire(
     unit: str,
     event: str,
-    year: Annotated[int, typer.Option()],
+    year: YearOption,
     actor: Annotated[str, typer.Option()],
     role: Annotated[str | None, typer.Option(help="Default: the one role the event allows")] = None,
     data: Annotated[str | None, typer.Option("--data", help="JSON payload")] = None,
+    criterion: Annotated[
+        list[str] | None,
+        typer.Option("--criterion", help="A criterion's self-evaluated score: KEY=SCORE"),
+    ] = None,
+    check: Annotated[
+        list[str] | None, typer.Option("--check", help="A sub-criterion met (its key)")
+    ] = None,
+    from_file: Annotated[
+        Path | None,
+        typer.Option("--from-file", help="YAML/JSON file: criteria, checklist, other fields"),
+    ] = None,
     override: Annotated[
         str | None,
         typer.Option("--override", help="A written reason to overrule the rule's verdict"),
@@ -80,8 +101,8 @@ def fire(
     as_json: JsonOption = False,
     lang: LangOption = "vi",
 ) -> None:
-    """Fire EVENT on UNIT's cycle of YEAR. A refusal exits 2 with the reason on stderr."""
-    payload = parse_payload(data)
+    """Fire EVENT on UNIT's cycle of YEAR. A refusal exits 3 with the reason on stderr."""
+    payload = {**self_evaluation(criterion or [], check or [], from_file), **parse_payload(data)}
     if override is not None:
         payload["override"] = override
     log = logs.logger().bind(unit=unit, year=year, event=event, actor=actor)
@@ -107,12 +128,13 @@ def fire(
     if as_json:
         typer.echo(render.dumps(result.as_dict()))
     typer.echo(text(), err=True)
-    raise typer.Exit(2)
+    missing = refusal.code in ("not_found", "unknown_event")
+    raise typer.Exit(errors.NOT_FOUND if missing else errors.REFUSED)
 
 
 def status(
     under: Annotated[str | None, typer.Option()] = None,
-    year: Annotated[int | None, typer.Option()] = None,
+    year: OptionalYearOption = None,
     db: DbOption = None,
     now: NowOption = None,
     as_json: JsonOption = False,
@@ -122,15 +144,16 @@ def status(
     with session(db, now) as app:
         the_year = year if year is not None else app.clock.now().year
         board = app.cycles.board(the_year, under)
+        specs = [d.spec for d in app.catalog]
     if not as_json and tables.on_terminal():
-        tables.draw_board(board, lang)
+        tables.draw_board(board, lang, specs)
         return
-    emit(render.board_dict(board), as_json, partial(render.board_text, board, lang))
+    emit(render.board_dict(board), as_json, partial(render.board_text, board, lang, specs))
 
 
 def history(
     unit: str,
-    year: Annotated[int, typer.Option()],
+    year: YearOption,
     definition: Annotated[str | None, typer.Option()] = None,
     db: DbOption = None,
     now: NowOption = None,

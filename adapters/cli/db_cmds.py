@@ -8,11 +8,12 @@ from typing import Annotated, Any
 
 import typer
 
-from adapters import bootstrap
+from adapters import bootstrap, i18n
 from adapters.cli.context import (
     DbOption,
     JsonOption,
     LangOption,
+    YearOption,
     database_url,
     emit,
     fail,
@@ -25,11 +26,11 @@ from workflow.errors import BontotError
 group = typer.Typer(no_args_is_help=True, help="The database schema and its revisions.")
 
 
-def init(db: DbOption = None) -> None:
+def init(db: DbOption = None, lang: LangOption = "vi") -> None:
     """Create the database schema, or upgrade it to the newest revision (idempotent)."""
     with session(db, create=True):
         pass
-    typer.echo(f"initialised {database_url(db)}")
+    typer.echo(i18n.text(lang, "cli.initialised", url=database_url(db)))
 
 
 @group.command("upgrade")
@@ -84,7 +85,7 @@ def _current_text(found: dict[str, Any]) -> str:
 
 def demo(
     db: DbOption = None,
-    year: Annotated[int, typer.Option()] = 2025,
+    year: YearOption = 2025,
     seed: Annotated[int, typer.Option()] = 2025,
     lang: LangOption = "vi",
 ) -> None:

@@ -10,7 +10,9 @@ import typer
 import yaml
 
 from adapters.catalog import load_catalog
-from adapters.cli.context import JsonOption, LangOption, emit, fail, guarded
+from adapters.cli import errors
+from adapters.cli.context import JsonOption, LangOption, emit, guarded
+from adapters.cli.errors import problem
 from adapters.cli.versions_cmds import definitions_migrate
 from workflow.runtime.machine import mermaid_diagram
 from workflow.spec.registry import Definition, DefinitionSet
@@ -72,7 +74,7 @@ def definitions_validate(files: list[Path]) -> None:
     """Validate definition files (they may extend the shipped ones). Exit 1 naming file:line."""
     for file in files:
         if not file.exists():
-            raise fail(f"{file}: no such file")
+            raise problem("error.no_file", errors.NOT_FOUND, file=str(file))
     catalog = _catalog(files)
     names = {f.name for f in files}
     for definition in catalog:

@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from adapters import logs
-from adapters.cli.context import DbOption, LangOption, NowOption, fail, session
+from adapters import i18n, logs
+from adapters.cli.context import DbOption, LangOption, NowOption, YearOption, fail, session
 from adapters.documents.word import TemplateFault, decision_docx, report_docx
 from workflow.timefmt import LOCAL_TZ
 
@@ -22,26 +22,7 @@ TemplatesOption = Annotated[
 ]
 
 #: what went wrong with a template, in the user's words
-FAULTS = {
-    "vi": {
-        "not_docx": "không phải tệp Word (.docx) dùng được",
-        "unreadable": "không đọc được",
-        "syntax": "lỗi cú pháp trong mẫu",
-        "undefined": "mẫu dùng một tên không có trong dữ liệu văn bản",
-        "error": "lỗi khi điền mẫu",
-        "near": "gần đoạn",
-        "intro": "Mẫu văn bản",
-    },
-    "en": {
-        "not_docx": "not a usable Word (.docx) file",
-        "unreadable": "unreadable",
-        "syntax": "Jinja syntax error in the template",
-        "undefined": "the template uses a name the document does not have",
-        "error": "error while filling in the template",
-        "near": "near",
-        "intro": "Word template",
-    },
-}
+FAULTS = i18n.table("template")  # the catalogues' `template.*` messages
 
 
 def fault_text(fault: TemplateFault, lang: str) -> str:
@@ -78,7 +59,7 @@ def _write(kind: str, year: int, under: str, output: Path, templates: Path | Non
 
 @group.command("decision")
 def decision(
-    year: Annotated[int, typer.Option()],
+    year: YearOption,
     under: Annotated[str, typer.Option(help="The committee that decides")],
     output: Annotated[Path, typer.Option(help="The .docx file to write")],
     templates: TemplatesOption = None,
@@ -92,7 +73,7 @@ def decision(
 
 @group.command("report")
 def report_document(
-    year: Annotated[int, typer.Option()],
+    year: YearOption,
     under: Annotated[str, typer.Option(help="The committee that reports")],
     output: Annotated[Path, typer.Option(help="The .docx file to write")],
     templates: TemplatesOption = None,

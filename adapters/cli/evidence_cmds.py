@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from adapters import logs
+from adapters import i18n, logs
 from adapters.cli import evidence_render
 from adapters.cli.context import (
     DEFAULT_DEFINITION,
@@ -17,6 +17,7 @@ from adapters.cli.context import (
     JsonOption,
     LangOption,
     NowOption,
+    YearOption,
     emit,
     fail,
     session,
@@ -56,7 +57,9 @@ def ratings_import(
     logs.logger().info(
         "ratings.imported", file=str(file), year=year, added=done.added, updated=done.updated
     )
-    typer.echo(f"imported {done.added} new and {done.updated} corrected ratings from {file}")
+    typer.echo(
+        i18n.text(lang, "cli.ratings_imported", added=done.added, updated=done.updated, file=file)
+    )
 
 
 def _read_with_digest(
@@ -69,7 +72,7 @@ def _read_with_digest(
 
 def verdict(
     unit: str,
-    year: Annotated[int, typer.Option()],
+    year: YearOption,
     definition: Annotated[str | None, typer.Option(help="Definition id, if several cycles")] = None,
     db: DbOption = None,
     now: NowOption = None,
@@ -90,7 +93,7 @@ def _verdict_text(found: UnitVerdict, lang: str) -> str:
 @targets.command("set")
 def targets_set(
     unit: str,
-    year: Annotated[int, typer.Option()],
+    year: YearOption,
     share: Annotated[float, typer.Option(help="Percent of grassroots organisations recognised")],
     assigned_on: Annotated[str | None, typer.Option(help="Decision date dd/mm/yyyy")] = None,
     definition: Annotated[str, typer.Option(help="Definition id")] = DEFAULT_DEFINITION,
@@ -116,7 +119,7 @@ def targets_set(
 
 @targets.command("show")
 def targets_show(
-    year: Annotated[int, typer.Option()],
+    year: YearOption,
     under: Annotated[str | None, typer.Option()] = None,
     db: DbOption = None,
     now: NowOption = None,

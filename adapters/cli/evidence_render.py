@@ -4,50 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from adapters import i18n
 from workflow.rules.meetings import Breach
 from workflow.service.meeting_checks import UnitVerdict
 from workflow.service.reports import SuperiorSummary, target_figures
 from workflow.service.results import Verdict
 from workflow.targets import GoalProgress
 
-WORDS = {
-    "vi": {
-        "verdict": "Kết quả thẩm định theo tiêu chuẩn {unit} năm {year} — {state}",
-        "passed": "ĐẠT",
-        "failed": "KHÔNG ĐẠT",
-        "no_rule": "Định nghĩa này không có tiêu chuẩn công nhận.",
-        "register": "Sổ xếp loại: {rated} đã có xếp loại; không tính (miễn, đình chỉ): "
-        "{excluded}; thiếu: {missing}",
-        "meetings": "Sổ sinh hoạt (tiêu chí 2): {held} buổi, {breaches} vi phạm",
-        "targets": "Chỉ tiêu năm {year}",
-        "progress": "{unit:<16} {name:<36} {rec:>5}/{counted:<5} = {share:>7} "
-        "(chỉ tiêu {target}; còn thiếu {gap} đơn vị; {late} đơn vị quá hạn)",
-        "progress_goals": "{unit:<16} {name:<36} {rec:>5}/{counted:<5} = {share:>7} được công "
-        "nhận ({late} đơn vị quá hạn; chỉ tiêu theo từng mục dưới đây)",
-        "none": "không",
-        "goal": "    {label}: {meeting}/{counted} = {share} (yêu cầu {required}) — {status}",
-        "goal_met": "đạt",
-        "goal_gap": "chưa đạt, còn thiếu {gap} đơn vị",
-    },
-    "en": {
-        "verdict": "Verdict of the recognition rule on {unit} for {year} — {state}",
-        "passed": "PASSES",
-        "failed": "FAILS",
-        "no_rule": "This definition has no recognition rule.",
-        "register": "Ratings register: {rated} rated; left out (exempt, suspended): "
-        "{excluded}; missing: {missing}",
-        "meetings": "Meeting register (criterion 2): {held} meetings, {breaches} breaches",
-        "targets": "Targets for {year}",
-        "progress": "{unit:<16} {name:<36} {rec:>5}/{counted:<5} = {share:>7} "
-        "(target {target}; {gap} units short; {late} units late)",
-        "progress_goals": "{unit:<16} {name:<36} {rec:>5}/{counted:<5} = {share:>7} recognised "
-        "({late} units late; targets as listed below)",
-        "none": "none",
-        "goal": "    {label}: {meeting}/{counted} = {share} (required {required}) — {status}",
-        "goal_met": "met",
-        "goal_gap": "not met, gap {gap}",
-    },
-}
+WORDS = i18n.table("evidence")  # the catalogues' `evidence.*` messages
 
 
 def verdict_dict(verdict: Verdict) -> dict[str, Any]:
@@ -123,8 +87,8 @@ def targets_text(rows: list[SuperiorSummary], year: int, lang: str) -> str:
                     name=row.unit_name[:36],
                     rec=recognized,
                     counted=counted,
-                    share="—" if share is None else f"{share:g} %",
-                    target="—" if target is None else f"{target:g} %",
+                    share="—" if share is None else f"{i18n.decimal(share, lang)} %",
+                    target="—" if target is None else f"{i18n.decimal(target, lang)} %",
                     gap=figures["gap_units"],
                     late=row.late_units,
                 )
@@ -143,7 +107,8 @@ def goal_lines(progress: list[GoalProgress], lang: str) -> list[str]:
         status = w["goal_met"] if goal.met else w["goal_gap"].format(gap=goal.gap_units)
         lines.append(w["goal"].format(
             label=goal.goal.label.get(lang), meeting=goal.meeting, counted=goal.counted,
-            share="—" if share is None else f"{share:g} %", required=goal.required_text(),
+            share="—" if share is None else f"{i18n.decimal(share, lang)} %",
+            required=goal.required_text(),
             status=status,
         ))
     return lines

@@ -12,18 +12,21 @@ from typing import Annotated, Any
 import typer
 
 from adapters import logs
+from adapters.cli import errors
 from adapters.cli.context import (
     DEFAULT_DEFINITION,
     DbOption,
     JsonOption,
     LangOption,
     NowOption,
+    YearOption,
     emit,
     fail,
     session,
     token_for,
     warn_columns,
 )
+from adapters.cli.errors import problem
 from adapters.cli.progress import shown
 from adapters.tabular import read_sheet
 from workflow.service.meeting_checks import MeetingCheck
@@ -54,7 +57,7 @@ def meetings_import(
     Every row is checked first; one bad row imports nothing. A meeting is keyed by
     (unit, date, kind): the same file again changes nothing, a corrected one overwrites."""
     if not file.is_file():
-        raise fail(f"{file}: " + ("no such file" if lang == "en" else "không có tệp này"))
+        raise problem("error.no_file", errors.NOT_FOUND, file=str(file))
     data = file.read_bytes()
     sha256 = hashlib.sha256(data).hexdigest()
     with session(db, now) as app, shown("import"):
@@ -81,7 +84,7 @@ def meetings_import(
 
 @group.command("check")
 def meetings_check(
-    year: Annotated[int, typer.Option()],
+    year: YearOption,
     unit: Annotated[str | None, typer.Option(help="One unit")] = None,
     under: Annotated[str | None, typer.Option(help="Every unit the rule applies to under it")] = (
         None

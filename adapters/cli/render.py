@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
+from adapters import i18n
 from adapters.cli.evidence_render import goal_lines
+from adapters.i18n.said import field_label, refusal_text
 from workflow.service.acts import outcome_counts
 from workflow.service.bulk import BulkItem
 from workflow.service.ports import UnitRef
@@ -14,60 +17,7 @@ from workflow.service.results import Board, FireResult, History
 from workflow.spec.model import DefinitionSpec
 from workflow.timefmt import from_db, show_date, show_instant, to_db
 
-HEADINGS = {
-    "vi": {
-        "board": "Tình hình năm {year}{under}",
-        "state": "Trạng thái",
-        "count": "Số lượng",
-        "total": "Tổng",
-        "target": "Tỷ lệ được công nhận: {rec}/{total} = {share} (chỉ tiêu {target})",
-        "by_goal": "theo từng mục dưới đây",
-        "pilot": "    {label}: {ok}/{groups} nhóm (cấp ủy × loại hình) đạt",
-        "pilot_row": "      {code} {name} — {type}: {joined}/{cells} chi bộ thí điểm "
-        "(cần {minimum}–{maximum})",
-        "no_target": "chưa giao",
-        "overdue": "Quá hạn chưa hoàn thành",
-        "history": "Lịch sử {unit} năm {year} ({definition} v{version}) — trạng thái: {state}",
-        "deadlines": "Thời hạn",
-        "met": "hoàn thành {at}",
-        "late": "QUÁ HẠN",
-        "open": "chưa đến hạn",
-        "notices": "Nhắc hạn và cảnh báo",
-        "delivery_sent": "đã gửi",
-        "delivery_pending": "chờ gửi",
-        "delivery_queued": "chờ soạn",
-        "delivery_parked": "gửi không được",
-        "reminder": "nhắc hạn",
-        "escalation": "cảnh báo",
-        "nobody": "(không có địa chỉ liên hệ)",
-    },
-    "en": {
-        "board": "Status for {year}{under}",
-        "state": "State",
-        "count": "Count",
-        "total": "Total",
-        "target": "Recognised: {rec}/{total} = {share} (target {target})",
-        "by_goal": "as listed below",
-        "pilot": "    {label}: {ok}/{groups} groups (committee × type) within bounds",
-        "pilot_row": "      {code} {name} — {type}: {joined}/{cells} cells piloting "
-        "(needs {minimum}–{maximum})",
-        "no_target": "none set",
-        "overdue": "Overdue and not met",
-        "history": "History of {unit} for {year} ({definition} v{version}) — state: {state}",
-        "deadlines": "Deadlines",
-        "met": "met {at}",
-        "late": "OVERDUE",
-        "open": "not yet due",
-        "notices": "Reminders and escalations",
-        "delivery_sent": "sent",
-        "delivery_pending": "waiting to be sent",
-        "delivery_queued": "waiting to be composed",
-        "delivery_parked": "could not be sent",
-        "reminder": "reminder",
-        "escalation": "escalation",
-        "nobody": "(no contact address)",
-    },
-}
+HEADINGS = i18n.table("cli")  # the catalogues' `cli.*` messages
 
 
 def dumps(value: Any) -> str:
@@ -84,10 +34,6 @@ def unit_dict(unit: UnitRef) -> dict[str, Any]:
         "member_count": unit.member_count,
         "contacts": unit.contacts,
     }
-
-
-def _percent(part: int, whole: int) -> str:
-    return f"{part * 100 / whole:.1f} %" if whole else "—"
 
 
 def board_dict(board: Board) -> dict[str, Any]:
@@ -120,7 +66,16 @@ def board_dict(board: Board) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def board_text(board: Board, lang: str) -> str:
+def deadline_label(key: str, specs: Iterable[DefinitionSpec], lang: str) -> str:
+    """A deadline's or milestone's label from the first definition that has it."""
+    for spec in specs:
+        own = spec.deadlines.get(key) or spec.milestones.get(key)
+        if own is not None:
+            return own.label.get(lang)
+    return key
+
+
+def board_text(board: Board, lang: str, specs: Iterable[DefinitionSpec] = ()) -> str:
     h = HEADINGS[lang]
     under = f" — {board.under}" if board.under else ""
     lines = [h["board"].format(year=board.year, under=under)]
@@ -132,10 +87,12 @@ def board_text(board: Board, lang: str) -> str:
         label = row.label_en if lang == "en" else row.label_vi
         lines.append(f"    {label:<60} {row.count:>7}")
     lines.append(f"    {h['total']:<60} {board.total():>7}")
-    return "\n".join([*lines, *board_summary_lines(board, lang)])
+    return "\n".join([*lines, *board_summary_lines(board, lang, specs)])
 
 
-def board_summary_lines(board: Board, lang: str) -> list[str]:
+def board_summary_lines(
+    board: Board, lang: str, specs: Iterable[DefinitionSpec] = ()
+) -> list[str]:
     """The board's lines after its counts: shares against targets, goals, the late."""
     h = HEADINGS[lang]
     lines = []
@@ -143,19 +100,24 @@ def board_summary_lines(board: Board, lang: str) -> list[str]:
         goals = board.goals.get(definition_id, [])
         # a definition whose targets are its goals says so, not "target —"
         target_text = (
-            f"{target:g} %" if target is not None else h["by_goal"] if goals else h["no_target"]
+            f"{i18n.decimal(target, lang)} %"
+            if target is not None
+            else h["by_goal"] if goals else h["no_target"]
         )
         lines.append(
             f"  [{definition_id}] "
             + h["target"].format(
-                rec=rec, total=total, share=_percent(rec, total), target=target_text
+                rec=rec, total=total, share=i18n.percent(rec, total, lang), target=target_text
             )
         )
         lines.extend(goal_lines(goals, lang))
         lines.extend(_pilot_lines(board, definition_id, lang))
     if board.overdue:
         lines.append(
-            f"  {h['overdue']}: " + ", ".join(f"{k} {v}" for k, v in sorted(board.overdue.items()))
+            f"  {h['overdue']}: "
+            + ", ".join(
+                f"{deadline_label(k, specs, lang)} {v}" for k, v in sorted(board.overdue.items())
+            )
         )
     return lines
 
@@ -225,6 +187,54 @@ def history_dict(history: History) -> dict[str, Any]:
     }
 
 
+def criterion_labels(spec: DefinitionSpec, lang: str) -> dict[str, str]:
+    """Labels of the rules' criteria and sub-criteria (checklist items), by key."""
+    labels: dict[str, str] = {}
+    for rule in spec.rules.values():
+        criteria = rule.get("criteria") if isinstance(rule, dict) else None
+        if not isinstance(criteria, dict):
+            continue
+        for key, label in (criteria.get("keys") or {}).items():
+            if isinstance(label, dict) and lang in label:
+                labels[key] = str(label[lang])
+        checklist = criteria.get("checklist") or {}
+        for items in (checklist.get("by_type") or {}).values():
+            for key, label in (items or {}).items():
+                if isinstance(label, dict) and lang in label:
+                    labels[key] = str(label[lang])
+    return labels
+
+
+def payload_value(spec: DefinitionSpec, value: Any, lang: str) -> str:
+    """A payload field's value; criteria and checklist items by their labels."""
+    if isinstance(value, dict) and value:
+        labels = criterion_labels(spec, lang)
+        if any(k in labels for k in value):
+            return "; ".join(
+                f"{labels.get(k, k)}: {json.dumps(v, ensure_ascii=False)}" for k, v in value.items()
+            )
+    return json.dumps(value, ensure_ascii=False)
+
+
+def event_name(spec: DefinitionSpec, event: str, lang: str) -> str:
+    """An event's label: the definition's, else the engine's own (opening, migrating)."""
+    label = spec.event_label(event, lang)
+    if label != event:
+        return label
+    own = i18n.text(lang, f"event.{event}")
+    return event if own == f"event.{event}" else own
+
+
+def role_name(spec: DefinitionSpec, role: str | None, lang: str) -> str:
+    if role is None:
+        return "—"
+    label = spec.role_label(role, lang)
+    if label != role:
+        return label
+    own = i18n.text(lang, f"role.{role}")
+    return role if own == f"role.{role}" else own
+
+
 def history_text(history: History, lang: str, now: Any) -> str:
     h = HEADINGS[lang]
     spec = history.definition.spec
@@ -241,11 +251,12 @@ def history_text(history: History, lang: str, now: Any) -> str:
     for e in history.entries:
         source = spec.state_label(e.from_state, lang) if e.from_state else "—"
         lines.append(
-            f"  {e.seq:>2}. {show_instant(e.at)}  {e.event:<20} {source} → "
-            f"{spec.state_label(e.to_state, lang)}  [{e.actor} / {e.role}]"
+            f"  {e.seq:>2}. {show_instant(e.at)}  {event_name(spec, e.event, lang):<28} "
+            f"{source} → {spec.state_label(e.to_state, lang)}  "
+            f"[{e.actor} / {role_name(spec, e.role, lang)}]"
         )
         for key, value in e.payload.items():
-            lines.append(f"        {key}: {json.dumps(value, ensure_ascii=False)}")
+            lines.append(f"        {field_label(key, lang)}: {payload_value(spec, value, lang)}")
     lines.append(f"  {h['deadlines']}:")
     for d in history.deadlines:
         label = spec.deadlines[d.key].label.get(lang) if d.key in spec.deadlines else d.key
@@ -288,9 +299,15 @@ def fire_text(result: FireResult, lang: str, spec: DefinitionSpec | None = None)
         source, dest = d.from_state, d.to_state
         if spec is not None:
             source, dest = spec.state_label(source, lang), spec.state_label(dest, lang)
-        return f"{result.unit_code}: {result.event} — {source} → {dest} (version {result.version})"
+        event = spec.event_label(result.event, lang) if spec is not None else result.event
+        return i18n.text(
+            lang, "cli.fired", unit=result.unit_code, event=event, source=source, dest=dest,
+            version=result.version,
+        )  # fmt: skip
     assert d.refusal is not None
-    lines = [f"refused: {result.unit_code} {result.event}: {d.refusal.message}"]
+    event = spec.event_label(result.event, lang) if spec is not None else result.event
+    reason = refusal_text(d.refusal, spec, lang)
+    lines = [i18n.text(lang, "refusal.line", unit=result.unit_code, event=event, reason=reason)]
     for check in d.refusal.checks:
         lines.append(f"  - {check.describe(lang)}")
     return "\n".join(lines)

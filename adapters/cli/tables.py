@@ -7,10 +7,12 @@ rich is imported only when a table is drawn (start-up speed).
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 from typing import Any
 
 from adapters.cli.render import HEADINGS, board_summary_lines
 from workflow.service.results import Board
+from workflow.spec.model import DefinitionSpec
 
 
 def on_terminal(stream: Any = None) -> bool:
@@ -19,7 +21,7 @@ def on_terminal(stream: Any = None) -> bool:
     return bool(isatty and isatty())
 
 
-def draw_board(board: Board, lang: str) -> None:
+def draw_board(board: Board, lang: str, specs: Iterable[DefinitionSpec] = ()) -> None:
     """`bontot status` on a terminal: a table per definition of its stages and counts,
     then the shares against the targets."""
     from rich.console import Console  # lazy: only on a terminal
@@ -45,5 +47,5 @@ def draw_board(board: Board, lang: str) -> None:
         console.print(table)
     if len(by_definition) > 1:
         console.print(f"{h['total']}: {board.total()}", markup=False, highlight=False)
-    for line in board_summary_lines(board, lang):
+    for line in board_summary_lines(board, lang, specs):
         console.print(line, markup=False, highlight=False)

@@ -3,52 +3,15 @@ Vietnamese by default, dates dd/mm/yyyy in Asia/Ho_Chi_Minh."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from adapters import i18n
 from workflow.deadlines import WEEKEND
-from workflow.spec.model import DefinitionSpec
+from workflow.spec.model import DefinitionSpec, Offset
 from workflow.timefmt import show_date, show_instant, to_db
 
-TIME_WORDS = {
-    "vi": {
-        "calendar": "Lịch năm {year} — {title}",
-        "deadline": "Hạn",
-        "moved": "dời từ {natural} ({why})",
-        "reminder": "nhắc hạn",
-        "escalation": "cảnh báo",
-        "digest": "tổng hợp",
-        "holidays": "lùi vì nghỉ lễ: {names}",
-        "milestones": "Mốc chương trình",
-        "overdue_none": "Không có đơn vị quá hạn.",
-        "overdue": "{n} hạn quá hạn (tính đến {at})",
-        "days_late": "{n} ngày",
-        "simulate_none": "Không có nhắc hạn hay cảnh báo nào.",
-        "to": "gửi",
-        "late": "muộn",
-        "items": "{n} mục",
-        "nobody": "(không có địa chỉ)",
-        "weekend": "cuối tuần",
-    },
-    "en": {
-        "calendar": "Calendar for {year} — {title}",
-        "deadline": "Due",
-        "moved": "moved from {natural} ({why})",
-        "reminder": "reminder",
-        "escalation": "escalation",
-        "digest": "digest",
-        "holidays": "moved by holidays: {names}",
-        "milestones": "Programme milestones",
-        "overdue_none": "No unit is overdue.",
-        "overdue": "{n} overdue deadlines (as of {at})",
-        "days_late": "{n} days",
-        "simulate_none": "No reminder or escalation.",
-        "to": "to",
-        "late": "late",
-        "items": "{n} items",
-        "nobody": "(no address)",
-        "weekend": "weekend",
-    },
-}
+TIME_WORDS = i18n.table("time")  # the catalogues' `time.*` messages
 
 
 def _timer_dict(t: Any) -> dict[str, Any]:
@@ -89,7 +52,7 @@ def calendar_dict(spec: DefinitionSpec, deadlines: Any, timers: Any, milestones:
     }
 
 
-def _due_line(label: str, d: Any, w: dict[str, str]) -> str:
+def _due_line(label: str, d: Any, w: Mapping[str, str]) -> str:
     line = f"  {label:<38} {show_date(d.due_date)}"
     if d.natural_date:
         why = w["weekend"] if d.moved_by == WEEKEND else d.moved_by
@@ -97,8 +60,20 @@ def _due_line(label: str, d: Any, w: dict[str, str]) -> str:
     return line
 
 
-def _timer_line(t: Any, w: dict[str, str]) -> str:
-    line = f"      {show_date(t.day)}  {w[t.kind]:<10} {t.offset:<18} → {t.role}"
+def offset_text(offset: str, lang: str) -> str:
+    """`-10 working_days` as people say it: 10 ngày làm việc trước hạn."""
+    try:
+        parsed = Offset.parse(offset)
+    except ValueError:
+        return offset
+    unit = "working" if parsed.working else "calendar"
+    side = "before" if parsed.amount < 0 else "after"
+    return i18n.text(lang, f"time.offset_{unit}_{side}", n=abs(parsed.amount))
+
+
+def _timer_line(t: Any, w: Mapping[str, str], spec: DefinitionSpec, lang: str) -> str:
+    offset, role = offset_text(t.offset, lang), spec.role_label(t.role, lang)
+    line = f"      {show_date(t.day)}  {w[t.kind]:<10} {offset:<28} → {role}"
     if t.moved_by:
         line += "  " + w["holidays"].format(names=", ".join(t.moved_by))
     return line
@@ -111,12 +86,12 @@ def calendar_text(
     lines = [w["calendar"].format(year=year, title=spec.title.get(lang))]
     for d in deadlines:
         lines.append(_due_line(spec.deadlines[d.key].label.get(lang), d, w))
-        lines += [_timer_line(t, w) for t in timers if t.deadline == d.key]
+        lines += [_timer_line(t, w, spec, lang) for t in timers if t.deadline == d.key]
     if milestones:
         lines.append(w["milestones"] + ":")
         for m, planned in milestones:
             lines.append(_due_line(spec.milestones[m.key].label.get(lang), m, w))
-            lines += [_timer_line(t, w) for t in planned]
+            lines += [_timer_line(t, w, spec, lang) for t in planned]
     return "\n".join(lines)
 
 

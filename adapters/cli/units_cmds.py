@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from adapters import logs
+from adapters import i18n, logs
 from adapters.cli import render, reorganise_cmds
 from adapters.cli.context import (
     DbOption,
@@ -51,7 +52,9 @@ def units_import(
         "units.imported", file=str(file), added=done.added, updated=done.updated,
         unread=[n.column for n in done.notes],
     )  # fmt: skip
-    typer.echo(f"imported {done.added} new and {done.updated} updated units from {file}")
+    typer.echo(
+        i18n.text(lang, "cli.units_imported", added=done.added, updated=done.updated, file=file)
+    )
 
 
 @group.command("list")
@@ -62,6 +65,7 @@ def units_list(
     ] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
+    lang: LangOption = "vi",
 ) -> None:
     """List units (a subtree with --under; as the tree stood on a day with --on)."""
     try:
@@ -73,14 +77,20 @@ def units_list(
             units = app.registers.units(under)
         else:
             units = app.reorganisations.tree_on(day, under)
+        documents = app.catalog.latest().spec.documents  # the kinds' labels
     if as_json or units:  # an empty tree prints nothing
-        emit([render.unit_dict(u) for u in units], as_json, partial(_tree_text, units))
+
+        def kind(code: str) -> str:
+            return documents.unit_kind(code, lang)
+
+        emit([render.unit_dict(u) for u in units], as_json, partial(_tree_text, units, kind))
 
 
-def _tree_text(units: list[UnitRef]) -> str:
+def _tree_text(units: list[UnitRef], kind: Callable[[str], str]) -> str:
     depth0 = min((u.path.count("/") for u in units), default=0)
     return "\n".join(
-        f"{'  ' * (u.path.count('/') - depth0)}{u.code:<16} {u.kind:<20} {u.member_count:>4}  "
+        f"{'  ' * (u.path.count('/') - depth0)}{u.code:<16} {kind(u.kind):<28} "
+        f"{u.member_count:>4}  "
         f"{u.name}"
         for u in units
     )

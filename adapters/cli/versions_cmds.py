@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from adapters import logs
+from adapters import i18n, logs
 from adapters.cli.context import (
     DbOption,
     JsonOption,
@@ -22,56 +22,7 @@ from adapters.cli.context import (
 from workflow.service.versions import MigrationReport
 from workflow.versions import MoveVerdict
 
-WORDS: dict[str, dict[str, Any]] = {
-    "vi": {
-        "title": "Chuyển chu kỳ {id} từ v{source} sang v{target}",
-        "dry": " (chạy thử: không thay đổi gì)",
-        "refused": "từ chối",
-        "unmapped_state": (
-            "trạng thái «{state}» không có ở v{target} và chưa được ánh xạ "
-            "(--map {state}=TRẠNG_THÁI)"
-        ),
-        "closed": (
-            "chu kỳ đã kết thúc («{state}» là trạng thái cuối ở v{source}): giữ nguyên "
-            "phiên bản đã quyết định nó"
-        ),
-        "unknown_state": "trạng thái «{state}» không thuộc v{source}",
-        "not_applicable": "v{target} không áp dụng cho loại đơn vị này",
-        "totals": "Tổng: {selected} chu kỳ; chuyển {moved}; từ chối {refused}",
-        "would": "Tổng (nếu chạy thật): {selected} chu kỳ; sẽ chuyển {moved}; từ chối {refused}",
-        "none": "Không có chu kỳ nào của {id} v{source} trong phạm vi đã chọn.",
-        "short": {
-            "unmapped_state": "chưa ánh xạ",
-            "closed": "đã kết thúc",
-            "unknown_state": "trạng thái lạ",
-            "not_applicable": "không áp dụng",
-        },
-    },
-    "en": {
-        "title": "Migrating {id} cycles from v{source} to v{target}",
-        "dry": " (dry run: nothing changed)",
-        "refused": "refused",
-        "unmapped_state": (
-            "state '{state}' is not in v{target} and has no mapping (--map {state}=STATE)"
-        ),
-        "closed": (
-            "the cycle is closed ('{state}' is final in v{source}): it stays on the version "
-            "that decided it"
-        ),
-        "unknown_state": "state '{state}' is not a state of v{source}",
-        "not_applicable": "v{target} does not apply to this unit's kind",
-        "totals": "Total: {selected} cycles; moved {moved}; refused {refused}",
-        "would": "Total (if run for real): {selected} cycles; would move {moved}; "
-        "refuse {refused}",
-        "none": "No cycle of {id} v{source} in the selection.",
-        "short": {
-            "unmapped_state": "unmapped",
-            "closed": "closed",
-            "unknown_state": "unknown state",
-            "not_applicable": "not applicable",
-        },
-    },
-}
+WORDS = i18n.table("migrate")  # the catalogues' `migrate.*` messages
 
 
 def reason_text(verdict: MoveVerdict, report: MigrationReport, lang: str) -> str:
@@ -125,7 +76,7 @@ def report_text(report: MigrationReport, lang: str) -> str:
     line = w["would" if report.dry_run else "totals"].format(**totals)
     if totals["refused_by_reason"]:
         by_reason = totals["refused_by_reason"].items()
-        line += " (" + ", ".join(f"{w['short'][k]}: {n}" for k, n in by_reason) + ")"
+        line += " (" + ", ".join(f"{w['short.' + k]}: {n}" for k, n in by_reason) + ")"
     lines.append(line)
     return "\n".join(lines)
 

@@ -16,6 +16,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from adapters import i18n
 from adapters.documents import figures as f
 from adapters.documents.cells import csv_text, xlsx_cell
 from workflow.service.records import OutboxCounts, OverdueItem
@@ -23,48 +24,7 @@ from workflow.service.results import Board, History, Verdict
 from workflow.spec.model import DefinitionSpec
 from workflow.timefmt import LOCAL_TZ, from_db
 
-LIST_WORDS = {
-    "vi": {
-        "definition": "Chương trình", "stage": "Giai đoạn", "outcome": "Kết quả",
-        "count": "Số đơn vị", "code": "Mã tổ chức", "unit": "Tên tổ chức",
-        "superior": "Cấp ủy cấp trên", "deadline": "Hạn", "due": "Ngày hết hạn",
-        "days_late": "Số ngày quá hạn", "milestone": "Mốc của cấp ủy", "seq": "STT",
-        "event": "Bước", "from": "Từ giai đoạn", "to": "Sang giai đoạn", "actor": "Người thực hiện",
-        "role": "Vai trò", "at": "Thời điểm", "yes": "Có", "board": "Tình hình",
-        "overdue": "Quá hạn", "history": "Lịch sử", "open": "Mở chu kỳ",
-        "check": "Tiêu chí", "actual": "Thực tế", "required": "Yêu cầu", "result": "Kết quả",
-        "passes": "Đạt", "fails": "Không đạt", "verdict": "Kết quả thẩm định",
-        "kind": "Loại bản ghi", "transition": "Bước đã thực hiện", "refusal": "Bị từ chối",
-        "reason": "Mã lý do", "detail": "Chi tiết", "late_for": "Quá hạn", "log": "Nhật ký",
-        "outbox": "Hộp thư đi", "key": "Mã thư", "channel": "Kênh", "address": "Địa chỉ",
-        "error": "Lỗi cuối", "parked": "Tạm dừng gửi", "pending": "Đang chờ", "sent": "Đã gửi",
-        "state": "Tình trạng",
-        "actor_added": "Thêm người dùng", "actor_revoked": "Thu hồi quyền người dùng",
-        "ratings_imported": "Nhập kết quả xếp loại", "target_set": "Giao chỉ tiêu",
-        "milestone_met": "Hoàn thành mốc", "meetings_import": "Nhập sổ sinh hoạt",
-        "bulk_decision": "Quyết định hàng loạt", "anchor": "Neo chuỗi nhật ký",
-    },
-    "en": {
-        "definition": "Programme", "stage": "Stage", "outcome": "Outcome",
-        "count": "Units", "code": "Unit code", "unit": "Unit",
-        "superior": "Superior", "deadline": "Deadline", "due": "Due on",
-        "days_late": "Days late", "milestone": "Committee milestone", "seq": "No.",
-        "event": "Step", "from": "From", "to": "To", "actor": "Actor",
-        "role": "Role", "at": "At", "yes": "Yes", "board": "Board",
-        "overdue": "Overdue", "history": "History", "open": "Cycle opened",
-        "check": "Check", "actual": "Actual", "required": "Required", "result": "Result",
-        "passes": "Passes", "fails": "Fails", "verdict": "Verdict",
-        "kind": "Record", "transition": "Step taken", "refusal": "Refused",
-        "reason": "Reason code", "detail": "Detail", "late_for": "Late for", "log": "Audit log",
-        "outbox": "Outbox", "key": "Message key", "channel": "Channel", "address": "Address",
-        "error": "Last error", "parked": "Parked", "pending": "Pending", "sent": "Sent",
-        "state": "State",
-        "actor_added": "Actor added", "actor_revoked": "Actor revoked",
-        "ratings_imported": "Ratings imported", "target_set": "Target set",
-        "milestone_met": "Milestone met", "meetings_import": "Meetings imported",
-        "bulk_decision": "Bulk decision", "anchor": "Log anchored",
-    },
-}
+LIST_WORDS = i18n.table("list")  # the catalogues' `list.*` messages
 
 
 @dataclass
@@ -74,7 +34,7 @@ class Table:
     title: str = ""
 
 
-def _words(lang: str) -> dict[str, str]:
+def _words(lang: str) -> i18n.Words:
     return LIST_WORDS["en" if lang == "en" else "vi"]
 
 

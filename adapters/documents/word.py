@@ -25,91 +25,17 @@ from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, Undefine
 from jinja2.sandbox import SandboxedEnvironment
 from lxml.etree import XMLSyntaxError
 
+from adapters import i18n
 from adapters.documents import figures as f
 from adapters.documents.cells import printable
 from adapters.documents.words import words
 from workflow.service.reports import Report, UnitLine
 from workflow.targets import GoalProgress
 
-DOC_WORDS = {
-    "vi": {
-        "party": "ĐẢNG CỘNG SẢN VIỆT NAM",
-        "dated": "{place}, ngày {d} tháng {m} năm {y}",
-        "decision": "QUYẾT ĐỊNH",
-        "report": "BÁO CÁO",
-        "annex": "DANH SÁCH",
-        "annex_sub": "chi bộ, đảng bộ cơ sở được công nhận “bốn tốt” năm {year}\n"
-                     "(Kèm theo Quyết định {number})",
-        "article1": "Điều 1. Công nhận {n} tổ chức cơ sở đảng (chi bộ cơ sở, đảng bộ cơ sở) "
-                    "đạt “bốn tốt” năm {year} (có danh sách kèm theo).",
-        "article2": "Điều 2. Quyết định có hiệu lực kể từ ngày ký.",
-        "article3": "Điều 3. Văn phòng, Ban Tổ chức và các chi bộ, đảng bộ cơ sở có tên "
-                    "tại Điều 1 chịu trách nhiệm thi hành Quyết định này.",
-        "basis": "Căn cứ Điều lệ Đảng; căn cứ kết quả thẩm định của Ban Tổ chức; xét đề "
-                 "nghị của các chi bộ, đảng bộ cơ sở,",
-        "decides": "QUYẾT ĐỊNH",
-        "recipients": "Nơi nhận:",
-        "figures": "I. KẾT QUẢ THỰC HIỆN",
-        "by_stage": "1. Số đơn vị theo giai đoạn",
-        "against_target": "2. Kết quả so với chỉ tiêu",
-        "not_recognised": "II. CÁC ĐƠN VỊ KHÔNG ĐƯỢC CÔNG NHẬN",
-        "late": "III. CÁC ĐƠN VỊ QUÁ HẠN",
-        "none": "Không có.",
-        "target_line": "Số tổ chức cơ sở đảng: {counted}; được công nhận: {recognized}, "
-                       "đạt {share} (chỉ tiêu {target}); {gap}.",
-        "gap": "còn thiếu {n} đơn vị so với chỉ tiêu",
-        "no_gap": "đạt chỉ tiêu",
-        "count_line": "Số đơn vị: {counted}; được công nhận: {recognized}, đạt {share}.",
-        "goal_line": "{label}: {meeting}/{counted} = {share} (yêu cầu {required}) — {status}.",
-        "goal_met": "đạt",
-        "goal_gap": "chưa đạt, còn thiếu {n} đơn vị",
-        "count": "Số đơn vị",
-        "total": "Tổng cộng",
-        "not_recognised_reason": "Không đạt tiêu chuẩn",
-        "lapsed_reason": "Không hoàn thành quy trình",
-        "recognised_by": "Thẩm định {day}",
-    },
-    "en": {
-        "party": "COMMUNIST PARTY OF VIETNAM",
-        "dated": "{place}, {d}/{m}/{y}",
-        "decision": "DECISION",
-        "report": "REPORT",
-        "annex": "LIST",
-        "annex_sub": "of the party cells and grassroots committees recognised “four-good” "
-                     "in {year}\n(Annex to Decision {number})",
-        "article1": "Article 1. {n} grassroots party organisations (cells and committees) "
-                    "are recognised “four-good” for {year} (list annexed).",
-        "article2": "Article 2. This decision takes effect on signature.",
-        "article3": "Article 3. The office, the organisation board and the units named in "
-                    "Article 1 carry out this decision.",
-        "basis": "Under the Party Statute; having seen the organisation board's appraisal "
-                 "and the units' proposals,",
-        "decides": "DECIDES",
-        "recipients": "To:",
-        "figures": "I. RESULTS",
-        "by_stage": "1. Units by stage",
-        "against_target": "2. Against the target",
-        "not_recognised": "II. UNITS NOT RECOGNISED",
-        "late": "III. LATE UNITS",
-        "none": "None.",
-        "target_line": "Grassroots organisations: {counted}; recognised: {recognized}, "
-                       "{share} (target {target}); {gap}.",
-        "gap": "{n} units short of the target",
-        "no_gap": "target met",
-        "count_line": "Units: {counted}; recognised: {recognized}, {share}.",
-        "goal_line": "{label}: {meeting}/{counted} = {share} (required {required}) — {status}.",
-        "goal_met": "met",
-        "goal_gap": "not met, {n} units short",
-        "count": "Units",
-        "total": "Total",
-        "not_recognised_reason": "Does not meet the standard",
-        "lapsed_reason": "Did not complete the cycle",
-        "recognised_by": "Appraised on {day}",
-    },
-}
+DOC_WORDS = i18n.table("word")  # the catalogues' `word.*` messages
 
 
-def _w(lang: str) -> dict[str, str]:
+def _w(lang: str) -> i18n.Words:
     return DOC_WORDS["en" if lang == "en" else "vi"]
 
 

@@ -18,7 +18,7 @@ def note_for(url: str) -> Path | None:
     """Where the note of a SQLite file goes (None for another store)."""
     if not url.startswith("sqlite:///"):
         return None
-    path = url.removeprefix("sqlite:///").split("?", 1)[0]
+    path = url.removeprefix("sqlite:///").split("?", 1)[0].removeprefix("file:")
     return None if path in ("", ":memory:") else Path(path + ".damaged")
 
 
@@ -27,10 +27,14 @@ def record(url: str, findings: list[str]) -> None:
     note = note_for(url)
     if note is None:
         return
-    if findings:
-        note.write_text("\n".join(findings) + "\n", encoding="utf-8")
-    else:
-        note.unlink(missing_ok=True)
+    try:
+        if findings:
+            note.write_text("\n".join(findings) + "\n", encoding="utf-8")
+        else:
+            note.unlink(missing_ok=True)
+    except OSError:
+        # a read-only folder or file system: the check still reports what it found
+        pass
 
 
 def refusal_pg(findings: str) -> str:

@@ -52,10 +52,22 @@ def checkpoint(engine: Engine) -> None:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
 
+BUSY_ENV = "BONTOT_BUSY_TIMEOUT_MS"
+
+
+def busy_timeout_ms() -> int:
+    """How long a SQLite writer waits for another to finish (default 30 s)."""
+    try:
+        return max(0, int(os.environ.get(BUSY_ENV, "30000")))
+    except ValueError:
+        return 30000
+
+
 def make_engine(url: str) -> Engine:
     url = sqlalchemy_url(url)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30})
+        busy = busy_timeout_ms()
+        engine = create_engine(url, connect_args={"timeout": busy / 1000})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -66,7 +78,7 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute(f"PRAGMA busy_timeout={busy}")
             # A checkpoint copies the WAL back into the file: with SQLite's default (1,000
             # pages) one lands on a request every few hundred events (its p99). The worker
             # checkpoints between ticks (checkpoint below); a request checkpoints only if

@@ -85,7 +85,9 @@ class SqlUnits:
             (code,),
         )
         if not rows:
-            raise NotFound(f"no unit with code {code!r}")
+            raise NotFound(
+                f"no unit with code {code!r}", msgid="error.unknown_unit", params={"unit": code}
+            )
         return unit_ref(rows[0])
 
     def under(self, node: UnitRef | None) -> list[UnitRef]:

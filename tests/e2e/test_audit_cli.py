@@ -43,7 +43,7 @@ def as_actor(cli: Cli, token: str, *args: str, ok: bool = True) -> object:
 
 def test_actors_with_tokens_act_only_where_their_role_reaches(cli: Cli) -> None:
     refused = cli("actors", "add", "bithu.thon1", "--role", "unit_secretary", ok=False)
-    assert refused.returncode == 2 and "first actor must be an administrator" in refused.stderr
+    assert refused.returncode == 3 and "first actor must be an administrator" in refused.stderr
     admin = add_actor(cli, "quantri", "--role", "administrator")
     secretary = add_actor(
         cli, "bithu.thon1", "--role", "unit_secretary", "--scope", "CB-THON1",
@@ -56,14 +56,14 @@ def test_actors_with_tokens_act_only_where_their_role_reaches(cli: Cli) -> None:
     register = ("fire", "CB-THON1", "register", "--year", "2025", "--actor", "bithu.thon1",
                 "--data", '{"plan": "KH-05"}')
     backdated = as_actor(cli, secretary, *register, "--now", "2025-02-20T09:00", ok=False)
-    assert backdated.returncode == 2 and "dated by the clock" in backdated.stderr
+    assert backdated.returncode == 3 and "dated by the clock" in backdated.stderr
     wrong = as_actor(cli, "not-the-token", *register, ok=False)
-    assert wrong.returncode == 2 and "bad token" in wrong.stderr
+    assert wrong.returncode == 3 and "mã truy cập không đúng" in wrong.stderr
     elsewhere = as_actor(
         cli, secretary, "fire", "DB-TRUONG", "register", "--year", "2025",
         "--actor", "bithu.thon1", "--data", '{"plan": "KH"}', ok=False,
     )
-    assert elsewhere.returncode == 2 and "not of DB-TRUONG" in elsewhere.stderr
+    assert elsewhere.returncode == 3 and "not of DB-TRUONG" in elsewhere.stderr
     done = as_actor(cli, secretary, *register)
     assert "Đã đăng ký" in done.stdout
 
@@ -73,7 +73,7 @@ def test_actors_with_tokens_act_only_where_their_role_reaches(cli: Cli) -> None:
         cli, secretary, "fire", "CB-THON1", "start", "--year", "2025",
         "--actor", "bithu.thon1", ok=False,
     )
-    assert again.returncode == 2 and "revoked" in again.stderr
+    assert again.returncode == 3 and "revoked" in again.stderr
 
     log = json.loads(cli("audit", "log", "--refusals", "--json").stdout)
     codes = [(r["actor"], r["code"]) for r in log]
@@ -136,7 +136,7 @@ def test_an_actor_id_or_role_outside_the_safe_characters_is_refused(
     cli: Cli, actor_id: str, role: str, lang: str, said: str
 ) -> None:
     refused = cli("actors", "add", actor_id, "--role", role, "--lang", lang, ok=False)
-    assert refused.returncode == 2 and said in refused.stderr
+    assert refused.returncode == 3 and said in refused.stderr
     assert "Traceback" not in refused.stderr
     assert cli.rows("SELECT COUNT(*) FROM actor") == [(0,)]
 

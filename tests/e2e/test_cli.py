@@ -70,7 +70,8 @@ def cli(tmp_path: Path, db_url: str) -> Cli:
 
 
 def test_a_unit_goes_through_the_whole_cycle_from_the_cli(cli: Cli) -> None:
-    assert "opened 3 cycles" in cli("cycle", "open", "--year", "2025", "--now", "2025-01-05").stdout
+    opened = cli("cycle", "open", "--year", "2025", "--now", "2025-01-05").stdout
+    assert "đã mở 3 chu kỳ năm 2025" in opened
     evaluation = json.dumps(GOOD_EVALUATION)
     steps = [
         ("register", "bithu.thon1", "2025-02-20T09:00", ["--data", '{"plan": "KH-05/KH-CB"}']),
@@ -83,7 +84,7 @@ def test_a_unit_goes_through_the_whole_cycle_from_the_cli(cli: Cli) -> None:
     ]
     (cli.folder / "xep-loai-2025.csv").write_text(RATINGS_CSV, encoding="utf-8-sig")
     imported = cli("ratings", "import", "xep-loai-2025.csv", "--year", "2025").stdout
-    assert "imported 13 new" in imported
+    assert "đã nhập 13 kết quả xếp loại mới" in imported
     for event, actor, now, extra in steps:
         result = json.loads(
             cli(
@@ -108,7 +109,7 @@ def test_a_unit_goes_through_the_whole_cycle_from_the_cli(cli: Cli) -> None:
     # 28/12/2025 15:30 in Vietnam is 08:30 UTC
     assert history["entries"][4]["at"] == "2025-12-28T08:30:00.000000Z"
     text = cli("history", "CB-THON1", "--year", "2025", "--now", "2026-03-20").stdout
-    assert "28/12/2025 15:30" in text and "btc.x01 / superior_org_board" in text
+    assert "28/12/2025 15:30" in text and "btc.x01 / Ban Tổ chức cấp ủy cấp trên" in text
     assert "Được công nhận" in text
     english = cli("history", "CB-THON1", "--year", "2025", "--lang", "en").stdout
     assert "Recognised" in english
@@ -120,8 +121,8 @@ def test_a_refusal_exits_non_zero_with_the_reason_and_changes_nothing(cli: Cli) 
         "SELECT * FROM transition ORDER BY id"
     )
     wrong_state = cli("fire", "CB-THON1", "propose", "--year", "2025", "--actor", "bt", ok=False)
-    assert wrong_state.returncode == 2
-    assert "cannot be fired from state 'not_registered'" in wrong_state.stderr
+    assert wrong_state.returncode == 3
+    assert "khi đang ở trạng thái «Chưa đăng ký»" in wrong_state.stderr
     wrong_role = cli(
         "fire",
         "CB-THON1",
@@ -136,8 +137,11 @@ def test_a_refusal_exits_non_zero_with_the_reason_and_changes_nothing(cli: Cli) 
         '{"plan": "p"}',
         ok=False,
     )
-    assert wrong_role.returncode == 2
-    assert "role 'superior_org_board' may not fire 'register'" in wrong_role.stderr
+    assert wrong_role.returncode == 3
+    assert (
+        "vai trò «Ban Tổ chức cấp ủy cấp trên» không được «Đăng ký xây dựng mô hình»"
+        in wrong_role.stderr
+    )
     assert '"event": "transition.refused"' in wrong_role.stderr  # the refusal is logged
     after = cli.rows("SELECT * FROM cycle ORDER BY id") + cli.rows(
         "SELECT * FROM transition ORDER BY id"
@@ -162,7 +166,7 @@ def test_a_stale_expected_version_is_refused(cli: Cli) -> None:
         "1",
         ok=False,
     )
-    assert stale.returncode == 2 and "changed meanwhile" in stale.stderr
+    assert stale.returncode == 3 and "chu kỳ vừa thay đổi" in stale.stderr
 
 
 def test_a_bad_import_names_row_and_column_and_imports_nothing(cli: Cli) -> None:
@@ -178,9 +182,9 @@ def test_a_bad_import_names_row_and_column_and_imports_nothing(cli: Cli) -> None
     before = cli.rows("SELECT code FROM unit ORDER BY code")
     done = cli("units", "import", "bad.csv", ok=False)
     assert done.returncode == 1
-    assert "row 3, column 'member_count'" in done.stderr
-    assert "row 4, column 'kind'" in done.stderr
-    assert "row 5, column 'parent_code': unknown unit 'X99'" in done.stderr
+    assert "dòng 3, cột «member_count»" in done.stderr
+    assert "dòng 4, cột «kind»" in done.stderr
+    assert "dòng 5, cột «parent_code»: unknown unit 'X99'" in done.stderr
     assert cli.rows("SELECT code FROM unit ORDER BY code") == before  # not even the good X02 row
 
 
@@ -235,6 +239,9 @@ def check_demo(done: subprocess.CompletedProcess[str], url: str) -> None:
     assert 150 <= grassroots[0] <= 250  # about 200 grassroots organisations
     assert f"{grassroots[1]}/{grassroots[0]}" in done.stdout  # the printed share is the data's
     assert "chỉ tiêu 50 %" in done.stdout
+    # the share as Vietnamese write it: a decimal comma
+    share = f"{grassroots[1] * 100 / grassroots[0]:.1f}".replace(".", ",")
+    assert f"{grassroots[1]}/{grassroots[0]} = {share} %" in done.stdout
     # the realistic mix: lapsed (never registered), returned, late, not recognised
     assert states.get("lapsed", 0) > 0 and returned > 0 and late > 0
     assert grassroots[1] < grassroots[0]
@@ -267,12 +274,13 @@ def test_a_2025_rating_whose_level_and_score_disagree_imports_nothing(cli: Cli) 
     (cli.folder / "diem-2025.csv").write_text(header + rows, encoding="utf-8-sig")
     refused = cli("ratings", "import", "diem-2025.csv", "--year", "2025", ok=False)
     assert refused.returncode == 1 and "Traceback" not in refused.stderr
-    assert "row 3, column 'xep_loai'" in refused.stderr
+    assert "dòng 3, cột «xep_loai»" in refused.stderr
     assert "'Hoàn thành xuất sắc nhiệm vụ' không khớp với điểm 88" in refused.stderr
     assert "88 điểm là hoàn thành tốt nhiệm vụ" in refused.stderr
     first = rows.splitlines(keepends=True)[0]  # 92 points: excellent, derived
     (cli.folder / "diem-2025.csv").write_text(header + first, encoding="utf-8-sig")
-    assert "imported 1 new" in cli("ratings", "import", "diem-2025.csv", "--year", "2025").stdout
+    imported = cli("ratings", "import", "diem-2025.csv", "--year", "2025").stdout
+    assert "đã nhập 1 kết quả xếp loại mới" in imported
 
 
 def test_status_and_targets_show_say_seed_004_s_two_targets(tmp_path: Path, db_url: str) -> None:

@@ -112,7 +112,7 @@ def test_the_file_of_release_7a2cb4e_upgrades_in_place_and_keeps_working(legacy:
 
 def test_init_on_an_old_file_upgrades_it_too(legacy: FileCli) -> None:
     done = legacy("init")
-    assert "initialised" in done.stdout
+    assert "đã khởi tạo cơ sở dữ liệu" in done.stdout
     assert [e["event"] for e in log_events(done.stderr)][:2] == [
         "schema.stamped", "schema.upgraded",
     ]

@@ -68,7 +68,7 @@ def proposed(tmp_path: Path, db_url: str) -> Cli:
         assert drive(cli, event, now, *extra)["counts"] == {"applied": 3}
     registry_xlsx(tmp_path / "xep-loai-2025.xlsx")
     out = cli("ratings", "import", "xep-loai-2025.xlsx", "--year", "2025").stdout
-    assert "imported 24 new" in out
+    assert "đã nhập 24 kết quả xếp loại mới" in out
     return cli
 
 
@@ -178,5 +178,5 @@ def test_a_bad_row_in_the_excel_export_names_it_and_imports_nothing(
     book.save(tmp_path / "xl.xlsx")
     done = cli("ratings", "import", "xl.xlsx", "--year", "2025", ok=False)
     assert done.returncode != 0
-    assert "row 4, column 'Xếp loại'" in done.stderr and "nothing imported" in done.stderr
+    assert "dòng 4, cột «Xếp loại»" in done.stderr and "không nhập dòng nào" in done.stderr
     assert cli.rows("SELECT COUNT(*) FROM rating") == [(0,)]

@@ -34,7 +34,7 @@ def cli(tmp_path: Path, db_url: str) -> Cli:
     runner("units", "import", "units.csv")
     opened = runner("cycle", "open", "--year", "2025", "--definition", "review",
                     "--now", "2025-01-05T08:00")
-    assert "opened 3 cycles of review v1" in opened.stdout
+    assert "đã mở 3 chu kỳ năm" in opened.stdout and "(review v1)" in opened.stdout
     for unit, event, actor in [
         ("DB-TRUONG-1", "submit", "bithu"),
         ("DB-TRUONG-1", "review", "btc.x01"),
@@ -55,7 +55,7 @@ def dump(cli: Cli) -> Any:
 
 def test_running_cycles_move_to_a_newly_deployed_version(cli: Cli) -> None:
     unknown = cli(*MIGRATE, "--dry-run", ok=False)
-    assert unknown.returncode == 2 and "version 2 is neither in the database" in unknown.stderr
+    assert unknown.returncode == 3 and "version 2 is neither in the database" in unknown.stderr
 
     deploy_v2(cli)
     before = dump(cli)
@@ -82,7 +82,7 @@ def test_running_cycles_move_to_a_newly_deployed_version(cli: Cli) -> None:
     ) == [("CB-THON1", 2, "draft"), ("DB-TRUONG", 1, "withdrawn"), ("DB-TRUONG-1", 2, "checked")]
     assert "ok:" in cli("audit", "verify").stdout
     history = cli("history", "DB-TRUONG-1", "--year", "2025", "--lang", "en").stdout
-    assert "migrate" in history and "to_version: 2" in history
+    assert "Moved to another version" in history and "to_version: 2" in history
 
     # v2 decides what happens next: `check` is done, `close` follows
     closed = cli("fire", "DB-TRUONG-1", "close", "--year", "2025", "--actor", "btc.x01",
@@ -104,7 +104,7 @@ def test_once_actors_exist_only_an_administrator_migrates(cli: Cli) -> None:
         token=admin,
     )
     anonymous = cli(*MIGRATE, "--dry-run", ok=False)
-    assert anonymous.returncode == 2 and "unknown actor" in anonymous.stderr
+    assert anonymous.returncode == 3 and "không có người dùng này" in anonymous.stderr
     not_admin = as_actor(cli, secretary, *MIGRATE, "--actor", "bithu", ok=False)
     assert "for administrators" in not_admin.stderr  # type: ignore[attr-defined]
     done = as_actor(cli, admin, *MIGRATE, "--actor", "quantri", "--map", "reviewed=checked")

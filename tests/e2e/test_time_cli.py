@@ -177,4 +177,4 @@ def test_a_milestone_is_reminded_until_kept(tmp_path: Path, db_url: str) -> None
         "milestone", "done", "H01", "interim_review_h1", "--year", "2025",
         "--definition", "bon-tot-003-province-2023", "--actor", "btv.h01", ok=False,
     )
-    assert again.returncode == 2 and "interim_review_h1" in again.stderr
+    assert again.returncode == 3 and "interim_review_h1" in again.stderr

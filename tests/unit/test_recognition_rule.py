@@ -288,7 +288,11 @@ def test_a_village_cell_must_tick_every_sub_criterion_of_its_type(rule: Any) -> 
     one_short = {**ticked, "militia_conscription": False}
     found = check(rule, "grassroots_cell", {**village, "checklist": one_short},
                   "criteria.political_task.checklist")
-    assert not found.passed and found.actual == "3/4 (thiếu: militia_conscription)"
+    assert not found.passed and found.actual == "3/4"
+    assert found.label_vi.endswith(
+        "(thiếu: Huấn luyện dân quân tự vệ; hoàn thành chỉ tiêu giao quân)"
+    )
+    assert found.label_en.endswith("(missing: Militia training; conscription quota)")
     # a type the definition adds nothing for is not asked
     other = cell()
     other["register"]["org_type"] = "other"

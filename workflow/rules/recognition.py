@@ -225,12 +225,14 @@ def _checklist_check(
     labels = keys.get(checklist.criterion)
     name_vi = labels.vi if labels else checklist.criterion
     name_en = labels.en if labels else checklist.criterion
-    shown = "" if not missing else f" (thiếu: {', '.join(missing)})"
+    # the items missing, by their labels (a verdict never shows a definition's code name)
+    missing_vi = "" if not missing else f" (thiếu: {'; '.join(items[k].vi for k in missing)})"
+    missing_en = "" if not missing else f" (missing: {'; '.join(items[k].en for k in missing)})"
     return Check(
         key=f"criteria.{checklist.criterion}.checklist",
-        label_vi=f"{name_vi} — tiêu chí theo loại hình tổ chức",
-        label_en=f"{name_en}: the sub-criteria of the organisation's type",
-        actual=f"{len(items) - len(missing)}/{len(items)}{shown}",
+        label_vi=f"{name_vi} — tiêu chí theo loại hình tổ chức{missing_vi}",
+        label_en=f"{name_en}: the sub-criteria of the organisation's type{missing_en}",
+        actual=f"{len(items) - len(missing)}/{len(items)}",
         required=f"{len(items)}/{len(items)}",
         passed=not missing,
     )

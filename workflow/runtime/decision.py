@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -23,9 +24,20 @@ RefusalCode = Literal[
 
 @dataclass(frozen=True)
 class Refusal:
+    """Why an event was refused: `message` in English (logs, the audit trail); `msgid`
+    and `params` for the user's language (default msgid: `refusal.<code>`). Parameters
+    named event/done, state/states, role/roles, fields and rule hold the definition's
+    code names; the adapters show their labels."""
+
     code: RefusalCode
     message: str
     checks: tuple[Check, ...] = ()
+    msgid: str = ""
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def message_id(self) -> str:
+        return self.msgid or f"refusal.{self.code}"
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -125,7 +125,12 @@ class CompiledDefinition:
         """Decide `event` from `state`. `evidence` (the ratings register) is merged last:
         a payload cannot stand in for the register."""
         if event not in self._triggers:
-            return Decision(state, refusal=Refusal("unknown_event", f"unknown event {event!r}"))
+            return Decision(
+                state,
+                refusal=Refusal(
+                    "unknown_event", f"unknown event {event!r}", params={"event": event}
+                ),
+            )
         candidates = self._from.get((event, state))
         if not candidates:
             sources = sorted({s for (t, s) in self._from if t == event})
@@ -135,6 +140,7 @@ class CompiledDefinition:
                     "wrong_state",
                     f"event {event!r} cannot be fired from state {state!r} "
                     f"({self.spec.state_label(state)}); it is allowed from: {', '.join(sources)}",
+                    params={"event": event, "state": state, "states": sources},
                 ),
             )
         merged = {**facts, **payload, **evidence} if evidence else {**facts, **payload}
@@ -146,7 +152,12 @@ class CompiledDefinition:
             moved = self._events[event].trigger(self._cursor, attempt=attempt)
             new_state = self._cursor.state
         if not moved:
-            refusal = attempt.refusal or Refusal("guard_failed", f"no transition for {event!r}")
+            refusal = attempt.refusal or Refusal(
+                "guard_failed",
+                f"no transition for {event!r}",
+                msgid="refusal.no_transition",
+                params={"event": event},
+            )
             return Decision(state, refusal=refusal, checks=tuple(attempt.checks))
         met, reopened = self._effects(state, new_state)
         return Decision(
@@ -198,12 +209,15 @@ class CompiledDefinition:
                     "role_not_allowed",
                     f"role {attempt.role!r} may not fire {trigger!r}; "
                     f"allowed: {', '.join(sorted(roles))}",
+                    params={"event": trigger, "role": attempt.role, "roles": sorted(roles)},
                 )
                 return False
             missing = [name for name in requires if _blank(attempt.payload.get(name))]
             if missing:
                 attempt.refusal = attempt.refusal or Refusal(
-                    "payload_missing", f"{trigger!r} needs data: {', '.join(missing)}"
+                    "payload_missing",
+                    f"{trigger!r} needs data: {', '.join(missing)}",
+                    params={"event": trigger, "fields": missing},
                 )
                 return False
             brought = sorted(judged.intersection(attempt.payload))
@@ -212,6 +226,7 @@ class CompiledDefinition:
                     "payload_not_allowed",
                     f"{trigger!r} may not bring {', '.join(brought)}: the rule judges the "
                     "unit's own evidence; to overrule its verdict give a written override",
+                    params={"event": trigger, "fields": brought},
                 )
                 return False
             context = GuardContext(attempt.unit_kind, attempt.facts)
@@ -226,6 +241,11 @@ class CompiledDefinition:
                         + "; ".join(c.describe("en") for c in failed)
                         + _override_hint(overridable, failed),
                         failed,
+                        params={
+                            "event": trigger,
+                            "rule": transition.guard,
+                            "hint": bool(_override_hint(overridable, failed)),
+                        },
                     )
                     return False
             if unless is not None:
@@ -236,6 +256,12 @@ class CompiledDefinition:
                         "guard_failed",
                         f"{trigger!r} refused: rule {transition.unless!r} holds"
                         + _override_hint(overridable, ()),
+                        msgid="refusal.unless_holds",
+                        params={
+                            "event": trigger,
+                            "rule": transition.unless,
+                            "hint": bool(_override_hint(overridable, ())),
+                        },
                     )
                     return False
             return True
@@ -262,7 +288,10 @@ def _override_hint(overridable: bool, failed: tuple[Check, ...]) -> str:
 
 
 def _blank(value: Any) -> bool:
-    return value is None or value == "" or value == [] or value == {}
+    """Nothing given: None, empty, or text of spaces only (a blank plan is no plan)."""
+    if isinstance(value, str):
+        return not value.strip()
+    return value is None or value == [] or value == {}
 
 
 def _compile_rule(params: Mapping[str, Any]) -> Guard:

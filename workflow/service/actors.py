@@ -33,11 +33,21 @@ NewActor = tuple[str, str, str, str | None, str]
 
 
 class Refused(BontotError):
-    """An act refused to its actor, with the reason it is told (the command line exits 2).
+    """An act refused to its actor, with the reason it is told (the command line exits 3).
     `log` names the warning an entry point logs, with `fields`; None: nothing to log."""
 
-    def __init__(self, message: str, log: str | None = None, **fields: Any) -> None:
-        super().__init__(message)
+    exit_code = 3
+
+    def __init__(
+        self,
+        message: str,
+        log: str | None = None,
+        *,
+        msgid: str | None = None,
+        params: dict[str, Any] | None = None,
+        **fields: Any,
+    ) -> None:
+        super().__init__(message, msgid=msgid, params=params)
         self.log = log
         self.fields = fields
 
@@ -49,6 +59,8 @@ class NotAuthenticated(Refused):
         super().__init__(
             f"{actor}: refused ({reason})",
             "actor.refused",
+            msgid="refusal.not_authenticated",
+            params={"actor": actor, "reason": reason},
             actor=actor,
             purpose=purpose,
             reason=reason,

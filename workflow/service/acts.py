@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from workflow.access import acting_refusal
-from workflow.errors import BontotError, NotFound
+from workflow.errors import InvalidInput, NotFound
 from workflow.service.actors import Actors, Credential, Refused, TokenSource, no_token
 from workflow.service.bulk import BulkItem, BulkRequest, bulk_fire
 from workflow.service.cycles import CycleService
@@ -101,7 +101,11 @@ class Acts:
         if not roles:
             # Let the cycle service refuse it with the full reason (wrong state, unknown event).
             return "-"
-        raise BontotError(f"{event!r} may be fired by {', '.join(roles)}: say which with --role")
+        raise InvalidInput(
+            f"{event!r} may be fired by {', '.join(roles)}: say which with --role",
+            msgid="usage.which_role",
+            params={"event": event, "roles": ", ".join(roles)},
+        )
 
     def trigger(self, word: str) -> str:
         """The definitions' trigger a word names (see `trigger_named`)."""
@@ -130,7 +134,7 @@ class Acts:
         role = request.role
         if not role:
             if grant is None:
-                raise BontotError("say which role acts with --role")
+                raise InvalidInput("say which role acts with --role", msgid="usage.role_needed")
             role = grant.role
         request = replace(request, role=role, grant=grant)
         decided = request

@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from workflow.access import Grant
 from workflow.rules.checks import Check
+from workflow.runtime.decision import Refusal
 from workflow.service.changes import stale_decision
 from workflow.service.cycles import CycleService
 from workflow.service.records import Cycle, CycleChange
@@ -32,6 +33,8 @@ class BulkItem:
     reason: str | None = None
     failing: tuple[Check, ...] = ()
     overruled: tuple[str, ...] = ()
+    #: the refusal itself, for an entry point to say in the user's language
+    refusal: Refusal | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -135,6 +138,7 @@ def _decide_batch(
                     cycle.unit_code, cycle.id, cycle.state, "refused", code=refusal.code,
                     reason=refusal.message,
                     failing=tuple(c for c in refusal.checks if not c.passed),
+                    refusal=refusal,
                 )
             )
             continue
@@ -164,7 +168,7 @@ def _decide_batch(
                 engine.append_refusal(cycle, request.event, request.actor, request.role, stale)
                 items[index] = BulkItem(
                     cycle.unit_code, cycle.id, cycle.state, "refused", code=stale.code,
-                    reason=stale.message,
+                    reason=stale.message, refusal=stale,
                 )
             engine.uow.commit()
     return [item for item in items if item is not None]

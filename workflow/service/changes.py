@@ -99,5 +99,6 @@ def stale_decision(cycle: Cycle, expected: int) -> Decision:
         refusal=Refusal(
             "stale",
             f"the cycle changed meanwhile (expected version {expected}); reload and try again",
+            params={"expected": expected},
         ),
     )

@@ -203,11 +203,20 @@ class CycleService:
         if definition_id is not None:
             cycles = [c for c in cycles if c.definition_id == definition_id]
         if not cycles:
+            self.uow.units.find(unit_code)  # an unknown unit is said as such (NotFound)
             which = f" of {definition_id!r}" if definition_id else ""
-            raise NotFound(f"unit {unit_code!r} has no {year} cycle{which}")
+            raise NotFound(
+                f"unit {unit_code!r} has no {year} cycle{which}",
+                msgid="error.no_cycle_of" if definition_id else "error.no_cycle",
+                params={"unit": unit_code, "year": year, "definition": definition_id or ""},
+            )
         if len(cycles) > 1:
             names = ", ".join(c.definition_id for c in cycles)
-            raise Ambiguous(f"unit {unit_code!r} has several {year} cycles ({names}): name one")
+            raise Ambiguous(
+                f"unit {unit_code!r} has several {year} cycles ({names}): name one",
+                msgid="error.several_cycles",
+                params={"unit": unit_code, "year": year, "names": names},
+            )
         return cycles[0]
 
     def fire(
@@ -226,7 +235,9 @@ class CycleService:
         try:
             cycle = self.cycle(unit_code, year, definition_id)
         except (NotFound, Ambiguous) as exc:
-            refusal = Refusal("not_found", str(exc))
+            refusal = Refusal(
+                "not_found", str(exc), msgid=exc.msgid or "", params=dict(exc.params)
+            )
             return FireResult(
                 unit_code, year, event, actor, role, None, Decision("", refusal=refusal)
             )

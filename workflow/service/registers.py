@@ -167,7 +167,11 @@ class Registers:
         units = self.uow.units.ids_and_paths(named)
         missing = [code for code in named if code not in units]
         if missing:
-            raise NotFound(f"no unit with code {missing[0]!r}")
+            raise NotFound(
+                f"no unit with code {missing[0]!r}",
+                msgid="error.unknown_unit",
+                params={"unit": missing[0]},
+            )
         with self.uow:
             result = self.uow.meetings.import_meetings(
                 meetings, units, source=name, sha256=sha256, actor=actor,

@@ -340,3 +340,20 @@ class DefinitionSpec(Strict):
     def state_label(self, state: str, lang: str = "vi") -> str:
         spec = self.states.get(state)
         return spec.label.get(lang) if spec else state
+
+    def event_label(self, event: str, lang: str = "vi") -> str:
+        """The first label the definition gives the event (the code if it gives none)."""
+        for t in self.transitions:
+            if t.trigger == event and t.label is not None:
+                return t.label.get(lang)
+        return event
+
+    def role_label(self, role: str, lang: str = "vi") -> str:
+        spec = self.roles.get(role)
+        return spec.label.get(lang) if spec else role
+
+    def rule_label(self, rule: str, lang: str = "vi") -> str:
+        label = self.rules.get(rule, {}).get("label")
+        if isinstance(label, dict) and isinstance(label.get(lang), str):
+            return str(label[lang])
+        return rule

@@ -82,14 +82,22 @@ class DefinitionSet:
         versions = [d for key, d in self._by_key.items() if key[0] == definition_id]
         if not versions:
             known = ", ".join(sorted({key[0] for key in self._by_key})) or "none"
-            raise NotFound(f"no definition {definition_id!r} (known: {known})")
+            raise NotFound(
+                f"no definition {definition_id!r} (known: {known})",
+                msgid="error.unknown_definition",
+                params={"definition": definition_id, "known": known},
+            )
         return max(versions, key=lambda d: d.spec.version)
 
     def get(self, definition_id: str, version: int) -> Definition:
         try:
             return self._by_key[(definition_id, version)]
         except KeyError:
-            raise NotFound(f"no definition {definition_id!r} version {version}") from None
+            raise NotFound(
+                f"no definition {definition_id!r} version {version}",
+                msgid="error.unknown_version",
+                params={"definition": definition_id, "version": version},
+            ) from None
 
 
 def resolve_all(sources: list[Located]) -> list[Definition]:

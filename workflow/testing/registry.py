@@ -101,7 +101,9 @@ class MemoryUnits:
     def find(self, code: str) -> UnitRef:
         unit_id = self.tables.unit_ids.get(code)
         if unit_id is None:
-            raise NotFound(f"no unit with code {code!r}")
+            raise NotFound(
+                f"no unit with code {code!r}", msgid="error.unknown_unit", params={"unit": code}
+            )
         return unit_ref(self.tables, self.tables.units[unit_id])
 
     def under(self, node: UnitRef | None) -> list[UnitRef]:

@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from starlette.routing import BaseRoute
 
+from adapters import i18n
 from workflow.errors import Ambiguous, BontotError, NotFound
 from workflow.rules.checks import Check
 from workflow.runtime.decision import Refusal
@@ -49,26 +50,7 @@ KINDS: dict[str, tuple[int, str, str]] = {
     "method_not_allowed": (405, "Phương thức không được hỗ trợ", "Method not allowed"),
 }
 
-DETAILS = {
-    "vi": {
-        "refused": "{unit}: sự kiện {event} bị từ chối — {title}.",
-        "not_authenticated": "Hãy gửi kèm tiêu đề Authorization: Bearer <tài khoản>:<mã>.",
-        "stale": "Chu kỳ không còn ở phiên bản {expected}; hãy tải lại rồi thử lại.",
-        "invalid_request": "Có {n} trường không hợp lệ.",
-        "no_route": "Không có địa chỉ này.",
-        "method": "Địa chỉ này không nhận phương thức {method}.",
-        "override_in_bulk": "Vượt tiêu chuẩn phải quyết định từng đơn vị một, không làm hàng loạt.",
-    },
-    "en": {
-        "refused": "{unit}: event {event} refused — {title}.",
-        "not_authenticated": "Send the header Authorization: Bearer <actor>:<token>.",
-        "stale": "The cycle is no longer at version {expected}; reload and try again.",
-        "invalid_request": "{n} field(s) are not valid.",
-        "no_route": "There is no such address.",
-        "method": "This address does not take {method}.",
-        "override_in_bulk": "An override is decided unit by unit, not in bulk.",
-    },
-}
+DETAILS = i18n.table("api")  # the catalogues' `api.*` messages
 
 
 def language(request: Request) -> str:

@@ -15,6 +15,7 @@ from fastapi.routing import APIRoute
 from jinja2 import Environment, PackageLoader, pass_context, select_autoescape
 from jinja2.runtime import Context
 
+from adapters import i18n
 from adapters.http.pages.session import LoginRequired, Visitor, finish, language
 from adapters.http.pages.words import WORDS
 from workflow.errors import BontotError, NotFound
@@ -90,6 +91,8 @@ def _said(request: Request, key: str, exc: Exception) -> str:
     """The error in the visitor's words: the service's own reason (in English) only
     for an English page."""
     lang = language(request)
+    if isinstance(exc, BontotError) and exc.msgid is not None:
+        return WORDS[lang][key] + f" ({i18n.text(lang, exc.msgid, **exc.params)})"
     return WORDS[lang][key] + (f" ({exc})" if lang == "en" else "")
 
 
@@ -110,6 +113,8 @@ class PageRoute(APIRoute):
             except NotFound as exc:
                 return error_page(request, 404, _said(request, "not_found_page", exc))
             except BontotError as exc:
-                return error_page(request, 400, str(exc))
+                lang = language(request)
+                said = i18n.text(lang, exc.msgid, **exc.params) if exc.msgid else str(exc)
+                return error_page(request, 400, said)
 
         return guarded

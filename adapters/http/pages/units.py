@@ -14,6 +14,7 @@ from adapters.http.pages.session import csrf_ok, visitor
 from adapters.http.pages.words import WORDS
 from adapters.http.server import services
 from adapters.http.years import page_year
+from adapters.i18n.said import refusal_text
 from workflow.errors import BontotError
 from workflow.service.desk import UnitView
 
@@ -62,5 +63,6 @@ def _fire(code: str, request: Request, app: App, fields: dict[str, str]) -> Resp
     view = app.desk.unit(who.grant, code, year)
     refusal = fired.decision.refusal
     return page(request, "unit.html", who, 409, view=view, forms=_forms(view), done=None,
-                message=refusal.message if refusal else words["fire_refused"],
+                message=refusal_text(refusal, view.history.definition.spec, who.lang)
+                if refusal else words["fire_refused"],
                 checks=fired.decision.checks)  # fmt: skip

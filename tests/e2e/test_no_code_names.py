@@ -1,0 +1,139 @@
+"""What the main commands print in Vietnamese names things by the definition's labels:
+no code name of the definition (a state, event, role, deadline, criterion, checklist item
+or organisation kind) appears in it."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from adapters.catalog import load_catalog
+from tests.e2e.test_mistakes_cli import Shell, prepared  # noqa: F401  (the fixture)
+from workflow.spec.model import DefinitionSpec
+
+
+def code_names(spec: DefinitionSpec) -> set[str]:
+    names = set(spec.states) | set(spec.roles) | set(spec.deadlines) | set(spec.milestones)
+    names |= {t.trigger for t in spec.transitions}
+    names |= set(spec.documents.unit_kinds)
+    for rule in spec.rules.values():
+        criteria = rule.get("criteria") or {}
+        names |= set(criteria.get("keys") or {})
+        for items in ((criteria.get("checklist") or {}).get("by_type") or {}).values():
+            names |= set(items)
+    # the unit codes and actors of the test are not the definition's
+    return {n for n in names if len(n) > 2}
+
+
+@pytest.fixture
+def walked(tmp_path: Path, prepared: Path) -> Shell:  # noqa: F811
+    """CB-THON1 registered, started and self-evaluated (one sub-criterion short)."""
+    sh = Shell(tmp_path)
+    shutil.copyfile(prepared, sh.file)
+    fire = ("fire", "CB-THON1")
+    sh.ok(*fire, "register", "--year", "2025", "--actor", "bt", "--data", '{"plan": "KH-1"}',
+          "--now", "2025-03-02")  # fmt: skip
+    sh.ok(*fire, "start", "--year", "2025", "--actor", "bt", "--now", "2025-03-03")
+    sh.ok(
+        *fire, "self_evaluate", "--year", "2025", "--actor", "bt", "--now", "2025-11-20",
+        "--criterion", "political_task=96", "--criterion", "meetings=97",
+        "--criterion", "unity_discipline=95", "--criterion", "cadres_members=98",
+        "--check", "development", "--check", "land_environment_order",
+        "--check", "militia_conscription",
+    )  # fmt: skip
+    return sh
+
+
+COMMANDS = [
+    ("units", "list"),
+    ("cycle", "open", "--year", "2026"),
+    ("status", "--year", "2025"),
+    ("status", "--year", "2025", "--under", "X01", "--now", "2026-04-01"),
+    ("history", "CB-THON1", "--year", "2025", "--now", "2026-04-01"),
+    ("calendar", "--year", "2025"),
+    ("overdue", "--year", "2025", "--now", "2026-04-01"),
+    ("verdict", "CB-THON1", "--year", "2025"),
+    ("fire", "CB-THON1", "appraise", "--year", "2025", "--actor", "btc"),
+    ("fire", "CB-THON1", "register", "--year", "2025", "--actor", "bt", "--data", "{}"),
+    (
+        "fire",
+        "DB-TRUONG",
+        "register",
+        "--year",
+        "2025",
+        "--actor",
+        "bt",
+        "--data",
+        "{}",
+        "--role",
+        "superior_org_board",
+    ),
+    (
+        "bulk",
+        "propose",
+        "--year",
+        "2025",
+        "--under",
+        "X01",
+        "--actor",
+        "bt",
+        "--dry-run",
+        "--role",
+        "unit_secretary",
+    ),
+    (
+        "bulk",
+        "appraise",
+        "--year",
+        "2025",
+        "--under",
+        "X01",
+        "--actor",
+        "btc",
+        "--dry-run",
+        "--role",
+        "superior_org_board",
+    ),
+]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c[:2]))
+def test_the_main_commands_show_labels_not_code_names(
+    walked: Shell, command: tuple[str, ...]
+) -> None:
+    done = walked(*command, "--lang", "vi")
+    assert "Traceback" not in done.stderr
+    # what a person reads: stdout, and stderr without the log's JSON lines
+    shown = done.stdout + "\n".join(
+        line for line in done.stderr.splitlines() if not line.startswith("{")
+    )
+    assert shown.strip()
+    assert named(shown) == [], shown
+
+
+def named(shown: str) -> list[str]:
+    """The definition's code names found in `shown`, as whole words."""
+    spec = load_catalog().latest().spec
+    return sorted(
+        name for name in code_names(spec)
+        if re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", shown)
+    )  # fmt: skip
+
+
+def test_the_scan_finds_the_code_names_a_refusal_used_to_print() -> None:
+    said = (
+        "refused: CB01 propose: event 'propose' cannot be fired from state 'not_registered' "
+        "(Chưa đăng ký); it is allowed from: self_evaluated\n"
+        "thiếu: development, land_environment_order\n-10 working_days → unit_secretary"
+    )
+    assert named(said) == [
+        "development",
+        "land_environment_order",
+        "not_registered",
+        "propose",
+        "self_evaluated",
+        "unit_secretary",
+    ]
