@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+from workflow.bounds import FIRST_YEAR, LAST_YEAR
+
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 _DB_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
@@ -39,6 +41,9 @@ def show_instant(instant: datetime) -> str:
 def parse_user_instant(text: str) -> datetime:
     """An ISO date or date-time from a user; without an offset it means Vietnam's local time."""
     value = datetime.fromisoformat(text)
+    # checked before any arithmetic: 0001-01-01 would overflow on conversion to UTC
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValueError(f"the year {value.year} is outside {FIRST_YEAR}–{LAST_YEAR}")
     if value.tzinfo is None:
         value = value.replace(tzinfo=LOCAL_TZ)
     return value.astimezone(UTC)

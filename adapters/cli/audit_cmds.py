@@ -16,6 +16,7 @@ from adapters.cli.context import (
     JsonOption,
     NowOption,
     UnderOption,
+    YearOption,
     database_url,
     guarded,
     log_filter,
@@ -32,7 +33,8 @@ def audit_verify(
     under: UnderOption = None,
     file: Annotated[Path | None, typer.Option("--file", help="Verify an export offline")] = None,
     workers: Annotated[
-        int | None, typer.Option(help="Processes reading the chains (default: the cores)")
+        int | None,
+        typer.Option(help="Processes reading the chains (default: the cores)", min=1, max=64),
     ] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
@@ -77,7 +79,7 @@ def _say_verified(source: str, report: Verification, as_json: bool) -> None:
 
 @group.command("export")
 def audit_export(
-    year: Annotated[int, typer.Option()],
+    year: YearOption,
     output: Annotated[Path, typer.Option()],
     under: UnderOption = None,
     db: DbOption = None,

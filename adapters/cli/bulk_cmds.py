@@ -14,6 +14,7 @@ from adapters.cli.context import (
     JsonOption,
     LangOption,
     NowOption,
+    YearOption,
     fail,
     parse_payload,
     session,
@@ -46,7 +47,7 @@ WORDS = {
 
 def bulk(
     event: str,
-    year: Annotated[int, typer.Option()],
+    year: YearOption,
     under: Annotated[str, typer.Option(help="The subtree to decide")],
     actor: Annotated[str, typer.Option()],
     role: Annotated[str | None, typer.Option(help="Default: the actor's role")] = None,

@@ -9,6 +9,7 @@ BontotError exits 1. Never a traceback for bad input.
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -22,6 +23,7 @@ from adapters import bootstrap, logs
 from adapters.bootstrap import App
 from adapters.cli import render
 from adapters.clock import SystemClock
+from workflow.bounds import FIRST_YEAR, LAST_YEAR
 from workflow.clock import Clock, VirtualClock
 from workflow.errors import BontotError
 from workflow.service.actors import NotAuthenticated, Refused
@@ -40,7 +42,8 @@ NowOption = Annotated[
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON")]
 LangOption = Annotated[str, typer.Option("--lang", help="vi or en")]
-YearOption = Annotated[int, typer.Option("--year")]
+YearOption = Annotated[int, typer.Option("--year", min=FIRST_YEAR, max=LAST_YEAR)]
+OptionalYear = Annotated[int | None, typer.Option("--year", min=FIRST_YEAR, max=LAST_YEAR)]
 UnderOption = Annotated[str | None, typer.Option("--under")]
 TOKEN_ENV = "BONTOT_TOKEN"
 
@@ -48,6 +51,19 @@ TOKEN_ENV = "BONTOT_TOKEN"
 def fail(message: str, code: int = 1) -> typer.Exit:
     typer.echo(message, err=True)
     return typer.Exit(code)
+
+
+def finite(value: float | None) -> float | None:
+    """An option's callback: click's FloatRange lets nan through (every comparison with
+    it is false), and a nan sleep or lease breaks the scheduler."""
+    if value is not None and not math.isfinite(value):
+        raise typer.BadParameter(f"{value} is not a finite number")
+    return value
+
+
+def seconds_option(help: str, low: float, high: float) -> Any:
+    """A duration in seconds, bounded so that no loop spins and no timedelta overflows."""
+    return typer.Option(help=f"{help} ({low:g}–{high:g})", min=low, max=high, callback=finite)
 
 
 def database_url(db: str | None) -> str:
@@ -59,7 +75,7 @@ def clock_for(now: str | None) -> Clock:
         return SystemClock()
     try:
         return VirtualClock(parse_user_instant(now))
-    except ValueError as exc:
+    except (ValueError, OverflowError) as exc:
         raise fail(f"--now {now!r}: {exc}") from None
 
 

@@ -18,6 +18,8 @@ from adapters.cli.context import (
     JsonOption,
     LangOption,
     NowOption,
+    OptionalYear,
+    YearOption,
     emit,
     parse_payload,
     session,
@@ -35,7 +37,7 @@ def _progressbar(todo: int) -> Iterator[Callable[[int], None]]:
 
 @group.command("open")
 def cycle_open(
-    year: Annotated[int, typer.Option()],
+    year: YearOption,
     under: Annotated[str | None, typer.Option()] = None,
     definition: Annotated[str, typer.Option(help="Definition id")] = DEFAULT_DEFINITION,
     actor: Annotated[str, typer.Option()] = "system",
@@ -63,7 +65,7 @@ def cycle_open(
 def fire(
     unit: str,
     event: str,
-    year: Annotated[int, typer.Option()],
+    year: YearOption,
     actor: Annotated[str, typer.Option()],
     role: Annotated[str | None, typer.Option(help="Default: the one role the event allows")] = None,
     data: Annotated[str | None, typer.Option("--data", help="JSON payload")] = None,
@@ -112,7 +114,7 @@ def fire(
 
 def status(
     under: Annotated[str | None, typer.Option()] = None,
-    year: Annotated[int | None, typer.Option()] = None,
+    year: OptionalYear = None,
     db: DbOption = None,
     now: NowOption = None,
     as_json: JsonOption = False,
@@ -127,7 +129,7 @@ def status(
 
 def history(
     unit: str,
-    year: Annotated[int, typer.Option()],
+    year: YearOption,
     definition: Annotated[str | None, typer.Option()] = None,
     db: DbOption = None,
     now: NowOption = None,

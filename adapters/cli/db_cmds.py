@@ -13,6 +13,7 @@ from adapters.cli.context import (
     DbOption,
     JsonOption,
     LangOption,
+    YearOption,
     database_url,
     emit,
     fail,
@@ -84,7 +85,7 @@ def _current_text(found: dict[str, Any]) -> str:
 
 def demo(
     db: DbOption = None,
-    year: Annotated[int, typer.Option()] = 2025,
+    year: YearOption = 2025,
     seed: Annotated[int, typer.Option()] = 2025,
     lang: LangOption = "vi",
 ) -> None:

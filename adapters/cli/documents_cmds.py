@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from adapters import logs
-from adapters.cli.context import DbOption, LangOption, NowOption, fail, session
+from adapters.cli.context import DbOption, LangOption, NowOption, YearOption, fail, session
 from adapters.documents.word import TemplateFault, decision_docx, report_docx
 from workflow.timefmt import LOCAL_TZ
 
@@ -78,7 +78,7 @@ def _write(kind: str, year: int, under: str, output: Path, templates: Path | Non
 
 @group.command("decision")
 def decision(
-    year: Annotated[int, typer.Option()],
+    year: YearOption,
     under: Annotated[str, typer.Option(help="The committee that decides")],
     output: Annotated[Path, typer.Option(help="The .docx file to write")],
     templates: TemplatesOption = None,
@@ -92,7 +92,7 @@ def decision(
 
 @group.command("report")
 def report_document(
-    year: Annotated[int, typer.Option()],
+    year: YearOption,
     under: Annotated[str, typer.Option(help="The committee that reports")],
     output: Annotated[Path, typer.Option(help="The .docx file to write")],
     templates: TemplatesOption = None,

@@ -17,12 +17,14 @@ from adapters.cli.context import (
     JsonOption,
     LangOption,
     NowOption,
+    YearOption,
     emit,
     fail,
     session,
     token_for,
 )
 from adapters.tabular import file_digest, read_table
+from workflow.bounds import FIRST_YEAR, LAST_YEAR
 from workflow.service.meeting_checks import UnitVerdict
 from workflow.timefmt import parse_user_date
 
@@ -33,7 +35,12 @@ targets = typer.Typer(no_args_is_help=True, help="Superiors' yearly targets.")
 @ratings.command("import")
 def ratings_import(
     file: Path,
-    year: Annotated[int, typer.Option(help="The rating season's year (ratings of 2025)")],
+    year: Annotated[
+        int,
+        typer.Option(
+            help="The rating season's year (ratings of 2025)", min=FIRST_YEAR, max=LAST_YEAR
+        ),
+    ],
     actor: Annotated[str, typer.Option(help="An administrator, once actors exist")] = "system",
     db: DbOption = None,
 ) -> None:
@@ -62,7 +69,7 @@ def _read_with_digest(
 
 def verdict(
     unit: str,
-    year: Annotated[int, typer.Option()],
+    year: YearOption,
     definition: Annotated[str | None, typer.Option(help="Definition id, if several cycles")] = None,
     db: DbOption = None,
     now: NowOption = None,
@@ -83,7 +90,7 @@ def _verdict_text(found: UnitVerdict, lang: str) -> str:
 @targets.command("set")
 def targets_set(
     unit: str,
-    year: Annotated[int, typer.Option()],
+    year: YearOption,
     share: Annotated[float, typer.Option(help="Percent of grassroots organisations recognised")],
     assigned_on: Annotated[str | None, typer.Option(help="Decision date dd/mm/yyyy")] = None,
     definition: Annotated[str, typer.Option(help="Definition id")] = DEFAULT_DEFINITION,
@@ -109,7 +116,7 @@ def targets_set(
 
 @targets.command("show")
 def targets_show(
-    year: Annotated[int, typer.Option()],
+    year: YearOption,
     under: Annotated[str | None, typer.Option()] = None,
     db: DbOption = None,
     now: NowOption = None,

@@ -15,6 +15,7 @@ from adapters.cli.context import (
     LangOption,
     NowOption,
     UnderOption,
+    YearOption,
     fail,
     log_filter,
     session,
@@ -57,7 +58,7 @@ def _save(table: Table, fmt: str, output: Path, sheet: str, delimiter: str) -> N
 
 @group.command("board")
 def export_board(
-    year: Annotated[int, typer.Option()],
+    year: YearOption,
     output: OutputOption,
     under: Annotated[str | None, typer.Option()] = None,
     fmt: FormatOption = "xlsx",
@@ -76,7 +77,7 @@ def export_board(
 
 @group.command("overdue")
 def export_overdue(
-    year: Annotated[int, typer.Option()],
+    year: YearOption,
     output: OutputOption,
     under: Annotated[str | None, typer.Option()] = None,
     fmt: FormatOption = "xlsx",
@@ -96,7 +97,7 @@ def export_overdue(
 @group.command("history")
 def export_history(
     unit: str,
-    year: Annotated[int, typer.Option()],
+    year: YearOption,
     output: OutputOption,
     definition: Annotated[str | None, typer.Option()] = None,
     fmt: FormatOption = "xlsx",
@@ -115,7 +116,7 @@ def export_history(
 @group.command("verdict")
 def export_verdict(
     unit: str,
-    year: Annotated[int, typer.Option()],
+    year: YearOption,
     output: OutputOption,
     definition: Annotated[str | None, typer.Option()] = None,
     fmt: FormatOption = "xlsx",

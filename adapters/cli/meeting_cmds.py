@@ -18,6 +18,7 @@ from adapters.cli.context import (
     JsonOption,
     LangOption,
     NowOption,
+    YearOption,
     emit,
     fail,
     session,
@@ -77,7 +78,7 @@ def meetings_import(
 
 @group.command("check")
 def meetings_check(
-    year: Annotated[int, typer.Option()],
+    year: YearOption,
     unit: Annotated[str | None, typer.Option(help="One unit")] = None,
     under: Annotated[str | None, typer.Option(help="Every unit the rule applies to under it")] = (
         None

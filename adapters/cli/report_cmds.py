@@ -10,13 +10,13 @@ from typing import Annotated, Any
 import typer
 
 from adapters import logs
-from adapters.cli.context import DbOption, LangOption, NowOption, fail, session
+from adapters.cli.context import DbOption, LangOption, NowOption, YearOption, fail, session
 from adapters.report_files import write_report
 from workflow.timefmt import LOCAL_TZ
 
 
 def report(
-    year: Annotated[int, typer.Option()],
+    year: YearOption,
     under: Annotated[str | None, typer.Option(help="The subtree (default: everything)")] = None,
     fmt: Annotated[str, typer.Option("--format", help="xlsx, csv or json")] = "xlsx",
     output: Annotated[Path | None, typer.Option(help="File to write (default: stdout)")] = None,

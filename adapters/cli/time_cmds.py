@@ -25,6 +25,7 @@ from adapters.cli.context import (
     emit,
     fail,
     guarded,
+    seconds_option,
     session,
     token_for,
 )
@@ -33,8 +34,9 @@ from adapters.holidays_vn import calendar_for
 from adapters.scheduler.worker import Ticker, WorkerOptions, run_worker
 from adapters.simulate import simulate
 from workflow.deadlines import plan_year
-from workflow.timefmt import LOCAL_TZ, parse_user_date, parse_user_instant, show_instant
+from workflow.timefmt import LOCAL_TZ, parse_user_date, show_instant
 
+LeaseOption = Annotated[float, seconds_option("Seconds a claimed message stays ours", 1, 86_400)]
 milestone_group = typer.Typer(no_args_is_help=True, help="Programme milestones of committees.")
 
 
@@ -123,7 +125,7 @@ def tick(
     now: NowOption = None,
     lang: LangOption = "vi",
     worker_id: Annotated[str, typer.Option("--worker-id")] = "",
-    lease: Annotated[float, typer.Option(help="Seconds a claimed message stays ours")] = 120,
+    lease: LeaseOption = 120,
     as_json: JsonOption = False,
 ) -> None:
     """One pass: fire due reminders and escalations, compose, deliver. For cron and tests."""
@@ -159,16 +161,19 @@ def worker(
     ] = None,
     lang: LangOption = "vi",
     worker_id: Annotated[str, typer.Option("--worker-id")] = "",
-    lease: Annotated[float, typer.Option(help="Seconds a claimed message stays ours")] = 120,
-    sweep: Annotated[float, typer.Option(help="Seconds between safety sweeps")] = 60,
+    lease: LeaseOption = 120,
+    sweep: Annotated[float, seconds_option("Seconds between safety sweeps", 0.5, 86_400)] = 60,
     batch_size: Annotated[
-        int, typer.Option(help="Timers claimed per transaction (workers share the rest)")
+        int,
+        typer.Option(
+            help="Timers claimed per transaction (workers share the rest)", min=1, max=100_000
+        ),
     ] = 1000,
 ) -> None:
     """Run the ticker until SIGTERM: wakes at the next due instant and on every sweep."""
     with session(db, now):
         pass
-    clock = SystemClock() if now is None else OffsetClock(parse_user_instant(now))
+    clock = SystemClock() if now is None else OffsetClock(clock_for(now).now())
     options = _options(db, clock, lang, worker_id, lease, sweep, batch_size)
     _ticker(options).close()  # settings are checked before the scheduler starts
     run_worker(options)

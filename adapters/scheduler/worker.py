@@ -59,6 +59,8 @@ class Ticker:
         self.db = bootstrap.connect(options.url)
         self.catalog = load_catalog()
         self.log = logs.logger().bind(worker=self.worker_id)
+        #: set by SIGTERM or SIGINT; a tick under way stops after its current batch
+        self.stopping = threading.Event()
 
     def close(self) -> None:
         self.db.dispose()
@@ -71,6 +73,7 @@ class Ticker:
             notifications = app.ticks(
                 self.notifier.names, self.options.lang, self.options.batch_size
             )
+            notifications.stopping = self.stopping.is_set
             try:
                 fired = notifications.fire_and_compose()
             except Exception as error:  # what is already in the outbox still goes out
@@ -115,7 +118,7 @@ def run_worker(options: WorkerOptions) -> None:
     ticker = Ticker(options)
     wall = SystemClock()
     scheduler = BackgroundScheduler(timezone="UTC")
-    stopping = threading.Event()
+    stopping = ticker.stopping
     guard = threading.Lock()  # no reschedule once stopping is set
 
     def job() -> None:
@@ -157,7 +160,15 @@ def run_worker(options: WorkerOptions) -> None:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     ticker.log.info("worker.started", url=_masked(options.url), lease_s=options.lease.seconds)
-    scheduler.start()
+    # The scheduler's threads are started with SIGTERM and SIGINT blocked, so the kernel
+    # delivers them to this thread, whose wait they interrupt: the handler runs at once,
+    # not at the wait's next timeout while the tick thread goes on through batches.
+    stop_signals = {signal.SIGTERM, signal.SIGINT}
+    signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
+    try:
+        scheduler.start()
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, stop_signals)
     try:
         while not stopping.wait(timeout=1.0):
             pass

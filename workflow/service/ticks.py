@@ -136,6 +136,9 @@ class Ticks:
         self.channels = tuple(channels)
         self.lang = lang
         self.batch_size = batch_size
+        #: asked between batches: a worker told to stop (SIGTERM) ends after the batch
+        #: under way; every batch is its own unit of work, so what is left waits intact
+        self.stopping: Callable[[], bool] = lambda: False
 
     def fire_and_compose(self) -> TickResult:
         """Steps 1 and 2 at the clock's now."""
@@ -144,11 +147,11 @@ class Ticks:
         while True:
             count = self.fire_batch(now)
             fired += count
-            if count < self.batch_size:
+            if count < self.batch_size or self.stopping():
                 break
         composed = 0
         installation = self.installation_id()
-        while True:
+        while not self.stopping():
             count = self.compose_batch(now, installation)
             if count == 0:
                 break
@@ -207,7 +210,7 @@ class Ticks:
                     )
                     continue
                 report.outcomes.append(self._deliver_one(notifier, item, worker, backoff))
-            if len(items) < limit:
+            if len(items) < limit or self.stopping():
                 return report
 
     def _deliver_one(
