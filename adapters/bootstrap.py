@@ -20,6 +20,7 @@ from sqlalchemy import inspect
 
 from adapters import logs
 from adapters.catalog import load_catalog
+from adapters.clock import SystemClock
 from adapters.holidays_vn import calendar_for
 from adapters.identity import hash_token, issue_token, verify_token
 from adapters.notifications.factory import channels_from
@@ -31,7 +32,7 @@ from adapters.persistence.db import create_schema, database_url, make_engine
 from adapters.persistence.store import SqlStore
 from workflow.clock import Clock
 from workflow.errors import BontotError
-from workflow.service.actors import Actors
+from workflow.service.actors import Actors, known_roles
 from workflow.service.acts import Acts
 from workflow.service.cycles import CycleService
 from workflow.service.desk import Desk
@@ -135,7 +136,9 @@ def build(
         raise
     definitions = catalog if catalog is not None else load_catalog()
     cycles = CycleService(store, clock, calendar_for)
-    actors = Actors(store, clock, verify_token, _new_token)
+    actors = Actors(
+        store, clock, verify_token, _new_token, known_roles(definitions), wall=SystemClock()
+    )
     registers = Registers(store, actors, definitions, clock)
     evidence = MeetingChecks(store, cycles, definitions, clock)
     acts = Acts(actors, cycles, definitions)

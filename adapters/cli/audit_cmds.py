@@ -56,7 +56,7 @@ def audit_verify(
 
 def _say_verified(source: str, report: Verification, as_json: bool) -> None:
     result: dict[str, Any] = {
-        "source": source,
+        "source": logs.redacted(source),
         "ok": report.ok,
         "records": report.records,
         "chains": report.chains,

@@ -49,7 +49,8 @@ TOKEN_ENV = "BONTOT_TOKEN"
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    typer.echo(message, err=True)
+    # a driver's message may quote the URL it was given, password and all
+    typer.echo(logs.redacted(message), err=True)
     return typer.Exit(code)
 
 
