@@ -23,6 +23,7 @@ from adapters.catalog import load_catalog
 from adapters.clock import SystemClock
 from adapters.holidays_vn import calendar_for
 from adapters.identity import hash_token, issue_token, verify_token
+from adapters.notifications import plaintext
 from adapters.notifications.factory import channels_from
 from adapters.notifications.notifier import ChannelNotifier
 from adapters.notifications.settings import NotifySettings
@@ -185,10 +186,21 @@ def _new_token() -> tuple[str, str]:
     return token, hash_token(token)
 
 
-def notifier_from(settings: NotifySettings | None = None) -> ChannelNotifier:
+def notifier_from(
+    settings: NotifySettings | None = None, insecure: bool = False
+) -> ChannelNotifier:
     """The channels the settings name ($BONTOT_NOTIFY_* when None). ValueError names the
-    setting at fault."""
+    setting at fault, and a channel in clear text unless `insecure` (or the environment)
+    accepts it, which is then logged as a warning."""
     chosen = settings or NotifySettings.load(os.environ)
+    accepted = insecure or plaintext.allowed_by(os.environ)
+    for problem in plaintext.plaintext_problems(chosen):
+        if not accepted:
+            raise ValueError(
+                f"{problem}: refused; use https (or SMTP starttls/ssl), or accept it with "
+                f"--insecure or {plaintext.ALLOW_ENV}=1"
+            )
+        logs.logger().warning("notification.plaintext_accepted", problem=problem)
     return ChannelNotifier(channels_from(chosen, logs.logger()))
 
 

@@ -36,6 +36,12 @@ from adapters.simulate import simulate
 from workflow.deadlines import plan_year
 from workflow.timefmt import LOCAL_TZ, parse_user_date, show_instant
 
+InsecureOption = Annotated[
+    bool,
+    typer.Option(
+        "--insecure", help="Accept a plain http:// webhook or SMTP credentials without TLS"
+    ),
+]
 LeaseOption = Annotated[float, seconds_option("Seconds a claimed message stays ours", 1, 86_400)]
 milestone_group = typer.Typer(no_args_is_help=True, help="Programme milestones of committees.")
 
@@ -101,6 +107,7 @@ def _options(
     lease: float,
     sweep: float,
     batch_size: int = 1000,
+    insecure: bool = False,
 ) -> WorkerOptions:
     return WorkerOptions(
         url=database_url(db),
@@ -110,6 +117,7 @@ def _options(
         lease=timedelta(seconds=lease),
         sweep=timedelta(seconds=sweep),
         batch_size=batch_size,
+        insecure=insecure,
     )
 
 
@@ -127,11 +135,12 @@ def tick(
     worker_id: Annotated[str, typer.Option("--worker-id")] = "",
     lease: LeaseOption = 120,
     as_json: JsonOption = False,
+    insecure: InsecureOption = False,
 ) -> None:
     """One pass: fire due reminders and escalations, compose, deliver. For cron and tests."""
     with session(db, now):
         pass  # checks the schema is there
-    ticker = _ticker(_options(db, clock_for(now), lang, worker_id, lease, 60))
+    ticker = _ticker(_options(db, clock_for(now), lang, worker_id, lease, 60, insecure=insecure))
     try:
         fired, report, wakeup = ticker.tick()
     finally:
@@ -169,12 +178,13 @@ def worker(
             help="Timers claimed per transaction (workers share the rest)", min=1, max=100_000
         ),
     ] = 1000,
+    insecure: InsecureOption = False,
 ) -> None:
     """Run the ticker until SIGTERM: wakes at the next due instant and on every sweep."""
     with session(db, now):
         pass
     clock = SystemClock() if now is None else OffsetClock(clock_for(now).now())
-    options = _options(db, clock, lang, worker_id, lease, sweep, batch_size)
+    options = _options(db, clock, lang, worker_id, lease, sweep, batch_size, insecure)
     _ticker(options).close()  # settings are checked before the scheduler starts
     run_worker(options)
 

@@ -41,6 +41,8 @@ class WorkerOptions:
     sweep: timedelta = timedelta(minutes=1)
     batch_size: int = 1000
     settings: NotifySettings | None = None
+    #: accept channels in clear text (plain http:// webhook, SMTP without TLS with a user)
+    insecure: bool = False
 
 
 def default_worker_id() -> str:
@@ -55,7 +57,7 @@ class Ticker:
     def __init__(self, options: WorkerOptions) -> None:
         self.options = options
         self.worker_id = options.worker_id or default_worker_id()
-        self.notifier = bootstrap.notifier_from(options.settings)
+        self.notifier = bootstrap.notifier_from(options.settings, options.insecure)
         self.db = bootstrap.connect(options.url)
         self.catalog = load_catalog()
         self.log = logs.logger().bind(worker=self.worker_id)
