@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 
 from workflow.clock import VirtualClock
 from workflow.notices import (
+    NO_RECIPIENT,
     DueTimer,
     Message,
     Notice,
@@ -28,6 +29,7 @@ from workflow.notices import (
     UnitContact,
     address_notices,
     compose,
+    no_recipient_detail,
 )
 from workflow.service.cycles import CycleService
 from workflow.service.ports import Notifier, UnitOfWork
@@ -217,6 +219,10 @@ class Ticks:
         self, notifier: Notifier, item: OutboxItem, worker: str, backoff: Sequence[timedelta]
     ) -> DeliveryOutcome:
         message = item.message
+        if message.channel == NO_RECIPIENT:
+            detail = no_recipient_detail(message.recipient_role, message.data)
+            self._record(item, self.engine.clock.now(), worker, "parked", detail, None)
+            return DeliveryOutcome(message.key, message.channel, message.address, "parked", detail)
         try:
             notifier.send(message)
         except DeliveryFailed as failure:
