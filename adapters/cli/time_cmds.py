@@ -189,8 +189,33 @@ def worker(
     run_worker(options)
 
 
-def outbox(db: DbOption = None, as_json: JsonOption = False) -> None:
-    """Messages waiting, sent and parked (an endpoint that kept failing)."""
+outbox_group = typer.Typer(
+    invoke_without_command=True, help="The outbox: what waits, was sent, is parked."
+)
+
+
+@outbox_group.command("retry")
+def outbox_retry(
+    key: Annotated[list[str] | None, typer.Option("--key", help="A parked message's key")] = None,
+    all_parked: Annotated[bool, typer.Option("--all-parked", help="Every parked one")] = False,
+    by: Annotated[str, typer.Option(help="The administrator (once actors exist)")] = "system",
+    db: DbOption = None,
+) -> None:
+    """Send parked messages again at the next tick (after a contact or endpoint is fixed)."""
+    if bool(key) == all_parked:
+        raise fail("outbox retry: give --key K (one or more) or --all-parked")
+    with session(db) as app:
+        done = app.trail.retry_parked(None if all_parked else key, by, token_for(by))
+    logs.logger().info("outbox.unparked", count=done, by=by)
+    typer.echo(f"{done} parked message(s) will be sent again at the next tick")
+
+
+@outbox_group.callback()
+def outbox(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Messages waiting, sent and parked (an endpoint that kept failing, or nobody to
+    send to); `bontot outbox retry` sends parked ones again."""
+    if ctx.invoked_subcommand is not None:
+        return
     with session(db) as app:
         counts = app.trail.outbox()
         if as_json:
@@ -250,7 +275,6 @@ commands: dict[str, Callable[..., Any]] = {
     "overdue": overdue,
     "tick": tick,
     "worker": worker,
-    "outbox": outbox,
     "simulate": simulate_cmd,
 }
-groups = {"milestone": milestone_group}
+groups = {"milestone": milestone_group, "outbox": outbox_group}

@@ -170,6 +170,9 @@ class Outbox(Protocol):
         composed; None when nothing is pending."""
     def notices(self, cycle_id: int) -> list[NoticeRecord]: ...
     def counts(self) -> OutboxCounts: ...
+    def unpark(self, keys: Sequence[str] | None, now: datetime) -> int:
+        """Parked messages due again now (`keys`, or every parked one when None), their
+        attempts counted afresh; how many."""
 
 
 class Audit(Protocol):
