@@ -87,3 +87,19 @@ def test_an_unknown_id_costs_the_same_token_check_as_a_known_one() -> None:
         with pytest.raises(NotAuthenticated):
             actors.authenticate(claimed, "units import", lambda: "wrong")
     assert checked == ["hash-of-right", "decoy"]  # one scrypt each, known or not
+
+
+def test_a_milestone_is_kept_only_by_its_owner_role(app: App) -> None:
+    """Seed 003's six-monthly review is the district standing committee's: the board of
+    the same committee, though it holds it in scope, may not mark it kept."""
+    admin = app.actors.add("admin", "administrator", None)
+    board = app.actors.add("btc.x01", "superior_org_board", "X01", by="admin", token=lambda: admin)
+    owner = app.actors.add(
+        "btv.x01", "district_standing_committee", "X01", by="admin", token=lambda: admin
+    )
+    review = ("X01", "interim_review_h1", 2025, "bon-tot-003-province-2023")
+    with pytest.raises(Refused, match="it is kept by district_standing_committee"):
+        app.registers.keep_milestone(*review, "btc.x01", lambda: board)
+    # the owner passes the check (this commune has no open milestone to keep)
+    with pytest.raises(Refused, match="has no open milestone"):
+        app.registers.keep_milestone(*review, "btv.x01", lambda: owner)
