@@ -4,6 +4,7 @@ time, and an unknown id costs the same token check as a known one."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -13,6 +14,7 @@ from adapters.bootstrap import App
 from adapters.clock import SystemClock
 from tests.conftest import COMMUNE
 from workflow.clock import VirtualClock
+from workflow.errors import BontotError
 from workflow.service.actors import Actors, NotAuthenticated, Refused
 from workflow.spec.registry import DefinitionSet
 from workflow.testing import InMemoryUnitOfWork
@@ -103,3 +105,36 @@ def test_a_milestone_is_kept_only_by_its_owner_role(app: App) -> None:
     # the owner passes the check (this commune has no open milestone to keep)
     with pytest.raises(Refused, match="has no open milestone"):
         app.registers.keep_milestone(*review, "btv.x01", lambda: owner)
+
+
+def test_twenty_simultaneous_first_administrators_make_exactly_one(
+    db_url: str, clock: VirtualClock, catalog: DefinitionSet
+) -> None:
+    """Twenty `actors add --role administrator` on an empty installation at once, each on
+    its own connection: before, 19 of 20 trials let two or more in."""
+    first = bootstrap.build(db_url, clock, schema="create", catalog=catalog)
+    apps = [first, *(bootstrap.build(db_url, clock, catalog=catalog) for _ in range(19))]
+    start = threading.Barrier(len(apps))
+    outcomes: list[str] = []
+
+    def add(index: int, app: App) -> None:
+        start.wait()
+        try:
+            app.actors.add(f"admin{index:02d}", "administrator", None)
+            outcomes.append("added")
+        except BontotError as exc:
+            outcomes.append(f"refused: {exc}")
+
+    threads = [threading.Thread(target=add, args=(i, a)) for i, a in enumerate(apps)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+    finally:
+        for app in apps:
+            app.close()
+    assert outcomes.count("added") == 1, outcomes
+    assert len(outcomes) == 20
+    with bootstrap.opened(db_url, clock, catalog=catalog) as app:
+        assert len(app.actors.every()) == 1

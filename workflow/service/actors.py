@@ -216,7 +216,8 @@ class Actors:
         if self.roles is not None and role not in self.roles:
             known = ", ".join(sorted(self.roles))
             raise Refused(f"unknown role {role!r}: no definition has it (known: {known})")
-        if self.uow.actors.count() == 0:
+        first = self.uow.actors.count() == 0
+        if first:
             why = first_actor_refusal(role)
             if why is not None:
                 raise Refused(why)
@@ -230,6 +231,12 @@ class Actors:
             raise Refused(why)
         secret, hashed = self.issue()
         with self.uow:
+            if first:  # two first administrators at once: the second sees the first's row
+                self.uow.actors.lock_first()
+                if self.uow.actors.count() != 0:
+                    raise Refused(
+                        "an administrator was added meanwhile: ask it to add you (--by)"
+                    )
             self.uow.actors.add([(actor_id, name, role, scope, hashed)], self.clock.now(), by)
             self.uow.commit()
         return secret

@@ -219,6 +219,8 @@ class Audit(Protocol):
 
 class Actors(Protocol):
     def count(self) -> int: ...
+    def lock_first(self) -> None:
+        """In a unit of work: writers adding the first actor wait for each other."""
     def add(
         self, actors: Sequence[tuple[str, str, str, str | None, str]], at: datetime, by: str
     ) -> None:
