@@ -22,6 +22,7 @@ from sqlalchemy import inspect
 
 from adapters import logs
 from adapters.catalog import load_catalog
+from adapters.clock import SystemClock
 from adapters.holidays_vn import calendar_for
 from adapters.identity import hash_token, issue_token, verify_token
 from adapters.persistence.db import checkpoint as checkpoint_wal
@@ -29,7 +30,7 @@ from adapters.persistence.db import create_schema, database_url, make_engine
 from adapters.persistence.store import SqlStore
 from workflow.clock import Clock
 from workflow.errors import BontotError
-from workflow.service.actors import Actors
+from workflow.service.actors import Actors, known_roles
 from workflow.service.acts import Acts
 from workflow.service.cycles import CycleService
 from workflow.service.desk import Desk
@@ -152,7 +153,9 @@ def build(
         raise
     definitions = catalog if catalog is not None else load_catalog()
     cycles = CycleService(store, clock, calendar_for)
-    actors = Actors(store, clock, verify_token, _new_token)
+    actors = Actors(
+        store, clock, verify_token, _new_token, known_roles(definitions), wall=SystemClock()
+    )
     registers = Registers(store, actors, definitions, clock)
     evidence = MeetingChecks(store, cycles, definitions, clock)
     acts = Acts(actors, cycles, definitions)
@@ -201,15 +204,27 @@ def _new_token() -> tuple[str, str]:
     return token, hash_token(token)
 
 
-def notifier_from(settings: NotifySettings | None = None) -> ChannelNotifier:
+def notifier_from(
+    settings: NotifySettings | None = None, insecure: bool = False
+) -> ChannelNotifier:
     """The channels the settings name ($BONTOT_NOTIFY_* when None). ValueError names the
-    setting at fault."""
+    setting at fault, and a channel in clear text unless `insecure` (or the environment)
+    accepts it, which is then logged as a warning."""
     # lazy: the channels import httpx, smtplib and Jinja2, which few commands need
+    from adapters.notifications import plaintext
     from adapters.notifications.factory import channels_from
     from adapters.notifications.notifier import ChannelNotifier
     from adapters.notifications.settings import NotifySettings
 
     chosen = settings or NotifySettings.load(os.environ)
+    accepted = insecure or plaintext.allowed_by(os.environ)
+    for problem in plaintext.plaintext_problems(chosen):
+        if not accepted:
+            raise ValueError(
+                f"{problem}: refused; use https (or SMTP starttls/ssl), or accept it with "
+                f"--insecure or {plaintext.ALLOW_ENV}=1"
+            )
+        logs.logger().warning("notification.plaintext_accepted", problem=problem)
     return ChannelNotifier(channels_from(chosen, logs.logger()))
 
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
+from collections.abc import MutableMapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -21,6 +23,26 @@ FORMATS = ("auto", "json", "console")
 
 #: the format the next logged line sets up (None: set up already, or never asked for)
 _pending: str | None = None
+
+#: the password of a URL's user part: postgresql://user:PASSWORD@host/db
+_URL_PASSWORD = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@]*:)[^@\s]*@")
+MASK = "***"
+
+
+def redacted(text: str) -> str:
+    """`text` with the password of every URL in it replaced by ***: what may be printed
+    or logged of a database or webhook URL."""
+    return _URL_PASSWORD.sub(lambda m: f"{m.group('head')}{MASK}@", text)
+
+
+def _redact(
+    _logger: Any, _method: str, event: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """A processor: no log line carries a URL's password, whichever field holds it."""
+    for key, value in event.items():
+        if isinstance(value, str) and "://" in value:
+            event[key] = redacted(value)
+    return event
 
 
 def configure(log_format: str = "auto") -> None:
@@ -48,6 +70,7 @@ def _apply(log_format: str) -> None:
     structlog.configure(
         processors=[
             structlog.processors.add_log_level,
+            _redact,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             renderer,
         ],

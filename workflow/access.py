@@ -245,8 +245,14 @@ def outside_scope(grant: Grant, unit: str, unit_path: str) -> str | None:
     return None
 
 
-def milestone_refusal(grant: Grant, unit: str, unit_path: str) -> str | None:
-    """A milestone is kept by a person's role holding the committee in its scope."""
+def milestone_refusal(
+    grant: Grant, unit: str, unit_path: str, owner: str | None = None
+) -> str | None:
+    """A milestone is kept by a person's role holding the committee in its scope, and
+    that role is the milestone's `owner` (a board does not keep the standing
+    committee's review) when the definition names one."""
     if grant.revoked or grant.role in SYSTEM_ROLES or not covers(grant.scope_path, unit_path):
         return f"{grant.actor} ({grant.role} of {grant.scope_code}) may not act for {unit}"
+    if owner is not None and grant.role != owner:
+        return f"{grant.actor} ({grant.role}) may not keep it: it is kept by {owner}"
     return None

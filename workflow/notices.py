@@ -199,6 +199,16 @@ def _dropped(timer: DueTimer, spec: DefinitionSpec) -> bool:
     return met_before or closed_before
 
 
+#: the channel of a message nobody can receive: the outbox parks it, it is never sent
+NO_RECIPIENT = "none"
+
+
+def no_recipient_detail(role: str, data: Mapping[str, Any]) -> str:
+    """Why a message is parked with no recipient: the role and the units it was for."""
+    units = sorted({str(item.get("unit_code")) for item in data.get("items", [])})
+    return f"no recipient: no contact for role {role} on {', '.join(units)} or above it"
+
+
 def route(address: str, channels: Sequence[str]) -> list[str]:
     """Which channels carry a message to `address`: e-mail for a mailbox, the webhook for
     everything when one is set; the log when nothing else would."""
@@ -225,11 +235,14 @@ def compose(
     same key, however often composing is retried. `units` (the notices' units and their
     ancestors, with contacts) lets the salutation name the recipient's own unit: the
     commune committee a superior's digest goes to, not only its role."""
-    by_address: dict[str, list[PendingNotice]] = {}
+    by_address: dict[tuple[str, str, str], list[PendingNotice]] = {}
     for notice in pending:
-        by_address.setdefault(notice.address, []).append(notice)
+        # nobody holds the role up the tree: one message per role and unit, to be parked
+        # naming them (never "sent" to an empty address)
+        group = (notice.address, "", "") if notice.address else ("", notice.role, notice.unit.code)
+        by_address.setdefault(group, []).append(notice)
     messages = []
-    for address, notices in sorted(by_address.items()):
+    for (address, _role, _unit), notices in sorted(by_address.items()):
         notices.sort(key=lambda n: (n.due_at, n.unit.path, n.deadline, n.kind, n.step))
         latest = _latest_reminders(notices)
         items = [_item(n, specs, lang, now, n.notice_id not in latest) for n in notices]
@@ -257,7 +270,7 @@ def compose(
         ).hexdigest()[:20]
         data = {"recipient": context["recipient"], "items": items,
                 "sent_at": context["sent_at"], "calendar": context["calendar"]}
-        for channel in route(address, channels):
+        for channel in route(address, channels) if address else [NO_RECIPIENT]:
             messages.append(
                 Message(
                     f"{installation}-{digest}:{channel}" if installation else f"{digest}:{channel}",

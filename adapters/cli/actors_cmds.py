@@ -44,7 +44,8 @@ def actors_add(
         )
     logs.logger().info("actor.added", actor=actor_id, role=role, scope=scope, by=by or actor_id)
     typer.echo(f"{actor_id}: {role}" + (f" of {scope}" if scope else ""), err=True)
-    typer.echo(f"token (shown once, keep it): {token}", err=True)
+    # the token on stdout only, once: stderr is what log collectors keep
+    typer.echo("token (shown once on stdout, keep it):", err=True)
     typer.echo(token)
 
 

@@ -50,7 +50,8 @@ def audit_verify(
         typer.Option("--against", help="An earlier export or anchor file to compare with"),
     ] = None,
     workers: Annotated[
-        int | None, typer.Option(help="Processes reading the chains (default: the cores)")
+        int | None,
+        typer.Option(help="Processes reading the chains (default: the cores)", min=1, max=64),
     ] = None,
     db: DbOption = None,
     now: NowOption = None,
@@ -82,7 +83,7 @@ def audit_verify(
 
 def _say_verified(source: str, report: Verification, as_json: bool) -> None:
     result: dict[str, Any] = {
-        "source": source,
+        "source": logs.redacted(source),
         "ok": report.ok,
         "records": report.records,
         "chains": report.chains,

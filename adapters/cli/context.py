@@ -20,10 +20,11 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 import yaml
 
-from adapters import i18n
+from adapters import i18n, logs
 from adapters.cli import errors
 from adapters.cli.errors import problem
 from adapters.clock import SystemClock
+from workflow.bounds import FIRST_YEAR, LAST_YEAR
 from workflow.clock import Clock, VirtualClock
 from workflow.import_columns import ColumnNote
 from workflow.spec.registry import DEFAULT_DEFINITION as DEFAULT_DEFINITION  # the options'
@@ -32,7 +33,7 @@ from workflow.timefmt import parse_user_instant
 if TYPE_CHECKING:
     from adapters.bootstrap import App
 
-YEARS = range(1930, 3000)  # the Party's founding to far enough: what a cycle's year can be
+YEARS = range(FIRST_YEAR, LAST_YEAR + 1)  # what a cycle's year can be (workflow.bounds)
 
 
 def _lang(value: str) -> str:
@@ -71,8 +72,22 @@ TOKEN_ENV = "BONTOT_TOKEN"
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    typer.echo(message, err=True)
+    # a driver's message may quote the URL it was given, password and all
+    typer.echo(logs.redacted(message), err=True)
     return typer.Exit(code)
+
+
+def finite(value: float | None) -> float | None:
+    """An option's callback: click's FloatRange lets nan through (every comparison with
+    it is false), and a nan sleep or lease breaks the scheduler."""
+    if value is not None and not math.isfinite(value):
+        raise typer.BadParameter(f"{value} is not a finite number")
+    return value
+
+
+def seconds_option(help: str, low: float, high: float) -> Any:
+    """A duration in seconds, bounded so that no loop spins and no timedelta overflows."""
+    return typer.Option(help=f"{help} ({low:g}–{high:g})", min=low, max=high, callback=finite)
 
 
 def database_url(db: str | None) -> str:

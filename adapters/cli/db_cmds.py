@@ -21,6 +21,7 @@ from adapters.cli.context import (
     session,
 )
 from adapters.demo import fresh_demo_url, run_demo
+from adapters.logs import redacted
 from workflow.errors import BontotError
 
 group = typer.Typer(no_args_is_help=True, help="The database schema and its revisions.")
@@ -30,7 +31,7 @@ def init(db: DbOption = None, lang: LangOption = "vi") -> None:
     """Create the database schema, or upgrade it to the newest revision (idempotent)."""
     with session(db, create=True):
         pass
-    typer.echo(i18n.text(lang, "cli.initialised", url=database_url(db)))
+    typer.echo(i18n.text(lang, "cli.initialised", url=redacted(database_url(db))))
 
 
 @group.command("upgrade")
@@ -48,9 +49,9 @@ def upgrade(
     if done.stamped is not None:
         typer.echo(f"recognised a schema made before migrations: revision {done.stamped}")
     if done.changed:
-        typer.echo(f"upgraded {url}: {done.before or 'empty'} -> {done.after}")
+        typer.echo(f"upgraded {redacted(url)}: {done.before or 'empty'} -> {done.after}")
     else:
-        typer.echo(f"{url} is at {done.after}: nothing to do")
+        typer.echo(f"{redacted(url)} is at {done.after}: nothing to do")
 
 
 @group.command("current")
@@ -91,7 +92,7 @@ def demo(
 ) -> None:
     """A sample province driven through a simulated year, into a fresh database."""
     url = fresh_demo_url(db)
-    typer.echo(f"demo database: {url}", err=True)
+    typer.echo(f"demo database: {redacted(url)}", err=True)
     typer.echo(guarded(partial(run_demo, url, year=year, seed=seed, lang=lang)))
 
 

@@ -158,38 +158,42 @@ def report(exc: BaseException, lang: str, debug: bool) -> int:
     from adapters import logs
 
     t = i18n.text
+
+    def _echo(text: str) -> None:  # a driver's message may quote a URL, password and all
+        typer.echo(logs.redacted(text), err=True)
+
     if isinstance(exc, UsageError):
         ctx = getattr(exc, "ctx", None)
         where = ctx.command_path if ctx is not None else "bontot"
-        typer.echo(t(lang, "usage.error", message=usage_text(exc, lang)), err=True)
-        typer.echo(t(lang, "usage.help", command=where), err=True)
+        _echo(t(lang, "usage.error", message=usage_text(exc, lang)))
+        _echo(t(lang, "usage.help", command=where))
         return USAGE
     if isinstance(exc, _ABORTS):
-        typer.echo(t(lang, "error.aborted"), err=True)
+        _echo(t(lang, "error.aborted"))
         return FAILURE
     if isinstance(exc, BontotError):
         log = getattr(exc, "log", None)
         if log is not None:
             logs.logger().warning(log, **getattr(exc, "fields", {}))
-        typer.echo(say(exc, lang), err=True)
+        _echo(say(exc, lang))
         return code_of(exc)
     said = database_text(exc, lang)
     if said is not None:
         logs.logger().error("command.database_failed", error=type(exc).__name__)
-        typer.echo(said, err=True)
+        _echo(said)
         return FAILURE
     if isinstance(exc, OSError) and exc.filename is not None:
         # a file the user named and the system could not open, write or find
         missing = isinstance(exc, FileNotFoundError)
         key = "error.no_file" if missing else "error.file"
-        typer.echo(t(lang, key, file=exc.filename, reason=exc.strerror or exc), err=True)
+        _echo(t(lang, key, file=exc.filename, reason=exc.strerror or exc))
         return NOT_FOUND if missing else FAILURE
     logs.logger().error("command.crashed", error=type(exc).__name__, detail=str(exc)[:500])
-    typer.echo(t(lang, "error.unexpected", kind=type(exc).__name__, detail=exc), err=True)
+    _echo(t(lang, "error.unexpected", kind=type(exc).__name__, detail=exc))
     if debug:
         traceback.print_exception(exc, file=sys.stderr)
     else:
-        typer.echo(t(lang, "error.debug_hint"), err=True)
+        _echo(t(lang, "error.debug_hint"))
     return FAILURE
 
 

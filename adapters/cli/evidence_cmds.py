@@ -26,6 +26,7 @@ from adapters.cli.context import (
 )
 from adapters.cli.progress import shown
 from adapters.tabular import file_digest, read_sheet
+from workflow.bounds import FIRST_YEAR, LAST_YEAR
 from workflow.service.meeting_checks import UnitVerdict
 from workflow.timefmt import parse_user_date
 
@@ -36,7 +37,12 @@ targets = typer.Typer(no_args_is_help=True, help="Superiors' yearly targets.")
 @ratings.command("import")
 def ratings_import(
     file: Path,
-    year: Annotated[int, typer.Option(help="The rating season's year (ratings of 2025)")],
+    year: Annotated[
+        int,
+        typer.Option(
+            help="The rating season's year (ratings of 2025)", min=FIRST_YEAR, max=LAST_YEAR
+        ),
+    ],
     actor: Annotated[str, typer.Option(help="An administrator, once actors exist")] = "system",
     db: DbOption = None,
     lang: LangOption = "vi",

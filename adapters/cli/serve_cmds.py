@@ -10,6 +10,7 @@ import uvicorn
 from adapters.cli.context import DbOption, NowOption, clock_for, database_url, guarded
 from adapters.http.app import create_app
 from adapters.http.server import start
+from adapters.logs import redacted
 
 SECRET_ENV = "BONTOT_SESSION_SECRET"
 
@@ -23,7 +24,7 @@ def serve(
     """Serve the web board and the HTTP API (/api/v1)."""
     url = database_url(db)
     server = guarded(lambda: start(url, clock_for(now), secret=os.environ.get(SECRET_ENV)))
-    typer.echo(f"bontot: http://{host}:{port}/  ({url})", err=True)
+    typer.echo(f"bontot: http://{host}:{port}/  ({redacted(url)})", err=True)
     try:
         uvicorn.run(create_app(server), host=host, port=port, log_level="warning")
     finally:

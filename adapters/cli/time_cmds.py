@@ -25,6 +25,7 @@ from adapters.cli.context import (
     emit,
     fail,
     guarded,
+    seconds_option,
     session,
     token_for,
 )
@@ -34,8 +35,15 @@ from adapters.holidays_vn import calendar_for
 from adapters.scheduler.worker import Ticker, WorkerOptions, run_worker
 from adapters.simulate import simulate
 from workflow.deadlines import plan_year
-from workflow.timefmt import LOCAL_TZ, parse_user_date, parse_user_instant, show_instant
+from workflow.timefmt import LOCAL_TZ, parse_user_date, show_instant
 
+InsecureOption = Annotated[
+    bool,
+    typer.Option(
+        "--insecure", help="Accept a plain http:// webhook or SMTP credentials without TLS"
+    ),
+]
+LeaseOption = Annotated[float, seconds_option("Seconds a claimed message stays ours", 1, 86_400)]
 milestone_group = typer.Typer(no_args_is_help=True, help="Programme milestones of committees.")
 
 
@@ -100,6 +108,7 @@ def _options(
     lease: float,
     sweep: float,
     batch_size: int = 1000,
+    insecure: bool = False,
 ) -> WorkerOptions:
     return WorkerOptions(
         url=database_url(db),
@@ -109,6 +118,7 @@ def _options(
         lease=timedelta(seconds=lease),
         sweep=timedelta(seconds=sweep),
         batch_size=batch_size,
+        insecure=insecure,
     )
 
 
@@ -124,13 +134,14 @@ def tick(
     now: NowOption = None,
     lang: LangOption = "vi",
     worker_id: Annotated[str, typer.Option("--worker-id")] = "",
-    lease: Annotated[float, typer.Option(help="Seconds a claimed message stays ours")] = 120,
+    lease: LeaseOption = 120,
     as_json: JsonOption = False,
+    insecure: InsecureOption = False,
 ) -> None:
     """One pass: fire due reminders and escalations, compose, deliver. For cron and tests."""
     with session(db, now):
         pass  # checks the schema is there
-    ticker = _ticker(_options(db, clock_for(now), lang, worker_id, lease, 60))
+    ticker = _ticker(_options(db, clock_for(now), lang, worker_id, lease, 60, insecure=insecure))
     try:
         with shown("tick", lang):
             fired, report, wakeup = ticker.tick()
@@ -161,23 +172,52 @@ def worker(
     ] = None,
     lang: LangOption = "vi",
     worker_id: Annotated[str, typer.Option("--worker-id")] = "",
-    lease: Annotated[float, typer.Option(help="Seconds a claimed message stays ours")] = 120,
-    sweep: Annotated[float, typer.Option(help="Seconds between safety sweeps")] = 60,
+    lease: LeaseOption = 120,
+    sweep: Annotated[float, seconds_option("Seconds between safety sweeps", 0.5, 86_400)] = 60,
     batch_size: Annotated[
-        int, typer.Option(help="Timers claimed per transaction (workers share the rest)")
+        int,
+        typer.Option(
+            help="Timers claimed per transaction (workers share the rest)", min=1, max=100_000
+        ),
     ] = 1000,
+    insecure: InsecureOption = False,
 ) -> None:
     """Run the ticker until SIGTERM: wakes at the next due instant and on every sweep."""
     with session(db, now):
         pass
-    clock = SystemClock() if now is None else OffsetClock(parse_user_instant(now))
-    options = _options(db, clock, lang, worker_id, lease, sweep, batch_size)
+    clock = SystemClock() if now is None else OffsetClock(clock_for(now).now())
+    options = _options(db, clock, lang, worker_id, lease, sweep, batch_size, insecure)
     _ticker(options).close()  # settings are checked before the scheduler starts
     run_worker(options)
 
 
-def outbox(db: DbOption = None, as_json: JsonOption = False) -> None:
-    """Messages waiting, sent and parked (an endpoint that kept failing)."""
+outbox_group = typer.Typer(
+    invoke_without_command=True, help="The outbox: what waits, was sent, is parked."
+)
+
+
+@outbox_group.command("retry")
+def outbox_retry(
+    key: Annotated[list[str] | None, typer.Option("--key", help="A parked message's key")] = None,
+    all_parked: Annotated[bool, typer.Option("--all-parked", help="Every parked one")] = False,
+    by: Annotated[str, typer.Option(help="The administrator (once actors exist)")] = "system",
+    db: DbOption = None,
+) -> None:
+    """Send parked messages again at the next tick (after a contact or endpoint is fixed)."""
+    if bool(key) == all_parked:
+        raise fail("outbox retry: give --key K (one or more) or --all-parked")
+    with session(db) as app:
+        done = app.trail.retry_parked(None if all_parked else key, by, token_for(by))
+    logs.logger().info("outbox.unparked", count=done, by=by)
+    typer.echo(f"{done} parked message(s) will be sent again at the next tick")
+
+
+@outbox_group.callback()
+def outbox(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Messages waiting, sent and parked (an endpoint that kept failing, or nobody to
+    send to); `bontot outbox retry` sends parked ones again."""
+    if ctx.invoked_subcommand is not None:
+        return
     with session(db) as app:
         counts = app.trail.outbox()
         if as_json:
@@ -238,7 +278,6 @@ commands: dict[str, Callable[..., Any]] = {
     "overdue": overdue,
     "tick": tick,
     "worker": worker,
-    "outbox": outbox,
     "simulate": simulate_cmd,
 }
-groups = {"milestone": milestone_group}
+groups = {"milestone": milestone_group, "outbox": outbox_group}

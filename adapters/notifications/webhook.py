@@ -1,13 +1,18 @@
-"""Signed JSON POSTs to one configured URL.
+"""Signed JSON POSTs to one configured URL, per Standard Webhooks (standardwebhooks.com).
 
-The receiver can trust a request without trusting the network: the body is signed with
-HMAC-SHA256 over `"{timestamp}." + body`, and the timestamp bounds how long a captured
-request could be replayed. `Idempotency-Key` lets it drop the duplicates that retries
-after a lost answer bring. The clock is injected (`now`), never read here directly.
+The receiver can trust a request without trusting the network: `webhook-signature` is
+`v1,<base64 HMAC-SHA256>` over `"{webhook-id}.{webhook-timestamp}." + body`, so the id
+(the message's idempotency key) and the timestamp are signed with the body; the
+timestamp bounds how long a captured request could be replayed, and the id lets the
+receiver drop the duplicates that retries after a lost answer bring (also sent as
+`Idempotency-Key`). The key is the secret's UTF-8 bytes, or for a `whsec_` secret its
+base64-decoded rest, as the spec's libraries take it: `Webhook(secret.encode())` or
+`Webhook("whsec_...")` verifies. The clock is injected (`now`), never read here directly.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
@@ -22,41 +27,58 @@ import httpx
 from adapters.notifications.message import DeliveryError, OutgoingMessage
 from adapters.notifications.settings import WebhookSettings, masked_url
 
-SIGNATURE_HEADER = "X-Bontot-Signature"
-TIMESTAMP_HEADER = "X-Bontot-Timestamp"
+ID_HEADER = "webhook-id"
+SIGNATURE_HEADER = "webhook-signature"
+TIMESTAMP_HEADER = "webhook-timestamp"
 KEY_HEADER = "Idempotency-Key"
+SECRET_PREFIX = "whsec_"
 #: statuses worth another attempt: request timeout, too many requests, server errors
 _TEMPORARY = frozenset({408, 429})
 _DIGITS = re.compile(r"[0-9]{1,15}")
 
 
-def sign(secret: str, timestamp: int | str, body: bytes) -> str:
-    """`sha256=<hex>`: HMAC-SHA256 with the secret over `f"{timestamp}."` and the body."""
-    mac = hmac.new(secret.encode("utf-8"), f"{timestamp}.".encode("ascii"), hashlib.sha256)
+def signing_key(secret: str) -> bytes:
+    """The HMAC key of a secret: a `whsec_<base64>` secret decoded, any other as UTF-8."""
+    if secret.startswith(SECRET_PREFIX):
+        try:
+            return base64.b64decode(secret[len(SECRET_PREFIX) :] + "==", validate=False)
+        except ValueError:
+            pass  # not base64 after all: its text is the key
+    return secret.encode("utf-8")
+
+
+def sign(secret: str, message_id: str, timestamp: int | str, body: bytes) -> str:
+    """`v1,<base64>`: HMAC-SHA256 over `f"{message_id}.{timestamp}."` and the body."""
+    mac = hmac.new(signing_key(secret), f"{message_id}.{timestamp}.".encode(), hashlib.sha256)
     mac.update(body)
-    return "sha256=" + mac.hexdigest()
+    return "v1," + base64.b64encode(mac.digest()).decode("ascii")
 
 
 def verify(
     secret: str,
+    message_id: str,
     timestamp: int | str,
     body: bytes,
     signature: str,
     tolerance_s: float = 300,
     now: Callable[[], float] = time.time,
 ) -> bool:
-    """Whether `signature` signs this body at this timestamp, and the timestamp is fresh.
+    """Whether one of the space-separated `signature`s signs this id, timestamp and body,
+    and the timestamp is fresh.
 
     `timestamp` is the header's text as received (or an int); only plain digits count.
-    The comparison takes the same time however many leading characters match.
+    Each comparison takes the same time however many leading characters match.
     """
     text = str(timestamp)
     if not _DIGITS.fullmatch(text):
         return False
     if abs(now() - int(text)) > tolerance_s:
         return False
-    expected = sign(secret, text, body).encode("ascii")
-    return hmac.compare_digest(expected, signature.encode("utf-8", "replace"))
+    expected = sign(secret, message_id, text, body).encode("ascii")
+    found = False
+    for candidate in signature.split(" "):
+        found |= hmac.compare_digest(expected, candidate.encode("utf-8", "replace"))
+    return found
 
 
 def encode_payload(message: OutgoingMessage) -> bytes:
@@ -110,8 +132,9 @@ class WebhookChannel:
             "Content-Type": "application/json; charset=utf-8",
             "User-Agent": "bontot-notifier/1",
             KEY_HEADER: message.key,
+            ID_HEADER: message.key,
             TIMESTAMP_HEADER: str(timestamp),
-            SIGNATURE_HEADER: sign(self._settings.secret, timestamp, body),
+            SIGNATURE_HEADER: sign(self._settings.secret, message.key, timestamp, body),
         }
         target = masked_url(self._settings.url)
         try:

@@ -222,6 +222,20 @@ class SqlOutbox:
             for r in rows
         ]
 
+    def unpark(self, keys: Sequence[str] | None, now: datetime) -> int:
+        sql = (
+            "UPDATE outbox SET parked_at = NULL, attempts = 0, next_attempt_at = ?, "
+            "last_error = NULL, lease_until = NULL, leased_by = NULL "
+            "WHERE parked_at IS NOT NULL AND sent_at IS NULL"
+        )
+        params: list[Any] = [to_db(now)]
+        if keys is not None:
+            if not keys:
+                return 0
+            sql += f" AND key IN ({', '.join('?' for _ in keys)})"
+            params.extend(keys)
+        return int(self.sql.execute(sql, tuple(params)).rowcount)
+
     def counts(self) -> OutboxCounts:
         counts = self.sql.query(
             "SELECT SUM(CASE WHEN sent_at IS NULL AND parked_at IS NULL THEN 1 ELSE 0 END), "

@@ -41,6 +41,8 @@ class WorkerOptions:
     sweep: timedelta = timedelta(minutes=1)
     batch_size: int = 1000
     settings: NotifySettings | None = None
+    #: accept channels in clear text (plain http:// webhook, SMTP without TLS with a user)
+    insecure: bool = False
 
 
 def default_worker_id() -> str:
@@ -55,10 +57,12 @@ class Ticker:
     def __init__(self, options: WorkerOptions) -> None:
         self.options = options
         self.worker_id = options.worker_id or default_worker_id()
-        self.notifier = bootstrap.notifier_from(options.settings)
+        self.notifier = bootstrap.notifier_from(options.settings, options.insecure)
         self.db = bootstrap.connect(options.url)
         self.catalog = load_catalog()
         self.log = logs.logger().bind(worker=self.worker_id)
+        #: set by SIGTERM or SIGINT; a tick under way stops after its current batch
+        self.stopping = threading.Event()
 
     def close(self) -> None:
         self.db.dispose()
@@ -71,6 +75,7 @@ class Ticker:
             notifications = app.ticks(
                 self.notifier.names, self.options.lang, self.options.batch_size
             )
+            notifications.stopping = self.stopping.is_set
             try:
                 fired = notifications.fire_and_compose()
             except Exception as error:  # what is already in the outbox still goes out
@@ -117,7 +122,7 @@ def run_worker(options: WorkerOptions) -> None:
     ticker = Ticker(options)
     wall = SystemClock()
     scheduler = BackgroundScheduler(timezone="UTC")
-    stopping = threading.Event()
+    stopping = ticker.stopping
     guard = threading.Lock()  # no reschedule once stopping is set
 
     def job() -> None:
@@ -159,7 +164,15 @@ def run_worker(options: WorkerOptions) -> None:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     ticker.log.info("worker.started", url=_masked(options.url), lease_s=options.lease.seconds)
-    scheduler.start()
+    # The scheduler's threads are started with SIGTERM and SIGINT blocked, so the kernel
+    # delivers them to this thread, whose wait they interrupt: the handler runs at once,
+    # not at the wait's next timeout while the tick thread goes on through batches.
+    stop_signals = {signal.SIGTERM, signal.SIGINT}
+    signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
+    try:
+        scheduler.start()
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, stop_signals)
     try:
         while not stopping.wait(timeout=1.0):
             pass

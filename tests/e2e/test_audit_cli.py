@@ -76,12 +76,13 @@ def test_actors_with_tokens_act_only_where_their_role_reaches(cli: Cli) -> None:
     assert again.returncode == 3 and "revoked" in again.stderr
 
     log = json.loads(cli("audit", "log", "--refusals", "--json").stdout)
-    codes = [(r["actor"], r["code"]) for r in log]
+    # a refusal to an unauthenticated claim is the machine's, not the claimed actor's
+    codes = [(r["actor"], r["detail"].get("claimed"), r["code"]) for r in log]
     assert codes == [
-        ("bithu.thon1", "not_authenticated"),  # backdated
-        ("bithu.thon1", "not_authenticated"),  # bad token
-        ("bithu.thon1", "not_authorized"),  # not their unit
-        ("bithu.thon1", "not_authenticated"),  # revoked
+        ("unauthenticated", "bithu.thon1", "not_authenticated"),  # backdated
+        ("unauthenticated", "bithu.thon1", "not_authenticated"),  # bad token
+        ("bithu.thon1", None, "not_authorized"),  # not their unit
+        ("unauthenticated", "bithu.thon1", "not_authenticated"),  # revoked
     ]
 
 

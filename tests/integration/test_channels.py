@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 from pathlib import Path
 from typing import Any
 
@@ -269,8 +270,9 @@ def test_webhook_delivers_signed_compact_utf8_json() -> None:
     assert request.status == 200 and request.method == "POST"
     assert request.signature_ok is True
     assert request.key == "w-1"
-    assert request.headers["x-bontot-timestamp"] == str(int(NOW))
-    assert request.headers["x-bontot-signature"] == sign(rx.secret, int(NOW), request.body)
+    assert request.headers["webhook-id"] == "w-1"
+    assert request.headers["webhook-timestamp"] == str(int(NOW))
+    assert request.headers["webhook-signature"] == sign(rx.secret, "w-1", int(NOW), request.body)
     assert request.headers["content-type"] == "application/json; charset=utf-8"
     assert request.json == {
         "key": "w-1",
@@ -290,19 +292,38 @@ def test_signature_fails_for_a_tampered_body_a_wrong_secret_or_a_stale_timestamp
     with HttpReceiver(now=clock) as rx:
         WebhookChannel(rx.settings(), now=clock).send(message(channel="webhook"))
         [request] = rx.requests
-    ts, sig = request.headers["x-bontot-timestamp"], request.headers["x-bontot-signature"]
-    body = request.body
-    assert verify(rx.secret, ts, body, sig, now=clock)
+    ts, sig = request.headers["webhook-timestamp"], request.headers["webhook-signature"]
+    key, body = request.headers["webhook-id"], request.body
+    assert verify(rx.secret, key, ts, body, sig, now=clock)
     tampered = body.replace("Chi bộ thôn 1".encode(), "Chi bộ thôn 2".encode())
     assert tampered != body
-    assert not verify(rx.secret, ts, tampered, sig, now=clock)
-    assert not verify("another secret", ts, body, sig, now=clock)
-    assert not verify(rx.secret, str(int(ts) + 1), body, sig, now=clock)
-    assert not verify(rx.secret, ts, body, sig, now=lambda: NOW + 301)
-    assert not verify(rx.secret, ts, body, sig, now=lambda: NOW - 301)
-    assert verify(rx.secret, ts, body, sig, now=lambda: NOW + 299)
-    assert not verify(rx.secret, " " + ts, body, sig, now=clock)
-    assert not verify(rx.secret, ts, body, sig.upper(), now=clock)
+    assert not verify(rx.secret, key, ts, tampered, sig, now=clock)
+    assert not verify("another secret", key, ts, body, sig, now=clock)
+    assert not verify(rx.secret, key, str(int(ts) + 1), body, sig, now=clock)
+    assert not verify(rx.secret, key + "x", ts, body, sig, now=clock)  # the id is signed
+    assert not verify(rx.secret, key, ts, body, sig, now=lambda: NOW + 301)
+    assert not verify(rx.secret, key, ts, body, sig, now=lambda: NOW - 301)
+    assert verify(rx.secret, key, ts, body, sig, now=lambda: NOW + 299)
+    assert not verify(rx.secret, key, " " + ts, body, sig, now=clock)
+    assert not verify(rx.secret, key, ts, body, sig.upper(), now=clock)
+    assert verify(rx.secret, key, ts, body, f"v1,bm90IGl0 {sig}", now=clock)  # key rotation
+
+
+def test_an_off_the_shelf_standard_webhooks_library_verifies_the_request() -> None:
+    """The receiver an integrator would write: the `standardwebhooks` package, which
+    knows nothing of bontot, checks id, timestamp and body together."""
+    standardwebhooks = pytest.importorskip("standardwebhooks")
+    now = time.time()
+    with HttpReceiver(now=lambda: now) as rx:
+        WebhookChannel(rx.settings(), now=lambda: now).send(message(key="w-9", channel="webhook"))
+        [request] = rx.requests
+    hook = standardwebhooks.Webhook(rx.secret.encode("utf-8"))
+    names = ("webhook-id", "webhook-timestamp", "webhook-signature")
+    headers = {name: request.headers[name] for name in names}
+    assert hook.verify(request.body, headers)["key"] == "w-9"
+    forged = {**headers, "webhook-id": "w-10"}  # a replay under another idempotency key
+    with pytest.raises(standardwebhooks.webhooks.WebhookVerificationError):
+        hook.verify(request.body, forged)
 
 
 def test_webhook_receiver_flags_a_request_signed_with_another_secret() -> None:

@@ -50,7 +50,13 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from adapters.notifications.settings import SmtpSettings, WebhookSettings
-from adapters.notifications.webhook import KEY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
+from adapters.notifications.webhook import (
+    ID_HEADER,
+    KEY_HEADER,
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    verify,
+)
 
 HOST = "127.0.0.1"
 ROOT = Path(__file__).resolve().parents[2]
@@ -563,6 +569,7 @@ class HttpReceiver:
         if self.secret:
             signature_ok = verify(
                 self.secret,
+                headers.get(ID_HEADER, ""),
                 headers.get(TIMESTAMP_HEADER.lower(), ""),
                 body,
                 headers.get(SIGNATURE_HEADER.lower(), ""),

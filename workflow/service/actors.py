@@ -9,11 +9,13 @@ function, called only when the installation has actors.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from workflow.access import (
+    ADMINISTRATOR,
+    SYSTEM_ROLES,
     Grant,
     authentication_refusal,
     first_actor_refusal,
@@ -25,6 +27,7 @@ from workflow.clock import Clock
 from workflow.errors import BontotError
 from workflow.service.ports import UnitOfWork
 from workflow.service.records import UnitRef
+from workflow.spec.registry import Definition
 
 #: a row of the actor list: (id, name, role, scope code, created at, revoked at)
 ActorRow = tuple[str, str, str, str | None, str, str | None]
@@ -102,14 +105,39 @@ class Secret:
 Credential = TokenSource | SignedIn | Secret
 
 
+#: the actor a refusal to an unauthenticated claim is recorded under: the claim is not
+#: trusted, so the id claimed is kept in the detail, never as the one who acted
+UNAUTHENTICATED = "unauthenticated"
+
+
 class Actors:
+    """`roles`: the roles an actor may be given (the system's and every definition's);
+    None: any. `wall`: the machine's clock, which dates a refusal to an unauthenticated
+    claim (the claimant's `--now` is not believed); the service's clock by default."""
+
     def __init__(
-        self, uow: UnitOfWork, clock: Clock, check: TokenCheck, issue: TokenIssue
+        self,
+        uow: UnitOfWork,
+        clock: Clock,
+        check: TokenCheck,
+        issue: TokenIssue,
+        roles: frozenset[str] | None = None,
+        wall: Clock | None = None,
     ) -> None:
         self.uow = uow
         self.clock = clock
         self.check = check
         self.issue = issue
+        self.roles = roles
+        self.wall = wall or clock
+        self._decoy: str | None = None
+
+    def _decoy_hash(self) -> str:
+        """A stored hash no token matches, checked against for an unknown actor, so that
+        an unknown id costs the same work as a known one (ids are not told by timing)."""
+        if self._decoy is None:
+            self._decoy = self.issue()[1]
+        return self._decoy
 
     def authenticate(
         self,
@@ -139,16 +167,21 @@ class Actors:
             )
         else:
             presented = token()
-            matches = (
-                None if presented is None or found is None else self.check(presented, found[1])
-            )
+            matches = None
+            if presented is not None:
+                stored = found[1] if found is not None else self._decoy_hash()
+                matches = self.check(presented, stored) and found is not None
         grant = found[0] if found is not None else None
         why = authentication_refusal(grant, matches, purpose, backdated, administrator)
         if why is not None:
-            self.record(
-                "refusal", actor, code="not_authenticated",
-                detail={"purpose": purpose, "reason": why},
-            )  # fmt: skip
+            # who claimed it and when they said it was are the claimant's word: the fact
+            # is the machine's, at the machine's time
+            with self.uow:
+                self.uow.audit.append(
+                    "refusal", self.wall.now(), UNAUTHENTICATED, code="not_authenticated",
+                    detail={"purpose": purpose, "reason": why, "claimed": actor},
+                )  # fmt: skip
+                self.uow.commit()
             raise NotAuthenticated(actor, purpose, why)
         assert grant is not None
         return grant
@@ -213,7 +246,11 @@ class Actors:
         unsafe = name_refusal(actor_id, role, lang)
         if unsafe is not None:
             raise Refused(unsafe)
-        if self.uow.actors.count() == 0:
+        if self.roles is not None and role not in self.roles:
+            known = ", ".join(sorted(self.roles))
+            raise Refused(f"unknown role {role!r}: no definition has it (known: {known})")
+        first = self.uow.actors.count() == 0
+        if first:
             why = first_actor_refusal(role)
             if why is not None:
                 raise Refused(why)
@@ -227,6 +264,12 @@ class Actors:
             raise Refused(why)
         secret, hashed = self.issue()
         with self.uow:
+            if first:  # two first administrators at once: the second sees the first's row
+                self.uow.actors.lock_first()
+                if self.uow.actors.count() != 0:
+                    raise Refused(
+                        "an administrator was added meanwhile: ask it to add you (--by)"
+                    )
             self.uow.actors.add([(actor_id, name, role, scope, hashed)], self.clock.now(), by)
             self.uow.commit()
         return secret
@@ -234,6 +277,14 @@ class Actors:
     def revoke(self, actor_id: str, by: str, token: TokenSource = no_token) -> None:
         """Revoke an actor: its token no longer works."""
         self.authenticate(by, "actors revoke", token, administrator=True)
+        administrators = [
+            row[0] for row in self.uow.actors.all() if row[2] == ADMINISTRATOR and row[5] is None
+        ]
+        if administrators == [actor_id]:
+            raise Refused(
+                f"{actor_id} is the last administrator: add another before revoking it",
+                "actor.refused", actor=by, purpose="actors revoke", reason="last administrator",
+            )  # fmt: skip
         with self.uow:
             revoked = self.uow.actors.revoke(actor_id, self.clock.now(), by)
             self.uow.commit()
@@ -263,3 +314,8 @@ class Actors:
         with self.uow:
             self.uow.audit.append(kind, self.clock.now(), actor, **fields)
             self.uow.commit()
+
+
+def known_roles(definitions: Iterable[Definition]) -> frozenset[str]:
+    """The roles an actor may hold: the installation's own and any definition's."""
+    return frozenset(SYSTEM_ROLES).union(*(d.spec.roles for d in definitions))

@@ -14,6 +14,7 @@ from typing import Any
 
 from workflow.access import Grant, authorize, separation
 from workflow.audit_registers import content_print
+from workflow.bounds import year_problem
 from workflow.calendar import WorkingCalendar, no_holidays
 from workflow.clock import Clock
 from workflow.deadlines import (
@@ -23,7 +24,7 @@ from workflow.deadlines import (
     resolve_deadlines,
     resolve_milestones,
 )
-from workflow.errors import Ambiguous, BontotError, NotFound
+from workflow.errors import Ambiguous, BontotError, DefinitionError, NotFound, Problem
 from workflow.rules import GuardContext
 from workflow.runtime.decision import Decision, Refusal
 from workflow.runtime.machine import CompiledDefinition, MachineCache
@@ -143,17 +144,27 @@ class CycleService:
         """Open `year`'s cycle for every unit under `under` that the definition applies to
         and has none yet, in batches (one unit of work each). Running it again opens
         nothing more."""
-        self.adopt(definition)
         spec = definition.spec
         uow = self.uow
         node = uow.units.find(under) if under else None
-        calendar = self.calendar(spec)
-        due = [(d.key, d.due_at) for d in resolve_deadlines(spec, year, calendar)]
-        timers = plan_cycle_timers(spec, year, calendar)
-        milestones = [
-            MilestonePlan(m, spec.milestones[m.key].depth, plan_milestone_timers(spec, m, calendar))
-            for m in resolve_milestones(spec, year, calendar)
-        ]
+        # Planned before the definition is stored: a year it cannot plan stores nothing.
+        problem = year_problem(year)
+        if problem:
+            raise DefinitionError([Problem(definition.filename, None, problem)])
+        try:
+            calendar = self.calendar(spec)
+            due = [(d.key, d.due_at) for d in resolve_deadlines(spec, year, calendar)]
+            timers = plan_cycle_timers(spec, year, calendar)
+            milestones = [
+                MilestonePlan(
+                    m, spec.milestones[m.key].depth, plan_milestone_timers(spec, m, calendar)
+                )
+                for m in resolve_milestones(spec, year, calendar)
+            ]
+        except (ValueError, OverflowError, KeyError, NotImplementedError) as exc:
+            message = f"cannot plan the year {year}'s deadlines: {exc}"
+            raise DefinitionError([Problem(definition.filename, None, message)]) from exc
+        self.adopt(definition)
         milestones_opened = 0
         if milestones:
             with uow:

@@ -173,6 +173,9 @@ class Outbox(Protocol):
         composed; None when nothing is pending."""
     def notices(self, cycle_id: int) -> list[NoticeRecord]: ...
     def counts(self) -> OutboxCounts: ...
+    def unpark(self, keys: Sequence[str] | None, now: datetime) -> int:
+        """Parked messages due again now (`keys`, or every parked one when None), their
+        attempts counted afresh; how many."""
 
 
 class Audit(Protocol):
@@ -233,6 +236,8 @@ class Audit(Protocol):
 
 class Actors(Protocol):
     def count(self) -> int: ...
+    def lock_first(self) -> None:
+        """In a unit of work: writers adding the first actor wait for each other."""
     def add(
         self, actors: Sequence[tuple[str, str, str, str | None, str]], at: datetime, by: str
     ) -> None:

@@ -36,6 +36,7 @@ from workflow.meeting_rows import check_meeting_rows
 from workflow.service.actors import Actors, Credential, Refused, no_token
 from workflow.service.ports import UnitOfWork
 from workflow.service.records import Imported, MeetingImport, UnitRef
+from workflow.spec.model import MilestoneSpec
 from workflow.spec.registry import DefinitionSet
 from workflow.timefmt import LOCAL_TZ
 from workflow.units import check_units
@@ -211,6 +212,12 @@ class Registers:
             self.uow.commit()
         return on
 
+    def _milestone(self, definition: str, key: str) -> MilestoneSpec | None:
+        try:
+            return self.catalog.latest(definition).spec.milestones.get(key)
+        except NotFound:
+            return None
+
     def keep_milestone(
         self,
         unit: str,
@@ -224,7 +231,9 @@ class Registers:
         """Record that a committee kept a milestone (its reminders stop); when."""
         grant = self.actors.authenticate(actor, f"milestone done {key}", token, backdated)
         target = self.uow.units.find(unit)
-        if grant is not None and (why := milestone_refusal(grant, unit, target.path)):
+        milestone = self._milestone(definition, key)
+        owner = milestone.owner if milestone is not None else None
+        if grant is not None and (why := milestone_refusal(grant, unit, target.path, owner)):
             raise self.actors.refuse(
                 grant, "milestone done", why, why, log=None, unit_code=unit,
                 unit_path=target.path, year=year, event=key,

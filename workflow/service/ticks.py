@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 
 from workflow.clock import VirtualClock
 from workflow.notices import (
+    NO_RECIPIENT,
     DueTimer,
     Message,
     Notice,
@@ -28,6 +29,7 @@ from workflow.notices import (
     UnitContact,
     address_notices,
     compose,
+    no_recipient_detail,
 )
 from workflow.service.cycles import CycleService
 from workflow.service.ports import Notifier, UnitOfWork
@@ -136,6 +138,9 @@ class Ticks:
         self.channels = tuple(channels)
         self.lang = lang
         self.batch_size = batch_size
+        #: asked between batches: a worker told to stop (SIGTERM) ends after the batch
+        #: under way; every batch is its own unit of work, so what is left waits intact
+        self.stopping: Callable[[], bool] = lambda: False
 
     def fire_and_compose(self) -> TickResult:
         """Steps 1 and 2 at the clock's now."""
@@ -144,11 +149,11 @@ class Ticks:
         while True:
             count = self.fire_batch(now)
             fired += count
-            if count < self.batch_size:
+            if count < self.batch_size or self.stopping():
                 break
         composed = 0
         installation = self.installation_id()
-        while True:
+        while not self.stopping():
             count = self.compose_batch(now, installation)
             if count == 0:
                 break
@@ -207,13 +212,17 @@ class Ticks:
                     )
                     continue
                 report.outcomes.append(self._deliver_one(notifier, item, worker, backoff))
-            if len(items) < limit:
+            if len(items) < limit or self.stopping():
                 return report
 
     def _deliver_one(
         self, notifier: Notifier, item: OutboxItem, worker: str, backoff: Sequence[timedelta]
     ) -> DeliveryOutcome:
         message = item.message
+        if message.channel == NO_RECIPIENT:
+            detail = no_recipient_detail(message.recipient_role, message.data)
+            self._record(item, self.engine.clock.now(), worker, "parked", detail, None)
+            return DeliveryOutcome(message.key, message.channel, message.address, "parked", detail)
         try:
             notifier.send(message)
         except DeliveryFailed as failure:

@@ -3,12 +3,13 @@ the anchor an administrator records, and the outbox's counts."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from workflow.clock import Clock
+from workflow.errors import NotFound
 from workflow.service.actors import Actors, TokenSource, no_token
 from workflow.service.auditing import export_lines
 from workflow.service.ports import UnitOfWork
@@ -68,3 +69,16 @@ class Trail:
 
     def outbox(self) -> OutboxCounts:
         return self.uow.outbox.counts()
+
+    def retry_parked(
+        self, keys: Sequence[str] | None, by: str, token: TokenSource = no_token
+    ) -> int:
+        """Parked messages sent again by the next tick (`keys`, or all when None): an
+        administrator's act once actors exist (NotFound for a key that is not parked)."""
+        self.actors.authenticate(by, "outbox retry", token, administrator=True)
+        with self.uow:
+            done = self.uow.outbox.unpark(keys, self.clock.now())
+            if keys is not None and done < len(set(keys)):
+                raise NotFound(f"not every key given is a parked message: {', '.join(keys)}")
+            self.uow.commit()
+        return done

@@ -5,9 +5,17 @@ from __future__ import annotations
 from collections import deque
 from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import ValidationError
 
+from workflow.bounds import (
+    MAX_LADDER_STEPS,
+    MAX_MILESTONE_DEPTH,
+    MAX_OFFSET_DAYS,
+    MAX_OFFSET_WORKING_DAYS,
+    year_problem,
+)
 from workflow.errors import Problem
 from workflow.rules import RULE_KINDS
 from workflow.spec.model import DefinitionSpec, EscalationSpec, Offset
@@ -46,6 +54,7 @@ def semantic_problems(spec: DefinitionSpec, located: Located) -> list[Problem]:
     _check_deadlines(spec, add)
     _check_milestones(spec, add)
     _check_calendar(spec, add)
+    _check_place(spec, add)
     _check_rating_scales(spec, add)
     if spec.targets is not None:
         for kind in spec.targets.over:
@@ -154,7 +163,7 @@ def _check_deadlines(spec: DefinitionSpec, add: Any) -> None:
         if not _valid_time(deadline.due.time):
             add((*here, "due", "time"), f"deadline {name!r}: {deadline.due.time!r} is not HH:MM")
         for year, text in deadline.due.in_year.items():
-            problem = full_date_problem(text)
+            problem = in_year_problem(year, text)
             if problem:
                 add((*here, "due", "in_year", year), f"deadline {name!r}: {problem}")
         _check_ladder(spec, here, deadline.reminders, deadline.escalations, add)
@@ -167,20 +176,39 @@ def _check_ladder(
     escalations: list[EscalationSpec],
     add: Any,
 ) -> None:
+    for field, steps in (("reminders", reminders), ("escalations", escalations)):
+        if len(steps) > MAX_LADDER_STEPS:
+            add((*here, field), f"{len(steps)} {field}: at most {MAX_LADDER_STEPS}")
     for index, text in enumerate(reminders):
         try:
-            if Offset.parse(text).amount >= 0:
-                add((*here, "reminders", index), f"reminder {text!r} must come before the deadline")
+            offset = Offset.parse(text)
         except ValueError as exc:
             add((*here, "reminders", index), str(exc))
+            continue
+        if offset.amount >= 0:
+            add((*here, "reminders", index), f"reminder {text!r} must come before the deadline")
+        elif problem := _offset_problem(offset, text):
+            add((*here, "reminders", index), f"reminder {problem}")
     for index, step in enumerate(escalations):
         try:
-            if Offset.parse(step.after).amount <= 0:
-                add((*here, "escalations", index), f"escalation {step.after!r} must come after it")
+            offset = Offset.parse(step.after)
         except ValueError as exc:
             add((*here, "escalations", index), str(exc))
+        else:
+            if offset.amount <= 0:
+                add((*here, "escalations", index), f"escalation {step.after!r} must come after it")
+            elif problem := _offset_problem(offset, step.after):
+                add((*here, "escalations", index), f"escalation {problem}")
         if step.to not in spec.roles:
             add((*here, "escalations", index, "to"), f"escalation to unknown role {step.to!r}")
+
+
+def _offset_problem(offset: Offset, text: str) -> str | None:
+    bound = MAX_OFFSET_WORKING_DAYS if offset.working else MAX_OFFSET_DAYS
+    if abs(offset.amount) <= bound:
+        return None
+    unit = "working days" if offset.working else "days"
+    return f"{text!r} is over {bound} {unit} from the deadline"
 
 
 def _check_milestones(spec: DefinitionSpec, add: Any) -> None:
@@ -192,14 +220,21 @@ def _check_milestones(spec: DefinitionSpec, add: Any) -> None:
         if problem:
             add((*here, "due", "date"), f"milestone {name!r}: {problem}")
         for year, text in milestone.due.in_year.items():
-            problem = full_date_problem(text)
+            problem = in_year_problem(year, text)
             if problem:
                 add((*here, "due", "in_year", year), f"milestone {name!r}: {problem}")
+        for index, year in enumerate(milestone.years or []):
+            problem = year_problem(year)
+            if problem:
+                add((*here, "years", index), f"milestone {name!r}: {problem}")
         if not _valid_time(milestone.due.time):
             add((*here, "due", "time"), f"milestone {name!r}: {milestone.due.time!r} is not HH:MM")
         for depth in milestone.depth or []:
-            if depth < 0:
-                add((*here, "depth"), f"milestone {name!r}: depth {depth} is below 0")
+            if not 0 <= depth <= MAX_MILESTONE_DEPTH:
+                add(
+                    (*here, "depth"),
+                    f"milestone {name!r}: depth {depth} is outside 0–{MAX_MILESTONE_DEPTH}",
+                )
         _check_ladder(spec, here, milestone.reminders, milestone.escalations, add)
 
 
@@ -216,6 +251,34 @@ def _check_calendar(spec: DefinitionSpec, add: Any) -> None:
         add(("calendar", "notify_at"), f"{calendar.notify_at!r} is not HH:MM")
     if len(set(calendar.weekend)) >= 7:
         add(("calendar", "weekend"), "a week with no working day")
+
+
+def _check_place(spec: DefinitionSpec, add: Any) -> None:
+    """The time zone and the country `cycle open` will look up exist."""
+    try:
+        ZoneInfo(spec.timezone)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        add(("timezone",), f"{spec.timezone!r} is not a known time zone (e.g. Asia/Ho_Chi_Minh)")
+    # imported here: the package is large and only validation and calendars need it
+    import holidays
+
+    country = spec.calendar.country
+    if country not in holidays.list_supported_countries():
+        add(
+            ("calendar", "country"),
+            f"{country!r} is not a country code the holiday calendar knows (e.g. VN)",
+        )
+
+
+def in_year_problem(year: int, text: str) -> str | None:
+    """A date that replaces a deadline's in one cycle year: a real date, near that year."""
+    problem = year_problem(year) or full_date_problem(text)
+    if problem:
+        return problem
+    found = int(str(text).strip().split("/")[2])
+    if not year - 1 <= found <= year + 2:
+        return f"{text!r} is too far from the cycle year {year}"
+    return None
 
 
 def yearly_date_problem(text: str) -> str | None:
@@ -239,7 +302,7 @@ def full_date_problem(text: str) -> str | None:
         date(year, month, day)
     except ValueError:
         return f"{text!r} is not a date that exists (expected dd/mm/yyyy)"
-    return None
+    return year_problem(year)
 
 
 def _valid_time(text: str | None) -> bool:
@@ -260,12 +323,17 @@ def _check_rating_scales(spec: DefinitionSpec, add: Any) -> None:
         here = ("rating_scales", i)
         last = scale.last_year if scale.last_year is not None else 9999
         if last < scale.first_year:
-            add((*here, "last_year"), f"rating scale {scale.source!r}: last_year {last} is "
-                f"before first_year {scale.first_year}")
+            add(
+                (*here, "last_year"),
+                f"rating scale {scale.source!r}: last_year {last} is "
+                f"before first_year {scale.first_year}",
+            )
         for j, first, end in spans:
             if scale.first_year <= end and first <= last:
-                add((*here, "first_year"), f"rating scale {scale.source!r}: its years overlap "
-                    f"those of rating_scales[{j}]")
+                add(
+                    (*here, "first_year"),
+                    f"rating scale {scale.source!r}: its years overlap those of rating_scales[{j}]",
+                )
         spans.append((i, scale.first_year, last))
         bands = scale.bands
         if scale.kind == "score" and bands is None:
@@ -273,6 +341,9 @@ def _check_rating_scales(spec: DefinitionSpec, add: Any) -> None:
         if scale.kind == "levels" and bands is not None:
             add((*here, "bands"), f"rating scale {scale.source!r}: a level scale has no bands")
         if bands is not None and not bands.excellent > bands.good > bands.completed:
-            add((*here, "bands"), f"rating scale {scale.source!r}: bands must fall "
+            add(
+                (*here, "bands"),
+                f"rating scale {scale.source!r}: bands must fall "
                 f"(excellent {bands.excellent:g} > good {bands.good:g} > completed "
-                f"{bands.completed:g})")
+                f"{bands.completed:g})",
+            )

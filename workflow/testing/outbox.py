@@ -348,6 +348,18 @@ class MemoryOutbox:
             ))
         return found
 
+    def unpark(self, keys: Sequence[str] | None, now: datetime) -> int:
+        tables = self.session.writing()
+        chosen = [
+            o for o in tables.outbox.values()
+            if o["parked_at"] is not None and o["sent_at"] is None
+            and (keys is None or o["key"] in keys)
+        ]  # fmt: skip
+        for o in chosen:
+            change(tables.outbox, o["id"], parked_at=None, attempts=0, next_attempt_at=to_db(now),
+                   last_error=None, lease_until=None, leased_by=None)  # fmt: skip
+        return len(chosen)
+
     def counts(self) -> OutboxCounts:
         rows = list(self.tables.outbox.values())
         parked = sorted(

@@ -153,6 +153,9 @@ class MemoryActors:
     def count(self) -> int:
         return len(self.tables.actors)
 
+    def lock_first(self) -> None:
+        """One process, one writer at a time: nothing to wait for."""
+
     def add(
         self, actors: Sequence[tuple[str, str, str, str | None, str]], at: datetime, by: str
     ) -> None:

@@ -1,0 +1,55 @@
+"""A reminder or escalation nobody can receive (issue 16): parked as "no recipient",
+naming the role and the unit, shown by the outbox; never marked sent."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from adapters.holidays_vn import calendar_for
+from adapters.notifications.templates import render_digest
+from tests.conftest import local
+from tests.support.twin import import_units
+from workflow.clock import VirtualClock
+from workflow.service.cycles import CycleService
+from workflow.service.ticks import Ticks
+from workflow.spec.registry import Definition
+from workflow.testing import InMemoryUnitOfWork, RecordingNotifier
+from workflow.units import UnitImport
+
+#: the commune's board has no contact, nor has anyone above it: escalations go nowhere
+NOBODY_ABOVE = [
+    UnitImport("T01", "Tỉnh ủy mẫu", "committee", "other", None, 0, {}),
+    UnitImport("X01", "Đảng ủy xã Tân Lập", "committee", "village", "T01", 0, {}),
+    UnitImport(
+        "CB-THON1", "Chi bộ thôn 1", "grassroots_cell", "village", "X01", 12,
+        {"unit_secretary": "bithu.thon1@example.vn"},
+    ),
+    UnitImport("CB-THON2", "Chi bộ thôn 2", "grassroots_cell", "village", "X01", 12, {}),
+]  # fmt: skip
+
+
+def test_an_escalation_to_nobody_is_parked_naming_its_role_and_unit(
+    uow: InMemoryUnitOfWork, clock: VirtualClock, bon_tot: Definition
+) -> None:
+    import_units(uow, NOBODY_ABOVE)
+    service = CycleService(uow, clock, calendar_for)
+    service.open_cycles(bon_tot, 2025)
+    ticker = Ticks(service, render_digest, channels=("log", "webhook"))
+    # past the 31/03 registration and its first escalation (to the board, 01/04)
+    ticker.run_until(clock, local(2025, 4, 2, 9))
+    notifier = RecordingNotifier()
+    report = ticker.deliver(notifier, "w1")
+    parked = [o for o in report.outcomes if o.result == "parked"]
+    assert parked, report.outcomes
+    details = {o.detail for o in parked}
+    assert (
+        "no recipient: no contact for role superior_org_board on CB-THON1 or above it"
+        in details
+    )
+    # thôn 2 has no secretary either: its reminders are parked too, never sent
+    assert any("unit_secretary on CB-THON2" in d for d in details)
+    assert all(m.address for m in notifier.sent)  # nothing went to an empty address
+    counts = uow.outbox.counts()
+    assert counts.parked == len(parked)
+    assert {error for _k, _c, address, error in counts.parked_items if not address} == details
+    assert Counter(o.result for o in report.outcomes)["sent"] == len(notifier.sent)
