@@ -184,8 +184,22 @@ class NoticeRow(SQLModel, table=True):
     address: str
     due_at: str
     at: str
-    #: the global notice chain (workflow.audit)
+    #: its place in its unit's notice chain (workflow.audit_notices), from 1; None for a
+    #: notice of the global chain every notice was written in before revision 0011
+    chain_seq: int | None = None
+    #: the hash chaining it (workflow.audit_notices; workflow.audit for the global chain)
     hash: str = ""
+
+
+class NoticeChainRow(SQLModel, table=True):
+    """The head of a unit's notice chain: its last seq and hash, as a cycle row keeps its
+    chain's. Writers of a unit's notices lock this row (in unit order), so workers firing
+    for different units never wait for each other."""
+
+    __tablename__ = "notice_chain"
+    unit_id: int = Field(primary_key=True, foreign_key="unit.id")
+    seq: int
+    head: str
 
 
 class NoticeMessageRow(SQLModel, table=True):

@@ -12,6 +12,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from adapters.persistence.audit import SqlAudit
+from adapters.persistence.compiled import chunks
 from adapters.persistence.rows import INSERT_TIMER, subtree, timer_values
 from adapters.persistence.sql import Sql
 from workflow.notices import DueTimer
@@ -144,14 +145,16 @@ class SqlTimers:
     def settle(self, due: Sequence[DueTimer], fired: Collection[int], now: datetime) -> None:
         """Mark the claimed timers fired (those in `fired`) or cancelled (the others)."""
         stamp = to_db(now)
-        self.sql.executemany(
-            "UPDATE timer SET fired_at = ? WHERE id = ?",
-            [(stamp, t.id) for t in due if t.id in fired],
-        )
-        self.sql.executemany(
-            "UPDATE timer SET cancelled_at = ? WHERE id = ?",
-            [(stamp, t.id) for t in due if t.id not in fired],
-        )
+        for column, ids in (
+            ("fired_at", [t.id for t in due if t.id in fired]),
+            ("cancelled_at", [t.id for t in due if t.id not in fired]),
+        ):
+            # a statement per chunk of ids, not per timer
+            for chunk in chunks(ids):
+                self.sql.execute(
+                    f"UPDATE timer SET {column} = ? WHERE id IN ({', '.join('?' * len(chunk))})",
+                    (stamp, *chunk),
+                )
 
     def next_due(self) -> datetime | None:
         rows = self.sql.query(
