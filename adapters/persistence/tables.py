@@ -184,11 +184,11 @@ class NoticeRow(SQLModel, table=True):
     address: str
     due_at: str
     at: str
+    #: the hash chaining it (workflow.audit_notices; workflow.audit for the global chain)
+    hash: str = ""
     #: its place in its unit's notice chain (workflow.audit_notices), from 1; None for a
     #: notice of the global chain every notice was written in before revision 0011
     chain_seq: int | None = None
-    #: the hash chaining it (workflow.audit_notices; workflow.audit for the global chain)
-    hash: str = ""
 
 
 class NoticeChainRow(SQLModel, table=True):

@@ -91,8 +91,13 @@ def test_a_legacy_database_s_deadlines_move_to_the_end_of_their_day(tmp_path: Pa
         # every record kept as recorded; revision 0007 appends its baseline fact only
         assert audit_after["audit_event"][:-1] == audit_before["audit_event"]
         assert audit_after["audit_event"][-1][2] == "baseline"
+        # revision 0011 adds each notice's place in a unit's chain: none for these, which
+        # stay in the global chain they were written in
+        notices = audit_after.pop("notice")
+        assert [r[:-1] for r in notices] == audit_before["notice"]
+        assert {r[-1] for r in notices} == {None}
         assert {t: r for t, r in audit_after.items() if t != "audit_event"} == {
-            t: r for t, r in audit_before.items() if t != "audit_event"
+            t: r for t, r in audit_before.items() if t not in ("audit_event", "notice")
         }
 
 
@@ -125,11 +130,14 @@ def test_a_database_of_release_7a2cb4e_upgrades_in_place_and_loses_nothing(
 
             assert (done.stamped, done.before, done.after) == ("0001", "0001", schema.head())
             after = all_rows(engine)
-            assert set(after) == set(before) | NEW_TABLES
+            assert set(after) == set(before) | NEW_TABLES | {"notice_chain"}
             # every row unchanged, but for the deadlines that now end with their day
             # (0005); the audit-event chain gains its baseline fact (0007: what the
-            # registers hold, for `audit verify` to replay)
+            # registers hold, for `audit verify` to replay); notices gain their place in
+            # a unit's chain (0011), none for these: they stay in the global chain
             expected = end_of_day(before)
+            expected["notice"] = [(*r, None) for r in expected["notice"]]
+            assert after.pop("notice_chain") == []
             assert {t: after[t] for t in before if t != "audit_event"} == {
                 t: rows for t, rows in expected.items() if t != "audit_event"
             }
