@@ -49,10 +49,13 @@ class SqlOutbox:
                 part,
             ).fetchall():
                 heads[unit_id] = (seq, head)
+        texts: dict[datetime, str] = {}  # a batch's due instants repeat: each written once
         values = [
             (
                 n.timer_id, n.cycle_id, n.milestone_id, n.unit_id, n.kind, n.deadline, n.step,
-                n.role, n.address, to_db(n.due_at), stamp,
+                n.role, n.address,
+                texts.get(n.due_at) or texts.setdefault(n.due_at, to_db(n.due_at)),
+                stamp,
             )
             for n in notices
         ]

@@ -133,11 +133,21 @@ class SqlTimers:
             f"ORDER BY t.due_at, t.id LIMIT ?{lock}",
             (to_db(now), limit),
         ).fetchall()
+        # a batch's instants repeat (a nation's reminder instant is one due_at for all):
+        # each distinct text is parsed once
+        instants: dict[str, datetime] = {}
+
+        def instant(text: str) -> datetime:
+            found = instants.get(text)
+            if found is None:
+                found = instants[text] = from_db(text)
+            return found
+
         return [
             DueTimer(
                 r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11],
-                r[12], from_db(r[13]), from_db(r[14]), r[15], r[16],
-                from_db(r[17]) if r[17] else None, from_db(r[18]) if r[18] else None,
+                r[12], instant(r[13]), instant(r[14]), r[15], r[16],
+                instant(r[17]) if r[17] else None, instant(r[18]) if r[18] else None,
             )
             for r in rows
         ]
