@@ -53,6 +53,8 @@ from workflow.service.cycles import save_definition
 from workflow.spec.registry import Definition
 from workflow.timefmt import from_db, to_db
 
+#: the databases (bontot_tick_* on PostgreSQL: not bench_nation's, which may run meanwhile)
+ENGINE, RAW = "tick_engine", "tick_raw"
 #: what the rate step's runs take: every timer of the year due
 TICK_AT = datetime(2026, 12, 31, 0, 0, tzinfo=UTC)
 
@@ -142,19 +144,19 @@ def check_instant(backend: Backend, db: str, due: int) -> dict[str, Any]:
 
 
 def step_instant(backend: Backend, workers: int) -> dict[str, Any]:
-    at, due = first_instant(backend, "bench_engine")
-    raw_at, raw_due = first_instant(backend, "bench_raw")
+    at, due = first_instant(backend, ENGINE)
+    raw_at, raw_due = first_instant(backend, RAW)
     assert (at, due) == (raw_at, raw_due), "both databases hold the same timers"
     print(
         f"\n1. the instant {at}: {due:,} timers due at once, fired and composed by "
         f"{workers} worker(s)"
     )
-    outs, seconds = _children([["--instant-child", backend.url("bench_engine"), at]] * workers)
+    outs, seconds = _children([["--instant-child", backend.url(ENGINE), at]] * workers)
     fire_s = max(o["fired_at"] for o in outs) - min(o["begin"] for o in outs)
     fired = sum(o["fired"] for o in outs)
     composed = sum(o["composed"] for o in outs)
-    raw = run_ticks(backend, "bench_raw", workers, due, raw=True)
-    checks = check_instant(backend, "bench_engine", due)
+    raw = run_ticks(backend, RAW, workers, due, raw=True)
+    checks = check_instant(backend, ENGINE, due)
     print(
         f"   engine  fired {fired:,} and composed {composed:,} messages in {seconds:.1f} s "
         f"({fired / seconds:,.0f} timers/s); target < 60 s: "
@@ -181,7 +183,7 @@ def step_instant(backend: Backend, workers: int) -> dict[str, Any]:
 
 
 def step_rate(backend: Backend, total: int, workers: list[int]) -> dict[str, Any]:
-    with closing(backend.raw("bench_engine")) as conn:
+    with closing(backend.raw(ENGINE)) as conn:
         due = backend.cursor(conn).execute(
             "SELECT COUNT(*) FROM timer WHERE fired_at IS NULL AND cancelled_at IS NULL "
             "AND due_at <= ?",
@@ -192,8 +194,8 @@ def step_rate(backend: Backend, total: int, workers: list[int]) -> dict[str, Any
     rows = []
     one = None
     for w in workers:
-        ours = run_ticks(backend, "bench_engine", w, per_run, raw=False)
-        raw = run_ticks(backend, "bench_raw", w, per_run, raw=True)
+        ours = run_ticks(backend, ENGINE, w, per_run, raw=False)
+        raw = run_ticks(backend, RAW, w, per_run, raw=True)
         one = one or ours["per_s"]
         rows.append({"workers": w, "engine": ours, "raw": raw})
         print(
@@ -223,7 +225,7 @@ def run_backend(backend: Backend, args: argparse.Namespace) -> dict[str, Any]:
     definition = load_catalog().latest("bon-tot")
     print(f"\n=== {backend.name}: {backend.durability}")
     start = time.time()
-    for db in ("bench_engine", "bench_raw"):
+    for db in (ENGINE, RAW):
         prepare(backend.fresh(db), args.scale)
         give_contacts(backend, db, definition)
         with bootstrap.reading(backend.url(db)) as store:  # what open_cycles stores first
@@ -238,7 +240,7 @@ def run_backend(backend: Backend, args: argparse.Namespace) -> dict[str, Any]:
     if args.timers:
         results["rate"] = step_rate(backend, args.timers, [int(w) for w in args.workers.split(",")])
     if not args.keep:
-        for db in ("bench_engine", "bench_raw"):
+        for db in (ENGINE, RAW):
             backend.drop(db)
     return results
 
