@@ -3,7 +3,8 @@ the whole notice table: each notice gets its place in its unit's chain (`chain_s
 and `notice_chain` keeps each unit's head. Notices written before stay in the global
 chain they were written in (no `chain_seq`) and verify as before.
 
-The board's overdue counts read only open deadlines: a partial index on them.
+The board's overdue counts read only open deadlines: a partial index on them
+(`ix_deadline_open`, see tables.DeadlineRow).
 
 Revision ID: 0011
 Revises: 0007
@@ -33,9 +34,18 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["unit_id"], ["unit.id"]),
         sa.PrimaryKeyConstraint("unit_id"),
     )
+    op.create_index(
+        "ix_deadline_open",
+        "deadline",
+        ["cycle_id", "due_at", "key"],
+        unique=False,
+        sqlite_where=sa.text("met_at IS NULL"),
+        postgresql_where=sa.text("met_at IS NULL"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_deadline_open", table_name="deadline")
     op.drop_table("notice_chain")
     with op.batch_alter_table("notice") as batch:
         batch.drop_column("chain_seq")
