@@ -365,6 +365,8 @@ class FactRow:
     id: int
     fields: tuple[Any, ...]
     hash: str
+    #: a notice's place in its unit's chain (workflow.audit_notices); None in a global chain
+    seq: int | None = None
 
     @property
     def text(self) -> str:

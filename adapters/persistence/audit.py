@@ -94,15 +94,20 @@ class SqlAudit:
         anchor event: what verification later holds the chains to. `seal`: adds the
         signature of an inspector to the detail before it is written."""
         sql = self.sql
-        # no transition may commit between the two reads
-        sql.lock(sql.dialect.lock_shared("cycle, transition"))
+        # no transition or notice may commit between the reads
+        sql.lock(sql.dialect.lock_shared("cycle, transition, notice_chain, notice"))
         last = sql.one("SELECT COALESCE(MAX(id), 0) FROM transition")[0]
         heads = dict(sql.query("SELECT id, head_hash FROM cycle WHERE head_hash != ''"))
+        notices = self.notice_heads()
         detail = {
             "transition_id": last,
             "cycles": len(heads),
             "digest": heads_digest(heads),
-            "notice_head": self.chain_head("notice"),
+            # the per-unit notice chains (workflow.audit_notices) up to this notice id
+            "notice_id": sql.one("SELECT COALESCE(MAX(id), 0) FROM notice")[0],
+            "notice_digest": heads_digest({u: head for u, (_, head) in notices.items()}),
+            # the end of the global notice chain notices were written in before 0011
+            "notice_head": self._legacy_notice_head(),
             # the record before the anchor: one removed from the tail under it is named
             "event_head": self.chain_head("audit_event"),
         }
@@ -263,10 +268,29 @@ class SqlAudit:
         ]
 
     def fact_rows(self, table: str) -> Iterator[FactRow]:
-        """A global chain's records in id order, with their canonical texts."""
+        """A chain's records in id order, with their fields (a notice's with its place in
+        its unit's chain: workflow.audit_notices)."""
         columns = _FACT_COLUMNS[table]
+        if table == "notice":
+            for row in self.sql.stream(
+                f"SELECT id, hash, chain_seq, {columns} FROM notice ORDER BY id"
+            ):
+                yield FactRow(row[0], tuple(row[3:]), row[1], row[2])
+            return
         for row in self.sql.stream(f"SELECT id, hash, {columns} FROM {table} ORDER BY id"):
             yield FactRow(row[0], tuple(row[2:]), row[1])
+
+    def notice_heads(self) -> dict[int, tuple[int, str]]:
+        """Each unit's notice chain head: unit id -> (last seq, hash)."""
+        return {r[0]: (r[1], r[2]) for r in self.sql.query(
+            "SELECT unit_id, seq, head FROM notice_chain"
+        )}  # fmt: skip
+
+    def _legacy_notice_head(self) -> str:
+        row = self.sql.one(
+            "SELECT hash FROM notice WHERE chain_seq IS NULL ORDER BY id DESC LIMIT 1"
+        )
+        return str(row[0]) if row else GENESIS
 
     def deadline_rows(self) -> list[tuple[Any, ...]]:
         """(cycle id, key, due at, met at) of every deadline."""

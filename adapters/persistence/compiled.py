@@ -9,9 +9,9 @@ sqlite3, pyformat for psycopg. Hand-written static statements stay text (`Sql.ex
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import BindParameter, ClauseElement, Table, bindparam
 from sqlalchemy.engine.interfaces import Dialect as SqlaDialect
@@ -19,6 +19,8 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlmodel import SQLModel
 
 from adapters.persistence import evidence_tables, meeting_tables, tables  # noqa: F401
+
+T = TypeVar("T")
 
 
 def table(name: str) -> Table:
@@ -45,6 +47,25 @@ def padded(values: Sequence[Any]) -> list[Any]:
     an `IN (...)` list means the same, and its statement has one of a few shapes."""
     size = 1 << (len(values) - 1).bit_length()
     return [*values, *([values[-1]] * (size - len(values)))]
+
+
+def chunks(values: Iterable[T], most: int = 256) -> Iterator[list[T]]:
+    """`values` in lists of a power of two up to `most` items (the last ones split by
+    the binary digits of what is left), so that a multi-row statement has few shapes and
+    the dialect's cache of translated texts stays small."""
+    items = list(values)
+    start = 0
+    while start < len(items):
+        left = len(items) - start
+        size = most if left >= most else 1 << (left.bit_length() - 1)
+        yield items[start : start + size]
+        start += size
+
+
+def rows_of(count: int, width: int) -> str:
+    """`count` rows of `width` `?` placeholders, for a multi-row VALUES."""
+    row = "(" + ", ".join("?" * width) + ")"
+    return ", ".join([row] * count)
 
 
 def in_list(name: str, values: Sequence[Any]) -> dict[str, Any]:

@@ -11,10 +11,10 @@ from typing import Any
 from sqlalchemy import Select, select
 
 from adapters.persistence.audit import SqlAudit
-from adapters.persistence.compiled import in_list, marks, padded, table
+from adapters.persistence.compiled import chunks, in_list, marks, padded, rows_of, table
 from adapters.persistence.rows import dumps
 from adapters.persistence.sql import Sql
-from workflow.audit import link
+from workflow.audit_notices import link_notices, notice_genesis
 from workflow.notices import Message, Notice, PendingNotice, UnitContact
 from workflow.service.records import NoticeRecord, OutboxCounts, OutboxItem
 from workflow.timefmt import from_db, to_db
@@ -26,26 +26,59 @@ class SqlOutbox:
         self.audit = audit
 
     def add_notices(self, notices: Sequence[Notice], now: datetime) -> None:
-        """Chain each notice onto the notice chain and queue it for composing."""
-        stamp = to_db(now)
-        previous = self.audit.chain_head("notice")
-        for notice in notices:
-            values = (
-                notice.timer_id, notice.cycle_id, notice.milestone_id, notice.unit_id,
-                notice.kind, notice.deadline, notice.step, notice.role, notice.address,
-                to_db(notice.due_at), stamp,
+        """Chain each notice onto its unit's notice chain (workflow.audit_notices) and
+        queue it for composing, in a few statements per batch whatever its size. The
+        units' head rows are locked in unit order (created first if new), so two workers
+        touching one unit wait for each other and no others do."""
+        if not notices:
+            return
+        stamp, db = to_db(now), self.sql
+        units = sorted({n.unit_id for n in notices})
+        for part in chunks(units):
+            db.execute(
+                f"INSERT INTO notice_chain (unit_id, seq, head) VALUES {rows_of(len(part), 3)} "
+                "ON CONFLICT (unit_id) DO NOTHING",
+                [v for unit_id in part for v in (unit_id, 0, notice_genesis(unit_id))],
             )
-            previous = link(previous, values)
-            notice_id = self.sql.execute(
+        lock = db.dialect.for_update_of("notice_chain")
+        heads: dict[int, tuple[int, str]] = {}
+        for part in chunks(units):
+            for unit_id, seq, head in db.execute(
+                f"SELECT unit_id, seq, head FROM notice_chain WHERE unit_id IN "
+                f"({', '.join('?' * len(part))}) ORDER BY unit_id{lock}",
+                part,
+            ).fetchall():
+                heads[unit_id] = (seq, head)
+        texts: dict[datetime, str] = {}  # a batch's due instants repeat: each written once
+        values = [
+            (
+                n.timer_id, n.cycle_id, n.milestone_id, n.unit_id, n.kind, n.deadline, n.step,
+                n.role, n.address,
+                texts.get(n.due_at) or texts.setdefault(n.due_at, to_db(n.due_at)),
+                stamp,
+            )
+            for n in notices
+        ]
+        linked, moved = link_notices(heads, values, unit_at=3)
+        queued: list[tuple[int, str]] = []
+        # rows go in in chain order, so a unit's records' ids grow with their seq
+        for chunk in chunks(list(zip(values, linked, strict=True))):
+            ids = db.execute(
                 "INSERT INTO notice (timer_id, cycle_id, milestone_id, unit_id, kind, "
-                "deadline, step, role, address, due_at, at, hash) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                (*values, previous),
-            ).fetchone()[0]
-            self.sql.execute(
-                "INSERT INTO notice_queue (notice_id, address) VALUES (?, ?)",
-                (notice_id, notice.address),
+                f"deadline, step, role, address, due_at, at, chain_seq, hash) VALUES "
+                f"{rows_of(len(chunk), 13)} RETURNING id, address",
+                [v for fields, (seq, digest) in chunk for v in (*fields, seq, digest)],
+            ).fetchall()
+            queued += [(row[0], row[1]) for row in ids]
+        for pairs in chunks(queued):
+            db.execute(
+                f"INSERT INTO notice_queue (notice_id, address) VALUES {rows_of(len(pairs), 2)}",
+                [v for pair in pairs for v in pair],
             )
+        db.executemany(
+            "UPDATE notice_chain SET seq = ?, head = ? WHERE unit_id = ?",
+            [(seq, head, unit_id) for unit_id, (seq, head) in sorted(moved.items())],
+        )
 
     def claim_pending(self, max_addresses: int) -> list[PendingNotice]:
         """Every queued notice of the first `max_addresses` addresses, for composing."""

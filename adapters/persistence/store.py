@@ -41,7 +41,7 @@ class SqlStore(SqlUnitOfWork):
         self.transition_rows, self.cycle_heads = a.transition_rows, a.cycle_heads
         self.chain_heads, self.audit_log, self.fact_rows = a.chain_heads, a.log, a.fact_rows
         self.last_anchor_detail, self.register_rows = a.last_anchor_detail, a.register_rows
-        self.deadline_rows = a.deadline_rows
+        self.deadline_rows, self.notice_heads = a.deadline_rows, a.notice_heads
         self.count_actors, self.find_actor = self.actors.count, self.actors.find
         self.list_actors = self.actors.all
         self.rating_register = self.registers.rating_register

@@ -13,6 +13,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from adapters.persistence.audit import SqlAudit
+from adapters.persistence.compiled import chunks
 from adapters.persistence.rows import INSERT_TIMER, subtree, timer_values
 from adapters.persistence.sql import Sql
 from workflow.notices import DueTimer
@@ -133,11 +134,21 @@ class SqlTimers:
             f"ORDER BY t.due_at, t.id LIMIT ?{lock}",
             (to_db(now), limit),
         ).fetchall()
+        # a batch's instants repeat (a nation's reminder instant is one due_at for all):
+        # each distinct text is parsed once
+        instants: dict[str, datetime] = {}
+
+        def instant(text: str) -> datetime:
+            found = instants.get(text)
+            if found is None:
+                found = instants[text] = from_db(text)
+            return found
+
         return [
             DueTimer(
                 r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11],
-                r[12], from_db(r[13]), from_db(r[14]), r[15], r[16],
-                from_db(r[17]) if r[17] else None, from_db(r[18]) if r[18] else None,
+                r[12], instant(r[13]), instant(r[14]), r[15], r[16],
+                instant(r[17]) if r[17] else None, instant(r[18]) if r[18] else None,
             )
             for r in rows
         ]
@@ -145,14 +156,16 @@ class SqlTimers:
     def settle(self, due: Sequence[DueTimer], fired: Collection[int], now: datetime) -> None:
         """Mark the claimed timers fired (those in `fired`) or cancelled (the others)."""
         stamp = to_db(now)
-        self.sql.executemany(
-            "UPDATE timer SET fired_at = ? WHERE id = ?",
-            [(stamp, t.id) for t in due if t.id in fired],
-        )
-        self.sql.executemany(
-            "UPDATE timer SET cancelled_at = ? WHERE id = ?",
-            [(stamp, t.id) for t in due if t.id not in fired],
-        )
+        for column, ids in (
+            ("fired_at", [t.id for t in due if t.id in fired]),
+            ("cancelled_at", [t.id for t in due if t.id not in fired]),
+        ):
+            # a statement per chunk of ids, not per timer
+            for chunk in chunks(ids):
+                self.sql.execute(
+                    f"UPDATE timer SET {column} = ? WHERE id IN ({', '.join('?' * len(chunk))})",
+                    (stamp, *chunk),
+                )
 
     def next_due(self) -> datetime | None:
         rows = self.sql.query(

@@ -45,6 +45,8 @@ def test_an_anchor_hashes_every_head(commune: CycleService, uow: Any) -> None:
     assert detail == {
         "transition_id": max(r[13] for r in uow.audit.transition_rows(None)),
         "cycles": 6, "digest": heads_digest(heads), "notice_head": GENESIS,
+        # no notice yet: no unit's notice chain (workflow.audit_notices) to pin
+        "notice_id": 0, "notice_digest": heads_digest({}),
         "event_head": before[-1],  # the audit-event chain's record just before it
     }
     assert uow.audit.last_anchor_detail() == detail

@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import local
 from tests.support.units_of_work import write
-from workflow.audit import verify_fact_chain
+from workflow.audit_notices import NOTICE_UNIT_AT, check_notice_chains
 from workflow.notices import Message, Notice
 from workflow.service.cycles import CycleService
 
@@ -33,6 +33,36 @@ def _queue(uow: Any) -> list[Notice]:
         uow.outbox.add_notices(notices, NOW)
         uow.commit()
     return notices
+
+
+def _unit_chain_problems(uow: Any) -> list[str]:
+    rows = [(r.id, r.seq, r.hash, r.fields) for r in uow.audit.fact_rows("notice")]
+    found = check_notice_chains(rows, uow.audit.notice_heads(), NOTICE_UNIT_AT)
+    return [str(p) for p in found.problems]
+
+
+def test_a_later_batch_carries_on_each_unit_s_chain(
+    queued: list[Notice], uow: Any, commune: CycleService
+) -> None:
+    """Notices of a unit written by two units of work form one chain: the second
+    batch's first notice links to the first batch's last."""
+    later = NOW + timedelta(days=40)
+    with uow:
+        due = uow.timers.claim_due(later, 100)
+        notices = [
+            Notice(t.id, t.cycle_id, t.milestone_id, t.unit_id, t.kind, t.deadline, t.step,
+                   t.role, "a@thon1.vn", t.due_at, later)
+            for t in due
+        ]
+        uow.timers.settle(due, {n.timer_id for n in notices}, later)
+        uow.outbox.add_notices(notices, later)
+        uow.commit()
+    assert notices, "the fixture's definition has timers due after NOW"
+    records = list(uow.audit.fact_rows("notice"))
+    assert len(records) == 6 + len(notices) and _unit_chain_problems(uow) == []
+    unit = notices[0].unit_id
+    seqs = [r.seq for r in records if r.fields[NOTICE_UNIT_AT] == unit]
+    assert seqs == list(range(1, len(seqs) + 1)) and len(seqs) > 1
 
 
 def _compose(uow: Any, max_addresses: int) -> list[Message]:
@@ -59,7 +89,17 @@ def queued(commune: CycleService, uow: Any) -> list[Notice]:
 def test_notices_are_chained_and_queued_per_address(queued: list[Notice], uow: Any) -> None:
     assert uow.outbox.next_wakeup() == datetime.min.replace(tzinfo=UTC)  # compose now
     records = list(uow.audit.fact_rows("notice"))
-    assert len(records) == 6 and list(verify_fact_chain("notice", records)) == []
+    assert len(records) == 6 and _unit_chain_problems(uow) == []
+    # each unit's notices count from 1 in the order they were written, and its head row
+    # holds the last one's hash
+    by_unit: dict[int, list[Any]] = {}
+    for record in records:
+        by_unit.setdefault(record.fields[NOTICE_UNIT_AT], []).append(record)
+    heads = uow.audit.notice_heads()
+    assert set(heads) == set(by_unit)
+    for unit_id, mine in by_unit.items():
+        assert [r.seq for r in mine] == list(range(1, len(mine) + 1))
+        assert heads[unit_id] == (len(mine), mine[-1].hash)
     assert [n.delivery for n in uow.outbox.notices(1)] == ["queued"]
     with uow:
         first = uow.outbox.claim_pending(1)

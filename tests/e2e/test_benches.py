@@ -218,6 +218,17 @@ def test_bench_audit_runs_every_step_small(tmp_path: Path) -> None:
         [
             sys.executable, str(BENCH / "bench_audit.py"), "--records", "2000", "--events",
             "30", "--rounds", "1", "--out", str(tmp_path / "out"),
+
+
+def test_bench_tick_fires_and_composes_the_instant_small(tmp_path: Path) -> None:
+    """bench_tick.py on a tiny tree (SQLite): four workers took every timer of the
+    reminder instant, one notice each, every unit's notice chain whole, nothing left
+    queued, a message per recipient; then the rate runs took their quotas."""
+    done = subprocess.run(
+        [
+            sys.executable, str(BENCH / "bench_tick.py"), "--backend", "sqlite",
+            "--scale", "0.003", "--timers", "600", "--workers", "1,2",
+            "--out", str(tmp_path / "out"), "--db-dir", str(tmp_path),
         ],
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
@@ -230,3 +241,22 @@ def test_bench_audit_runs_every_step_small(tmp_path: Path) -> None:
         "last signed anchor:"
     )
     assert results["chain_cost"]["events"] == 30
+
+
+    assert "\n1. the instant" in done.stdout and "\n2. the rate" in done.stdout
+    results = json.loads((tmp_path / "out" / "bench_tick-sqlite.json").read_text("utf-8"))
+    instant = results["sqlite"]["instant"]
+    # scale 0.003: 906 units with a cycle, each with one reminder at the first instant
+    assert instant["due"] == instant["fired"] == 906
+    # the raw side's four workers each take a quarter, rounded up (the next timers)
+    assert 906 <= instant["raw"]["claimed"] < 906 + 4
+    checks = instant["checks"]
+    assert checks == {
+        "notices": 906, "chains": 906, "chain_problems": 0, "queued": 0,
+        "messages": instant["composed"], "all_fired": True,
+    }  # fmt: skip
+    assert instant["composed"] == 906  # every secretary has a mailbox of their own
+    runs = results["sqlite"]["rate"]["runs"]
+    assert [(r["workers"], r["engine"]["claimed"], r["raw"]["claimed"]) for r in runs] == [
+        (1, 600, 600), (2, 600, 600)
+    ]

@@ -58,6 +58,8 @@ def test_the_file_of_release_7a2cb4e_upgrades_in_place_and_keeps_working(legacy:
     # none set)
     expected = end_of_day(before)
     expected["actor"] = [(*row, None) for row in expected["actor"]]
+    # notices gain their place in a unit's chain (0011): none, they stay in the global one
+    expected["notice"] = [(*row, None) for row in expected["notice"]]
     # units gain the day they ended (0009): none has
     expected["unit"] = [(*row, None) for row in expected["unit"]]
     assert {t: after[t] for t in before if t not in ("audit_event", "timer")} == {
@@ -69,7 +71,7 @@ def test_the_file_of_release_7a2cb4e_upgrades_in_place_and_keeps_working(legacy:
     assert after["audit_event"][-1][2] == "baseline"
     assert set(after) - set(before) == {
         "alembic_version", "rating", "target", "meeting", "unit_place", "inspector_key",
-        "storage_damage",
+        "storage_damage", "notice_chain",
     }
     assert legacy.json("db", "current") == {
         "revision": head, "recognised": None, "head": head, "up_to_date": True,

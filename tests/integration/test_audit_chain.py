@@ -93,10 +93,11 @@ def test_an_untouched_trail_verifies(trail: str) -> None:
     ((notices,),) = rows(trail, "SELECT COUNT(*) FROM notice")
     assert notices > 0
     # 6 cycles opened, the cell's year, the notices, the ratings import and one refusal;
-    # 6 cycle chains, 2 global
     # and the facts of the units imported, the definition saved, the deadlines planned
     assert report.records == 6 + len(YEAR_OF_CB_THON1) + notices + 1 + 1 + 3
-    assert report.chains == 6 + 2
+    # 6 cycle chains, a notice chain per unit notified, the audit-event chain
+    ((units,),) = rows(trail, "SELECT COUNT(DISTINCT unit_id) FROM notice")
+    assert report.chains == 6 + units + 1
 
 
 @pytest.mark.parametrize("table", APPEND_ONLY)
@@ -288,12 +289,21 @@ def test_notices_removed_from_the_tail_before_an_anchor_are_caught(trail: str) -
     store.anchor(local(2026, 3, 4), "kiemtra.tinh")
     store.close()
     engine.dispose()
+    ((unit, seq),) = rows(trail, "SELECT unit_id, chain_seq FROM notice ORDER BY id DESC LIMIT 1")
     attack(trail, "DELETE FROM notice WHERE id = (SELECT MAX(id) FROM notice)")
     problems = [str(p) for p in verify(trail).problems]
-    assert problems == [
-        "notice chain, its tail: the record the last anchor saw at its end is gone: records "
-        "were removed"
-    ]
+    assert len(problems) == 2
+    assert problems[0].startswith(
+        f"notice chain of unit {unit}, seq {seq - 1}: the chain ends at seq {seq - 1}"
+    ) and problems[0].endswith("records were removed or added")
+    assert problems[1].startswith("notice chains, records up to id")
+    # the unit's head row rewound as well: the anchor still saw the record
+    attack(
+        trail,
+        f"UPDATE notice_chain SET seq = {seq - 1}, head = (SELECT hash FROM notice "
+        f"WHERE unit_id = {unit} ORDER BY id DESC LIMIT 1) WHERE unit_id = {unit}",
+    )
+    assert [p.chain for p in verify(trail).problems] == ["notice chains"]
 
 
 def test_an_export_emptied_cut_short_or_without_some_cycles_is_refused(trail: str) -> None:

@@ -33,7 +33,7 @@ from tests.support.schema_db import (
 BACKENDS = ["sqlite", "postgresql"]
 NEW_TABLES = {"rating", "target", "meeting", "inspector_key", "storage_damage"}
 #: tables a revision after the recognised ones added (0009: where units stood)
-LATER_TABLES = {"unit_place"}
+LATER_TABLES = {"unit_place", "notice_chain"}
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -93,8 +93,13 @@ def test_a_legacy_database_s_deadlines_move_to_the_end_of_their_day(tmp_path: Pa
         # every record kept as recorded; revision 0007 appends its baseline fact only
         assert audit_after["audit_event"][:-1] == audit_before["audit_event"]
         assert audit_after["audit_event"][-1][2] == "baseline"
+        # revision 0011 adds each notice's place in a unit's chain: none for these, which
+        # stay in the global chain they were written in
+        notices = audit_after.pop("notice")
+        assert [r[:-1] for r in notices] == audit_before["notice"]
+        assert {r[-1] for r in notices} == {None}
         assert {t: r for t, r in audit_after.items() if t != "audit_event"} == {
-            t: r for t, r in audit_before.items() if t != "audit_event"
+            t: r for t, r in audit_before.items() if t not in ("audit_event", "notice")
         }
 
 
@@ -133,8 +138,10 @@ def test_a_database_of_release_7a2cb4e_upgrades_in_place_and_loses_nothing(
             assert set(after) == set(before) | NEW_TABLES | LATER_TABLES
             # every row unchanged, but for the deadlines that now end with their day
             # (0005); the audit-event chain gains its baseline fact (0007: what the
-            # registers hold, for `audit verify` to replay)
+            # registers hold, for `audit verify` to replay); notices gain their place in
+            # a unit's chain (0011), none for these: they stay in the global chain
             expected = end_of_day(before)
+            expected["notice"] = [(*r, None) for r in expected["notice"]]
             # an actor gains its password (0008), none set
             expected["actor"] = [(*row, None) for row in expected["actor"]]
             # units gain the day they ended (0009): none has
@@ -195,7 +202,7 @@ def test_revision_by_revision_equals_all_at_once(tmp_path: Path) -> None:
         engine_for(f"sqlite:///{tmp_path / 'steps.db'}") as steps,
         engine_for(f"sqlite:///{tmp_path / 'once.db'}") as once,
     ):
-        revisions = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009", "0010")
+        revisions = tuple(f"{n:04d}" for n in range(1, 12))  # 0001 … 0011
         seen = [schema.upgrade(steps, revision).after for revision in revisions]
         assert seen == list(revisions)
         schema.upgrade(once)

@@ -84,7 +84,9 @@ def test_an_untouched_trail_verifies(trail: InMemoryUnitOfWork) -> None:
     # 6 cycles opened, the cell's year, the notices, the ratings import and one refusal
     # and the facts of the units imported, the definition saved, the deadlines planned
     assert report.records == 6 + len(YEAR_OF_CB_THON1) + notices + 1 + 1 + 3
-    assert report.chains == 6 + 2
+    # 6 cycle chains, a notice chain per unit notified, the audit-event chain
+    units = {n["unit_id"] for n in trail.tables.notices.values()}
+    assert report.chains == 6 + len(units) + 1
 
 
 def test_an_edited_record_is_named(trail: InMemoryUnitOfWork) -> None:
@@ -153,11 +155,19 @@ def test_notices_removed_from_the_tail_before_an_anchor_are_caught(
     trail: InMemoryUnitOfWork,
 ) -> None:
     write(trail, lambda: trail.audit.anchor(local(2026, 3, 4), "kiemtra.tinh"))
-    del trail.tables.notices[max(trail.tables.notices)]
-    assert [str(p) for p in verify(trail).problems] == [
-        "notice chain, its tail: the record the last anchor saw at its end is gone: records "
-        "were removed"
-    ]
+    last = trail.tables.notices.pop(max(trail.tables.notices))
+    unit, seq = last["unit_id"], last["chain_seq"]
+    problems = [str(p) for p in verify(trail).problems]
+    assert len(problems) == 2
+    assert problems[0].startswith(
+        f"notice chain of unit {unit}, seq {seq - 1}: the chain ends at seq {seq - 1}"
+    ) and problems[0].endswith("records were removed or added")
+    assert problems[1].startswith("notice chains, records up to id")
+    # the unit's head row rewound as well: the anchor still saw the record
+    before = trail.tables.notices[max(i for i, n in trail.tables.notices.items()
+                                      if n["unit_id"] == unit)]
+    trail.tables.notice_chains[unit] = (seq - 1, before["hash"])
+    assert [p.chain for p in verify(trail).problems] == ["notice chains"]
 
 
 def test_a_cycle_row_edited_to_another_state_is_named(trail: InMemoryUnitOfWork) -> None:

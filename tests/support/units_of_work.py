@@ -80,6 +80,9 @@ class AuditView:
     def fact_rows(self, table: str) -> Any:
         return self.audit.fact_rows(table)
 
+    def notice_heads(self) -> Any:
+        return self.audit.notice_heads()
+
     def register_rows(self) -> Any:
         return self.audit.register_rows()
 

@@ -15,10 +15,12 @@ from workflow.audit import (
     check_anchor,
     check_cycle_chains,
     cycle_head,
+    heads_digest,
     verify_cycle_chains,
     verify_fact_chain,
 )
 from workflow.audit_cycles import check_cycle_rows, definition_rules, planned_deadlines
+from workflow.audit_notices import NOTICE_UNIT_AT, check_notice_chains
 from workflow.audit_registers import check_registers, current_state, expected_state
 
 
@@ -28,6 +30,8 @@ class AuditSource(Protocol):
     def cycle_heads(self, under: Any) -> dict[int, CycleHead]: ...
 
     def fact_rows(self, table: str) -> Iterator[FactRow]: ...
+
+    def notice_heads(self) -> dict[int, tuple[int, str]]: ...
 
     def register_rows(self) -> dict[str, list[tuple[Any, ...]]]: ...
 
@@ -77,8 +81,13 @@ def verify_global_chains(source: AuditSource, report: Verification) -> None:
     anchor = source.last_anchor_detail() or {}
     for table, name in (("notice", "notice chain"), ("audit_event", "audit-event chain")):
         facts = list(source.fact_rows(table))
+        if table == "notice":
+            # per-unit chains since revision 0011; the global chain before
+            _verify_unit_notices([f for f in facts if f.seq is not None], source, anchor, report)
+            facts = [f for f in facts if f.seq is None]
         report.records += len(facts)
-        report.chains += 1
+        # the global notice chain is one only where notices were written before 0011
+        report.chains += 1 if facts or table == "audit_event" else 0
         report.problems += verify_fact_chain(name, facts)
         pinned = anchor.get("notice_head" if table == "notice" else "event_head")
         if pinned and pinned != GENESIS and pinned not in {f.hash for f in facts}:
@@ -102,6 +111,31 @@ def verify_global_chains(source: AuditSource, report: Verification) -> None:
                 {str(u[0]): u[3] for u in rows["unit"]},
                 planned_deadlines(facts),
             )
+
+
+def _verify_unit_notices(
+    facts: list[FactRow], source: AuditSource, anchor: dict[str, Any], report: Verification
+) -> None:
+    limit = int(anchor.get("notice_id", -1))
+    found = check_notice_chains(
+        ((f.id, int(f.seq or 0), f.hash, f.fields) for f in facts),
+        source.notice_heads(),
+        NOTICE_UNIT_AT,
+        limit,
+    )
+    report.records += found.records
+    report.chains += found.chains
+    report.problems += found.problems
+    pinned = anchor.get("notice_digest")
+    if pinned is not None and heads_digest(found.at_anchor) != pinned:
+        report.problems.append(
+            ChainProblem(
+                "notice chains",
+                f"records up to id {limit}",
+                "the chains no longer hold what the last anchor saw: records were removed "
+                "or rewritten after it was taken",
+            )
+        )
 
 
 #: 2: the header says the format, an end line closes the file with its counts

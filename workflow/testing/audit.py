@@ -89,11 +89,16 @@ class MemoryAudit:
             for cycle_id, c in sorted(tables.cycles.items())
             if c["head_hash"] != ""
         }
+        legacy = [r for r in chain_rows(tables, "notice") if r.get("chain_seq") is None]
         detail = {
             "transition_id": last,
             "cycles": len(heads),
             "digest": heads_digest(heads),
-            "notice_head": chain_head(tables, "notice"),
+            "notice_id": max(tables.notices, default=0),
+            "notice_digest": heads_digest(
+                {u: head for u, (_, head) in tables.notice_chains.items()}
+            ),
+            "notice_head": str(legacy[-1]["hash"]) if legacy else GENESIS,
             "event_head": chain_head(tables, "audit_event"),
         }
         if seal is not None:
@@ -278,7 +283,12 @@ class MemoryAudit:
     def fact_rows(self, table: str) -> Iterator[FactRow]:
         columns = FACT_COLUMNS[table]
         for row in list(chain_rows(self.tables, table)):
-            yield FactRow(row["id"], tuple(row[c] for c in columns), row["hash"])
+            yield FactRow(
+                row["id"], tuple(row[c] for c in columns), row["hash"], row.get("chain_seq")
+            )
+
+    def notice_heads(self) -> dict[int, tuple[int, str]]:
+        return dict(self.tables.notice_chains)
 
     def last_anchor_detail(self) -> dict[str, Any] | None:
         anchors = [e for e in self.tables.audit_events if e["kind"] == "anchor"]

@@ -8,11 +8,11 @@ import json
 from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 
-from workflow.audit import link
+from workflow.audit_notices import link_notices
 from workflow.notices import DueTimer, Message, Notice, PendingNotice, UnitContact
 from workflow.service.records import MilestonePlan, NoticeRecord, OutboxCounts, OutboxItem, UnitRef
 from workflow.spec.registry import Definition
-from workflow.testing.audit import FACT_COLUMNS, MemoryAudit, chain_head
+from workflow.testing.audit import FACT_COLUMNS, MemoryAudit
 from workflow.testing.tables import (
     Row,
     Session,
@@ -178,20 +178,22 @@ class MemoryOutbox:
 
     def add_notices(self, notices: Sequence[Notice], now: datetime) -> None:
         tables, stamp = self.session.writing(), to_db(now)
-        previous = chain_head(tables, "notice")
-        for notice in notices:
-            values = (
-                notice.timer_id, notice.cycle_id, notice.milestone_id, notice.unit_id,
-                notice.kind, notice.deadline, notice.step, notice.role, notice.address,
-                to_db(notice.due_at), stamp,
+        values = [
+            (
+                n.timer_id, n.cycle_id, n.milestone_id, n.unit_id, n.kind, n.deadline, n.step,
+                n.role, n.address, to_db(n.due_at), stamp,
             )
-            previous = link(previous, values)
+            for n in notices
+        ]
+        linked, moved = link_notices(tables.notice_chains, values, unit_at=3)
+        for fields, (seq, digest) in zip(values, linked, strict=True):
             notice_id = tables.next_id("notice")
             tables.notices[notice_id] = {
-                **dict(zip(FACT_COLUMNS["notice"], values, strict=True)),
-                "id": notice_id, "hash": previous,
+                **dict(zip(FACT_COLUMNS["notice"], fields, strict=True)),
+                "id": notice_id, "chain_seq": seq, "hash": digest,
             }
-            tables.notice_queue[notice_id] = notice.address
+            tables.notice_queue[notice_id] = str(fields[8])
+        tables.notice_chains.update(moved)
 
     def claim_pending(self, max_addresses: int) -> list[PendingNotice]:
         tables = self.session.writing()

@@ -58,6 +58,8 @@ class Tables:
     timer_ids: dict[str, int] = field(default_factory=dict)  # key -> id
     notices: dict[int, Row] = field(default_factory=dict)
     notice_queue: dict[int, str] = field(default_factory=dict)  # notice id -> address
+    #: unit id -> (last seq, head) of its notice chain (the notice_chain table)
+    notice_chains: dict[int, tuple[int, str]] = field(default_factory=dict)
     outbox: dict[int, Row] = field(default_factory=dict)
     outbox_ids: dict[str, int] = field(default_factory=dict)  # key -> id
     notice_messages: set[tuple[int, str]] = field(default_factory=set)
