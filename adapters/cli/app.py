@@ -66,7 +66,7 @@ ENTRIES: dict[str, tuple[str, str]] = {
         "time_cmds",
         "Run the ticker until SIGTERM: wakes at the next due instant and on every sweep.",
     ),
-    "outbox": ("time_cmds", "Messages waiting, sent and parked (an endpoint that kept failing)."),
+    "outbox": ("time_cmds", "The outbox: what waits, was sent, is parked."),
     "simulate": (
         "time_cmds",
         "Every reminder and escalation of a year, day by day, on a virtual clock against a"

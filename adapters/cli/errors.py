@@ -118,7 +118,7 @@ def usage_text(exc: Any, lang: str) -> str:
         key = "usage.missing_argument" if kind == "argument" else "usage.missing_option"
         return t(lang, key, name=name)
     if isinstance(exc, BadParameter):
-        name = _param_name(exc.param)
+        name = _param_name(exc.param) if exc.param is not None else str(exc.param_hint or "?")
         if isinstance(exc, Said):
             return t(lang, exc.msgid, **exc.params)
         if "integer" in exc.message:

@@ -50,7 +50,7 @@ def test_a_units_file_saved_by_vietnamese_excel_imports_and_warns_of_a_misspelt_
 ) -> None:
     (cli.folder / "don-vi.csv").write_bytes(UNITS_VI.encode("utf-8-sig"))
     done = cli("units", "import", "don-vi.csv")
-    assert "imported 3 new" in done.stdout
+    assert "đã nhập 3" in done.stdout
     assert "contact_contact_superior_org_board" in done.stderr
     assert "cảnh báo" in done.stderr
     contacts = dict(cli.rows("SELECT code, contacts FROM unit"))
@@ -61,7 +61,7 @@ def test_a_units_file_saved_by_vietnamese_excel_imports_and_warns_of_a_misspelt_
 def test_the_same_units_as_an_xlsx(cli: Cli) -> None:
     lines = list(csv.reader(io.StringIO(UNITS_VI), delimiter=";"))
     hf.workbook(cli.folder / "don-vi.xlsx", lines)
-    assert "imported 3 new" in cli("units", "import", "don-vi.xlsx").stdout
+    assert "đã nhập 3" in cli("units", "import", "don-vi.xlsx").stdout
     assert [c for c, _ in units(cli)] == ["CB-THON1", "T01", "X01"]
 
 
@@ -96,7 +96,7 @@ def test_a_bad_cell_is_named_by_row_and_column_and_nothing_is_imported(
     body = ";".join(header) + "\n" + ";".join(good) + "\n" + ";".join(bad.values()) + "\n"
     (cli.folder / "don-vi.csv").write_text(body, encoding="utf-8")
     said = refused(cli, "units", "import", "don-vi.csv")
-    assert "row 3" in said and repr(column) in said
+    assert "dòng 3" in said and f"«{column}»" in said
     assert units(cli) == []
 
 
@@ -106,13 +106,13 @@ def test_a_ratings_sheet_of_formulas_never_computed_erases_nothing(cli: Cli) -> 
     rows = [RATINGS_HEADER, ["CB-THON1", "DV1", "A", "Tốt", "Chính thức", "12/01/2026"],
             ["CB-THON1", "DV2", "B", "Xuất sắc", "Chính thức", "12/01/2026"]]  # fmt: skip
     hf.workbook(cli.folder / "xep-loai.xlsx", rows)
-    assert "imported 2 new" in cli("ratings", "import", "xep-loai.xlsx", "--year", "2025").stdout
+    assert "đã nhập 2" in cli("ratings", "import", "xep-loai.xlsx", "--year", "2025").stdout
     before = cli.rows("SELECT * FROM rating")
     # the same register written by a program: the levels are formulas with no value
     formulas = [rows[0]] + [[*r[:3], f'=IF(TRUE,"{r[3]}")', *r[4:]] for r in rows[1:]]
     hf.workbook(cli.folder / "xep-loai-2.xlsx", formulas)
     said = refused(cli, "ratings", "import", "xep-loai-2.xlsx", "--year", "2025")
-    assert "row 2" in said and "row 3" in said and "'xep_loai'" in said
+    assert "dòng 2" in said and "dòng 3" in said and "«xep_loai»" in said
     assert cli.rows("SELECT * FROM rating") == before
 
 
@@ -162,7 +162,7 @@ def test_fifteen_hundred_committees_child_first_import_and_a_chain_too_deep_is_r
         f"C{i},Ủy ban {i},committee," + (f"C{i // 2}" if i > 1 else "") for i in range(1500, 0, -1)
     ]
     (cli.folder / "tree.csv").write_text("\n".join(tree) + "\n", encoding="utf-8")
-    assert "imported 1500 new" in cli("units", "import", "tree.csv").stdout
+    assert "đã nhập 1500" in cli("units", "import", "tree.csv").stdout
     # a chain of 1,500 levels: PostgreSQL could not index its paths; refused by row
     chain = ["code,name,kind,parent_code"] + [
         f"D{i},Chuỗi {i},committee," + (f"D{i - 1}" if i else "") for i in range(1499, -1, -1)

@@ -261,6 +261,6 @@ def test_help_is_vietnamese_unless_english_is_asked_for(sh: Shell) -> None:
     assert "Bảng theo dõi: số chu kỳ theo trạng thái" in sh.ok("--help")
     shown = sh.ok("fire", "--help")
     assert "Điểm tự đánh giá một tiêu chí" in shown and "Địa chỉ cơ sở dữ liệu" in shown
-    english = sh.ok("fire", "--help", "--lang", "en")
+    english = sh.ok("fire", "--help", "--lang", "en", COLUMNS="200")  # one line a help
     assert "A criterion's self-evaluated score" in english
     assert "The board: cycles by state" in sh.ok("--help", BONTOT_LANG="en")

@@ -94,7 +94,7 @@ def test_a_table_reads_its_words_by_short_key() -> None:
 def test_every_command_and_option_has_its_vietnamese_help() -> None:
     from typer.main import get_command
 
-    from adapters.cli.app import app
+    from adapters.cli.app import LazyGroup, app
 
     vi = catalogue("vi")
 
@@ -103,7 +103,11 @@ def test_every_command_and_option_has_its_vietnamese_help() -> None:
         for param in getattr(command, "params", []):
             if getattr(param, "param_type_name", "") == "option" and getattr(param, "help", None):
                 yield "help.option." + max(param.opts, key=len)
-        for name, sub in (getattr(command, "commands", None) or {}).items():
+        if isinstance(command, LazyGroup):  # the root loads its commands when asked
+            subs = {name: command.get_command(None, name) for name in command.list_commands(None)}
+        else:
+            subs = getattr(command, "commands", None) or {}
+        for name, sub in subs.items():
             yield from walk(sub, f"{path}.{name}" if path else name)
 
     wanted = set(walk(get_command(app), ""))

@@ -31,6 +31,9 @@ class Check:
     #: an advisory check that does not hold: reported in the verdict, never blocking
     #: (`passed` stays True, so the verdict is the rule's alone)
     warning: bool = False
+    #: the label says something of this outcome (the checklist's missing items), so a
+    #: stored verdict keeps it instead of rendering it again from the key
+    own_label: bool = False
 
     def label(self, lang: str = "vi") -> str:
         return self.label_en if lang == "en" else self.label_vi

@@ -1,9 +1,11 @@
 """A verdict's checks as an audit record stores them, and as a reader sees them again.
 
 Since the compact form (record format 2) a stored check is a list of four strings,
-`[key, actual, required, outcome]`: its labels are the definition's, rendered when the
-record is read (the rule's `labels` give them back from the key), so an appraisal keeps
-a few hundred bytes instead of 1.9 KB, and the chain hashes what was written. Records
+`[key, actual, required, outcome]` (six, with its labels, when they say something of the
+outcome that the key cannot give back: a checklist's missing items): its labels are the
+definition's, rendered when the record is read (the rule's `labels` give them back from
+the key), so an appraisal keeps a few hundred bytes instead of 1.9 KB, and the chain
+hashes what was written. Records
 written before it hold dicts (`{"key", "label": {"vi", "en"}, "actual", ...}`): they are
 read as they are, and verify unchanged.
 """
@@ -36,7 +38,11 @@ def outcome(check: Check) -> str:
 
 def compact(checks: Iterable[Check]) -> list[list[str]]:
     """The stored form of a verdict's checks (record format 2)."""
-    return [[c.key, c.actual, c.required, outcome(c)] for c in checks]
+    return [
+        [c.key, c.actual, c.required, outcome(c)]
+        + ([c.label_vi, c.label_en] if c.own_label else [])
+        for c in checks
+    ]
 
 
 def expand(stored: Sequence[Any], labels: Labeller) -> list[dict[str, Any]]:
@@ -47,9 +53,9 @@ def expand(stored: Sequence[Any], labels: Labeller) -> list[dict[str, Any]]:
         if not isinstance(item, list):
             found.append(item)
             continue
-        key, actual, required, result = item
+        key, actual, required, result = item[:4]
         passed, overridable, warning = OUTCOMES[result]
-        vi, en = labels(key)
+        vi, en = (item[4], item[5]) if len(item) == 6 else labels(key)
         check: dict[str, Any] = {
             "key": key,
             "label": {"vi": vi, "en": en},
