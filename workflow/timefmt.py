@@ -6,8 +6,6 @@ import re
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from workflow.bounds import FIRST_YEAR, LAST_YEAR
-
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 _DB_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
@@ -55,12 +53,12 @@ def parse_user_instant(text: str) -> datetime:
             raise ValueError
     except (ValueError, OverflowError):
         raise ValueError(f"{text!r} is not a date dd/mm/yyyy (or yyyy-mm-dd)") from None
-    # checked before any arithmetic: 0001-01-01 would overflow on conversion to UTC
-    if not FIRST_YEAR <= value.year <= LAST_YEAR:
-        raise ValueError(f"the year {value.year} is outside {FIRST_YEAR}–{LAST_YEAR}")
     if value.tzinfo is None:
         value = value.replace(tzinfo=LOCAL_TZ)
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)  # 0001-01-01 local overflows here: named, not raised
+    except OverflowError:
+        raise ValueError(f"{text!r} is not a date dd/mm/yyyy (or yyyy-mm-dd)") from None
 
 
 def parse_user_date(text: str) -> date:
