@@ -49,7 +49,7 @@ from adapters import bootstrap
 from adapters.catalog import load_catalog
 from workflow.audit_notices import NOTICE_UNIT_AT, check_notice_chains
 from workflow.clock import VirtualClock
-from workflow.service.cycles import save_definition
+from workflow.service.adoption import save_definition
 from workflow.spec.registry import Definition
 from workflow.timefmt import from_db, to_db
 

@@ -13,7 +13,8 @@ from tests.conftest import COMMUNE, GOOD_EVALUATION, local
 from tests.support.register import members
 from tests.support.twin import import_ratings, import_units, refusal_facts, snapshot
 from workflow.clock import VirtualClock
-from workflow.service.cycles import CycleService, DefinitionConflict
+from workflow.service.adoption import DefinitionConflict
+from workflow.service.cycles import CycleService
 from workflow.spec.registry import Definition, content_hash
 from workflow.testing import InMemoryUnitOfWork
 from workflow.timefmt import to_db

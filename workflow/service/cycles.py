@@ -9,11 +9,9 @@ logs: it returns what happened and adapters log it. The read side is board.py.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from workflow.access import Grant, authorize, separation
-from workflow.audit_registers import content_print
 from workflow.bounds import year_problem
 from workflow.calendar import WorkingCalendar, no_holidays
 from workflow.clock import Clock
@@ -24,11 +22,12 @@ from workflow.deadlines import (
     resolve_deadlines,
     resolve_milestones,
 )
-from workflow.errors import Ambiguous, BontotError, DefinitionError, NotFound, Problem
+from workflow.errors import Ambiguous, DefinitionError, NotFound, Problem
 from workflow.rules import GuardContext
 from workflow.runtime.decision import Decision, Refusal
 from workflow.runtime.machine import CompiledDefinition, MachineCache
 from workflow.service import board
+from workflow.service.adoption import save_definition
 from workflow.service.changes import stale_decision, transition_change, with_override
 from workflow.service.ports import UnitOfWork
 from workflow.service.records import (
@@ -48,46 +47,10 @@ Progress = Callable[[int], None]
 CalendarFactory = Callable[[CalendarSpec], WorkingCalendar]
 
 
-class DefinitionConflict(BontotError):
-    """A definition's content changed without a new version number."""
-
-
 def weekends_only(spec: CalendarSpec) -> WorkingCalendar:
     """A calendar without public holidays: what the core knows without an adapter (for
     tests of the core; a deployment passes adapters.holidays_vn.calendar_for)."""
     return WorkingCalendar.from_spec(spec, no_holidays)
-
-
-def save_definition(uow: UnitOfWork, definition: Definition, at: datetime) -> None:
-    """Store a definition version once; raise DefinitionConflict if the version stored
-    has other content."""
-    spec = definition.spec
-    stored = uow.definitions.stored(spec.id, spec.version)
-    if stored is not None:
-        # Compare content, not the stored string: a hash made by an earlier release
-        # (before new schema fields with defaults) must not read as a change.
-        stored_hash, kept = stored
-        if definition.content_hash not in (stored_hash, kept.content_hash):
-            raise DefinitionConflict(
-                f"{definition.filename}: definition {spec.id!r} version {spec.version} "
-                f"differs from the one already in use (stored {stored_hash[:12]}, "
-                f"file {definition.content_hash[:12]}); give the change a new version"
-            )
-        return
-    with uow:
-        added = uow.definitions.add(definition, at)
-        if added:  # what `audit verify` holds the stored version to
-            uow.audit.append(
-                "definition_saved", at, "system",
-                detail={
-                    "definition": spec.id, "version": spec.version,
-                    "content_hash": definition.content_hash,
-                    "content": content_print(definition.resolved()),
-                },
-            )  # fmt: skip
-        uow.commit()
-    if not added:  # another process saved it since our read: compare with theirs
-        save_definition(uow, definition, at)
 
 
 class CycleService:
@@ -98,11 +61,6 @@ class CycleService:
         self._machines = MachineCache()
         self._definitions: dict[tuple[str, int], Definition] = {}
         self._calendars: dict[str, WorkingCalendar] = {}
-
-    @property
-    def store(self) -> UnitOfWork:
-        """The unit of work under its former name (callers not moved yet)."""
-        return self.uow
 
     def calendar(self, spec: DefinitionSpec) -> WorkingCalendar:
         key = spec.calendar.model_dump_json()
