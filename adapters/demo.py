@@ -22,6 +22,7 @@ from adapters.demo_reorganisation import (
     tree_of_january,
     tree_of_july,
 )
+from adapters.i18n import number, text
 from adapters.identity import hash_token, issue_token
 from adapters.persistence.store import SqlStore
 from workflow.access import ADMINISTRATOR, Grant
@@ -79,17 +80,12 @@ def _notice_counts(messages: list[tuple[datetime, Message]]) -> dict[str, int]:
 
 
 def _notices_line(counts: dict[str, int], messages: int, lang: str) -> str:
-    if lang == "en":
-        return (
-            f"notifications: {counts['reminder']} reminders and {counts['escalation']} "
-            f"escalations in {messages} messages ({counts['digest']} digests), "
-            "on working days only, delivered to nowhere"
-        )
-    return (
-        f"thông báo: {counts['reminder']} nhắc hạn và {counts['escalation']} cảnh báo quá hạn "
-        f"trong {messages} thư ({counts['digest']} thư tổng hợp), chỉ vào ngày làm việc "
-        "(bản chạy thử không gửi đi đâu)"
-    )
+    return text(
+        lang, "demo.notices",
+        reminders=number(counts["reminder"], lang, 0),
+        escalations=number(counts["escalation"], lang, 0),
+        messages=number(messages, lang, 0), digests=number(counts["digest"], lang, 0),
+    )  # fmt: skip
 
 
 def _create_actors(
@@ -127,19 +123,12 @@ def _grant(store: SqlStore, actor: str) -> Grant:
 
 
 def _reorganised_line(totals: dict[str, int], cycles: int, lang: str) -> str:
-    day = show_date(DECISION.effective)
-    if lang == "en":
-        return (
-            f"reorganised on {day} (decision {DECISION.number}): {totals['moved']} grassroots "
-            f"organisations under new superiors (the district's to the communes, and with a "
-            f"merged commune), {totals['ended']} committees ended (merged, dissolved); "
-            f"{cycles} cycles followed their unit"
-        )
-    return (
-        f"tổ chức lại ngày {day} (quyết định {DECISION.number}): {totals['moved']} tổ chức "
-        f"cơ sở đảng chuyển cấp trên trực tiếp (từ huyện về xã, và theo xã sáp nhập), "
-        f"{totals['ended']} đảng bộ chấm dứt (sáp nhập, giải thể); {cycles} chu kỳ theo đơn vị"
-    )
+    return text(
+        lang, "demo.reorganised",
+        day=show_date(DECISION.effective), decision=DECISION.number,
+        moved=number(totals["moved"], lang, 0), ended=number(totals["ended"], lang, 0),
+        cycles=number(cycles, lang, 0),
+    )  # fmt: skip
 
 
 def tokens_path(url: str) -> Path:
@@ -180,16 +169,11 @@ def _login_lines(url: str, path: Path, grants: dict[str, Grant], lang: str) -> l
 
 
 def _audit_line(actors: int, records: int, chains: int, ok: bool, lang: str) -> str:
-    verdict = ("ok" if ok else "BROKEN") if lang == "en" else ("toàn vẹn" if ok else "BỊ SỬA")
-    if lang == "en":
-        return (
-            f"audit trail: {actors} actors with scoped roles; {records} records in {chains} "
-            f"hash chains, verified: {verdict}"
-        )
-    return (
-        f"nhật ký kiểm tra: {actors} người dùng theo vai trò và phạm vi; {records} bản ghi "
-        f"trong {chains} chuỗi băm, kiểm tra: {verdict}"
-    )
+    return text(
+        lang, "demo.audit" if ok else "demo.audit_broken",
+        actors=number(actors, lang, 0), records=number(records, lang, 0),
+        chains=number(chains, lang, 0),
+    )  # fmt: skip
 
 
 def run_demo(url: str, year: int = 2025, seed: int = 2025, lang: str = "vi") -> str:
@@ -281,11 +265,13 @@ def run_demo(url: str, year: int = 2025, seed: int = 2025, lang: str = "vi") -> 
             refused=refused,
             seconds=round(elapsed, 2),
         )
-        summary = (
-            f"{len(units)} units, {opened.opened} cycles of {definition.spec.id} "
-            f"v{definition.spec.version}; {applied} events applied, {refused} refused "
-            f"(appraisals the recognition rule turned down) in {elapsed:.1f} s"
-        )
+        summary = text(
+            lang, "demo.summary",
+            units=number(len(units), lang, 0), cycles=number(opened.opened, lang, 0),
+            definition=definition.spec.title.get(lang), version=definition.spec.version,
+            applied=number(applied, lang, 0), refused=number(refused, lang, 0),
+            seconds=number(elapsed, lang, 1),
+        )  # fmt: skip
         summary += "\n" + reorganised
         summary += "\n" + _notices_line(sent, delivered.count("sent"), lang)
         audit = verify_store(store)

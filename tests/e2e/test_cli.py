@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -245,6 +246,10 @@ def check_demo(done: subprocess.CompletedProcess[str], url: str) -> None:
     # the realistic mix: lapsed (never registered), returned, late, not recognised
     assert states.get("lapsed", 0) > 0 and returned > 0 and late > 0
     assert grassroots[1] < grassroots[0]
+    # its summary speaks Vietnamese and names the definition by its title, not its id
+    first = done.stdout.splitlines()[0]
+    assert re.match(r"[\d.]+ đơn vị, [\d.]+ chu kỳ theo «Chi bộ bốn tốt", first), first
+    assert "bon-tot" not in first and "units" not in first
 
 
 def test_demo_drives_a_province_through_the_year(tmp_path: Path) -> None:
