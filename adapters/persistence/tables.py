@@ -174,8 +174,17 @@ class TimerRow(SQLModel, table=True):
             sqlite_where=text("fired_at IS NULL AND cancelled_at IS NULL"),
             postgresql_where=text("fired_at IS NULL AND cancelled_at IS NULL"),
         ),
-        Index("ix_timer_cycle", "cycle_id", "deadline"),
-        Index("ix_timer_milestone", "milestone_id"),
+        # partial: a cycle's timer has no milestone, a milestone's no cycle (0012)
+        Index(
+            "ix_timer_cycle", "cycle_id", "deadline",
+            sqlite_where=text("cycle_id IS NOT NULL"),
+            postgresql_where=text("cycle_id IS NOT NULL"),
+        ),
+        Index(
+            "ix_timer_milestone", "milestone_id",
+            sqlite_where=text("milestone_id IS NOT NULL"),
+            postgresql_where=text("milestone_id IS NOT NULL"),
+        ),
     )
     id: int | None = Field(default=None, primary_key=True)
     #: idempotency key, unique: "c<cycle>:<deadline>:<r|e><step>" or "m<milestone>:..."
