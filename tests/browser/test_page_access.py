@@ -75,6 +75,37 @@ def test_page_access(clients: dict[str, httpx.Client], route: str, actor: str) -
         assert "Traceback" not in answer.text and "<h1>" in answer.text
 
 
+#: the links the top of each role's pages offers: what it may open and has work on
+NAV = {
+    "bithu.thon1": ["/", "/work", "/overdue", "/imports", "/reports"],
+    "btc.x01": ["/", "/work", "/overdue", "/decisions", "/reports"],
+    "btv.x01": ["/", "/work", "/overdue", "/decisions", "/reports"],
+    "kiemtra.t01": ["/", "/overdue", "/audit", "/reports"],
+    "quantri": ["/", "/overdue", "/audit", "/imports", "/reports"],
+}
+
+
+def _nav(html: str) -> list[str]:
+    found = re.search(r"<nav>(.*?)</nav>", html, re.S)
+    return re.findall(r'href="([^"]+)"', found.group(1)) if found else []
+
+
+@pytest.mark.parametrize("actor", list(NAV))
+def test_each_role_is_offered_only_the_pages_it_may_open(
+    clients: dict[str, httpx.Client], actor: str
+) -> None:
+    client = clients[actor]
+    for page in ("/", "/reports"):
+        assert _nav(client.get(page).text) == NAV[actor], page
+    for link in NAV[actor]:
+        assert client.get(link).status_code == 200, link
+
+
+def test_the_log_in_page_links_to_no_page(live: Live) -> None:
+    with httpx.Client(base_url=live.base) as client:
+        assert _nav(client.get("/login").text) == []
+
+
 def _csrf(client: httpx.Client, route: str) -> str:
     found = re.search(r'name="csrf" value="([^"]+)"', client.get(route).text)
     assert found is not None

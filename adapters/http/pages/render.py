@@ -16,6 +16,7 @@ from jinja2 import Environment, PackageLoader, pass_context, select_autoescape
 from jinja2.runtime import Context
 
 from adapters import i18n
+from adapters.http.pages.nav import PAGES
 from adapters.http.pages.session import LoginRequired, Visitor, finish, language
 from adapters.http.pages.words import WORDS
 from workflow.errors import BontotError, NotFound
@@ -67,6 +68,7 @@ def stored(text: str | None) -> str:
 
 
 ENV.filters.update(number=_number, percent=_percent, day=day, moment=moment, stored=stored)
+ENV.globals["nav_pages"] = PAGES
 
 
 def page(

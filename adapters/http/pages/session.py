@@ -16,6 +16,7 @@ from fastapi import Request, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from adapters.bootstrap import App
+from adapters.http.pages import nav
 from adapters.http.server import Server, server_of
 from workflow.access import Grant
 from workflow.service.actors import NotAuthenticated, SignedIn
@@ -43,6 +44,8 @@ class Visitor:
     open_mode: bool = False
     #: the actor's role as the definitions name it, in the visitor's language
     role_label: str = ""
+    #: the pages the top of the page links to (pages/nav.py): only what the role opens
+    links: tuple[str, ...] = ()
 
 
 def _serializer(server: Server, salt: str) -> URLSafeTimedSerializer:
@@ -91,13 +94,15 @@ def visitor(request: Request, app: App, purpose: str) -> Visitor:
     actor = signed_actor(request)
     if actor is None:
         if app.actors.open_mode():
-            return Visitor(None, None, lang, csrf, open_mode=True)
+            links = nav.links(app.catalog, None, open_mode=True)
+            return Visitor(None, None, lang, csrf, open_mode=True, links=links)
         raise LoginRequired
     try:
         grant = app.actors.authenticate(actor, purpose, SignedIn(actor))
     except NotAuthenticated:
         raise LoginRequired from None
-    return Visitor(actor, grant, lang, csrf, role_label=_role_label(app, grant, lang))
+    return Visitor(actor, grant, lang, csrf, role_label=_role_label(app, grant, lang),
+                   links=nav.links(app.catalog, grant, open_mode=False))  # fmt: skip
 
 
 def _role_label(app: App, grant: Grant | None, lang: str) -> str:
