@@ -101,7 +101,7 @@ def run(
 def test_the_audit_trail_verifies_after_a_migration_and_a_forged_one_is_caught(
     running: CycleService, v2: Definition
 ) -> None:
-    store = running.store
+    store = running.uow
     assert isinstance(store, SqlStore)
     run(running, v2, [("reviewed", "checked")])
     report = verify_store(store)
@@ -131,7 +131,7 @@ def test_the_audit_trail_verifies_after_a_migration_and_a_forged_one_is_caught(
 def test_a_cycle_row_moved_to_another_version_without_a_record_is_caught(
     running: CycleService,
 ) -> None:
-    store = running.store
+    store = running.uow
     assert isinstance(store, SqlStore)
     backends.execute(
         url_of(store),
@@ -148,7 +148,7 @@ def test_a_cycle_row_moved_to_another_version_without_a_record_is_caught(
 def test_deadlines_take_the_new_dates_and_keep_when_they_were_met(
     running: CycleService, v2: Definition
 ) -> None:
-    store = running.store
+    store = running.uow
     assert isinstance(store, SqlStore)
     run(running, v2, [("reviewed", "checked")])
 
@@ -184,7 +184,7 @@ def test_deadlines_take_the_new_dates_and_keep_when_they_were_met(
 
 
 def test_timers_are_replanned_for_the_new_version(running: CycleService, v2: Definition) -> None:
-    store = running.store
+    store = running.uow
     assert isinstance(store, SqlStore)
 
     def timers(code: str) -> dict[str, tuple[int, str, bool]]:
@@ -225,7 +225,7 @@ def test_timers_are_replanned_for_the_new_version(running: CycleService, v2: Def
 def test_the_year_of_notices_after_a_migration_follows_the_new_version(
     running: CycleService, v2: Definition, clock: VirtualClock
 ) -> None:
-    store = running.store
+    store = running.uow
     assert isinstance(store, SqlStore)
     run(running, v2, [("reviewed", "checked")])
     clock.set(local(2025, 12, 31))
