@@ -17,6 +17,7 @@ from typing import Any
 
 from adapters import bootstrap
 from adapters.bootstrap import App
+from adapters.i18n.said import refusal_text
 from adapters.persistence.store import SqlStore
 from workflow.clock import VirtualClock
 from workflow.reorganise import REORGANISE_EVENT
@@ -158,7 +159,11 @@ def _run(
         result = cycles.fire(unit, what.event, year, what.actor, what.role, what.payload,
                              definition_id)
         if not result.applied and result.decision.refusal is not None:
-            refused.append(f"{unit} {what.event}: {result.decision.refusal.message}")
+            found = definitions.get((definition_id, result.version or 0))
+            spec = found.spec if found is not None else None
+            event = spec.event_label(what.event, lang) if spec is not None else what.event
+            reason = refusal_text(result.decision.refusal, spec, lang)
+            refused.append(f"{unit} «{event}»: {reason}")
     latest = copy.last_timer_due()
     if latest is not None:
         notifications.run_until(clock, min(end, latest))

@@ -18,7 +18,10 @@ from adapters.cli.context import (
     session,
     token_for,
 )
+from adapters.cli.render import role_word
+from adapters.i18n import text
 from adapters.identity import hash_password
+from workflow.timefmt import from_db, show_instant
 
 group = typer.Typer(no_args_is_help=True, help="Actors, their roles and tokens.")
 
@@ -42,30 +45,40 @@ def actors_add(
         token = app.actors.add(
             actor_id, role, scope, name, by, token_for(by or actor_id), lang
         )
+        role_said = role_word([d.spec for d in app.catalog], role, lang)
     logs.logger().info("actor.added", actor=actor_id, role=role, scope=scope, by=by or actor_id)
-    typer.echo(f"{actor_id}: {role}" + (f" of {scope}" if scope else ""), err=True)
+    key = "cli.actor_added_on" if scope else "cli.actor_added"
+    typer.echo(text(lang, key, actor=actor_id, role=role_said, scope=scope), err=True)
     # the token on stdout only, once: stderr is what log collectors keep
-    typer.echo("token (shown once on stdout, keep it):", err=True)
+    typer.echo(text(lang, "cli.actor_token"), err=True)
     typer.echo(token)
 
 
 @group.command("list")
-def actors_list(db: DbOption = None, as_json: JsonOption = False) -> None:
+def actors_list(
+    db: DbOption = None, as_json: JsonOption = False, lang: LangOption = "vi"
+) -> None:
     """Every actor, its role and scope, and whether it was revoked."""
     with session(db) as app:
         rows = [
             {"id": a, "name": n, "role": r, "scope": sc, "created_at": c, "revoked_at": rv}
             for a, n, r, sc, c, rv in app.actors.every()
         ]
+        specs = [d.spec for d in app.catalog]
+        labels = {str(r["role"]): role_word(specs, str(r["role"]), lang) for r in rows}
     if as_json or rows:
-        emit(rows, as_json, partial(_list_text, rows))
+        emit(rows, as_json, partial(_list_text, rows, labels, lang))
 
 
-def _list_text(rows: list[dict[str, Any]]) -> str:
+def _list_text(rows: list[dict[str, Any]], labels: dict[str, str], lang: str) -> str:
     lines = []
     for row in rows:
-        revoked = f"  revoked {row['revoked_at']}" if row["revoked_at"] else ""
-        lines.append(f"{row['id']:<24} {row['role']:<28} {row['scope'] or '*':<14}{revoked}")
+        revoked = ""
+        if row["revoked_at"]:
+            at = show_instant(from_db(row["revoked_at"]))
+            revoked = "  " + text(lang, "cli.actor_revoked_at", at=at)
+        role = labels[row["role"]]
+        lines.append(f"{row['id']:<24} {role:<34} {row['scope'] or '*':<14}{revoked}")
     return "\n".join(lines)
 
 
@@ -75,12 +88,13 @@ def actors_revoke(
     by: Annotated[str, typer.Option(help="The administrator revoking it")],
     db: DbOption = None,
     now: NowOption = None,
+    lang: LangOption = "vi",
 ) -> None:
     """Revoke an actor: its token no longer works."""
     with session(db, now) as app:
         app.actors.revoke(actor_id, by, token_for(by))
     logs.logger().info("actor.revoked", actor=actor_id, by=by)
-    typer.echo(f"{actor_id}: revoked")
+    typer.echo(text(lang, "cli.actor_revoked", actor=actor_id))
 
 
 @group.command("password")
@@ -89,19 +103,19 @@ def actors_password(
     by: Annotated[str, typer.Option(help="The administrator setting it")],
     db: DbOption = None,
     now: NowOption = None,
+    lang: LangOption = "vi",
 ) -> None:
     """Set an actor's password for the web's log-in: typed twice at a prompt, or one line
     on stdin; never an argument (it would stay in the shell's history)."""
-    password = _read_password(actor_id)
+    password = _read_password(actor_id, lang)
     with session(db, now) as app:
         app.inspectors.set_password(actor_id, password, hash_password, by, token_for(by))
     logs.logger().info("actor.password_set", actor=actor_id, by=by)
-    typer.echo(f"{actor_id}: password set")
+    typer.echo(text(lang, "cli.actor_password_set", actor=actor_id))
 
 
-def _read_password(actor_id: str) -> str:
+def _read_password(actor_id: str, lang: str) -> str:
     if sys.stdin.isatty():
-        return str(
-            typer.prompt(f"password for {actor_id}", hide_input=True, confirmation_prompt=True)
-        )
+        prompt = text(lang, "cli.actor_password_prompt", actor=actor_id)
+        return str(typer.prompt(prompt, hide_input=True, confirmation_prompt=True))
     return sys.stdin.readline().rstrip("\r\n")

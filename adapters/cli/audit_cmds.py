@@ -16,6 +16,7 @@ from adapters.cli.audit_keys_cmds import keys_group
 from adapters.cli.context import (
     DbOption,
     JsonOption,
+    LangOption,
     NowOption,
     UnderOption,
     YearOption,
@@ -27,6 +28,7 @@ from adapters.cli.context import (
     token_for,
 )
 from adapters.cli.progress import shown
+from adapters.i18n import number, text
 from workflow.service.auditing import Verification, verify_export
 
 group = typer.Typer(no_args_is_help=True, help="The audit trail: verify, export, read.")
@@ -56,6 +58,7 @@ def audit_verify(
     db: DbOption = None,
     now: NowOption = None,
     as_json: JsonOption = False,
+    lang: LangOption = "vi",
 ) -> None:
     """Recompute every hash chain; name the first bad record of each broken chain."""
     if file is not None:
@@ -63,7 +66,7 @@ def audit_verify(
             with file.open(encoding="utf-8") as handle:
                 report = verify_export(handle)
         except (OSError, UnicodeDecodeError) as exc:
-            raise fail(f"--file {file}: cannot be read ({exc})") from None
+            raise fail(text(lang, "cli.unreadable_file", file=file, reason=exc)) from None
         source = str(file)
     else:
         trusted = guarded(lambda: signing_keys.trusted(trust)) if trust is not None else None
@@ -76,12 +79,12 @@ def audit_verify(
             guarded(lambda: verify_trust(source, trusted, moment, report))
         if against is not None:
             report.problems += guarded(lambda: verify_against(source, against))
-    _say_verified(source, report, as_json)
+    _say_verified(source, report, as_json, lang)
     if not report.ok:
         raise typer.Exit(1)
 
 
-def _say_verified(source: str, report: Verification, as_json: bool) -> None:
+def _say_verified(source: str, report: Verification, as_json: bool, lang: str) -> None:
     result: dict[str, Any] = {
         "source": logs.redacted(source),
         "ok": report.ok,
@@ -97,12 +100,16 @@ def _say_verified(source: str, report: Verification, as_json: bool) -> None:
     if as_json:
         typer.echo(render.dumps(result))
     elif report.ok:
-        typer.echo(
-            f"ok: {report.records} records in {report.chains} chains"
-            + (f"; {report.registers} register rows follow from them" if report.registers else "")
-        )
+        key = "cli.verified_with_registers" if report.registers else "cli.verified"
+        said = text(
+            lang, key,
+            records=number(report.records, lang, 0), chains=number(report.chains, lang, 0),
+            registers=number(report.registers, lang, 0),
+        )  # fmt: skip
+        typer.echo(said)
     else:
-        typer.echo(f"{len(report.problems)} broken chain(s); first bad records:", err=True)
+        broken = number(len(report.problems), lang, 0)
+        typer.echo(text(lang, "cli.verify_broken", count=broken), err=True)
         for problem in report.problems:
             typer.echo(f"  {problem}", err=True)
     if not as_json:
@@ -117,6 +124,7 @@ def audit_export(
     under: UnderOption = None,
     db: DbOption = None,
     now: NowOption = None,
+    lang: LangOption = "vi",
 ) -> None:
     """Write the year's cycle chains under a node as JSONL: the auditor's own copy, which
     `bontot audit verify --file` checks offline."""
@@ -129,7 +137,12 @@ def audit_export(
                 count += 1
     logs.logger().info("audit.exported", file=str(output), year=year, under=under, lines=count)
     # the header, a line per cycle, a line per record, the end line
-    typer.echo(f"{output}: {export.cycles} cycles, {count - export.cycles - 2} records")
+    records = count - export.cycles - 2
+    said = text(
+        lang, "cli.exported", file=output,
+        cycles=number(export.cycles, lang, 0), records=number(records, lang, 0),
+    )  # fmt: skip
+    typer.echo(said)
 
 
 @group.command("anchor")
@@ -153,6 +166,7 @@ def audit_anchor(
     ] = None,
     db: DbOption = None,
     now: NowOption = None,
+    lang: LangOption = "vi",
 ) -> None:
     """Record an anchor: one hash over every chain's head as of now; signed with
     --sign."""
@@ -167,11 +181,14 @@ def audit_anchor(
     if output is not None:
         kept = guarded(lambda: anchor_file(url, detail))
         output.write_text(render.dumps(kept) + "\n", encoding="utf-8")
-    typer.echo(
-        f"anchor over {detail['cycles']} cycles up to record {detail['transition_id']}: "
-        f"{detail['digest']}"
-        + (f"; signed by key {detail['key']!r} (number {detail['number']})" if signer else "")
-    )
+    said = text(
+        lang, "cli.anchored",
+        cycles=number(detail["cycles"], lang, 0), record=detail["transition_id"],
+        digest=detail["digest"],
+    )  # fmt: skip
+    if signer is not None:
+        said += text(lang, "cli.anchor_signed", key=detail["key"], number=detail["number"])
+    typer.echo(said)
 
 
 @group.command("log")
@@ -186,6 +203,7 @@ def audit_log(
     overrides: Annotated[bool, typer.Option("--overrides")] = False,
     db: DbOption = None,
     as_json: JsonOption = False,
+    lang: LangOption = "vi",
 ) -> None:
     """Who did what, when: applied events and recorded facts, filtered."""
     start, end, only = log_filter(since, until, late, refusals, overrides)
@@ -196,4 +214,4 @@ def audit_log(
         return
     for row in rows:
         typer.echo(render.audit_line(row))
-    typer.echo(f"{len(rows)} records", err=True)
+    typer.echo(text(lang, "cli.log_count", count=number(len(rows), lang, 0)), err=True)

@@ -38,6 +38,7 @@ def init(db: DbOption = None, lang: LangOption = "vi") -> None:
 def upgrade(
     db: DbOption = None,
     to: Annotated[str, typer.Option("--to", help="Revision to reach: an id, head, or +N")] = "head",
+    lang: LangOption = "vi",
 ) -> None:
     """Upgrade the schema in place (a database made before migrations is recognised and
     stamped first); nothing changes when it is already there."""
@@ -46,16 +47,18 @@ def upgrade(
         done = bootstrap.upgrade_schema(url, to)
     except BontotError as exc:
         raise fail(f"{url}: {exc}") from None
+    shown = redacted(url)
     if done.stamped is not None:
-        typer.echo(f"recognised a schema made before migrations: revision {done.stamped}")
+        typer.echo(i18n.text(lang, "cli.db_stamped", revision=done.stamped))
     if done.changed:
-        typer.echo(f"upgraded {redacted(url)}: {done.before or 'empty'} -> {done.after}")
+        before = done.before or i18n.text(lang, "cli.db_empty")
+        typer.echo(i18n.text(lang, "cli.db_upgraded", url=shown, before=before, after=done.after))
     else:
-        typer.echo(f"{redacted(url)} is at {done.after}: nothing to do")
+        typer.echo(i18n.text(lang, "cli.db_up_to_date", url=shown, revision=done.after))
 
 
 @group.command("current")
-def current(db: DbOption = None, as_json: JsonOption = False) -> None:
+def current(db: DbOption = None, as_json: JsonOption = False, lang: LangOption = "vi") -> None:
     """The schema revision of the database, and the newest one this version knows."""
     url = database_url(db)
     try:
@@ -69,19 +72,18 @@ def current(db: DbOption = None, as_json: JsonOption = False) -> None:
         "head": head,
         "up_to_date": stamped == head,
     }
-    emit(found, as_json, partial(_current_text, found))
+    emit(found, as_json, partial(_current_text, found, lang))
 
 
-def _current_text(found: dict[str, Any]) -> str:
+def _current_text(found: dict[str, Any], lang: str) -> str:
     stamped, recognised, head = found["revision"], found["recognised"], found["head"]
     if stamped is not None:
-        return f"{stamped}" + (" (head)" if stamped == head else f" (head is {head})")
+        if stamped == head:
+            return i18n.text(lang, "cli.db_at_head", revision=stamped)
+        return i18n.text(lang, "cli.db_behind", revision=stamped, head=head)
     if recognised is not None:
-        return (
-            f"none: tables made before migrations, recognised as {recognised} "
-            f"(head is {head}; `bontot db upgrade` stamps and upgrades it)"
-        )
-    return f"none: no bontot schema here (head is {head}; run `bontot init`)"
+        return i18n.text(lang, "cli.db_unstamped", recognised=recognised, head=head)
+    return i18n.text(lang, "cli.db_none", head=head)
 
 
 def demo(
@@ -92,7 +94,7 @@ def demo(
 ) -> None:
     """A sample province driven through a simulated year, into a fresh database."""
     url = fresh_demo_url(db)
-    typer.echo(f"demo database: {redacted(url)}", err=True)
+    typer.echo(i18n.text(lang, "cli.demo_database", url=redacted(url)), err=True)
     typer.echo(guarded(partial(run_demo, url, year=year, seed=seed, lang=lang)))
 
 

@@ -37,9 +37,7 @@ def _write(kind: str, year: int, under: str, output: Path, templates: Path | Non
         raise fail(f"--lang {lang!r}: vi or en")
     if templates is not None and not templates.is_dir():
         # the folder may come from BONTOT_TEMPLATES: name both places it can be set
-        raise fail(f"--templates / BONTOT_TEMPLATES {templates}: không có thư mục này"
-                   if lang == "vi" else
-                   f"--templates / BONTOT_TEMPLATES {templates}: no such folder")
+        raise fail(i18n.text(lang, "cli.no_templates", folder=templates))
     with session(db, now) as app:
         built = app.cycles.report(year, under)
         today = app.cycles.clock.now().astimezone(LOCAL_TZ).date()
@@ -54,7 +52,8 @@ def _write(kind: str, year: int, under: str, output: Path, templates: Path | Non
             raise fail(f"{output}: {exc.strerror}") from None
         logs.logger().info("document.written", kind=kind, year=year, under=under,
                            output=str(output))
-        typer.echo(f"{output}: {len(built.units)} units")
+        units = i18n.number(len(built.units), lang, 0)
+        typer.echo(i18n.text(lang, "cli.document_written", file=output, units=units))
 
 
 @group.command("decision")

@@ -106,21 +106,27 @@ def targets_set(
     actor: Annotated[str, typer.Option()] = "system",
     db: DbOption = None,
     now: NowOption = None,
+    lang: LangOption = "vi",
 ) -> None:
     """Assign UNIT (a superior) its target for YEAR: the share of its grassroots
     organisations to be recognised."""
     if not 0 <= share <= 100:
-        raise fail(f"--share {share}: a percentage from 0 to 100")
+        raise fail(i18n.text(lang, "cli.share_range", share=i18n.decimal(share, lang)))
     try:
         decided = parse_user_date(assigned_on) if assigned_on else None
     except ValueError:
-        raise fail(f"--assigned-on {assigned_on!r}: not a date (dd/mm/yyyy)") from None
+        raise fail(i18n.text(lang, "cli.assigned_on_date", given=assigned_on)) from None
     with session(db, now) as app:
         on = app.registers.set_target(
             unit, year, share, decided, definition, actor, token_for(actor), now
         )
     logs.logger().info("target.set", unit=unit, year=year, share=share, actor=actor)
-    typer.echo(f"{unit} {year}: target {share:g} % ({definition}), assigned {on:%d/%m/%Y}")
+    title = app.catalog.latest(definition).spec.title.get(lang)
+    said = i18n.text(
+        lang, "cli.target_set", unit=unit, year=year, share=i18n.decimal(share, lang),
+        definition=title, on=f"{on:%d/%m/%Y}",
+    )  # fmt: skip
+    typer.echo(said)
 
 
 @targets.command("show")

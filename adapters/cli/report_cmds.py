@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from adapters import logs
+from adapters import i18n, logs
 from adapters.cli.context import DbOption, LangOption, NowOption, YearOption, fail, session
 from adapters.cli.progress import shown
 from adapters.report_files import write_report
@@ -49,7 +49,12 @@ def report(
             sys.stdout.buffer.write(data)
             sys.stdout.flush()
         else:
-            typer.echo(f"{output}: {len(built.units)} units, {len(built.superiors)} superiors")
+            units, superiors = (
+                i18n.number(len(found), lang, 0) for found in (built.units, built.superiors)
+            )
+            said = i18n.text(lang, "cli.report_written", file=output, units=units,
+                             superiors=superiors)  # fmt: skip
+            typer.echo(said)
 
 
 commands: dict[str, Callable[..., Any]] = {"report": report}

@@ -7,9 +7,10 @@ import os
 import typer
 import uvicorn
 
-from adapters.cli.context import DbOption, NowOption, clock_for, database_url, guarded
+from adapters.cli.context import DbOption, LangOption, NowOption, clock_for, database_url, guarded
 from adapters.http.app import create_app
 from adapters.http.server import start
+from adapters.i18n import text
 from adapters.logs import redacted
 
 SECRET_ENV = "BONTOT_SESSION_SECRET"
@@ -20,11 +21,13 @@ def serve(
     port: int = typer.Option(8000, "--port", help="Port to listen on"),
     db: DbOption = None,
     now: NowOption = None,
+    lang: LangOption = "vi",
 ) -> None:
     """Serve the web board and the HTTP API (/api/v1)."""
     url = database_url(db)
     server = guarded(lambda: start(url, clock_for(now), secret=os.environ.get(SECRET_ENV)))
-    typer.echo(f"bontot: http://{host}:{port}/  ({redacted(url)})", err=True)
+    said = text(lang, "cli.serving", address=f"http://{host}:{port}/", url=redacted(url))
+    typer.echo(said, err=True)
     try:
         uvicorn.run(create_app(server), host=host, port=port, log_level="warning")
     finally:

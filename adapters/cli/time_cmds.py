@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from adapters import logs
+from adapters import i18n, logs
 from adapters.catalog import load_catalog
 from adapters.cli import render, time_render
 from adapters.cli.context import (
@@ -92,12 +92,17 @@ def milestone_done(
     definition: Annotated[str, typer.Option(help="Definition id")] = DEFAULT_DEFINITION,
     db: DbOption = None,
     now: NowOption = None,
+    lang: LangOption = "vi",
 ) -> None:
     """Record that a committee kept a milestone (its reminders stop)."""
     with session(db, now) as app:
         at = app.registers.keep_milestone(unit, key, year, definition, actor, token_for(actor), now)
+        milestones = app.catalog.latest(definition).spec.milestones
     logs.logger().info("milestone.met", unit=unit, key=key, year=year, actor=actor)
-    typer.echo(f"{unit}: {key} ({year}) kept at {show_instant(at)}")
+    label = milestones[key].label.get(lang) if key in milestones else key
+    said = i18n.text(lang, "cli.milestone_kept", unit=unit, milestone=label, year=year,
+                     at=show_instant(at))  # fmt: skip
+    typer.echo(said)
 
 
 def _options(
@@ -202,18 +207,21 @@ def outbox_retry(
     all_parked: Annotated[bool, typer.Option("--all-parked", help="Every parked one")] = False,
     by: Annotated[str, typer.Option(help="The administrator (once actors exist)")] = "system",
     db: DbOption = None,
+    lang: LangOption = "vi",
 ) -> None:
     """Send parked messages again at the next tick (after a contact or endpoint is fixed)."""
     if bool(key) == all_parked:
-        raise fail("outbox retry: give --key K (one or more) or --all-parked")
+        raise fail(i18n.text(lang, "cli.retry_usage"))
     with session(db) as app:
         done = app.trail.retry_parked(None if all_parked else key, by, token_for(by))
     logs.logger().info("outbox.unparked", count=done, by=by)
-    typer.echo(f"{done} parked message(s) will be sent again at the next tick")
+    typer.echo(i18n.text(lang, "cli.retried", count=i18n.number(done, lang, 0)))
 
 
 @outbox_group.callback()
-def outbox(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False) -> None:
+def outbox(
+    ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False, lang: LangOption = "vi"
+) -> None:
     """Messages waiting, sent and parked (an endpoint that kept failing, or nobody to
     send to); `bontot outbox retry` sends parked ones again."""
     if ctx.invoked_subcommand is not None:
@@ -235,9 +243,14 @@ def outbox(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False)
                 )
             )
             return
-        typer.echo(f"pending {counts.pending}, sent {counts.sent}, parked {counts.parked}")
+        pending, sent, parked = (
+            i18n.number(n, lang, 0) for n in (counts.pending, counts.sent, counts.parked)
+        )
+        typer.echo(i18n.text(lang, "cli.outbox", pending=pending, sent=sent, parked=parked))
         for key, channel, address, error in counts.parked_items:
-            typer.echo(f"  parked {key} {channel} {address}: {error}")
+            said = i18n.text(lang, "cli.outbox_parked", key=key, channel=channel,
+                             address=address or "—", error=error)  # fmt: skip
+            typer.echo("  " + said)
 
 
 def simulate_cmd(
@@ -258,14 +271,14 @@ def simulate_cmd(
     if until is not None:
         try:
             end = datetime.combine(parse_user_date(until), time.max, tzinfo=LOCAL_TZ)
-        except ValueError as exc:
-            raise fail(f"--until {until!r}: {exc}") from None
+        except ValueError:
+            raise fail(i18n.text(lang, "cli.until_date", given=until)) from None
     with session(db, now) as app:
         start = app.clock.now() if now else datetime(year, 1, 2, tzinfo=LOCAL_TZ)
         with shown("simulate", lang):
             result = simulate(app, year, under, end, app.catalog.latest(definition), start, lang)
     for problem in result.refused:
-        typer.echo(f"warning: the copy refused {problem}", err=True)
+        typer.echo(i18n.text(lang, "cli.simulate_refused", problem=problem), err=True)
     items = result.items
     if as_json:
         typer.echo(render.dumps([i.as_dict() for i in items]))

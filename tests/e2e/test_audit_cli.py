@@ -68,7 +68,7 @@ def test_actors_with_tokens_act_only_where_their_role_reaches(cli: Cli) -> None:
     assert "Đã đăng ký" in done.stdout
 
     revoked = as_actor(cli, admin, "actors", "revoke", "bithu.thon1", "--by", "quantri")
-    assert "revoked" in revoked.stdout
+    assert "đã thu hồi" in revoked.stdout
     again = as_actor(
         cli, secretary, "fire", "CB-THON1", "start", "--year", "2025",
         "--actor", "bithu.thon1", ok=False,
@@ -97,7 +97,7 @@ def test_verify_export_and_an_edited_export(cli: Cli, tmp_path: Path) -> None:
     assert verified["ok"] and verified["records"] >= 5
     exported = tmp_path / "x01-2025.jsonl"
     cli("audit", "export", "--year", "2025", "--under", "X01", "--output", str(exported))
-    assert "ok:" in cli("audit", "verify", "--file", str(exported)).stdout
+    assert "toàn vẹn:" in cli("audit", "verify", "--file", str(exported)).stdout
     text = exported.read_text(encoding="utf-8").replace("KH-05", "KH-06")
     exported.write_text(text, encoding="utf-8")
     bad = cli("audit", "verify", "--file", str(exported), ok=False)
@@ -145,7 +145,7 @@ def test_an_actor_id_or_role_outside_the_safe_characters_is_refused(
 def test_verify_file_refuses_an_empty_or_cut_short_export(cli: Cli, tmp_path: Path) -> None:
     exported = tmp_path / "all.jsonl"
     cli("audit", "export", "--year", "2025", "--output", str(exported))
-    assert "ok:" in cli("audit", "verify", "--file", str(exported)).stdout
+    assert "toàn vẹn:" in cli("audit", "verify", "--file", str(exported)).stdout
     empty = tmp_path / "empty.jsonl"
     empty.write_text("", encoding="utf-8")
     refused = cli("audit", "verify", "--file", str(empty), ok=False)
@@ -191,7 +191,7 @@ def test_an_inspector_signs_an_anchor_and_verifies_with_their_own_key(
 ) -> None:
     _fired(cli)
     made = cli("audit", "keys", "generate", str(tmp_path / "ubkt.key")).stdout
-    assert "fingerprint" in made and (tmp_path / "ubkt.key.pub").exists()
+    assert "dấu vân tay" in made and (tmp_path / "ubkt.key.pub").exists()
     assert (tmp_path / "ubkt.key").stat().st_mode & 0o077 == 0  # the owner's only
     unregistered = cli("audit", "anchor", "--sign", str(tmp_path / "ubkt.key"), ok=False)
     assert unregistered.returncode == 3 and "is not registered" in unregistered.stderr
@@ -200,7 +200,7 @@ def test_an_inspector_signs_an_anchor_and_verifies_with_their_own_key(
     assert [(k["name"], k["revoked_at"]) for k in listed] == [("ubkt", None)]
     signed = cli("audit", "anchor", "--sign", str(tmp_path / "ubkt.key"),
                  "--output", str(tmp_path / "anchor.json")).stdout  # fmt: skip
-    assert "signed by key 'ubkt' (number 1)" in signed
+    assert "ký bằng khóa «ubkt» (số 1)" in signed
     # the private key is nowhere in the database: only its public half and a signature
     private = (tmp_path / "ubkt.key").read_text().splitlines()[1]
     assert private not in json.dumps(cli("audit", "log", "--json").stdout)
@@ -222,7 +222,7 @@ def test_an_inspector_signs_an_anchor_and_verifies_with_their_own_key(
     )
     assert trusted["ok"], trusted
     assert trusted["notes"][1].startswith("unanchored tail: 1 transition record(s)")
-    assert "ok:" in cli("audit", "verify", "--against", str(tmp_path / "anchor.json")).stdout
+    assert "toàn vẹn:" in cli("audit", "verify", "--against", str(tmp_path / "anchor.json")).stdout
     cli("audit", "keys", "revoke", "ubkt")
     assert json.loads(cli("audit", "keys", "list", "--json").stdout)[0]["revoked_at"]
     revoked = cli("audit", "anchor", "--sign", str(tmp_path / "ubkt.key"), ok=False)
@@ -235,7 +235,7 @@ def test_verify_against_an_earlier_export_names_what_changed_since(
     _fired(cli)
     exported = tmp_path / "x01.jsonl"
     cli("audit", "export", "--year", "2025", "--under", "X01", "--output", str(exported))
-    assert "ok:" in cli("audit", "verify", "--against", str(exported)).stdout
+    assert "toàn vẹn:" in cli("audit", "verify", "--against", str(exported)).stdout
     # the holder of the file edits a record (triggers dropped first, as they would)
     execute(cli.url, "UPDATE transition SET payload = REPLACE(payload, 'KH-05', 'KH-06')",
             bypass_triggers=True)  # fmt: skip
@@ -287,13 +287,13 @@ def test_an_administrator_sets_a_password_from_stdin_never_an_argument(cli: Cli)
         assert short.returncode == 3 and "too short" in short.stderr
         done = cli("actors", "password", "quantri", "--by", "quantri",
                    input="mat-khau-dai-du\n")  # fmt: skip
-        assert "password set" in done.stdout
+        assert "đã đặt mật khẩu" in done.stdout
     finally:
         cli.env = saved
     facts = json.loads(cli("audit", "log", "--json").stdout)
     assert [f["kind"] for f in facts if f["kind"] == "actor_password_set"] == ["actor_password_set"]
     assert "mat-khau" not in json.dumps(facts)
-    assert "ok:" in cli("audit", "verify").stdout
+    assert "toàn vẹn:" in cli("audit", "verify").stdout
     execute(cli.url, "UPDATE actor SET password_hash = 'scrypt$x'", bypass_triggers=True)
     tampered = cli("audit", "verify", ok=False)
     assert "actor register, quantri: changed outside the trail: password" in tampered.stderr

@@ -43,7 +43,7 @@ def legacy(tmp_path: Path) -> FileCli:
 def test_the_file_of_release_7a2cb4e_upgrades_in_place_and_keeps_working(legacy: FileCli) -> None:
     head = schema.head()
     before = everything(legacy.db)
-    assert "recognised as 0001" in legacy("db", "current").stdout
+    assert "nhận ra là 0001" in legacy("db", "current").stdout
 
     upgraded = legacy("db", "upgrade")
 
@@ -87,7 +87,8 @@ def test_the_file_of_release_7a2cb4e_upgrades_in_place_and_keeps_working(legacy:
     ]
     legacy.env["BONTOT_TOKEN"] = LEGACY_TOKEN
     # 71 records, and the baseline fact the upgrade chained
-    assert "ok: 72 records in 10 chains; 9 register rows follow" in legacy("audit", "verify").stdout
+    verified = legacy("audit", "verify").stdout
+    assert "toàn vẹn: 72 bản ghi trong 10 chuỗi; 9 dòng sổ theo dõi khớp" in verified
 
     # ... and acts on it: the old administrator adds an actor, who recognises the cell
     token = legacy(
@@ -104,7 +105,7 @@ def test_the_file_of_release_7a2cb4e_upgrades_in_place_and_keeps_working(legacy:
     # the chains go on from the old records: the actor's addition and the recognition
     # (in encoding version 2 after the old records: the baseline, the addition, the
     # recognition), and the new actor follows from its fact
-    assert "ok: 74 records in 10 chains; 10 register rows follow" in legacy(
+    assert "toàn vẹn: 74 bản ghi trong 10 chuỗi; 10 dòng sổ theo dõi khớp" in legacy(
         "audit", "verify"
     ).stdout
     with sqlite3.connect(legacy.db) as conn, pytest.raises(sqlite3.DatabaseError, match="append"):
@@ -123,21 +124,21 @@ def test_init_on_an_old_file_upgrades_it_too(legacy: FileCli) -> None:
 
 def test_a_fresh_init_is_at_head_and_a_second_upgrade_does_nothing(tmp_path: Path) -> None:
     cli = FileCli(tmp_path)
-    assert "none: no bontot schema here" in cli("db", "current").stdout
+    assert "ở đây không có lược đồ bontot" in cli("db", "current").stdout
     first = cli("init")
     assert [e["event"] for e in log_events(first.stderr)] == ["schema.upgraded"]
-    assert cli("db", "current").stdout.strip() == f"{schema.head()} (head)"
+    assert cli("db", "current").stdout.strip() == f"{schema.head()} (mới nhất)"
     before = everything(cli.db)
     again = cli("db", "upgrade")
-    assert "nothing to do" in again.stdout
+    assert "không có gì phải làm" in again.stdout
     assert [e["event"] for e in log_events(again.stderr)] == ["schema.unchanged"]
     assert everything(cli.db) == before
 
 
 def test_upgrade_to_a_named_revision_and_refusals(tmp_path: Path) -> None:
     cli = FileCli(tmp_path)
-    assert "empty -> 0001" in cli("db", "upgrade", "--to", "0001").stdout
-    assert cli("db", "current").stdout.strip() == f"0001 (head is {schema.head()})"
+    assert "trống -> 0001" in cli("db", "upgrade", "--to", "0001").stdout
+    assert cli("db", "current").stdout.strip() == f"0001 (mới nhất là {schema.head()})"
     assert f"0001 -> {schema.head()}" in cli("db", "upgrade", "--db", f"sqlite:///{cli.db}").stdout
     back = cli("db", "upgrade", "--to", "0001", ok=False)
     assert back.returncode == 1 and "never goes back" in back.stderr

@@ -80,7 +80,7 @@ def test_running_cycles_move_to_a_newly_deployed_version(cli: Cli) -> None:
         "SELECT u.code, c.definition_version, c.state FROM cycle c JOIN unit u "
         "ON u.id = c.unit_id ORDER BY u.code"
     ) == [("CB-THON1", 2, "draft"), ("DB-TRUONG", 1, "withdrawn"), ("DB-TRUONG-1", 2, "checked")]
-    assert "ok:" in cli("audit", "verify").stdout
+    assert "toàn vẹn:" in cli("audit", "verify").stdout
     history = cli("history", "DB-TRUONG-1", "--year", "2025", "--lang", "en").stdout
     assert "Moved to another version" in history and "to_version: 2" in history
 

@@ -137,3 +137,31 @@ def test_the_scan_finds_the_code_names_a_refusal_used_to_print() -> None:
         "self_evaluated",
         "unit_secretary",
     ]
+
+
+def test_actors_are_listed_by_their_roles_labels_in_either_language(walked: Shell) -> None:
+    """An administrator, then a cell's secretary it adds: both lines say the role as the
+    definition and the catalogue name it, in Vietnamese by default, in English on request."""
+    token = walked.ok("actors", "add", "quantri", "--role", "administrator").strip()
+    added = walked(
+        "actors", "add", "bt", "--role", "unit_secretary", "--scope", "CB-THON1",
+        "--by", "quantri", BONTOT_TOKEN=token,
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    assert "bt: Bí thư chi bộ / đảng ủy tại CB-THON1" in added.stderr
+    listed = walked.ok("actors", "list")
+    assert "Bí thư chi bộ / đảng ủy" in listed and "quản trị" in listed
+    assert named(listed) == [], listed
+    revoked = walked("actors", "revoke", "bt", "--by", "quantri", BONTOT_TOKEN=token)
+    assert revoked.stdout.strip() == "bt: đã thu hồi"
+    in_english = walked.ok("actors", "list", "--lang", "en")
+    assert "Unit secretary" in in_english and "revoked " in in_english
+    assert "đã thu hồi " in walked.ok("actors", "list")  # with the date it was revoked
+
+
+def test_the_outbox_and_the_schema_revision_speak_the_users_language(walked: Shell) -> None:
+    outbox = walked.ok("outbox")
+    assert outbox.startswith("chờ gửi ") and ", đã gửi " in outbox and ", tạm dừng " in outbox
+    assert "pending" not in outbox
+    assert "(mới nhất)" in walked.ok("db", "current")
+    assert walked.ok("db", "current", "--lang", "en").strip().endswith("(head)")

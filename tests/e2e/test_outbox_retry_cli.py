@@ -51,11 +51,11 @@ def test_outbox_shows_no_recipient_and_retry_puts_parked_messages_back(
     assert unknown.returncode == 4 and "not every key" in unknown.stderr  # not found
     one = nobody[0]["key"]
     done = bontot("outbox", "retry", "--key", one, "--db", db_url, cwd=tmp_path)
-    assert done.returncode == 0 and done.stdout.startswith("1 parked")
+    assert done.returncode == 0 and done.stdout.startswith("1 thư tạm dừng")
     after = json.loads(bontot("outbox", "--db", db_url, "--json", cwd=tmp_path).stdout)
     assert after["parked"] == shown["parked"] - 1 and after["pending"] == shown["pending"] + 1
     again = bontot("outbox", "retry", "--all-parked", "--db", db_url, cwd=tmp_path)
-    assert again.stdout.startswith(f"{shown['parked'] - 1} parked")
+    assert again.stdout.startswith(f"{shown['parked'] - 1} thư tạm dừng")
     assert json.loads(bontot("outbox", "--db", db_url, "--json", cwd=tmp_path).stdout)[
         "parked"
     ] == 0
