@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from workflow.errors import Reason
 from workflow.runtime.decision import Refusal
 from workflow.spec.model import DefinitionSpec
 from workflow.tree import covers
@@ -133,9 +134,13 @@ def authentication_refusal(
     if grant.revoked:
         return "revoked"
     if backdated is not None:
-        return f"--now {backdated}: an act is dated by the clock once actors exist"
+        return Reason(
+            f"--now {backdated}: an act is dated by the clock once actors exist",
+            "reason.backdated", given=backdated,
+        )  # fmt: skip
     if administrator and grant.role != ADMINISTRATOR:
-        return f"{purpose} is for administrators"
+        return Reason(f"{purpose} is for administrators", "reason.administrators_only",
+                      purpose=purpose)  # fmt: skip
     return None
 
 
@@ -144,14 +149,16 @@ def sight_refusal(grant: Grant | None, unit_path: str) -> str | None:
     (`grant` None), a whole-tree grant everywhere, any other only its own subtree."""
     if grant is None or covers(grant.scope_path, unit_path):
         return None
-    return f"outside {grant.scope_code}'s subtree"
+    return Reason(f"outside {grant.scope_code}'s subtree", "reason.outside_subtree",
+                  scope=grant.scope_code)  # fmt: skip
 
 
 def acting_refusal(grant: Grant | None) -> str | None:
     """Whether an actor may decide anything at all (a bulk decision is refused up front
     rather than cycle by cycle): the installation's own roles fire no event."""
     if grant is not None and grant.role in SYSTEM_ROLES:
-        return f"an {grant.role} fires no event"
+        return Reason(f"an {grant.role} fires no event", "reason.fires_no_event",
+                      role=grant.role)  # fmt: skip
     return None
 
 
@@ -185,13 +192,16 @@ def name_refusal(actor_id: str, role: str, lang: str = "vi") -> str | None:
 
 def first_actor_refusal(role: str) -> str | None:
     """The installation's first actor founds it: only an administrator may."""
-    return None if role == ADMINISTRATOR else "the first actor must be an administrator"
+    if role == ADMINISTRATOR:
+        return None
+    return Reason("the first actor must be an administrator", "reason.first_actor")
 
 
 def scope_refusal(role: str, scope: str | None) -> str | None:
     """A definition's role is held on a unit; the installation's own roles need none."""
     if role not in SYSTEM_ROLES and scope is None:
-        return f"role {role!r} is held on a unit: give --scope CODE"
+        return Reason(f"role {role!r} is held on a unit: give --scope CODE",
+                      "reason.needs_scope", role=role)  # fmt: skip
     return None
 
 
@@ -207,13 +217,16 @@ def meeting_import_refusal(
         return None
     role = spec.roles.get(grant.role)
     if role is None or role.acts_for != "unit":
-        return f"a {grant.role} does not keep a unit's meeting register"
+        return Reason(f"a {grant.role} does not keep a unit's meeting register",
+                      "reason.keeps_no_meetings", role=grant.role)  # fmt: skip
     for unit_code, line in unit_codes:
         if unit_code != grant.scope_code:
-            return (
+            return Reason(
                 f"row {line}: {unit_code} is not {grant.scope_code}, "
-                f"the unit {grant.actor} is {grant.role} of"
-            )
+                f"the unit {grant.actor} is {grant.role} of",
+                "reason.meeting_row_foreign", row=line, unit=unit_code,
+                scope=grant.scope_code, actor=grant.actor, role=grant.role,
+            )  # fmt: skip
     return None
 
 
@@ -234,14 +247,19 @@ def target_setters(spec: DefinitionSpec) -> frozenset[str]:
 def target_refusal(grant: Grant, spec: DefinitionSpec) -> str | None:
     """A target is set by a role that recognises units (or an administrator)."""
     if grant.role not in target_setters(spec):
-        return f"{grant.actor}: targets are set by a standing committee or an administrator"
+        return Reason(
+            f"{grant.actor}: targets are set by a standing committee or an administrator",
+            "reason.target_setters", actor=grant.actor,
+        )  # fmt: skip
     return None
 
 
 def outside_scope(grant: Grant, unit: str, unit_path: str) -> str | None:
     """A node outside the grant's scope, said to its actor."""
     if not covers(grant.scope_path, unit_path):
-        return f"{grant.actor}: {unit} is outside your scope ({grant.scope_code})"
+        return Reason(f"{grant.actor}: {unit} is outside your scope ({grant.scope_code})",
+                      "reason.outside_scope", actor=grant.actor, unit=unit,
+                      scope=grant.scope_code)  # fmt: skip
     return None
 
 
@@ -252,7 +270,14 @@ def milestone_refusal(
     that role is the milestone's `owner` (a board does not keep the standing
     committee's review) when the definition names one."""
     if grant.revoked or grant.role in SYSTEM_ROLES or not covers(grant.scope_path, unit_path):
-        return f"{grant.actor} ({grant.role} of {grant.scope_code}) may not act for {unit}"
+        return Reason(
+            f"{grant.actor} ({grant.role} of {grant.scope_code}) may not act for {unit}",
+            "reason.milestone_not_yours", actor=grant.actor, role=grant.role,
+            scope=grant.scope_code or "*", unit=unit,
+        )  # fmt: skip
     if owner is not None and grant.role != owner:
-        return f"{grant.actor} ({grant.role}) may not keep it: it is kept by {owner}"
+        return Reason(
+            f"{grant.actor} ({grant.role}) may not keep it: it is kept by {owner}",
+            "reason.milestone_owner", actor=grant.actor, role=grant.role, owner=owner,
+        )  # fmt: skip
     return None

@@ -7,6 +7,29 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 
+class Reason(str):
+    """A reason an act is refused: its English text (it is a `str`, so logs and the audit
+    trail keep it as they did) that also names its message and parameters, for the
+    adapters to say in the user's language. Parameters named `role` or `owner` hold a
+    role's code name; the adapters show its label."""
+
+    msgid: str
+    params: Mapping[str, Any]
+
+    def __new__(cls, english: str, msgid: str, **params: Any) -> Reason:
+        made = super().__new__(cls, english)
+        made.msgid = msgid
+        made.params = params
+        return made
+
+    def __reduce__(self) -> Any:  # a worker process gets its message too
+        return (_reason, (str(self), self.msgid, dict(self.params)))
+
+
+def _reason(english: str, msgid: str, params: dict[str, Any]) -> Reason:
+    return Reason(english, msgid, **params)
+
+
 class BontotError(Exception):
     """Base of every error the engine raises on purpose.
 
@@ -23,6 +46,8 @@ class BontotError(Exception):
         self, *args: object, msgid: str | None = None, params: Mapping[str, Any] | None = None
     ) -> None:
         super().__init__(*args)
+        if msgid is None and len(args) == 1 and isinstance(args[0], Reason):
+            msgid, params = args[0].msgid, args[0].params  # a policy's reason, said as is
         if msgid is not None:
             self.msgid = msgid
         self.params = dict(params or {})

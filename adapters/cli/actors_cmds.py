@@ -18,8 +18,8 @@ from adapters.cli.context import (
     session,
     token_for,
 )
-from adapters.cli.render import role_word
 from adapters.i18n import text
+from adapters.i18n.said import role_word
 from adapters.identity import hash_password
 from workflow.timefmt import from_db, show_instant
 

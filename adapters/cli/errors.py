@@ -78,12 +78,9 @@ def say(exc: BontotError, lang: str) -> str:
     """An error the engine raised on purpose, in the user's language when it names its
     message (else its own text, which names what was wrong)."""
     if exc.msgid is not None:
-        params = dict(exc.params)
-        reason = params.get("reason")
-        if isinstance(reason, str):  # the access policy's short reasons, in the catalogue
-            said = i18n.text(lang, f"reason.{reason}")
-            params["reason"] = reason if said == f"reason.{reason}" else said
-        return i18n.text(lang, exc.msgid, **params)
+        from adapters.i18n.said import error_text  # the definitions' model: only when said
+
+        return error_text(lang, exc.msgid, exc.params, _role_words)
     if isinstance(exc, ImportRefused):
         lines = [i18n.text(lang, "import.nothing")]
         lines += [
@@ -95,6 +92,18 @@ def say(exc: BontotError, lang: str) -> str:
         ]  # fmt: skip
         return "\n".join(lines)
     return str(exc)
+
+
+def _role_words(role: str, lang: str) -> str:
+    """A role's label from the definitions (read only when an error names a role)."""
+    from adapters.catalog import load_catalog
+    from adapters.i18n.said import role_word
+
+    try:
+        specs = [d.spec for d in load_catalog()]
+    except (BontotError, OSError):  # the message still names the role, by its code
+        specs = []
+    return role_word(specs, role, lang)
 
 
 def code_of(exc: BontotError) -> int:

@@ -235,16 +235,6 @@ def role_name(spec: DefinitionSpec, role: str | None, lang: str) -> str:
     return role if own == f"role.{role}" else own
 
 
-def role_word(specs: Iterable[DefinitionSpec], role: str, lang: str) -> str:
-    """A role's label from the first definition that has it, else the engine's own
-    (administrator, auditor); the code name only for a role nobody labels."""
-    for spec in specs:
-        if role in spec.roles:
-            return spec.role_label(role, lang)
-    own = i18n.text(lang, f"role.{role}")
-    return role if own == f"role.{role}" else own
-
-
 def history_text(history: History, lang: str, now: Any) -> str:
     h = HEADINGS[lang]
     spec = history.definition.spec

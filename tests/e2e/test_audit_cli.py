@@ -43,7 +43,7 @@ def as_actor(cli: Cli, token: str, *args: str, ok: bool = True) -> object:
 
 def test_actors_with_tokens_act_only_where_their_role_reaches(cli: Cli) -> None:
     refused = cli("actors", "add", "bithu.thon1", "--role", "unit_secretary", ok=False)
-    assert refused.returncode == 3 and "first actor must be an administrator" in refused.stderr
+    assert refused.returncode == 3 and "người dùng đầu tiên phải là quản trị" in refused.stderr
     admin = add_actor(cli, "quantri", "--role", "administrator")
     secretary = add_actor(
         cli, "bithu.thon1", "--role", "unit_secretary", "--scope", "CB-THON1",
@@ -194,7 +194,7 @@ def test_an_inspector_signs_an_anchor_and_verifies_with_their_own_key(
     assert "dấu vân tay" in made and (tmp_path / "ubkt.key.pub").exists()
     assert (tmp_path / "ubkt.key").stat().st_mode & 0o077 == 0  # the owner's only
     unregistered = cli("audit", "anchor", "--sign", str(tmp_path / "ubkt.key"), ok=False)
-    assert unregistered.returncode == 3 and "is not registered" in unregistered.stderr
+    assert unregistered.returncode == 3 and "chưa được đăng ký" in unregistered.stderr
     cli("audit", "keys", "add", "ubkt", str(tmp_path / "ubkt.key.pub"))
     listed = json.loads(cli("audit", "keys", "list", "--json").stdout)
     assert [(k["name"], k["revoked_at"]) for k in listed] == [("ubkt", None)]
@@ -226,7 +226,7 @@ def test_an_inspector_signs_an_anchor_and_verifies_with_their_own_key(
     cli("audit", "keys", "revoke", "ubkt")
     assert json.loads(cli("audit", "keys", "list", "--json").stdout)[0]["revoked_at"]
     revoked = cli("audit", "anchor", "--sign", str(tmp_path / "ubkt.key"), ok=False)
-    assert revoked.returncode == 3 and "was revoked" in revoked.stderr
+    assert revoked.returncode == 3 and "đã bị thu hồi" in revoked.stderr
 
 
 def test_verify_against_an_earlier_export_names_what_changed_since(
@@ -284,7 +284,7 @@ def test_an_administrator_sets_a_password_from_stdin_never_an_argument(cli: Cli)
     saved, cli.env = cli.env, {**cli.env, "BONTOT_TOKEN": token}
     try:
         short = cli("actors", "password", "quantri", "--by", "quantri", input="ngan\n", ok=False)
-        assert short.returncode == 3 and "too short" in short.stderr
+        assert short.returncode == 3 and "mật khẩu quá ngắn" in short.stderr
         done = cli("actors", "password", "quantri", "--by", "quantri",
                    input="mat-khau-dai-du\n")  # fmt: skip
         assert "đã đặt mật khẩu" in done.stdout

@@ -55,7 +55,7 @@ def dump(cli: Cli) -> Any:
 
 def test_running_cycles_move_to_a_newly_deployed_version(cli: Cli) -> None:
     unknown = cli(*MIGRATE, "--dry-run", ok=False)
-    assert unknown.returncode == 3 and "version 2 is neither in the database" in unknown.stderr
+    assert unknown.returncode == 3 and "phiên bản 2 không có trong cơ sở dữ liệu" in unknown.stderr
 
     deploy_v2(cli)
     before = dump(cli)

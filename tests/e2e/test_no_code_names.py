@@ -149,6 +149,13 @@ def test_actors_are_listed_by_their_roles_labels_in_either_language(walked: Shel
     )  # fmt: skip
     assert added.returncode == 0, added.stderr
     assert "bt: Bí thư chi bộ / đảng ủy tại CB-THON1" in added.stderr
+    unscoped = ("actors", "add", "bt2", "--role", "unit_secretary", "--by", "quantri")
+    refused = walked(*unscoped, BONTOT_TOKEN=token)
+    assert refused.returncode == 3
+    assert "vai trò «Bí thư chi bộ / đảng ủy» gắn với một đơn vị" in refused.stderr
+    assert named(refused.stderr) == [], refused.stderr
+    in_english = walked(*unscoped, "--lang", "en", BONTOT_TOKEN=token)
+    assert "the role “Unit secretary” is held on a unit: give --scope CODE" in in_english.stderr
     listed = walked.ok("actors", "list")
     assert "Bí thư chi bộ / đảng ủy" in listed and "quản trị" in listed
     assert named(listed) == [], listed

@@ -24,7 +24,7 @@ from workflow.access import (
     sight_refusal,
 )
 from workflow.clock import Clock
-from workflow.errors import BontotError
+from workflow.errors import BontotError, Reason
 from workflow.service.ports import UnitOfWork
 from workflow.service.records import UnitRef
 from workflow.spec.registry import Definition
@@ -199,6 +199,7 @@ class Actors:
         why: str,
         message: str,
         log: str | None = "actor.refused",
+        said: tuple[str, dict[str, Any]] | None = None,
         **where: Any,
     ) -> Refused:
         """Keep an authorisation refusal in the trail; the error to raise. `where`: the
@@ -208,7 +209,11 @@ class Actors:
             "refusal", grant.actor, role=grant.role, code="not_authorized", detail=detail,
             **where,
         )  # fmt: skip
-        return Refused(message, log, actor=grant.actor, purpose=purpose, reason=why)
+        return Refused(
+            message, log, actor=grant.actor, purpose=purpose, reason=why,
+            msgid=said[0] if said else "refusal.actor_reason",
+            params=said[1] if said else {"actor": grant.actor, "reason": why},
+        )  # fmt: skip
 
     def sight(self, grant: Grant | None, unit_code: str, purpose: str) -> UnitRef:
         """The unit, if the actor may see it (NotFound if there is none); a unit outside
@@ -217,9 +222,10 @@ class Actors:
         why = sight_refusal(grant, unit.path)
         if why is not None:
             assert grant is not None
+            said = {"actor": grant.actor, "unit": unit_code, "scope": grant.scope_code}
             raise self.refuse(
                 grant, purpose, why, f"{grant.actor}: {unit_code} is {why}",
-                unit_code=unit_code, unit_path=unit.path,
+                said=("refusal.outside_subtree", said), unit_code=unit_code, unit_path=unit.path,
             )  # fmt: skip
         return unit
 
@@ -248,7 +254,8 @@ class Actors:
             raise Refused(unsafe)
         if self.roles is not None and role not in self.roles:
             known = ", ".join(sorted(self.roles))
-            raise Refused(f"unknown role {role!r}: no definition has it (known: {known})")
+            raise Refused(Reason(f"unknown role {role!r}: no definition has it (known: {known})",
+                                 "reason.unknown_role", given=role, known=known))  # fmt: skip
         first = self.uow.actors.count() == 0
         if first:
             why = first_actor_refusal(role)
@@ -257,7 +264,8 @@ class Actors:
             by = actor_id
         else:
             if by is None:
-                raise Refused("--by ADMINISTRATOR is needed once actors exist")
+                raise Refused(Reason("--by ADMINISTRATOR is needed once actors exist",
+                                     "reason.by_needed"))  # fmt: skip
             self.authenticate(by, "actors add", token, administrator=True)
         why = scope_refusal(role, scope)
         if why is not None:
@@ -267,9 +275,10 @@ class Actors:
             if first:  # two first administrators at once: the second sees the first's row
                 self.uow.actors.lock_first()
                 if self.uow.actors.count() != 0:
-                    raise Refused(
-                        "an administrator was added meanwhile: ask it to add you (--by)"
-                    )
+                    raise Refused(Reason(
+                        "an administrator was added meanwhile: ask it to add you (--by)",
+                        "reason.first_taken",
+                    ))  # fmt: skip
             self.uow.actors.add([(actor_id, name, role, scope, hashed)], self.clock.now(), by)
             self.uow.commit()
         return secret
@@ -284,12 +293,14 @@ class Actors:
             raise Refused(
                 f"{actor_id} is the last administrator: add another before revoking it",
                 "actor.refused", actor=by, purpose="actors revoke", reason="last administrator",
+                msgid="reason.last_administrator", params={"actor": actor_id},
             )  # fmt: skip
         with self.uow:
             revoked = self.uow.actors.revoke(actor_id, self.clock.now(), by)
             self.uow.commit()
         if not revoked:
-            raise Refused(f"no active actor {actor_id!r}")
+            raise Refused(Reason(f"no active actor {actor_id!r}", "reason.no_active_actor",
+                                 actor=actor_id))  # fmt: skip
 
     def open_mode(self) -> bool:
         """Whether the installation has no actors yet (everyone may do everything)."""

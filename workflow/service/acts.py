@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from workflow.access import acting_refusal
-from workflow.errors import InvalidInput, NotFound
+from workflow.errors import InvalidInput, NotFound, Reason
 from workflow.service.actors import Actors, Credential, Refused, TokenSource, no_token
 from workflow.service.bulk import BulkItem, BulkRequest, bulk_fire
 from workflow.service.cycles import CycleService
@@ -192,10 +192,11 @@ class Acts:
         try:
             return self.catalog.get(definition_id, version)
         except NotFound:
-            raise Refused(
+            raise Refused(Reason(
                 f"definition {definition_id!r} version {version} is neither in the database "
-                "nor among the definition files"
-            ) from None
+                "nor among the definition files",
+                "reason.unknown_version", definition=definition_id, version=version,
+            )) from None  # fmt: skip
 
 
 def outcome_counts(items: list[BulkItem]) -> dict[str, int]:

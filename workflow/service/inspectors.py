@@ -13,6 +13,7 @@ from typing import Any
 from workflow.access import ADMINISTRATOR, AUDITOR
 from workflow.audit_signing import SIGNATURE, anchor_message, fingerprint, next_seal
 from workflow.clock import Clock
+from workflow.errors import Reason
 from workflow.service.actors import Actors, Refused, TokenSource, no_token
 from workflow.service.ports import UnitOfWork
 from workflow.timefmt import to_db
@@ -39,10 +40,8 @@ class Inspectors:
     def add_key(self, name: str, public_key: bytes, by: str, token: TokenSource = no_token) -> str:
         """Register an inspector's public key under `name`; its fingerprint."""
         if not _KEY_NAME.fullmatch(name):
-            raise Refused(
-                f"tên khóa {name!r}: chỉ chữ cái không dấu, chữ số và . _ @ - / key name "
-                f"{name!r}: only letters, digits and . _ @ -"
-            )
+            raise Refused(Reason(f"key name {name!r}: only letters, digits and . _ @ -",
+                                 "reason.key_name", name=name))  # fmt: skip
         self.actors.authenticate(by, "audit keys add", token, administrator=True)
         printed = fingerprint(public_key)
         with self.uow:
@@ -57,7 +56,7 @@ class Inspectors:
             done = self.uow.actors.revoke_key(name, self.clock.now(), by)
             self.uow.commit()
         if not done:
-            raise Refused(f"không có khóa {name!r} còn hiệu lực / no active key {name!r}")
+            raise Refused(Reason(f"no active key {name!r}", "reason.no_active_key", name=name))
 
     def registered(self) -> list[KeyRow]:
         return self.uow.actors.inspector_keys()
@@ -74,17 +73,19 @@ class Inspectors:
         grant = self.actors.authenticate(by, "audit anchor --sign", token, backdated)
         if grant is not None and grant.role not in SIGNERS:
             raise self.actors.refuse(
-                grant, "audit anchor --sign", "not an administrator or inspector",
+                grant, "audit anchor --sign",
+                Reason("a signed anchor is for administrators and inspectors (auditor)",
+                       "reason.signers"),
                 f"{by}: a signed anchor is for administrators and inspectors (auditor)",
             )  # fmt: skip
         public, sign = signer
         printed = fingerprint(public)
         known = next((k for k in self.uow.actors.inspector_keys() if k[2] == printed), None)
         if known is None or known[5] is not None:
-            raise Refused(
-                f"khóa {printed} chưa được đăng ký hoặc đã bị thu hồi (bontot audit keys add) / "
-                f"key {printed} is not registered or was revoked (bontot audit keys add)"
-            )
+            raise Refused(Reason(
+                f"key {printed} is not registered or was revoked (bontot audit keys add)",
+                "reason.key_unregistered", fingerprint=printed,
+            ))  # fmt: skip
         now = self.clock.now()
 
         def seal(detail: dict[str, Any]) -> dict[str, Any]:
@@ -113,13 +114,13 @@ class Inspectors:
         """An actor's password for the web's log-in, set by an administrator (`hashed`:
         the salted hash to keep)."""
         if len(password) < MIN_PASSWORD:
-            raise Refused(
-                f"mật khẩu quá ngắn (ít nhất {MIN_PASSWORD} ký tự) / the password is too "
-                f"short (at least {MIN_PASSWORD} characters)"
-            )
+            raise Refused(Reason(
+                f"the password is too short (at least {MIN_PASSWORD} characters)",
+                "reason.password_short", least=MIN_PASSWORD,
+            ))  # fmt: skip
         self.actors.authenticate(by, "actors password", token, administrator=True)
         with self.uow:
             done = self.uow.actors.set_password(actor_id, hashed(password), self.clock.now(), by)
             self.uow.commit()
         if not done:
-            raise Refused(f"không có người dùng {actor_id!r} / no actor {actor_id!r}")
+            raise Refused(Reason(f"no actor {actor_id!r}", "reason.no_actor", actor=actor_id))

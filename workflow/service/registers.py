@@ -22,7 +22,7 @@ from workflow.access import (
     target_refusal,
 )
 from workflow.clock import Clock
-from workflow.errors import BontotError, NotFound
+from workflow.errors import BontotError, NotFound, Reason
 from workflow.evidence.ratings import check_rating_rows
 from workflow.import_columns import (
     MEETING_COLUMNS,
@@ -203,7 +203,8 @@ class Registers:
         if grant is not None and (why := outside_scope(grant, unit, node.path)) is not None:
             raise Refused(why)
         if node.code not in {code for code, _, _ in self.uow.units.committees(node)}:
-            raise BontotError(f"{unit} has no units under it: a target is a superior's")
+            raise BontotError(Reason(f"{unit} has no units under it: a target is a superior's",
+                                     "reason.target_not_superior", unit=unit))  # fmt: skip
         on = assigned_on or self.today()
         with self.uow:
             self.uow.registers.set_target(
@@ -244,8 +245,11 @@ class Registers:
             kept = self.uow.timers.meet_milestone(unit, year, definition, key, actor, at)
             self.uow.commit()
         if not kept:
+            named = milestone.label if milestone is not None else key  # the adapters say it
             raise Refused(
                 f"{unit} has no open milestone {key!r} of {definition} for {year}",
                 "milestone.refused", unit=unit, key=key, year=year, actor=actor,
+                msgid="reason.no_open_milestone",
+                params={"unit": unit, "milestone": named, "year": year},
             )  # fmt: skip
         return at

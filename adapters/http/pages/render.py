@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 
 from babel.numbers import format_decimal
@@ -15,10 +16,11 @@ from fastapi.routing import APIRoute
 from jinja2 import Environment, PackageLoader, pass_context, select_autoescape
 from jinja2.runtime import Context
 
-from adapters import i18n
 from adapters.http.pages.nav import PAGES
 from adapters.http.pages.session import LoginRequired, Visitor, finish, language
 from adapters.http.pages.words import WORDS
+from adapters.http.server import server_of
+from adapters.i18n.said import error_text, role_word
 from workflow.errors import BontotError, NotFound
 from workflow.service.actors import Refused
 from workflow.timefmt import LOCAL_TZ, from_db, show_date
@@ -94,8 +96,14 @@ def _said(request: Request, key: str, exc: Exception) -> str:
     for an English page."""
     lang = language(request)
     if isinstance(exc, BontotError) and exc.msgid is not None:
-        return WORDS[lang][key] + f" ({i18n.text(lang, exc.msgid, **exc.params)})"
+        return WORDS[lang][key] + f" ({_error_text(request, exc, lang)})"
     return WORDS[lang][key] + (f" ({exc})" if lang == "en" else "")
+
+
+def _error_text(request: Request, exc: BontotError, lang: str) -> str:
+    assert exc.msgid is not None
+    specs = [d.spec for d in server_of(request).catalog]
+    return error_text(lang, exc.msgid, exc.params, partial(role_word, specs))
 
 
 class PageRoute(APIRoute):
@@ -116,7 +124,7 @@ class PageRoute(APIRoute):
                 return error_page(request, 404, _said(request, "not_found_page", exc))
             except BontotError as exc:
                 lang = language(request)
-                said = i18n.text(lang, exc.msgid, **exc.params) if exc.msgid else str(exc)
+                said = _error_text(request, exc, lang) if exc.msgid else str(exc)
                 return error_page(request, 400, said)
 
         return guarded
