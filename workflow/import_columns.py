@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from workflow.errors import RowProblem
+from workflow.errors import Reason, RowProblem
 
 #: field -> accepted headers (folded); the first is the documented Vietnamese one
 Columns = Mapping[str, tuple[str, ...]]
@@ -124,16 +124,19 @@ def map_header(
                 unread.append(column)
             continue
         if name in found:
-            problems.append(RowProblem(1, column, f"the same column as {found[name]!r} ({name})"))
+            same = Reason(f"the same column as {found[name]!r} ({name})", "import.same_column",
+                          other=found[name])  # fmt: skip
+            problems.append(RowProblem(1, column, same))
             continue
         found[name] = column
     for name in required:
         if name not in found:
             aliases = columns[name]
             problems.append(
-                RowProblem(
-                    1, aliases[0], f"required column is missing (or: {', '.join(aliases[1:])})"
-                )
+                RowProblem(1, aliases[0], Reason(
+                    f"required column is missing (or: {', '.join(aliases[1:])})",
+                    "import.missing_column", also=", ".join(aliases[1:]),
+                ))
             )
     return Header(found, unread, problems)
 
@@ -141,18 +144,18 @@ def map_header(
 def text_problem(text: str, longest: int = MAX_CELL) -> str | None:
     """Why a cell's text cannot be kept (too long, a control character), or None."""
     if len(text) > longest:
-        return f"{len(text)} characters; at most {longest}"
+        return Reason(f"{len(text)} characters; at most {longest}", "import.too_long",
+                      length=len(text), most=longest)  # fmt: skip
     for char in text:
         if unicodedata.category(char) == "Cc" and char not in "\t\n\r":
-            return f"holds a control character (U+{ord(char):04X})"
+            return _control(char)
     return None
 
 
 def line_problem(text: str, longest: int = MAX_NAME) -> str | None:
     """As `text_problem`, for a name or code: one line, no tab."""
     if any(unicodedata.category(char) == "Cc" for char in text):
-        bad = next(char for char in text if unicodedata.category(char) == "Cc")
-        return f"holds a control character (U+{ord(bad):04X})"
+        return _control(next(char for char in text if unicodedata.category(char) == "Cc"))
     return text_problem(text, longest)
 
 
@@ -164,13 +167,31 @@ def whole_number(text: str, largest: int) -> int:
     are not numbers here); ValueError naming the text otherwise."""
     shown = text if len(text) <= 40 else text[:37] + "..."
     if not _WHOLE.match(text):
-        raise ValueError(f"{shown!r} is not a whole number")
+        said = f"{shown!r} is not a whole number"
+        raise ValueError(Reason(said, "import.not_whole", value=shown))
     value = int(text)
     if value > largest:
-        raise ValueError(f"{shown} is more than {largest:,}".replace(",", "."))
+        said = f"{shown} is more than {largest:,}".replace(",", ".")
+        raise ValueError(Reason(said, "import.more_than", value=shown, most=largest))
     return value
+
+
+def _control(char: str) -> Reason:
+    code = f"U+{ord(char):04X}"
+    return Reason(f"holds a control character ({code})", "import.control_char", code=code)
 
 
 def cells_of(raw: Mapping[str, str | None], columns: Mapping[str, str]) -> dict[str, str]:
     """field -> the row's stripped text (absent or empty cells: '')."""
     return {name: (raw.get(column) or "").strip() for name, column in columns.items()}
+
+
+#: a cell that must hold something and holds nothing
+EMPTY = Reason("is empty", "import.empty")
+
+
+def not_one_of(value: str, allowed: Iterable[str]) -> Reason:
+    """A cell outside its column's values (quoted as given, the allowed ones listed)."""
+    listed = ", ".join(allowed)
+    return Reason(f"{value!r} is not one of {listed}", "import.not_one_of", value=value,
+                  allowed=listed)  # fmt: skip

@@ -9,7 +9,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from workflow.audit import canonical_json, link
-from workflow.errors import ImportRefused, RowProblem
+from workflow.errors import ImportRefused, Reason, RowProblem
+from workflow.import_columns import EMPTY, not_one_of
 from workflow.reorganise import ACTIONS, REORGANISE_EVENT, Plan, Step
 
 
@@ -133,10 +134,12 @@ def steps_from_rows(
     merged into that unit when one has that code, else renamed; `action` says it
     outright (`dissolve` needs it). Rows count the header as row 1."""
     if "code" not in header:
-        raise ImportRefused(source, [RowProblem(1, "code", "required column is missing")])
+        missing = Reason("required column is missing", "import.missing_column_only")
+        raise ImportRefused(source, [RowProblem(1, "code", missing)])
     if "new_code" not in header and "new_parent" not in header:
         raise ImportRefused(
-            source, [RowProblem(1, "new_parent", "give a new_parent or a new_code column")]
+            source, [RowProblem(1, "new_parent", Reason(
+                "give a new_parent or a new_code column", "import.mapping_columns"))]
         )
     problems: list[RowProblem] = []
     steps: list[tuple[int, int, Step]] = []
@@ -151,17 +154,20 @@ def steps_from_rows(
             continue  # a blank line
         where = f"{source} row {number}"
         if not code:
-            problems.append(RowProblem(number, "code", "is empty"))
+            problems.append(RowProblem(number, "code", EMPTY))
             continue
         if code in first_row_of:
             problems.append(
-                RowProblem(number, "code", f"{code!r} repeats row {first_row_of[code]}")
+                RowProblem(number, "code", Reason(
+                    f"{code!r} repeats row {first_row_of[code]}", "import.repeats", value=code,
+                    first=first_row_of[code],
+                ))
             )
             continue
         first_row_of[code] = number
         if action and action not in ACTIONS:
             problems.append(
-                RowProblem(number, "action", f"{action!r} is not one of {', '.join(ACTIONS)}")
+                RowProblem(number, "action", not_one_of(action, ACTIONS))
             )
             continue
         found: list[Step] = []
@@ -169,19 +175,18 @@ def steps_from_rows(
             found.append(Step("dissolve", code, None, where))
         elif action == "move" or (not action and parent):
             if not parent:
-                problems.append(RowProblem(number, "new_parent", "is empty"))
+                problems.append(RowProblem(number, "new_parent", EMPTY))
                 continue
             found.append(Step("move", code, parent, where))
         if action in ("merge", "rename") or (not action and new_code):
             if not new_code:
-                problems.append(RowProblem(number, "new_code", "is empty"))
+                problems.append(RowProblem(number, "new_code", EMPTY))
                 continue
             merge = action == "merge" or (not action and new_code in existing)
             found.append(Step("merge" if merge else "rename", code, new_code, where))
         if not found:
-            problems.append(
-                RowProblem(number, "new_parent", "nothing to do: no new parent and no new code")
-            )
+            idle = Reason("nothing to do: no new parent and no new code", "import.nothing_to_do")
+            problems.append(RowProblem(number, "new_parent", idle))
         steps += [(_ORDER[s.action], number, s) for s in found]
     if problems:
         raise ImportRefused(source, problems)

@@ -6,15 +6,17 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from workflow.errors import ImportRefused, RowProblem
+from workflow.errors import ImportRefused, Reason, RowProblem
 from workflow.import_columns import (
     CONTACT_PREFIXES,
+    EMPTY,
     UNIT_COLUMNS,
     ColumnNote,
     cells_of,
     fold,
     line_problem,
     map_header,
+    not_one_of,
     whole_number,
 )
 
@@ -81,6 +83,7 @@ def check_units(
     rows: Iterable[Mapping[str, str]],
     existing: Mapping[str, tuple[str, str | None]],
     roles: Mapping[str, str] | None = None,
+    kinds: Mapping[str, str] | None = None,
 ) -> CheckedUnits:
     """Validate every row; return them parents-first, or raise naming each bad row and column.
 
@@ -88,8 +91,9 @@ def check_units(
     hang new units under old ones; a unit whose kind changes is checked against its parent
     and its children like a new one. `roles` maps each folded spelling of a role (its name,
     its Vietnamese label) to the role: a contact column of another role is a warning (None:
-    every contact column is kept). Row numbers count the header as row 1, as a spreadsheet
-    does; problems name the column as the file spells it.
+    every contact column is kept). `kinds` maps each folded spelling of a kind of unit
+    (its label, as the definitions write it) to the kind. Row numbers count the header as
+    row 1, as a spreadsheet does; problems name the column as the file spells it.
     """
     mapped = map_header(header, UNIT_COLUMNS, REQUIRED_COLUMNS, keep=CONTACT_PREFIXES)
     if mapped.problems:
@@ -101,15 +105,13 @@ def check_units(
     parsed: list[tuple[int, UnitImport]] = []
     first_row_of: dict[str, int] = {}
     for number, raw in enumerate(rows, start=2):
-        row, row_problems = _parse_row(number, raw, columns, contact_columns)
+        row, row_problems = _parse_row(number, raw, columns, contact_columns, kinds or {})
         problems.extend(row_problems)
         if row is None:
             continue
         if row.code in first_row_of:
             problems.append(
-                RowProblem(
-                    number, columns["code"], f"{row.code!r} repeats row {first_row_of[row.code]}"
-                )
+                RowProblem(number, columns["code"], _repeats(row.code, first_row_of[row.code]))
             )
             continue
         first_row_of[row.code] = number
@@ -123,15 +125,22 @@ def check_units(
                 RowProblem(
                     number,
                     columns["parent_code"],
-                    f"{row.code} is under {existing[row.code][1] or 'nothing'}; "
-                    "moving a unit to another parent is a reorganisation (bontot units move)",
+                    Reason(
+                        f"{row.code} is under {existing[row.code][1] or 'nothing'}; "
+                        "moving a unit to another parent is a reorganisation (bontot units move)",
+                        "import.moved_parent", unit=row.code,
+                        parent=existing[row.code][1] or "—",
+                    ),
                 )
             )
             continue
         parent_kind = None if row.parent_code is None else kinds.get(row.parent_code)
         if row.parent_code is not None and parent_kind is None:
             problems.append(
-                RowProblem(number, columns["parent_code"], f"unknown unit {row.parent_code!r}")
+                RowProblem(number, columns["parent_code"], Reason(
+                    f"unknown unit {row.parent_code!r}", "import.unknown_unit",
+                    value=row.parent_code,
+                ))
             )
         elif parent_kind not in ALLOWED_PARENTS[row.kind]:
             allowed = ", ".join(k or "(none: a root)" for k in ALLOWED_PARENTS[row.kind])
@@ -139,8 +148,12 @@ def check_units(
                 RowProblem(
                     number,
                     columns["parent_code"],
-                    f"a {row.kind} cannot sit under a {parent_kind or 'nothing'}; "
-                    f"allowed: {allowed}",
+                    Reason(
+                        f"a {row.kind} cannot sit under a {parent_kind or 'nothing'}; "
+                        f"allowed: {allowed}",
+                        "import.cannot_sit", kind=row.kind, parent_kind=parent_kind or "—",
+                        kinds=tuple(k or "—" for k in ALLOWED_PARENTS[row.kind]),
+                    ),
                 )
             )
     problems.extend(_children_problems(parsed, existing, kinds, columns["kind"]))
@@ -176,6 +189,7 @@ def _parse_row(
     raw: Mapping[str, str],
     columns: Mapping[str, str],
     contact_columns: Mapping[str, str],
+    kinds: Mapping[str, str],
 ) -> tuple[UnitImport | None, list[RowProblem]]:
     problems: list[RowProblem] = []
     cells = cells_of(raw, columns)
@@ -184,25 +198,28 @@ def _parse_row(
         problems.append(RowProblem(number, columns.get(name, UNIT_COLUMNS[name][1]), message))
 
     code, name, kind = cells["code"], cells["name"], cells["kind"]
+    kind = kinds.get(fold(kind), kind)  # "Chi bộ cơ sở" is a grassroots_cell
     org_type = cells.get("type") or "other"
     if not _CODE.match(code):
-        problem("code", f"{_shown(code)!r} is not a unit code")
+        problem("code", _not_code(code))
     if not name:
-        problem("name", "is empty")
+        problem("name", EMPTY)
     elif (why := line_problem(name)) is not None:
         problem("name", why)
     if kind not in UNIT_KINDS:
-        problem("kind", f"{_shown(kind)!r} is not one of {', '.join(UNIT_KINDS)}")
+        shown = _shown(kind)
+        problem("kind", Reason(f"{shown!r} is not one of {', '.join(UNIT_KINDS)}",
+                               "import.not_a_kind", value=shown, kinds=UNIT_KINDS))  # fmt: skip
     if org_type not in ORG_TYPES:
-        problem("type", f"{_shown(org_type)!r} is not one of {', '.join(ORG_TYPES)}")
+        problem("type", not_one_of(_shown(org_type), ORG_TYPES))
     member_count = 0
     try:
         member_count = whole_number(cells.get("member_count") or "0", MAX_MEMBERS)
     except ValueError as exc:
-        problem("member_count", str(exc))
+        problem("member_count", exc.args[0])
     parent = cells["parent_code"] or None
     if parent is not None and not _CODE.match(parent):
-        problem("parent_code", f"{_shown(parent)!r} is not a unit code")
+        problem("parent_code", _not_code(parent))
     contacts: dict[str, str] = {}
     for role, column in contact_columns.items():
         address = (raw.get(column) or "").strip()
@@ -218,6 +235,15 @@ def _parse_row(
 def _shown(text: str) -> str:
     """A cell as a message quotes it: a 200 KB cell is not echoed whole."""
     return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _not_code(text: str) -> Reason:
+    shown = _shown(text)
+    return Reason(f"{shown!r} is not a unit code", "import.not_code", value=shown)
+
+
+def _repeats(code: str, first: int) -> Reason:
+    return Reason(f"{code!r} repeats row {first}", "import.repeats", value=code, first=first)
 
 
 def _children_problems(
@@ -241,8 +267,12 @@ def _children_problems(
                 RowProblem(
                     changed[parent],
                     kind_column,
-                    f"{parent} has {code} (a {kinds[code]}) under it, which cannot sit "
-                    f"under a {kinds[parent]}",
+                    Reason(
+                        f"{parent} has {code} (a {kinds[code]}) under it, which cannot sit "
+                        f"under a {kinds[parent]}",
+                        "import.children_kind", parent=parent, child=code,
+                        child_kind=kinds[code], kind=kinds[parent],
+                    ),
                 )
             )
     return problems
@@ -259,7 +289,8 @@ def _cycle_problems(parsed: list[tuple[int, UnitImport]], column: str) -> list[R
         parent = row.parent_code
         while parent is not None and parent in parent_of and parent not in settled:
             if parent in seen:
-                problems.append(RowProblem(number, column, "the parent chain loops"))
+                loops = Reason("the parent chain loops", "import.loops")
+                problems.append(RowProblem(number, column, loops))
                 break
             seen.add(parent)
             chain.append(parent)
@@ -294,7 +325,10 @@ def _depth_problems(
                 RowProblem(
                     number,
                     column,
-                    f"{row.code} would be {depth[row.code]} levels deep; at most {MAX_DEPTH}",
+                    Reason(
+                        f"{row.code} would be {depth[row.code]} levels deep; at most {MAX_DEPTH}",
+                        "import.too_deep", unit=row.code, depth=depth[row.code], most=MAX_DEPTH,
+                    ),
                 )
             )
     return problems

@@ -80,13 +80,16 @@ def say(exc: BontotError, lang: str) -> str:
     if exc.msgid is not None:
         from adapters.i18n.said import error_text  # the definitions' model: only when said
 
-        return error_text(lang, exc.msgid, exc.params, _role_words)
+        return error_text(lang, exc.msgid, exc.params, _labeller())
     if isinstance(exc, ImportRefused):
+        from adapters.i18n.said import message_text
+
+        labels = _labeller()
         lines = [i18n.text(lang, "import.nothing")]
         lines += [
             i18n.text(
                 lang, "import.problem", source=exc.source, row=p.row, column=p.column,
-                message=p.message,
+                message=message_text(p.message, lang, labels),
             )
             for p in exc.problems
         ]  # fmt: skip
@@ -94,16 +97,18 @@ def say(exc: BontotError, lang: str) -> str:
     return str(exc)
 
 
-def _role_words(role: str, lang: str) -> str:
-    """A role's label from the definitions (read only when an error names a role)."""
+def _labeller() -> Any:
+    """The definitions' labels for an error's code names (read only when one is said)."""
     from adapters.catalog import load_catalog
-    from adapters.i18n.said import role_word
+    from adapters.i18n.said import Labeller
 
-    try:
-        specs = [d.spec for d in load_catalog()]
-    except (BontotError, OSError):  # the message still names the role, by its code
-        specs = []
-    return role_word(specs, role, lang)
+    def specs() -> list[Any]:
+        try:
+            return [d.spec for d in load_catalog()]
+        except (BontotError, OSError):  # the message still names each by its code
+            return []
+
+    return Labeller(specs)
 
 
 def code_of(exc: BontotError) -> int:

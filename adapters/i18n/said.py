@@ -5,15 +5,13 @@ the catalogue's names for the data a step takes."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from adapters.i18n import text
-from workflow.errors import Reason
+from workflow.errors import Reason, RowProblem
 from workflow.runtime.decision import Refusal
 from workflow.spec.model import DefinitionSpec, Labels
-
-#: a role's code name -> its label in a language
-RoleWords = Callable[[str, str], str]
 
 
 def field_label(name: str, lang: str) -> str:
@@ -67,28 +65,78 @@ def role_word(specs: Iterable[DefinitionSpec], role: str, lang: str) -> str:
     return role if own == f"role.{role}" else own
 
 
+class Labeller:
+    """The definitions' labels for the code names an error's parameters hold: a role
+    (parameters `role`, `owner`), a kind of unit (`kind`, `child_kind`, `parent_kind`,
+    and `kinds`, a list). The definitions are read when first needed (an error path)."""
+
+    ROLE_KEYS = ("role", "owner")
+    KIND_KEYS = ("kind", "child_kind", "parent_kind")
+
+    def __init__(self, specs: Callable[[], Iterable[DefinitionSpec]]) -> None:
+        self._read = specs
+        self._specs: list[DefinitionSpec] | None = None
+
+    def specs(self) -> list[DefinitionSpec]:
+        if self._specs is None:
+            self._specs = list(self._read())
+        return self._specs
+
+    def role(self, role: str, lang: str) -> str:
+        return role_word(self.specs(), role, lang)
+
+    def kind(self, kind: str, lang: str) -> str:
+        if not kind or kind == "—":
+            return text(lang, "import.no_parent")
+        found = self.specs()
+        return found[0].documents.unit_kind(kind, lang) if found else kind
+
+    def value(self, key: str, value: Any, lang: str) -> Any:
+        if key in self.ROLE_KEYS and isinstance(value, str):
+            return self.role(value, lang)
+        if key in self.KIND_KEYS and isinstance(value, str):
+            return self.kind(value, lang)
+        if key == "kinds" and isinstance(value, tuple | list):
+            return ", ".join(self.kind(str(v), lang) for v in value)
+        return value
+
+
 def error_text(
-    lang: str, msgid: str, params: Mapping[str, Any], roles: RoleWords | None = None
+    lang: str, msgid: str, params: Mapping[str, Any], labels: Labeller | None = None
 ) -> str:
-    """An error's message in `lang`: a policy's reason in it said in `lang` too, a role by
-    its label (`roles`), a definition's label in the language."""
-    return text(lang, msgid, **said_params(params, lang, roles))
+    """An error's message in `lang`: a policy's reason in it said in `lang` too, code
+    names by their labels (`labels`), a definition's label in the language."""
+    return text(lang, msgid, **said_params(params, lang, labels))
 
 
 def said_params(
-    params: Mapping[str, Any], lang: str, roles: RoleWords | None = None
+    params: Mapping[str, Any], lang: str, labels: Labeller | None = None
 ) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in params.items():
         if isinstance(value, Reason):
-            out[key] = error_text(lang, value.msgid, value.params, roles)
+            out[key] = error_text(lang, value.msgid, value.params, labels)
         elif isinstance(value, Labels):
             out[key] = value.get(lang)
         elif key == "reason" and isinstance(value, str):  # the short ones: "bad token"
             said = text(lang, f"reason.{value}")
             out[key] = value if said == f"reason.{value}" else said
-        elif key in ("role", "owner") and roles is not None and isinstance(value, str):
-            out[key] = roles(value, lang)
+        elif labels is not None:
+            out[key] = labels.value(key, value, lang)
         else:
             out[key] = value
     return out
+
+
+def message_text(message: str, lang: str, labels: Labeller | None = None) -> str:
+    """A message that may be a policy's or an import's reason, in `lang`."""
+    if isinstance(message, Reason):
+        return error_text(lang, message.msgid, message.params, labels)
+    return message
+
+
+def said_problems(
+    problems: Iterable[RowProblem], lang: str, labels: Labeller | None = None
+) -> list[RowProblem]:
+    """An import's bad cells, each message in `lang`."""
+    return [replace(p, message=message_text(p.message, lang, labels)) for p in problems]

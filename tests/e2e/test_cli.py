@@ -183,9 +183,11 @@ def test_a_bad_import_names_row_and_column_and_imports_nothing(cli: Cli) -> None
     before = cli.rows("SELECT code FROM unit ORDER BY code")
     done = cli("units", "import", "bad.csv", ok=False)
     assert done.returncode == 1
-    assert "dòng 3, cột «member_count»" in done.stderr
-    assert "dòng 4, cột «kind»" in done.stderr
-    assert "dòng 5, cột «parent_code»: unknown unit 'X99'" in done.stderr
+    assert "dòng 3, cột «member_count»: «mười» không phải số nguyên" in done.stderr
+    # the kinds by their labels, as the definition writes them
+    assert "dòng 4, cột «kind»: «grassroots_cel» không phải loại đơn vị; ghi một trong: " \
+        "Cấp ủy cấp trên cơ sở, Đảng bộ cơ sở, Chi bộ cơ sở, Chi bộ trực thuộc" in done.stderr
+    assert "dòng 5, cột «parent_code»: không có đơn vị «X99»" in done.stderr
     assert cli.rows("SELECT code FROM unit ORDER BY code") == before  # not even the good X02 row
 
 
@@ -320,3 +322,26 @@ def test_status_and_targets_show_say_seed_004_s_two_targets(tmp_path: Path, db_u
     english = runner("status", "--year", "2025", "--now", "2026-03-20", "--lang", "en").stdout
     assert "At least 90 % of cells rated good or better: 17/20 = 85 % (required ≥ 90 %) — " \
         "not met, gap 1" in english
+
+
+def test_a_units_file_may_name_kinds_by_their_labels(cli: Cli) -> None:
+    """A secretariat writes "Chi bộ cơ sở", not grassroots_cell: the label (with or without
+    accents) is the kind; a kind that cannot sit under its parent is said by labels."""
+    (cli.folder / "labels.csv").write_text(
+        UNITS_CSV.splitlines()[0] + "\n"
+        "X05,Đảng ủy xã Tân Lập,Cấp ủy cấp trên cơ sở,administrative,T01,0,\n"
+        "CB-TL1,Chi bộ thôn Tân Lập 1,chi bo co so,village,X05,14,\n",
+        encoding="utf-8",
+    )
+    cli("units", "import", "labels.csv")
+    kinds = dict(cli.rows("SELECT code, kind FROM unit WHERE code IN ('X05', 'CB-TL1')"))
+    assert kinds == {"X05": "committee", "CB-TL1": "grassroots_cell"}
+    (cli.folder / "under.csv").write_text(
+        UNITS_CSV.splitlines()[0] + "\n"
+        "CB-TL2,Chi bộ thôn Tân Lập 2,Chi bộ cơ sở,village,CB-TL1,9,\n",
+        encoding="utf-8",
+    )
+    done = cli("units", "import", "under.csv", ok=False)
+    assert done.returncode == 1
+    assert "«Chi bộ cơ sở» không thể trực thuộc «Chi bộ cơ sở»; được phép: " in done.stderr
+    assert "grassroots_cell" not in done.stderr

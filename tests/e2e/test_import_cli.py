@@ -169,5 +169,5 @@ def test_fifteen_hundred_committees_child_first_import_and_a_chain_too_deep_is_r
     ]
     (cli.folder / "chain.csv").write_text("\n".join(chain) + "\n", encoding="utf-8")
     said = refused(cli, "units", "import", "chain.csv")
-    assert "levels deep" in said
+    assert "D100 sẽ nằm sâu 101 cấp; tối đa 100" in said
     assert len(units(cli)) == 1500

@@ -100,4 +100,4 @@ def test_each_command_takes_a_decision_and_refuses_what_it_cannot_do(
     bad = tmp_path / "bad.csv"
     bad.write_text("code,new_parent\nCB-A2,\n", encoding="utf-8")
     row = cli("units", "reorganise", str(bad), *ON_THE_DAY, ok=False)
-    assert "dòng 2, cột «new_parent»: nothing to do" in row.stderr
+    assert "dòng 2, cột «new_parent»: không có gì để làm" in row.stderr

@@ -75,6 +75,17 @@ def contact_roles(catalog: DefinitionSet) -> dict[str, str]:
     return spelled
 
 
+def kind_spellings(catalog: DefinitionSet) -> dict[str, str]:
+    """How a units file may name a kind of unit (folded): its code, or its Vietnamese or
+    English label, in any definition known."""
+    spelled: dict[str, str] = {}
+    for definition in catalog:
+        for kind, label in definition.spec.documents.unit_kinds.items():
+            for text in (kind, label.vi, label.en):
+                spelled.setdefault(fold(text), kind)
+    return spelled
+
+
 def unread_notes(header: list[str], columns: Columns) -> tuple[ColumnNote, ...]:
     return tuple(ColumnNote(c, "unread") for c in map_header(header, columns, ()).unread)
 
@@ -108,7 +119,8 @@ class Registers:
         self.actors.authenticate(actor, "units import", token, administrator=True)
         header, rows = table()
         checked = check_units(
-            source, header, rows, self.uow.units.parents(), contact_roles(self.catalog)
+            source, header, rows, self.uow.units.parents(), contact_roles(self.catalog),
+            kind_spellings(self.catalog),
         )
         with self.uow:
             added, updated = self.uow.units.import_rows(checked.units)

@@ -14,12 +14,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from adapters.bootstrap import App
-from adapters.http.pages.render import PageRoute, page
+from adapters.http.pages.render import PageRoute, labeller, page
 from adapters.http.pages.session import Visitor, csrf_ok, visitor
 from adapters.http.pages.uploads import received
 from adapters.http.pages.words import WORDS
 from adapters.http.server import services
 from adapters.http.years import page_year
+from adapters.i18n.said import said_problems
 from adapters.tabular import read_sheet
 from workflow.errors import BontotError, ImportRefused
 from workflow.import_columns import ColumnNote
@@ -58,8 +59,9 @@ def router() -> APIRouter:
                 )
             except ImportRefused as exc:
                 # each bad cell by the row and column the service names; nothing imported
+                problems = said_problems(exc.problems, who.lang, labeller(request))
                 return page(request, "imports.html", who, 422, kinds=KINDS, done=None,
-                            error=name, problems=exc.problems)  # fmt: skip
+                            error=name, problems=problems)  # fmt: skip
         return page(request, "imports.html", who, kinds=KINDS, done=done, error=None)
 
     return pages

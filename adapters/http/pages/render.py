@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
 from datetime import date, datetime
-from functools import partial
 from typing import Any
 
 from babel.numbers import format_decimal
@@ -20,7 +19,7 @@ from adapters.http.pages.nav import PAGES
 from adapters.http.pages.session import LoginRequired, Visitor, finish, language
 from adapters.http.pages.words import WORDS
 from adapters.http.server import server_of
-from adapters.i18n.said import error_text, role_word
+from adapters.i18n.said import Labeller, error_text
 from workflow.errors import BontotError, NotFound
 from workflow.service.actors import Refused
 from workflow.timefmt import LOCAL_TZ, from_db, show_date
@@ -102,8 +101,13 @@ def _said(request: Request, key: str, exc: Exception) -> str:
 
 def _error_text(request: Request, exc: BontotError, lang: str) -> str:
     assert exc.msgid is not None
-    specs = [d.spec for d in server_of(request).catalog]
-    return error_text(lang, exc.msgid, exc.params, partial(role_word, specs))
+    return error_text(lang, exc.msgid, exc.params, labeller(request))
+
+
+def labeller(request: Request) -> Labeller:
+    """The served definitions' labels for an error's code names."""
+    catalog = server_of(request).catalog
+    return Labeller(lambda: [d.spec for d in catalog])
 
 
 class PageRoute(APIRoute):
