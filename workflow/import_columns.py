@@ -195,3 +195,7 @@ def not_one_of(value: str, allowed: Iterable[str]) -> Reason:
     listed = ", ".join(allowed)
     return Reason(f"{value!r} is not one of {listed}", "import.not_one_of", value=value,
                   allowed=listed)  # fmt: skip
+
+
+def not_a_date(text: str) -> Reason:
+    return Reason(f"{text!r} is not a date (dd/mm/yyyy)", "import.not_a_date", value=text)

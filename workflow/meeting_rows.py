@@ -27,10 +27,18 @@ import re
 from collections.abc import Iterable, Mapping
 from datetime import date
 
-from workflow.errors import ImportRefused, RowProblem
-from workflow.import_columns import MEETING_COLUMNS, fold, map_header, whole_number
+from workflow.errors import ImportRefused, Reason, RowProblem
+from workflow.import_columns import (
+    EMPTY,
+    MEETING_COLUMNS,
+    fold,
+    map_header,
+    not_a_date,
+    whole_number,
+)
 from workflow.rules.meeting_params import MEETING_KINDS, MeetingKind
 from workflow.rules.meeting_record import Meeting
+from workflow.spec.model import Labels
 from workflow.timefmt import parse_user_date
 
 #: field -> accepted headers (after folding); the first is the documented one
@@ -42,6 +50,12 @@ KIND_VALUES: dict[str, MeetingKind] = {
     "ket_hop": "combined",
     "thuong_ky_ket_hop_chuyen_de": "combined",
     **{kind: kind for kind in MEETING_KINDS},
+}
+#: How a kind of meeting is written in a row error
+_KIND_LABELS: dict[MeetingKind, Labels] = {
+    "regular": Labels(vi="thường kỳ", en="regular"),
+    "thematic": Labels(vi="chuyên đề", en="thematic"),
+    "combined": Labels(vi="kết hợp", en="combined"),
 }
 _MEMBER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")
 
@@ -86,8 +100,13 @@ def check_meeting_rows(
                 RowProblem(
                     number,
                     columns["held_on"],
-                    f"{meeting.unit_code} has a {meeting.kind} meeting on "
-                    f"{meeting.held_on:%d/%m/%Y} already (row {first_row_of[key]})",
+                    Reason(
+                        f"{meeting.unit_code} has a {meeting.kind} meeting on "
+                        f"{meeting.held_on:%d/%m/%Y} already (row {first_row_of[key]})",
+                        "import.meeting_repeats", unit=meeting.unit_code,
+                        meeting=_KIND_LABELS[meeting.kind], day=f"{meeting.held_on:%d/%m/%Y}",
+                        first=first_row_of[key],
+                    ),
                 )
             )
             continue
@@ -123,20 +142,23 @@ def _parse_row(
 
     unit = cell("unit")
     if not unit:
-        problem("unit", "is empty")
+        problem("unit", EMPTY)
     elif unit not in units:
-        problem("unit", f"unknown unit {unit!r}")
+        problem("unit", Reason(f"unknown unit {unit!r}", "import.unknown_unit", value=unit))
     held_on = None
     try:
         held_on = parse_date(cell("held_on"))
-    except ValueError as exc:
-        problem("held_on", str(exc))
+    except ValueError:
+        problem("held_on", not_a_date(cell("held_on")))
     kind = KIND_VALUES.get(normalise(cell("kind")))
     if kind is None:
         problem(
             "kind",
-            f"{cell('kind')!r} is not one of thuong_ky, chuyen_de, ket_hop "
-            "(regular, thematic, combined)",
+            Reason(
+                f"{cell('kind')!r} is not one of thuong_ky, chuyen_de, ket_hop "
+                "(regular, thematic, combined)",
+                "import.not_a_meeting_kind", value=cell("kind"),
+            ),
         )
     counts: dict[str, int] = {}
     for name in ("duration_min", "present", "absent_excused", "absent_unexcused", "speakers"):
@@ -145,16 +167,19 @@ def _parse_row(
                 cell(name), MAX_MINUTES if name == "duration_min" else MAX_COUNT
             )
         except ValueError as exc:
-            problem(name, str(exc))
+            problem(name, exc.args[0])
     if counts.get("duration_min") == 0:
-        problem("duration_min", "a meeting lasts more than 0 minutes")
+        problem("duration_min", Reason("a meeting lasts more than 0 minutes", "import.no_minutes"))
     roll = sum(counts.get(n, 0) for n in ("present", "absent_excused", "absent_unexcused"))
     if len(counts) == 5 and roll == 0:
-        problem("present", "nobody present or absent: not a meeting")
+        problem("present", Reason("nobody present or absent: not a meeting", "import.nobody"))
     if "speakers" in counts and "present" in counts and counts["speakers"] > counts["present"]:
         problem(
             "speakers",
-            f"{counts['speakers']} speakers but {counts['present']} members present",
+            Reason(
+                f"{counts['speakers']} speakers but {counts['present']} members present",
+                "import.speakers", speakers=counts["speakers"], present=counts["present"],
+            ),
         )
     lists: dict[str, tuple[str, ...]] = {}
     for name, count_name in (
@@ -164,20 +189,29 @@ def _parse_row(
         ids = tuple(part.strip() for part in cell(name).split(";") if part.strip())
         bad = [member for member in ids if not _MEMBER_ID.match(member)]
         if bad:
-            problem(name, f"{bad[0]!r} is not a member id")
+            problem(name, Reason(f"{bad[0]!r} is not a member id", "import.not_member_id",
+                                 value=bad[0]))  # fmt: skip
         elif len(set(ids)) != len(ids):
-            problem(name, "a member is listed twice")
+            problem(name, Reason("a member is listed twice", "import.member_twice"))
         elif ids and count_name in counts and len(ids) != counts[count_name]:
             problem(
                 name,
-                f"{len(ids)} members listed but {columns[count_name]!r} says {counts[count_name]}",
+                Reason(
+                    f"{len(ids)} members listed but {columns[count_name]!r} says "
+                    f"{counts[count_name]}",
+                    "import.members_count", listed=len(ids), column=columns[count_name],
+                    count=counts[count_name],
+                ),
             )
         lists[name] = ids
     both = set(lists["absent_excused_ids"]) & set(lists["absent_unexcused_ids"])
     if both:
         problem(
             "absent_unexcused_ids",
-            f"{sorted(both)[0]!r} is absent both with and without a reason",
+            Reason(
+                f"{sorted(both)[0]!r} is absent both with and without a reason",
+                "import.absent_twice", value=sorted(both)[0],
+            ),
         )
     if problems or held_on is None or kind is None:
         return None, problems

@@ -282,7 +282,7 @@ def test_a_2025_rating_whose_level_and_score_disagree_imports_nothing(cli: Cli) 
     refused = cli("ratings", "import", "diem-2025.csv", "--year", "2025", ok=False)
     assert refused.returncode == 1 and "Traceback" not in refused.stderr
     assert "dòng 3, cột «xep_loai»" in refused.stderr
-    assert "'Hoàn thành xuất sắc nhiệm vụ' không khớp với điểm 88" in refused.stderr
+    assert "«Hoàn thành xuất sắc nhiệm vụ» không khớp với điểm 88" in refused.stderr
     assert "88 điểm là hoàn thành tốt nhiệm vụ" in refused.stderr
     first = rows.splitlines(keepends=True)[0]  # 92 points: excellent, derived
     (cli.folder / "diem-2025.csv").write_text(header + first, encoding="utf-8-sig")

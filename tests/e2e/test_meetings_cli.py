@@ -73,7 +73,7 @@ def test_a_bad_row_names_row_and_column_and_imports_nothing(cli: Cli, tmp_path: 
     (tmp_path / "bad.csv").write_text(bad, encoding="utf-8")
     done = cli("meetings", "import", "bad.csv", ok=False)
     assert done.returncode == 1
-    assert "dòng 6, cột «Ngày»" in done.stderr
+    assert "dòng 6, cột «Ngày»: «30/02/2024» không phải ngày (dd/mm/yyyy)" in done.stderr
     assert cli.rows("SELECT COUNT(*) FROM meeting") == [(0,)]
     assert cli.rows("SELECT COUNT(*) FROM audit_event WHERE kind = 'meetings_import'") == [(0,)]
 
@@ -114,7 +114,7 @@ def test_a_secretary_imports_only_the_own_units_meetings(cli: Cli, tmp_path: Pat
     refused = as_actor(
         cli, other, "meetings", "import", "so-tay.csv", "--actor", "bithu.toan", ok=False
     )
-    assert refused.returncode == 3 and "row 2: CB-THON1 is not DB-TRUONG-1" in refused.stderr
+    assert refused.returncode == 3 and "dòng 2: CB-THON1 không phải DB-TRUONG-1" in refused.stderr
     assert cli.rows("SELECT COUNT(*) FROM meeting") == [(0,)]
     as_actor(cli, secretary, "meetings", "import", "so-tay.csv", "--actor", "bithu.thon1")
     assert cli.rows("SELECT COUNT(*) FROM meeting") == [(4,)]

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from adapters.i18n.said import message_text
 from workflow.errors import DefinitionError, ImportRefused
 from workflow.evidence.ratings import check_rating_rows, level_for_score
 from workflow.spec.model import RatingScaleSpec
@@ -79,8 +80,10 @@ def test_a_level_and_a_score_that_disagree_are_a_row_error(qd366: RatingScaleSpe
         check_rating_rows("r.csv", HEADER, rows, UNITS, 2025, qd366)
     (problem,) = refused.value.problems
     assert (problem.row, problem.column) == (3, "xep_loai")
-    assert "'Hoàn thành tốt nhiệm vụ'" in problem.message and "92" in problem.message
-    assert "hoàn thành xuất sắc nhiệm vụ" in problem.message and "QĐ 366" in problem.message
+    said = message_text(problem.message, "vi")  # as the secretariat reads it
+    assert "«Hoàn thành tốt nhiệm vụ» không khớp với điểm 92" in said
+    assert "92 điểm là hoàn thành xuất sắc nhiệm vụ" in said and "QĐ 366" in said
+    assert "92 points is excellent" in message_text(problem.message, "en")
 
 
 def test_a_score_outside_0_100_or_on_a_level_year_is_refused(bon_tot: Definition) -> None:
@@ -90,7 +93,8 @@ def test_a_score_outside_0_100_or_on_a_level_year_is_refused(bon_tot: Definition
                           levels)
     (problem,) = refused.value.problems
     assert (problem.row, problem.column) == (2, "diem")
-    assert "năm 2024 xếp loại theo mức (QĐ 124-QĐ/TW (2023))" in problem.message
+    said = message_text(problem.message, "vi")
+    assert "năm 2024 xếp loại theo mức (QĐ 124-QĐ/TW (2023))" in said
     with pytest.raises(ImportRefused) as refused:
         check_rating_rows("r.csv", HEADER, [row("", "101"), row("", "tám", "DV002")], UNITS,
                           2025, bon_tot.spec.rating_scale(2025))

@@ -16,9 +16,9 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any, Literal
 
-from workflow.errors import ImportRefused, RowProblem
-from workflow.import_columns import RATING_COLUMNS, line_problem, map_header
-from workflow.spec.model import RatingScaleSpec, ScoreBands
+from workflow.errors import ImportRefused, Reason, RowProblem
+from workflow.import_columns import RATING_COLUMNS, line_problem, map_header, not_a_date
+from workflow.spec.model import Labels, RatingScaleSpec, ScoreBands
 from workflow.timefmt import parse_user_date
 
 Level = Literal["excellent", "good", "completed", "not_completed"]
@@ -58,6 +58,12 @@ _STATUS_HINT = ("dang_sinh_hoat", "mien_sinh_hoat", "dinh_chi")
 #: Column names: the registry's Vietnamese header first, then accepted aliases.
 COLUMNS = RATING_COLUMNS
 REQUIRED = ("unit", "level", "stage", "rated_on")
+
+#: How a stage is written in a row error
+_STAGE_LABELS: dict[Stage, Labels] = {
+    "provisional": Labels(vi="tạm thời", en="provisional"),
+    "final": Labels(vi="chính thức", en="final"),
+}
 
 #: How the levels are written in a row error (the registry's own words)
 LEVEL_VI: dict[Level, str] = {
@@ -172,13 +178,13 @@ def check_rating_rows(
         key = (record.unit_code, record.member, record.stage)
         if key in first_row:
             who = record.member or "the unit's own rating"
-            problems.append(
-                RowProblem(
-                    number,
-                    columns.get("member", COLUMNS["member"][0]),
-                    f"{who} of {record.unit_code} ({record.stage}) repeats row {first_row[key]}",
-                )
-            )
+            said = Reason(
+                f"{who} of {record.unit_code} ({record.stage}) repeats row {first_row[key]}",
+                "import.rating_repeats" if record.member else "import.unit_rating_repeats",
+                member=record.member, unit=record.unit_code, stage=_STAGE_LABELS[record.stage],
+                first=first_row[key],
+            )  # fmt: skip
+            problems.append(RowProblem(number, columns.get("member", COLUMNS["member"][0]), said))
             continue
         first_row[key] = number
         records.append(record)
@@ -211,32 +217,42 @@ def _parse(
         if (why := line_problem(cell(key))) is not None:
             bad(key, why)
     if kind is None:
-        bad("unit", f"unknown unit {unit_code!r}")
+        bad("unit", Reason(f"unknown unit {unit_code!r}", "import.unknown_unit", value=unit_code))
     elif member and kind not in MEMBER_UNIT_KINDS:
-        bad("member", f"members are rated in their cell; {unit_code} is a {kind}")
+        bad("member", Reason(f"members are rated in their cell; {unit_code} is a {kind}",
+                             "import.member_not_in_cell", unit=unit_code, kind=kind))  # fmt: skip
 
     level_text = cell("level")
     level = _LEVEL_WORDS.get(fold(level_text)) if level_text else None
     if level_text and level is None:
-        bad("level", f"{level_text!r} is not a rating ({', '.join(_LEVEL_HINT)})")
+        bad("level", Reason(f"{level_text!r} is not a rating ({', '.join(_LEVEL_HINT)})",
+                            "import.not_a_rating", value=level_text,
+                            allowed=", ".join(_LEVEL_HINT)))  # fmt: skip
     level, score = _scored(cell("score"), level, level_text, scale, year, bad)
     stage = _STAGE_WORDS.get(fold(cell("stage")))
     if stage is None:
-        bad("stage", f"{cell('stage')!r} is not a stage (tam_thoi, chinh_thuc)")
+        bad("stage", Reason(f"{cell('stage')!r} is not a stage (tam_thoi, chinh_thuc)",
+                            "import.not_a_stage", value=cell("stage")))  # fmt: skip
     status = _STATUS_WORDS.get(fold(cell("status")))
     if status is None:
-        bad("status", f"{cell('status')!r} is not a status ({', '.join(_STATUS_HINT)})")
+        bad("status", Reason(f"{cell('status')!r} is not a status ({', '.join(_STATUS_HINT)})",
+                             "import.not_a_status", value=cell("status"),
+                             allowed=", ".join(_STATUS_HINT)))  # fmt: skip
     elif status != "active" and not member:
-        bad("status", "a unit's own rating has no member status")
+        bad("status", Reason("a unit's own rating has no member status", "import.unit_status"))
 
     rated_on = _date(cell("rated_on"), "rated_on", bad)
     if level is not None and rated_on is None and not problems:
-        bad("rated_on", "a rating needs its date (dd/mm/yyyy)")
+        bad("rated_on", Reason("a rating needs its date (dd/mm/yyyy)", "import.rating_date"))
     if rated_on is not None and rated_on.year not in (year, year + 1):
-        bad("rated_on", f"{rated_on:%d/%m/%Y} is not in the rating season of {year}")
+        day = f"{rated_on:%d/%m/%Y}"
+        bad("rated_on", Reason(f"{day} is not in the rating season of {year}",
+                               "import.rating_season", day=day, year=year))  # fmt: skip
     admitted_on = _date(cell("admitted_on"), "admitted_on", bad)
     if admitted_on is not None and rated_on is not None and admitted_on > rated_on:
-        bad("admitted_on", f"admitted {admitted_on:%d/%m/%Y}, after the rating date")
+        day = f"{admitted_on:%d/%m/%Y}"
+        bad("admitted_on", Reason(f"admitted {day}, after the rating date",
+                                  "import.admitted_after", day=day))  # fmt: skip
     if problems or stage is None or status is None:
         return None, problems
     return (
@@ -262,21 +278,23 @@ def _scored(
         return level, None
     parsed = parse_score(score_text)
     if parsed is None:
-        bad("score", f"{score_text!r} không phải là điểm từ 0 đến 100")
+        bad("score", Reason(f"{score_text!r} is not a score from 0 to 100", "import.not_a_score",
+                            value=score_text))  # fmt: skip
         return level, None
     value, kept = parsed
     if scale is None or scale.kind != "score" or scale.bands is None:
         where = f" ({scale.source})" if scale is not None else ""
-        bad("score", f"điểm {kept}: năm {year} xếp loại theo mức{where}, không chấm điểm")
+        bad("score", Reason(f"score {kept}: {year} is rated by levels{where}, not scored",
+                            "import.not_scored", score=kept, year=year, where=where))  # fmt: skip
         return level, None
     derived = level_for_score(value, scale.bands)
     if level is not None and level != derived:
-        bad(
-            "level",
-            f"xếp loại {level_text!r} không khớp với điểm {kept} (cột "
-            f"{COLUMNS['score'][0]}): theo {scale.source}, {kept} điểm là "
-            f"{LEVEL_VI[derived]}",
-        )
+        bad("level", Reason(
+            f"rating {level_text!r} does not match the score {kept} (column "
+            f"{COLUMNS['score'][0]}): by {scale.source}, {kept} points is {derived}",
+            "import.score_mismatch", value=level_text, score=kept, column=COLUMNS["score"][0],
+            source=scale.source, level=Labels(vi=LEVEL_VI[derived], en=derived.replace("_", " ")),
+        ))  # fmt: skip
         return level, None
     return derived, kept
 
@@ -287,5 +305,5 @@ def _date(text: str, key: str, bad: Any) -> date | None:
     try:
         return parse_user_date(text)
     except ValueError:
-        bad(key, f"{text!r} is not a date (dd/mm/yyyy)")
+        bad(key, not_a_date(text))
         return None
