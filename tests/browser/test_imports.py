@@ -51,6 +51,7 @@ def test_a_bad_row_names_its_row_and_column_and_nothing_is_imported(
     assert answer.status_code == 422
     cells = re.findall(r"<td[^>]*>([^<]*)</td>", answer.text)
     assert "3" in cells and "parent_code" in cells  # the file's row 3, its parent column
+    assert "không có đơn vị «KHONG-CO»" in cells  # what is wrong, in the visitor's words
     assert "Không nhập dòng nào" in answer.text
     # the good row before it was not imported either
     assert client.get("/units/CB-MOI").status_code == 404
