@@ -77,6 +77,11 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
+def fail_said(msgid: str, code: int = 1, **params: Any) -> typer.Exit:
+    """`fail` with the catalogue's message, in the language this run speaks."""
+    return fail(i18n.text(errors.lang_of(sys.argv), msgid, **params), code)
+
+
 def finite(value: float | None) -> float | None:
     """An option's callback: click's FloatRange lets nan through (every comparison with
     it is false), and a nan sleep or lease breaks the scheduler."""
@@ -155,7 +160,8 @@ def token_for(actor: str) -> Callable[[], str | None]:
     def read() -> str | None:
         token = os.environ.get(TOKEN_ENV)
         if token is None and sys.stdin.isatty():
-            token = typer.prompt(f"token for {actor}", hide_input=True)
+            asked = i18n.text(errors.lang_of(sys.argv), "cli.token_prompt", actor=actor)
+            token = typer.prompt(asked, hide_input=True)
         return token
 
     return read

@@ -8,7 +8,15 @@ from typing import Annotated
 import typer
 
 from adapters import i18n, logs
-from adapters.cli.context import DbOption, LangOption, NowOption, YearOption, fail, session
+from adapters.cli.context import (
+    DbOption,
+    LangOption,
+    NowOption,
+    YearOption,
+    fail,
+    fail_said,
+    session,
+)
 from adapters.documents.word import TemplateFault, decision_docx, report_docx
 from workflow.timefmt import LOCAL_TZ
 
@@ -33,8 +41,6 @@ def fault_text(fault: TemplateFault, lang: str) -> str:
 
 def _write(kind: str, year: int, under: str, output: Path, templates: Path | None,
            db: str | None, now: str | None, lang: str) -> None:
-    if lang not in ("vi", "en"):
-        raise fail(f"--lang {lang!r}: vi or en")
     if templates is not None and not templates.is_dir():
         # the folder may come from BONTOT_TEMPLATES: name both places it can be set
         raise fail(i18n.text(lang, "cli.no_templates", folder=templates))
@@ -49,7 +55,7 @@ def _write(kind: str, year: int, under: str, output: Path, templates: Path | Non
         try:
             output.write_bytes(data)
         except OSError as exc:
-            raise fail(f"{output}: {exc.strerror}") from None
+            raise fail_said("cli.cannot_write", file=output, reason=exc.strerror) from None
         logs.logger().info("document.written", kind=kind, year=year, under=under,
                            output=str(output))
         units = i18n.number(len(built.units), lang, 0)

@@ -16,7 +16,7 @@ from adapters.cli.context import (
     NowOption,
     UnderOption,
     YearOption,
-    fail,
+    fail_said,
     log_filter,
     session,
 )
@@ -40,18 +40,16 @@ DelimiterOption = Annotated[str, typer.Option(help="CSV field separator")]
 
 def _check(fmt: str, lang: str, delimiter: str) -> None:
     if fmt not in ("xlsx", "csv"):
-        raise fail(f"--format {fmt!r}: xlsx or csv")
-    if lang not in ("vi", "en"):
-        raise fail(f"--lang {lang!r}: vi or en")
+        raise fail_said("cli.format_xlsx_csv", given=fmt)
     if len(delimiter) != 1:
-        raise fail(f"--delimiter {delimiter!r}: one character, e.g. ';' or ','")
+        raise fail_said("cli.delimiter", given=delimiter)
 
 
 def _save(table: Table, fmt: str, output: Path, sheet: str, delimiter: str) -> None:
     try:
         output.write_bytes(write_table(table, fmt, sheet, delimiter))
     except OSError as exc:
-        raise fail(f"{output}: {exc.strerror}") from None
+        raise fail_said("cli.cannot_write", file=output, reason=exc.strerror) from None
     logs.logger().info("export.written", list=sheet, format=fmt, output=str(output))
     typer.echo(f"{output}")
 

@@ -17,7 +17,7 @@ from adapters.cli.context import (
     LangOption,
     NowOption,
     emit,
-    fail,
+    fail_said,
     session,
     token_for,
 )
@@ -42,8 +42,8 @@ ActorOption = Annotated[str, typer.Option(help="An administrator, once actors ex
 def _decision(number: str, effective: str | None, today: date) -> Decision:
     try:
         day = parse_user_date(effective) if effective else today
-    except ValueError as exc:
-        raise fail(f"--effective {effective!r}: {exc}") from None
+    except ValueError:
+        raise fail_said("cli.not_a_date", option="--effective", given=effective) from None
     return Decision(number.strip(), day)
 
 
@@ -196,7 +196,7 @@ def register(group: typer.Typer) -> None:
         for pair in child:
             name, _, target = pair.partition("=")
             if not name or not target:
-                raise fail(f"--child {pair!r}: write CHILD=NEW")
+                raise fail_said("cli.child_pair", given=pair)
             steps.append(Step("move", name.strip(), target.strip()))
         steps.append(Step("merge", code, into[0]))
         _run(steps, decision, effective, dry_run, actor, db, now, as_json, lang)

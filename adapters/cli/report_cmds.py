@@ -10,7 +10,14 @@ from typing import Annotated, Any
 import typer
 
 from adapters import i18n, logs
-from adapters.cli.context import DbOption, LangOption, NowOption, YearOption, fail, session
+from adapters.cli.context import (
+    DbOption,
+    LangOption,
+    NowOption,
+    YearOption,
+    fail_said,
+    session,
+)
 from adapters.cli.progress import shown
 from adapters.report_files import write_report
 from workflow.timefmt import LOCAL_TZ
@@ -30,13 +37,11 @@ def report(
     a summary per superior (counts by stage, recognised share against target, late units).
     CSV holds the unit rows; Excel and JSON hold both."""
     if fmt not in ("xlsx", "csv", "json"):
-        raise fail(f"--format {fmt!r}: xlsx, csv or json")
-    if lang not in ("vi", "en"):
-        raise fail(f"--lang {lang!r}: vi or en")
+        raise fail_said("cli.format_report", given=fmt)
     if len(delimiter) != 1:
-        raise fail(f"--delimiter {delimiter!r}: one character, e.g. ';' or ','")
+        raise fail_said("cli.delimiter", given=delimiter)
     if fmt == "xlsx" and output is None and sys.stdout.isatty():
-        raise fail("an Excel report needs --output FILE")
+        raise fail_said("cli.excel_needs_output")
     with session(db, now) as app, shown("report", lang):
         built = app.cycles.report(year, under)
         today = app.clock.now().astimezone(LOCAL_TZ).date()

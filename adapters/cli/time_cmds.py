@@ -24,6 +24,7 @@ from adapters.cli.context import (
     database_url,
     emit,
     fail,
+    fail_said,
     guarded,
     seconds_option,
     session,
@@ -131,7 +132,7 @@ def _ticker(options: WorkerOptions) -> Ticker:
     try:
         return Ticker(options)
     except ValueError as exc:  # bad notification settings: named by variable or file key
-        raise fail(f"notification settings: {exc}") from None
+        raise fail_said("cli.notification_settings", detail=exc) from None
 
 
 def tick(

@@ -16,7 +16,7 @@ from adapters.cli.context import (
     JsonOption,
     LangOption,
     emit,
-    fail,
+    fail_said,
     session,
     token_for,
     warn_columns,
@@ -70,8 +70,8 @@ def units_list(
     """List units (a subtree with --under; as the tree stood on a day with --on)."""
     try:
         day = parse_user_date(on) if on else None
-    except ValueError as exc:
-        raise fail(f"--on {on!r}: {exc}") from None
+    except ValueError:
+        raise fail_said("cli.not_a_date", option="--on", given=on) from None
     with session(db) as app:
         if day is None:
             units = app.registers.units(under)

@@ -15,7 +15,7 @@ from adapters.cli.context import (
     LangOption,
     NowOption,
     emit,
-    fail,
+    fail_said,
     session,
     token_for,
 )
@@ -110,10 +110,8 @@ def definitions_migrate(
     A cycle whose state has no mapping, or which is closed, is refused and left as it
     was; the others move, each with a `migrate` record in its audit trail, its deadlines
     and reminders re-planned for the new version. Exit 1 if the map names an unknown state."""
-    if lang not in WORDS:
-        raise fail(f"--lang {lang!r}: vi or en")
     if batch_size < 1:
-        raise fail("--batch-size must be at least 1")
+        raise fail_said("cli.batch_size")
     with session(db, now) as app:
         report = app.acts.migrate(
             definition_id, from_version, to_version, mapping or [], under, year, actor,

@@ -82,7 +82,7 @@ def test_bad_check_input_exits_non_zero(cli: Cli) -> None:
     both = cli(
         "meetings", "check", "--year", "2024", "--unit", "CB-THON1", "--under", "X01", ok=False
     )
-    assert both.returncode != 0 and "one of --unit" in both.stderr
+    assert both.returncode != 0 and "một trong --unit" in both.stderr
     unknown = cli("meetings", "check", "--year", "2024", "--unit", "CB-NOWHERE", ok=False)
     assert unknown.returncode != 0 and "CB-NOWHERE" in unknown.stderr
     bad_date = cli(
