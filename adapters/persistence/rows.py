@@ -11,7 +11,7 @@ from typing import Any
 from workflow.deadlines import PlannedTimer
 from workflow.service.records import Cycle, UnitRef
 from workflow.spec.registry import Definition
-from workflow.timefmt import to_db
+from workflow.timefmt import from_db, to_db
 from workflow.tree import subtree_bounds
 
 # Built once: json.dumps with non-default options builds an encoder on every call.
@@ -42,7 +42,7 @@ UNIT_COLUMNS = (
 
 CYCLE_COLUMNS = (
     "c.id, u.code, c.unit_kind, c.year, c.definition_id, c.definition_version, "
-    "c.state, c.version, c.outcome, c.facts, c.head_hash, c.unit_path"
+    "c.state, c.version, c.outcome, c.facts, c.head_hash, c.unit_path, c.updated_at"
 )
 
 
@@ -63,7 +63,8 @@ def unit_ref(row: Sequence[Any]) -> UnitRef:
 def cycle_of(r: Sequence[Any]) -> Cycle:
     """A cycle from CYCLE_COLUMNS."""
     return Cycle(
-        r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], json.loads(r[9]), r[10], r[11]
+        r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], json.loads(r[9]), r[10], r[11],
+        from_db(r[12]) if r[12] else None,
     )
 
 

@@ -60,7 +60,8 @@ class SqlVersions:
         where, params = subtree(selection.under, "c.unit_path")
         sql = (
             "SELECT c.id, u.code, c.unit_kind, c.year, c.definition_id, c.definition_version, "
-            "c.state, c.version, c.outcome, c.facts, c.head_hash, c.unit_path, c.unit_id "
+            "c.state, c.version, c.outcome, c.facts, c.head_hash, c.unit_path, c.updated_at, "
+            "c.unit_id "
             "FROM cycle c JOIN unit u ON u.id = c.unit_id "
             "WHERE c.definition_id = :definition_id AND c.definition_version = :version "
             f"AND c.id > :after{where}"
@@ -79,7 +80,7 @@ class SqlVersions:
         if lock:
             sql += self.sql.dialect.for_update_of("c")
         rows = self.sql.query(sql, params)
-        return [Migrant(cycle_of(r), r[12]) for r in rows]
+        return [Migrant(cycle_of(r), r[13]) for r in rows]
 
     def write_moves(self, batch: MoveBatch) -> None:
         """Write a batch's moves (a stale row version fails the whole batch)."""

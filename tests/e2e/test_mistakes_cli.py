@@ -54,7 +54,7 @@ def prepared(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shell.ok("init")
     (shell.folder / "units.csv").write_text(UNITS_CSV, encoding="utf-8")
     shell.ok("units", "import", "units.csv")
-    shell.ok("cycle", "open", "--year", "2025")
+    shell.ok("cycle", "open", "--year", "2025", "--now", "2025-01-02")  # before any act
     with closing(sqlite3.connect(shell.file)) as conn:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return shell.file
@@ -264,3 +264,17 @@ def test_help_is_vietnamese_unless_english_is_asked_for(sh: Shell) -> None:
     english = sh.ok("fire", "--help", "--lang", "en", COLUMNS="200")  # one line a help
     assert "A criterion's self-evaluated score" in english
     assert "The board: cycles by state" in sh.ok("--help", BONTOT_LANG="en")
+
+
+def test_an_act_dated_before_the_cycles_last_record_is_refused(sh: Shell) -> None:
+    """Before any actor exists `--now` may date an act (catching up on paper), but never
+    before what the cycle already holds: its history keeps its order."""
+    sh.ok("fire", "CB-THON1", "register", "--year", "2025", "--actor", "bt",
+          "--data", '{"plan": "KH-1"}', "--now", "2025-03-02")  # fmt: skip
+    before = sh.rows()
+    done = sh("fire", "CB-THON1", "start", "--year", "2025", "--actor", "bt", "--now", "01/03/2025")
+    assert done.returncode == 3
+    assert "ghi thời điểm 01/03/2025 00:00, trước bản ghi cuối của chu kỳ (02/03/2025 00:00)" \
+        in done.stderr
+    assert sh.rows() == before
+    sh.ok("fire", "CB-THON1", "start", "--year", "2025", "--actor", "bt", "--now", "03/03/2025")

@@ -96,8 +96,9 @@ def reorganise(app: App, *, dry_run: bool = False) -> object:
 def drive_to_proposed(app: App, clock: VirtualClock) -> None:
     secretary = grant(app, "bithu.CB-A1")
     for at, event, payload in [
-        (local(2025, 2, 10), "register", {"plan": "KH-01/KH-CB", "meeting": "2025-02-10"}),
-        (local(2025, 2, 13), "start", {}),
+        # after the reorganisation of 1/7: a cycle's history is never dated before its last record
+        (local(2025, 7, 10), "register", {"plan": "KH-01/KH-CB", "meeting": "2025-07-10"}),
+        (local(2025, 7, 14), "start", {}),
         (local(2025, 12, 10), "self_evaluate", GOOD_EVALUATION),
         (local(2025, 12, 28), "propose", {}),
     ]:

@@ -203,3 +203,23 @@ def test_the_board_counts_states_and_the_share_against_the_target(
     assert board.overdue["register"] == 5
     under = commune.board(2025, under="X02")
     assert {row.state: row.count for row in under.rows} == {"not_registered": 1}
+
+
+def test_an_event_dated_before_the_cycles_last_record_is_refused(
+    commune: CycleService, clock: VirtualClock, uow: InMemoryUnitOfWork
+) -> None:
+    """With no actors yet, `--now` may date an act; a secretary registering CB-THON1 on
+    20/02 cannot then start it "on 19/02": the history's order is kept, nothing changes
+    but the refusal's fact, and the same start a day later applies."""
+    walk(commune, clock, "CB-THON1", TO_PROPOSED[:1])
+    before = snapshot(uow).cycles
+    clock.set(local(2025, 2, 19, 16))
+    refused = commune.fire("CB-THON1", "start", 2025, *SECRETARY)
+    assert refused.decision.refusal is not None
+    assert refused.decision.refusal.code == "out_of_order"
+    said = refused.decision.refusal.params
+    assert said == {"at": "19/02/2025 16:00", "last": "20/02/2025 09:00"}
+    assert snapshot(uow).cycles == before
+    assert refusal_facts(uow)[-1] == ("CB-THON1", "start", "bithu.thon1", "out_of_order")
+    clock.set(local(2025, 2, 20))  # the very instant of the last record is in order
+    assert commune.fire("CB-THON1", "start", 2025, *SECRETARY).applied

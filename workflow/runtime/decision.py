@@ -19,6 +19,7 @@ RefusalCode = Literal[
     "not_found",
     "not_authorized",
     "separation_of_duties",
+    "out_of_order",
 ]
 
 

@@ -12,7 +12,7 @@ from workflow.deadlines import PlannedTimer
 from workflow.rules.stored_checks import compact
 from workflow.runtime.decision import Decision, Refusal
 from workflow.service.records import AuditEntry, Cycle, CycleChange
-from workflow.timefmt import to_db
+from workflow.timefmt import show_instant, to_db
 
 
 def transition_change(
@@ -101,4 +101,17 @@ def stale_decision(cycle: Cycle, expected: int) -> Decision:
             f"the cycle changed meanwhile (expected version {expected}); reload and try again",
             params={"expected": expected},
         ),
+    )
+
+
+def out_of_order(cycle: Cycle, at: datetime) -> Refusal | None:
+    """An event dated before the cycle's last record (a `--now` in the past, while the
+    installation has no actors) would rewrite the order of its history: refused."""
+    if cycle.updated_at is None or at >= cycle.updated_at:
+        return None
+    dated, last = show_instant(at), show_instant(cycle.updated_at)
+    return Refusal(
+        "out_of_order",
+        f"dated {dated}, before the cycle's last record ({last}): history is kept in order",
+        params={"at": dated, "last": last},
     )

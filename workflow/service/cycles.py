@@ -28,7 +28,12 @@ from workflow.runtime.decision import Decision, Refusal
 from workflow.runtime.machine import CompiledDefinition, MachineCache
 from workflow.service import board
 from workflow.service.adoption import save_definition
-from workflow.service.changes import stale_decision, transition_change, with_override
+from workflow.service.changes import (
+    out_of_order,
+    stale_decision,
+    transition_change,
+    with_override,
+)
 from workflow.service.ports import UnitOfWork
 from workflow.service.records import (
     Cycle,
@@ -252,6 +257,9 @@ class CycleService:
         commit if it applies (None if refused). A dry run stops here."""
         if expected_version is not None and expected_version != cycle.version:
             return stale_decision(cycle, expected_version), None
+        backdated = out_of_order(cycle, self.clock.now())
+        if backdated is not None:
+            return Decision(cycle.state, refusal=backdated), None
         definition = self.definition(cycle.definition_id, cycle.definition_version)
         if grant is not None:
             refused = authorize(grant, role, definition.spec, cycle.unit_code, cycle.unit_path)

@@ -42,6 +42,8 @@ class Cycle:
     #: the hash of the cycle's last audit record: the next one chains onto it
     head: str = ""
     unit_path: str = ""
+    #: when its last record was written: the next one may not be dated before it
+    updated_at: datetime | None = None
 
 
 @dataclass(frozen=True)

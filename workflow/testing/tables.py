@@ -20,7 +20,7 @@ from typing import Any
 from workflow.deadlines import PlannedTimer
 from workflow.service.records import Cycle, UnitRef
 from workflow.spec.registry import Definition
-from workflow.timefmt import to_db
+from workflow.timefmt import from_db, to_db
 from workflow.tree import subtree_bounds
 
 Row = dict[str, Any]
@@ -170,6 +170,7 @@ def cycle_of(tables: Tables, c: Row) -> Cycle:
         c["id"], tables.units[c["unit_id"]]["code"], c["unit_kind"], c["year"],
         c["definition_id"], c["definition_version"], c["state"], c["version"], c["outcome"],
         json.loads(c["facts"]), c["head_hash"], c["unit_path"],
+        from_db(c["updated_at"]) if c.get("updated_at") else None,
     )
 
 

@@ -43,6 +43,7 @@ KINDS: dict[str, tuple[int, str, str]] = {
     "guard_failed": (409, "Chưa đủ điều kiện", "Conditions not met"),
     "ambiguous": (409, "Cần chỉ rõ quy trình", "Ambiguous"),
     "stale": (412, "Chu kỳ đã thay đổi", "The cycle has changed"),
+    "out_of_order": (409, "Thời điểm trước bản ghi cuối", "Dated before the last record"),
     "payload_missing": (422, "Thiếu thông tin bắt buộc", "Payload missing"),
     "payload_not_allowed": (422, "Thông tin không được chấp nhận", "Payload not allowed"),
     "invalid_request": (422, "Yêu cầu không hợp lệ", "Invalid request"),
