@@ -21,10 +21,11 @@ class SqlActors:
     def count(self) -> int:
         return int(self.sql.query("SELECT COUNT(*) FROM actor")[0][0])
 
-    def lock_first(self) -> None:
-        """Make writers adding the first actor wait for each other, so that the one that
-        comes second counts the first's row: an advisory lock on PostgreSQL; on SQLite a
-        write that changes nothing takes the database's one write lock now."""
+    def lock_administration(self) -> None:
+        """Make writers adding the first actor, or revoking an administrator, wait for
+        each other, so that the one that comes second counts the first's row: an advisory
+        lock on PostgreSQL; on SQLite a write that changes nothing takes the database's
+        one write lock now."""
         found = self.sql.dialect.serialize("first_actor")
         if found is not None:
             self.sql.execute(*found)

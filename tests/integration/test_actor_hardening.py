@@ -138,3 +138,58 @@ def test_twenty_simultaneous_first_administrators_make_exactly_one(
     assert len(outcomes) == 20
     with bootstrap.opened(db_url, clock, catalog=catalog) as app:
         assert len(app.actors.every()) == 1
+
+
+
+def test_two_administrators_revoking_each_other_at_once_leave_one(
+    db_url: str, clock: VirtualClock, catalog: DefinitionSet
+) -> None:
+    """quantri.a and quantri.b, the only administrators, each revoke the other at the same
+    moment on their own connection, ten times over: each time one revocation applies and
+    the other is refused as the last administrator's, never both."""
+    with bootstrap.opened(db_url, clock, schema="create", catalog=catalog) as setup:
+        survivor = ("quantri", setup.actors.add("quantri", "administrator", None))
+    for trial in range(10):
+        survivor = _race(db_url, clock, catalog, trial, survivor)
+
+
+def _race(
+    db_url: str, clock: VirtualClock, catalog: DefinitionSet, trial: int,
+    keeper: tuple[str, str],
+) -> tuple[str, str]:
+    """The keeper adds two administrators and is revoked; they race; who is left."""
+    a, b = f"quantri.a{trial}", f"quantri.b{trial}"
+    with bootstrap.opened(db_url, clock, catalog=catalog) as setup:
+        token_a = setup.actors.add(a, "administrator", None, by=keeper[0],
+                                   token=lambda: keeper[1])  # fmt: skip
+        token_b = setup.actors.add(b, "administrator", None, by=keeper[0],
+                                   token=lambda: keeper[1])  # fmt: skip
+        setup.actors.revoke(keeper[0], a, lambda: token_a)
+    apps = [bootstrap.build(db_url, clock, catalog=catalog) for _ in range(2)]
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def revoke(app: App, target: str, by: str, token: str) -> None:
+        start.wait()
+        try:
+            app.actors.revoke(target, by, lambda: token)
+            outcomes.append("revoked")
+        except Refused as exc:
+            outcomes.append(str(exc))
+
+    pairs = [(apps[0], b, a, token_a), (apps[1], a, b, token_b)]
+    threads = [threading.Thread(target=revoke, args=pair) for pair in pairs]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+    finally:
+        for app in apps:
+            app.close()
+    assert outcomes.count("revoked") == 1, outcomes
+    assert any("is the last administrator" in said for said in outcomes), outcomes
+    with bootstrap.opened(db_url, clock, catalog=catalog) as app:
+        active = [r[0] for r in app.actors.every() if r[2] == "administrator" and r[5] is None]
+    assert len(active) == 1 and active[0] in (a, b), active
+    return (a, token_a) if active == [a] else (b, token_b)

@@ -273,7 +273,7 @@ class Actors:
         secret, hashed = self.issue()
         with self.uow:
             if first:  # two first administrators at once: the second sees the first's row
-                self.uow.actors.lock_first()
+                self.uow.actors.lock_administration()
                 if self.uow.actors.count() != 0:
                     raise Refused(Reason(
                         "an administrator was added meanwhile: ask it to add you (--by)",
@@ -286,16 +286,22 @@ class Actors:
     def revoke(self, actor_id: str, by: str, token: TokenSource = no_token) -> None:
         """Revoke an actor: its token no longer works."""
         self.authenticate(by, "actors revoke", token, administrator=True)
-        administrators = [
-            row[0] for row in self.uow.actors.all() if row[2] == ADMINISTRATOR and row[5] is None
-        ]
-        if administrators == [actor_id]:
-            raise Refused(
-                f"{actor_id} is the last administrator: add another before revoking it",
-                "actor.refused", actor=by, purpose="actors revoke", reason="last administrator",
-                msgid="reason.last_administrator", params={"actor": actor_id},
-            )  # fmt: skip
         with self.uow:
+            # two administrators revoking each other at once: the second counts again
+            # after the first's revocation, and keeps the installation administered
+            self.uow.actors.lock_administration()
+            administrators = [
+                row[0]
+                for row in self.uow.actors.all()
+                if row[2] == ADMINISTRATOR and row[5] is None
+            ]
+            if administrators == [actor_id]:
+                raise Refused(
+                    f"{actor_id} is the last administrator: add another before revoking it",
+                    "actor.refused", actor=by, purpose="actors revoke",
+                    reason="last administrator",
+                    msgid="reason.last_administrator", params={"actor": actor_id},
+                )  # fmt: skip
             revoked = self.uow.actors.revoke(actor_id, self.clock.now(), by)
             self.uow.commit()
         if not revoked:

@@ -237,8 +237,9 @@ class Audit(Protocol):
 
 class Actors(Protocol):
     def count(self) -> int: ...
-    def lock_first(self) -> None:
-        """In a unit of work: writers adding the first actor wait for each other."""
+    def lock_administration(self) -> None:
+        """In a unit of work: writers adding the first actor or revoking an
+        administrator wait for each other."""
     def add(
         self, actors: Sequence[tuple[str, str, str, str | None, str]], at: datetime, by: str
     ) -> None:

@@ -153,7 +153,7 @@ class MemoryActors:
     def count(self) -> int:
         return len(self.tables.actors)
 
-    def lock_first(self) -> None:
+    def lock_administration(self) -> None:
         """One process, one writer at a time: nothing to wait for."""
 
     def add(
