@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from adapters.i18n import text
+from adapters.i18n import number, text
 from workflow.errors import Reason, RowProblem
 from workflow.runtime.decision import Refusal
 from workflow.spec.model import DefinitionSpec, Labels
@@ -53,6 +53,10 @@ def refusal_text(refusal: Refusal, spec: DefinitionSpec | None, lang: str) -> st
     if not refusal.msgid and not refusal.params and refusal.code == "not_authorized":
         return f"{said} ({refusal.message})"  # a refusal that names no message of its own
     return said
+
+
+#: parameters that hold an amount (a limit, a length), written as the language writes numbers
+_AMOUNTS = ("most", "least", "length")
 
 
 def role_word(specs: Iterable[DefinitionSpec], role: str, lang: str) -> str:
@@ -118,6 +122,8 @@ def said_params(
             out[key] = error_text(lang, value.msgid, value.params, labels)
         elif isinstance(value, Labels):
             out[key] = value.get(lang)
+        elif key in _AMOUNTS and isinstance(value, int) and not isinstance(value, bool):
+            out[key] = number(value, lang, 0)  # 100.000 in Vietnamese, 100,000 in English
         elif key == "reason" and isinstance(value, str):  # the short ones: "bad token"
             said = text(lang, f"reason.{value}")
             out[key] = value if said == f"reason.{value}" else said
