@@ -107,6 +107,18 @@ def test_a_milestone_is_kept_only_by_its_owner_role(app: App) -> None:
         app.registers.keep_milestone(*review, "btv.x01", lambda: owner)
 
 
+def together(threads: list[threading.Thread], apps: list[App]) -> None:
+    """Run the threads to their end, then close each one's services."""
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+    finally:
+        for app in apps:
+            app.close()
+
+
 def test_twenty_simultaneous_first_administrators_make_exactly_one(
     db_url: str, clock: VirtualClock, catalog: DefinitionSet
 ) -> None:
@@ -126,14 +138,7 @@ def test_twenty_simultaneous_first_administrators_make_exactly_one(
             outcomes.append(f"refused: {exc}")
 
     threads = [threading.Thread(target=add, args=(i, a)) for i, a in enumerate(apps)]
-    try:
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=120)
-    finally:
-        for app in apps:
-            app.close()
+    together(threads, apps)
     assert outcomes.count("added") == 1, outcomes
     assert len(outcomes) == 20
     with bootstrap.opened(db_url, clock, catalog=catalog) as app:
@@ -179,14 +184,7 @@ def _race(
 
     pairs = [(apps[0], b, a, token_a), (apps[1], a, b, token_b)]
     threads = [threading.Thread(target=revoke, args=pair) for pair in pairs]
-    try:
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=120)
-    finally:
-        for app in apps:
-            app.close()
+    together(threads, apps)
     assert outcomes.count("revoked") == 1, outcomes
     assert any("is the last administrator" in said for said in outcomes), outcomes
     with bootstrap.opened(db_url, clock, catalog=catalog) as app:
