@@ -20,7 +20,13 @@ Plain SQL with `?` placeholders (named ones for the subtree filter).
 from __future__ import annotations
 
 from adapters.persistence.cycles import MOOT_TIMERS
-from adapters.persistence.rows import INSERT_TIMER, cycle_of, subtree, timer_values
+from adapters.persistence.rows import (
+    CYCLE_COLUMNS,
+    INSERT_TIMER,
+    cycle_of,
+    subtree,
+    timer_values,
+)
 from adapters.persistence.sql import Sql
 from workflow.service.records import Migrant, MigrationSelection, MoveBatch
 from workflow.timefmt import to_db
@@ -59,9 +65,7 @@ class SqlVersions:
         until the unit of work ends (PostgreSQL), for a batch that will write."""
         where, params = subtree(selection.under, "c.unit_path")
         sql = (
-            "SELECT c.id, u.code, c.unit_kind, c.year, c.definition_id, c.definition_version, "
-            "c.state, c.version, c.outcome, c.facts, c.head_hash, c.unit_path, c.updated_at, "
-            "c.unit_id "
+            f"SELECT {CYCLE_COLUMNS}, c.unit_id "
             "FROM cycle c JOIN unit u ON u.id = c.unit_id "
             "WHERE c.definition_id = :definition_id AND c.definition_version = :version "
             f"AND c.id > :after{where}"
@@ -80,7 +84,7 @@ class SqlVersions:
         if lock:
             sql += self.sql.dialect.for_update_of("c")
         rows = self.sql.query(sql, params)
-        return [Migrant(cycle_of(r), r[13]) for r in rows]
+        return [Migrant(cycle_of(r), r[-1]) for r in rows]  # the unit id after the cycle
 
     def write_moves(self, batch: MoveBatch) -> None:
         """Write a batch's moves (a stale row version fails the whole batch)."""
