@@ -21,7 +21,7 @@ from adapters.cli.context import (
     UnderOption,
     YearOption,
     database_url,
-    fail,
+    fail_said,
     guarded,
     log_filter,
     session,
@@ -66,7 +66,7 @@ def audit_verify(
             with file.open(encoding="utf-8") as handle:
                 report = verify_export(handle)
         except (OSError, UnicodeDecodeError) as exc:
-            raise fail(text(lang, "cli.unreadable_file", file=file, reason=exc)) from None
+            raise fail_said(lang, "cli.unreadable_file", file=file, reason=exc) from None
         source = str(file)
     else:
         trusted = guarded(lambda: signing_keys.trusted(trust)) if trust is not None else None

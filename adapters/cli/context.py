@@ -77,9 +77,9 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
-def fail_said(msgid: str, code: int = 1, **params: Any) -> typer.Exit:
-    """`fail` with the catalogue's message, in the language this run speaks."""
-    return fail(i18n.text(errors.lang_of(sys.argv), msgid, **params), code)
+def fail_said(lang: str, msgid: str, code: int = 1, **params: Any) -> typer.Exit:
+    """`fail` with the catalogue's message `msgid` in `lang`."""
+    return fail(i18n.text(lang, msgid, **params), code)
 
 
 def finite(value: float | None) -> float | None:

@@ -43,7 +43,7 @@ def _write(kind: str, year: int, under: str, output: Path, templates: Path | Non
            db: str | None, now: str | None, lang: str) -> None:
     if templates is not None and not templates.is_dir():
         # the folder may come from BONTOT_TEMPLATES: name both places it can be set
-        raise fail(i18n.text(lang, "cli.no_templates", folder=templates))
+        raise fail_said(lang, "cli.no_templates", folder=templates)
     with session(db, now) as app:
         built = app.cycles.report(year, under)
         today = app.cycles.clock.now().astimezone(LOCAL_TZ).date()
@@ -55,7 +55,7 @@ def _write(kind: str, year: int, under: str, output: Path, templates: Path | Non
         try:
             output.write_bytes(data)
         except OSError as exc:
-            raise fail_said("cli.cannot_write", file=output, reason=exc.strerror) from None
+            raise fail_said(lang, "cli.cannot_write", file=output, reason=exc.strerror) from None
         logs.logger().info("document.written", kind=kind, year=year, under=under,
                            output=str(output))
         units = i18n.number(len(built.units), lang, 0)

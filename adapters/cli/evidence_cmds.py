@@ -19,7 +19,7 @@ from adapters.cli.context import (
     NowOption,
     YearOption,
     emit,
-    fail,
+    fail_said,
     session,
     token_for,
     warn_columns,
@@ -111,17 +111,18 @@ def targets_set(
     """Assign UNIT (a superior) its target for YEAR: the share of its grassroots
     organisations to be recognised."""
     if not 0 <= share <= 100:
-        raise fail(i18n.text(lang, "cli.share_range", share=i18n.decimal(share, lang)))
+        raise fail_said(lang, "cli.share_range", share=i18n.decimal(share, lang))
     try:
         decided = parse_user_date(assigned_on) if assigned_on else None
     except ValueError:
-        raise fail(i18n.text(lang, "cli.assigned_on_date", given=assigned_on)) from None
+        option = "--assigned-on"
+        raise fail_said(lang, "cli.not_a_date", option=option, given=assigned_on) from None
     with session(db, now) as app:
         on = app.registers.set_target(
             unit, year, share, decided, definition, actor, token_for(actor), now
         )
+        title = app.catalog.latest(definition).spec.title.get(lang)
     logs.logger().info("target.set", unit=unit, year=year, share=share, actor=actor)
-    title = app.catalog.latest(definition).spec.title.get(lang)
     said = i18n.text(
         lang, "cli.target_set", unit=unit, year=year, share=i18n.decimal(share, lang),
         definition=title, on=f"{on:%d/%m/%Y}",

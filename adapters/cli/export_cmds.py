@@ -40,16 +40,18 @@ DelimiterOption = Annotated[str, typer.Option(help="CSV field separator")]
 
 def _check(fmt: str, lang: str, delimiter: str) -> None:
     if fmt not in ("xlsx", "csv"):
-        raise fail_said("cli.format_xlsx_csv", given=fmt)
+        raise fail_said(lang, "cli.format_xlsx_csv", given=fmt)
     if len(delimiter) != 1:
-        raise fail_said("cli.delimiter", given=delimiter)
+        raise fail_said(lang, "cli.delimiter", given=delimiter)
 
 
-def _save(table: Table, fmt: str, output: Path, sheet: str, delimiter: str) -> None:
+def _save(
+    table: Table, fmt: str, output: Path, sheet: str, delimiter: str, lang: str
+) -> None:
     try:
         output.write_bytes(write_table(table, fmt, sheet, delimiter))
     except OSError as exc:
-        raise fail_said("cli.cannot_write", file=output, reason=exc.strerror) from None
+        raise fail_said(lang, "cli.cannot_write", file=output, reason=exc.strerror) from None
     logs.logger().info("export.written", list=sheet, format=fmt, output=str(output))
     typer.echo(f"{output}")
 
@@ -70,7 +72,7 @@ def export_board(
     with session(db, now) as app:
         board = app.cycles.board(year, under)
         table = board_table(board, lang, lambda d: app.catalog.latest(d).spec.title.get(lang))
-    _save(table, fmt, output, "status", delimiter)
+    _save(table, fmt, output, "status", delimiter, lang)
 
 
 @group.command("overdue")
@@ -89,7 +91,7 @@ def export_overdue(
     with session(db, now) as app:
         items = app.cycles.overdue(year, under)
         table = overdue_table(items, app.cycles.clock.now(), lang, app.cycles.spec)
-    _save(table, fmt, output, "overdue", delimiter)
+    _save(table, fmt, output, "overdue", delimiter, lang)
 
 
 @group.command("history")
@@ -108,7 +110,7 @@ def export_history(
     _check(fmt, lang, delimiter)
     with session(db, now) as app:
         table = history_table(app.cycles.history(unit, year, definition), lang)
-    _save(table, fmt, output, "history", delimiter)
+    _save(table, fmt, output, "history", delimiter, lang)
 
 
 @group.command("verdict")
@@ -128,7 +130,7 @@ def export_verdict(
     with session(db, now) as app:
         found = app.cycles.verdict(app.cycles.cycle(unit, year, definition))
         table = verdict_table(found, lang)
-    _save(table, fmt, output, "verdict", delimiter)
+    _save(table, fmt, output, "verdict", delimiter, lang)
 
 
 @group.command("audit-log")
@@ -173,7 +175,7 @@ def export_audit_log(
     table = audit_log_table(rows, lang, lambda name: labels.get(name, name),
                             lambda name: states.get(name, name),
                             lambda name: roles.get(name, name))
-    _save(table, fmt, output, "audit-log", delimiter)
+    _save(table, fmt, output, "audit-log", delimiter, lang)
 
 
 @group.command("outbox")
@@ -188,4 +190,4 @@ def export_outbox(
     _check(fmt, lang, delimiter)
     with session(db) as app:
         table = outbox_table(app.trail.outbox(), lang)
-    _save(table, fmt, output, "outbox", delimiter)
+    _save(table, fmt, output, "outbox", delimiter, lang)

@@ -104,13 +104,13 @@ def meetings_check(
     The thresholds are those of the definition version the unit's cycle of YEAR opened
     with (the latest version when it has none). Breaches are a report: exit 0."""
     if (unit is None) == (under is None):
-        raise fail_said("cli.unit_or_under")
+        raise fail_said(lang, "cli.unit_or_under")
     end: date | None = None
     if through is not None:
         try:
             end = parse_user_date(through)
         except ValueError:
-            raise fail_said("cli.not_a_date", option="--through", given=through) from None
+            raise fail_said(lang, "cli.not_a_date", option="--through", given=through) from None
     with session(db, now) as app:
         found = app.evidence.check_meetings(year, unit, under, end, definition)
     logs.logger().info(

@@ -39,11 +39,11 @@ DryRunOption = Annotated[
 ActorOption = Annotated[str, typer.Option(help="An administrator, once actors exist")]
 
 
-def _decision(number: str, effective: str | None, today: date) -> Decision:
+def _decision(number: str, effective: str | None, today: date, lang: str) -> Decision:
     try:
         day = parse_user_date(effective) if effective else today
     except ValueError:
-        raise fail_said("cli.not_a_date", option="--effective", given=effective) from None
+        raise fail_said(lang, "cli.not_a_date", option="--effective", given=effective) from None
     return Decision(number.strip(), day)
 
 
@@ -60,7 +60,7 @@ def _run(
     annex: Path | None = None,
 ) -> None:
     with session(db, now) as app:
-        decision = _decision(number, effective, app.clock.now().astimezone(LOCAL_TZ).date())
+        decision = _decision(number, effective, app.clock.now().astimezone(LOCAL_TZ).date(), lang)
         if annex is not None:
             done = app.reorganisations.reorganise_annex(
                 str(annex),
@@ -196,7 +196,7 @@ def register(group: typer.Typer) -> None:
         for pair in child:
             name, _, target = pair.partition("=")
             if not name or not target:
-                raise fail_said("cli.child_pair", given=pair)
+                raise fail_said(lang, "cli.child_pair", given=pair)
             steps.append(Step("move", name.strip(), target.strip()))
         steps.append(Step("merge", code, into[0]))
         _run(steps, decision, effective, dry_run, actor, db, now, as_json, lang)

@@ -37,11 +37,11 @@ def report(
     a summary per superior (counts by stage, recognised share against target, late units).
     CSV holds the unit rows; Excel and JSON hold both."""
     if fmt not in ("xlsx", "csv", "json"):
-        raise fail_said("cli.format_report", given=fmt)
+        raise fail_said(lang, "cli.format_report", given=fmt)
     if len(delimiter) != 1:
-        raise fail_said("cli.delimiter", given=delimiter)
+        raise fail_said(lang, "cli.delimiter", given=delimiter)
     if fmt == "xlsx" and output is None and sys.stdout.isatty():
-        raise fail_said("cli.excel_needs_output")
+        raise fail_said(lang, "cli.excel_needs_output")
     with session(db, now) as app, shown("report", lang):
         built = app.cycles.report(year, under)
         today = app.clock.now().astimezone(LOCAL_TZ).date()

@@ -23,7 +23,6 @@ from adapters.cli.context import (
     clock_for,
     database_url,
     emit,
-    fail,
     fail_said,
     guarded,
     seconds_option,
@@ -132,7 +131,7 @@ def _ticker(options: WorkerOptions) -> Ticker:
     try:
         return Ticker(options)
     except ValueError as exc:  # bad notification settings: named by variable or file key
-        raise fail_said("cli.notification_settings", detail=exc) from None
+        raise fail_said(options.lang, "cli.notification_settings", detail=exc) from None
 
 
 def tick(
@@ -212,7 +211,7 @@ def outbox_retry(
 ) -> None:
     """Send parked messages again at the next tick (after a contact or endpoint is fixed)."""
     if bool(key) == all_parked:
-        raise fail(i18n.text(lang, "cli.retry_usage"))
+        raise fail_said(lang, "cli.retry_usage")
     with session(db) as app:
         done = app.trail.retry_parked(None if all_parked else key, by, token_for(by))
     logs.logger().info("outbox.unparked", count=done, by=by)
@@ -273,7 +272,7 @@ def simulate_cmd(
         try:
             end = datetime.combine(parse_user_date(until), time.max, tzinfo=LOCAL_TZ)
         except ValueError:
-            raise fail(i18n.text(lang, "cli.until_date", given=until)) from None
+            raise fail_said(lang, "cli.not_a_date", option="--until", given=until) from None
     with session(db, now) as app:
         start = app.clock.now() if now else datetime(year, 1, 2, tzinfo=LOCAL_TZ)
         with shown("simulate", lang):

@@ -71,7 +71,7 @@ def units_list(
     try:
         day = parse_user_date(on) if on else None
     except ValueError:
-        raise fail_said("cli.not_a_date", option="--on", given=on) from None
+        raise fail_said(lang, "cli.not_a_date", option="--on", given=on) from None
     with session(db) as app:
         if day is None:
             units = app.registers.units(under)

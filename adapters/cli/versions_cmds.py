@@ -111,7 +111,7 @@ def definitions_migrate(
     was; the others move, each with a `migrate` record in its audit trail, its deadlines
     and reminders re-planned for the new version. Exit 1 if the map names an unknown state."""
     if batch_size < 1:
-        raise fail_said("cli.batch_size")
+        raise fail_said(lang, "cli.batch_size")
     with session(db, now) as app:
         report = app.acts.migrate(
             definition_id, from_version, to_version, mapping or [], under, year, actor,
