@@ -38,7 +38,6 @@ from workflow.import_columns import (
 )
 from workflow.rules.meeting_params import MEETING_KINDS, MeetingKind
 from workflow.rules.meeting_record import Meeting
-from workflow.spec.model import Labels
 from workflow.timefmt import parse_user_date
 
 #: field -> accepted headers (after folding); the first is the documented one
@@ -50,12 +49,6 @@ KIND_VALUES: dict[str, MeetingKind] = {
     "ket_hop": "combined",
     "thuong_ky_ket_hop_chuyen_de": "combined",
     **{kind: kind for kind in MEETING_KINDS},
-}
-#: How a kind of meeting is written in a row error
-_KIND_LABELS: dict[MeetingKind, Labels] = {
-    "regular": Labels(vi="thường kỳ", en="regular"),
-    "thematic": Labels(vi="chuyên đề", en="thematic"),
-    "combined": Labels(vi="kết hợp", en="combined"),
 }
 _MEMBER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")
 
@@ -104,7 +97,7 @@ def check_meeting_rows(
                         f"{meeting.unit_code} has a {meeting.kind} meeting on "
                         f"{meeting.held_on:%d/%m/%Y} already (row {first_row_of[key]})",
                         "import.meeting_repeats", unit=meeting.unit_code,
-                        meeting=_KIND_LABELS[meeting.kind], day=f"{meeting.held_on:%d/%m/%Y}",
+                        meeting_kind=meeting.kind, day=f"{meeting.held_on:%d/%m/%Y}",
                         first=first_row_of[key],
                     ),
                 )

@@ -151,8 +151,8 @@ def check_units(
                     Reason(
                         f"a {row.kind} cannot sit under a {parent_kind or 'nothing'}; "
                         f"allowed: {allowed}",
-                        "import.cannot_sit", kind=row.kind, parent_kind=parent_kind or "—",
-                        kinds=tuple(k or "—" for k in ALLOWED_PARENTS[row.kind]),
+                        "import.cannot_sit", kind=row.kind, parent_kind=parent_kind,
+                        kinds=ALLOWED_PARENTS[row.kind],
                     ),
                 )
             )

@@ -45,7 +45,7 @@ def actors_add(
         token = app.actors.add(
             actor_id, role, scope, name, by, token_for(by or actor_id), lang
         )
-        role_said = role_word([d.spec for d in app.catalog], role, lang)
+        role_said = role_word(app.catalog.specs(), role, lang)
     logs.logger().info("actor.added", actor=actor_id, role=role, scope=scope, by=by or actor_id)
     key = "cli.actor_added_on" if scope else "cli.actor_added"
     typer.echo(text(lang, key, actor=actor_id, role=role_said, scope=scope), err=True)
@@ -64,7 +64,7 @@ def actors_list(
             {"id": a, "name": n, "role": r, "scope": sc, "created_at": c, "revoked_at": rv}
             for a, n, r, sc, c, rv in app.actors.every()
         ]
-        specs = [d.spec for d in app.catalog]
+        specs = app.catalog.specs()
         labels = {str(r["role"]): role_word(specs, str(r["role"]), lang) for r in rows}
     if as_json or rows:
         emit(rows, as_json, partial(_list_text, rows, labels, lang))

@@ -14,13 +14,17 @@ import os
 import re
 import sys
 import traceback
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from typer.core import TyperGroup
 
 from adapters import i18n
 from workflow.errors import BontotError, ImportRefused
+
+if TYPE_CHECKING:  # loaded only when an error is said: the definitions' model is heavy
+    from adapters.i18n.said import Labeller
+    from workflow.spec.model import DefinitionSpec
 
 DONE, FAILURE, USAGE, REFUSED, NOT_FOUND = 0, 1, 2, 3, 4
 DEBUG_ENV = "BONTOT_DEBUG"
@@ -97,14 +101,14 @@ def say(exc: BontotError, lang: str) -> str:
     return str(exc)
 
 
-def _labeller() -> Any:
+def _labeller() -> Labeller:
     """The definitions' labels for an error's code names (read only when one is said)."""
     from adapters.catalog import load_catalog
     from adapters.i18n.said import Labeller
 
-    def specs() -> list[Any]:
+    def specs() -> list[DefinitionSpec]:
         try:
-            return [d.spec for d in load_catalog()]
+            return load_catalog().specs()
         except (BontotError, OSError):  # the message still names each by its code
             return []
 

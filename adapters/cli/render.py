@@ -8,7 +8,7 @@ from typing import Any
 
 from adapters import i18n
 from adapters.cli.evidence_render import goal_lines
-from adapters.i18n.said import field_label, refusal_text
+from adapters.i18n.said import field_label, refusal_text, role_word
 from workflow.service.acts import outcome_counts
 from workflow.service.bulk import BulkItem
 from workflow.service.ports import UnitRef
@@ -226,13 +226,7 @@ def event_name(spec: DefinitionSpec, event: str, lang: str) -> str:
 
 
 def role_name(spec: DefinitionSpec, role: str | None, lang: str) -> str:
-    if role is None:
-        return "—"
-    label = spec.role_label(role, lang)
-    if label != role:
-        return label
-    own = i18n.text(lang, f"role.{role}")
-    return role if own == f"role.{role}" else own
+    return "—" if role is None else role_word([spec], role, lang)
 
 
 def history_text(history: History, lang: str, now: Any) -> str:

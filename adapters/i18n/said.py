@@ -57,6 +57,8 @@ def refusal_text(refusal: Refusal, spec: DefinitionSpec | None, lang: str) -> st
 
 #: parameters that hold an amount (a limit, a length), written as the language writes numbers
 _AMOUNTS = ("most", "least", "length")
+#: parameters that hold a register's code word, said by the catalogue's `<key>.<code>`
+_WORDS = ("stage", "meeting_kind")
 
 
 def role_word(specs: Iterable[DefinitionSpec], role: str, lang: str) -> str:
@@ -76,6 +78,7 @@ class Labeller:
 
     ROLE_KEYS = ("role", "owner")
     KIND_KEYS = ("kind", "child_kind", "parent_kind")
+    KEYS = (*ROLE_KEYS, *KIND_KEYS, "kinds")
 
     def __init__(self, specs: Callable[[], Iterable[DefinitionSpec]]) -> None:
         self._read = specs
@@ -89,8 +92,8 @@ class Labeller:
     def role(self, role: str, lang: str) -> str:
         return role_word(self.specs(), role, lang)
 
-    def kind(self, kind: str, lang: str) -> str:
-        if not kind or kind == "—":
+    def kind(self, kind: str | None, lang: str) -> str:
+        if kind is None:  # a root: nothing above it
             return text(lang, "import.no_parent")
         found = self.specs()
         return found[0].documents.unit_kind(kind, lang) if found else kind
@@ -98,10 +101,10 @@ class Labeller:
     def value(self, key: str, value: Any, lang: str) -> Any:
         if key in self.ROLE_KEYS and isinstance(value, str):
             return self.role(value, lang)
-        if key in self.KIND_KEYS and isinstance(value, str):
+        if key in self.KIND_KEYS and (value is None or isinstance(value, str)):
             return self.kind(value, lang)
         if key == "kinds" and isinstance(value, tuple | list):
-            return ", ".join(self.kind(str(v), lang) for v in value)
+            return ", ".join(self.kind(v, lang) for v in value)
         return value
 
 
@@ -124,13 +127,16 @@ def said_params(
             out[key] = value.get(lang)
         elif key in _AMOUNTS and isinstance(value, int) and not isinstance(value, bool):
             out[key] = number(value, lang, 0)  # 100.000 in Vietnamese, 100,000 in English
+        elif key in _WORDS and isinstance(value, str):
+            said = text(lang, f"{key}.{value}")
+            out[key] = value if said == f"{key}.{value}" else said
         elif key == "reason" and isinstance(value, str):  # the short ones: "bad token"
             said = text(lang, f"reason.{value}")
             out[key] = value if said == f"reason.{value}" else said
-        elif labels is not None:
+        elif labels is not None and key in labels.KEYS:
             out[key] = labels.value(key, value, lang)
         else:
-            out[key] = value
+            out[key] = "—" if value is None else value
     return out
 
 

@@ -59,12 +59,6 @@ _STATUS_HINT = ("dang_sinh_hoat", "mien_sinh_hoat", "dinh_chi")
 COLUMNS = RATING_COLUMNS
 REQUIRED = ("unit", "level", "stage", "rated_on")
 
-#: How a stage is written in a row error
-_STAGE_LABELS: dict[Stage, Labels] = {
-    "provisional": Labels(vi="tạm thời", en="provisional"),
-    "final": Labels(vi="chính thức", en="final"),
-}
-
 #: How the levels are written in a row error (the registry's own words)
 LEVEL_VI: dict[Level, str] = {
     "excellent": "hoàn thành xuất sắc nhiệm vụ",
@@ -181,7 +175,7 @@ def check_rating_rows(
             said = Reason(
                 f"{who} of {record.unit_code} ({record.stage}) repeats row {first_row[key]}",
                 "import.rating_repeats" if record.member else "import.unit_rating_repeats",
-                member=record.member, unit=record.unit_code, stage=_STAGE_LABELS[record.stage],
+                member=record.member, unit=record.unit_code, stage=record.stage,
                 first=first_row[key],
             )  # fmt: skip
             problems.append(RowProblem(number, columns.get("member", COLUMNS["member"][0]), said))

@@ -76,6 +76,10 @@ class DefinitionSet:
     def __iter__(self) -> Any:
         return iter(sorted(self._by_key.values(), key=lambda d: d.key))
 
+    def specs(self) -> list[DefinitionSpec]:
+        """Every version's spec, in key order: where a label for a code name is looked up."""
+        return [definition.spec for definition in self]
+
     def latest(self, definition_id: str | None = None) -> Definition:
         """The newest version of `definition_id` (the catalogue's default when None)."""
         definition_id = self.default if definition_id is None else definition_id

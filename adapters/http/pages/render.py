@@ -107,7 +107,7 @@ def _error_text(request: Request, exc: BontotError, lang: str) -> str:
 def labeller(request: Request) -> Labeller:
     """The served definitions' labels for an error's code names."""
     catalog = server_of(request).catalog
-    return Labeller(lambda: [d.spec for d in catalog])
+    return Labeller(catalog.specs)
 
 
 class PageRoute(APIRoute):
