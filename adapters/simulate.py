@@ -1,17 +1,20 @@
 """`bontot simulate`: the year's schedule run on a virtual clock against a copy.
 
-The copy is a scratch SQLite file holding the units, the definitions and the year's
-cycles, opened again at their first opening instant; the events the real trail holds are
-replayed at their own instants, with the worker's tick at every timer's due instant in
-between. What a recipient would have received, and would receive if nobody acts from
-now on, comes out day by day. Nothing is sent and the real database is only read.
+The copy is a scratch SQLite file holding the tree as it stood when the year opened, the
+registers the rules read (the year's ratings and meetings, and the superiors' targets, as
+they stand now), the definitions and the year's cycles, opened again at their first
+opening instant. The events the real trail holds and the reorganisations decided since
+are replayed at their own instants, with the worker's tick at every timer's due instant
+in between: what a recipient received comes out as the outbox sent it, and what they
+would receive if nobody acts from now on, day by day. Nothing is sent and the real
+database is only read.
 """
 
 from __future__ import annotations
 
 import tempfile
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +23,7 @@ from adapters.bootstrap import App
 from adapters.i18n.said import refusal_text
 from adapters.persistence.store import SqlStore
 from workflow.clock import VirtualClock
-from workflow.reorganise import REORGANISE_EVENT
+from workflow.reorganise import REORGANISATION_FACT, REORGANISE_EVENT, Decision, Step
 from workflow.spec.registry import Definition
 from workflow.timefmt import LOCAL_TZ
 from workflow.units import UnitImport
@@ -91,11 +94,13 @@ def simulate(
         definitions = {default_definition.key: default_definition}
         openings = {default_definition.key: start}
     clock = VirtualClock(min(openings.values()))
+    # the tree as it stood when the year opened; the decisions since are replayed
+    units = source.tree.as_of(clock.now().astimezone(LOCAL_TZ).date())
     with tempfile.TemporaryDirectory(prefix="bontot-simulate-") as scratch:
         url = f"sqlite:///{Path(scratch) / 'copy.db'}"
         with bootstrap.opened(url, clock, schema="create", catalog=app.catalog) as copy:
             return _run(
-                copy, clock, units, histories, kept, definitions, openings, year, under,
+                copy, source, clock, units, histories, kept, definitions, openings, year, under,
                 until, lang,
             )  # fmt: skip
 
@@ -111,8 +116,29 @@ def _openings(histories: list[tuple[str, str, Any]]) -> dict[tuple[str, int], da
     return openings
 
 
+def _copy_registers(source: SqlStore, copy: SqlStore, year: int, at: datetime) -> None:
+    """The year's registers, whole: a rule reads a committee's cells and the units above,
+    not only the subtree simulated. (A correction made after a decision is replayed with
+    the corrected value: the registers keep the latest, their history is in the trail.)"""
+    ratings = source.ratings_under(None, year)
+    if ratings:
+        copy.import_ratings(year, ratings, at, "simulate", {"source": "simulate"})
+    meetings = [m for found in source.meetings.meetings_under(None, year).values() for m in found]
+    if meetings:
+        units = copy.units.ids_and_paths(sorted({m.unit_code for m in meetings}))
+        with copy:
+            copy.meetings.import_meetings(
+                meetings, units, source="simulate", sha256="", actor="simulate", role=None,
+                at=at,
+            )
+            copy.commit()
+    for (unit_code, definition_id), (share, assigned_on) in source.targets(year).items():
+        copy.set_target(year, unit_code, definition_id, share, assigned_on, at, "simulate")
+
+
 def _run(
     app: App,
+    source: SqlStore,
     clock: VirtualClock,
     units: list[Any],
     histories: list[tuple[str, str, Any]],
@@ -133,6 +159,7 @@ def _run(
             for u in units
         ]
     )
+    _copy_registers(source, copy, year, clock.now())
     cycles = app.cycles
     notifications = app.ticks(channels=("log",), lang=lang)
     for key, opened_at in sorted(openings.items(), key=lambda kv: kv[1]):
@@ -145,6 +172,11 @@ def _run(
         if entry.event not in ("open", REORGANISE_EVENT)  # a move is no event to replay
     ]
     steps += [(at, 0, unit, definition_id, (key, by)) for unit, definition_id, key, at, by in kept]
+    steps += [
+        (at, 0, "", "", _decision(detail))
+        for at, detail in source.audit.facts(REORGANISATION_FACT)
+        if at > clock.now()
+    ]
     steps.sort(key=lambda step: step[:4])
     end = until or datetime.max.replace(tzinfo=UTC)
     refused: list[str] = []
@@ -152,6 +184,9 @@ def _run(
         if at > end:
             break
         notifications.run_until(clock, at)
+        if isinstance(what, _Reorganisation):
+            app.reorganisations.reorganise(what.decision, what.steps, "simulate")
+            continue
         if isinstance(what, tuple):
             key, by = what
             copy.meet_milestone(unit, year, definition_id, key, by, at)
@@ -159,8 +194,7 @@ def _run(
         result = cycles.fire(unit, what.event, year, what.actor, what.role, what.payload,
                              definition_id)
         if not result.applied and result.decision.refusal is not None:
-            found = definitions.get((definition_id, result.version or 0))
-            spec = found.spec if found is not None else None
+            spec = _spec_of(definitions, definition_id, result.version)
             event = spec.event_label(what.event, lang) if spec is not None else what.event
             reason = refusal_text(result.decision.refusal, spec, lang)
             refused.append(f"{unit} «{event}»: {reason}")
@@ -168,6 +202,31 @@ def _run(
     if latest is not None:
         notifications.run_until(clock, min(end, latest))
     return Simulation(_read_outbox(copy), refused)
+
+
+@dataclass(frozen=True)
+class _Reorganisation:
+    decision: Decision
+    steps: list[Step]
+
+
+def _decision(detail: dict[str, Any]) -> _Reorganisation:
+    """A reorganisation as its audit fact holds it (workflow.reorganise.Plan.fact_detail)."""
+    return _Reorganisation(
+        Decision(detail["decision"], date.fromisoformat(detail["effective"])),
+        [Step(action, code, target) for action, code, target in detail["steps"]],
+    )
+
+
+def _spec_of(
+    definitions: dict[tuple[str, int], Definition], definition_id: str, version: int | None
+) -> Any:
+    """The version a refused event was decided on (its cycle's, or the newest when the
+    refusal came before a cycle was found), for the reason's labels."""
+    versions = [v for (d, v) in definitions if d == definition_id]
+    if not versions:
+        return None
+    return definitions[(definition_id, version if version in versions else max(versions))].spec
 
 
 def _read_outbox(store: SqlStore) -> list[SimulatedItem]:

@@ -20,7 +20,7 @@ from workflow.audit import (
     link,
 )
 from workflow.service.records import UnitRef
-from workflow.timefmt import to_db
+from workflow.timefmt import from_db, to_db
 
 _FACT_COLUMNS = {
     "notice": "timer_id, cycle_id, milestone_id, unit_id, kind, deadline, step, role, "
@@ -266,6 +266,13 @@ class SqlAudit:
             {**dict(zip(keys, r[:12], strict=True)), "detail": json.loads(r[10] or "{}")}
             for r in rows
         ]
+
+    def facts(self, kind: str) -> list[tuple[datetime, dict[str, Any]]]:
+        """Every fact of one kind (its instant and detail), oldest first."""
+        rows = self.sql.query(
+            "SELECT at, detail FROM audit_event WHERE kind = ? ORDER BY id", (kind,)
+        )
+        return [(from_db(at), json.loads(detail)) for at, detail in rows]
 
     def fact_rows(self, table: str) -> Iterator[FactRow]:
         """A chain's records in id order, with their fields (a notice's with its place in

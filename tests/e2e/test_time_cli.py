@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +79,47 @@ def test_simulate_escalations_climb_the_ladder_after_each_breach(
     # 01/01/2026 is a holiday: the first step after 31/12/2025 goes out on 02/01/2026
     first = {datetime.fromisoformat(s["at"]).date() for s in propose if s["step"] == 1}
     assert first == {date(2026, 1, 2)}
+
+
+def _sent_items(url: str) -> list[tuple[Any, ...]]:
+    """What the demo's outbox really sent, item by item, read from its rows: one entry per
+    reminder or escalation a message showed (a collapsed one was not shown)."""
+    items = []
+    for created, address, role, data, sent in rows(
+        url, "SELECT created_at, address, recipient_role, data, sent_at FROM outbox"
+    ):
+        assert sent is not None, (address, data)  # the demo delivers everything it composes
+        at = datetime.fromisoformat(str(created)).replace(tzinfo=UTC)
+        for item in json.loads(data)["items"]:
+            if not item["collapsed"]:
+                items.append(
+                    (item["kind"], at, item["deadline"], item["unit_code"], address,
+                     item.get("role", role), item["step"], item["late"])
+                )  # fmt: skip
+    return sorted(items, key=repr)
+
+
+def test_simulate_replays_the_past_exactly_as_the_outbox_sent_it(demo_run: DemoRun) -> None:
+    """The demo's year holds ratings, meetings and the reorganisation of 1/7/2025: its
+    appraisals need the registers and its escalations before 1/7 went to the district."""
+    done = run("simulate", "--year", "2025", "--db", demo_run.url, "--json")
+    assert "bản sao từ chối" not in done.stderr  # no replayed event was refused
+    sent = _sent_items(demo_run.url)
+    last = max(item[1] for item in sent)
+    simulated = sorted(
+        (
+            (i["kind"], datetime.fromisoformat(i["at"]).astimezone(UTC), i["deadline"],
+             i["unit"], i["recipient"], i["recipient_role"], i["step"], i["late"])
+            for i in json.loads(done.stdout)
+            if i["kind"] != "digest" and datetime.fromisoformat(i["at"]) <= last
+        ),
+        key=repr,
+    )  # fmt: skip
+    assert len(sent) > 3000
+    assert {i[0] for i in sent} == {"reminder", "escalation"}
+    # escalations before the reorganisation reached the district's board
+    assert any(i[0] == "escalation" and i[4] == "btc.t01-h01@example.vn" for i in sent)
+    assert simulated == sent
 
 
 def test_simulate_sends_nothing_and_changes_nothing(demo_db: str, tmp_path: Path) -> None:
