@@ -95,6 +95,21 @@ class PendingNotice:
 
 
 @dataclass(frozen=True)
+class UnaddressedNotice:
+    """A notice of a message parked with nobody to receive it, as retrying it needs."""
+
+    message_key: str
+    notice_id: int
+    role: str
+    kind: str
+    milestone: bool
+    unit_code: str
+    unit_path: str
+    definition_id: str
+    definition_version: int
+
+
+@dataclass(frozen=True)
 class Message:
     key: str
     channel: str
@@ -201,6 +216,25 @@ def _dropped(timer: DueTimer, spec: DefinitionSpec) -> bool:
 
 #: the channel of a message nobody can receive: the outbox parks it, it is never sent
 NO_RECIPIENT = "none"
+
+
+def readdress(
+    notices: Sequence[UnaddressedNotice], units: Mapping[int, UnitContact], specs: SpecLookup
+) -> dict[str, list[tuple[int, str]]]:
+    """For each message parked with no recipient (`notices`, in the message's order),
+    its notices with the address the tree gives their role now, as `address_for` would
+    have at firing; a message whose role still has no contact up the tree is left out."""
+    found: dict[str, list[tuple[int, str]]] = {}
+    missing: set[str] = set()
+    for n in notices:
+        spec = specs(n.definition_id, n.definition_version)
+        acts_for = _acts_for(spec, n.role, n.kind, n.milestone)
+        address = address_for(n.role, acts_for, n.unit_path, units)
+        if address:
+            found.setdefault(n.message_key, []).append((n.notice_id, address))
+        else:
+            missing.add(n.message_key)
+    return {key: queued for key, queued in found.items() if key not in missing}
 
 
 def no_recipient_detail(role: str, data: Mapping[str, Any]) -> str:

@@ -32,6 +32,7 @@ from adapters.cli.context import (
 from adapters.cli.progress import shown
 from adapters.clock import OffsetClock, SystemClock
 from adapters.holidays_vn import calendar_for
+from adapters.i18n.said import role_word
 from adapters.scheduler.worker import Ticker, WorkerOptions, run_worker
 from adapters.simulate import simulate
 from workflow.deadlines import plan_year
@@ -214,8 +215,17 @@ def outbox_retry(
         raise fail_said(lang, "cli.retry_usage")
     with session(db) as app:
         done = app.trail.retry_parked(None if all_parked else key, by, token_for(by))
-    logs.logger().info("outbox.unparked", count=done, by=by)
-    typer.echo(i18n.text(lang, "cli.retried", count=i18n.number(done, lang, 0)))
+        labels = app.catalog.specs()
+    logs.logger().info(
+        "outbox.unparked", count=done.unparked, readdressed=done.readdressed,
+        unreachable=len(done.unreachable), by=by,
+    )  # fmt: skip
+    typer.echo(i18n.text(lang, "cli.retried", count=i18n.number(done.unparked, lang, 0)))
+    if done.readdressed:
+        typer.echo(i18n.text(lang, "cli.readdressed", count=i18n.number(done.readdressed, lang, 0)))
+    for message, role, units in done.unreachable:
+        typer.echo(i18n.text(lang, "cli.still_no_recipient", key=message,
+                             role=role_word(labels, role, lang), units=", ".join(units)))  # fmt: skip
 
 
 @outbox_group.callback()

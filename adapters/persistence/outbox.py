@@ -15,7 +15,14 @@ from adapters.persistence.compiled import chunks, in_list, marks, padded, rows_o
 from adapters.persistence.rows import dumps
 from adapters.persistence.sql import Sql
 from workflow.audit_notices import link_notices, notice_genesis
-from workflow.notices import Message, Notice, PendingNotice, UnitContact
+from workflow.notices import (
+    NO_RECIPIENT,
+    Message,
+    Notice,
+    PendingNotice,
+    UnaddressedNotice,
+    UnitContact,
+)
 from workflow.service.records import NoticeRecord, OutboxCounts, OutboxItem
 from workflow.timefmt import from_db, to_db
 
@@ -255,13 +262,47 @@ class SqlOutbox:
             for r in rows
         ]
 
+    def unaddressed(self, keys: Sequence[str] | None) -> list[UnaddressedNotice]:
+        """The notices of the messages parked with no recipient and not readdressed yet
+        (`keys`, or all when None), message by message."""
+        sql = (
+            "SELECT o.key, n.id, n.role, n.kind, t.milestone_id, u.code, u.path, "
+            "t.definition_id, t.definition_version FROM outbox o "
+            "JOIN notice_message nm ON nm.message_key = o.key "
+            "JOIN notice n ON n.id = nm.notice_id JOIN timer t ON t.id = n.timer_id "
+            "JOIN unit u ON u.id = n.unit_id WHERE o.channel = ? "
+            "AND o.parked_at IS NOT NULL AND o.readdressed_at IS NULL"
+        )
+        params: list[Any] = [NO_RECIPIENT]
+        if keys is not None:
+            if not keys:
+                return []
+            sql += f" AND o.key IN ({', '.join('?' for _ in keys)})"
+            params.extend(keys)
+        rows = self.sql.query(sql + " ORDER BY o.id, n.id", tuple(params))
+        return [
+            UnaddressedNotice(r[0], r[1], r[2], r[3], r[4] is not None, r[5], r[6], r[7], r[8])
+            for r in rows
+        ]
+
+    def readdress(self, key: str, queued: Sequence[tuple[int, str]], now: datetime) -> None:
+        """Queue a parked message's notices again to the addresses found for them (the
+        next tick composes them anew) and mark the message readdressed."""
+        self.sql.executemany(
+            "INSERT INTO notice_queue (notice_id, address) VALUES (?, ?) "
+            "ON CONFLICT (notice_id) DO NOTHING",
+            list(queued),
+        )
+        self.sql.execute("UPDATE outbox SET readdressed_at = ? WHERE key = ?", (to_db(now), key))
+
     def unpark(self, keys: Sequence[str] | None, now: datetime) -> int:
+        # a message nobody can receive is readdressed (above), never sent again as it is
         sql = (
             "UPDATE outbox SET parked_at = NULL, attempts = 0, next_attempt_at = ?, "
             "last_error = NULL, lease_until = NULL, leased_by = NULL "
-            "WHERE parked_at IS NOT NULL AND sent_at IS NULL"
+            "WHERE parked_at IS NOT NULL AND sent_at IS NULL AND channel <> ?"
         )
-        params: list[Any] = [to_db(now)]
+        params: list[Any] = [to_db(now), NO_RECIPIENT]
         if keys is not None:
             if not keys:
                 return 0
@@ -273,11 +314,12 @@ class SqlOutbox:
         counts = self.sql.query(
             "SELECT SUM(CASE WHEN sent_at IS NULL AND parked_at IS NULL THEN 1 ELSE 0 END), "
             "SUM(CASE WHEN sent_at IS NOT NULL THEN 1 ELSE 0 END), "
-            "SUM(CASE WHEN parked_at IS NOT NULL THEN 1 ELSE 0 END) FROM outbox"
+            "SUM(CASE WHEN parked_at IS NOT NULL AND readdressed_at IS NULL THEN 1 ELSE 0 END) "
+            "FROM outbox"
         )[0]
         parked = self.sql.query(
             "SELECT key, channel, address, COALESCE(last_error, '') FROM outbox "
-            "WHERE parked_at IS NOT NULL ORDER BY parked_at"
+            "WHERE parked_at IS NOT NULL AND readdressed_at IS NULL ORDER BY parked_at"
         )
         return OutboxCounts(
             int(counts[0] or 0),
@@ -295,7 +337,7 @@ def _pending(count: int) -> Select[Any]:
     return (
         select(
             n.c.id, t.c.key, n.c.kind, n.c.deadline, n.c.step, t.c.offset, n.c.role,
-            n.c.address, n.c.due_at, t.c.deadline_at, t.c.moved_by, n.c.at, u.c.id, u.c.code,
+            q.c.address, n.c.due_at, t.c.deadline_at, t.c.moved_by, n.c.at, u.c.id, u.c.code,
             u.c.name, u.c.path, u.c.contacts, t.c.definition_id, t.c.definition_version,
             c.c.state, t.c.milestone_id,
         )

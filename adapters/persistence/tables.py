@@ -294,6 +294,9 @@ class OutboxRow(SQLModel, table=True):
     sent_at: str | None = None
     parked_at: str | None = None
     last_error: str | None = None
+    #: when a retry found its notices (parked with no recipient) an address and queued
+    #: them again: they travel in a new message now, and this one stays parked as it was
+    readdressed_at: str | None = None
 
 
 class AuditEventRow(SQLModel, table=True):

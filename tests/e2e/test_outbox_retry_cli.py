@@ -49,13 +49,38 @@ def test_outbox_shows_no_recipient_and_retry_puts_parked_messages_back(
     assert neither.returncode == 1 and "--all-parked" in neither.stderr
     unknown = bontot("outbox", "retry", "--key", "no-such-key", "--db", db_url, cwd=tmp_path)
     assert unknown.returncode == 4 and "not every key" in unknown.stderr  # not found
-    one = nobody[0]["key"]
-    done = bontot("outbox", "retry", "--key", one, "--db", db_url, cwd=tmp_path)
-    assert done.returncode == 0 and done.stdout.startswith("1 thư tạm dừng")
+    # no contact yet: retrying a message nobody can receive is refused, nothing changes
+    thon1 = next(p["key"] for p in nobody if "superior_org_board on CB-THON1" in p["error"])
+    refused = bontot("outbox", "retry", "--key", thon1, "--db", db_url, cwd=tmp_path)
+    assert refused.returncode == 3, refused.stderr
+    assert "vẫn chưa có người nhận" in refused.stderr
+    assert "«Ban Tổ chức cấp ủy cấp trên»" in refused.stderr  # the role by its label
+    assert json.loads(bontot("outbox", "--db", db_url, "--json", cwd=tmp_path).stdout) == shown
+
+    # the commune's board gets a mailbox: the retry sends its escalations there
+    units = tmp_path / "board.csv"
+    units.write_text(
+        "code,name,kind,org_type,parent_code,contact_superior_org_board\n"
+        "X01,Đảng ủy xã Tân Lập,committee,village,T01,btc.x01@example.vn\n",
+        encoding="utf-8",
+    )
+    imported = bontot("units", "import", str(units), "--db", db_url, cwd=tmp_path)
+    assert imported.returncode == 0, imported.stderr
+    done = bontot("outbox", "retry", "--all-parked", "--db", db_url, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "nay đã tìm được địa chỉ" in done.stdout
+    assert "vẫn chưa có người nhận" in done.stdout and "CB-THON2" in done.stdout
     after = json.loads(bontot("outbox", "--db", db_url, "--json", cwd=tmp_path).stdout)
-    assert after["parked"] == shown["parked"] - 1 and after["pending"] == shown["pending"] + 1
-    again = bontot("outbox", "retry", "--all-parked", "--db", db_url, cwd=tmp_path)
-    assert again.stdout.startswith(f"{shown['parked'] - 1} thư tạm dừng")
-    assert json.loads(bontot("outbox", "--db", db_url, "--json", cwd=tmp_path).stdout)[
-        "parked"
-    ] == 0
+    assert after["parked"] < shown["parked"]
+    assert thon1 not in {p["key"] for p in after["parked_items"]}
+    ticked = bontot("tick", "--db", db_url, "--now", "2025-04-02T10:00", cwd=tmp_path)
+    assert ticked.returncode == 0, ticked.stderr
+    sent = rows(
+        db_url,
+        "SELECT data FROM outbox WHERE sent_at IS NOT NULL AND address = 'btc.x01@example.vn'",
+    )
+    assert any(
+        item["unit_code"] == "CB-THON1" and item["kind"] == "escalation"
+        for (data,) in sent
+        for item in json.loads(data)["items"]
+    )

@@ -5,13 +5,17 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
+
 from adapters.holidays_vn import calendar_for
 from adapters.notifications.templates import render_digest
 from tests.conftest import local
 from tests.support.twin import import_units
 from workflow.clock import VirtualClock
+from workflow.service.actors import Actors, Refused
 from workflow.service.cycles import CycleService
 from workflow.service.ticks import Ticks
+from workflow.service.trail import Trail
 from workflow.spec.registry import Definition
 from workflow.testing import InMemoryUnitOfWork, RecordingNotifier
 from workflow.units import UnitImport
@@ -53,3 +57,48 @@ def test_an_escalation_to_nobody_is_parked_naming_its_role_and_unit(
     assert counts.parked == len(parked)
     assert {error for _k, _c, address, error in counts.parked_items if not address} == details
     assert Counter(o.result for o in report.outcomes)["sent"] == len(notifier.sent)
+
+
+def _never(token: str, stored: str) -> bool:
+    return False  # no actor exists here: the retry is the open mode's "system"
+
+
+def test_a_retry_sends_to_the_contact_added_since_and_refuses_one_still_without(
+    uow: InMemoryUnitOfWork, clock: VirtualClock, bon_tot: Definition
+) -> None:
+    import_units(uow, NOBODY_ABOVE)
+    service = CycleService(uow, clock, calendar_for)
+    service.open_cycles(bon_tot, 2025)
+    ticker = Ticks(service, render_digest, channels=("log",))
+    ticker.run_until(clock, local(2025, 4, 2, 9))
+    ticker.deliver(RecordingNotifier(), "w1")
+    parked_before = uow.outbox.counts().parked
+    # the commune's board gets its mailbox; thôn 2 still has no secretary
+    board = "btc.x01@example.vn"
+    commune = UnitImport("X01", "Đảng ủy xã Tân Lập", "committee", "village", "T01", 0,
+                         {"superior_org_board": board})  # fmt: skip
+    import_units(uow, [NOBODY_ABOVE[0], commune])
+    trail = Trail(uow, Actors(uow, clock, _never, lambda: ("t", "h")), clock)
+    thon2 = next(k for k, _c, _a, e in uow.outbox.counts().parked_items if "CB-THON2" in e)
+    with pytest.raises(Refused) as refused:
+        trail.retry_parked([thon2], "system")
+    assert refused.value.msgid == "refusal.still_no_recipient"
+    assert refused.value.params["role"] == "unit_secretary"
+    assert uow.outbox.counts().parked == parked_before  # nothing changed
+
+    done = trail.retry_parked(None, "system")
+    assert done.unparked == 0  # nothing failed on a channel: only the unaddressed
+    assert done.readdressed >= 1
+    assert {(role, tuple(units)) for _k, role, units in done.unreachable} == {
+        ("unit_secretary", ("CB-THON2",))
+    }
+    assert uow.outbox.counts().parked == parked_before - done.readdressed
+    notifier = RecordingNotifier()
+    ticker.fire_and_compose()  # the next tick
+    ticker.deliver(notifier, "w1")
+    escalations = [m for m in notifier.sent if m.address == board]
+    assert escalations, notifier.sent
+    units = {i["unit_code"] for m in escalations for i in m.data["items"]}
+    assert "CB-THON1" in units
+    # a second retry finds nothing more to readdress: the first went out once
+    assert trail.retry_parked(None, "system").readdressed == 0

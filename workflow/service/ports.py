@@ -17,7 +17,14 @@ from typing import Any, Protocol, Self
 from workflow.access import Grant
 from workflow.audit import CycleHead, FactRow
 from workflow.evidence.ratings import RatingRecord
-from workflow.notices import DueTimer, Message, Notice, PendingNotice, UnitContact
+from workflow.notices import (
+    DueTimer,
+    Message,
+    Notice,
+    PendingNotice,
+    UnaddressedNotice,
+    UnitContact,
+)
 from workflow.rules.meeting_record import Meeting
 from workflow.service.records import (
     AuditEntry,
@@ -175,7 +182,11 @@ class Outbox(Protocol):
     def counts(self) -> OutboxCounts: ...
     def unpark(self, keys: Sequence[str] | None, now: datetime) -> int:
         """Parked messages due again now (`keys`, or every parked one when None), their
-        attempts counted afresh; how many."""
+        attempts counted afresh; how many. Not those parked with no recipient."""
+    def unaddressed(self, keys: Sequence[str] | None) -> list[UnaddressedNotice]:
+        """The notices of messages parked with no recipient, not readdressed yet."""
+    def readdress(self, key: str, queued: Sequence[tuple[int, str]], now: datetime) -> None:
+        """Queue a parked message's notices again, each to its address; mark it so."""
 
 
 class Audit(Protocol):

@@ -9,8 +9,9 @@ from datetime import datetime
 from typing import Any
 
 from workflow.clock import Clock
-from workflow.errors import NotFound
-from workflow.service.actors import Actors, TokenSource, no_token
+from workflow.errors import NotFound, Reason
+from workflow.notices import readdress
+from workflow.service.actors import Actors, Refused, TokenSource, no_token
 from workflow.service.auditing import export_lines
 from workflow.service.ports import UnitOfWork
 from workflow.service.records import OutboxCounts, UnitRef
@@ -24,6 +25,18 @@ class Export:
 
     cycles: int
     lines: Iterator[str]
+
+
+@dataclass(frozen=True)
+class Retried:
+    """What a retry of parked messages did."""
+
+    #: parked after failing, due again now as they were
+    unparked: int
+    #: parked with no recipient, their notices now queued to the contact the tree holds
+    readdressed: int
+    #: parked with no recipient and still nobody: (message key, role, unit codes)
+    unreachable: list[tuple[str, str, list[str]]]
 
 
 class Trail:
@@ -72,13 +85,37 @@ class Trail:
 
     def retry_parked(
         self, keys: Sequence[str] | None, by: str, token: TokenSource = no_token
-    ) -> int:
+    ) -> Retried:
         """Parked messages sent again by the next tick (`keys`, or all when None): an
-        administrator's act once actors exist (NotFound for a key that is not parked)."""
+        administrator's act once actors exist. A message parked with no recipient goes to
+        the contact its role has now (added since by `units import`); one that still has
+        nobody stays parked, and a key naming it is refused (NotFound for a key that is
+        not parked): nothing changes then."""
         self.actors.authenticate(by, "outbox retry", token, administrator=True)
-        with self.uow:
-            done = self.uow.outbox.unpark(keys, self.clock.now())
-            if keys is not None and done < len(set(keys)):
+        now, uow = self.clock.now(), self.uow
+        with uow:
+            waiting = uow.outbox.unaddressed(keys)
+            found = readdress(
+                waiting,
+                uow.units.contacts({n.unit_path for n in waiting}),
+                lambda definition_id, version: uow.definitions.load(definition_id, version).spec,
+            )
+            for key, queued in found.items():
+                uow.outbox.readdress(key, queued, now)
+            unparked = uow.outbox.unpark(keys, now)
+            unreachable: dict[str, tuple[str, list[str]]] = {}
+            for n in waiting:
+                if n.message_key not in found:
+                    units = unreachable.setdefault(n.message_key, (n.role, []))[1]
+                    if n.unit_code not in units:
+                        units.append(n.unit_code)
+            if keys is not None and unreachable:
+                key, (role, units) = next(iter(unreachable.items()))
+                raise Refused(Reason(
+                    f"{key}: still no contact for role {role} on {', '.join(units)} or above it",
+                    "refusal.still_no_recipient", key=key, role=role, units=", ".join(units),
+                ))  # fmt: skip
+            if keys is not None and unparked + len(found) < len(set(keys)):
                 raise NotFound(f"not every key given is a parked message: {', '.join(keys)}")
-            self.uow.commit()
-        return done
+            uow.commit()
+        return Retried(unparked, len(found), [(k, r, u) for k, (r, u) in unreachable.items()])

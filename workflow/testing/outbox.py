@@ -9,7 +9,15 @@ from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 
 from workflow.audit_notices import link_notices
-from workflow.notices import DueTimer, Message, Notice, PendingNotice, UnitContact
+from workflow.notices import (
+    NO_RECIPIENT,
+    DueTimer,
+    Message,
+    Notice,
+    PendingNotice,
+    UnaddressedNotice,
+    UnitContact,
+)
 from workflow.service.records import MilestonePlan, NoticeRecord, OutboxCounts, OutboxItem, UnitRef
 from workflow.spec.registry import Definition
 from workflow.testing.audit import FACT_COLUMNS, MemoryAudit
@@ -208,7 +216,8 @@ class MemoryOutbox:
             cycle = tables.cycles.get(n["cycle_id"]) if n["cycle_id"] is not None else None
             claimed.append(PendingNotice(
                 n["id"], t["key"], n["kind"], n["deadline"], n["step"], t["offset"], n["role"],
-                n["address"], from_db(n["due_at"]), from_db(t["deadline_at"]), t["moved_by"],
+                tables.notice_queue[notice_id], from_db(n["due_at"]), from_db(t["deadline_at"]),
+                t["moved_by"],
                 from_db(n["at"]),
                 UnitContact(u["id"], u["code"], u["name"], u["path"], json.loads(u["contacts"])),
                 t["definition_id"], t["definition_version"], cycle["state"] if cycle else None,
@@ -231,6 +240,7 @@ class MemoryOutbox:
                 "body": m.body, "data": dumps(m.data), "created_at": stamp, "attempts": 0,
                 "next_attempt_at": stamp, "sent_at": None, "parked_at": None,
                 "lease_until": None, "leased_by": None, "last_error": None,
+                "readdressed_at": None,
             }
         for m in messages:
             for notice_id in m.notice_ids:
@@ -350,12 +360,37 @@ class MemoryOutbox:
             ))
         return found
 
+    def _unaddressed(self, keys: Sequence[str] | None) -> list[Row]:
+        return [
+            o for o in sorted(self.tables.outbox.values(), key=lambda o: o["id"])
+            if o["channel"] == NO_RECIPIENT and o["parked_at"] is not None
+            and o["readdressed_at"] is None and (keys is None or o["key"] in keys)
+        ]  # fmt: skip
+
+    def unaddressed(self, keys: Sequence[str] | None) -> list[UnaddressedNotice]:
+        tables, found = self.tables, []
+        for o in self._unaddressed(keys):
+            for notice_id in sorted(i for i, key in tables.notice_messages if key == o["key"]):
+                n = tables.notices[notice_id]
+                t, u = tables.timers[n["timer_id"]], tables.units[n["unit_id"]]
+                found.append(UnaddressedNotice(
+                    o["key"], notice_id, n["role"], n["kind"], t["milestone_id"] is not None,
+                    u["code"], u["path"], t["definition_id"], t["definition_version"],
+                ))  # fmt: skip
+        return found
+
+    def readdress(self, key: str, queued: Sequence[tuple[int, str]], now: datetime) -> None:
+        tables = self.session.writing()
+        for notice_id, address in queued:
+            tables.notice_queue.setdefault(notice_id, address)
+        change(tables.outbox, tables.outbox_ids[key], readdressed_at=to_db(now))
+
     def unpark(self, keys: Sequence[str] | None, now: datetime) -> int:
         tables = self.session.writing()
         chosen = [
             o for o in tables.outbox.values()
             if o["parked_at"] is not None and o["sent_at"] is None
-            and (keys is None or o["key"] in keys)
+            and o["channel"] != NO_RECIPIENT and (keys is None or o["key"] in keys)
         ]  # fmt: skip
         for o in chosen:
             change(tables.outbox, o["id"], parked_at=None, attempts=0, next_attempt_at=to_db(now),
@@ -365,7 +400,8 @@ class MemoryOutbox:
     def counts(self) -> OutboxCounts:
         rows = list(self.tables.outbox.values())
         parked = sorted(
-            (o for o in rows if o["parked_at"] is not None), key=lambda o: o["parked_at"]
+            (o for o in rows if o["parked_at"] is not None and o["readdressed_at"] is None),
+            key=lambda o: o["parked_at"],
         )
         return OutboxCounts(
             sum(1 for o in rows if o["sent_at"] is None and o["parked_at"] is None),
