@@ -224,8 +224,9 @@ def outbox_retry(
     if done.readdressed:
         typer.echo(i18n.text(lang, "cli.readdressed", count=i18n.number(done.readdressed, lang, 0)))
     for message, role, units in done.unreachable:
-        typer.echo(i18n.text(lang, "cli.still_no_recipient", key=message,
-                             role=role_word(labels, role, lang), units=", ".join(units)))  # fmt: skip
+        said = i18n.text(lang, "cli.still_no_recipient", key=message,
+                         role=role_word(labels, role, lang), units=", ".join(units))  # fmt: skip
+        typer.echo(said)
 
 
 @outbox_group.callback()

@@ -6,12 +6,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import httpx
+
 from adapters.catalog import load_catalog
 from adapters.holidays_vn import calendar_for
 from adapters.persistence.db import create_schema, make_engine
 from adapters.persistence.store import SqlStore
 from tests.conftest import local
 from tests.service.test_no_recipient import NOBODY_ABOVE
+from tests.support.api_server import serving
 from tests.support.backends import rows
 from tests.support.cli import bontot
 from workflow.clock import VirtualClock
@@ -44,6 +47,13 @@ def test_outbox_shows_no_recipient_and_retry_puts_parked_messages_back(
     assert "no recipient: no contact for role superior_org_board on CB-THON1" in text
     sent = rows(db_url, "SELECT COUNT(*) FROM outbox WHERE sent_at IS NOT NULL AND address = ''")
     assert sent[0][0] == 0  # nothing "sent" to nobody
+
+    # the board names them too, with the role by its label
+    with serving(db_url, VirtualClock(local(2025, 4, 2, 10)), prepared=True) as served:
+        board = httpx.get(served.base + "/", timeout=30)
+    assert board.status_code == 200
+    assert "Thông báo chưa có người nhận" in board.text
+    assert "CB-THON1</a>: «Ban Tổ chức cấp ủy cấp trên»" in board.text
 
     neither = bontot("outbox", "retry", "--db", db_url, cwd=tmp_path)
     assert neither.returncode == 1 and "--all-parked" in neither.stderr

@@ -14,6 +14,7 @@ from tests.support.twin import import_units
 from workflow.clock import VirtualClock
 from workflow.service.actors import Actors, Refused
 from workflow.service.cycles import CycleService
+from workflow.service.desk import BoardFilter, Desk
 from workflow.service.ticks import Ticks
 from workflow.service.trail import Trail
 from workflow.spec.registry import Definition
@@ -102,3 +103,25 @@ def test_a_retry_sends_to_the_contact_added_since_and_refuses_one_still_without(
     assert "CB-THON1" in units
     # a second retry finds nothing more to readdress: the first went out once
     assert trail.retry_parked(None, "system").readdressed == 0
+
+
+def test_the_board_names_the_units_and_roles_whose_notices_nobody_received(
+    uow: InMemoryUnitOfWork, clock: VirtualClock, bon_tot: Definition
+) -> None:
+    import_units(uow, NOBODY_ABOVE)
+    service = CycleService(uow, clock, calendar_for)
+    service.open_cycles(bon_tot, 2025)
+    ticker = Ticks(service, render_digest, channels=("log",))
+    ticker.run_until(clock, local(2025, 4, 2, 9))
+    ticker.deliver(RecordingNotifier(), "w1")
+    desk = Desk(Actors(uow, clock, _never, lambda: ("t", "h")), service)
+    shown = {(u.unit_code, u.role) for u in desk.board(None, 2025, None, BoardFilter()).unreachable}
+    assert shown == {
+        ("CB-THON1", "superior_org_board"),
+        ("CB-THON2", "superior_org_board"),
+        ("CB-THON2", "unit_secretary"),
+    }
+    # a unit's own board shows its own only
+    own = desk.board(None, 2025, "CB-THON1", BoardFilter()).unreachable
+    assert [(u.unit_code, u.role) for u in own] == [("CB-THON1", "superior_org_board")]
+    assert own[0].notices >= 1

@@ -84,10 +84,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(url: str, clock: VirtualClock | None = None) -> Iterator[Served]:
-    """uvicorn on 127.0.0.1:<free port> over `url` (prepared here), until the block ends."""
+def serving(
+    url: str, clock: VirtualClock | None = None, prepared: bool = False
+) -> Iterator[Served]:
+    """uvicorn on 127.0.0.1:<free port> over `url` (prepared here unless `prepared`: the
+    caller's own database, in open mode when it has no actors), until the block ends."""
     clock = clock or VirtualClock(NOW)
-    tokens = prepare(url, clock)
+    tokens = {} if prepared else prepare(url, clock)
     server = start(url, clock)
     port = free_port()
     config = uvicorn.Config(

@@ -63,6 +63,17 @@ class ChildRow:
 
 
 @dataclass(frozen=True)
+class Unreachable:
+    """Notices parked because nobody up the tree holds their role's contact: for the
+    board to name, so that someone adds it (and an administrator retries)."""
+
+    unit_code: str
+    role: str
+    definition_id: str
+    notices: int
+
+
+@dataclass(frozen=True)
 class BoardView:
     year: int
     node: UnitRef | None
@@ -76,6 +87,8 @@ class BoardView:
     pages: int
     #: the definitions with cycles here, to choose among
     offered: list[Definition] = field(default_factory=list)
+    #: the subtree's notices parked with no recipient, by unit and role
+    unreachable: list[Unreachable] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -186,8 +199,16 @@ class Desk:
         return BoardView(
             year, node, definition, list(spec.states) if spec else [], target,
             shown[start : start + wanted.per_page], len(shown), page, pages,
-            [self.uow.definitions.load(i, None) for i in ids],
+            [self.uow.definitions.load(i, None) for i in ids], self._unreachable(node),
         )  # fmt: skip
+
+    def _unreachable(self, node: UnitRef | None) -> list[Unreachable]:
+        tally: dict[tuple[str, str, str], int] = {}
+        for n in self.uow.outbox.unaddressed(None):
+            if node is None or n.unit_path.startswith(node.path):
+                key = (n.unit_code, n.role, n.definition_id)
+                tally[key] = tally.get(key, 0) + 1
+        return [Unreachable(u, r, d, count) for (u, r, d), count in sorted(tally.items())]
 
     def overdue(self, grant: Grant | None, year: int, under: str | None) -> list[OverdueGroup]:
         """What is past due in the actor's subtree, grouped by deadline and superior,

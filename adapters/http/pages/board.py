@@ -12,6 +12,7 @@ from adapters.http.pages.session import visitor
 from adapters.http.pages.words import WORDS
 from adapters.http.server import services
 from adapters.http.years import page_year
+from adapters.i18n.said import role_word
 from workflow.service.desk import BoardFilter, BoardView
 
 
@@ -53,7 +54,16 @@ def router() -> APIRouter:
         who = visitor(request, app, "board")
         year, under, wanted = _filter(request, app)
         view = app.desk.board(who.grant, year, under, wanted)
-        return page(request, "board.html", who, view=view, wanted=wanted, year=year)
+        specs = app.catalog.specs()
+
+        def role_label(definition_id: str, role: str) -> str:
+            own = [s for s in specs if s.id == definition_id]
+            return role_word(own + specs, role, who.lang)
+
+        return page(
+            request, "board.html", who, view=view, wanted=wanted, year=year,
+            role_label=role_label,
+        )  # fmt: skip
 
     @pages.get("/board.xlsx")
     def board_export(request: Request, app: App = Depends(services)) -> Response:
