@@ -258,7 +258,12 @@ def outbox(
             i18n.number(n, lang, 0) for n in (counts.pending, counts.sent, counts.parked)
         )
         typer.echo(i18n.text(lang, "cli.outbox", pending=pending, sent=sent, parked=parked))
+        labels = app.catalog.specs()
         for key, channel, address, error in counts.parked_items:
+            if key in counts.unaddressed:  # no channel, no address: the reason says it
+                channel, (role, units) = "—", counts.unaddressed[key]
+                error = i18n.text(lang, "cli.no_recipient", units=", ".join(units),
+                                  role=role_word(labels, role, lang))  # fmt: skip
             said = i18n.text(lang, "cli.outbox_parked", key=key, channel=channel,
                              address=address or "—", error=error)  # fmt: skip
             typer.echo("  " + said)

@@ -44,7 +44,11 @@ def test_outbox_shows_no_recipient_and_retry_puts_parked_messages_back(
     assert nobody and all(p["error"].startswith("no recipient: ") for p in nobody)
     assert any("superior_org_board on CB-THON1" in p["error"] for p in nobody)
     text = bontot("outbox", "--db", db_url, cwd=tmp_path).stdout
-    assert "no recipient: no contact for role superior_org_board on CB-THON1" in text
+    assert (
+        "chưa có người nhận: chưa đơn vị nào từ CB-THON1 trở lên có liên hệ của "
+        "«Ban Tổ chức cấp ủy cấp trên»" in text
+    )
+    assert "superior_org_board" not in text  # the role by its label, never its code
     sent = rows(db_url, "SELECT COUNT(*) FROM outbox WHERE sent_at IS NOT NULL AND address = ''")
     assert sent[0][0] == 0  # nothing "sent" to nobody
 

@@ -171,6 +171,8 @@ class OutboxCounts:
     sent: int
     parked: int
     parked_items: list[tuple[str, str, str, str]]  # key, channel, address, last error
+    #: the parked with no recipient: key -> (role, unit codes), to be said in words
+    unaddressed: dict[str, tuple[str, list[str]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -81,7 +81,12 @@ class Trail:
         return self.actors.anchor(by, token, backdated)
 
     def outbox(self) -> OutboxCounts:
-        return self.uow.outbox.counts()
+        counts = self.uow.outbox.counts()
+        for n in self.uow.outbox.unaddressed(None):
+            units = counts.unaddressed.setdefault(n.message_key, (n.role, []))[1]
+            if n.unit_code not in units:
+                units.append(n.unit_code)
+        return counts
 
     def retry_parked(
         self, keys: Sequence[str] | None, by: str, token: TokenSource = no_token
