@@ -16,16 +16,17 @@ from typing import Any, TypeVar
 from sqlalchemy import BindParameter, ClauseElement, Table, bindparam
 from sqlalchemy.engine.interfaces import Dialect as SqlaDialect
 from sqlalchemy.sql.compiler import SQLCompiler
-from sqlmodel import SQLModel
-
-from adapters.persistence import evidence_tables, meeting_tables, tables  # noqa: F401
 
 T = TypeVar("T")
 
 
 def table(name: str) -> Table:
-    """A table of the schema (tables.py), as a Core construct."""
-    return SQLModel.metadata.tables[name]
+    """A table of the schema (tables.py), as a Core construct: read when a statement's
+    shape is first compiled, so that a command that compiles none never imports the
+    table classes."""
+    from adapters.persistence.metadata import METADATA  # lazy: start-up time
+
+    return METADATA.tables[name]
 
 
 @dataclass(frozen=True)

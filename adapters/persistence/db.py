@@ -12,12 +12,6 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 
-from adapters.persistence import (  # noqa: F401  (registers the tables)
-    evidence_tables,
-    meeting_tables,
-    tables,
-)
-
 DEFAULT_URL = "sqlite:///bontot.db"
 ENV_URL = "BONTOT_DATABASE_URL"
 

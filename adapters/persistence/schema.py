@@ -17,10 +17,10 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, inspect
-from sqlmodel import SQLModel
 
 from adapters import logs
 from adapters.persistence.db import append_only_triggers
+from adapters.persistence.metadata import METADATA
 from workflow.errors import BontotError
 
 MIGRATIONS = Path(__file__).with_name("schema_migrations")
@@ -166,7 +166,7 @@ def create(engine: Engine) -> None:
     with engine.begin() as connection:
         names = set(inspect(connection).get_table_names())
         if VERSION_TABLE not in names and recognise(names) is None:
-            SQLModel.metadata.create_all(connection)
+            METADATA.create_all(connection)
             for statement in append_only_triggers(connection.dialect.name):
                 connection.exec_driver_sql(statement)
             MigrationContext.configure(connection).stamp(scripts(), "head")

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 from alembic import context
 from sqlalchemy.engine import Connection
-from sqlmodel import SQLModel
 
-from adapters.persistence import db  # registers every table on SQLModel.metadata
+from adapters.persistence import db
+from adapters.persistence.metadata import METADATA
 
 config = context.config
-target_metadata = SQLModel.metadata
+target_metadata = METADATA
 
 
 def _configure(connection: Connection) -> None:
