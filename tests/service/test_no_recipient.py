@@ -64,15 +64,24 @@ def _never(token: str, stored: str) -> bool:
     return False  # no actor exists here: the retry is the open mode's "system"
 
 
-def test_a_retry_sends_to_the_contact_added_since_and_refuses_one_still_without(
+def _parked(
     uow: InMemoryUnitOfWork, clock: VirtualClock, bon_tot: Definition
-) -> None:
+) -> tuple[CycleService, Ticks]:
+    """The commune with nobody above, ticked past the first escalation and delivered:
+    its notices to nobody are parked."""
     import_units(uow, NOBODY_ABOVE)
     service = CycleService(uow, clock, calendar_for)
     service.open_cycles(bon_tot, 2025)
     ticker = Ticks(service, render_digest, channels=("log",))
     ticker.run_until(clock, local(2025, 4, 2, 9))
     ticker.deliver(RecordingNotifier(), "w1")
+    return service, ticker
+
+
+def test_a_retry_sends_to_the_contact_added_since_and_refuses_one_still_without(
+    uow: InMemoryUnitOfWork, clock: VirtualClock, bon_tot: Definition
+) -> None:
+    _service, ticker = _parked(uow, clock, bon_tot)
     parked_before = uow.outbox.counts().parked
     # the commune's board gets its mailbox; thôn 2 still has no secretary
     board = "btc.x01@example.vn"
@@ -108,12 +117,7 @@ def test_a_retry_sends_to_the_contact_added_since_and_refuses_one_still_without(
 def test_the_board_names_the_units_and_roles_whose_notices_nobody_received(
     uow: InMemoryUnitOfWork, clock: VirtualClock, bon_tot: Definition
 ) -> None:
-    import_units(uow, NOBODY_ABOVE)
-    service = CycleService(uow, clock, calendar_for)
-    service.open_cycles(bon_tot, 2025)
-    ticker = Ticks(service, render_digest, channels=("log",))
-    ticker.run_until(clock, local(2025, 4, 2, 9))
-    ticker.deliver(RecordingNotifier(), "w1")
+    service, _ticker = _parked(uow, clock, bon_tot)
     desk = Desk(Actors(uow, clock, _never, lambda: ("t", "h")), service)
     shown = {(u.unit_code, u.role) for u in desk.board(None, 2025, None, BoardFilter()).unreachable}
     assert shown == {

@@ -3,14 +3,14 @@ the anchor an administrator records, and the outbox's counts."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from workflow.clock import Clock
 from workflow.errors import NotFound, Reason
-from workflow.notices import readdress
+from workflow.notices import UnaddressedNotice, readdress
 from workflow.service.actors import Actors, Refused, TokenSource, no_token
 from workflow.service.auditing import export_lines
 from workflow.service.ports import UnitOfWork
@@ -82,10 +82,7 @@ class Trail:
 
     def outbox(self) -> OutboxCounts:
         counts = self.uow.outbox.counts()
-        for n in self.uow.outbox.unaddressed(None):
-            units = counts.unaddressed.setdefault(n.message_key, (n.role, []))[1]
-            if n.unit_code not in units:
-                units.append(n.unit_code)
+        counts.unaddressed.update(_by_message(self.uow.outbox.unaddressed(None)))
         return counts
 
     def retry_parked(
@@ -108,12 +105,7 @@ class Trail:
             for key, queued in found.items():
                 uow.outbox.readdress(key, queued, now)
             unparked = uow.outbox.unpark(keys, now)
-            unreachable: dict[str, tuple[str, list[str]]] = {}
-            for n in waiting:
-                if n.message_key not in found:
-                    units = unreachable.setdefault(n.message_key, (n.role, []))[1]
-                    if n.unit_code not in units:
-                        units.append(n.unit_code)
+            unreachable = _by_message(n for n in waiting if n.message_key not in found)
             if keys is not None and unreachable:
                 key, (role, units) = next(iter(unreachable.items()))
                 raise Refused(Reason(
@@ -124,3 +116,13 @@ class Trail:
                 raise NotFound(f"not every key given is a parked message: {', '.join(keys)}")
             uow.commit()
         return Retried(unparked, len(found), [(k, r, u) for k, (r, u) in unreachable.items()])
+
+
+def _by_message(notices: Iterable[UnaddressedNotice]) -> dict[str, tuple[str, list[str]]]:
+    """Message key -> (its role, the units its notices are about)."""
+    found: dict[str, tuple[str, list[str]]] = {}
+    for n in notices:
+        units = found.setdefault(n.message_key, (n.role, []))[1]
+        if n.unit_code not in units:
+            units.append(n.unit_code)
+    return found
