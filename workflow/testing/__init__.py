@@ -13,7 +13,7 @@ the SQL repositories on SQLite and PostgreSQL. Pure Python, no I/O:
 from workflow.testing.audit import MemoryAudit
 from workflow.testing.cycles import MemoryCycles
 from workflow.testing.meetings import MemoryMeetings
-from workflow.testing.outbox import MemoryOutbox, MemoryTimers
+from workflow.testing.outbox import MemoryOutbox
 from workflow.testing.registry import (
     MemoryActors,
     MemoryDefinitions,
@@ -21,6 +21,7 @@ from workflow.testing.registry import (
     MemoryUnits,
 )
 from workflow.testing.tables import IntegrityError, OutsideUnitOfWork, Tables, UnitOfWorkOpen
+from workflow.testing.timers import MemoryTimers
 from workflow.testing.unit_of_work import InMemoryUnitOfWork, RecordingNotifier
 from workflow.testing.versions import MemoryVersions, StaleBatch
 

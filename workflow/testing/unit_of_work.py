@@ -11,7 +11,7 @@ from workflow.service.ticks import DeliveryFailed
 from workflow.testing.audit import MemoryAudit
 from workflow.testing.cycles import MemoryCycles
 from workflow.testing.meetings import MemoryMeetings
-from workflow.testing.outbox import MemoryOutbox, MemoryTimers
+from workflow.testing.outbox import MemoryOutbox
 from workflow.testing.registry import (
     MemoryActors,
     MemoryDefinitions,
@@ -19,6 +19,7 @@ from workflow.testing.registry import (
     MemoryUnits,
 )
 from workflow.testing.tables import Session, Tables
+from workflow.testing.timers import MemoryTimers
 from workflow.testing.versions import MemoryVersions
 
 
