@@ -24,6 +24,7 @@ from adapters.i18n.said import refusal_text
 from adapters.persistence.store import SqlStore
 from workflow.clock import VirtualClock
 from workflow.reorganise import REORGANISATION_FACT, REORGANISE_EVENT, Decision, Step
+from workflow.spec.model import DefinitionSpec
 from workflow.spec.registry import Definition
 from workflow.timefmt import LOCAL_TZ
 from workflow.units import UnitImport
@@ -220,7 +221,7 @@ def _decision(detail: dict[str, Any]) -> _Reorganisation:
 
 def _spec_of(
     definitions: dict[tuple[str, int], Definition], definition_id: str, version: int | None
-) -> Any:
+) -> DefinitionSpec | None:
     """The version a refused event was decided on (its cycle's, or the newest when the
     refusal came before a cycle was found), for the reason's labels."""
     versions = [v for (d, v) in definitions if d == definition_id]

@@ -220,7 +220,8 @@ def outbox_retry(
         "outbox.unparked", count=done.unparked, readdressed=done.readdressed,
         unreachable=len(done.unreachable), by=by,
     )  # fmt: skip
-    typer.echo(i18n.text(lang, "cli.retried", count=i18n.number(done.unparked, lang, 0)))
+    if done.unparked or not (done.readdressed or done.unreachable):
+        typer.echo(i18n.text(lang, "cli.retried", count=i18n.number(done.unparked, lang, 0)))
     if done.readdressed:
         typer.echo(i18n.text(lang, "cli.readdressed", count=i18n.number(done.readdressed, lang, 0)))
     for message, role, units in done.unreachable:

@@ -12,7 +12,7 @@ from sqlalchemy import Select, select
 
 from adapters.persistence.audit import SqlAudit
 from adapters.persistence.compiled import chunks, in_list, marks, padded, rows_of, table
-from adapters.persistence.rows import dumps
+from adapters.persistence.rows import dumps, subtree_positional
 from adapters.persistence.sql import Sql
 from workflow.audit_notices import link_notices, notice_genesis
 from workflow.notices import (
@@ -23,8 +23,14 @@ from workflow.notices import (
     UnaddressedNotice,
     UnitContact,
 )
-from workflow.service.records import NoticeRecord, OutboxCounts, OutboxItem
+from workflow.service.records import NoticeRecord, OutboxCounts, OutboxItem, UnitRef
 from workflow.timefmt import from_db, to_db
+
+#: a message parked with no recipient and not readdressed (the partial index
+#: ix_outbox_unaddressed holds exactly these)
+UNADDRESSED_WHERE = (
+    f"o.channel = '{NO_RECIPIENT}' AND o.parked_at IS NOT NULL AND o.readdressed_at IS NULL"
+)
 
 
 class SqlOutbox:
@@ -262,18 +268,19 @@ class SqlOutbox:
             for r in rows
         ]
 
-    def unaddressed(self, keys: Sequence[str] | None) -> list[UnaddressedNotice]:
+    def unaddressed(
+        self, keys: Sequence[str] | None, under: UnitRef | None = None
+    ) -> list[UnaddressedNotice]:
         """The notices of the messages parked with no recipient and not readdressed yet
-        (`keys`, or all when None), message by message."""
+        (`keys`, or all when None), about units of `under`'s subtree, message by message."""
+        where, params = subtree_positional(under, "u.path")
         sql = (
             "SELECT o.key, n.id, n.role, n.kind, t.milestone_id, u.code, u.path, "
             "t.definition_id, t.definition_version FROM outbox o "
             "JOIN notice_message nm ON nm.message_key = o.key "
             "JOIN notice n ON n.id = nm.notice_id JOIN timer t ON t.id = n.timer_id "
-            "JOIN unit u ON u.id = n.unit_id WHERE o.channel = ? "
-            "AND o.parked_at IS NOT NULL AND o.readdressed_at IS NULL"
+            f"JOIN unit u ON u.id = n.unit_id WHERE {UNADDRESSED_WHERE}{where}"
         )
-        params: list[Any] = [NO_RECIPIENT]
         if keys is not None:
             if not keys:
                 return []

@@ -6,6 +6,8 @@ from __future__ import annotations
 from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
+from workflow.notices import NO_RECIPIENT
+
 
 class MetaRow(SQLModel, table=True):
     """Facts about this database, e.g. its installation id (in every message key, so that
@@ -263,6 +265,10 @@ class NoticeQueueRow(SQLModel, table=True):
     address: str = Field(index=True)
 
 
+#: a message parked with no recipient (workflow.notices.NO_RECIPIENT), not readdressed
+UNADDRESSED = f"channel = '{NO_RECIPIENT}' AND parked_at IS NOT NULL AND readdressed_at IS NULL"
+
+
 class OutboxRow(SQLModel, table=True):
     """A message to deliver on one channel, written in the transaction that fired its
     timers and sent after commit, with retries and back-off; parked when it keeps failing."""
@@ -274,6 +280,13 @@ class OutboxRow(SQLModel, table=True):
             "next_attempt_at",
             sqlite_where=text("sent_at IS NULL AND parked_at IS NULL"),
             postgresql_where=text("sent_at IS NULL AND parked_at IS NULL"),
+        ),
+        # the few messages nobody could receive, which the board lists on every view
+        Index(
+            "ix_outbox_unaddressed",
+            "id",
+            sqlite_where=text(UNADDRESSED),
+            postgresql_where=text(UNADDRESSED),
         ),
     )
     id: int | None = Field(default=None, primary_key=True)

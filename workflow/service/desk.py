@@ -204,10 +204,9 @@ class Desk:
 
     def _unreachable(self, node: UnitRef | None) -> list[Unreachable]:
         tally: dict[tuple[str, str, str], int] = {}
-        for n in self.uow.outbox.unaddressed(None):
-            if node is None or n.unit_path.startswith(node.path):
-                key = (n.unit_code, n.role, n.definition_id)
-                tally[key] = tally.get(key, 0) + 1
+        for n in self.uow.outbox.unaddressed(None, node):
+            key = (n.unit_code, n.role, n.definition_id)
+            tally[key] = tally.get(key, 0) + 1
         return [Unreachable(u, r, d, count) for (u, r, d), count in sorted(tally.items())]
 
     def overdue(self, grant: Grant | None, year: int, under: str | None) -> list[OverdueGroup]:

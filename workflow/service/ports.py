@@ -183,8 +183,11 @@ class Outbox(Protocol):
     def unpark(self, keys: Sequence[str] | None, now: datetime) -> int:
         """Parked messages due again now (`keys`, or every parked one when None), their
         attempts counted afresh; how many. Not those parked with no recipient."""
-    def unaddressed(self, keys: Sequence[str] | None) -> list[UnaddressedNotice]:
-        """The notices of messages parked with no recipient, not readdressed yet."""
+    def unaddressed(
+        self, keys: Sequence[str] | None, under: UnitRef | None = None
+    ) -> list[UnaddressedNotice]:
+        """The notices of messages parked with no recipient, not readdressed yet (about
+        units of `under`'s subtree)."""
     def readdress(self, key: str, queued: Sequence[tuple[int, str]], now: datetime) -> None:
         """Queue a parked message's notices again, each to its address; mark it so."""
 

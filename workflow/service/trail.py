@@ -4,7 +4,7 @@ the anchor an administrator records, and the outbox's counts."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -81,9 +81,9 @@ class Trail:
         return self.actors.anchor(by, token, backdated)
 
     def outbox(self) -> OutboxCounts:
-        counts = self.uow.outbox.counts()
-        counts.unaddressed.update(_by_message(self.uow.outbox.unaddressed(None)))
-        return counts
+        return replace(
+            self.uow.outbox.counts(), unaddressed=_by_message(self.uow.outbox.unaddressed(None))
+        )
 
     def retry_parked(
         self, keys: Sequence[str] | None, by: str, token: TokenSource = no_token

@@ -16,9 +16,9 @@ from workflow.notices import (
     UnaddressedNotice,
     UnitContact,
 )
-from workflow.service.records import NoticeRecord, OutboxCounts, OutboxItem
+from workflow.service.records import NoticeRecord, OutboxCounts, OutboxItem, UnitRef
 from workflow.testing.audit import FACT_COLUMNS, MemoryAudit
-from workflow.testing.tables import Row, Session, change, dumps
+from workflow.testing.tables import Row, Session, change, dumps, in_subtree
 from workflow.testing.timers import pending_timer
 from workflow.timefmt import from_db, to_db
 
@@ -220,12 +220,16 @@ class MemoryOutbox:
             and o["readdressed_at"] is None and (keys is None or o["key"] in keys)
         ]  # fmt: skip
 
-    def unaddressed(self, keys: Sequence[str] | None) -> list[UnaddressedNotice]:
+    def unaddressed(
+        self, keys: Sequence[str] | None, under: UnitRef | None = None
+    ) -> list[UnaddressedNotice]:
         tables, found = self.tables, []
         for o in self._unaddressed(keys):
             for notice_id in sorted(i for i, key in tables.notice_messages if key == o["key"]):
                 n = tables.notices[notice_id]
                 t, u = tables.timers[n["timer_id"]], tables.units[n["unit_id"]]
+                if not in_subtree(under, u["path"]):
+                    continue
                 found.append(UnaddressedNotice(
                     o["key"], notice_id, n["role"], n["kind"], t["milestone_id"] is not None,
                     u["code"], u["path"], t["definition_id"], t["definition_version"],

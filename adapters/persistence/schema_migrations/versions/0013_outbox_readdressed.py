@@ -20,10 +20,19 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+#: a message parked with no recipient, not readdressed: the few the board lists
+_UNADDRESSED = "channel = 'none' AND parked_at IS NOT NULL AND readdressed_at IS NULL"
+
+
 def upgrade() -> None:
     op.add_column("outbox", sa.Column("readdressed_at", sa.String(), nullable=True))
+    op.create_index(
+        "ix_outbox_unaddressed", "outbox", ["id"],
+        sqlite_where=sa.text(_UNADDRESSED), postgresql_where=sa.text(_UNADDRESSED),
+    )  # fmt: skip
 
 
 def downgrade() -> None:
+    op.drop_index("ix_outbox_unaddressed", table_name="outbox")
     with op.batch_alter_table("outbox") as batch:
         batch.drop_column("readdressed_at")
