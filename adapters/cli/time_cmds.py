@@ -299,8 +299,13 @@ def simulate_cmd(
     items = result.items
     if as_json:
         typer.echo(render.dumps([i.as_dict() for i in items]))
-        return
-    typer.echo(time_render.simulate_text(items, lang))
+    else:
+        typer.echo(time_render.simulate_text(items, lang))
+    if result.refused:
+        # the copy did not replay what happened: its past is not the outbox's, say so
+        count = i18n.number(len(result.refused), lang, 0)
+        typer.echo(i18n.text(lang, "cli.simulate_inexact", count=count), err=True)
+        raise typer.Exit(1)
 
 
 commands: dict[str, Callable[..., Any]] = {

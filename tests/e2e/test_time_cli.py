@@ -12,8 +12,9 @@ from typing import Any
 import holidays
 import pytest
 
+from tests.conftest import GOOD_EVALUATION
 from tests.e2e.conftest import DemoRun
-from tests.e2e.test_cli import UNITS_CSV, Cli
+from tests.e2e.test_cli import RATINGS_CSV, UNITS_CSV, Cli
 from tests.support.backends import rows, tables
 from tests.support.cli import bontot
 from workflow.timefmt import parse_user_date
@@ -224,3 +225,34 @@ def test_a_milestone_is_reminded_until_kept(tmp_path: Path, db_url: str) -> None
         "--definition", "bon-tot-003-province-2023", "--actor", "btv.h01", ok=False,
     )
     assert again.returncode == 3 and "interim_review_h1" in again.stderr
+
+
+def test_simulate_says_when_its_copy_cannot_replay_what_happened(cli: Cli) -> None:
+    """Thôn 1 was appraised on its 12 members' ratings; the register was corrected after
+    (eight of them not completed): the copy, holding the register as it is now, refuses
+    that appraisal, so its past is not what was sent, and simulate says so."""
+    cli("cycle", "open", "--year", "2025", "--now", "2025-01-05")
+    (cli.folder / "xep-loai-2025.csv").write_text(RATINGS_CSV, encoding="utf-8-sig")
+    cli("ratings", "import", "xep-loai-2025.csv", "--year", "2025")
+    evaluation = ["--data", json.dumps(GOOD_EVALUATION)]
+    steps = [
+        ("register", "bithu.thon1", "2025-02-20T09:00", ["--data", '{"plan": "KH-05/KH-CB"}']),
+        ("start", "bithu.thon1", "2025-02-21T09:00", []),
+        ("self_evaluate", "bithu.thon1", "2025-12-10T09:00", evaluation),
+        ("propose", "bithu.thon1", "2025-12-28T15:30", []),
+        ("appraise", "btc.x01", "2026-01-20T10:00", []),
+    ]  # fmt: skip
+    for event, actor, now, extra in steps:
+        cli("fire", "CB-THON1", event, "--year", "2025", "--actor", actor, "--now", now, *extra)
+    exact = cli("simulate", "--year", "2025", "--json")
+    assert "bản sao từ chối" not in exact.stderr
+
+    corrected = RATINGS_CSV.replace("Hoàn thành tốt nhiệm vụ", "Không hoàn thành nhiệm vụ")
+    (cli.folder / "sua-xep-loai.csv").write_text(corrected, encoding="utf-8-sig")
+    cli("ratings", "import", "sua-xep-loai.csv", "--year", "2025")
+    done = cli("simulate", "--year", "2025", "--json", ok=False)
+    assert done.returncode == 1, done.stderr
+    assert "bản sao từ chối CB-THON1 «" in done.stderr
+    assert "mô phỏng không khớp với những gì đã diễn ra: bản sao từ chối 1 sự kiện" in done.stderr
+    assert json.loads(done.stdout)  # the schedule is still printed, for what it is worth
+    assert "Traceback" not in done.stderr
