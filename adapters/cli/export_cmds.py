@@ -189,5 +189,5 @@ def export_outbox(
     """`outbox`: messages waiting, sent and parked, each parked one with its last error."""
     _check(fmt, lang, delimiter)
     with session(db) as app:
-        table = outbox_table(app.trail.outbox(), lang)
+        table = outbox_table(app.trail.outbox(), lang, app.catalog.specs())
     _save(table, fmt, output, "outbox", delimiter, lang)

@@ -32,7 +32,7 @@ from adapters.cli.context import (
 from adapters.cli.progress import shown
 from adapters.clock import OffsetClock, SystemClock
 from adapters.holidays_vn import calendar_for
-from adapters.i18n.said import role_word
+from adapters.i18n.said import no_recipient_text, role_word
 from adapters.scheduler.worker import Ticker, WorkerOptions, run_worker
 from adapters.simulate import simulate
 from workflow.deadlines import plan_year
@@ -263,8 +263,7 @@ def outbox(
         for key, channel, address, error in counts.parked_items:
             if key in counts.unaddressed:  # no channel, no address: the reason says it
                 channel, (role, units) = "—", counts.unaddressed[key]
-                error = i18n.text(lang, "cli.no_recipient", units=", ".join(units),
-                                  role=role_word(labels, role, lang))  # fmt: skip
+                error = no_recipient_text(role, units, labels, lang)
             said = i18n.text(lang, "cli.outbox_parked", key=key, channel=channel,
                              address=address or "—", error=error)  # fmt: skip
             typer.echo("  " + said)

@@ -19,6 +19,7 @@ from openpyxl.utils import get_column_letter
 from adapters import i18n
 from adapters.documents import figures as f
 from adapters.documents.cells import csv_text, xlsx_cell
+from adapters.i18n.said import no_recipient_text
 from workflow.service.records import OutboxCounts, OverdueItem
 from workflow.service.results import Board, History, Verdict
 from workflow.spec.model import DefinitionSpec
@@ -231,15 +232,20 @@ def _detail(detail: Any) -> str:
     return "" if detail is None else str(detail)
 
 
-def outbox_table(counts: OutboxCounts, lang: str) -> Table:
-    """The outbox's figures, then every parked message with its last error."""
+def outbox_table(counts: OutboxCounts, lang: str, specs: Iterable[DefinitionSpec]) -> Table:
+    """The outbox's figures, then every parked message with its last error (one nobody
+    could receive said in words, its role by the definitions' label)."""
     w = _words(lang)
     rows: list[list[Any]] = [
         [w["pending"], counts.pending, "", "", ""],
         [w["sent"], counts.sent, "", "", ""],
         [w["parked"], counts.parked, "", "", ""],
     ]
-    rows += [[w["parked"], key, channel, address, error]
-             for key, channel, address, error in counts.parked_items]  # fmt: skip
+    labels = list(specs)
+    for key, channel, address, error in counts.parked_items:
+        if key in counts.unaddressed:
+            channel, (role, units) = "", counts.unaddressed[key]
+            error = no_recipient_text(role, units, labels, lang)
+        rows.append([w["parked"], key, channel, address, error])
     header = [w["state"], w["key"], w["channel"], w["address"], w["error"]]
     return Table(header, rows, w["outbox"])

@@ -4,7 +4,7 @@ the catalogue's names for the data a step takes."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -69,6 +69,14 @@ def role_word(specs: Iterable[DefinitionSpec], role: str, lang: str) -> str:
             return spec.role_label(role, lang)
     own = text(lang, f"role.{role}")
     return role if own == f"role.{role}" else own
+
+
+def no_recipient_text(
+    role: str, units: Sequence[str], specs: Iterable[DefinitionSpec], lang: str
+) -> str:
+    """Why a message is parked with nobody to receive it, the role by its label."""
+    return text(lang, "outbox.no_recipient", units=", ".join(units),
+                role=role_word(specs, role, lang))  # fmt: skip
 
 
 class Labeller:

@@ -49,6 +49,12 @@ def test_outbox_shows_no_recipient_and_retry_puts_parked_messages_back(
         "«Ban Tổ chức cấp ủy cấp trên»" in text
     )
     assert "superior_org_board" not in text  # the role by its label, never its code
+    exported = bontot("export", "outbox", "--format", "csv", "--output", "outbox.csv",
+                      "--db", db_url, cwd=tmp_path)  # fmt: skip
+    assert exported.returncode == 0, exported.stderr
+    table = (tmp_path / "outbox.csv").read_text(encoding="utf-8-sig")
+    assert "từ CB-THON1 trở lên có liên hệ của «Ban Tổ chức cấp ủy cấp trên»" in table
+    assert "superior_org_board" not in table
     sent = rows(db_url, "SELECT COUNT(*) FROM outbox WHERE sent_at IS NOT NULL AND address = ''")
     assert sent[0][0] == 0  # nothing "sent" to nobody
 
