@@ -33,6 +33,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from workflow.errors import Reason
+
 GENESIS = "0" * 64
 SEP = "\x1f"  # a unit separator: never in a code, a state name or canonical JSON text
 
@@ -137,6 +139,40 @@ class ChainProblem:
         return f"{self.chain}, {self.record}: {self.message}"
 
 
+# Where a problem is and what it is are Reasons (workflow.errors): their English is what
+# logs, the JSON output and the tests read; the adapters say them in the reader's language.
+def cycle_chain(cycle_id: object) -> Reason:
+    return Reason(f"cycle {cycle_id}", "audit.at.cycle", id=cycle_id)
+
+
+def at_seq(seq: object) -> Reason:
+    return Reason(f"seq {seq}", "audit.at.seq", seq=seq)
+
+
+def at_id(record_id: object) -> Reason:
+    return Reason(f"id {record_id}", "audit.at.id", id=record_id)
+
+
+def anchor_upto(record_id: object) -> tuple[Reason, Reason]:
+    return (Reason("anchor", "audit.at.anchor"),
+            Reason(f"records up to id {record_id}", "audit.at.upto", id=record_id))  # fmt: skip
+
+
+def out_of_sequence(expected: int, missing: bool) -> Reason:
+    what = "missing" if missing else "repeated or out of order"
+    return Reason(
+        f"expected seq {expected}: a record is {what}",
+        "audit.missing_record" if missing else "audit.repeated_record", seq=expected,
+    )
+
+
+OLD_ENCODING = Reason(
+    "written in the old encoding after a record in the new one: rewritten to move a value "
+    "between its fields",
+    "audit.old_encoding",
+)
+
+
 #: a transition record as stored: cycle_id, seq, event, from_state, to_state, actor, role,
 #: at, payload, checks, definition_id, definition_version, hash, id
 TransitionColumns = tuple[Any, ...]
@@ -223,12 +259,9 @@ def check_cycle_chains(
             continue
         if seq != chain[1]:
             chain[2] = True
-            what = "missing" if seq > chain[1] else "repeated or out of order"
             problems.append(
                 ChainProblem(
-                    f"cycle {cycle_id}",
-                    f"seq {seq}",
-                    f"expected seq {chain[1]}: a record is {what}",
+                    cycle_chain(cycle_id), at_seq(seq), out_of_sequence(chain[1], seq > chain[1])
                 )
             )
             continue
@@ -252,25 +285,23 @@ def check_cycle_chains(
             computed = sha256(f"{chain[0]}{sep}{text}".encode()).hexdigest()
             if chain[5]:
                 chain[2] = True
-                problems.append(
-                    ChainProblem(
-                        f"cycle {cycle_id}",
-                        f"seq {seq}",
-                        "written in the old encoding after a record in the new one: "
-                        "rewritten to move a value between its fields",
-                    )
-                )
+                problems.append(ChainProblem(cycle_chain(cycle_id), at_seq(seq), OLD_ENCODING))
                 continue
         if computed != stored:
             chain[2] = True
             problems.append(
                 ChainProblem(
-                    f"cycle {cycle_id}",
-                    f"seq {seq}",
-                    "its content or its place does not match its hash: edited, inserted or "
-                    "moved"
-                    + (", or the cycle moved to another unit, year or definition" if seq == 1
-                       else ""),
+                    cycle_chain(cycle_id),
+                    at_seq(seq),
+                    Reason(
+                        "its content or its place does not match its hash: edited, inserted "
+                        "or moved, or the cycle moved to another unit, year or definition",
+                        "audit.first_hash",
+                    ) if seq == 1 else Reason(
+                        "its content or its place does not match its hash: edited, inserted "
+                        "or moved",
+                        "audit.record_hash",
+                    ),
                 )
             )
             continue
@@ -284,26 +315,34 @@ def check_cycle_chains(
             if known.version > 0:
                 problems.append(
                     ChainProblem(
-                        f"cycle {cycle_id}", "seq 1", "every record of the cycle is missing"
+                        cycle_chain(cycle_id), at_seq(1),
+                        Reason("every record of the cycle is missing", "audit.cycle_emptied"),
                     )
                 )
         elif not chain[2] and (chain[1] - 1 != known.version or chain[0] != known.head):
             problems.append(
                 ChainProblem(
-                    f"cycle {cycle_id}",
-                    f"seq {chain[1] - 1}",
-                    f"the chain ends at seq {chain[1] - 1} ({chain[0][:12]}) but the cycle is "
-                    f"at version {known.version} with head {known.head[:12]}: records were "
-                    "removed or added, or the cycle moved to another unit or year",
+                    cycle_chain(cycle_id),
+                    at_seq(chain[1] - 1),
+                    Reason(
+                        f"the chain ends at seq {chain[1] - 1} ({chain[0][:12]}) but the cycle "
+                        f"is at version {known.version} with head {known.head[:12]}: records "
+                        "were removed or added, or the cycle moved to another unit or year",
+                        "audit.cycle_head", seq=chain[1] - 1, hash=chain[0][:12],
+                        version=known.version, head=known.head[:12],
+                    ),
                 )
             )
         elif not chain[2] and known.state and chain[3] != known.state:
             problems.append(
                 ChainProblem(
-                    f"cycle {cycle_id}",
-                    f"seq {chain[1] - 1}",
-                    f"the cycle says {known.state!r} but its records end in {chain[3]!r}: "
-                    "the cycle row was edited",
+                    cycle_chain(cycle_id),
+                    at_seq(chain[1] - 1),
+                    Reason(
+                        f"the cycle says {known.state!r} but its records end in {chain[3]!r}: "
+                        "the cycle row was edited",
+                        "audit.cycle_state", state=known.state, last=chain[3],
+                    ),
                 )
             )
         elif (
@@ -314,10 +353,14 @@ def check_cycle_chains(
         ):
             problems.append(
                 ChainProblem(
-                    f"cycle {cycle_id}",
-                    f"seq {chain[1] - 1}",
-                    f"the cycle says definition version {known.definition_version} but its "
-                    f"records end on version {chain[4]}: the cycle row was edited",
+                    cycle_chain(cycle_id),
+                    at_seq(chain[1] - 1),
+                    Reason(
+                        f"the cycle says definition version {known.definition_version} but "
+                        f"its records end on version {chain[4]}: the cycle row was edited",
+                        "audit.cycle_version", version=known.definition_version,
+                        last=chain[4],
+                    ),
                 )
             )
     found.records = count
@@ -330,10 +373,12 @@ def check_anchor(at_anchor: dict[int, str], anchor: tuple[int, str]) -> ChainPro
     if heads_digest(at_anchor) == anchor[1]:
         return None
     return ChainProblem(
-        "anchor",
-        f"records up to id {anchor[0]}",
-        "the chains no longer hold what the last anchor saw: records were removed or "
-        "rewritten after it was taken",
+        *anchor_upto(anchor[0]),
+        Reason(
+            "the chains no longer hold what the last anchor saw: records were removed or "
+            "rewritten after it was taken",
+            "audit.anchor_broken",
+        ),
     )
 
 
@@ -374,26 +419,23 @@ class FactRow:
         return fact_text(self.fields)
 
 
+FACT_HASH = Reason(
+    "its content or its place does not match its hash: edited, inserted, moved, or the "
+    "record before it was deleted",
+    "audit.fact_hash",
+)
+
+
 def verify_fact_chain(chain: str, rows: Iterable[FactRow]) -> Iterator[ChainProblem]:
     """A global chain in id order: each hash over the previous one and the row's fields,
     in the encoding the row was written with (never version 1 after version 2)."""
     previous, modern = GENESIS, False
     for row in rows:
         if modern and not row.hash.startswith(V2):
-            yield ChainProblem(
-                chain,
-                f"id {row.id}",
-                "written in the old encoding after a record in the new one: rewritten to "
-                "move a value between its fields",
-            )
+            yield ChainProblem(chain, at_id(row.id), OLD_ENCODING)
             return
         if not links(previous, row.fields, row.hash):
-            yield ChainProblem(
-                chain,
-                f"id {row.id}",
-                "its content or its place does not match its hash: edited, inserted, "
-                "moved, or the record before it was deleted",
-            )
+            yield ChainProblem(chain, at_id(row.id), FACT_HASH)
             return
         previous, modern = row.hash, row.hash.startswith(V2)
 

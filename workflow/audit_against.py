@@ -12,7 +12,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from workflow.audit import ChainProblem
+from workflow.audit import ChainProblem, anchor_upto, at_seq, cycle_chain
+from workflow.errors import Reason
+
+AT_ANCHOR = Reason("at the anchor", "audit.at.at_anchor")
 
 #: the fields of an exported record, after cycle_id and seq (EXPORT_FIELDS[2:])
 RECORD_FIELDS = (
@@ -95,7 +98,7 @@ def compare_export(kept: Kept, stored: Iterable[tuple[Any, ...]]) -> list[ChainP
         key = (int(row[0]), int(row[1]))
         values = tuple(row[2:13])
         was = kept.records.get(key)
-        where = (f"cycle {key[0]}", f"seq {key[1]}")
+        where = (cycle_chain(key[0]), at_seq(key[1]))
         if was is not None:
             seen.add(key)
             differ = [
@@ -105,27 +108,25 @@ def compare_export(kept: Kept, stored: Iterable[tuple[Any, ...]]) -> list[ChainP
             ]
             if differ:
                 problems.append(
-                    ChainProblem(
-                        *where,
+                    ChainProblem(*where, Reason(
                         f"differs from the export in {', '.join(differ)}: rewritten since",
-                    )
+                        "audit.against_differs", fields=", ".join(differ),
+                    ))
                 )
         elif key[1] <= versions.get(key[0], 0) or (
             kept.last_id is not None and int(row[13]) <= kept.last_id
         ):
             problems.append(
-                ChainProblem(
-                    *where,
+                ChainProblem(*where, Reason(
                     "not in the export but written before its end: inserted since",
-                )
+                    "audit.against_inserted",
+                ))
             )
     for key in sorted(set(kept.records) - seen):
         problems.append(
-            ChainProblem(
-                f"cycle {key[0]}",
-                f"seq {key[1]}",
-                "in the export but gone from the store: deleted",
-            )
+            ChainProblem(cycle_chain(key[0]), at_seq(key[1]), Reason(
+                "in the export but gone from the store: deleted", "audit.against_deleted"
+            ))
         )
     return sorted(problems, key=_order)
 
@@ -138,27 +139,29 @@ def compare_anchor(
     problems: list[ChainProblem] = []
     if not anchor_kept:
         problems.append(
-            ChainProblem(
-                "anchor",
-                f"records up to id {kept.anchor.get('transition_id')}",
+            ChainProblem(*anchor_upto(kept.anchor.get("transition_id")), Reason(
                 "the anchor this file keeps is no longer in the audit-event chain: removed or "
                 "rewritten",
-            )
+                "audit.against_anchor_gone",
+            ))
         )
     for cycle_id in sorted(set(kept.heads) | set(stored_heads)):
         was, now = kept.heads.get(cycle_id), stored_heads.get(cycle_id)
         if was == now:
             continue
         if now is None:
-            message = "every record the anchor saw is gone: deleted"
+            message = Reason("every record the anchor saw is gone: deleted", "audit.anchor_gone")
         elif was is None:
-            message = "records the anchor never saw were inserted before it"
-        else:
-            message = (
-                f"its chain at the anchor ends in {now[:12]} but the anchor file says "
-                f"{was[:12]}: records before the anchor were rewritten, removed or inserted"
+            message = Reason(
+                "records the anchor never saw were inserted before it", "audit.anchor_inserted"
             )
-        problems.append(ChainProblem(f"cycle {cycle_id}", "at the anchor", message))
+        else:
+            message = Reason(
+                f"its chain at the anchor ends in {now[:12]} but the anchor file says "
+                f"{was[:12]}: records before the anchor were rewritten, removed or inserted",
+                "audit.anchor_differs", now=now[:12], was=was[:12],
+            )
+        problems.append(ChainProblem(cycle_chain(cycle_id), AT_ANCHOR, message))
     return problems
 
 

@@ -18,10 +18,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from workflow.audit import ChainProblem, FactRow, canonical_json
+from workflow.audit import ChainProblem, FactRow, canonical_json, cycle_chain
+from workflow.errors import Reason
 
 MIGRATE_EVENT = "migrate"  # workflow.versions.MIGRATE_EVENT, without importing the rules
 REORGANISE_EVENT = "reorganise"  # workflow.reorganise.REORGANISE_EVENT
+#: where a cycle row's own problem is
+ITS_ROW = Reason("its row", "audit.at.row")
 
 
 @dataclass(frozen=True)
@@ -112,31 +115,36 @@ def check_cycle_rows(
         if seen is None:
             continue  # the chain check names a cycle without records
         replay = seen
-        name = f"cycle {cycle_id}"
+        name = cycle_chain(cycle_id)
         facts = cycle.get("facts")
         if facts is not None and canonical_json(_json(facts)) != canonical_json(replay.facts):
-            problems.append(ChainProblem(
-                name, "its row", "its facts are not what its records' payloads add up to: "
-                "the cycle row was edited",
-            ))
+            problems.append(ChainProblem(name, ITS_ROW, Reason(
+                "its facts are not what its records' payloads add up to: the cycle row was "
+                "edited",
+                "audit.cycle_facts",
+            )))
         if "outcome" in cycle and (rules.get(_spec_key(cycle)) is not None) and (
             cycle["outcome"] != replay.outcome
         ):
-            problems.append(ChainProblem(
-                name, "its row", f"it says outcome {cycle['outcome']!r} but its records give "
+            problems.append(ChainProblem(name, ITS_ROW, Reason(
+                f"it says outcome {cycle['outcome']!r} but its records give "
                 f"{replay.outcome!r}: the cycle row was edited",
-            ))
+                "audit.cycle_outcome", outcome=cycle["outcome"], replayed=replay.outcome,
+            )))
         path = unit_paths.get(str(cycle.get("unit")))
         if cycle.get("unit_path") is not None and path is not None and cycle["unit_path"] != path:
-            problems.append(ChainProblem(
-                name, "its row", f"it says unit path {cycle['unit_path']!r} but its unit "
+            problems.append(ChainProblem(name, ITS_ROW, Reason(
+                f"it says unit path {cycle['unit_path']!r} but its unit "
                 f"{cycle.get('unit')} is at {path!r}: the cycle row was moved",
-            ))
+                "audit.cycle_path", path=cycle["unit_path"], unit=cycle.get("unit"),
+                unit_path=path,
+            )))
         elif replay.path is not None and cycle.get("unit_path") not in (None, replay.path):
-            problems.append(ChainProblem(
-                name, "its row", f"it says unit path {cycle['unit_path']!r} but its last "
+            problems.append(ChainProblem(name, ITS_ROW, Reason(
+                f"it says unit path {cycle['unit_path']!r} but its last "
                 f"reorganisation record put it at {replay.path!r}: the cycle row was moved",
-            ))
+                "audit.cycle_moved", path=cycle["unit_path"], replayed=replay.path,
+            )))
     found: dict[int, dict[str, tuple[Any, Any]]] = {}
     for cycle_id, key, due_at, met_at in deadlines:
         found.setdefault(int(cycle_id), {})[str(key)] = (due_at, met_at)
@@ -150,28 +158,30 @@ def check_cycle_rows(
         plan = plans.get((*_spec_key(cycle), int(cycle["year"])))
         # the keys the opening planned (a deadline with no date in the year has no row)
         for key in sorted(set(plan or have) | set(have)):
-            where = f"deadline {key}"
+            where = Reason(f"deadline {key}", "audit.at.deadline", deadline=key)
             if key not in have:
-                problems.append(ChainProblem(
-                    f"cycle {cycle_id}", where, "planned when it opened but the row is gone",
-                ))
+                problems.append(ChainProblem(cycle_chain(cycle_id), where, Reason(
+                    "planned when it opened but the row is gone", "audit.deadline_gone",
+                )))
                 continue
             if key not in spec.met_in:
-                problems.append(ChainProblem(
-                    f"cycle {cycle_id}", where, "no deadline of its definition: inserted",
-                ))
+                problems.append(ChainProblem(cycle_chain(cycle_id), where, Reason(
+                    "no deadline of its definition: inserted", "audit.deadline_inserted",
+                )))
                 continue
             due_at, met_at = have[key]
             if plan is not None and plan.get(key) != due_at:
-                problems.append(ChainProblem(
-                    f"cycle {cycle_id}", where, f"due {due_at} but planned {plan.get(key)} "
-                    "when the cycle was opened: the deadline was moved",
-                ))
+                problems.append(ChainProblem(cycle_chain(cycle_id), where, Reason(
+                    f"due {due_at} but planned {plan.get(key)} when the cycle was opened: the "
+                    "deadline was moved",
+                    "audit.deadline_moved", due=due_at, planned=plan.get(key),
+                )))
             if met_at != replay.met.get(key):
-                problems.append(ChainProblem(
-                    f"cycle {cycle_id}", where, f"met {met_at} but its records meet it "
-                    f"{replay.met.get(key)}: the deadline was edited",
-                ))
+                problems.append(ChainProblem(cycle_chain(cycle_id), where, Reason(
+                    f"met {met_at} but its records meet it {replay.met.get(key)}: the "
+                    "deadline was edited",
+                    "audit.deadline_met", met=met_at, replayed=replay.met.get(key),
+                )))
     return problems
 
 

@@ -22,7 +22,18 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from workflow.audit import GENESIS, V2, ChainProblem, chain_hash, encoded, fact_text
+from workflow.audit import (
+    GENESIS,
+    V2,
+    ChainProblem,
+    at_id,
+    at_seq,
+    chain_hash,
+    encoded,
+    fact_text,
+    out_of_sequence,
+)
+from workflow.errors import Reason
 
 #: where a notice's unit id is among its hashed fields (timer_id, cycle_id, milestone_id,
 #: unit_id, kind, deadline, step, role, address, due_at, at)
@@ -51,6 +62,10 @@ def link_notices(
         moved[unit_id] = (seq + 1, digest)
         linked.append((seq + 1, digest))
     return linked, moved
+
+
+def notice_chain(unit_id: object) -> Reason:
+    return Reason(f"notice chain of unit {unit_id}", "audit.at.notice_chain", unit=unit_id)
 
 
 @dataclass
@@ -85,14 +100,11 @@ def check_notice_chains(
             chain = chains[unit_id] = [notice_genesis(unit_id), 1, False]
         elif chain[2]:
             continue
-        name = f"notice chain of unit {unit_id}"
+        name = notice_chain(unit_id)
         if seq != chain[1]:
             chain[2] = True
-            what = "missing" if seq > chain[1] else "repeated or out of order"
             found.problems.append(
-                ChainProblem(
-                    name, f"id {notice_id}", f"expected seq {chain[1]}: a record is {what}"
-                )
+                ChainProblem(name, at_id(notice_id), out_of_sequence(chain[1], seq > chain[1]))
             )
             continue
         text = encoded(fields)
@@ -102,35 +114,39 @@ def check_notice_chains(
         ):
             chain[2] = True
             found.problems.append(
-                ChainProblem(
-                    name,
-                    f"id {notice_id}",
+                ChainProblem(name, at_id(notice_id), Reason(
                     "its content or its place does not match its hash: edited, inserted, "
                     "moved to another unit, or the record before it was deleted",
-                )
+                    "audit.notice_hash",
+                ))
             )
             continue
         chain[0], chain[1] = stored, seq + 1
         if notice_id <= anchor_limit:
             found.at_anchor[unit_id] = stored
     for unit_id in sorted(set(heads) | set(chains)):
-        name = f"notice chain of unit {unit_id}"
+        name = notice_chain(unit_id)
         known = heads.get(unit_id)
         chain = chains.get(unit_id)
         if chain is None:
             assert known is not None
             found.problems.append(
-                ChainProblem(name, f"seq {known[0]}", "every record of the chain is missing")
+                ChainProblem(name, at_seq(known[0]), Reason(
+                    "every record of the chain is missing", "audit.chain_emptied"
+                ))
             )
         elif not chain[2] and (known is None or (chain[1] - 1, chain[0]) != known):
-            said = "no head" if known is None else f"seq {known[0]} ({known[1][:12]})"
+            ends = {"seq": chain[1] - 1, "hash": chain[0][:12]}
             found.problems.append(
-                ChainProblem(
-                    name,
-                    f"seq {chain[1] - 1}",
+                ChainProblem(name, at_seq(chain[1] - 1), Reason(
                     f"the chain ends at seq {chain[1] - 1} ({chain[0][:12]}) but its head "
-                    f"says {said}: records were removed or added",
-                )
+                    "says no head: records were removed or added",
+                    "audit.notice_no_head", **ends,
+                ) if known is None else Reason(
+                    f"the chain ends at seq {chain[1] - 1} ({chain[0][:12]}) but its head "
+                    f"says seq {known[0]} ({known[1][:12]}): records were removed or added",
+                    "audit.notice_head", **ends, head_seq=known[0], head=known[1][:12],
+                ))
             )
     found.chains = len(set(heads) | set(chains))
     return found

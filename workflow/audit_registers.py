@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from workflow.audit import ChainProblem, FactRow, canonical_json
+from workflow.errors import Reason
 
 REGISTERS = ("actor", "unit", "definition", "rating", "target", "key")
 
@@ -220,20 +221,21 @@ def check_registers(expected: State, current: State) -> RegisterCheck:
     rows = 0
     for name in REGISTERS:
         want, have = expected.get(name, {}), current.get(name, {})
+        register = Reason(f"{name} register", f"audit.at.register_{name}")
         rows += len(have)
         for key in sorted(set(want) | set(have)):
             if key not in have:
-                problems.append(ChainProblem(
-                    f"{name} register", key,
+                problems.append(ChainProblem(register, key, Reason(
                     "the trail holds it but the table does not: the row was deleted",
-                ))
+                    "audit.register_deleted",
+                )))
                 continue
             if key not in want:
-                problems.append(ChainProblem(
-                    f"{name} register", key,
+                problems.append(ChainProblem(register, key, Reason(
                     "the table holds it but no record of the trail does: written behind "
                     "the trail's back",
-                ))
+                    "audit.register_added",
+                )))
                 continue
             differ = [
                 column
@@ -248,9 +250,10 @@ def check_registers(expected: State, current: State) -> RegisterCheck:
                     f"{want[key][COLUMNS[name].index(c)]!r}"
                     for c in differ
                 )
-                problems.append(ChainProblem(
-                    f"{name} register", key, f"changed outside the trail: {said}"
-                ))
+                problems.append(ChainProblem(register, key, Reason(
+                    f"changed outside the trail: {said}", "audit.register_changed",
+                    columns=", ".join(differ),
+                )))
     return RegisterCheck(problems, rows)
 
 

@@ -27,13 +27,23 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from workflow.audit import GENESIS, ChainProblem, FactRow, canonical_json, heads_digest
+from workflow.audit import (
+    GENESIS,
+    ChainProblem,
+    FactRow,
+    at_id,
+    canonical_json,
+    heads_digest,
+)
+from workflow.errors import Reason
 
 #: the audit-event fields, in the order a FactRow keeps them
 _AT, _KIND, _ACTOR, _DETAIL = 0, 1, 7, 10
 
 #: what an anchor's signature covers: every key of its detail but the signature itself
 SIGNATURE = "signature"
+#: the chain a signed anchor's problem is in
+SIGNED = Reason("signed anchor", "audit.at.signed_anchor")
 
 
 def fingerprint(public_key: bytes) -> str:
@@ -167,15 +177,14 @@ def check_signed_anchors(
     revoked = key_revocations(facts)
     number, previous = 0, GENESIS
     for anchor in anchors:
-        where = f"id {anchor.id}"
+        where = at_id(anchor.id)
         if anchor.number != number + 1 or anchor.detail.get("previous") != previous:
             found.problems.append(
-                ChainProblem(
-                    "signed anchor",
-                    where,
+                ChainProblem(SIGNED, where, Reason(
                     f"it is number {anchor.number} after number {number}, or does not carry the "
                     "print of the signature before it: a signed anchor was removed or replaced",
-                )
+                    "audit.signed_sequence", number=anchor.number, previous=number,
+                ))
             )
         number = anchor.number
         previous = signature_print(str(anchor.detail.get(SIGNATURE)))
@@ -184,32 +193,29 @@ def check_signed_anchors(
             continue  # someone else's key: it proves nothing to this inspector
         if not signature_holds(key, anchor.detail):
             found.problems.append(
-                ChainProblem(
-                    "signed anchor",
-                    where,
+                ChainProblem(SIGNED, where, Reason(
                     f"its signature by key {anchor.key!r} does not hold: the anchor was "
                     "rewritten after it was signed",
-                )
+                    "audit.signature_broken", key=anchor.key,
+                ))
             )
             continue
         when = revoked.get(anchor.key_fingerprint)
         if when is not None and when <= anchor.at:
             found.problems.append(
-                ChainProblem(
-                    "signed anchor",
-                    where,
+                ChainProblem(SIGNED, where, Reason(
                     f"signed with key {anchor.key!r} after its revocation",
-                )
+                    "audit.signed_revoked", key=anchor.key,
+                ))
             )
             continue
         found.last = anchor
     if found.last is None:
         found.problems.append(
-            ChainProblem(
-                "signed anchor",
-                "none",
+            ChainProblem(SIGNED, Reason("none", "audit.at.none"), Reason(
                 "no anchor signed by a trusted key holds: nothing in the trail is proven",
-            )
+                "audit.nothing_proven",
+            ))
         )
         return found
     found.problems += _held_to(found.last, facts, heads_at, notice_hashes)
@@ -219,34 +225,31 @@ def check_signed_anchors(
 def _held_to(
     anchor: SignedAnchor, facts: list[FactRow], heads_at: HeadsAt, notice_hashes: set[str]
 ) -> list[ChainProblem]:
-    where = f"id {anchor.id}"
+    where = at_id(anchor.id)
     problems = []
     if heads_digest(heads_at(anchor.transition_id)) != anchor.detail.get("digest"):
         problems.append(
-            ChainProblem(
-                "signed anchor",
-                where,
+            ChainProblem(SIGNED, where, Reason(
                 f"the cycle chains up to record {anchor.transition_id} are not what it signed: "
                 "records were rewritten, removed or inserted before it",
-            )
+                "audit.signed_heads", id=anchor.transition_id,
+            ))
         )
     before = next((f.hash for f in reversed(facts) if f.id < anchor.id), GENESIS)
     if anchor.detail.get("event_head") != before:
         problems.append(
-            ChainProblem(
-                "signed anchor",
-                where,
+            ChainProblem(SIGNED, where, Reason(
                 "the audit-event record before it is not the one it signed: the chain was "
                 "rewritten before it",
-            )
+                "audit.signed_event_head",
+            ))
         )
     notice = anchor.detail.get("notice_head")
     if notice not in (None, GENESIS) and notice not in notice_hashes:
         problems.append(
-            ChainProblem(
-                "signed anchor",
-                where,
+            ChainProblem(SIGNED, where, Reason(
                 "the notice chain no longer holds the record it signed at its end",
-            )
+                "audit.signed_notice_head",
+            ))
         )
     return problems

@@ -29,6 +29,7 @@ from adapters.cli.context import (
 )
 from adapters.cli.progress import shown
 from adapters.i18n import number, text
+from adapters.i18n.said import chain_problem_text
 from workflow.service.auditing import Verification, verify_export
 
 group = typer.Typer(no_args_is_help=True, help="The audit trail: verify, export, read.")
@@ -111,7 +112,7 @@ def _say_verified(source: str, report: Verification, as_json: bool, lang: str) -
         broken = number(len(report.problems), lang, 0)
         typer.echo(text(lang, "cli.verify_broken", count=broken), err=True)
         for problem in report.problems:
-            typer.echo(f"  {problem}", err=True)
+            typer.echo(f"  {chain_problem_text(problem, lang)}", err=True)
     if not as_json:
         for note in report.notes:
             typer.echo(f"  {note}", err=not report.ok)

@@ -9,6 +9,7 @@ from dataclasses import replace
 from typing import Any
 
 from adapters.i18n import number, text
+from workflow.audit import ChainProblem
 from workflow.errors import Reason, RowProblem
 from workflow.runtime.decision import Refusal
 from workflow.spec.model import DefinitionSpec, Labels
@@ -153,6 +154,14 @@ def message_text(message: str, lang: str, labels: Labeller | None = None) -> str
     if isinstance(message, Reason):
         return error_text(lang, message.msgid, message.params, labels)
     return message
+
+
+def chain_problem_text(problem: ChainProblem, lang: str) -> str:
+    """A verification's finding in `lang`: where (chain, record) and what is wrong."""
+    chain, record, message = (
+        message_text(part, lang) for part in (problem.chain, problem.record, problem.message)
+    )
+    return f"{chain}, {record}: {message}"
 
 
 def said_problems(

@@ -100,7 +100,7 @@ def test_verify_export_and_an_edited_export(cli: Cli, tmp_path: Path) -> None:
     assert "toàn vẹn:" in cli("audit", "verify", "--file", str(exported)).stdout
     text = exported.read_text(encoding="utf-8").replace("KH-05", "KH-06")
     exported.write_text(text, encoding="utf-8")
-    bad = cli("audit", "verify", "--file", str(exported), ok=False)
+    bad = cli("audit", "verify", "--file", str(exported), "--lang", "en", ok=False)
     assert bad.returncode == 1 and "seq 2 (line" in bad.stderr
 
     late = json.loads(cli("audit", "log", "--late", "--json").stdout)
@@ -119,9 +119,16 @@ def test_verify_names_a_record_edited_in_the_file(cli: Cli) -> None:
         "UPDATE transition SET actor = 'nguoi.khac' WHERE event = 'register'",
         bypass_triggers=True,
     )
-    bad = cli("audit", "verify", ok=False)
+    bad = cli("audit", "verify", "--lang", "en", ok=False)
     assert bad.returncode == 1
     assert ", seq 2: its content or its place does not match its hash" in bad.stderr
+    # the inspector's own language by default
+    said = cli("audit", "verify", ok=False)
+    assert said.returncode == 1
+    assert (
+        "chu kỳ 1, bản ghi thứ 2: nội dung hoặc vị trí không khớp với mã băm: đã bị sửa, "
+        "chèn hoặc di chuyển" in said.stderr
+    )
 
 
 @pytest.mark.parametrize(
@@ -148,14 +155,14 @@ def test_verify_file_refuses_an_empty_or_cut_short_export(cli: Cli, tmp_path: Pa
     assert "toàn vẹn:" in cli("audit", "verify", "--file", str(exported)).stdout
     empty = tmp_path / "empty.jsonl"
     empty.write_text("", encoding="utf-8")
-    refused = cli("audit", "verify", "--file", str(empty), ok=False)
+    refused = cli("audit", "verify", "--file", str(empty), "--lang", "en", ok=False)
     assert refused.returncode == 1 and "empty: no header" in refused.stderr
     cut = tmp_path / "cut.jsonl"
     cut.write_text(
         "".join(exported.read_text(encoding="utf-8").splitlines(keepends=True)[:-1]),
         encoding="utf-8",
     )
-    refused = cli("audit", "verify", "--file", str(cut), ok=False)
+    refused = cli("audit", "verify", "--file", str(cut), "--lang", "en", ok=False)
     assert refused.returncode == 1 and "cut short (truncated)" in refused.stderr
 
 
@@ -239,7 +246,7 @@ def test_verify_against_an_earlier_export_names_what_changed_since(
     # the holder of the file edits a record (triggers dropped first, as they would)
     execute(cli.url, "UPDATE transition SET payload = REPLACE(payload, 'KH-05', 'KH-06')",
             bypass_triggers=True)  # fmt: skip
-    changed = cli("audit", "verify", "--against", str(exported), ok=False)
+    changed = cli("audit", "verify", "--against", str(exported), "--lang", "en", ok=False)
     assert changed.returncode == 1
     assert "cycle 1, seq 2: differs from the export in payload: rewritten since" in changed.stderr
 
@@ -267,7 +274,7 @@ def test_verify_against_an_export_tampered_with_says_so(
     cli("audit", "export", "--year", "2025", "--output", str(exported))
     lines = exported.read_text(encoding="utf-8").splitlines(keepends=True)
     exported.write_text("".join(cut(lines)), encoding="utf-8")  # type: ignore[operator]
-    refused = cli("audit", "verify", "--against", str(exported), ok=False)
+    refused = cli("audit", "verify", "--against", str(exported), "--lang", "en", ok=False)
     assert refused.returncode == 1 and named in refused.stderr, refused.stderr
 
 
@@ -295,5 +302,5 @@ def test_an_administrator_sets_a_password_from_stdin_never_an_argument(cli: Cli)
     assert "mat-khau" not in json.dumps(facts)
     assert "toàn vẹn:" in cli("audit", "verify").stdout
     execute(cli.url, "UPDATE actor SET password_hash = 'scrypt$x'", bypass_triggers=True)
-    tampered = cli("audit", "verify", ok=False)
+    tampered = cli("audit", "verify", "--lang", "en", ok=False)
     assert "actor register, quantri: changed outside the trail: password" in tampered.stderr

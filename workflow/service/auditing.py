@@ -22,6 +22,15 @@ from workflow.audit import (
 from workflow.audit_cycles import check_cycle_rows, definition_rules, planned_deadlines
 from workflow.audit_notices import NOTICE_UNIT_AT, check_notice_chains
 from workflow.audit_registers import check_registers, current_state, expected_state
+from workflow.errors import Reason
+
+NOTICE_CHAIN = Reason("notice chain", "audit.at.notice_chain_global")
+EVENT_CHAIN = Reason("audit-event chain", "audit.at.event_chain")
+EXPORT = Reason("export", "audit.at.export")
+
+
+def _line(number: int) -> Reason:
+    return Reason(f"line {number}", "audit.at.line", line=number)
 
 
 class AuditSource(Protocol):
@@ -79,7 +88,7 @@ def verify_store(source: AuditSource, under: Any = None) -> Verification:
 
 def verify_global_chains(source: AuditSource, report: Verification) -> None:
     anchor = source.last_anchor_detail() or {}
-    for table, name in (("notice", "notice chain"), ("audit_event", "audit-event chain")):
+    for table, name in (("notice", NOTICE_CHAIN), ("audit_event", EVENT_CHAIN)):
         facts = list(source.fact_rows(table))
         if table == "notice":
             # per-unit chains since revision 0011; the global chain before
@@ -92,11 +101,10 @@ def verify_global_chains(source: AuditSource, report: Verification) -> None:
         pinned = anchor.get("notice_head" if table == "notice" else "event_head")
         if pinned and pinned != GENESIS and pinned not in {f.hash for f in facts}:
             report.problems.append(
-                ChainProblem(
-                    name,
-                    "its tail",
+                ChainProblem(name, Reason("its tail", "audit.at.tail"), Reason(
                     "the record the last anchor saw at its end is gone: records were removed",
-                )
+                    "audit.tail_gone",
+                ))
             )
         if table == "audit_event":
             rows = source.register_rows()
@@ -130,10 +138,13 @@ def _verify_unit_notices(
     if pinned is not None and heads_digest(found.at_anchor) != pinned:
         report.problems.append(
             ChainProblem(
-                "notice chains",
-                f"records up to id {limit}",
-                "the chains no longer hold what the last anchor saw: records were removed "
-                "or rewritten after it was taken",
+                Reason("notice chains", "audit.at.notice_chains"),
+                Reason(f"records up to id {limit}", "audit.at.upto", id=limit),
+                Reason(
+                    "the chains no longer hold what the last anchor saw: records were removed "
+                    "or rewritten after it was taken",
+                    "audit.anchor_broken",
+                ),
             )
         )
 
@@ -178,25 +189,28 @@ def _export_counts(
     """An export's own counts: a header, the cycles it says, and (format 2) the end line
     with the cycles and records it closed on."""
     if header is None:
-        return [ChainProblem("export", "line 1", "empty: no header, nothing to verify")]
+        return [ChainProblem(EXPORT, _line(1), Reason(
+            "empty: no header, nothing to verify", "audit.export_empty"
+        ))]
     found: list[ChainProblem] = []
     said = header.get("cycles")
     if isinstance(said, int) and said != cycles:
-        found.append(ChainProblem(
-            "export", "header", f"it says {said} cycles but the file holds {cycles}: cycles "
-            "were removed or added",
-        ))
+        found.append(ChainProblem(EXPORT, Reason("header", "audit.at.header"), Reason(
+            f"it says {said} cycles but the file holds {cycles}: cycles were removed or added",
+            "audit.export_cycles", said=said, held=cycles,
+        )))
     if int(header.get("format", 1)) >= 2:
         if end is None:
-            found.append(ChainProblem(
-                "export", f"line {lines}", "no end line: the file was cut short (truncated)",
-            ))
+            found.append(ChainProblem(EXPORT, _line(lines), Reason(
+                "no end line: the file was cut short (truncated)", "audit.export_truncated",
+            )))
         elif (end.get("cycles"), end.get("records")) != (cycles, records):
-            found.append(ChainProblem(
-                "export", "end line", f"it closes on {end.get('cycles')} cycles and "
-                f"{end.get('records')} records but the file holds {cycles} and {records}: "
-                "lines were removed or added",
-            ))
+            found.append(ChainProblem(EXPORT, Reason("end line", "audit.at.end_line"), Reason(
+                f"it closes on {end.get('cycles')} cycles and {end.get('records')} records but "
+                f"the file holds {cycles} and {records}: lines were removed or added",
+                "audit.export_end", cycles=end.get("cycles"), records=end.get("records"),
+                held_cycles=cycles, held_records=records,
+            )))
     return found
 
 
@@ -228,7 +242,9 @@ def verify_export(lines: Iterable[str]) -> Verification:
             elif item["kind"] == "end":
                 end = item
         except (ValueError, KeyError, TypeError) as exc:
-            report.problems.append(ChainProblem("export", f"line {number}", f"unreadable: {exc}"))
+            report.problems.append(ChainProblem(EXPORT, _line(number), Reason(
+                f"unreadable: {exc}", "audit.export_unreadable", detail=str(exc)
+            )))
             return report
     report.chains = len(heads)
     report.records = len(rows)
@@ -241,7 +257,8 @@ def verify_export(lines: Iterable[str]) -> Verification:
             found = next((r[13] for r in rows if r[0] == cycle_id and str(r[1]) == seq), None)
             if found is not None:
                 index = report.problems.index(problem)
-                report.problems[index] = ChainProblem(
-                    problem.chain, f"{problem.record} (line {found})", problem.message
+                record = Reason(
+                    f"{problem.record} (line {found})", "audit.at.seq_line", seq=seq, line=found
                 )
+                report.problems[index] = ChainProblem(problem.chain, record, problem.message)
     return report

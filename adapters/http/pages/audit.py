@@ -18,6 +18,7 @@ from adapters.http.pages.render import PageRoute, page
 from adapters.http.pages.session import Visitor, csrf_ok, finish, visitor
 from adapters.http.pages.words import WORDS
 from adapters.http.server import server_of, services
+from adapters.i18n.said import chain_problem_text
 from workflow.access import SYSTEM_ROLES
 from workflow.errors import BontotError
 from workflow.progress import Progress
@@ -55,7 +56,8 @@ def verify_work(url: str, under: str | None, lang: str) -> Work:
         w = WORDS[lang]
         if report.ok:
             return Outcome(w["verify_ok"].format(records=report.records, chains=report.chains))
-        table = Table([w["reason"]], [[str(p)] for p in report.problems], w["verify"])
+        rows = [[chain_problem_text(p, lang)] for p in report.problems]
+        table = Table([w["reason"]], rows, w["verify"])
         files = {"xlsx": xlsx_bytes(table, "verify"), "csv": csv_bytes(table)}
         return Outcome(w["verify_bad"].format(n=len(report.problems)), ok=False, files=files)
 
