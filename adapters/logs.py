@@ -46,7 +46,7 @@ def _redact(
 
 
 def configure(log_format: str = "auto") -> None:
-    """Log in `log_format` from the next line on (to the stderr of that moment)."""
+    """Log in `log_format` from the next line on (to whatever stderr is at each line)."""
     global _pending
     _pending = log_format
 
@@ -75,9 +75,20 @@ def _apply(log_format: str) -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.WriteLoggerFactory(file=sys.stderr),
+        logger_factory=structlog.WriteLoggerFactory(file=_CurrentStderr()),  # type: ignore[arg-type]
         cache_logger_on_first_use=True,
     )
+
+
+class _CurrentStderr:
+    """sys.stderr as it is when a line is written: a logger made while something had
+    replaced it (a test's capture, a redirection) writes to today's, not to that one."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
 
 
 def logger() -> structlog.typing.FilteringBoundLogger:
