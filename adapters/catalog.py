@@ -22,7 +22,7 @@ import workflow
 from definitions import shipped_sources
 from workflow.errors import DefinitionError, Problem
 from workflow.spec.registry import DefinitionSet
-from workflow.spec.yamlsrc import MAX_TEXT_CHARS
+from workflow.spec.located import MAX_TEXT_CHARS
 
 ENV_DIRS = "BONTOT_DEFINITIONS"
 ENV_CACHE = "BONTOT_CACHE_DIR"

@@ -20,6 +20,17 @@ def share_units_needed(share: float, counted: int, comparator: str = ">=") -> in
     return math.floor(exact) + 1 if comparator == ">" else math.ceil(exact)
 
 
+def target_figures(counted: int, recognized: int, target: float | None) -> dict[str, Any]:
+    """Progress against a target: the share recognised and the gap in units."""
+    return {
+        "counted": counted,
+        "recognized": recognized,
+        "share": round(recognized * 100 / counted, 2) if counted else None,
+        "target": target,
+        "gap_units": max(0, share_units_needed(target or 0, counted) - recognized),
+    }
+
+
 def units_needed(goal: GoalSpec, counted: int) -> int:
     """How many units of `counted` must meet the measure for the goal to hold."""
     if goal.measure in _SHARES:

@@ -24,8 +24,7 @@ from adapters.cli.errors import problem
 from adapters.cli.progress import shown
 from adapters.i18n.said import refusal_text
 from workflow.progress import Progress
-from workflow.service.acts import outcome_counts
-from workflow.service.bulk import BulkItem, BulkRequest, Select
+from workflow.service.bulk import BulkItem, BulkRequest, Select, outcome_counts
 from workflow.spec.model import DefinitionSpec
 
 WORDS = i18n.table("bulk")  # the catalogues' `bulk.*` messages

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
-import yaml
 
 from adapters import i18n, logs
 from adapters.cli import errors
@@ -214,6 +213,8 @@ def self_evaluation(
     if from_file is not None:
         if not from_file.is_file():
             raise problem("error.no_file", errors.NOT_FOUND, file=str(from_file), reason="")
+        import yaml  # lazy: start-up time (only `fire --from-file` reads YAML)
+
         try:
             loaded = yaml.safe_load(from_file.read_text(encoding="utf-8-sig"))
         except (yaml.YAMLError, UnicodeDecodeError) as exc:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from adapters import i18n
-from workflow.rules.meetings import Breach
-from workflow.service.meeting_checks import UnitVerdict
-from workflow.service.reports import SuperiorSummary, target_figures
-from workflow.service.results import Verdict
-from workflow.targets import GoalProgress
+from workflow.targets import target_figures
+
+if TYPE_CHECKING:
+    from workflow.rules.meetings import Breach
+    from workflow.service.meeting_checks import UnitVerdict
+    from workflow.service.reports import SuperiorSummary
+    from workflow.service.results import Verdict
+    from workflow.targets import GoalProgress
 
 WORDS = i18n.table("evidence")  # the catalogues' `evidence.*` messages
 

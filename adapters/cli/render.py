@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from adapters import i18n
 from adapters.cli.evidence_render import goal_lines
 from adapters.i18n.said import field_label, refusal_text, role_word
-from workflow.service.acts import outcome_counts
-from workflow.service.bulk import BulkItem
-from workflow.service.ports import UnitRef
-from workflow.service.reports import target_figures
-from workflow.service.results import Board, FireResult, History
-from workflow.spec.model import DefinitionSpec
+from workflow.service.bulk import outcome_counts
+from workflow.targets import target_figures
 from workflow.timefmt import from_db, show_date, show_instant, to_db
+
+if TYPE_CHECKING:
+    from workflow.service.bulk import BulkItem
+    from workflow.service.records import UnitRef
+    from workflow.service.results import Board, FireResult, History
+    from workflow.spec.model import DefinitionSpec
 
 HEADINGS = i18n.table("cli")  # the catalogues' `cli.*` messages
 

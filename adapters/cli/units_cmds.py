@@ -23,7 +23,7 @@ from adapters.cli.context import (
 )
 from adapters.cli.progress import shown
 from adapters.tabular import read_sheet
-from workflow.service.ports import UnitRef
+from workflow.service.records import UnitRef
 from workflow.timefmt import parse_user_date
 
 group = typer.Typer(no_args_is_help=True, help="The unit tree.")

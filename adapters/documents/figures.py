@@ -13,8 +13,9 @@ from typing import Any
 
 from babel.numbers import format_decimal, format_percent
 
-from workflow.service.reports import Report, SuperiorSummary, UnitLine, target_figures
+from workflow.service.reports import Report, SuperiorSummary, UnitLine
 from workflow.spec.model import DefinitionSpec, DocumentsSpec
+from workflow.targets import target_figures
 from workflow.timefmt import LOCAL_TZ
 
 LOCALES = {"vi": "vi_VN", "en": "en_GB"}

@@ -21,6 +21,8 @@ _ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\", "r": "\r"}
 
 def _unquote(text: str) -> str:
     body = text.strip()[1:-1]
+    if "\\" not in body:  # most strings: read at every command's start
+        return body
     out: list[str] = []
     i = 0
     while i < len(body):

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from workflow.rules import RULE_KINDS, GuardContext
+from workflow.rules.checks import GuardContext
+from workflow.rules.kinds import RULE_KINDS
 from workflow.rules.meeting_params import MeetingComplianceParams, band_minimum
 from workflow.rules.meeting_record import Meeting
 from workflow.rules.meetings import Breach, check_meetings

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from tests.support.register import members, unit_rating
 from workflow.audit import canonical_json
-from workflow.rules import RULE_KINDS, Check, GuardContext, check_labels
+from workflow.rules.checks import Check, GuardContext
+from workflow.rules.kinds import RULE_KINDS, check_labels
 from workflow.rules.stored_checks import compact, expand
 from workflow.spec.registry import Definition, DefinitionSet
 

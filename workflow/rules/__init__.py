@@ -1,71 +1,8 @@
 """Guards: named rules a definition configures and a transition names.
 
 A rule kind is a params model plus an evaluator returning one Check per condition, so
-a refusal (or a verdict) lists every check with its actual and required value.
+a refusal (or a verdict) lists every check with its actual and required value. The
+kinds are in `workflow.rules.kinds`; this package's own import stays empty, so that a
+module needing only a `Check` (`workflow.rules.checks`) does not load every kind's
+models (a command's start-up time).
 """
-
-from __future__ import annotations
-
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from functools import cache
-from typing import Any
-
-from pydantic import BaseModel
-
-from workflow.rules.checks import Check, GuardContext
-from workflow.rules.meeting_params import MeetingComplianceParams
-from workflow.rules.meetings import evaluate_meeting_compliance, meeting_labels
-from workflow.rules.recognition import (
-    RecognitionParams,
-    evaluate_recognition,
-    recognition_labels,
-)
-
-
-@dataclass(frozen=True)
-class RuleKind:
-    params: type[BaseModel]
-    evaluate: Callable[[Any, GuardContext], list[Check]]
-    #: the facts the rule reads: evidence that only the unit's own steps may supply
-    reads: frozenset[str] = frozenset()
-    #: a check's labels from its key (None: not this rule's), for stored verdicts
-    labels: Callable[[Any, str], tuple[str, str] | None] = lambda _params, _key: None
-
-
-RULE_KINDS: Mapping[str, RuleKind] = {
-    "recognition": RuleKind(
-        RecognitionParams,
-        evaluate_recognition,
-        frozenset({"criteria", "checklist", "ratings", "unit_rating", "register"}),
-        recognition_labels,
-    ),
-    "meeting_compliance": RuleKind(
-        MeetingComplianceParams,
-        evaluate_meeting_compliance,
-        frozenset({"meetings"}),
-        meeting_labels,
-    ),
-}
-
-
-def check_labels(rules: Mapping[str, Mapping[str, Any]]) -> Callable[[str], tuple[str, str]]:
-    """A stored check's labels from its key, as the definition's rules (`spec.rules`)
-    name it; a key no rule knows is shown as itself."""
-    validated = [
-        (kind, kind.params.model_validate(params))
-        for kind, params in ((RULE_KINDS[p.get("kind", "recognition")], p) for p in rules.values())
-    ]
-
-    @cache
-    def labels(key: str) -> tuple[str, str]:
-        for kind, params in validated:
-            found = kind.labels(params, key)
-            if found is not None:
-                return found
-        return key, key
-
-    return labels
-
-
-__all__ = ["RULE_KINDS", "Check", "GuardContext", "RuleKind", "check_labels"]

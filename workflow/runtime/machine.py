@@ -14,7 +14,7 @@ from typing import Any
 
 from transitions import EventData, Machine
 
-from workflow.rules import RULE_KINDS, Check, GuardContext
+from workflow.rules.checks import Check, GuardContext
 from workflow.runtime.decision import Attempt, Decision, Refusal
 from workflow.spec.model import DefinitionSpec, TransitionSpec
 from workflow.spec.registry import Definition
@@ -33,6 +33,9 @@ class CompiledDefinition:
     def __init__(self, definition: Definition) -> None:
         self.definition = definition
         self.spec: DefinitionSpec = definition.spec
+        # lazy: the rule kinds' models, only where a rule is compiled (start-up)
+        from workflow.rules.kinds import RULE_KINDS
+
         self._guards: dict[str, Guard] = {
             name: _compile_rule(params) for name, params in self.spec.rules.items()
         }
@@ -295,6 +298,9 @@ def _blank(value: Any) -> bool:
 
 
 def _compile_rule(params: Mapping[str, Any]) -> Guard:
+    # lazy: the rule kinds' models, only where a rule is compiled (start-up)
+    from workflow.rules.kinds import RULE_KINDS
+
     kind = RULE_KINDS[params.get("kind", "recognition")]
     validated = kind.params.model_validate(params)
 

@@ -15,7 +15,7 @@ from typing import Any
 from workflow.access import acting_refusal
 from workflow.errors import InvalidInput, NotFound, Reason
 from workflow.service.actors import Actors, Credential, Refused, TokenSource, no_token
-from workflow.service.bulk import BulkItem, BulkRequest, bulk_fire
+from workflow.service.bulk import BulkItem, BulkRequest, bulk_fire, outcome_counts
 from workflow.service.cycles import CycleService
 from workflow.service.records import Cycle, MigrationSelection
 from workflow.service.results import FireResult, OpenResult
@@ -197,13 +197,6 @@ class Acts:
                 "nor among the definition files",
                 "reason.unknown_version", definition=definition_id, version=version,
             )) from None  # fmt: skip
-
-
-def outcome_counts(items: list[BulkItem]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for item in items:
-        counts[item.outcome] = counts.get(item.outcome, 0) + 1
-    return counts
 
 
 def trigger_named(word: str, triggers: Iterable[str]) -> str:

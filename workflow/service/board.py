@@ -8,7 +8,6 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from workflow.pilot import PilotCheck, pilot_rows
-from workflow.rules import check_labels
 from workflow.rules.stored_checks import Labeller, expand
 from workflow.service.records import OverdueItem, UnitRef
 from workflow.service.reports import Report, build_report
@@ -70,6 +69,9 @@ def history(
 
 def _labels(service: CycleService, definition_id: str, version: int) -> Labeller:
     """The labels of the checks a record written under this definition version holds."""
+    # lazy: the rule kinds' models, only where a rule is compiled (start-up)
+    from workflow.rules.kinds import check_labels
+
     return check_labels(service.definition(definition_id, version).spec.rules)
 
 

@@ -172,3 +172,10 @@ def _decide_batch(
                 )
             engine.uow.commit()
     return [item for item in items if item is not None]
+
+
+def outcome_counts(items: list[BulkItem]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for item in items:
+        counts[item.outcome] = counts.get(item.outcome, 0) + 1
+    return counts

@@ -23,7 +23,7 @@ from workflow.deadlines import (
     resolve_milestones,
 )
 from workflow.errors import Ambiguous, DefinitionError, NotFound, Problem
-from workflow.rules import GuardContext
+from workflow.rules.checks import GuardContext
 from workflow.runtime.decision import Decision, Refusal
 from workflow.runtime.machine import CompiledDefinition, MachineCache
 from workflow.service import board

@@ -12,52 +12,47 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterator, Sequence
 from datetime import date, datetime
 from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import TYPE_CHECKING, Any, Protocol, Self
 
-from workflow.access import Grant
-from workflow.audit import CycleHead, FactRow
-from workflow.evidence.ratings import RatingRecord
-from workflow.notices import (
-    DueTimer,
-    Message,
-    Notice,
-    PendingNotice,
-    UnaddressedNotice,
-    UnitContact,
-)
-from workflow.rules.meeting_record import Meeting
-from workflow.service.records import (
-    AuditEntry,
-    ChildCount,
-    Cycle,
-    CycleChange,
-    DeadlineStatus,
-    MeetingImport,
-    Migrant,
-    MigrationSelection,
-    MilestonePlan,
-    MoveBatch,
-    NoticeRecord,
-    OpenBatch,
-    Opened,
-    OutboxCounts,
-    OutboxItem,
-    OverdueItem,
-    ReportCycle,
-    ReportEvent,
-    StateCount,
-    UnitRef,
-)
-from workflow.spec.registry import Definition
-from workflow.units import UnitImport
-
-# Re-exported for code that imported the records from here (the CLI, until it moves).
-__all__ = [
-    "AuditEntry", "Cycle", "CycleChange", "DeadlineStatus", "MilestonePlan", "NoticeRecord",
-    "OpenBatch", "Opened", "OutboxCounts", "OutboxItem", "OverdueItem", "ReportCycle",
-    "ReportEvent", "StateCount", "UnitRef",
-]
-
+# Every name below is only an annotation of a Protocol (read by the type checker, never
+# at run time): importing the ports costs no import of what they exchange.
+if TYPE_CHECKING:
+    from workflow.access import Grant
+    from workflow.audit import CycleHead, FactRow
+    from workflow.evidence.ratings import RatingRecord
+    from workflow.notices import (
+        DueTimer,
+        Message,
+        Notice,
+        PendingNotice,
+        UnaddressedNotice,
+        UnitContact,
+    )
+    from workflow.rules.meeting_record import Meeting
+    from workflow.service.records import (
+        AuditEntry,
+        ChildCount,
+        Cycle,
+        CycleChange,
+        DeadlineStatus,
+        MeetingImport,
+        Migrant,
+        MigrationSelection,
+        MilestonePlan,
+        MoveBatch,
+        NoticeRecord,
+        OpenBatch,
+        Opened,
+        OutboxCounts,
+        OutboxItem,
+        OverdueItem,
+        ReportCycle,
+        ReportEvent,
+        StateCount,
+        UnitRef,
+    )
+    from workflow.spec.registry import Definition
+    from workflow.units import UnitImport
 
 class Definitions(Protocol):
     def installation_id(self) -> str | None: ...

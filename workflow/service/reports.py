@@ -11,12 +11,11 @@ from typing import Any
 
 from workflow.evidence.rating_tallies import own_level
 from workflow.evidence.ratings import RatingRecord
-from workflow.rules import check_labels
 from workflow.rules.stored_checks import expand
 from workflow.service.records import OverdueItem, ReportCycle, ReportEvent
 from workflow.spec.model import DefinitionSpec, GoalSpec
 from workflow.spec.registry import Definition
-from workflow.targets import GoalProgress, counts_towards, goals_in_force, share_units_needed
+from workflow.targets import GoalProgress, counts_towards, goals_in_force, target_figures
 
 
 def verdict_events(spec: DefinitionSpec) -> frozenset[str]:
@@ -112,17 +111,6 @@ class SuperiorSummary:
         }
 
 
-def target_figures(counted: int, recognized: int, target: float | None) -> dict[str, Any]:
-    """Progress against a target: the share recognised and the gap in units."""
-    return {
-        "counted": counted,
-        "recognized": recognized,
-        "share": round(recognized * 100 / counted, 2) if counted else None,
-        "target": target,
-        "gap_units": max(0, share_units_needed(target or 0, counted) - recognized),
-    }
-
-
 @dataclass(frozen=True)
 class Report:
     year: int
@@ -160,6 +148,9 @@ def build_report(
     triggers = {key: frozenset(t.trigger for t in d.spec.transitions)
                 for key, d in definitions.items()}  # fmt: skip
     # stored verdicts get their labels back from their definition's rules, once each
+    # (lazy: the rule kinds' models; the board imports this module and never reports)
+    from workflow.rules.kinds import check_labels
+
     labellers = {key: check_labels(d.spec.rules) for key, d in definitions.items()}
     judged = {key: verdict_events(d.spec) for key, d in definitions.items()}
     dates: dict[int, dict[str, datetime]] = {}

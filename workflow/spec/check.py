@@ -17,9 +17,8 @@ from workflow.bounds import (
     year_problem,
 )
 from workflow.errors import Problem
-from workflow.rules import RULE_KINDS
+from workflow.spec.located import Located, Path
 from workflow.spec.model import DefinitionSpec, EscalationSpec, Offset
-from workflow.spec.yamlsrc import Located, Path
 from workflow.units import UNIT_KINDS
 
 _LEAP_YEAR = 2024  # a yearly "dd/mm" must exist in every year, so 29/02 is refused below
@@ -70,6 +69,9 @@ def semantic_problems(spec: DefinitionSpec, located: Located) -> list[Problem]:
 
 
 def _check_rules(spec: DefinitionSpec, add: Any) -> None:
+    # lazy: the rule kinds' models, needed only when a definition text is compiled
+    from workflow.rules.kinds import RULE_KINDS
+
     for name, params in spec.rules.items():
         kind = params.get("kind", name)
         if kind not in RULE_KINDS:

@@ -16,8 +16,8 @@ from pydantic import ValidationError
 
 from workflow.errors import DefinitionError, NotFound, Problem
 from workflow.spec.check import semantic_problems, structural_problems
+from workflow.spec.located import Located, Path
 from workflow.spec.model import DefinitionSpec
-from workflow.spec.yamlsrc import Located, Path, load_located
 
 
 @dataclass(frozen=True)
@@ -70,6 +70,8 @@ class DefinitionSet:
 
     @classmethod
     def from_texts(cls, sources: Iterable[tuple[str, str]]) -> DefinitionSet:
+        from workflow.spec.yamlsrc import load_located  # lazy: PyYAML (workflow.spec.located)
+
         located = [load_located(text, filename) for filename, text in sources]
         return cls(resolve_all(located))
 

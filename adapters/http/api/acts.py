@@ -16,8 +16,7 @@ from adapters.http.api.etags import etag, expected_version
 from adapters.http.api.problems import ApiProblem, ProblemRoute
 from adapters.http.api.schemas import BulkIn, BulkOut, FireIn, FireOut, Problem
 from adapters.http.years import PathYear
-from workflow.service.acts import outcome_counts
-from workflow.service.bulk import BulkRequest
+from workflow.service.bulk import BulkRequest, outcome_counts
 
 REFUSALS: dict[int | str, dict[str, Any]] = {
     status: {"model": Problem, "content": {problems.MEDIA_TYPE: {}}}
