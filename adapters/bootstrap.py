@@ -14,38 +14,36 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Literal
-
-from sqlalchemy import Engine as SqlEngine
-from sqlalchemy import inspect
 
 from adapters import logs
 from adapters.catalog import load_catalog
 from adapters.clock import SystemClock
 from adapters.holidays_vn import calendar_for
 from adapters.identity import hash_token, issue_token, verify_token
+from adapters.persistence.connection import Database, Pooled, open_database
 from adapters.persistence.db import checkpoint as checkpoint_wal
 from adapters.persistence.db import create_schema, database_url, make_engine
 from adapters.persistence.store import SqlStore
 from workflow.clock import Clock
 from workflow.errors import BontotError
-from workflow.service.actors import Actors, known_roles
-from workflow.service.acts import Acts
-from workflow.service.cycles import CycleService
-from workflow.service.desk import Desk
-from workflow.service.inspectors import Inspectors
-from workflow.service.meeting_checks import MeetingChecks
-from workflow.service.registers import Registers
-from workflow.service.reorganisations import Reorganisations
-from workflow.service.ticks import Ticks
-from workflow.service.trail import Trail
 from workflow.spec.registry import DefinitionSet
 
 if TYPE_CHECKING:
     from adapters.notifications.notifier import ChannelNotifier
     from adapters.notifications.settings import NotifySettings
     from adapters.persistence import schema as schema_revisions
+    from workflow.service.actors import Actors
+    from workflow.service.acts import Acts
+    from workflow.service.cycles import CycleService
+    from workflow.service.desk import Desk
+    from workflow.service.inspectors import Inspectors
+    from workflow.service.meeting_checks import MeetingChecks
+    from workflow.service.registers import Registers
+    from workflow.service.reorganisations import Reorganisations
+    from workflow.service.ticks import Ticks
+    from workflow.service.trail import Trail
 
 __all__ = [
     "App",
@@ -65,37 +63,100 @@ __all__ = [
 Schema = Literal["as_is", "require", "upgrade", "create"]
 
 
-@dataclass
 class App:
-    """The services over one database connection, and what they were built from."""
+    """The services over one database connection, and what they were built from.
 
-    url: str
-    clock: Clock
-    catalog: DefinitionSet
-    cycles: CycleService
-    actors: Actors
-    acts: Acts
-    registers: Registers
-    evidence: MeetingChecks
-    trail: Trail
-    #: inspectors' keys, signed anchors, passwords
-    inspectors: Inspectors
-    #: the unit of work the services share (a SqlStore: its facade methods serve the
-    #: adapters that read it directly: verification, simulate, the demo's fixtures);
-    #: commands go through the services
-    store: SqlStore
-    db: SqlEngine
-    #: the web board's reads (its rows per child node, the unit page, my work)
-    desk: Desk
-    #: the tree's reorganisations (move, merge, split, rename, a decision's annex)
-    reorganisations: Reorganisations
-    owns_db: bool = field(default=True, repr=False)
+    Each service is built (and its module imported) the first time it is asked for: a
+    command that reads the board never loads the meeting checks, the bulk decisions or
+    the inspectors' keys (issue 15's quick command line). They are built here and
+    nowhere else, with what they are always given (the Vietnamese calendar among it).
+    """
+
+    def __init__(
+        self,
+        url: str,
+        clock: Clock,
+        catalog: DefinitionSet,
+        store: SqlStore,
+        db: Database,
+        owns_db: bool = True,
+    ) -> None:
+        self.url = url
+        self.clock = clock
+        self.catalog = catalog
+        #: the unit of work the services share (a SqlStore: its facade methods serve the
+        #: adapters that read it directly: verification, simulate, the demo's fixtures);
+        #: commands go through the services
+        self.store = store
+        self.db = db
+        self.owns_db = owns_db
+
+    @cached_property
+    def cycles(self) -> CycleService:
+        from workflow.service.cycles import CycleService
+
+        return CycleService(self.store, self.clock, calendar_for)
+
+    @cached_property
+    def actors(self) -> Actors:
+        from workflow.service.actors import Actors, known_roles
+
+        return Actors(
+            self.store, self.clock, verify_token, _new_token, known_roles(self.catalog),
+            wall=SystemClock(),
+        )  # fmt: skip
+
+    @cached_property
+    def registers(self) -> Registers:
+        from workflow.service.registers import Registers
+
+        return Registers(self.store, self.actors, self.catalog, self.clock)
+
+    @cached_property
+    def evidence(self) -> MeetingChecks:
+        from workflow.service.meeting_checks import MeetingChecks
+
+        return MeetingChecks(self.store, self.cycles, self.catalog, self.clock)
+
+    @cached_property
+    def acts(self) -> Acts:
+        from workflow.service.acts import Acts
+
+        return Acts(self.actors, self.cycles, self.catalog)
+
+    @cached_property
+    def trail(self) -> Trail:
+        from workflow.service.trail import Trail
+
+        return Trail(self.store, self.actors, self.clock)
+
+    @cached_property
+    def inspectors(self) -> Inspectors:
+        """Inspectors' keys, signed anchors, passwords."""
+        from workflow.service.inspectors import Inspectors
+
+        return Inspectors(self.store, self.actors, self.clock)
+
+    @cached_property
+    def desk(self) -> Desk:
+        """The web board's reads (its rows per child node, the unit page, my work)."""
+        from workflow.service.desk import Desk
+
+        return Desk(self.actors, self.cycles)
+
+    @cached_property
+    def reorganisations(self) -> Reorganisations:
+        """The tree's reorganisations (move, merge, split, rename, a decision's annex)."""
+        from workflow.service.reorganisations import Reorganisations
+
+        return Reorganisations(self.store, self.actors, self.cycles, self.clock)
 
     def ticks(
         self, channels: Sequence[str] = ("log",), lang: str = "vi", batch_size: int = 1000
     ) -> Ticks:
         """The reminders' service: fire due timers, compose, deliver."""
         from adapters.notifications.templates import render_digest  # lazy: Jinja2
+        from workflow.service.ticks import Ticks
 
         return Ticks(
             self.cycles, render_digest, channels=channels, lang=lang, batch_size=batch_size
@@ -107,29 +168,27 @@ class App:
             self.db.dispose()
 
 
-def connect(url: str) -> SqlEngine:
+def connect(url: str) -> Database:
     """A connection pool on `url`, for a caller that builds several Apps on it (the worker,
-    one per tick, in the scheduler's thread)."""
-    return make_engine(url)
+    one per tick, in the scheduler's thread; the web server, one per request)."""
+    return Pooled(make_engine(url))
 
 
-def checkpoint(db: SqlEngine) -> None:
+def checkpoint(db: Database) -> None:
     """SQLite's WAL copied into its file between a worker's ticks (db.checkpoint)."""
-    checkpoint_wal(db)
+    checkpoint_wal(db.engine)
 
 
-def _prepare(db: SqlEngine, url: str, schema: Schema) -> None:
+def _prepare(db: Database, url: str, schema: Schema) -> None:
     if schema == "create":
-        create_schema(db)
+        create_schema(db.engine)
     elif schema == "upgrade":
         from adapters.persistence import schema as schema_revisions  # lazy: Alembic
 
         try:
-            schema_revisions.upgrade(db)  # the revisions, also on an empty database
+            schema_revisions.upgrade(db.engine)  # the revisions, also on an empty database
         except BontotError as exc:
             raise BontotError(f"{url}: {exc}") from None
-    elif schema == "require" and not inspect(db).has_table("cycle"):
-        raise BontotError(f"{url}: no bontot schema here; run `bontot init` first")
 
 
 def build(
@@ -138,35 +197,24 @@ def build(
     *,
     schema: Schema = "as_is",
     catalog: DefinitionSet | None = None,
-    db: SqlEngine | None = None,
+    db: Database | None = None,
 ) -> App:
     """Every service on one connection to `url`. `db`: a pool to borrow (not disposed on
     close); `catalog`: the definitions, if already read."""
     owns = db is None
-    pool = make_engine(url) if db is None else db
+    database = open_database(url) if db is None else db
     try:
-        _prepare(pool, url, schema)
-        store = SqlStore(pool)
+        _prepare(database, url, schema)
+        store = SqlStore(database)
+        if schema == "require" and not store.has_schema():
+            store.close()
+            raise BontotError(f"{url}: no bontot schema here; run `bontot init` first")
     except BaseException:
         if owns:
-            pool.dispose()
+            database.dispose()
         raise
     definitions = catalog if catalog is not None else load_catalog()
-    cycles = CycleService(store, clock, calendar_for)
-    actors = Actors(
-        store, clock, verify_token, _new_token, known_roles(definitions), wall=SystemClock()
-    )
-    registers = Registers(store, actors, definitions, clock)
-    evidence = MeetingChecks(store, cycles, definitions, clock)
-    acts = Acts(actors, cycles, definitions)
-    trail = Trail(store, actors, clock)
-    return App(
-        url=url, clock=clock, catalog=definitions, cycles=cycles, actors=actors, acts=acts,
-        registers=registers, evidence=evidence, trail=trail, store=store, db=pool,
-        desk=Desk(actors, cycles), owns_db=owns,
-        reorganisations=Reorganisations(store, actors, cycles, clock),
-        inspectors=Inspectors(store, actors, clock),
-    )  # fmt: skip
+    return App(url, clock, definitions, store, database, owns_db=owns)
 
 
 @contextmanager
@@ -176,7 +224,7 @@ def opened(
     *,
     schema: Schema = "as_is",
     catalog: DefinitionSet | None = None,
-    db: SqlEngine | None = None,
+    db: Database | None = None,
 ) -> Iterator[App]:
     """`build`, closed on leaving."""
     app = build(url, clock, schema=schema, catalog=catalog, db=db)
@@ -190,13 +238,13 @@ def opened(
 def reading(url: str) -> Iterator[SqlStore]:
     """The store alone, for a reader that needs no service (a verifier's worker process
     opens its own: a connection inherited through fork is never shared)."""
-    pool = make_engine(url)
-    store = SqlStore(pool)
+    database = open_database(url)
+    store = SqlStore(database)
     try:
         yield store
     finally:
         store.close()
-        pool.dispose()
+        database.dispose()
 
 
 def _new_token() -> tuple[str, str]:

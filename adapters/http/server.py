@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fastapi import Request
-from sqlalchemy import Engine as SqlEngine
 
 from adapters import bootstrap
 from adapters.bootstrap import App
 from adapters.catalog import load_catalog
+from adapters.persistence.connection import Database
 from workflow.clock import Clock
 from workflow.spec.registry import DefinitionSet
 
@@ -30,7 +30,7 @@ class Server:
     url: str
     clock: Clock
     catalog: DefinitionSet
-    db: SqlEngine
+    db: Database
     #: signs the session cookie and the CSRF tokens; a new one at each start unless set
     secret: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
     #: the language of pages when the visitor chose none

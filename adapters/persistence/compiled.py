@@ -11,11 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import BindParameter, ClauseElement, Table, bindparam
-from sqlalchemy.engine.interfaces import Dialect as SqlaDialect
-from sqlalchemy.sql.compiler import SQLCompiler
+if TYPE_CHECKING:
+    from sqlalchemy import BindParameter, ClauseElement, Table
+    from sqlalchemy.engine.interfaces import Dialect as SqlaDialect
+
+# SQLAlchemy is imported by the functions that build and compile a statement: a command
+# that compiles none (a board, a history on a SQLite file) never imports it.
 
 T = TypeVar("T")
 
@@ -75,6 +78,8 @@ def in_list(name: str, values: Sequence[Any]) -> dict[str, Any]:
 
 
 def marks(name: str, count: int) -> list[BindParameter[Any]]:
+    from sqlalchemy import bindparam  # lazy: start-up time
+
     return [bindparam(f"{name}{i}") for i in range(count)]
 
 
@@ -91,6 +96,8 @@ def compiled(
     key = (dialect.name, shape)
     found = _CACHE.get(key)
     if found is None:
+        from sqlalchemy.sql.compiler import SQLCompiler  # lazy: start-up time
+
         done = build(*args).compile(dialect=dialect)
         assert isinstance(done, SQLCompiler)
         positional = dialect.paramstyle in ("qmark", "numeric", "format")

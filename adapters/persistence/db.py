@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, create_engine, event
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 DEFAULT_URL = "sqlite:///bontot.db"
 ENV_URL = "BONTOT_DATABASE_URL"
@@ -57,7 +58,28 @@ def busy_timeout_ms() -> int:
         return 30000
 
 
+def sqlite_pragmas(dbapi_connection: Any, busy: int) -> None:
+    """What every SQLite connection of ours runs first, pooled or not (connection.py)."""
+    # Autocommit at the driver; we issue BEGIN ourselves (SQLAlchemy's recipe),
+    # so that a write transaction starts with BEGIN IMMEDIATE where we want it.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={busy}")
+    # A checkpoint copies the WAL back into the file: with SQLite's default (1,000
+    # pages) one lands on a request every few hundred events (its p99). The worker
+    # checkpoints between ticks (checkpoint below); a request checkpoints only if
+    # the WAL grew this far without a worker running.
+    cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
+    cursor.close()
+
+
 def make_engine(url: str) -> Engine:
+    # lazy: a one-shot command on a SQLite file never builds an engine (connection.py)
+    from sqlalchemy import create_engine, event
+
     url = sqlalchemy_url(url)
     if url.startswith("sqlite"):
         busy = busy_timeout_ms()
@@ -65,20 +87,7 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-            # Autocommit at the driver; we issue BEGIN ourselves (SQLAlchemy's recipe),
-            # so that a write transaction starts with BEGIN IMMEDIATE where we want it.
-            dbapi_connection.isolation_level = None
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute(f"PRAGMA busy_timeout={busy}")
-            # A checkpoint copies the WAL back into the file: with SQLite's default (1,000
-            # pages) one lands on a request every few hundred events (its p99). The worker
-            # checkpoints between ticks (checkpoint below); a request checkpoints only if
-            # the WAL grew this far without a worker running.
-            cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
-            cursor.close()
+            sqlite_pragmas(dbapi_connection, busy)
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(connection: Any) -> None:

@@ -95,6 +95,10 @@ class SqliteDialect:
     def for_update_skip_locked(self, alias: str | None = None) -> str:
         return ""
 
+    def table_exists(self, table: str) -> tuple[str, tuple[Any, ...]]:
+        """A read that finds a row when `table` is there."""
+        return "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
+
     def sync_sequence(self, table: str, last_id: int) -> tuple[str, tuple[Any, ...]] | None:
         """Ids are MAX(id) + 1 and SQLite's INTEGER PRIMARY KEY follows MAX(id) itself."""
         return None
@@ -145,6 +149,14 @@ class PostgresDialect:
     def for_update_skip_locked(self, alias: str | None = None) -> str:
         return f" FOR UPDATE OF {alias} SKIP LOCKED" if alias else " FOR UPDATE SKIP LOCKED"
 
+    def table_exists(self, table: str) -> tuple[str, tuple[Any, ...]]:
+        """A read that finds a row when `table` is in the connection's schema."""
+        return (
+            "SELECT 1 FROM information_schema.tables "
+            "WHERE table_schema = current_schema() AND table_name = ?",
+            (table,),
+        )
+
     def sync_sequence(self, table: str, last_id: int) -> tuple[str, tuple[Any, ...]] | None:
         """After rows inserted with ids of our own, move the id sequence past them, so that
         an insert relying on the column default never collides with them (last_id is the
@@ -162,5 +174,5 @@ def _prepared_pg(sql: str) -> str:
 
 
 def dialect_for(name: str) -> Dialect:
-    """The dialect of a SQLAlchemy engine's `dialect.name`."""
+    """The dialect of a backend's name (`sqlite`, `postgresql`: SQLAlchemy's names)."""
     return SqliteDialect() if name == "sqlite" else PostgresDialect()

@@ -6,9 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
-
-from sqlalchemy import Select, select
+from typing import TYPE_CHECKING, Any
 
 from adapters.persistence.audit import SqlAudit
 from adapters.persistence.compiled import chunks, in_list, marks, padded, rows_of, table
@@ -25,6 +23,9 @@ from workflow.notices import (
 )
 from workflow.service.records import NoticeRecord, OutboxCounts, OutboxItem, UnitRef
 from workflow.timefmt import from_db, to_db
+
+if TYPE_CHECKING:
+    from sqlalchemy import Select
 
 #: a message parked with no recipient and not readdressed (the partial index
 #: ix_outbox_unaddressed holds exactly these)
@@ -339,6 +340,8 @@ class SqlOutbox:
 def _pending(count: int) -> Select[Any]:
     """Every queued notice of `count` addresses (an `IN` list), with its timer, unit and
     cycle, in the order they were queued."""
+    from sqlalchemy import select  # lazy: start-up time (compiled.py)
+
     q, n = table("notice_queue").alias("q"), table("notice").alias("n")
     t, u, c = table("timer").alias("t"), table("unit").alias("u"), table("cycle").alias("c")
     return (

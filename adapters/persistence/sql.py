@@ -10,12 +10,14 @@ statement is a Core construct compiled once per shape (compiled.py) and run as i
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
-from typing import Any
-
-from sqlalchemy import ClauseElement, Engine
+from typing import TYPE_CHECKING, Any
 
 from adapters.persistence.compiled import Compiled, compiled
+from adapters.persistence.connection import Database
 from adapters.persistence.dialect import Dialect, dialect_for
+
+if TYPE_CHECKING:
+    from sqlalchemy import ClauseElement
 
 Params = Mapping[str, Any] | Sequence[Any]
 
@@ -24,12 +26,10 @@ class Sql:
     """The connection a unit of work and its repositories share. One cursor for its
     whole life: every query fetches all its rows at once (`stream` pages big reads)."""
 
-    def __init__(self, engine: Engine) -> None:
-        self.dialect: Dialect = dialect_for(engine.dialect.name)
-        self._compiler = engine.dialect
-        self._pooled = engine.raw_connection()
-        self._db: Any = self._pooled.driver_connection
-        assert self._db is not None, "a pooled connection always has its driver's"
+    def __init__(self, database: Database) -> None:
+        self.dialect: Dialect = dialect_for(database.name)
+        self._database = database
+        self._db, self._release = database.checkout()
         self.dialect.on_checkout(self._db)
         self._cursor: Any = self._db.cursor()
 
@@ -47,7 +47,7 @@ class Sql:
         self, shape: Hashable, build: Callable[..., ClauseElement], *args: Any
     ) -> Compiled:
         """The statement of `shape` for this connection's backend (compiled.py)."""
-        return compiled(self._compiler, shape, build, *args)
+        return compiled(self._database.compiler, shape, build, *args)
 
     def executemany(self, sql: str, params_seq: Sequence[Params]) -> Any:
         if not params_seq:
@@ -99,4 +99,4 @@ class Sql:
     def close(self) -> None:
         self._cursor.close()
         self.dialect.on_release(self._db)
-        self._pooled.close()
+        self._release()

@@ -7,25 +7,29 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
-from typing import Any, TypeVar
-
-from sqlalchemy import Engine
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from adapters.clock import SystemClock
+from adapters.persistence.connection import Database
 from adapters.persistence.unit_of_work import SqlUnitOfWork
 from workflow.evidence.ratings import RatingRecord
 from workflow.service import records as r
-from workflow.service.registers import record_units
-from workflow.service.ticks import AddressNotices, ComposeMessages, compose_due, fire_due
-from workflow.service.ticks import installation_id as _installation_id
 from workflow.units import UnitImport
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from workflow.service.ticks import AddressNotices, ComposeMessages
+
+# The use cases a few facade methods run (the tick's batches, the units' audit records)
+# are imported by those methods: a command that only reads never loads them.
 
 T = TypeVar("T")
 
 
 class SqlStore(SqlUnitOfWork):
-    def __init__(self, engine: Engine) -> None:
-        super().__init__(engine)
+    def __init__(self, source: Engine | Database) -> None:
+        super().__init__(source)
         d, u, c, t, o, a = (
             self.definitions, self.units, self.cycles, self.timers, self.outbox, self.audit
         )
@@ -54,7 +58,9 @@ class SqlStore(SqlUnitOfWork):
         return result
 
     def installation_id(self) -> str:
-        return _installation_id(self)
+        from workflow.service.ticks import installation_id
+
+        return installation_id(self)
 
     def list_units(self, under: str | None) -> list[r.UnitRef]:
         return self.units.under(self.find_unit(under) if under else None)
@@ -64,6 +70,8 @@ class SqlStore(SqlUnitOfWork):
     ) -> tuple[int, int]:
         def work() -> tuple[int, int]:
             counts = self.units.import_rows(rows)
+            from workflow.service.registers import record_units
+
             record_units(self, [row.code for row in rows], at or SystemClock().now(), actor)
             return counts
 
@@ -80,9 +88,13 @@ class SqlStore(SqlUnitOfWork):
         )
 
     def fire_due_timers(self, now: datetime, limit: int, address: AddressNotices) -> int:
+        from workflow.service.ticks import fire_due
+
         return fire_due(self, now, limit, address)
 
     def compose_pending(self, max_addresses: int, compose: ComposeMessages, at: datetime) -> int:
+        from workflow.service.ticks import compose_due
+
         return compose_due(self, at, max_addresses, compose)
 
     def claim_outbox(

@@ -10,12 +10,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from types import TracebackType
-from typing import Self
-
-from sqlalchemy import Engine
+from typing import TYPE_CHECKING, Self
 
 from adapters.persistence.actors import SqlActors
 from adapters.persistence.audit import SqlAudit
+from adapters.persistence.connection import Database, database_of
 from adapters.persistence.cycles import SqlCycles
 from adapters.persistence.damage import StorageDamaged, note_for, refusal, refusal_pg
 from adapters.persistence.definitions import SqlDefinitions
@@ -28,16 +27,19 @@ from adapters.persistence.tree import SqlTree
 from adapters.persistence.units import SqlUnits
 from adapters.persistence.versions import SqlVersions
 
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
 
 class TransactionOpen(RuntimeError):
     """A unit of work entered while its transaction is still open (they do not nest)."""
 
 
 class SqlUnitOfWork:
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self.sql = Sql(engine)
-        note = note_for(engine.url.render_as_string(hide_password=True))
+    def __init__(self, source: Engine | Database) -> None:
+        self.database = database_of(source)
+        self.sql = Sql(self.database)
+        note = note_for(self.database.shown)
         self._note = None if note is None else os.fspath(note)
         self.audit = SqlAudit(self.sql)
         self.definitions = SqlDefinitions(self.sql)
@@ -89,6 +91,15 @@ class SqlUnitOfWork:
     def rollback(self) -> None:
         self._open = False
         self.sql.execute("ROLLBACK")
+
+    def has_schema(self) -> bool:
+        """Whether bontot's tables are here (its `cycle` table stands for them)."""
+        return self.sql.one(*self.sql.dialect.table_exists("cycle")) is not None
+
+    @property
+    def engine(self) -> Engine:
+        """A SQLAlchemy engine on this database (the pool's; for a file, made on demand)."""
+        return self.database.engine
 
     def close(self) -> None:
         self.sql.close()

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
-
-from sqlalchemy import Select, select
+from typing import TYPE_CHECKING, Any
 
 from adapters.persistence.compiled import in_list, marks, padded, table
 from adapters.persistence.rows import UNIT_COLUMNS, dumps, subtree, subtree_positional, unit_ref
@@ -15,6 +13,9 @@ from workflow.errors import NotFound
 from workflow.notices import UnitContact
 from workflow.service.records import UnitRef
 from workflow.units import UnitImport
+
+if TYPE_CHECKING:
+    from sqlalchemy import Select
 
 
 class SqlUnits:
@@ -140,6 +141,8 @@ class SqlUnits:
 
 def _contacts(count: int) -> Select[Any]:
     """Units by id, `count` of them (an `IN` list), in id order."""
+    from sqlalchemy import select  # lazy: start-up time (compiled.py)
+
     u = table("unit")
     return (
         select(u.c.id, u.c.code, u.c.name, u.c.path, u.c.contacts)
@@ -150,5 +153,7 @@ def _contacts(count: int) -> Select[Any]:
 
 def _by_code(count: int) -> Select[Any]:
     """(code, id, path) of the units among `count` codes (an `IN` list)."""
+    from sqlalchemy import select  # lazy: start-up time (compiled.py)
+
     u = table("unit")
     return select(u.c.code, u.c.id, u.c.path).where(u.c.code.in_(marks("code", count)))
