@@ -19,15 +19,16 @@ import tempfile
 from pathlib import Path
 
 import workflow
+from adapters.persistence.definitions import remember, stored_text
 from definitions import shipped_sources
 from workflow.errors import DefinitionError, Problem
-from workflow.spec.registry import DefinitionSet
 from workflow.spec.located import MAX_TEXT_CHARS
+from workflow.spec.registry import DefinitionSet
 
 ENV_DIRS = "BONTOT_DEFINITIONS"
 ENV_CACHE = "BONTOT_CACHE_DIR"
 #: bumped when the cache file's layout changes
-CACHE_FORMAT = "1"
+CACHE_FORMAT = "2"
 #: compiled sets kept (one per set of texts and code: an upgrade or an edit adds one)
 KEEP = 8
 
@@ -98,14 +99,23 @@ def compiled(sources: list[tuple[str, str]]) -> DefinitionSet:
     try:
         # our own file in the user's own cache folder, keyed by content: trusted as much
         # as the code beside it
-        found = pickle.loads(path.read_bytes())
-        if isinstance(found, DefinitionSet):
+        found, texts = pickle.loads(path.read_bytes())
+        if isinstance(found, DefinitionSet) and isinstance(texts, list):
+            _remember(found, texts)
             return found
     except Exception:  # missing or unreadable: compile, and write it anew
         pass
     result = DefinitionSet.from_texts(sources)
-    _write(path, pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+    # each definition's text as the database stores it: a command that reads a stored
+    # version the catalog holds then skips validating it (persistence.definitions)
+    texts = [(d.key, stored_text(d)) for d in result]
+    _write(path, pickle.dumps((result, texts), protocol=pickle.HIGHEST_PROTOCOL))
     return result
+
+
+def _remember(found: DefinitionSet, texts: list[tuple[tuple[str, int], str]]) -> None:
+    for (definition_id, version), text in texts:
+        remember(text, found.get(definition_id, version))
 
 
 def _write(path: Path, data: bytes) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import replace
 from datetime import datetime
 
 from adapters.persistence.rows import dumps
@@ -14,6 +15,34 @@ from workflow.spec.registry import Definition, definition_from_resolved
 from workflow.timefmt import to_db
 
 _INSTALLATION = "SELECT value FROM meta WHERE key = 'installation'"
+
+#: definitions already rebuilt in this process, by their exact stored text: validating
+#: one builds pydantic's schema (tens of ms) and a web server loads them per request.
+#: The catalog's cache seeds it with the texts of the shipped definitions (`remember`).
+#: Keyed by the whole text, so that a stored row that differs by one byte is validated
+#: afresh, as verification needs.
+_KNOWN: dict[str, Definition] = {}
+_KNOWN_MOST = 256
+
+
+def stored_text(definition: Definition) -> str:
+    """The `resolved` column's text of `definition`, as `register` writes it."""
+    return dumps(definition.resolved())
+
+
+def remember(text: str, definition: Definition) -> None:
+    """`definition` is what `text` (a stored `resolved` column) validates to."""
+    if len(_KNOWN) >= _KNOWN_MOST:
+        _KNOWN.clear()
+    _KNOWN[text] = definition
+
+
+def _rebuilt(text: str, filename: str) -> Definition:
+    known = _KNOWN.get(text)
+    if known is None:
+        known = definition_from_resolved(json.loads(text), filename)
+        remember(text, known)
+    return known if known.filename == filename else replace(known, filename=filename)
 
 
 class SqlDefinitions:
@@ -41,7 +70,7 @@ class SqlDefinitions:
         )
         if not rows:
             return None
-        return str(rows[0][0]), definition_from_resolved(json.loads(rows[0][1]))
+        return str(rows[0][0]), _rebuilt(rows[0][1], "<stored>")
 
     def add(self, definition: Definition, at: datetime) -> bool:
         """Insert a version; False when another process saved it first."""
@@ -55,7 +84,7 @@ class SqlDefinitions:
                 spec.version,
                 definition.content_hash,
                 definition.filename,
-                dumps(definition.resolved()),
+                stored_text(definition),
                 to_db(at),
             ),
         )
@@ -76,4 +105,4 @@ class SqlDefinitions:
             )
         if not rows:
             raise NotFound(f"definition {definition_id!r} version {version} is not in the database")
-        return definition_from_resolved(json.loads(rows[0][0]), rows[0][1])
+        return _rebuilt(rows[0][0], rows[0][1])
