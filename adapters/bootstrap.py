@@ -22,7 +22,8 @@ from adapters.catalog import load_catalog
 from adapters.clock import SystemClock
 from adapters.holidays_vn import calendar_for
 from adapters.identity import hash_token, issue_token, verify_token
-from adapters.persistence.connection import Database, Pooled, open_database
+from adapters.persistence.connection import Database as Database  # the web server's
+from adapters.persistence.connection import Pooled, open_database
 from adapters.persistence.db import checkpoint as checkpoint_wal
 from adapters.persistence.db import create_schema, database_url, make_engine
 from adapters.persistence.store import SqlStore

@@ -18,9 +18,8 @@ from pathlib import Path
 from fastapi import Request
 
 from adapters import bootstrap
-from adapters.bootstrap import App
+from adapters.bootstrap import App, Database
 from adapters.catalog import load_catalog
-from adapters.persistence.connection import Database
 from workflow.clock import Clock
 from workflow.spec.registry import DefinitionSet
 
