@@ -8,27 +8,29 @@ cheap as before. A write transaction begins as its dialect says: BEGIN IMMEDIATE
 from __future__ import annotations
 
 import os
+from functools import cached_property
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Self
 
-from adapters.persistence.actors import SqlActors
 from adapters.persistence.audit import SqlAudit
 from adapters.persistence.connection import Database, database_of
 from adapters.persistence.cycles import SqlCycles
 from adapters.persistence.damage import StorageDamaged, note_for, refusal, refusal_pg
 from adapters.persistence.definitions import SqlDefinitions
-from adapters.persistence.meeting_register import SqlMeetings
-from adapters.persistence.outbox import SqlOutbox
-from adapters.persistence.registers import SqlRegisters
 from adapters.persistence.sql import Sql
-from adapters.persistence.timers import SqlTimers
-from adapters.persistence.tree import SqlTree
 from adapters.persistence.units import SqlUnits
-from adapters.persistence.versions import SqlVersions
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
+
+    from adapters.persistence.actors import SqlActors
+    from adapters.persistence.meeting_register import SqlMeetings
+    from adapters.persistence.outbox import SqlOutbox
+    from adapters.persistence.registers import SqlRegisters
+    from adapters.persistence.timers import SqlTimers
+    from adapters.persistence.tree import SqlTree
+    from adapters.persistence.versions import SqlVersions
 
 
 class TransactionOpen(RuntimeError):
@@ -44,20 +46,59 @@ class SqlUnitOfWork:
         self.audit = SqlAudit(self.sql)
         self.definitions = SqlDefinitions(self.sql)
         self.units = SqlUnits(self.sql)
-        self.tree = SqlTree(self.sql)
         self.cycles = SqlCycles(self.sql)
-        self.timers = SqlTimers(self.sql, self.audit)
-        self.outbox = SqlOutbox(self.sql, self.audit)
-        self.actors = SqlActors(self.sql, self.audit)
-        self.registers = SqlRegisters(self.sql, self.audit, self.units)
-        self.meetings = SqlMeetings(self.sql, self.audit)
-        self.versions = SqlVersions(self.sql)
         self._open = False
         # PostgreSQL keeps a failed storage check's note in a table (revision 0008): looked
         # up at each commit when the table is there (one indexed read, no row)
         self._pg_note = self.sql.dialect.name == "postgresql" and bool(
             self.sql.one("SELECT to_regclass('storage_damage') IS NOT NULL")[0]
         )
+
+    # The other repositories are made, and their modules imported, on first use: a
+    # command that reads a board never loads the tree's reorganisation, the outbox or
+    # the registers (issue 15's quick command line).
+
+    @cached_property
+    def tree(self) -> SqlTree:
+        from adapters.persistence.tree import SqlTree
+
+        return SqlTree(self.sql)
+
+    @cached_property
+    def timers(self) -> SqlTimers:
+        from adapters.persistence.timers import SqlTimers
+
+        return SqlTimers(self.sql, self.audit)
+
+    @cached_property
+    def outbox(self) -> SqlOutbox:
+        from adapters.persistence.outbox import SqlOutbox
+
+        return SqlOutbox(self.sql, self.audit)
+
+    @cached_property
+    def actors(self) -> SqlActors:
+        from adapters.persistence.actors import SqlActors
+
+        return SqlActors(self.sql, self.audit)
+
+    @cached_property
+    def registers(self) -> SqlRegisters:
+        from adapters.persistence.registers import SqlRegisters
+
+        return SqlRegisters(self.sql, self.audit, self.units)
+
+    @cached_property
+    def meetings(self) -> SqlMeetings:
+        from adapters.persistence.meeting_register import SqlMeetings
+
+        return SqlMeetings(self.sql, self.audit)
+
+    @cached_property
+    def versions(self) -> SqlVersions:
+        from adapters.persistence.versions import SqlVersions
+
+        return SqlVersions(self.sql)
 
     def __enter__(self) -> Self:
         if self._open:
