@@ -178,7 +178,10 @@ def verdict_table(verdict: Verdict, lang: str) -> Table:
     """Every check of the recognition rule, actual against required."""
     w = _words(lang)
     rows = [
-        [c.label(lang), c.actual, c.required, w["passes"] if c.passed else w["fails"]]
+        [
+            c.label(lang), c.actual_in(lang), c.required_in(lang),
+            w["passes"] if c.passed else w["fails"],
+        ]
         for c in verdict.checks
     ]
     cycle = verdict.cycle

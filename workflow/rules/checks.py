@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
 from typing import Any
+
+#: a share with a decimal point ("80.56 %", "95.5%"): rules write values the English way
+_DECIMAL_SHARE = re.compile(r"(\d)\.(\d+)(?=\s?%)")
+
+
+def in_language(value: str, lang: str) -> str:
+    """A check's value as the language writes it: Vietnamese puts a decimal comma in a
+    share (80,56 %); document references and other text are left as they are."""
+    return value if lang == "en" else _DECIMAL_SHARE.sub(r"\1,\2", value)
 
 
 @dataclass(frozen=True)
@@ -38,12 +48,19 @@ class Check:
     def label(self, lang: str = "vi") -> str:
         return self.label_en if lang == "en" else self.label_vi
 
+    def actual_in(self, lang: str = "vi") -> str:
+        return in_language(self.actual, lang)
+
+    def required_in(self, lang: str = "vi") -> str:
+        return in_language(self.required, lang)
+
     def describe(self, lang: str = "vi") -> str:
         if lang == "en":
             mark = "WARNING" if self.warning else "pass" if self.passed else "FAIL"
             return f"{self.label_en}: {self.actual} (required {self.required}) {mark}"
         mark = "cảnh báo" if self.warning else "đạt" if self.passed else "không đạt"
-        return f"{self.label_vi}: {self.actual} (yêu cầu {self.required}) {mark}"
+        actual, required = self.actual_in(lang), self.required_in(lang)
+        return f"{self.label_vi}: {actual} (yêu cầu {required}) {mark}"
 
     def as_dict(self) -> dict[str, Any]:
         d = {
