@@ -83,11 +83,13 @@ def no_recipient_text(
 class Labeller:
     """The definitions' labels for the code names an error's parameters hold: a role
     (parameters `role`, `owner`), a kind of unit (`kind`, `child_kind`, `parent_kind`,
-    and `kinds`, a list). The definitions are read when first needed (an error path)."""
+    and `kinds`, a list), an organisation type (`org_type`, and `types`, a list: its
+    labels hold commas, so `; ` between them). The definitions are read when first
+    needed (an error path)."""
 
     ROLE_KEYS = ("role", "owner")
     KIND_KEYS = ("kind", "child_kind", "parent_kind")
-    KEYS = (*ROLE_KEYS, *KIND_KEYS, "kinds")
+    KEYS = (*ROLE_KEYS, *KIND_KEYS, "kinds", "org_type", "types")
 
     def __init__(self, specs: Callable[[], Iterable[DefinitionSpec]]) -> None:
         self._read = specs
@@ -107,6 +109,10 @@ class Labeller:
         found = self.specs()
         return found[0].documents.unit_kind(kind, lang) if found else kind
 
+    def org_type(self, org_type: str, lang: str) -> str:
+        found = self.specs()
+        return found[0].documents.org_type(org_type, lang) if found else org_type
+
     def value(self, key: str, value: Any, lang: str) -> Any:
         if key in self.ROLE_KEYS and isinstance(value, str):
             return self.role(value, lang)
@@ -114,6 +120,10 @@ class Labeller:
             return self.kind(value, lang)
         if key == "kinds" and isinstance(value, tuple | list):
             return ", ".join(self.kind(v, lang) for v in value)
+        if key == "org_type" and isinstance(value, str):
+            return self.org_type(value, lang)
+        if key == "types" and isinstance(value, tuple | list):
+            return "; ".join(self.org_type(v, lang) for v in value)
         return value
 
 
@@ -144,6 +154,8 @@ def said_params(
             out[key] = value if said == f"reason.{value}" else said
         elif labels is not None and key in labels.KEYS:
             out[key] = labels.value(key, value, lang)
+        elif key in ("kinds", "types") and isinstance(value, tuple | list):
+            out[key] = ", ".join("—" if v is None else str(v) for v in value)  # the codes
         else:
             out[key] = "—" if value is None else value
     return out
