@@ -341,7 +341,8 @@ def check_cycle_chains(
                     Reason(
                         f"the cycle says {known.state!r} but its records end in {chain[3]!r}: "
                         "the cycle row was edited",
-                        "audit.cycle_state", state=known.state, last=chain[3],
+                        "audit.cycle_state", cycle_state=known.state, chain_state=chain[3],
+                        definition=known.origin[2] if known.origin else None,
                     ),
                 )
             )

@@ -129,7 +129,8 @@ def check_cycle_rows(
             problems.append(ChainProblem(name, ITS_ROW, Reason(
                 f"it says outcome {cycle['outcome']!r} but its records give "
                 f"{replay.outcome!r}: the cycle row was edited",
-                "audit.cycle_outcome", outcome=cycle["outcome"], replayed=replay.outcome,
+                "audit.cycle_outcome", cycle_outcome=cycle["outcome"],
+                chain_outcome=replay.outcome, definition=cycle["definition_id"],
             )))
         path = unit_paths.get(str(cycle.get("unit")))
         if cycle.get("unit_path") is not None and path is not None and cycle["unit_path"] != path:
@@ -158,7 +159,8 @@ def check_cycle_rows(
         plan = plans.get((*_spec_key(cycle), int(cycle["year"])))
         # the keys the opening planned (a deadline with no date in the year has no row)
         for key in sorted(set(plan or have) | set(have)):
-            where = Reason(f"deadline {key}", "audit.at.deadline", deadline=key)
+            where = Reason(f"deadline {key}", "audit.at.deadline", deadline=key,
+                           definition=cycle["definition_id"])  # fmt: skip
             if key not in have:
                 problems.append(ChainProblem(cycle_chain(cycle_id), where, Reason(
                     "planned when it opened but the row is gone", "audit.deadline_gone",
@@ -180,7 +182,7 @@ def check_cycle_rows(
                 problems.append(ChainProblem(cycle_chain(cycle_id), where, Reason(
                     f"met {met_at} but its records meet it {replay.met.get(key)}: the "
                     "deadline was edited",
-                    "audit.deadline_met", met=met_at, replayed=replay.met.get(key),
+                    "audit.deadline_met", met=met_at, chain_met=replay.met.get(key),
                 )))
     return problems
 

@@ -16,7 +16,6 @@ from workflow.import_columns import (
     fold,
     line_problem,
     map_header,
-    not_one_of,
     whole_number,
 )
 
@@ -84,6 +83,7 @@ def check_units(
     existing: Mapping[str, tuple[str, str | None]],
     roles: Mapping[str, str] | None = None,
     kinds: Mapping[str, str] | None = None,
+    org_types: Mapping[str, str] | None = None,
 ) -> CheckedUnits:
     """Validate every row; return them parents-first, or raise naming each bad row and column.
 
@@ -92,7 +92,8 @@ def check_units(
     and its children like a new one. `roles` maps each folded spelling of a role (its name,
     its Vietnamese label) to the role: a contact column of another role is a warning (None:
     every contact column is kept). `kinds` maps each folded spelling of a kind of unit
-    (its label, as the definitions write it) to the kind. Row numbers count the header as
+    (its label, as the definitions write it) to the kind, and `org_types` each folded
+    spelling of an organisation type likewise. Row numbers count the header as
     row 1, as a spreadsheet does; problems name the column as the file spells it.
     """
     mapped = map_header(header, UNIT_COLUMNS, REQUIRED_COLUMNS, keep=CONTACT_PREFIXES)
@@ -105,7 +106,9 @@ def check_units(
     parsed: list[tuple[int, UnitImport]] = []
     first_row_of: dict[str, int] = {}
     for number, raw in enumerate(rows, start=2):
-        row, row_problems = _parse_row(number, raw, columns, contact_columns, kinds or {})
+        row, row_problems = _parse_row(
+            number, raw, columns, contact_columns, kinds or {}, org_types or {}
+        )
         problems.extend(row_problems)
         if row is None:
             continue
@@ -190,6 +193,7 @@ def _parse_row(
     columns: Mapping[str, str],
     contact_columns: Mapping[str, str],
     kinds: Mapping[str, str],
+    org_types: Mapping[str, str],
 ) -> tuple[UnitImport | None, list[RowProblem]]:
     problems: list[RowProblem] = []
     cells = cells_of(raw, columns)
@@ -200,6 +204,7 @@ def _parse_row(
     code, name, kind = cells["code"], cells["name"], cells["kind"]
     kind = kinds.get(fold(kind), kind)  # "Chi bộ cơ sở" is a grassroots_cell
     org_type = cells.get("type") or "other"
+    org_type = org_types.get(fold(org_type), org_type)  # "Doanh nghiệp" is an enterprise
     if not _CODE.match(code):
         problem("code", _not_code(code))
     if not name:
@@ -211,7 +216,9 @@ def _parse_row(
         problem("kind", Reason(f"{shown!r} is not one of {', '.join(UNIT_KINDS)}",
                                "import.not_a_kind", value=shown, kinds=UNIT_KINDS))  # fmt: skip
     if org_type not in ORG_TYPES:
-        problem("type", not_one_of(_shown(org_type), ORG_TYPES))
+        shown = _shown(org_type)
+        problem("type", Reason(f"{shown!r} is not one of {', '.join(ORG_TYPES)}",
+                               "import.not_an_org_type", value=shown, types=ORG_TYPES))  # fmt: skip
     member_count = 0
     try:
         member_count = whole_number(cells.get("member_count") or "0", MAX_MEMBERS)

@@ -27,6 +27,7 @@ from adapters.cli.context import (
     session,
     token_for,
 )
+from adapters.cli.errors import labeller
 from adapters.cli.progress import shown
 from adapters.i18n import number, text
 from adapters.i18n.said import chain_problem_text
@@ -111,8 +112,9 @@ def _say_verified(source: str, report: Verification, as_json: bool, lang: str) -
     else:
         broken = number(len(report.problems), lang, 0)
         typer.echo(text(lang, "cli.verify_broken", count=broken), err=True)
+        labels = labeller()  # the states, outcomes and deadlines by the definitions' labels
         for problem in report.problems:
-            typer.echo(f"  {chain_problem_text(problem, lang)}", err=True)
+            typer.echo(f"  {chain_problem_text(problem, lang, labels)}", err=True)
     if not as_json:
         for note in report.notes:
             typer.echo(f"  {note}", err=not report.ok)

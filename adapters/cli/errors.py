@@ -84,11 +84,11 @@ def say(exc: BontotError, lang: str) -> str:
     if exc.msgid is not None:
         from adapters.i18n.said import error_text  # the definitions' model: only when said
 
-        return error_text(lang, exc.msgid, exc.params, _labeller())
+        return error_text(lang, exc.msgid, exc.params, labeller())
     if isinstance(exc, ImportRefused):
         from adapters.i18n.said import message_text
 
-        labels = _labeller()
+        labels = labeller()
         lines = [i18n.text(lang, "import.nothing")]
         lines += [
             i18n.text(
@@ -101,7 +101,7 @@ def say(exc: BontotError, lang: str) -> str:
     return str(exc)
 
 
-def _labeller() -> Labeller:
+def labeller() -> Labeller:
     """The definitions' labels for an error's code names (read only when one is said)."""
     from adapters.catalog import load_catalog
     from adapters.i18n.said import Labeller

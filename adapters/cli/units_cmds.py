@@ -77,20 +77,29 @@ def units_list(
             units = app.registers.units(under)
         else:
             units = app.reorganisations.tree_on(day, under)
-        documents = app.catalog.latest().spec.documents  # the kinds' labels
+        documents = app.catalog.latest().spec.documents  # the kinds' and types' labels
     if as_json or units:  # an empty tree prints nothing
 
         def kind(code: str) -> str:
             return documents.unit_kind(code, lang)
 
-        emit([render.unit_dict(u) for u in units], as_json, partial(_tree_text, units, kind))
+        def org_type(unit: UnitRef) -> str:
+            """The organisation type after the name; none for a committee of no type."""
+            if unit.kind == "committee" and unit.org_type == "other":
+                return ""
+            return f" ({documents.org_type(unit.org_type, lang)})"
+
+        emit([render.unit_dict(u) for u in units], as_json,
+             partial(_tree_text, units, kind, org_type))  # fmt: skip
 
 
-def _tree_text(units: list[UnitRef], kind: Callable[[str], str]) -> str:
+def _tree_text(
+    units: list[UnitRef], kind: Callable[[str], str], org_type: Callable[[UnitRef], str]
+) -> str:
     depth0 = min((u.path.count("/") for u in units), default=0)
     return "\n".join(
         f"{'  ' * (u.path.count('/') - depth0)}{u.code:<16} {kind(u.kind):<28} "
         f"{u.member_count:>4}  "
-        f"{u.name}"
+        f"{u.name}{org_type(u)}"
         for u in units
     )

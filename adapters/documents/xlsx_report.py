@@ -74,6 +74,7 @@ def unit_columns(report: Report, lang: str) -> list[Column]:
         Column(w["code"], "text", lambda r: r[1].unit_code, 14),
         Column(w["unit"], "text", lambda r: r[1].unit_name, 24),
         Column(w["kind"], "text", lambda r: spec.unit_kind(r[1].unit_kind, lang), 18),
+        Column(w["org_type"], "text", lambda r: spec.org_type(r[1].org_type, lang), 18),
     ]
     if several:
         columns.append(Column(w["programme"], "text", lambda r: _title(report, r[1], lang), 20))

@@ -372,7 +372,7 @@ class SqlCycles:
         where, params = subtree_positional(under, "c.unit_path")
         rows = self.sql.query(
             "SELECT c.id, u.code, u.name, u.kind, p.code, c.unit_path, c.definition_id, "
-            "c.definition_version, c.state, c.outcome FROM cycle c "
+            "c.definition_version, c.state, c.outcome, u.org_type FROM cycle c "
             "JOIN unit u ON u.id = c.unit_id LEFT JOIN unit p ON p.id = u.parent_id "
             f"WHERE c.year = ?{where} ORDER BY c.unit_path, c.definition_id",
             [year, *params],

@@ -1,6 +1,6 @@
 """What the main commands print in Vietnamese names things by the definition's labels:
-no code name of the definition (a state, event, role, deadline, criterion, checklist item
-or organisation kind) appears in it."""
+no code name of the definition (a state, event, role, deadline, criterion, checklist item,
+organisation kind or type) appears in it."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from workflow.spec.model import DefinitionSpec
 def code_names(spec: DefinitionSpec) -> set[str]:
     names = set(spec.states) | set(spec.roles) | set(spec.deadlines) | set(spec.milestones)
     names |= {t.trigger for t in spec.transitions}
-    names |= set(spec.documents.unit_kinds)
+    names |= set(spec.documents.unit_kinds) | set(spec.documents.org_types)
     for rule in spec.rules.values():
         criteria = rule.get("criteria") or {}
         names |= set(criteria.get("keys") or {})

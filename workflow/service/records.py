@@ -213,6 +213,7 @@ class ReportCycle:
     definition_version: int
     state: str
     outcome: str | None
+    org_type: str = "other"
 
 
 @dataclass(frozen=True)

@@ -86,6 +86,17 @@ def kind_spellings(catalog: DefinitionSet) -> dict[str, str]:
     return spelled
 
 
+def org_type_spellings(catalog: DefinitionSet) -> dict[str, str]:
+    """How a units file may name an organisation type (folded): its code, or its
+    Vietnamese or English label, in any definition known."""
+    spelled: dict[str, str] = {}
+    for definition in catalog:
+        for org_type, label in definition.spec.documents.org_types.items():
+            for text in (org_type, label.vi, label.en):
+                spelled.setdefault(fold(text), org_type)
+    return spelled
+
+
 def unread_notes(header: list[str], columns: Columns) -> tuple[ColumnNote, ...]:
     return tuple(ColumnNote(c, "unread") for c in map_header(header, columns, ()).unread)
 
@@ -120,7 +131,7 @@ class Registers:
         header, rows = table()
         checked = check_units(
             source, header, rows, self.uow.units.parents(), contact_roles(self.catalog),
-            kind_spellings(self.catalog),
+            kind_spellings(self.catalog), org_type_spellings(self.catalog),
         )
         with self.uow:
             added, updated = self.uow.units.import_rows(checked.units)

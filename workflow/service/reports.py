@@ -46,12 +46,15 @@ class UnitLine:
     overdue: tuple[str, ...]
     #: the unit's place in the tree ("/T01/X01/CB1/"): documents list units in tree order
     unit_path: str = ""
+    #: its organisation type (loại hình), a workflow.units.ORG_TYPES code
+    org_type: str = "other"
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "unit": self.unit_code,
             "name": self.unit_name,
             "kind": self.unit_kind,
+            "type": self.org_type,
             "superior": self.parent_code,
             "definition": self.definition_id,
             "state": self.state,
@@ -198,6 +201,7 @@ def build_report(
                 overridden=verdict is not None and "override" in verdict.payload,
                 overdue=tuple(late.get((cycle.unit_code, cycle.definition_id), [])),
                 unit_path=cycle.unit_path,
+                org_type=cycle.org_type,
             )
         )
     newest: dict[str, DefinitionSpec] = {}

@@ -19,7 +19,7 @@ from workflow.bounds import (
 from workflow.errors import Problem
 from workflow.spec.located import Located, Path
 from workflow.spec.model import DefinitionSpec, EscalationSpec, Offset
-from workflow.units import UNIT_KINDS
+from workflow.units import ORG_TYPES, UNIT_KINDS
 
 _LEAP_YEAR = 2024  # a yearly "dd/mm" must exist in every year, so 29/02 is refused below
 
@@ -55,6 +55,12 @@ def semantic_problems(spec: DefinitionSpec, located: Located) -> list[Problem]:
     _check_calendar(spec, add)
     _check_place(spec, add)
     _check_rating_scales(spec, add)
+    for field, known, what in (("unit_kinds", UNIT_KINDS, "unit kind"),
+                               ("org_types", ORG_TYPES, "organisation type")):
+        for code in getattr(spec.documents, field):
+            if code not in known:
+                add(("documents", field, code),
+                    f"unknown {what} {code!r} (known: {', '.join(known)})")
     if spec.targets is not None:
         for kind in spec.targets.over:
             if kind not in UNIT_KINDS:

@@ -207,6 +207,19 @@ def _unit_kind_labels() -> dict[str, Labels]:
     }
 
 
+def _org_type_labels() -> dict[str, Labels]:
+    """Seed 002 §II.1.1.b's names of the organisation types ("Đối với tổ chức đảng trong
+    ..."); the seeds name no fifth type, so "other" is ours."""
+    return {
+        "administrative": _labels("Cơ quan hành chính, đơn vị sự nghiệp",
+                                  "Administrative agency, public service unit"),
+        "armed_forces": _labels("Đơn vị lực lượng vũ trang", "Armed forces unit"),
+        "village": _labels("Thôn, khu phố, phường, xã", "Village, neighbourhood, ward, commune"),
+        "enterprise": _labels("Doanh nghiệp", "Enterprise"),
+        "other": _labels("Loại hình khác", "Other type"),
+    }  # fmt: skip
+
+
 def _rating_labels() -> dict[str, Labels]:
     return {
         "excellent": _labels("Hoàn thành xuất sắc nhiệm vụ", "Excellent"),
@@ -272,11 +285,17 @@ class DocumentsSpec(Strict):
         ]
     )
     unit_kinds: dict[str, Labels] = Field(default_factory=_unit_kind_labels)
+    #: the organisation types' (loại hình) labels, by workflow.units.ORG_TYPES code
+    org_types: dict[str, Labels] = Field(default_factory=_org_type_labels)
     rating_levels: dict[str, Labels] = Field(default_factory=_rating_labels)
 
     def unit_kind(self, kind: str, lang: str = "vi") -> str:
         label = self.unit_kinds.get(kind)
         return label.get(lang) if label else kind
+
+    def org_type(self, org_type: str, lang: str = "vi") -> str:
+        label = self.org_types.get(org_type)
+        return label.get(lang) if label else org_type
 
     def rating(self, level: str | None, lang: str = "vi") -> str:
         label = self.rating_levels.get(level or "")

@@ -343,7 +343,7 @@ class MemoryCycles:
             found.append(ReportCycle(
                 c["id"], unit["code"], unit["name"], unit["kind"], parent_code(tables, unit),
                 c["unit_path"], c["definition_id"], c["definition_version"], c["state"],
-                c["outcome"],
+                c["outcome"], unit["org_type"],
             ))
         return found
 

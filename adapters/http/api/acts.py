@@ -56,7 +56,10 @@ def router() -> APIRouter:
         )
         if refusal is not None:
             log.warning("transition.refused", reason=refusal.code, detail=refusal.message)
-            return problems.refusal(refusal, result.unit_code, event, problems.language(request))
+            return problems.refusal(
+                refusal, result.unit_code, event, problems.language(request),
+                fired.definition.spec,
+            )  # fmt: skip
         assert result.version is not None
         log.info(
             "transition.applied",

@@ -4,7 +4,9 @@ Every error the API gives goes through `problem()`: a refusal of the services (i
 code and reason), an error they raise on purpose (not found, ambiguous, bad input), a
 request FastAPI could not validate (its 422 rewritten), an unknown route. The title and
 the detail are said in the language of `Accept-Language` (Vietnamese unless English is
-preferred); the service's own sentence travels as `reason`. Never a traceback.
+preferred), and so is `reason`, the service's own sentence: in Vietnamese from the
+catalogues with the definitions' labels (as the command line and the pages say it), in
+English as the service wrote it, byte for byte. Never a traceback.
 """
 
 from __future__ import annotations
@@ -19,10 +21,13 @@ from fastapi.routing import APIRoute
 from starlette.routing import BaseRoute
 
 from adapters import i18n
+from adapters.http.server import server_of
+from adapters.i18n.said import Labeller, error_text, refusal_text, said_params
 from workflow.errors import Ambiguous, BontotError, NotFound
 from workflow.rules.checks import Check
 from workflow.runtime.decision import Refusal
 from workflow.service.actors import NotAuthenticated, Refused
+from workflow.spec.model import DefinitionSpec
 
 MEDIA_TYPE = "application/problem+json"
 TYPE_BASE = "urn:bontot:problem:"
@@ -101,13 +106,26 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
-def refusal(refused: Refusal, unit: str, event: str, lang: str) -> JSONResponse:
-    """A fire the services refused (the cycle is as it was)."""
+def refusal(
+    refused: Refusal, unit: str, event: str, lang: str, spec: DefinitionSpec | None = None
+) -> JSONResponse:
+    """A fire the services refused (the cycle is as it was), its event and reason by the
+    labels of `spec`, the cycle's definition."""
     _, title_vi, title_en = KINDS.get(refused.code, KINDS["bad_request"])
     title = title_en if lang == "en" else title_vi
     words = DETAILS[lang]
-    detail = words["refused"].format(unit=unit, event=event, title=title.lower())
-    return problem(refused.code, lang, detail, refused.message, refused.checks)
+    named = spec.event_label(event, lang) if spec is not None else event
+    detail = words["refused"].format(unit=unit, event=named, title=title.lower())
+    reason = refused.message if lang == "en" else refusal_text(refused, spec, lang)
+    return problem(refused.code, lang, detail, reason, refused.checks)
+
+
+def said(request: Request, exc: BontotError, lang: str) -> str:
+    """What the services raised, as `reason` says it: English as it was written; else in
+    `lang` when it names its message (the code names by the served definitions' labels)."""
+    if lang == "en" or exc.msgid is None:
+        return str(exc)
+    return error_text(lang, exc.msgid, exc.params, Labeller(server_of(request).catalog.specs))
 
 
 class ApiProblem(Exception):
@@ -128,12 +146,13 @@ def as_problem(request: Request, exc: Exception) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if exc.code == "not_authenticated" else None
         return problem(exc.code, lang, detail, headers=headers)
     if isinstance(exc, NotAuthenticated):
+        why = exc.reason if lang == "en" else said_params({"reason": exc.reason}, lang)["reason"]
         return problem(
-            "not_authenticated", lang, DETAILS[lang]["not_authenticated"], exc.reason,
+            "not_authenticated", lang, DETAILS[lang]["not_authenticated"], why,
             headers={"WWW-Authenticate": "Bearer"},
         )  # fmt: skip
     if isinstance(exc, Refused):
-        return problem("not_authorized", lang, reason=str(exc))
+        return problem("not_authorized", lang, reason=said(request, exc, lang))
     if isinstance(exc, RequestValidationError):
         errors = [
             {"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", "")),
@@ -147,7 +166,8 @@ def as_problem(request: Request, exc: Exception) -> JSONResponse:
         else "ambiguous" if isinstance(exc, Ambiguous)
         else "bad_request"
     )  # fmt: skip
-    return problem(code, lang, reason=str(exc))
+    return problem(code, lang, reason=said(request, exc, lang) if isinstance(exc, BontotError)
+                   else str(exc))  # fmt: skip
 
 
 class ProblemRoute(APIRoute):

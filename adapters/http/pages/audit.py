@@ -14,11 +14,11 @@ from adapters.audit_verify import verify_database
 from adapters.bootstrap import App
 from adapters.documents.lists import Table, audit_log_table, csv_bytes, xlsx_bytes
 from adapters.http.pages.jobs import Job, Outcome, Work, jobs_of
-from adapters.http.pages.render import PageRoute, page
+from adapters.http.pages.render import PageRoute, labeller, page
 from adapters.http.pages.session import Visitor, csrf_ok, finish, visitor
 from adapters.http.pages.words import WORDS
 from adapters.http.server import server_of, services
-from adapters.i18n.said import chain_problem_text
+from adapters.i18n.said import Labeller, chain_problem_text
 from workflow.access import SYSTEM_ROLES
 from workflow.errors import BontotError
 from workflow.progress import Progress
@@ -47,16 +47,17 @@ def _auditor(request: Request, app: App, purpose: str) -> Visitor:
     return who
 
 
-def verify_work(url: str, under: str | None, lang: str) -> Work:
+def verify_work(url: str, under: str | None, lang: str, labels: Labeller | None = None) -> Work:
     """Verifying the chains as background work. One reading process: forking worker
-    processes from a threaded web server is not safe, so the progress is one step."""
+    processes from a threaded web server is not safe, so the progress is one step. The
+    findings name states, outcomes and deadlines by `labels`."""
 
     def work(progress: Progress) -> Outcome:
         report = verify_database(url, under, workers=1, progress=progress)
         w = WORDS[lang]
         if report.ok:
             return Outcome(w["verify_ok"].format(records=report.records, chains=report.chains))
-        rows = [[chain_problem_text(p, lang)] for p in report.problems]
+        rows = [[chain_problem_text(p, lang, labels)] for p in report.problems]
         table = Table([w["reason"]], rows, w["verify"])
         files = {"xlsx": xlsx_bytes(table, "verify"), "csv": csv_bytes(table)}
         return Outcome(w["verify_bad"].format(n=len(report.problems)), ok=False, files=files)
@@ -104,7 +105,7 @@ def router() -> APIRouter:
         if not csrf_ok(request, csrf):
             raise BontotError(WORDS[who.lang]["csrf"])
         under = app.actors.scope(who.grant, None, "audit verify")
-        work = verify_work(server_of(request).url, under, who.lang)
+        work = verify_work(server_of(request).url, under, who.lang, labeller(request))
         job = jobs_of(request).start("verify", who.actor, work, WORDS[who.lang]["job_failed"])
         return finish(request, RedirectResponse(f"/audit?job={job.id}", status_code=303))
 

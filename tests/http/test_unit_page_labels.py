@@ -1,0 +1,41 @@
+"""The unit page says what the unit is, its kind and its organisation type, by the
+definition's labels in the visitor's language; read as the HTML a real uvicorn serves
+to a browser that logged in (no browser here: the markup is the test)."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import httpx
+
+from tests.support.api_server import Served
+
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+def logged_in(served: Served, actor: str) -> httpx.Client:
+    client = httpx.Client(base_url=served.base, timeout=60)
+    form = client.get("/login")
+    match = CSRF.search(form.text)
+    assert match, form.text
+    done = client.post("/login", data={"actor": actor, "token": served.tokens[actor],
+                                       "csrf": html.unescape(match.group(1))})  # fmt: skip
+    assert done.status_code == 303, done.text
+    return client
+
+
+def test_the_unit_page_names_its_kind_and_organisation_type(served_once: Served) -> None:
+    client = logged_in(served_once, "btc.x01")
+    try:
+        vi = client.get("/units/CB-THON1", params={"year": 2025, "lang": "vi"})
+        en = client.get("/units/DB-TRUONG", params={"year": 2025, "lang": "en"})
+    finally:
+        client.close()
+    assert vi.status_code == 200 and en.status_code == 200
+    assert "Chi bộ cơ sở · Loại hình: Thôn, khu phố, phường, xã</p>" in vi.text
+    assert (
+        "Grassroots party committee · Organisation type: "
+        "Administrative agency, public service unit</p>"
+    ) in en.text
+    assert "village" not in vi.text and "administrative" not in en.text
