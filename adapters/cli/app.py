@@ -17,7 +17,7 @@ import typer
 from typer.core import TyperCommand
 
 from adapters import i18n, logs
-from adapters.cli import errors
+from adapters.cli import coercion, errors
 
 #: every top-level command and group, in the order `bontot --help` lists them:
 #: name → (module in adapters.cli, the first line of its help)
@@ -101,7 +101,7 @@ def load_entry(name: str) -> Any:
         group = getattr(module, "groups", {}).get(name) or module.group
         command = typer.main.get_group(group)
     command.name = name
-    return command
+    return coercion.read_plainly(command)
 
 
 class LazyGroup(errors.RootGroup):

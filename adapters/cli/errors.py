@@ -20,6 +20,7 @@ import typer
 from typer.core import TyperGroup
 
 from adapters import i18n
+from adapters.cli import coercion
 from workflow.errors import BontotError, ImportRefused
 
 if TYPE_CHECKING:  # loaded only when an error is said: the definitions' model is heavy
@@ -139,6 +140,10 @@ def usage_text(exc: Any, lang: str) -> str:
         name = _param_name(exc.param) if exc.param is not None else str(exc.param_hint or "?")
         if isinstance(exc, Said):
             return t(lang, exc.msgid, **exc.params)
+        bounds = _bounds(exc.param)
+        if bounds is not None and any(w in exc.message for w in ("greater", "less", "range")):
+            low, high = bounds
+            return t(lang, "usage.out_of_range", name=name, low=low, high=high)
         if "integer" in exc.message:
             return t(lang, "usage.not_integer", name=name)
         if "number" in exc.message or "float" in exc.message:
@@ -151,6 +156,16 @@ def usage_text(exc: Any, lang: str) -> str:
     if found:
         return t(lang, "usage.extra", args=found.group(1))
     return t(lang, "usage.other", detail=exc.message)
+
+
+def _bounds(param: Any) -> tuple[str, str] | None:
+    """An option's lowest and highest value, said as numbers (typer's or click's types)."""
+    info = getattr(getattr(param, "type_descriptor", None), "parameter_info", None)
+    where = info if info is not None else getattr(param, "type", None)
+    low, high = getattr(where, "min", None), getattr(where, "max", None)
+    if low is None and high is None:
+        return None
+    return (f"{low:g}" if low is not None else "…", f"{high:g}" if high is not None else "…")
 
 
 def _param_name(param: Any) -> str:
@@ -278,6 +293,7 @@ class RootGroup(TyperGroup):
         debug = "--debug" in argv or os.environ.get(DEBUG_ENV, "") not in ("", "0")
         argv = [a for a in argv if a != "--debug"]
         lang = lang_of(argv)
+        coercion.read_plainly(self)
         if "--help" in argv or not argv:
             self.help_lang = lang
             translate_help(self, lang)
