@@ -37,19 +37,18 @@ def record(url: str, findings: list[str]) -> None:
         pass
 
 
-def refusal_pg(findings: str) -> str:
+def refusal_pg(findings: str) -> StorageDamaged:
     first = findings.splitlines()[0] if findings else ""
-    return (
-        "cơ sở dữ liệu đã không qua kiểm tra toàn vẹn (bontot audit verify): không ghi thêm gì "
-        "cho đến khi được khôi phục / the database failed its storage check (bontot audit "
-        f"verify): nothing is written until it is repaired and checked again ({first})"
+    return StorageDamaged(
+        "the database failed its storage check (bontot audit verify): nothing is written "
+        f"until it is repaired and checked again ({first})",
+        msgid="storage.damaged_pg", params={"finding": first},
     )
 
 
-def refusal(note: Path) -> str:
-    return (
-        f"tệp cơ sở dữ liệu đã không qua kiểm tra toàn vẹn (bontot audit verify, xem {note}): "
-        "không ghi thêm gì vào tệp này; hãy khôi phục từ bản sao rồi chạy lại audit verify / "
+def refusal(note: Path) -> StorageDamaged:
+    return StorageDamaged(
         f"the database file failed its integrity check (see {note}): nothing is written into "
-        "it until it is repaired (restore a copy, then run audit verify again)"
+        "it until it is repaired (restore a copy, then run audit verify again)",
+        msgid="storage.damaged_file", params={"note": str(note)},
     )

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Self
 from adapters.persistence.audit import SqlAudit
 from adapters.persistence.connection import Database, database_of
 from adapters.persistence.cycles import SqlCycles
-from adapters.persistence.damage import StorageDamaged, note_for, refusal, refusal_pg
+from adapters.persistence.damage import note_for, refusal, refusal_pg
 from adapters.persistence.definitions import SqlDefinitions
 from adapters.persistence.sql import Sql
 from adapters.persistence.units import SqlUnits
@@ -119,12 +119,12 @@ class SqlUnitOfWork:
     def commit(self) -> None:
         if self._note is not None and os.path.exists(self._note):  # one stat, no pathlib
             self.rollback()
-            raise StorageDamaged(refusal(Path(self._note)))
+            raise refusal(Path(self._note))
         if self._pg_note:
             found = self.sql.one("SELECT findings FROM storage_damage LIMIT 1")
             if found is not None:
                 self.rollback()
-                raise StorageDamaged(refusal_pg(str(found[0])))
+                raise refusal_pg(str(found[0]))
         # closed first: a COMMIT that fails is not followed by a ROLLBACK (as before)
         self._open = False
         self.sql.execute("COMMIT")

@@ -363,14 +363,18 @@ def test_flipped_bits_in_a_data_or_index_page_are_named_by_table(
     first = report.problems[0]
     assert (first.chain, first.record) == ("storage", "table transition"), report.problems
     # from now on nothing commits into the file, not even into a table still readable
+    from adapters.cli.errors import say
     from adapters.persistence.damage import StorageDamaged
 
     ((events,),) = rows(trail, "SELECT COUNT(*) FROM audit_event")
     engine = make_engine(trail)
     store = SqlStore(engine)
     try:
-        with pytest.raises(StorageDamaged, match="kiểm tra toàn vẹn"):
+        with pytest.raises(StorageDamaged, match="failed its integrity check") as refused:
             store.record_event("refusal", local(2026, 3, 5), "bithu.thon1")
+        said = say(refused.value, "vi")
+        assert said.startswith("tệp cơ sở dữ liệu đã không qua kiểm tra toàn vẹn (xem ")
+        assert said.endswith("hãy khôi phục từ bản sao rồi chạy lại bontot audit verify")
     finally:
         store.close()
         engine.dispose()

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from adapters.audit_verify import verify_database
+from adapters.cli.errors import say
 from adapters.persistence.damage import StorageDamaged
 from adapters.persistence.db import create_schema, make_engine
 from adapters.persistence.store import SqlStore
@@ -74,8 +75,11 @@ def test_a_row_that_does_not_decode_is_named_and_refuses_writes_until_repaired(
         in p for p in found
     ), found
     ((events,),) = rows(pg, "SELECT COUNT(*) FROM audit_event")
-    with pytest.raises(StorageDamaged, match="storage check"):
+    with pytest.raises(StorageDamaged, match="storage check") as refused:
         _record(pg)
+    assert say(refused.value, "vi").startswith(
+        "cơ sở dữ liệu đã không qua kiểm tra toàn vẹn (bontot audit verify): không ghi thêm gì"
+    )
     assert rows(pg, "SELECT COUNT(*) FROM audit_event") == [(events,)]
     # repaired (the rows as they were), checked again: writes go through
     execute(pg, f"UPDATE transition SET payload = '{payload}' WHERE id = {record}",
