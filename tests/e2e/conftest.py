@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.backends import BACKENDS, database
+from tests.support.cli import UNITS_CSV, Cli
 
 
 @dataclass(frozen=True)
@@ -43,3 +44,13 @@ def demo_run(
         done = demo(folder, "--db", url)
         assert done.returncode == 0, done.stderr
         yield DemoRun(url, done)
+
+
+@pytest.fixture
+def cli(tmp_path: Path, db_url: str) -> Cli:
+    """A fresh database (on the test's backend) holding UNITS_CSV's five units."""
+    runner = Cli(tmp_path, db_url)
+    runner("init")
+    (tmp_path / "units.csv").write_text(UNITS_CSV, encoding="utf-8")
+    runner("units", "import", "units.csv")
+    return runner

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_cli import UNITS_CSV, Cli
 from tests.support.backends import execute
+from tests.support.cli import UNITS_CSV, Cli
 
 
 @pytest.fixture

@@ -13,8 +13,8 @@ import pytest
 from adapters.catalog import load_catalog
 from adapters.http.pages.audit import verify_work
 from adapters.i18n.said import Labeller
-from tests.e2e.test_cli import UNITS_CSV, Cli
 from tests.support.backends import execute
+from tests.support.cli import UNITS_CSV, Cli
 from workflow.progress import Silent
 
 

@@ -4,26 +4,15 @@ backend; the demo's fresh-file default is SQLite's own)."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tests.conftest import FIXTURES, GOOD_EVALUATION
 from tests.e2e.conftest import DemoRun, demo
 from tests.support import backends
-from tests.support.cli import bontot
-
-UNITS_CSV = """code,name,kind,type,parent_code,member_count,contact_unit_secretary
-T01,Tỉnh ủy mẫu,committee,other,,0,
-X01,Đảng ủy xã Tân Lập,committee,village,T01,0,
-CB-THON1,Chi bộ thôn 1,grassroots_cell,village,X01,12,bithu.thon1@example.vn
-DB-TRUONG,Đảng bộ Trường THPT,grassroots_committee,administrative,X01,30,
-DB-TRUONG-1,Chi bộ Tổ Toán,subordinate_cell,administrative,DB-TRUONG,10,
-"""
+from tests.support.cli import UNITS_CSV, Cli
 
 #: The member registry's export: Vietnamese headers, levels as people write them. Cell
 #: thôn 1: 12 members, 2 excellent and 8 good (10 of 12: 83 %), 2 completed.
@@ -38,36 +27,6 @@ RATINGS_CSV = RATINGS_HEADER + "".join(
         start=1,
     )
 ) + "CB-THON1,,,,,Hoàn thành tốt nhiệm vụ,Chính thức,20/01/2026\n"
-
-
-class Cli:
-    def __init__(self, folder: Path, url: str) -> None:
-        self.folder = folder
-        self.url = url
-        self.env = {**os.environ, "BONTOT_DATABASE_URL": url}
-
-    def __call__(
-        self, *args: str, ok: bool = True, input: str | None = None
-    ) -> subprocess.CompletedProcess[str]:
-        done = bontot(*args, env=self.env, cwd=self.folder, timeout=120, input=input)
-        if ok:
-            assert done.returncode == 0, done.stderr
-        return done
-
-    def json(self, *args: str) -> Any:
-        return json.loads(self(*args, "--json").stdout)
-
-    def rows(self, sql: str) -> list[tuple[Any, ...]]:
-        return backends.rows(self.url, sql)
-
-
-@pytest.fixture
-def cli(tmp_path: Path, db_url: str) -> Cli:
-    runner = Cli(tmp_path, db_url)
-    runner("init")
-    (tmp_path / "units.csv").write_text(UNITS_CSV, encoding="utf-8")
-    runner("units", "import", "units.csv")
-    return runner
 
 
 def test_a_unit_goes_through_the_whole_cycle_from_the_cli(cli: Cli) -> None:

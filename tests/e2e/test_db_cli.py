@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from adapters.persistence import schema
-from tests.e2e.test_cli import Cli
+from tests.support.cli import Cli
 from tests.support.schema_db import LEGACY_TOKEN, end_of_day, legacy_sqlite
 
 

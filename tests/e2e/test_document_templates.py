@@ -12,9 +12,9 @@ from pathlib import Path
 from docx import Document
 
 from adapters.documents.make_templates import write
-from tests.e2e.test_cli import Cli
 from tests.e2e.test_documents_cli import NOW, decided  # noqa: F401  (the fixture)
 from tests.e2e.test_evidence_cli import proposed  # noqa: F401  (the fixture)
+from tests.support.cli import Cli
 
 SHIPPED = resources.files("adapters.documents").joinpath("templates")
 

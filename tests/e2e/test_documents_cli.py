@@ -18,8 +18,8 @@ from docx import Document
 from openpyxl import load_workbook
 
 from adapters.documents.word import decision_docx
-from tests.e2e.test_cli import Cli
 from tests.e2e.test_evidence_cli import proposed  # noqa: F401  (the fixture)
+from tests.support.cli import Cli
 from workflow.service.reports import Report
 from workflow.spec.model import DocumentsSpec, Labels, SignatureSpec
 

@@ -15,7 +15,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from tests.conftest import GOOD_EVALUATION
-from tests.e2e.test_cli import UNITS_CSV, Cli
+from tests.support.cli import UNITS_CSV, Cli
 
 HEADER = ["Mã tổ chức", "Mã đảng viên", "Họ tên", "Tình trạng", "Ngày vào Đảng", "Xếp loại",
           "Giai đoạn", "Ngày xếp loại"]

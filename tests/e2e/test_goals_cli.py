@@ -9,7 +9,7 @@ from pathlib import Path
 from docx import Document
 from openpyxl import load_workbook
 
-from tests.e2e.test_cli import Cli
+from tests.support.cli import Cli
 
 NOW = "2026-03-20"
 

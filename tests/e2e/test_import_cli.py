@@ -14,8 +14,8 @@ from openpyxl import load_workbook
 from sqlalchemy import text
 
 from adapters.persistence.db import make_engine
-from tests.e2e.test_cli import Cli
 from tests.support import hostile_files as hf
+from tests.support.cli import Cli
 
 UNITS_VI = (
     "Mã tổ chức;Tên;Loại;Loại hình;Mã cấp trên;Số đảng viên;Liên hệ unit_secretary;"

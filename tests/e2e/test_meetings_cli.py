@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.test_audit_cli import add_actor, as_actor
-from tests.e2e.test_cli import UNITS_CSV, Cli
+from tests.support.cli import UNITS_CSV, Cli
 
 #: Chi bộ thôn 1 (12 members) in the first quarter of 2024, as the e-handbook exports it:
 #: February's regular meeting runs 80 minutes with one member away without reason.

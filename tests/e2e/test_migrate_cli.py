@@ -12,8 +12,8 @@ import pytest
 
 from tests.conftest import FIXTURES
 from tests.e2e.test_audit_cli import add_actor, as_actor
-from tests.e2e.test_cli import UNITS_CSV, Cli
 from tests.support import backends
+from tests.support.cli import UNITS_CSV, Cli
 
 VERSIONS = FIXTURES / "definitions" / "versions"
 MIGRATE = ("definitions", "migrate", "review", "--from", "1", "--to", "2")

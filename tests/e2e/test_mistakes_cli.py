@@ -15,8 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_cli import UNITS_CSV
-from tests.support.cli import bontot
+from tests.support.cli import UNITS_CSV, bontot
 
 USAGE, FAILURE, REFUSED, NOT_FOUND = 2, 1, 3, 4
 

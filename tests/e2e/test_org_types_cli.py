@@ -6,22 +6,10 @@ from __future__ import annotations
 
 import csv
 import io
-from pathlib import Path
 
-import pytest
-
-from tests.e2e.test_cli import UNITS_CSV, Cli
+from tests.support.cli import UNITS_CSV, Cli
 
 HEADER = UNITS_CSV.splitlines()[0] + "\n"
-
-
-@pytest.fixture
-def cli(tmp_path: Path, db_url: str) -> Cli:
-    runner = Cli(tmp_path, db_url)
-    runner("init")
-    (tmp_path / "units.csv").write_text(UNITS_CSV, encoding="utf-8")
-    runner("units", "import", "units.csv")
-    return runner
 
 
 def test_a_units_file_may_name_organisation_types_by_their_labels(cli: Cli) -> None:

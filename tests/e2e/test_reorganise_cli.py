@@ -8,7 +8,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from tests.e2e.test_cli import Cli
+from tests.support.cli import Cli
 
 UNITS = """code,name,kind,type,parent_code,member_count
 T01,Tỉnh ủy mẫu,committee,other,,0

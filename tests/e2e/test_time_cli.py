@@ -14,9 +14,9 @@ import pytest
 
 from tests.conftest import GOOD_EVALUATION
 from tests.e2e.conftest import DemoRun
-from tests.e2e.test_cli import RATINGS_CSV, UNITS_CSV, Cli
+from tests.e2e.test_cli import RATINGS_CSV
 from tests.support.backends import rows, tables
-from tests.support.cli import bontot
+from tests.support.cli import UNITS_CSV, Cli, bontot
 from workflow.timefmt import parse_user_date
 
 TET_2026 = (date(2026, 2, 14), date(2026, 2, 22))  # the 2026 Tết break, both included

@@ -13,6 +13,7 @@ tests/integration/test_delivery.py).
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -20,11 +21,13 @@ import traceback
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import structlog
 from typer.testing import CliRunner
 
 from adapters.cli.app import app
+from tests.support import backends
 
 IN_PROCESS = os.environ.get("BONTOT_TEST_CLI", "in-process") != "process"
 
@@ -94,3 +97,37 @@ def bontot(
     return subprocess.CompletedProcess(
         ["bontot", *args], code, stdout=result.stdout, stderr=stderr
     )
+
+
+#: a province, a commune under it, and below that three units a cycle runs for: a cell,
+#: a grassroots committee and its subordinate cell
+UNITS_CSV = """code,name,kind,type,parent_code,member_count,contact_unit_secretary
+T01,Tỉnh ủy mẫu,committee,other,,0,
+X01,Đảng ủy xã Tân Lập,committee,village,T01,0,
+CB-THON1,Chi bộ thôn 1,grassroots_cell,village,X01,12,bithu.thon1@example.vn
+DB-TRUONG,Đảng bộ Trường THPT,grassroots_committee,administrative,X01,30,
+DB-TRUONG-1,Chi bộ Tổ Toán,subordinate_cell,administrative,DB-TRUONG,10,
+"""
+
+
+class Cli:
+    """Someone at a shell in `folder`, their database at `url`: runs commands, reads rows."""
+
+    def __init__(self, folder: Path, url: str) -> None:
+        self.folder = folder
+        self.url = url
+        self.env = {**os.environ, "BONTOT_DATABASE_URL": url}
+
+    def __call__(
+        self, *args: str, ok: bool = True, input: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        done = bontot(*args, env=self.env, cwd=self.folder, timeout=120, input=input)
+        if ok:
+            assert done.returncode == 0, done.stderr
+        return done
+
+    def json(self, *args: str) -> Any:
+        return json.loads(self(*args, "--json").stdout)
+
+    def rows(self, sql: str) -> list[tuple[Any, ...]]:
+        return backends.rows(self.url, sql)
