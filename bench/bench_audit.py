@@ -43,7 +43,7 @@ from adapters.audit_verify import verify_database
 from adapters.catalog import load_catalog
 from adapters.persistence.db import create_schema, make_engine
 from adapters.persistence.unit_of_work import SqlUnitOfWork
-from workflow.audit import cycle_genesis, link
+from workflow.audit_hashing import cycle_genesis, link
 from workflow.clock import VirtualClock
 from workflow.service.registers import record_units
 

@@ -40,7 +40,7 @@ from adapters.catalog import load_catalog
 from adapters.holidays_vn import calendar_for
 from adapters.persistence.db import WAL_AUTOCHECKPOINT_PAGES, create_schema, make_engine
 from adapters.persistence.store import SqlStore
-from workflow.audit import cycle_genesis, link
+from workflow.audit_hashing import cycle_genesis, link
 from workflow.clock import VirtualClock
 from workflow.deadlines import plan_cycle_timers, resolve_deadlines
 from workflow.evidence.ratings import check_rating_rows

@@ -73,7 +73,7 @@ from adapters.persistence.db import create_schema, make_engine
 from adapters.persistence.dialect import PostgresDialect
 from adapters.persistence.rows import subtree
 from adapters.persistence.store import SqlStore
-from workflow.audit import cycle_genesis, link
+from workflow.audit_hashing import cycle_genesis, link
 from workflow.clock import VirtualClock
 from workflow.deadlines import resolve_deadlines
 from workflow.notices import address_notices

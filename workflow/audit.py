@@ -11,12 +11,7 @@ periodically (`bontot audit anchor`), hashes every head at that moment into a ch
 anchors: a record removed from the tail of a chain, or a whole chain dropped, no longer
 matches the anchor that saw it.
 
-Encoding. A record's hash covers its fields in one unambiguous encoding: version 2
-(`V2`, the prefix of every hash written with it) hashes the canonical JSON of the list
-of its fields, so no value can move from one field into the next. Version 1 (no prefix)
-joined the fields with U+001F, which a field could itself hold; chains written with it
-keep verifying under it, but once a chain holds a version-2 record, a later version-1
-record is a forgery.
+Encoding: workflow.audit_hashing (a record's text and the link over it).
 
 What it catches: an edited, deleted, inserted or reordered record breaks its chain at
 that record; verification names the first bad one. What it cannot catch on its own: an
@@ -28,103 +23,21 @@ hashes pin history as it was on the day it was taken.
 from __future__ import annotations
 
 import hashlib
-import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from workflow.audit_hashing import (
+    CANONICAL,
+    GENESIS,
+    SEP,
+    V2,
+    cycle_genesis,
+    fact_text,
+    heads_digest,
+    links,
+)
 from workflow.errors import Reason
-
-GENESIS = "0" * 64
-SEP = "\x1f"  # a unit separator: never in a code, a state name or canonical JSON text
-
-
-# Built once: json.dumps with non-default options builds an encoder on every call, and
-# this runs on every transition.
-_CANONICAL = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-
-
-def canonical_json(value: Any) -> str:
-    """The one JSON text of a value: keys sorted, no spaces, UTF-8 kept."""
-    return _CANONICAL.encode(value)
-
-
-def cycle_genesis(
-    cycle_id: int, unit_id: int, year: int, definition_id: str, definition_version: int
-) -> str:
-    """Where a cycle's chain starts: bound to its unit, year and definition, so that a
-    cycle row moved to another unit or year no longer matches its own records."""
-    return chain_hash(
-        GENESIS, fact_text(("cycle", cycle_id, unit_id, year, definition_id, definition_version))
-    )
-
-
-def chain_hash(previous: str, text: str) -> str:
-    """A version-1 link: over the previous hash and a text joined by SEP."""
-    return hashlib.sha256(f"{previous}{SEP}{text}".encode()).hexdigest()
-
-
-#: the prefix of a hash written in encoding version 2 (the record's version byte)
-V2 = "v2:"
-
-
-def encoded(fields: Iterable[Any]) -> str:
-    """Version 2's canonical text of a record: the JSON list of its fields, each a string
-    or null. JSON escapes every quote and control character, so a field's bytes can never
-    be read as part of its neighbour."""
-    return _CANONICAL.encode([None if value is None else str(value) for value in fields])
-
-
-def link(previous: str, fields: Iterable[Any]) -> str:
-    """The hash of a record written today (encoding version 2) after `previous`."""
-    text = _CANONICAL.encode([None if value is None else str(value) for value in fields])
-    return V2 + hashlib.sha256(f"{previous}\n{text}".encode()).hexdigest()
-
-
-def links(previous: str, fields: Sequence[Any], stored: str) -> bool:
-    """Whether `stored` is the hash of this record after `previous`, in the encoding the
-    record says it was written with."""
-    if stored.startswith(V2):
-        return link(previous, fields) == stored
-    return chain_hash(previous, fact_text(fields)) == stored
-
-
-def transition_text(
-    cycle_id: int,
-    seq: int,
-    event: str,
-    from_state: str | None,
-    to_state: str,
-    actor: str,
-    role: str,
-    at: str,
-    payload: str,
-    checks: str,
-    definition_id: str,
-    definition_version: int,
-) -> str:
-    """The canonical text of a transition record, from its stored column values."""
-    return SEP.join(
-        (
-            str(cycle_id),
-            str(seq),
-            event,
-            from_state or "",
-            to_state,
-            actor,
-            role,
-            at,
-            payload,
-            checks,
-            definition_id,
-            str(definition_version),
-        )
-    )
-
-
-def fact_text(fields: Iterable[Any]) -> str:
-    """The canonical text of a record of a global chain (a notice, an audit event)."""
-    return SEP.join("" if value is None else str(value) for value in fields)
 
 
 @dataclass(frozen=True)
@@ -242,7 +155,7 @@ def check_cycle_chains(
     # per cycle: [hash so far, next seq expected, broken, state reached, definition
     # version reached, a version-2 record seen]
     chains: dict[int, list[Any]] = {}
-    sha256, sep, encode = hashlib.sha256, SEP, _CANONICAL.encode
+    sha256, sep, encode = hashlib.sha256, SEP, CANONICAL.encode
     count = 0
     for row in rows:
         count += 1
@@ -396,14 +309,6 @@ def verify_cycle_chains(
         if late is not None:
             problems.append(late)
     return problems
-
-
-def heads_digest(heads: dict[int, str]) -> str:
-    """One hash over every chain's head, in cycle order: what an anchor keeps."""
-    digest = hashlib.sha256()
-    for cycle_id in sorted(heads):
-        digest.update(f"{cycle_id}:{heads[cycle_id]}\n".encode())
-    return digest.hexdigest()
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from workflow.audit import ChainProblem, FactRow, canonical_json, cycle_chain
+from workflow.audit import ChainProblem, FactRow, cycle_chain
+from workflow.audit_hashing import canonical_json
 from workflow.errors import Reason
 
 MIGRATE_EVENT = "migrate"  # workflow.versions.MIGRATE_EVENT, without importing the rules

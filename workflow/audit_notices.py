@@ -22,17 +22,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from workflow.audit import (
-    GENESIS,
-    V2,
-    ChainProblem,
-    at_id,
-    at_seq,
-    chain_hash,
-    encoded,
-    fact_text,
-    out_of_sequence,
-)
+from workflow.audit import ChainProblem, at_id, at_seq, out_of_sequence
+from workflow.audit_hashing import GENESIS, V2, chain_hash, encoded, fact_text
 from workflow.errors import Reason
 
 #: where a notice's unit id is among its hashed fields (timer_id, cycle_id, milestone_id,

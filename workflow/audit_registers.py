@@ -18,7 +18,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from workflow.audit import ChainProblem, FactRow, canonical_json
+from workflow.audit import ChainProblem, FactRow
+from workflow.audit_hashing import canonical_json
 from workflow.errors import Reason
 
 REGISTERS = ("actor", "unit", "definition", "rating", "target", "key")

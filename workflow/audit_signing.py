@@ -27,14 +27,8 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from workflow.audit import (
-    GENESIS,
-    ChainProblem,
-    FactRow,
-    at_id,
-    canonical_json,
-    heads_digest,
-)
+from workflow.audit import ChainProblem, FactRow, at_id
+from workflow.audit_hashing import GENESIS, canonical_json, heads_digest
 from workflow.errors import Reason
 
 #: the audit-event fields, in the order a FactRow keeps them

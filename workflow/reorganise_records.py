@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from workflow.audit import canonical_json, link
+from workflow.audit_hashing import canonical_json, link
 from workflow.errors import ImportRefused, Reason, RowProblem
 from workflow.import_columns import EMPTY, not_one_of
 from workflow.reorganise import ACTIONS, REORGANISE_EVENT, Plan, Step

@@ -10,15 +10,8 @@ from typing import Any
 
 from adapters.persistence.rows import subtree
 from adapters.persistence.sql import Sql
-from workflow.audit import (
-    GENESIS,
-    CycleHead,
-    FactRow,
-    canonical_json,
-    cycle_head,
-    heads_digest,
-    link,
-)
+from workflow.audit import CycleHead, FactRow, cycle_head
+from workflow.audit_hashing import GENESIS, canonical_json, heads_digest, link
 from workflow.service.records import UnitRef
 from workflow.timefmt import from_db, to_db
 

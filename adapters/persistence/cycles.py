@@ -19,7 +19,7 @@ from adapters.persistence.rows import (
     timer_values,
 )
 from adapters.persistence.sql import Sql
-from workflow.audit import cycle_genesis, link
+from workflow.audit_hashing import cycle_genesis, link
 from workflow.service.records import (
     AuditEntry,
     ChildCount,

@@ -9,7 +9,8 @@ from typing import Any
 
 from tests.conftest import local
 from tests.support.units_of_work import AuditView, write
-from workflow.audit import GENESIS, cycle_head, heads_digest, verify_cycle_chains, verify_fact_chain
+from workflow.audit import cycle_head, verify_cycle_chains, verify_fact_chain
+from workflow.audit_hashing import GENESIS, heads_digest
 from workflow.service.auditing import verify_store
 from workflow.service.cycles import CycleService
 

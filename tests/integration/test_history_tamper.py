@@ -15,7 +15,7 @@ from adapters.persistence.store import SqlStore
 from tests.conftest import COMMUNE, local
 from tests.support.backends import execute, rows
 from tests.support.register import COMMUNE_RATINGS
-from workflow.audit import link
+from workflow.audit_hashing import link
 from workflow.clock import VirtualClock
 from workflow.service.auditing import verify_store
 from workflow.service.cycles import CycleService, weekends_only

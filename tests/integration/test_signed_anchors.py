@@ -19,7 +19,7 @@ from adapters.persistence.db import create_schema, make_engine
 from adapters.persistence.store import SqlStore
 from tests.conftest import COMMUNE, local
 from tests.support.backends import execute, rows
-from workflow.audit import canonical_json, cycle_genesis, heads_digest, link
+from workflow.audit_hashing import canonical_json, cycle_genesis, heads_digest, link
 from workflow.audit_signing import fingerprint
 from workflow.clock import VirtualClock
 from workflow.service.auditing import Verification

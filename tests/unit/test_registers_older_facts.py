@@ -4,7 +4,8 @@ held against the row, and what they did is."""
 
 from __future__ import annotations
 
-from workflow.audit import FactRow, canonical_json
+from workflow.audit import FactRow
+from workflow.audit_hashing import canonical_json
 from workflow.audit_registers import (
     check_registers,
     current_state,

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.support.register import members, unit_rating
-from workflow.audit import canonical_json
+from workflow.audit_hashing import canonical_json
 from workflow.rules.checks import Check, GuardContext
 from workflow.rules.kinds import RULE_KINDS, check_labels
 from workflow.rules.stored_checks import compact, expand

@@ -8,18 +8,17 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from workflow.audit import (
-    GENESIS,
     ChainProblem,
     CycleHead,
     FactRow,
     check_anchor,
     check_cycle_chains,
     cycle_head,
-    heads_digest,
     verify_cycle_chains,
     verify_fact_chain,
 )
 from workflow.audit_cycles import check_cycle_rows, definition_rules, planned_deadlines
+from workflow.audit_hashing import GENESIS, heads_digest
 from workflow.audit_notices import NOTICE_UNIT_AT, check_notice_chains
 from workflow.audit_registers import check_registers, current_state, expected_state
 from workflow.errors import Reason

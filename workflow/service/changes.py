@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from workflow.audit import canonical_json, link
+from workflow.audit_hashing import canonical_json, link
 from workflow.deadlines import PlannedTimer
 from workflow.rules.stored_checks import compact
 from workflow.runtime.decision import Decision, Refusal

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from workflow.audit import canonical_json, link
+from workflow.audit_hashing import canonical_json, link
 from workflow.deadlines import PlannedTimer, plan_cycle_timers, resolve_deadlines
 from workflow.service.cycles import CycleService
 from workflow.service.records import CycleMove, Migrant, MigrationSelection, MoveBatch

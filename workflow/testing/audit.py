@@ -8,15 +8,8 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
-from workflow.audit import (
-    GENESIS,
-    CycleHead,
-    FactRow,
-    canonical_json,
-    cycle_head,
-    heads_digest,
-    link,
-)
+from workflow.audit import CycleHead, FactRow, cycle_head
+from workflow.audit_hashing import GENESIS, canonical_json, heads_digest, link
 from workflow.service.records import UnitRef
 from workflow.testing.tables import Row, Session, Tables, in_subtree
 from workflow.timefmt import to_db

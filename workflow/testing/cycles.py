@@ -7,7 +7,7 @@ import json
 from collections.abc import Sequence
 from datetime import datetime
 
-from workflow.audit import cycle_genesis, link
+from workflow.audit_hashing import cycle_genesis, link
 from workflow.service.records import (
     AuditEntry,
     ChildCount,

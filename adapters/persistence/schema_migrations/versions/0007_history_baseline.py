@@ -17,7 +17,7 @@ from alembic import op
 
 from adapters.clock import SystemClock
 from adapters.persistence.audit import REGISTER_QUERIES
-from workflow.audit import GENESIS, canonical_json, link
+from workflow.audit_hashing import GENESIS, canonical_json, link
 from workflow.audit_registers import baseline_detail
 from workflow.timefmt import to_db
 
