@@ -11,15 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from adapters.persistence.audit import SqlAudit
 from adapters.persistence.compiled import chunks
 from adapters.persistence.rows import INSERT_TIMER, subtree, timer_values
 from adapters.persistence.sql import Sql
-from workflow.notices import DueTimer
 from workflow.service.records import MilestonePlan, UnitRef
 from workflow.spec.registry import Definition
 from workflow.timefmt import from_db, to_db
+
+if TYPE_CHECKING:
+    from workflow.notices import DueTimer
 
 
 class SqlTimers:
@@ -121,6 +124,8 @@ class SqlTimers:
     def claim_due(self, now: datetime, limit: int) -> list[DueTimer]:
         """Up to `limit` due timers, oldest first, locked until the unit of work ends
         (another worker skips them), with what decides whether each is still owed."""
+        from workflow.notices import DueTimer  # the tick's code: a board never loads it
+
         lock = self.sql.dialect.for_update_skip_locked("t")
         rows = self.sql.execute(
             "SELECT t.id, t.key, t.cycle_id, t.milestone_id, t.unit_id, u.path, "

@@ -10,12 +10,13 @@ from adapters.persistence.compiled import in_list, marks, padded, table
 from adapters.persistence.rows import UNIT_COLUMNS, dumps, subtree, subtree_positional, unit_ref
 from adapters.persistence.sql import Sql
 from workflow.errors import NotFound
-from workflow.notices import UnitContact
 from workflow.service.records import UnitRef
 from workflow.units import UnitImport
 
 if TYPE_CHECKING:
     from sqlalchemy import Select
+
+    from workflow.notices import UnitContact
 
 
 class SqlUnits:
@@ -112,6 +113,8 @@ class SqlUnits:
 
     def contacts(self, paths: set[str]) -> dict[int, UnitContact]:
         """Every unit on these paths (the units and their ancestors), with its contacts."""
+        from workflow.notices import UnitContact  # the notices' code: only where they go out
+
         ids = sorted({int(part) for path in paths for part in path.strip("/").split("/")})
         found: dict[int, UnitContact] = {}
         for start in range(0, len(ids), 500):

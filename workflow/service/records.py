@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from workflow.deadlines import DueDeadline, PlannedTimer
-from workflow.import_columns import ColumnNote
-from workflow.notices import Message
-from workflow.spec.registry import Definition
 from workflow.versions import MIGRATE_EVENT
+
+if TYPE_CHECKING:  # field types only: a board loads none of the notices' or imports' code
+    from workflow.deadlines import DueDeadline, PlannedTimer
+    from workflow.import_columns import ColumnNote
+    from workflow.notices import Message
+    from workflow.spec.registry import Definition
 
 
 @dataclass(frozen=True)
