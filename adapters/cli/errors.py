@@ -85,7 +85,9 @@ def say(exc: BontotError, lang: str) -> str:
     if exc.msgid is not None:
         from adapters.i18n.said import error_text  # the definitions' model: only when said
 
-        return error_text(lang, exc.msgid, exc.params, labeller())
+        said = error_text(lang, exc.msgid, exc.params, labeller())
+        hint = error_text(lang, f"cli_hint.{exc.msgid}", exc.params)
+        return said if hint.startswith("cli_hint.") else f"{said} ({hint})"
     if isinstance(exc, ImportRefused):
         from adapters.i18n.said import message_text
 
