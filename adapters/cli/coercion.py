@@ -1,10 +1,10 @@
 """Plain options read without Pydantic.
 
 typer (0.26 and later) turns every option's text into its value through a Pydantic
-TypeAdapter built on first use: importing Pydantic and building the adapters costs about
-0.1 s, a third of a quick command such as `bontot status`. Most of our options are plain
-text, a flag or a whole number with no bounds; for those a parameter gets a small reader of its own
-here. Anything else (bounds, choices, files, lists, custom parsers) keeps typer's own.
+TypeAdapter built on first use: building them took about 0.05 s of `bontot status`'s
+0.4 s (bench/RESULTS.md). Most of our options are plain text, a flag or a whole number
+with no bounds; for those a parameter gets a small reader of its own here. Anything else
+(bounds, choices, files, lists, custom parsers) keeps typer's own.
 
 Older typers, which read options with click's types, have no such adapters: nothing is
 changed there.
@@ -12,7 +12,7 @@ changed there.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 #: the parameter_info fields that ask typer for more than reading the text
 _NEEDS_TYPER = ("min", "max", "parser", "click_type", "formats")
@@ -61,7 +61,9 @@ def _plain(param: Any) -> type | None:
 class _HelpNames:
     """What `get_help_option` reads of a context: the names `--help` goes by."""
 
-    help_option_names: ClassVar[list[str]] = ["--help"]
+    def __init__(self, command: Any) -> None:
+        settings = getattr(command, "context_settings", None) or {}
+        self.help_option_names: list[str] = settings.get("help_option_names", ["--help"])
 
 
 def read_plainly(command: Any) -> Any:
@@ -69,7 +71,7 @@ def read_plainly(command: Any) -> Any:
     reader; `command` itself, for chaining."""
     params = list(getattr(command, "params", ()))
     if hasattr(command, "_help_option"):  # made on first use, then kept: make it now
-        help_option = command.get_help_option(_HelpNames())
+        help_option = command.get_help_option(_HelpNames(command))
         params += [help_option] if help_option is not None else []
     for param in params:
         kind = _plain(param)
