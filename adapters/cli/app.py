@@ -138,6 +138,11 @@ class LazyGroup(errors.RootGroup):
         finally:
             self.listing = False
 
+    def get_help(self, ctx: Any) -> str:
+        if self.help_lang in (None, "en"):
+            return str(super().get_help(ctx))
+        return errors.plain_help_in(self.help_lang, super().get_help(ctx))
+
 
 app = typer.Typer(
     cls=LazyGroup,

@@ -271,9 +271,63 @@ def translate_help(command: Any, lang: str, path: str = "") -> None:
         if opts and getattr(param, "param_type_name", "") == "option":
             option = i18n.text(lang, f"help.option.{max(opts, key=len)}")
             if not option.startswith("help."):
-                param.help = option
+                param.help = option + (_extras_in(param, lang) if not path else "")
+    help_option = getattr(command, "_help_option", None)  # made by coercion.read_plainly
+    if help_option is not None:
+        help_option.help = i18n.text(lang, "help.word.help_option")
     for name, sub in (getattr(command, "commands", None) or {}).items():
         translate_help(sub, lang, f"{path}.{name}" if path else name)
+
+
+#: typer's words around the help texts (`typer.rich_utils`'s settings) → catalogue entry
+HELP_WORDS = {
+    "OPTIONS_PANEL_TITLE": "help.word.options",
+    "COMMANDS_PANEL_TITLE": "help.word.commands",
+    "ARGUMENTS_PANEL_TITLE": "help.word.arguments",
+    "REQUIRED_LONG_STRING": "help.word.required",
+    "DEFAULT_STRING": "help.word.default",
+    "ENVVAR_STRING": "help.word.envvar",
+    "DEPRECATED_STRING": "help.word.deprecated",
+}
+
+
+def help_words(lang: str) -> None:
+    """The panels' titles and the [required], [default: …] marks of the help in `lang`
+    (set on every help shown: a test process shows help in both languages)."""
+    from typer import rich_utils
+
+    for setting, msgid in HELP_WORDS.items():
+        setattr(rich_utils, setting, i18n.text(lang, msgid))
+
+
+#: click's own words in the root's plain help (no rich there: `--help` stays quick)
+PLAIN_HELP_WORDS = {
+    "Usage: ": "help.word.usage",
+    "Options:\n": "help.word.options_heading",
+    "Commands:\n": "help.word.commands_heading",
+}
+
+
+def plain_help_in(lang: str, shown: str) -> str:
+    """The root's help as click wrote it, its own words (headings, marks) in `lang`."""
+    for word, msgid in PLAIN_HELP_WORDS.items():
+        shown = shown.replace(word, i18n.text(lang, msgid))
+    return shown
+
+
+def _extras_in(param: Any, lang: str) -> str:
+    """A root option's environment variable and default, marked in `lang`; click's own
+    marks (English) are turned off for it. (The commands' help is drawn by typer's rich
+    help, whose marks `help_words` sets.)"""
+    extras = []
+    if param.envvar and param.show_envvar:
+        extras.append(i18n.text(lang, "help.word.envvar_is", var=param.envvar))
+    shown = param.show_default
+    value = shown if isinstance(shown, str) else param.default
+    if shown and value not in (None, False, "", ()) and not callable(value):
+        extras.append(i18n.text(lang, "help.word.default_is", value=value))
+    param.show_envvar = param.show_default = False
+    return f"  [{'; '.join(extras)}]" if extras else ""
 
 
 class RootGroup(TyperGroup):
@@ -298,6 +352,7 @@ class RootGroup(TyperGroup):
         coercion.read_plainly(self)
         if "--help" in argv or not argv:
             self.help_lang = lang
+            help_words(lang)
             translate_help(self, lang)
         try:
             result = super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
