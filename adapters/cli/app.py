@@ -126,6 +126,8 @@ class LazyGroup(errors.RootGroup):
         if self.listing:  # the help's list needs a name and a line, not the command
             return TyperCommand(cmd_name, help=self.help_line(cmd_name))
         command = load_entry(cmd_name)
+        if self.help_lang is not None:  # a command's help is typer's rich help
+            errors.help_words(self.help_lang)
         if self.help_lang not in (None, "en"):  # loaded after the root translated its help
             errors.translate_help(command, self.help_lang, cmd_name)
         self.commands[cmd_name] = command

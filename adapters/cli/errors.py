@@ -352,7 +352,6 @@ class RootGroup(TyperGroup):
         coercion.read_plainly(self)
         if "--help" in argv or not argv:
             self.help_lang = lang
-            help_words(lang)
             translate_help(self, lang)
         try:
             result = super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
