@@ -9,17 +9,14 @@ from pathlib import Path
 import pytest
 
 from tests.support.backends import execute
-from tests.support.cli import UNITS_CSV, Cli
+from tests.support.cli import Cli
 
 
 @pytest.fixture
-def cli(tmp_path: Path, db_url: str) -> Cli:
-    runner = Cli(tmp_path, db_url)
-    runner("init")
-    (tmp_path / "units.csv").write_text(UNITS_CSV, encoding="utf-8")
-    runner("units", "import", "units.csv")
-    runner("cycle", "open", "--year", "2025", "--now", "2025-01-05T08:00")
-    return runner
+def cli(cli: Cli) -> Cli:
+    """The five units (tests/e2e/conftest.py), their 2025 cycles open."""
+    cli("cycle", "open", "--year", "2025", "--now", "2025-01-05T08:00")
+    return cli
 
 
 def add_actor(cli: Cli, *args: str, token: str | None = None) -> str:
