@@ -110,7 +110,7 @@ def compare_export(kept: Kept, stored: Iterable[tuple[Any, ...]]) -> list[ChainP
                 problems.append(
                     ChainProblem(*where, Reason(
                         f"differs from the export in {', '.join(differ)}: rewritten since",
-                        "audit.against_differs", fields=", ".join(differ),
+                        "audit.against_differs", fields=tuple(differ),
                     ))
                 )
         elif key[1] <= versions.get(key[0], 0) or (

@@ -11,7 +11,7 @@ class Reason(str):
     """A reason an act is refused: its English text (it is a `str`, so logs and the audit
     trail keep it as they did) that also names its message and parameters, for the
     adapters to say in the user's language. Parameters named `role` or `owner` hold a
-    role's code name; the adapters show its label."""
+    role's code name, and `fields` a record's field names; the adapters show their words."""
 
     msgid: str
     params: Mapping[str, Any]

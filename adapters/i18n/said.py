@@ -215,11 +215,18 @@ def said_params(
         elif labels is not None and key in labels.KEYS:
             where = params.get("definition")
             out[key] = labels.value(key, value, lang, where if isinstance(where, str) else None)
+        elif key == "fields" and isinstance(value, tuple | list):  # a record's, by name
+            out[key] = ", ".join(_said_or_code(lang, f"record_field.{v}", v) for v in value)
         elif key in ("kinds", "types") and isinstance(value, tuple | list):
             out[key] = ", ".join("—" if v is None else str(v) for v in value)  # the codes
         else:
             out[key] = "—" if value is None else value
     return out
+
+
+def _said_or_code(lang: str, msgid: str, code: Any) -> str:
+    said = text(lang, msgid)
+    return str(code) if said == msgid else said
 
 
 def message_text(message: str, lang: str, labels: Labeller | None = None) -> str:

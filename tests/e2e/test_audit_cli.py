@@ -246,6 +246,8 @@ def test_verify_against_an_earlier_export_names_what_changed_since(
     changed = cli("audit", "verify", "--against", str(exported), "--lang", "en", ok=False)
     assert changed.returncode == 1
     assert "cycle 1, seq 2: differs from the export in payload: rewritten since" in changed.stderr
+    said = cli("audit", "verify", "--against", str(exported), ok=False).stderr
+    assert "chu kỳ 1, bản ghi thứ 2: khác với tệp xuất về nội dung: đã bị ghi lại từ đó" in said
 
 
 @pytest.mark.parametrize(
