@@ -194,6 +194,12 @@ def _same(name: str) -> str:
     return name
 
 
+def _refusal_word(lang: str, code: str) -> str:
+    """A refusal's code in a word or two (its full reason is in the detail column)."""
+    said = i18n.text(lang, f"refusal_word.{code}")
+    return code if said == f"refusal_word.{code}" else said
+
+
 def audit_log_table(
     rows: Sequence[dict[str, Any]], lang: str, event_label: Callable[[str], str],
     state_label: Callable[[str], str] = _same, role_label: Callable[[str], str] = _same,
@@ -213,6 +219,7 @@ def audit_log_table(
             role_label(row["role"]) if row["role"] else "",
             # an added actor's record keeps the role it was given as its code
             role_label(row["code"]) if row["kind"] == "actor_added" and row["code"]
+            else _refusal_word(lang, row["code"]) if row["kind"] == "refusal" and row["code"]
             else row["code"] or "",
             event(row["late_for"]),
             "" if row["kind"] == "transition" else _detail(row["detail"]),

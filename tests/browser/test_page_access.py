@@ -158,9 +158,10 @@ def test_log_in_is_limited_after_five_failures(live: Live) -> None:
     # a failed log-in is not btv.x01's act: it is kept as an unauthenticated claim
     claims = administrator.get("/audit?actor=unauthenticated&only=refusals").text
     administrator.close()
-    assert claims.count("<td>not_authenticated</td>") == 5
-    assert log.count("<td>not_authenticated</td>") == 0
-    assert log.count("<td>rate_limited</td>") == 2
+    # the reason said in words (not_authenticated, rate_limited)
+    assert claims.count("<td>không xác thực được</td>") == 5
+    assert log.count("<td>không xác thực được</td>") == 0
+    assert log.count("<td>đăng nhập quá nhiều lần</td>") == 2
 
 
 def test_log_out_ends_the_session(live: Live) -> None:

@@ -18,7 +18,7 @@ from adapters.http.pages.render import PageRoute, labeller, page
 from adapters.http.pages.session import Visitor, csrf_ok, finish, visitor
 from adapters.http.pages.words import WORDS
 from adapters.http.server import server_of, services
-from adapters.i18n.said import Labeller, chain_problem_text
+from adapters.i18n.said import Labeller, chain_problem_text, role_word
 from workflow.access import SYSTEM_ROLES
 from workflow.errors import BontotError
 from workflow.progress import Progress
@@ -83,19 +83,33 @@ def _labels(app: App, lang: str) -> dict[str, str]:
             for t in d.spec.transitions if t.label is not None}  # fmt: skip
 
 
+def _log_table(app: App, lang: str, rows: list[dict[str, Any]]) -> Table:
+    """The log's cells as the Excel export and `bontot audit log` write them: events,
+    stages and roles by their labels (the engine's own roles too), kinds in words."""
+    labels = _labels(app, lang)
+    specs = [d.spec for d in app.catalog]
+    states = {name: state.label.get(lang) for spec in specs for name, state in spec.states.items()}
+    return audit_log_table(
+        rows, lang, lambda name: labels.get(name, name), lambda name: states.get(name, name),
+        lambda role: role_word(specs, role, lang),
+    )
+
+
 def router() -> APIRouter:
     pages = APIRouter(route_class=PageRoute)
 
     @pages.get("/audit")
     def audit(request: Request, app: App = Depends(services)) -> Response:
         who, q, rows = _log(request, app, "audit log")
-        roles = {name: role.label.get(who.lang)
-                 for d in app.catalog for name, role in d.spec.roles.items()}  # fmt: skip
         job: Job | None = None
         if request.query_params.get("job"):
             job = jobs_of(request).find(request.query_params["job"], who.actor)
-        return page(request, "audit.html", who, fields=q, rows=rows[-500:], total=len(rows),
-                    labels=_labels(app, who.lang), roles=roles, job=job)  # fmt: skip
+        shown = rows[-500:]
+        # when (as stored: the page writes it local), kind, unit, event, actor, role, reason
+        table = _log_table(app, who.lang, shown)
+        cells = [(row["at"], *(c[i] for i in (1, 2, 3, 6, 7, 8)))
+                 for row, c in zip(shown, table.rows, strict=True)]  # fmt: skip
+        return page(request, "audit.html", who, fields=q, rows=cells, total=len(rows), job=job)
 
     @pages.post("/audit/verify")
     def verify(request: Request, csrf: str = Form(""), app: App = Depends(services)) -> Response:
@@ -112,8 +126,7 @@ def router() -> APIRouter:
     @pages.get("/audit.xlsx")
     def audit_export(request: Request, app: App = Depends(services)) -> Response:
         who, _, rows = _log(request, app, "export audit-log")
-        labels = _labels(app, who.lang)
-        table = audit_log_table(rows, who.lang, lambda name: labels.get(name, name))
+        table = _log_table(app, who.lang, rows)
         return Response(xlsx_bytes(table, WORDS[who.lang]["audit"]), media_type=XLSX,
                         headers={"Content-Disposition": 'attachment; filename="nhat-ky.xlsx"'})
 
