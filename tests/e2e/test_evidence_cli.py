@@ -53,11 +53,8 @@ def drive(cli: Cli, event: str, now: str, *extra: str) -> dict[str, Any]:
 
 
 @pytest.fixture
-def proposed(tmp_path: Path, db_url: str) -> Cli:
-    cli = Cli(tmp_path, db_url)
-    cli("init")
-    (tmp_path / "units.csv").write_text(UNITS_CSV, encoding="utf-8")
-    cli("units", "import", "units.csv")
+def proposed(cli: Cli) -> Cli:
+    """The five units (tests/e2e/conftest.py), their three cells proposed, the ratings in."""
     cli("cycle", "open", "--year", "2025", "--now", "2025-01-05")
     for event, now, extra in (
         ("register", "2025-02-20T09:00", ["--data", '{"plan": "KH-05"}']),
@@ -66,7 +63,7 @@ def proposed(tmp_path: Path, db_url: str) -> Cli:
         ("propose", "2025-12-28T09:00", []),
     ):
         assert drive(cli, event, now, *extra)["counts"] == {"applied": 3}
-    registry_xlsx(tmp_path / "xep-loai-2025.xlsx")
+    registry_xlsx(cli.folder / "xep-loai-2025.xlsx")
     out = cli("ratings", "import", "xep-loai-2025.xlsx", "--year", "2025").stdout
     assert "đã nhập 24 kết quả xếp loại mới" in out
     return cli
