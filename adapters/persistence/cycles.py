@@ -63,6 +63,17 @@ _IN_CHILD = (
 )
 
 
+def _of_org_type(org_type: str | None) -> tuple[str, dict[str, Any]]:
+    """Only the cycles of units of one organisation type; nothing when none is asked,
+    so the board's usual read keeps its plan."""
+    if org_type is None:
+        return "", {}
+    return (
+        " AND c.unit_id IN (SELECT id FROM unit WHERE org_type = :org_type)",
+        {"org_type": org_type},
+    )
+
+
 def _children_of(under: UnitRef | None) -> tuple[str, dict[str, Any]]:
     if under is None:
         return "ch.parent_id IS NULL", {}
@@ -290,29 +301,34 @@ class SqlCycles:
         )
         return [StateCount(*r) for r in rows]
 
-    def count_by_child(self, under: UnitRef | None, year: int) -> list[ChildCount]:
+    def count_by_child(
+        self, under: UnitRef | None, year: int, org_type: str | None = None
+    ) -> list[ChildCount]:
         # Each child's subtree is a range of paths (workflow.tree), so one range join on
         # the path index groups the whole tree below `under` in a single pass.
         parent, params = _children_of(under)
+        of_type, typed = _of_org_type(org_type)
         rows = self.sql.query(
             "SELECT ch.code, ch.name, ch.kind, c.definition_id, c.unit_kind, c.state, "
             f"c.outcome, COUNT(*) FROM unit ch JOIN cycle c ON {_IN_CHILD} "
-            f"WHERE {parent} AND c.year = :year GROUP BY 1, 2, 3, 4, 5, 6, 7",
-            {**params, "year": year},
+            f"WHERE {parent} AND c.year = :year{of_type} GROUP BY 1, 2, 3, 4, 5, 6, 7",
+            {**params, **typed, "year": year},
         )
         return [ChildCount(*r) for r in rows]
 
     def overdue_by_child(
-        self, under: UnitRef | None, year: int, at: datetime, closed_states: Sequence[str]
+        self, under: UnitRef | None, year: int, at: datetime, closed_states: Sequence[str],
+        org_type: str | None = None,
     ) -> dict[str, int]:
         parent, params = _children_of(under)
         not_closed, closed = _not_closed(closed_states)
+        of_type, typed = _of_org_type(org_type)
         rows = self.sql.query(
             f"SELECT ch.code, COUNT(DISTINCT c.id) FROM unit ch JOIN cycle c ON {_IN_CHILD} "
             "JOIN deadline d ON d.cycle_id = c.id "
-            f"WHERE {parent} AND c.year = :year{not_closed} "
+            f"WHERE {parent} AND c.year = :year{not_closed}{of_type} "
             "AND d.met_at IS NULL AND d.due_at < :at GROUP BY ch.code",
-            {**params, **closed, "year": year, "at": to_db(at)},
+            {**params, **closed, **typed, "year": year, "at": to_db(at)},
         )
         return {r[0]: r[1] for r in rows}
 

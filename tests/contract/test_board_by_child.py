@@ -11,10 +11,13 @@ from workflow.service.cycles import CycleService
 from workflow.spec.registry import Definition
 
 
-def _by_child(uow: Any, under: str | None) -> dict[tuple[str, str], int]:
+def _by_child(
+    uow: Any, under: str | None, org_type: str | None = None
+) -> dict[tuple[str, str], int]:
     node = uow.units.find(under) if under else None
     found: dict[tuple[str, str], int] = {}
-    for r in uow.cycles.count_by_child(node, 2025):  # a row per unit kind too: add them up
+    # a row per unit kind too: add them up
+    for r in uow.cycles.count_by_child(node, 2025, org_type):
         found[(r.child_code, r.state)] = found.get((r.child_code, r.state), 0) + r.count
     return found
 
@@ -50,6 +53,22 @@ def test_overdue_per_child_counts_open_cycles_past_a_deadline(
     late = local(2025, 4, 2)
     assert uow.cycles.overdue_by_child(t01, 2025, late, []) == {"X01": 4, "X02": 1}
     assert uow.cycles.overdue_by_child(t01, 2025, late, ["not_registered"]) == {}
+
+
+def test_a_board_by_organisation_type_counts_only_that_type_s_units(
+    commune: CycleService, uow: Any
+) -> None:
+    commune.fire("CB-THON1", "register", 2025, "bithu.thon1", "unit_secretary", {"plan": "KH-1"})
+    # X01's village cell and the school's committee with its three cells (administrative)
+    assert _by_child(uow, "T01", "administrative") == {("X01", "not_registered"): 4}
+    assert _by_child(uow, "T01", "village") == {
+        ("X01", "registered"): 1, ("X02", "not_registered"): 1,
+    }  # fmt: skip
+    assert _by_child(uow, "T01", "enterprise") == {}
+    t01, late = uow.units.find("T01"), local(2025, 4, 2)
+    assert uow.cycles.overdue_by_child(t01, 2025, late, [], "administrative") == {"X01": 4}
+    # CB-THON1 registered: its registration deadline is met, so X01 has no late village unit
+    assert uow.cycles.overdue_by_child(t01, 2025, late, [], "village") == {"X02": 1}
 
 
 def test_the_newest_year_with_cycles(

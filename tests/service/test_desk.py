@@ -73,6 +73,17 @@ def test_the_board_has_a_row_per_child_with_its_subtree(desk: Desk) -> None:
     ]
 
 
+def test_the_board_filtered_by_organisation_type(desk: Desk) -> None:
+    desk.cycles.clock.set(local(2025, 4, 2))  # type: ignore[attr-defined]
+    # the school (administrative) is a committee of four cycles under X01; the village
+    # cells are CB-THON1 under X01 and CB-KP3 under X02
+    schools = desk.board(None, 2025, "T01", BoardFilter(org_type="administrative"))
+    assert {r.code: (r.total, r.overdue, r.counted) for r in schools.rows} == {"X01": (4, 4, 1)}
+    villages = desk.board(None, 2025, "T01", BoardFilter(org_type="village", overdue_only=True))
+    assert {r.code: (r.total, r.overdue) for r in villages.rows} == {"X01": (1, 1), "X02": (1, 1)}
+    assert desk.board(None, 2025, "T01", BoardFilter(org_type="armed_forces")).rows == []
+
+
 def test_overdue_children_after_the_registration_deadline(desk: Desk) -> None:
     desk.cycles.clock.set(local(2025, 4, 2))  # type: ignore[attr-defined]
     view = desk.board(None, 2025, "T01", BoardFilter(overdue_only=True))

@@ -32,6 +32,8 @@ class BoardFilter:
     overdue_only: bool = False
     #: "yes": children with a recognised unit; "no": those with none
     recognized: str | None = None
+    #: count only the units of this organisation type (loại hình: workflow.units.ORG_TYPES)
+    org_type: str | None = None
     search: str = ""
     page: int = 1
     per_page: int = 50
@@ -157,13 +159,13 @@ class Desk:
         paged; two grouped reads whatever the size of the tree."""
         code = self.actors.scope(grant, under, "board")
         node = self.uow.units.find(code) if code else None
-        counts = self.uow.cycles.count_by_child(node, year)
+        counts = self.uow.cycles.count_by_child(node, year, wanted.org_type)
         late_under: UnitRef | None = node
         if not counts and node is not None and node.parent_code is not None:
             # a unit without units below it (a cell): its own row, as its superior sees it
             parent = self.uow.units.find(node.parent_code)
             counts = [
-                c for c in self.uow.cycles.count_by_child(parent, year)
+                c for c in self.uow.cycles.count_by_child(parent, year, wanted.org_type)
                 if c.child_code == node.code
             ]  # fmt: skip
             late_under = parent
@@ -183,7 +185,8 @@ class Desk:
                     row.recognized += c.count
         if definition is not None:
             late = self.uow.cycles.overdue_by_child(
-                late_under, year, self.cycles.clock.now(), final_states([definition])
+                late_under, year, self.cycles.clock.now(), final_states([definition]),
+                wanted.org_type,
             )
             for child, n in late.items():
                 if child in rows:

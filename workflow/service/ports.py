@@ -100,11 +100,15 @@ class Cycles(Protocol):
         reads (no payload decoded)."""
     def deadlines(self, cycle_id: int) -> list[DeadlineStatus]: ...
     def count_states(self, under: UnitRef | None, year: int) -> list[StateCount]: ...
-    def count_by_child(self, under: UnitRef | None, year: int) -> list[ChildCount]:
+    def count_by_child(
+        self, under: UnitRef | None, year: int, org_type: str | None = None
+    ) -> list[ChildCount]:
         """The year's cycles counted per child node of `under` (None: the roots) and
-        state, each child's subtree in one group: one grouped read."""
+        state, each child's subtree in one group: one grouped read. With `org_type`,
+        only the cycles of units of that organisation type (loại hình)."""
     def overdue_by_child(
-        self, under: UnitRef | None, year: int, at: datetime, closed_states: Sequence[str]
+        self, under: UnitRef | None, year: int, at: datetime, closed_states: Sequence[str],
+        org_type: str | None = None,
     ) -> dict[str, int]:
         """Cycles still open with a deadline past due and not met, per child node."""
     def count_overdue(

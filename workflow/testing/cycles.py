@@ -259,11 +259,18 @@ class MemoryCycles:
         parent = None if under is None else under.id
         return [u for u in self.tables.units.values() if u["parent_id"] == parent]
 
-    def count_by_child(self, under: UnitRef | None, year: int) -> list[ChildCount]:
+    def _of_type(self, cycles: list[Row], org_type: str | None) -> list[Row]:
+        if org_type is None:
+            return cycles
+        return [c for c in cycles if self.tables.units[c["unit_id"]]["org_type"] == org_type]
+
+    def count_by_child(
+        self, under: UnitRef | None, year: int, org_type: str | None = None
+    ) -> list[ChildCount]:
         counts: dict[tuple[str, str, str, str, str, str, str | None], int] = {}
         for child in self._children(under):
             node = unit_ref(self.tables, child)
-            for c in self._of_year(node, year):
+            for c in self._of_type(self._of_year(node, year), org_type):
                 key = (
                     child["code"], child["name"], child["kind"], c["definition_id"],
                     c["unit_kind"], c["state"], c["outcome"],
@@ -272,12 +279,16 @@ class MemoryCycles:
         return [ChildCount(*key, count) for key, count in counts.items()]
 
     def overdue_by_child(
-        self, under: UnitRef | None, year: int, at: datetime, closed_states: Sequence[str]
+        self, under: UnitRef | None, year: int, at: datetime, closed_states: Sequence[str],
+        org_type: str | None = None,
     ) -> dict[str, int]:
         found: dict[str, int] = {}
         for child in self._children(under):
             node = unit_ref(self.tables, child)
-            late = {c["id"] for c, _, _ in self._overdue_deadlines(node, year, at, closed_states)}
+            late = {
+                c["id"] for c, _, _ in self._overdue_deadlines(node, year, at, closed_states)
+                if org_type is None or self.tables.units[c["unit_id"]]["org_type"] == org_type
+            }
             if late:
                 found[child["code"]] = len(late)
         return found

@@ -25,6 +25,7 @@ def _filter(request: Request, app: App) -> tuple[int, str | None, BoardFilter]:
         state=q.get("state") or None,
         overdue_only=q.get("overdue") == "1",
         recognized=q.get("recognized") or None,
+        org_type=q.get("type") or None,
         search=q.get("q", ""),
         page=number,
     )
