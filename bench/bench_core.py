@@ -239,7 +239,9 @@ INSERT_TRANSITION = (
     "payload, checks, definition_id, definition_version, hash) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
-INSERT_DEADLINE = "INSERT INTO deadline (cycle_id, key, due_at, met_at) VALUES (?, ?, ?, NULL)"
+INSERT_DEADLINE = (
+    "INSERT INTO deadline (cycle_id, key, due_at, met_at, year) VALUES (?, ?, ?, NULL, ?)"
+)
 INSERT_TIMER = (
     "INSERT INTO timer (key, cycle_id, milestone_id, unit_id, year, definition_id, "
     'definition_version, deadline, kind, step, role, "offset", deadline_at, due_at, moved_by) '
@@ -296,7 +298,7 @@ def open_raw(path: Path, definition: Definition) -> float:
             conn.executemany(
                 INSERT_TRANSITION, [(c, 1, *open_row, heads[c]) for c, _ in chunk]
             )
-            conn.executemany(INSERT_DEADLINE, [(c, *d) for c, _ in chunk for d in due])
+            conn.executemany(INSERT_DEADLINE, [(c, *d, YEAR) for c, _ in chunk for d in due])
             conn.executemany(
                 INSERT_TIMER,
                 [

@@ -23,6 +23,7 @@ A benchmark, not a test: it asserts nothing about speed.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -287,7 +288,7 @@ def open_raw(backend: Backend, db: str, definition: Definition) -> float:
             heads = {c: head(c, unit[0]) for c, unit in chunk}
             cur.executemany(INSERT_CYCLE, [(c, *u, *cycle_row, heads[c], at, at) for c, u in chunk])
             cur.executemany(INSERT_TRANSITION, [(c, 1, *open_row, heads[c]) for c, _ in chunk])
-            cur.executemany(INSERT_DEADLINE, [(c, *d) for c, _ in chunk for d in due])
+            cur.executemany(INSERT_DEADLINE, [(c, *d, YEAR) for c, _ in chunk for d in due])
             cur.executemany(
                 INSERT_TIMER,
                 [(f"c{c}:{s}", c, u[0], YEAR, *v) for c, u in chunk for s, v in timers],
@@ -323,7 +324,7 @@ def table_digest(backend: Backend, db: str, table: str, columns: str) -> tuple[i
 COMPARED = {
     "cycle": "id, unit_id, state, head_hash, opened_at",
     "transition": "cycle_id, seq, event, to_state, hash",
-    "deadline": "cycle_id, key, due_at",
+    "deadline": "cycle_id, key, due_at, year",
     "timer": "key, cycle_id, kind, role, due_at",
 }
 
@@ -454,6 +455,13 @@ def step_queries(backend: Backend, runs: int) -> dict[str, Any]:
                 f"WHERE year = :year{subtree(under, 'unit_path')[0]} GROUP BY 1, 2, 3, 4",
                 {**params, "year": YEAR},
             ).fetchall()
+            if under is None:  # the whole tree: the late deadlines' index, no cycle read
+                cur.execute(
+                    "SELECT key, COUNT(*) FROM deadline WHERE year = :year AND met_at IS NULL "
+                    "AND closed = 0 AND due_at < :at GROUP BY key",
+                    {"year": YEAR, "at": at},
+                ).fetchall()
+                return
             marks = {f"s{i}": s for i, s in enumerate(closed)}
             cur.execute(
                 "SELECT d.key, COUNT(*) FROM deadline d JOIN cycle c ON c.id = d.cycle_id "
@@ -828,7 +836,12 @@ def main() -> None:
         url, quota, side, name = args.tick_child
         tick_child(url, int(quota), side == "raw", name)
         return
-    with tempfile.TemporaryDirectory(prefix="bontot-nation-", dir=args.db_dir) as name:
+    # --keep keeps the SQLite files too: their folder is then not a temporary one
+    kept = tempfile.mkdtemp(prefix="bontot-nation-", dir=args.db_dir) if args.keep else None
+    with (
+        contextlib.nullcontext(kept) if kept
+        else tempfile.TemporaryDirectory(prefix="bontot-nation-", dir=args.db_dir)
+    ) as name:
         folder = Path(name)
         info = machine_info(folder)
         print(

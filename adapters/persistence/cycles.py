@@ -11,6 +11,7 @@ from typing import Any
 from adapters.persistence.rows import (
     CYCLE_COLUMNS,
     INSERT_TIMER,
+    LATE,
     cycle_of,
     dumps,
     planned_values,
@@ -174,8 +175,9 @@ class SqlCycles:
         )
         due = [(key, to_db(instant)) for key, instant in batch.deadlines]
         db.executemany(
-            "INSERT INTO deadline (cycle_id, key, due_at, met_at) VALUES (?, ?, ?, NULL)",
-            [(cycle_id, key, due_at) for cycle_id in ids for key, due_at in due],
+            "INSERT INTO deadline (cycle_id, key, due_at, met_at, year) "
+            "VALUES (?, ?, ?, NULL, ?)",
+            [(cycle_id, key, due_at, batch.year) for cycle_id in ids for key, due_at in due],
         )
         if batch.timers:
             timers = timer_values(batch.timers, batch.at, batch.definition)
@@ -240,6 +242,11 @@ class SqlCycles:
             db.execute(
                 "UPDATE deadline SET met_at = NULL WHERE cycle_id = ? AND key = ?",
                 (change.cycle_id, key),
+            )
+        if change.closes:  # its deadlines unmet are late no more (ix_deadline_late)
+            db.execute(
+                "UPDATE deadline SET closed = 1 WHERE cycle_id = ? AND met_at IS NULL",
+                (change.cycle_id,),
             )
         self._settle_timers(change, at)
         return True
@@ -335,6 +342,15 @@ class SqlCycles:
     def count_overdue(
         self, under: UnitRef | None, year: int, at: datetime, closed_states: Sequence[str]
     ) -> dict[str, int]:
+        if under is None:
+            # the whole tree: the late deadlines' own index, no cycle read (a cycle in a
+            # final state marked its unmet deadlines closed when it got there)
+            rows = self.sql.query(
+                "SELECT key, COUNT(*) FROM deadline "
+                f"WHERE year = :year AND {LATE} AND due_at < :at GROUP BY key",
+                {"year": year, "at": to_db(at)},
+            )
+            return {r[0]: r[1] for r in rows}
         where, params = subtree(under, "c.unit_path")
         not_closed, closed = _not_closed(closed_states)
         rows = self.sql.query(

@@ -14,6 +14,9 @@ from workflow.spec.registry import Definition
 from workflow.timefmt import from_db, to_db
 from workflow.tree import subtree_bounds
 
+#: a deadline that can be late: unmet, of a cycle still open (ix_deadline_late's rows)
+LATE = "met_at IS NULL AND closed = 0"
+
 # Built once: json.dumps with non-default options builds an encoder on every call.
 # Key order is kept: a definition's states are listed in the order it declares them.
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))

@@ -42,7 +42,7 @@ _UPSERT_TIMER = (
 )
 
 _UPSERT_DEADLINE = (
-    "INSERT INTO deadline (cycle_id, key, due_at, met_at) VALUES (?, ?, ?, ?) "
+    "INSERT INTO deadline (cycle_id, key, due_at, met_at, year) VALUES (?, ?, ?, ?, ?) "
     "ON CONFLICT (cycle_id, key) DO UPDATE SET due_at = excluded.due_at, "
     "met_at = CASE WHEN excluded.met_at IS NULL THEN NULL "
     "ELSE COALESCE(deadline.met_at, excluded.met_at) END"
@@ -124,7 +124,7 @@ class SqlVersions:
         db.executemany(
             _UPSERT_DEADLINE,
             [
-                (m.cycle_id, key, to_db(due_at), at if key in m.met else None)
+                (m.cycle_id, key, to_db(due_at), at if key in m.met else None, m.year)
                 for m in moves
                 for key, due_at in batch.deadlines.get(m.year, ())
             ],

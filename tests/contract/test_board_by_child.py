@@ -71,6 +71,20 @@ def test_a_board_by_organisation_type_counts_only_that_type_s_units(
     assert uow.cycles.overdue_by_child(t01, 2025, late, [], "village") == {"X02": 1}
 
 
+def test_a_lapsed_cycle_is_late_no_more_in_the_whole_tree_nor_in_a_subtree(
+    commune: CycleService, uow: Any
+) -> None:
+    lapsed = commune.fire("DB-TRUONG-1", "lapse", 2025, "btc.x01", "superior_org_board",
+                          {"reason": "Chi bộ không đăng ký"})  # fmt: skip
+    assert lapsed.applied
+    late, closed = local(2025, 4, 2), ["lapsed", "reported"]
+    # six cycles, none registered by 31/03: five late, the lapsed one closed
+    assert uow.cycles.count_overdue(None, 2025, late, closed) == {"register": 5}
+    assert uow.cycles.count_overdue(uow.units.find("T01"), 2025, late, closed) == {"register": 5}
+    assert uow.cycles.count_overdue(None, 2024, late, closed) == {}
+    assert uow.cycles.count_overdue(None, 2025, local(2025, 3, 31, 12), closed) == {}
+
+
 def test_the_newest_year_with_cycles(
     service: CycleService, uow: Any, bon_tot: Definition
 ) -> None:

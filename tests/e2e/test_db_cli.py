@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import create_engine
 
 from adapters.persistence import schema
 from tests.support.cli import Cli
-from tests.support.schema_db import LEGACY_TOKEN, end_of_day, legacy_sqlite
+from tests.support.schema_db import LEGACY_TOKEN, dated, deadline_years, end_of_day, legacy_sqlite
 
 
 def everything(db: Path) -> dict[str, list[tuple[Any, ...]]]:
@@ -43,6 +44,9 @@ def legacy(tmp_path: Path) -> FileCli:
 def test_the_file_of_release_7a2cb4e_upgrades_in_place_and_keeps_working(legacy: FileCli) -> None:
     head = schema.head()
     before = everything(legacy.db)
+    files = create_engine(f"sqlite:///{legacy.db}")
+    years = deadline_years(files)
+    files.dispose()
     assert "nhận ra là 0001" in legacy("db", "current").stdout
 
     upgraded = legacy("db", "upgrade")
@@ -64,6 +68,8 @@ def test_the_file_of_release_7a2cb4e_upgrades_in_place_and_keeps_working(legacy:
     expected["unit"] = [(*row, None) for row in expected["unit"]]
     # a message gains the instant a retry readdressed it (0013): none was
     expected["outbox"] = [(*row, None) for row in expected["outbox"]]
+    # deadlines gain their cycle's year and whether it is closed (0014)
+    expected["deadline"] = dated(expected["deadline"], years)
     assert {t: after[t] for t in before if t not in ("audit_event", "timer")} == {
         t: rows for t, rows in expected.items() if t not in ("audit_event", "timer")
     }

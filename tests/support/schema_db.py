@@ -194,3 +194,23 @@ def end_of_day(rows: dict[str, list[tuple[object, ...]]]) -> dict[str, list[tupl
         for row in rows["definition"]
     ]
     return out
+
+
+def deadline_years(engine: Engine) -> dict[int, int]:
+    """Each deadline's cycle's year, read from the cycles before revision 0014 copies it
+    to the deadline; the legacy file closes no cycle (its states: appraised, returned,
+    not registered), so every unmet deadline of it stays open (closed = 0)."""
+    with engine.connect() as conn:
+        states = {r[0] for r in conn.execute(text("SELECT DISTINCT state FROM cycle"))}
+        assert not states & {"reported", "lapsed"}, states
+        rows = conn.execute(
+            text("SELECT d.id, c.year FROM deadline d JOIN cycle c ON c.id = d.cycle_id")
+        )
+        return {r[0]: r[1] for r in rows}
+
+
+def dated(
+    rows: list[tuple[object, ...]], years: dict[int, int]
+) -> list[tuple[object, ...]]:
+    """Deadline rows as revision 0014 leaves them: their cycle's year, not closed."""
+    return [(*row, years[int(str(row[0]))], 0) for row in rows]
