@@ -70,6 +70,7 @@ from nation import nation_tree
 from adapters.audit_verify import verify_database
 from adapters.catalog import load_catalog
 from adapters.holidays_vn import calendar_for
+from adapters.persistence.cycles import LATE_PER_KEY
 from adapters.persistence.db import create_schema, make_engine
 from adapters.persistence.dialect import PostgresDialect
 from adapters.persistence.rows import subtree
@@ -78,7 +79,6 @@ from workflow.audit_hashing import cycle_genesis, link
 from workflow.clock import VirtualClock
 from workflow.deadlines import resolve_deadlines
 from workflow.notices import address_notices
-from workflow.service.board import final_states
 from workflow.service.cycles import CycleService
 from workflow.spec.registry import Definition
 from workflow.timefmt import to_db
@@ -442,7 +442,6 @@ def median_ms(action: Callable[[], object], runs: int) -> float:
 def step_queries(backend: Backend, runs: int) -> dict[str, Any]:
     store = SqlStore(make_engine(backend.url("bench_engine")))
     engine = CycleService(store, VirtualClock(BOARD_AT), calendar_for)
-    closed = final_states([store.load_definition("bon-tot", None)])
     at = to_db(BOARD_AT)
     results: dict[str, Any] = {}
     with closing(backend.raw("bench_engine")) as conn:
@@ -456,34 +455,26 @@ def step_queries(backend: Backend, runs: int) -> dict[str, Any]:
                 {**params, "year": YEAR},
             ).fetchall()
             if under is None:  # the whole tree: the late deadlines' index, no cycle read
-                cur.execute(
-                    "SELECT key, COUNT(*) FROM deadline WHERE year = :year AND met_at IS NULL "
-                    "AND closed = 0 AND due_at < :at GROUP BY key",
-                    {"year": YEAR, "at": at},
-                ).fetchall()
+                cur.execute(LATE_PER_KEY, {"year": YEAR, "at": at}).fetchall()
                 return
-            marks = {f"s{i}": s for i, s in enumerate(closed)}
             cur.execute(
                 "SELECT d.key, COUNT(*) FROM deadline d JOIN cycle c ON c.id = d.cycle_id "
-                f"WHERE c.year = :year{subtree(under, 'c.unit_path')[0]} AND c.state NOT IN "
-                f"({', '.join(':' + k for k in marks)}) "
-                "AND d.met_at IS NULL AND d.due_at < :at GROUP BY d.key",
-                {**params, **marks, "year": YEAR, "at": at},
+                f"WHERE c.year = :year{subtree(under, 'c.unit_path')[0]} "
+                "AND d.met_at IS NULL AND d.closed = 0 AND d.due_at < :at GROUP BY d.key",
+                {**params, "year": YEAR, "at": at},
             ).fetchall()
 
         def raw_overdue(under: Any) -> int:
             params = subtree(under, "c.unit_path")[1]
-            marks = {f"s{i}": s for i, s in enumerate(closed)}
             return len(
                 cur.execute(
                     "SELECT u.code, u.name, p.code, c.definition_id, "
                     "c.definition_version, c.state, "
                     "d.key, d.due_at FROM deadline d JOIN cycle c ON c.id = d.cycle_id "
                     "JOIN unit u ON u.id = c.unit_id LEFT JOIN unit p ON p.id = u.parent_id "
-                    f"WHERE c.year = :year{subtree(under, 'c.unit_path')[0]} AND c.state NOT IN "
-                    f"({', '.join(':' + k for k in marks)}) "
-                    "AND d.met_at IS NULL AND d.due_at < :at ORDER BY 8, 1",
-                    {**params, **marks, "year": YEAR, "at": at},
+                    f"WHERE c.year = :year{subtree(under, 'c.unit_path')[0]} "
+                    "AND d.met_at IS NULL AND d.closed = 0 AND d.due_at < :at ORDER BY 8, 1",
+                    {**params, "year": YEAR, "at": at},
                 ).fetchall()
             )
 

@@ -14,6 +14,7 @@ from adapters.persistence.rows import (
     LATE,
     cycle_of,
     dumps,
+    late,
     planned_values,
     subtree,
     subtree_positional,
@@ -36,14 +37,6 @@ from workflow.service.records import (
     UnitRef,
 )
 from workflow.timefmt import from_db, to_db
-
-
-def _not_closed(closed_states: Sequence[str]) -> tuple[str, dict[str, Any]]:
-    """A filter on `c.state` keeping only cycles that are not in a final state."""
-    closed = {f"closed{i}": s for i, s in enumerate(closed_states)}
-    if not closed:
-        return "", {}
-    return f" AND c.state NOT IN ({', '.join(':' + k for k in closed)})", closed
 
 
 def _without_cycle_sql(node: UnitRef | None, kinds: Sequence[str]) -> tuple[str, dict[str, Any]]:
@@ -80,6 +73,21 @@ def _children_of(under: UnitRef | None) -> tuple[str, dict[str, Any]]:
         return "ch.parent_id IS NULL", {}
     return "ch.parent_id = :parent_id", {"parent_id": under.id}
 
+
+#: The year's late deadlines per key, on their partial index alone (a cycle in a final
+#: state marked its unmet deadlines closed when it got there). Each key's count is a range
+#: of the index (year, key, due_at), found by a loose index scan: grouping them instead
+#: reads every open deadline of the year (1.5 million, 138 ms; this: 23 ms).
+LATE_PER_KEY = (
+    "WITH RECURSIVE keys(key) AS ("
+    f"SELECT MIN(key) FROM deadline WHERE year = :year AND {LATE} "
+    "UNION ALL SELECT (SELECT MIN(d.key) FROM deadline d WHERE d.year = :year "
+    f"AND {late('d')} AND d.key > keys.key) "
+    "FROM keys WHERE keys.key IS NOT NULL) "
+    "SELECT key, (SELECT COUNT(*) FROM deadline d WHERE d.year = :year AND d.key = keys.key "
+    f"AND {late('d')} AND d.due_at < :at) "
+    "FROM keys WHERE key IS NOT NULL ORDER BY key"
+)
 
 #: the timers a move makes moot, as workflow.notices drops them when they come due: every
 #: reminder, and an escalation not yet due (one already due when the deadline was met,
@@ -324,64 +332,50 @@ class SqlCycles:
         return [ChildCount(*r) for r in rows]
 
     def overdue_by_child(
-        self, under: UnitRef | None, year: int, at: datetime, closed_states: Sequence[str],
-        org_type: str | None = None,
+        self, under: UnitRef | None, year: int, at: datetime, org_type: str | None = None
     ) -> dict[str, int]:
         parent, params = _children_of(under)
-        not_closed, closed = _not_closed(closed_states)
         of_type, typed = _of_org_type(org_type)
         rows = self.sql.query(
             f"SELECT ch.code, COUNT(DISTINCT c.id) FROM unit ch JOIN cycle c ON {_IN_CHILD} "
             "JOIN deadline d ON d.cycle_id = c.id "
-            f"WHERE {parent} AND c.year = :year{not_closed}{of_type} "
-            "AND d.met_at IS NULL AND d.due_at < :at GROUP BY ch.code",
-            {**params, **closed, **typed, "year": year, "at": to_db(at)},
+            f"WHERE {parent} AND c.year = :year{of_type} "
+            f"AND {late('d')} AND d.due_at < :at GROUP BY ch.code",
+            {**params, **typed, "year": year, "at": to_db(at)},
         )
         return {r[0]: r[1] for r in rows}
 
-    def count_overdue(
-        self, under: UnitRef | None, year: int, at: datetime, closed_states: Sequence[str]
-    ) -> dict[str, int]:
-        if under is None:
-            # the whole tree: the late deadlines' own index, no cycle read (a cycle in a
-            # final state marked its unmet deadlines closed when it got there)
-            rows = self.sql.query(
-                "SELECT key, COUNT(*) FROM deadline "
-                f"WHERE year = :year AND {LATE} AND due_at < :at GROUP BY key",
-                {"year": year, "at": to_db(at)},
-            )
-            return {r[0]: r[1] for r in rows}
+    def count_overdue(self, under: UnitRef | None, year: int, at: datetime) -> dict[str, int]:
+        if under is None:  # the whole tree: no cycle read (see LATE_PER_KEY)
+            rows = self.sql.query(LATE_PER_KEY, {"year": year, "at": to_db(at)})
+            return {r[0]: r[1] for r in rows if r[1]}
         where, params = subtree(under, "c.unit_path")
-        not_closed, closed = _not_closed(closed_states)
         rows = self.sql.query(
             "SELECT d.key, COUNT(*) FROM deadline d JOIN cycle c ON c.id = d.cycle_id "
-            f"WHERE c.year = :year{where}{not_closed} "
-            "AND d.met_at IS NULL AND d.due_at < :at GROUP BY d.key",
-            {**params, **closed, "year": year, "at": to_db(at)},
+            f"WHERE c.year = :year{where} "
+            f"AND {late('d')} AND d.due_at < :at GROUP BY d.key",
+            {**params, "year": year, "at": to_db(at)},
         )
         return {r[0]: r[1] for r in rows}
 
-    def list_overdue(
-        self, under: UnitRef | None, year: int, at: datetime, closed_states: Sequence[str]
-    ) -> list[OverdueItem]:
+    def list_overdue(self, under: UnitRef | None, year: int, at: datetime) -> list[OverdueItem]:
         """Every deadline past due and not met, of cycles still open, and every milestone
         past due and not kept, under a node: oldest first."""
-        not_closed, closed = _not_closed(closed_states)
         where, params = subtree(under, "c.unit_path")
         where_m, _ = subtree(under, "m.unit_path")
         rows = self.sql.query(
             "SELECT u.code, u.name, p.code, c.definition_id, c.definition_version, c.state, "
             "d.key, d.due_at, 0 FROM deadline d JOIN cycle c ON c.id = d.cycle_id "
             "JOIN unit u ON u.id = c.unit_id LEFT JOIN unit p ON p.id = u.parent_id "
-            f"WHERE c.year = :year{where}{not_closed} "
-            "AND d.met_at IS NULL AND d.due_at < :at "
+            f"WHERE c.year = :year{where} "
+            f"AND {late('d')} AND d.due_at < :at "
             "UNION ALL "
             "SELECT u.code, u.name, p.code, m.definition_id, m.definition_version, NULL, "
             "m.key, m.due_at, 1 FROM milestone m JOIN unit u ON u.id = m.unit_id "
             "LEFT JOIN unit p ON p.id = u.parent_id "
             f"WHERE m.year = :year{where_m} "
             "AND m.met_at IS NULL AND m.due_at < :at ORDER BY 8, 1, 7",
-            {**params, **closed, "year": year, "at": to_db(at)},
+            {**params, "year": year, "at": to_db(at)},
         )
         return [
             OverdueItem(r[0], r[1], r[2], r[3], r[4], r[5], r[6], from_db(r[7]), bool(r[8]))

@@ -14,8 +14,15 @@ from workflow.spec.registry import Definition
 from workflow.timefmt import from_db, to_db
 from workflow.tree import subtree_bounds
 
-#: a deadline that can be late: unmet, of a cycle still open (ix_deadline_late's rows)
-LATE = "met_at IS NULL AND closed = 0"
+
+def late(table: str = "") -> str:
+    """A deadline that can be late: unmet, of a cycle still open (ix_deadline_late's
+    rows), its columns named by `table` when one is given."""
+    of = f"{table}." if table else ""
+    return f"{of}met_at IS NULL AND {of}closed = 0"
+
+
+LATE = late()
 
 # Built once: json.dumps with non-default options builds an encoder on every call.
 # Key order is kept: a definition's states are listed in the order it declares them.

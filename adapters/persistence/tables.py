@@ -126,11 +126,11 @@ class TransitionRow(SQLModel, table=True):
 class DeadlineRow(SQLModel, table=True):
     """A cycle's deadline and when it was met. Reminders and escalations get their own
     timer rows. Overdue counts of a subtree go through its cycles, each probing the
-    partial index of its *open* deadlines (`ix_deadline_open`, which holds what the
-    count reads: no deadline row is visited): the nation's overdue count read every
-    one of 1.5 million deadline rows without it (8.5 s against 2.3 s, load 14). Its cost
-    is one index entry removed when a transition meets a deadline (not on every
-    transition: most meet none); the index is small, as met deadlines leave it."""
+    partial index of its deadlines that can be late (`ix_deadline_open`: unmet, of a
+    cycle still open; it holds what the count reads, so no deadline row is visited): the
+    nation's overdue count read every one of 1.5 million deadline rows without it (8.5 s
+    against 2.3 s, load 14). Its cost is an index entry removed when a transition meets
+    a deadline or closes its cycle; the index is small, as met deadlines leave it."""
 
     __tablename__ = "deadline"
     __table_args__ = (
@@ -150,8 +150,8 @@ class DeadlineRow(SQLModel, table=True):
             "cycle_id",
             "due_at",
             "key",
-            sqlite_where=text("met_at IS NULL"),
-            postgresql_where=text("met_at IS NULL"),
+            sqlite_where=text(LATE),
+            postgresql_where=text(LATE),
         ),
     )
     id: int | None = Field(default=None, primary_key=True)

@@ -42,8 +42,10 @@ _UPSERT_TIMER = (
 )
 
 _UPSERT_DEADLINE = (
-    "INSERT INTO deadline (cycle_id, key, due_at, met_at, year) VALUES (?, ?, ?, ?, ?) "
+    "INSERT INTO deadline (cycle_id, key, due_at, met_at, year, closed) "
+    "VALUES (?, ?, ?, ?, ?, ?) "
     "ON CONFLICT (cycle_id, key) DO UPDATE SET due_at = excluded.due_at, "
+    "closed = excluded.closed, "
     "met_at = CASE WHEN excluded.met_at IS NULL THEN NULL "
     "ELSE COALESCE(deadline.met_at, excluded.met_at) END"
 )
@@ -121,10 +123,12 @@ class SqlVersions:
             + (f" AND key NOT IN ({marks})" if keys else ""),
             [(m.cycle_id, *keys) for m in moves],
         )
-        db.executemany(
+        final = {name for name, state in spec.states.items() if state.final}
+        db.executemany(  # an unmet deadline of a cycle moved into a final state is closed
             _UPSERT_DEADLINE,
             [
-                (m.cycle_id, key, to_db(due_at), at if key in m.met else None, m.year)
+                (m.cycle_id, key, to_db(due_at), at if key in m.met else None, m.year,
+                 int(m.state in final and key not in m.met))
                 for m in moves
                 for key, due_at in batch.deadlines.get(m.year, ())
             ],
@@ -137,7 +141,6 @@ class SqlVersions:
         # none that the move makes moot (a met deadline's, a closed cycle's reminders and
         # escalations not yet due: cycles.MOOT_TIMERS); values: (definition, version,
         # deadline, kind, step, role, offset, deadline_at, due_at, moved_by)
-        final = {name for name, state in spec.states.items() if state.final}
         rows = [
             (f"c{m.cycle_id}:{suffix}", m.cycle_id, None, m.unit_id, m.year, *values)
             for m in moves

@@ -139,10 +139,9 @@ def test_counts_and_overdue_lists(commune: CycleService, uow: Any) -> None:
         ("not_registered", 1)
     ]
     at = local(2026, 1, 1)
-    assert uow.cycles.count_overdue(None, 2025, at, []) == {"register": 5, "propose": 6}
-    assert uow.cycles.count_overdue(None, 2025, at, ["not_registered"]) == {"propose": 1}
-    assert uow.cycles.count_overdue(x02, 2025, at, []) == {"register": 1, "propose": 1}
-    overdue = uow.cycles.list_overdue(None, 2025, at, [])
+    assert uow.cycles.count_overdue(None, 2025, at) == {"register": 5, "propose": 6}
+    assert uow.cycles.count_overdue(x02, 2025, at) == {"register": 1, "propose": 1}
+    overdue = uow.cycles.list_overdue(None, 2025, at)
     # oldest first, then by unit code
     assert [(o.deadline, o.unit_code) for o in overdue] == [
         ("register", "CB-KP3"), ("register", "DB-TRUONG"), ("register", "DB-TRUONG-1"),
@@ -154,7 +153,7 @@ def test_counts_and_overdue_lists(commune: CycleService, uow: Any) -> None:
     assert (first.unit_name, first.parent_code, first.state, first.milestone) == (
         "Chi bộ khu phố 3", "X02", "not_registered", False
     )
-    assert uow.cycles.list_overdue(None, 2025, local(2025, 3, 1), []) == []
+    assert uow.cycles.list_overdue(None, 2025, local(2025, 3, 1)) == []
 
 
 def test_pages_and_reports_of_a_subtree(commune: CycleService, uow: Any) -> None:

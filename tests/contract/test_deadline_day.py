@@ -29,11 +29,11 @@ def test_a_proposal_at_23_59_59_on_31_12_is_on_time_and_at_midnight_late(
     commune.clock.set(last_second)
     assert commune.fire("CB-THON1", "propose", 2025, "bithu.thon1", "unit_secretary", {}).applied
     # nobody has missed the proposal yet at the last second of 31/12, whatever their state
-    assert "propose" not in uow.cycles.count_overdue(None, 2025, last_second, [])
+    assert "propose" not in uow.cycles.count_overdue(None, 2025, last_second)
     midnight = local(2026, 1, 1, 0, 0)
     commune.clock.set(midnight)
     # the first instant of 01/01: the five cycles not proposed are overdue
-    assert uow.cycles.count_overdue(None, 2025, midnight, [])["propose"] == 5
+    assert uow.cycles.count_overdue(None, 2025, midnight)["propose"] == 5
     assert commune.fire("CB-KP3", "propose", 2025, "bithu.kp3", "unit_secretary", {}).applied
 
     late = uow.audit.log(None, None, "propose", None, None, "late")
@@ -42,7 +42,7 @@ def test_a_proposal_at_23_59_59_on_31_12_is_on_time_and_at_midnight_late(
     assert [(e["unit"], e["late_for"]) for e in proposed] == [
         ("CB-THON1", None), ("CB-KP3", "propose")
     ]
-    overdue = uow.cycles.list_overdue(None, 2025, midnight, [])
+    overdue = uow.cycles.list_overdue(None, 2025, midnight)
     assert sorted(o.unit_code for o in overdue if o.deadline == "propose") == [
         "DB-TRUONG", "DB-TRUONG-1", "DB-TRUONG-2", "DB-TRUONG-3"
     ]

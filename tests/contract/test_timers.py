@@ -66,12 +66,12 @@ def test_milestones_open_once_and_are_kept_once(
 def test_overdue_milestones_are_listed_after_the_deadlines_they_follow(
     opened: CycleService, uow: Any
 ) -> None:
-    items = uow.cycles.list_overdue(None, 2025, local(2025, 7, 2), [])
+    items = uow.cycles.list_overdue(None, 2025, local(2025, 7, 2))
     milestones = [(i.unit_code, i.deadline, i.state) for i in items if i.milestone]
     assert milestones == [("X01", "interim_review_h1", None), ("X02", "interim_review_h1", None)]
     assert [i.deadline for i in items][:6] == ["register"] * 6  # due 31/03, before 30/06
     assert [i.unit_code for i in uow.cycles.list_overdue(
-        uow.units.find("X02"), 2025, local(2025, 7, 2), []) if i.milestone] == ["X02"]
+        uow.units.find("X02"), 2025, local(2025, 7, 2)) if i.milestone] == ["X02"]
 
 
 def test_due_timers_are_claimed_oldest_first_up_to_the_limit(

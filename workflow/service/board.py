@@ -3,7 +3,6 @@ outside any unit of work (each sees committed data) and change nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -79,14 +78,7 @@ def overdue(service: CycleService, year: int, under: str | None = None) -> list[
     """Deadlines past due and not met, of cycles not closed, and milestones not kept."""
     uow = service.uow
     node = uow.units.find(under) if under else None
-    closed = _closed_states(service, year, node)
-    return uow.cycles.list_overdue(node, year, service.clock.now(), closed)
-
-
-def _closed_states(service: CycleService, year: int, node: UnitRef | None) -> list[str]:
-    uow = service.uow
-    ids = {item.definition_id for item in uow.cycles.count_states(node, year)}
-    return final_states(uow.definitions.load(i, None) for i in ids)
+    return uow.cycles.list_overdue(node, year, service.clock.now())
 
 
 def board(service: CycleService, year: int, under: str | None = None) -> Board:
@@ -125,9 +117,7 @@ def board(service: CycleService, year: int, under: str | None = None) -> Board:
         if under is not None and (under, definition_id) in assigned:
             share = assigned[(under, definition_id)][0]
         targets[definition_id] = (total, recognized, share)
-    overdue = uow.cycles.count_overdue(
-        node, year, service.clock.now(), final_states(latest.values())
-    )
+    overdue = uow.cycles.count_overdue(node, year, service.clock.now())
     goals = _goals(service, year, under, latest)
     return Board(
         year, under, board_rows, targets, overdue, goals, _pilot(service, year, node, latest)
@@ -188,11 +178,6 @@ def _goals(
     for (definition_id, _), p in sorted(merged.items()):
         found.setdefault(definition_id, []).append(p)
     return found
-
-
-def final_states(definitions: Iterable[Definition]) -> list[str]:
-    """Every final state of these definitions: a cycle there is closed, never overdue."""
-    return sorted({n for d in definitions for n, st in d.spec.states.items() if st.final})
 
 
 def _order(definition: Definition, key: tuple[str, str, str | None]) -> tuple[str, int, str]:

@@ -11,7 +11,6 @@ from datetime import date, timedelta
 from workflow.access import SYSTEM_ROLES, Grant, authorize
 from workflow.calendar import WorkingCalendar
 from workflow.service.actors import Actors
-from workflow.service.board import final_states
 from workflow.service.cycles import CycleService
 from workflow.service.records import Cycle, OverdueItem, UnitRef
 from workflow.service.results import History, Verdict
@@ -185,8 +184,7 @@ class Desk:
                     row.recognized += c.count
         if definition is not None:
             late = self.uow.cycles.overdue_by_child(
-                late_under, year, self.cycles.clock.now(), final_states([definition]),
-                wanted.org_type,
+                late_under, year, self.cycles.clock.now(), wanted.org_type
             )
             for child, n in late.items():
                 if child in rows:

@@ -107,16 +107,13 @@ class Cycles(Protocol):
         state, each child's subtree in one group: one grouped read. With `org_type`,
         only the cycles of units of that organisation type (loại hình)."""
     def overdue_by_child(
-        self, under: UnitRef | None, year: int, at: datetime, closed_states: Sequence[str],
-        org_type: str | None = None,
+        self, under: UnitRef | None, year: int, at: datetime, org_type: str | None = None
     ) -> dict[str, int]:
-        """Cycles still open with a deadline past due and not met, per child node."""
-    def count_overdue(
-        self, under: UnitRef | None, year: int, at: datetime, closed_states: Sequence[str]
-    ) -> dict[str, int]: ...
-    def list_overdue(
-        self, under: UnitRef | None, year: int, at: datetime, closed_states: Sequence[str]
-    ) -> list[OverdueItem]: ...
+        """Cycles still open with a deadline past due and not met, per child node. A
+        cycle is closed once it reached a final state: its store recorded that then."""
+    def count_overdue(self, under: UnitRef | None, year: int, at: datetime) -> dict[str, int]:
+        """Deadlines past due and not met, of cycles still open, per deadline key."""
+    def list_overdue(self, under: UnitRef | None, year: int, at: datetime) -> list[OverdueItem]: ...
     def under(self, under: UnitRef | None, year: int, after_id: int, limit: int) -> list[Cycle]:
         """A page of a subtree's cycles of `year`, by id after `after_id`."""
     def report_cycles(self, under: UnitRef | None, year: int) -> list[ReportCycle]: ...

@@ -159,7 +159,9 @@ class MemoryCycles:
             )
             index_add(tables.cycles_of_unit, unit["id"], cycle_id)
             for key, instant in batch.deadlines:
-                tables.deadlines[(cycle_id, key)] = {"due_at": to_db(instant), "met_at": None}
+                tables.deadlines[(cycle_id, key)] = {
+                    "due_at": to_db(instant), "met_at": None, "closed": 0,
+                }
                 index_add(tables.deadline_keys, cycle_id, key)
             for suffix, values in timers:
                 insert_timer(
@@ -211,6 +213,10 @@ class MemoryCycles:
         for key in change.reopened:
             if (change.cycle_id, key) in tables.deadlines:
                 _change(tables.deadlines, (change.cycle_id, key), met_at=None)
+        if change.closes:  # as the SQL store: its unmet deadlines are late no more
+            for key, d in deadline_rows(tables, change.cycle_id):
+                if d["met_at"] is None:
+                    _change(tables.deadlines, (change.cycle_id, key), closed=1)
         _settle_timers(tables, change, cycle, at)
         return True
 
@@ -279,14 +285,13 @@ class MemoryCycles:
         return [ChildCount(*key, count) for key, count in counts.items()]
 
     def overdue_by_child(
-        self, under: UnitRef | None, year: int, at: datetime, closed_states: Sequence[str],
-        org_type: str | None = None,
+        self, under: UnitRef | None, year: int, at: datetime, org_type: str | None = None
     ) -> dict[str, int]:
         found: dict[str, int] = {}
         for child in self._children(under):
             node = unit_ref(self.tables, child)
             late = {
-                c["id"] for c, _, _ in self._overdue_deadlines(node, year, at, closed_states)
+                c["id"] for c, _, _ in self._overdue_deadlines(node, year, at)
                 if org_type is None or self.tables.units[c["unit_id"]]["org_type"] == org_type
             }
             if late:
@@ -294,33 +299,26 @@ class MemoryCycles:
         return found
 
     def _overdue_deadlines(
-        self, under: UnitRef | None, year: int, at: datetime, closed_states: Sequence[str]
+        self, under: UnitRef | None, year: int, at: datetime
     ) -> list[tuple[Row, str, str]]:
         stamp = to_db(at)
-        open_cycles = {
-            c["id"]: c for c in self._of_year(under, year) if c["state"] not in closed_states
-        }
         return [
             (cycle, key, d["due_at"])
-            for cycle_id, cycle in open_cycles.items()
-            for key, d in deadline_rows(self.tables, cycle_id)
-            if d["met_at"] is None and d["due_at"] < stamp
+            for cycle in self._of_year(under, year)
+            for key, d in deadline_rows(self.tables, cycle["id"])
+            if d["met_at"] is None and not d["closed"] and d["due_at"] < stamp
         ]
 
-    def count_overdue(
-        self, under: UnitRef | None, year: int, at: datetime, closed_states: Sequence[str]
-    ) -> dict[str, int]:
+    def count_overdue(self, under: UnitRef | None, year: int, at: datetime) -> dict[str, int]:
         counts: dict[str, int] = {}
-        for _, key, _ in self._overdue_deadlines(under, year, at, closed_states):
+        for _, key, _ in self._overdue_deadlines(under, year, at):
             counts[key] = counts.get(key, 0) + 1
         return counts
 
-    def list_overdue(
-        self, under: UnitRef | None, year: int, at: datetime, closed_states: Sequence[str]
-    ) -> list[OverdueItem]:
+    def list_overdue(self, under: UnitRef | None, year: int, at: datetime) -> list[OverdueItem]:
         tables, stamp = self.tables, to_db(at)
         found: list[tuple[str, str, OverdueItem]] = []
-        for c, key, due_at in self._overdue_deadlines(under, year, at, closed_states):
+        for c, key, due_at in self._overdue_deadlines(under, year, at):
             unit = tables.units[c["unit_id"]]
             found.append((due_at, unit["code"], OverdueItem(
                 unit["code"], unit["name"], parent_code(tables, unit), c["definition_id"],

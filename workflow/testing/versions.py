@@ -79,20 +79,24 @@ class MemoryVersions:
             for key in set(tables.deadline_keys.get(m.cycle_id, ())) - set(kept):
                 del tables.deadlines[(m.cycle_id, key)]
             tables.deadline_keys[m.cycle_id] = kept
+        final = {name for name, state in spec.states.items() if state.final}
         for m in batch.moves:
             for key, due_at in batch.deadlines.get(m.year, ()):
                 met = at if key in m.met else None
+                closed = int(m.state in final and met is None)
                 found = tables.deadlines.get((m.cycle_id, key))
                 if found is None:
-                    tables.deadlines[(m.cycle_id, key)] = {"due_at": to_db(due_at), "met_at": met}
+                    tables.deadlines[(m.cycle_id, key)] = {
+                        "due_at": to_db(due_at), "met_at": met, "closed": closed,
+                    }
                     index_add(tables.deadline_keys, m.cycle_id, key)
                 else:
                     _change(
                         tables.deadlines, (m.cycle_id, key), due_at=to_db(due_at),
                         met_at=None if met is None else (found["met_at"] or met),
+                        closed=closed,
                     )
         # as adapters.persistence.versions: none for a met deadline or a closed cycle
-        final = {name for name, state in spec.states.items() if state.final}
         for m in batch.moves:
             for timer_id, t in list(tables.timers.items()):
                 if (

@@ -1,7 +1,8 @@
 """The nation's board without a temporary b-tree or a cycle read per deadline (issues 12
-and 18): a deadline carries its cycle's year and whether that cycle is closed, and a
-partial index holds the deadlines that can be late; units are indexed by parent; on
-SQLite, cycles are indexed in the order the count by state groups them.
+and 18): a deadline carries its cycle's year and whether that cycle is closed; the
+partial indexes of deadlines hold only those that can be late (unmet, of a cycle still
+open); units are indexed by parent; on SQLite, cycles are indexed in the order the count
+by state groups them.
 
 Revision ID: 0014
 Revises: 0013
@@ -53,6 +54,12 @@ def upgrade() -> None:
     finals = _final_states(conn)
     if finals:
         conn.execute(sa.text(_CLOSED), finals)
+    # the open deadlines' index holds those of open cycles only, as the late one does
+    op.drop_index("ix_deadline_open", table_name="deadline")
+    op.create_index(
+        "ix_deadline_open", "deadline", ["cycle_id", "due_at", "key"],
+        sqlite_where=sa.text(_LATE), postgresql_where=sa.text(_LATE),
+    )  # fmt: skip
     op.create_index(
         "ix_deadline_late", "deadline", ["year", "key", "due_at"],
         sqlite_where=sa.text(_LATE), postgresql_where=sa.text(_LATE),
@@ -70,6 +77,11 @@ def downgrade() -> None:
         op.drop_index("ix_cycle_states", table_name="cycle")
     op.drop_index("ix_unit_parent_id", table_name="unit")
     op.drop_index("ix_deadline_late", table_name="deadline")
+    op.drop_index("ix_deadline_open", table_name="deadline")
+    op.create_index(
+        "ix_deadline_open", "deadline", ["cycle_id", "due_at", "key"],
+        sqlite_where=sa.text("met_at IS NULL"), postgresql_where=sa.text("met_at IS NULL"),
+    )  # fmt: skip
     with op.batch_alter_table("deadline") as batch:
         batch.drop_column("closed")
         batch.drop_column("year")
