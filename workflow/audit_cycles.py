@@ -34,14 +34,18 @@ class Rules:
 
     outcomes: dict[str, str | None]
     met_in: dict[str, frozenset[str]]
+    #: a cycle there is closed: its unmet deadlines are late no more
+    finals: frozenset[str] = frozenset()
 
 
 def definition_rules(resolved: str) -> Rules:
     """Outcomes and deadlines' met_in of a stored definition (its resolved JSON text)."""
     value = json.loads(resolved)
+    states = value.get("states", {})
     return Rules(
-        {name: state.get("outcome") for name, state in value.get("states", {}).items()},
+        {name: state.get("outcome") for name, state in states.items()},
         {key: frozenset(d.get("met_in", ())) for key, d in value.get("deadlines", {}).items()},
+        frozenset(name for name, state in states.items() if state.get("final")),
     )
 
 
@@ -67,6 +71,8 @@ class _Replay:
     outcome: str | None = None
     met: dict[str, str | None] = field(default_factory=dict)
     migrated: bool = False
+    #: the state its last record moved it to
+    state: str | None = None
     last: tuple[str, int] = ("", 0)
     #: where the last `reorganise` record put the cycle (None: where it opened)
     path: str | None = None
@@ -82,11 +88,13 @@ def check_cycle_rows(
 ) -> list[ChainProblem]:
     """`cycles`: chain_heads lines (cycle_id, unit, year, definition_id,
     definition_version, outcome, facts, unit_path); `records`: transition rows as
-    `transition_rows` reads them; `deadlines`: (cycle_id, key, due_at, met_at)."""
+    `transition_rows` reads them; `deadlines`: (cycle_id, key, due_at, met_at, year,
+    closed)."""
     replays: dict[int, _Replay] = {}
     for row in records:
         cycle_id, event, source, dest, at = row[0], row[2], row[3], row[4], row[7]
         replay = replays.setdefault(cycle_id, _Replay())
+        replay.state = dest
         spec = rules.get((str(row[10]), int(row[11])))
         if event == MIGRATE_EVENT:
             replay.migrated = True
@@ -147,9 +155,9 @@ def check_cycle_rows(
                 f"reorganisation record put it at {replay.path!r}: the cycle row was moved",
                 "audit.cycle_moved", path=cycle["unit_path"], replayed=replay.path,
             )))
-    found: dict[int, dict[str, tuple[Any, Any]]] = {}
-    for cycle_id, key, due_at, met_at in deadlines:
-        found.setdefault(int(cycle_id), {})[str(key)] = (due_at, met_at)
+    found: dict[int, dict[str, tuple[Any, ...]]] = {}
+    for cycle_id, key, *values in deadlines:
+        found.setdefault(int(cycle_id), {})[str(key)] = tuple(values)
     for cycle_id, cycle in sorted(by_id.items()):
         seen = replays.get(cycle_id)
         spec = rules.get(_spec_key(cycle))
@@ -172,7 +180,7 @@ def check_cycle_rows(
                     "no deadline of its definition: inserted", "audit.deadline_inserted",
                 )))
                 continue
-            due_at, met_at = have[key]
+            due_at, met_at, year, closed = have[key]
             if plan is not None and plan.get(key) != due_at:
                 problems.append(ChainProblem(cycle_chain(cycle_id), where, Reason(
                     f"due {due_at} but planned {plan.get(key)} when the cycle was opened: the "
@@ -184,6 +192,22 @@ def check_cycle_rows(
                     f"met {met_at} but its records meet it {replay.met.get(key)}: the "
                     "deadline was edited",
                     "audit.deadline_met", met=met_at, chain_met=replay.met.get(key),
+                )))
+            # what the boards count late by: a wrong one hides a late unit or shows one
+            should_close = int(met_at is None and replay.state in spec.finals)
+            if year is not None and int(year) != int(cycle["year"]):
+                problems.append(ChainProblem(cycle_chain(cycle_id), where, Reason(
+                    f"of year {year} but its cycle is of {cycle['year']}: the deadline was "
+                    "edited",
+                    "audit.deadline_year", year=year, cycle_year=cycle["year"],
+                )))
+            if int(closed) != should_close:
+                problems.append(ChainProblem(cycle_chain(cycle_id), where, Reason(
+                    "marked closed but its records leave it open (unmet, the cycle still "
+                    "running): the deadline was edited", "audit.deadline_closed",
+                ) if closed else Reason(
+                    "marked open but its records close it (unmet when the cycle ended): the "
+                    "deadline was edited", "audit.deadline_open",
                 )))
     return problems
 

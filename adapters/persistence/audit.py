@@ -293,9 +293,10 @@ class SqlAudit:
         return str(row[0]) if row else GENESIS
 
     def deadline_rows(self) -> list[tuple[Any, ...]]:
-        """(cycle id, key, due at, met at) of every deadline."""
+        """(cycle id, key, due at, met at, year, closed) of every deadline."""
         return self.sql.query(
-            "SELECT cycle_id, key, due_at, met_at FROM deadline ORDER BY cycle_id, key"
+            "SELECT cycle_id, key, due_at, met_at, year, closed FROM deadline "
+            "ORDER BY cycle_id, key"
         )
 
     def register_rows(self) -> dict[str, list[tuple[Any, ...]]]:

@@ -225,8 +225,14 @@ def fired(history: str, bon_tot: Definition) -> str:
          "cycle {c}, deadline register: due 2025-12-31T16:59:00.000000Z but planned"),
         ("DELETE FROM deadline WHERE cycle_id = {c} AND key = 'propose'",
          "cycle {c}, deadline propose: planned when it opened but the row is gone"),
+        # what the boards count late by: a unit hidden from the overdue counts
+        ("UPDATE deadline SET closed = 1 WHERE cycle_id = {c} AND key = 'propose'",
+         "cycle {c}, deadline propose: marked closed but its records leave it open"),
+        ("UPDATE deadline SET year = 2024 WHERE cycle_id = {c} AND key = 'propose'",
+         "cycle {c}, deadline propose: of year 2024 but its cycle is of 2025"),
     ],
-    ids=["outcome", "facts", "path", "state", "deadline-met", "deadline-due", "deadline-gone"],
+    ids=["outcome", "facts", "path", "state", "deadline-met", "deadline-due", "deadline-gone",
+         "deadline-closed", "deadline-year"],
 )
 def test_a_cycle_row_or_deadline_changed_behind_its_chain_is_named(
     fired: str, statement: str, named: str
@@ -235,3 +241,22 @@ def test_a_cycle_row_or_deadline_changed_behind_its_chain_is_named(
     attack(fired, statement.format(c=cycle))
     found = problems(fired)
     assert len(found) == 1 and found[0].startswith(named.format(c=cycle)), found
+
+
+def test_a_closed_cycle_s_deadline_marked_open_again_is_named(fired: str) -> None:
+    """A cycle closed as lapsed leaves its unmet deadlines closed; one reopened behind
+    the chain would count the unit late again."""
+    engine = make_engine(fired)
+    store = SqlStore(engine)
+    service = CycleService(store, VirtualClock(local(2025, 4, 2)), weekends_only)
+    assert service.fire("CB-KP3", "lapse", 2025, "btc.x02", "superior_org_board",
+                        {"reason": "Chi bộ không đăng ký"}).applied
+    store.close()
+    engine.dispose()
+    assert problems(fired) == []
+    cycle = _cycle(fired, "CB-KP3")
+    attack(fired, f"UPDATE deadline SET closed = 0 WHERE cycle_id = {cycle} AND key = 'register'")
+    found = problems(fired)
+    assert len(found) == 1 and found[0].startswith(
+        f"cycle {cycle}, deadline register: marked open but its records close it"
+    ), found

@@ -169,7 +169,8 @@ class MemoryAudit:
 
     def deadline_rows(self) -> list[tuple[Any, ...]]:
         return [
-            (cycle_id, key, d["due_at"], d["met_at"])
+            (cycle_id, key, d["due_at"], d["met_at"], self.tables.cycles[cycle_id]["year"],
+             d["closed"])
             for (cycle_id, key), d in sorted(self.tables.deadlines.items())
         ]
 
