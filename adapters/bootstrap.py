@@ -24,8 +24,8 @@ from adapters.holidays_vn import calendar_for
 from adapters.identity import hash_token, issue_token, verify_token
 from adapters.persistence.connection import Database as Database  # the web server's
 from adapters.persistence.connection import Pooled, open_database
+from adapters.persistence.db import SERVER_POOL, create_schema, database_url, make_engine
 from adapters.persistence.db import checkpoint as checkpoint_wal
-from adapters.persistence.db import create_schema, database_url, make_engine
 from adapters.persistence.store import SqlStore
 from workflow.clock import Clock
 from workflow.errors import BontotError
@@ -172,7 +172,7 @@ class App:
 def connect(url: str) -> Database:
     """A connection pool on `url`, for a caller that builds several Apps on it (the worker,
     one per tick, in the scheduler's thread; the web server, one per request)."""
-    return Pooled(make_engine(url))
+    return Pooled(make_engine(url, SERVER_POOL))
 
 
 def checkpoint(db: Database) -> None:

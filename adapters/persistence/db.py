@@ -76,14 +76,26 @@ def sqlite_pragmas(dbapi_connection: Any, busy: int) -> None:
     cursor.close()
 
 
-def make_engine(url: str) -> Engine:
+#: connections a long-lived pool keeps (the web server's, the worker's): one for each of
+#: the threads a server runs requests in (anyio's default limiter: 40), so that a busy
+#: server neither waits for a connection nor opens and closes one per request, as
+#: SQLAlchemy's default (5, and 10 more opened and closed again) made it do
+SERVER_POOL = 40
+
+
+def make_engine(url: str, pool_size: int | None = None) -> Engine:
+    """An engine on `url`; `pool_size`: the connections its pool keeps (SQLAlchemy's
+    default when None; ten more are opened for a moment beyond them before one waits)."""
     # lazy: a one-shot command on a SQLite file never builds an engine (connection.py)
     from sqlalchemy import create_engine, event
 
     url = sqlalchemy_url(url)
+    sizes: dict[str, Any] = {}
+    if pool_size is not None:
+        sizes = {"pool_size": pool_size, "max_overflow": 10}
     if url.startswith("sqlite"):
         busy = busy_timeout_ms()
-        engine = create_engine(url, connect_args={"timeout": busy / 1000})
+        engine = create_engine(url, connect_args={"timeout": busy / 1000}, **sizes)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -96,7 +108,7 @@ def make_engine(url: str) -> Engine:
         return engine
     # pre_ping: a worker outlives server restarts; a dead pooled connection is replaced
     # at checkout instead of failing the next tick.
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, **sizes)
 
 
 #: audit records: the database itself refuses to change or remove them
