@@ -70,7 +70,7 @@ from nation import nation_tree
 from adapters.audit_verify import verify_database
 from adapters.catalog import load_catalog
 from adapters.holidays_vn import calendar_for
-from adapters.persistence.cycles import LATE_PER_KEY
+from adapters.persistence.board_sql import LATE_PER_KEY
 from adapters.persistence.db import create_schema, make_engine
 from adapters.persistence.dialect import PostgresDialect
 from adapters.persistence.rows import subtree

@@ -8,10 +8,15 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from adapters.persistence.board_sql import (
+    IN_CHILD,
+    LATE_PER_KEY,
+    children_of,
+    of_org_type,
+)
 from adapters.persistence.rows import (
     CYCLE_COLUMNS,
     INSERT_TIMER,
-    LATE,
     cycle_of,
     dumps,
     late,
@@ -50,44 +55,6 @@ def _without_cycle_sql(node: UnitRef | None, kinds: Sequence[str]) -> tuple[str,
     )
     return sql, {**params, **kind_params}
 
-
-#: a cycle in the subtree of the child `ch` (workflow.tree.subtree_bounds, in SQL)
-_IN_CHILD = (
-    "c.unit_path >= ch.path AND c.unit_path < substr(ch.path, 1, length(ch.path) - 1) || '0'"
-)
-
-
-def _of_org_type(org_type: str | None) -> tuple[str, dict[str, Any]]:
-    """Only the cycles of units of one organisation type; nothing when none is asked,
-    so the board's usual read keeps its plan."""
-    if org_type is None:
-        return "", {}
-    return (
-        " AND c.unit_id IN (SELECT id FROM unit WHERE org_type = :org_type)",
-        {"org_type": org_type},
-    )
-
-
-def _children_of(under: UnitRef | None) -> tuple[str, dict[str, Any]]:
-    if under is None:
-        return "ch.parent_id IS NULL", {}
-    return "ch.parent_id = :parent_id", {"parent_id": under.id}
-
-
-#: The year's late deadlines per key, on their partial index alone (a cycle in a final
-#: state marked its unmet deadlines closed when it got there). Each key's count is a range
-#: of the index (year, key, due_at), found by a loose index scan: grouping them instead
-#: reads every open deadline of the year (1.5 million, 138 ms; this: 37 ms).
-LATE_PER_KEY = (
-    "WITH RECURSIVE keys(key) AS ("
-    f"SELECT MIN(key) FROM deadline WHERE year = :year AND {LATE} "
-    "UNION ALL SELECT (SELECT MIN(d.key) FROM deadline d WHERE d.year = :year "
-    f"AND {late('d')} AND d.key > keys.key) "
-    "FROM keys WHERE keys.key IS NOT NULL) "
-    "SELECT key, (SELECT COUNT(*) FROM deadline d WHERE d.year = :year AND d.key = keys.key "
-    f"AND {late('d')} AND d.due_at < :at) "
-    "FROM keys WHERE key IS NOT NULL ORDER BY key"
-)
 
 #: the timers a move makes moot, as workflow.notices drops them when they come due: every
 #: reminder, and an escalation not yet due (one already due when the deadline was met,
@@ -321,11 +288,11 @@ class SqlCycles:
     ) -> list[ChildCount]:
         # Each child's subtree is a range of paths (workflow.tree), so one range join on
         # the path index groups the whole tree below `under` in a single pass.
-        parent, params = _children_of(under)
-        of_type, typed = _of_org_type(org_type)
+        parent, params = children_of(under)
+        of_type, typed = of_org_type(org_type)
         rows = self.sql.query(
             "SELECT ch.code, ch.name, ch.kind, c.definition_id, c.unit_kind, c.state, "
-            f"c.outcome, COUNT(*) FROM unit ch JOIN cycle c ON {_IN_CHILD} "
+            f"c.outcome, COUNT(*) FROM unit ch JOIN cycle c ON {IN_CHILD} "
             f"WHERE {parent} AND c.year = :year{of_type} GROUP BY 1, 2, 3, 4, 5, 6, 7",
             {**params, **typed, "year": year},
         )
@@ -334,10 +301,10 @@ class SqlCycles:
     def overdue_by_child(
         self, under: UnitRef | None, year: int, at: datetime, org_type: str | None = None
     ) -> dict[str, int]:
-        parent, params = _children_of(under)
-        of_type, typed = _of_org_type(org_type)
+        parent, params = children_of(under)
+        of_type, typed = of_org_type(org_type)
         rows = self.sql.query(
-            f"SELECT ch.code, COUNT(DISTINCT c.id) FROM unit ch JOIN cycle c ON {_IN_CHILD} "
+            f"SELECT ch.code, COUNT(DISTINCT c.id) FROM unit ch JOIN cycle c ON {IN_CHILD} "
             "JOIN deadline d ON d.cycle_id = c.id "
             f"WHERE {parent} AND c.year = :year{of_type} "
             f"AND {late('d')} AND d.due_at < :at GROUP BY ch.code",

@@ -38,8 +38,7 @@ class UnitRow(SQLModel, table=True):
     name: str
     kind: str
     org_type: str
-    #: indexed: a board reads a node's children (a province's 100 communes among 300,000
-    #: units: 41 ms scanning, 11 ms by the index)
+    #: indexed: a board reads a node's children (a province's: 41 ms scanning, 11 indexed)
     parent_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
     #: materialised path of ids, "/1/5/23/": a subtree is a range of paths, at any depth
     path: str = Field(index=True)
@@ -73,10 +72,8 @@ class CycleRow(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("unit_id", "year", "definition_id"),
         Index("ix_cycle_year_path", "year", "unit_path"),
-        # The nation's count by state in index order: SQLite has no hash aggregate, and
-        # grouping 302,000 rows in a temporary b-tree took 385 ms against 39 ms. Not on
-        # PostgreSQL, which hashes them, and where indexing `state` would make every
-        # transition's update a non-HOT one, writing every index of the row again.
+        # The nation's count by state in index order (SQLite has no hash aggregate: 385
+        # ms against 39). PostgreSQL hashes; indexing `state` would make updates non-HOT.
         Index(
             "ix_cycle_states", "year", "definition_id", "unit_kind", "state", "outcome"
         ).ddl_if(dialect="sqlite"),
@@ -135,33 +132,18 @@ class DeadlineRow(SQLModel, table=True):
     __tablename__ = "deadline"
     __table_args__ = (
         UniqueConstraint("cycle_id", "key"),
-        # The year's count of late deadlines without reading a cycle: the nation's took
-        # 494 ms probing 302,000 cycles, 37 ms by a range of this index per key
-        # (cycles.LATE_PER_KEY).
-        Index(
-            "ix_deadline_late",
-            "year",
-            "key",
-            "due_at",
-            sqlite_where=text(LATE),
-            postgresql_where=text(LATE),
-        ),
-        Index(
-            "ix_deadline_open",
-            "cycle_id",
-            "due_at",
-            "key",
-            sqlite_where=text(LATE),
-            postgresql_where=text(LATE),
-        ),
+        # The year's late count reads no cycle (board_sql.LATE_PER_KEY): 494 ms to 37.
+        Index("ix_deadline_late", "year", "key", "due_at",
+              sqlite_where=text(LATE), postgresql_where=text(LATE)),
+        Index("ix_deadline_open", "cycle_id", "due_at", "key",
+              sqlite_where=text(LATE), postgresql_where=text(LATE)),
     )
     id: int | None = Field(default=None, primary_key=True)
     cycle_id: int = Field(foreign_key="cycle.id")
     key: str
     due_at: str
     met_at: str | None = None
-    #: the cycle's year, copied so that the year's late count reads no cycle (nullable:
-    #: revision 0014 added it to existing rows, then copied every cycle's)
+    #: the cycle's, so that the year's late count reads no cycle (nullable: revision 0014)
     year: int | None = None
     #: 1 once its cycle is in a final state: a closed cycle's unmet deadline is late no more
     closed: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
