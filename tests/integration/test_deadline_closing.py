@@ -14,8 +14,10 @@ from adapters.persistence.db import make_engine
 from adapters.persistence.store import SqlStore
 from workflow.service.cycles import CycleService
 
-DEADLINES = "SELECT u.code, d.key, d.year, d.closed, d.met_at IS NULL FROM deadline d " \
+DEADLINES = (
+    "SELECT u.code, d.key, d.year, d.closed, d.met_at IS NULL FROM deadline d "
     "JOIN cycle c ON c.id = d.cycle_id JOIN unit u ON u.id = c.unit_id ORDER BY 1, 2"
+)
 
 
 def rows(engine: sa.Engine, sql: str) -> list[tuple[Any, ...]]:

@@ -265,10 +265,9 @@ class MemoryCycles:
         parent = None if under is None else under.id
         return [u for u in self.tables.units.values() if u["parent_id"] == parent]
 
-    def _of_type(self, cycles: list[Row], org_type: str | None) -> list[Row]:
-        if org_type is None:
-            return cycles
-        return [c for c in cycles if self.tables.units[c["unit_id"]]["org_type"] == org_type]
+    def _of_type(self, cycle: Row, org_type: str | None) -> bool:
+        """As the SQL store's `board_sql.of_org_type`: every cycle when no type is asked."""
+        return org_type is None or self.tables.units[cycle["unit_id"]]["org_type"] == org_type
 
     def count_by_child(
         self, under: UnitRef | None, year: int, org_type: str | None = None
@@ -276,7 +275,9 @@ class MemoryCycles:
         counts: dict[tuple[str, str, str, str, str, str, str | None], int] = {}
         for child in self._children(under):
             node = unit_ref(self.tables, child)
-            for c in self._of_type(self._of_year(node, year), org_type):
+            for c in self._of_year(node, year):
+                if not self._of_type(c, org_type):
+                    continue
                 key = (
                     child["code"], child["name"], child["kind"], c["definition_id"],
                     c["unit_kind"], c["state"], c["outcome"],
@@ -292,7 +293,7 @@ class MemoryCycles:
             node = unit_ref(self.tables, child)
             late = {
                 c["id"] for c, _, _ in self._overdue_deadlines(node, year, at)
-                if org_type is None or self.tables.units[c["unit_id"]]["org_type"] == org_type
+                if self._of_type(c, org_type)
             }
             if late:
                 found[child["code"]] = len(late)
