@@ -36,7 +36,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Awaitable, Callable
-from contextlib import closing
+from contextlib import closing, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -321,16 +321,26 @@ def step_load(
 # -- the run ----------------------------------------------------------------------------------
 def run_backend(backend: Backend, args: argparse.Namespace) -> dict[str, Any]:
     print(f"\n== {backend.name}: {backend.durability}")
-    url = backend.fresh(DB)
+    kept = args.out / f"prepared-{backend.name}.json"
+    if args.reuse:
+        made = json.loads(kept.read_text("utf-8"))
+        url = made["url"]
+        print(f"   reusing {url} (scale {made['scale']}, prepared by an earlier run)")
+    else:
+        url = backend.fresh(DB)
     try:
-        made = prepare(url, args.scale)
-        if backend.name == "postgresql":  # what autovacuum would do soon after: statistics
-            with closing(backend.raw(DB)) as conn:
-                conn.execute("ANALYZE")
-        print(
-            f"   prepared {len(made['province_units']):,} units in {PROVINCE} and the "
-            f"nation's cycles in {made['prepare_s']:.0f} s (untimed)"
-        )
+        if not args.reuse:
+            made = prepare(url, args.scale)
+            if backend.name == "postgresql":  # what autovacuum would do soon: statistics
+                with closing(backend.raw(DB)) as conn:
+                    conn.execute("ANALYZE")
+            if args.keep:  # the bench's own actors, on a bench database: reuse says them
+                made |= {"url": url, "scale": args.scale}
+                kept.write_text(json.dumps(made, indent=1) + "\n", "utf-8")
+            print(
+                f"   prepared {len(made['province_units']):,} units in {PROVINCE} and the "
+                f"nation's cycles in {made['prepare_s']:.0f} s (untimed)"
+            )
         results: dict[str, Any] = {"prepare_s": made["prepare_s"]}
         results["server_side"] = step_server_side(url, made["tokens"], args.runs)
         if args.requests:
@@ -344,7 +354,7 @@ def run_backend(backend: Backend, args: argparse.Namespace) -> dict[str, Any]:
             )
         return results
     finally:
-        if not args.keep:
+        if not (args.keep or args.reuse):
             backend.drop(DB)
 
 
@@ -357,7 +367,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--requests", type=int, default=2000, help="per load case (0: none)")
     parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432")
     parser.add_argument("--db-dir", type=Path, default=None, help="where the SQLite file goes")
-    parser.add_argument("--keep", action="store_true", help="keep the databases")
+    parser.add_argument(
+        "--keep", action="store_true",
+        help="keep the databases (SQLite's in --db-dir) and what --reuse needs in --out",
+    )  # fmt: skip
+    parser.add_argument(
+        "--reuse", action="store_true", help="the databases an earlier --keep run prepared"
+    )
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "out")
     return parser.parse_args()
 
@@ -365,7 +381,12 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     args = parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="bontot-web-", dir=args.db_dir) as name:
+    keeps = (args.keep or args.reuse) and args.db_dir is not None
+    with (
+        nullcontext(str(args.db_dir))
+        if keeps
+        else tempfile.TemporaryDirectory(prefix="bontot-web-", dir=args.db_dir)
+    ) as name:
         folder = Path(name)
         info = machine_info(folder)
         info["load"] = os.getloadavg()
