@@ -15,7 +15,8 @@ Steps:
    through the service alone (`app.cycles.board`) in the same run, and the ratio;
 2. load: `bontot serve` in a child process, an asyncio httpx load generator here with
    `--clients` concurrent clients on loopback: requests per second and p50/p99 of
-   the board (province), one cycle (`GET /cycles/{unit}/{year}`, the unit page's data)
+   the board (province), one cycle (`GET /cycles/{unit}/{year}`, the unit page's data),
+   the unit page itself (`GET /units/{unit}`, HTML, signed in through the log-in form)
    and a fire (`POST .../events/lapse`, each on another unit of the province).
 
 A benchmark, not a test: it asserts nothing about speed. The load generator shares the
@@ -26,9 +27,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import html
 import json
 import os
 import random
+import re
 import statistics
 import subprocess
 import sys
@@ -220,6 +223,7 @@ async def load(
     clients: int,
     total: int,
     request: Callable[[httpx.AsyncClient, int], Awaitable[httpx.Response]],
+    cookies: httpx.Cookies | None = None,
 ) -> dict[str, Any]:
     """`total` requests by `clients` concurrent clients; each client's next request
     starts when its last one is answered."""
@@ -241,7 +245,7 @@ async def load(
 
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(
-        base_url=base, headers=headers, timeout=600, limits=limits
+        base_url=base, headers=headers, cookies=cookies, timeout=600, limits=limits
     ) as http:
         await request(http, -1)  # warm: the token verified once, plans cached
         started = time.perf_counter()
@@ -256,9 +260,35 @@ async def load(
     }
 
 
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+def logged_in(site: str, actor: str, tokens: dict[str, str]) -> httpx.Cookies:
+    """The session cookie of `actor` signed in through the log-in form with its token."""
+    with httpx.Client(base_url=site, timeout=60) as client:
+        form = client.get("/login")
+        found = CSRF.search(form.text)
+        assert found, form.text
+        done = client.post(
+            "/login",
+            data={"actor": actor, "token": tokens[actor], "csrf": html.unescape(found[1])},
+        )
+        if done.status_code != 303:
+            raise RuntimeError(f"log-in as {actor}: {done.status_code} {done.text[:200]}")
+        return client.cookies
+
+
 def step_load(
-    url: str, tokens: dict[str, str], units: list[str], clients: int, total: int, log_dir: Path
+    url: str,
+    tokens: dict[str, str],
+    units: list[str],
+    fireable: list[str],
+    clients: int,
+    total: int,
+    log_dir: Path,
 ) -> dict[str, Any]:
+    """The load cases; `fireable`: the units whose cycle a lapse can still close, each
+    fired once."""
     port = free_port()
     env = {**os.environ, "BONTOT_LOG_LEVEL": "warning"}
     log = (log_dir / "serve.log").open("wb")  # a pipe nobody reads would stall the server
@@ -269,7 +299,8 @@ def step_load(
         stdout=subprocess.DEVNULL, stderr=log, env=env,
         cwd=Path(__file__).resolve().parent.parent,
     )  # fmt: skip
-    base = f"http://127.0.0.1:{port}/api/v1"
+    site = f"http://127.0.0.1:{port}"
+    base = f"{site}/api/v1"
     try:
         for _ in range(600):
             try:
@@ -283,13 +314,16 @@ def step_load(
                 time.sleep(0.1)
         headers = {"Authorization": f"Bearer btc.p07:{tokens['btc.p07']}"}
         rng = random.Random(2025)
-        picked = rng.sample(units, min(total + 1, len(units)))
+        picked = rng.sample(fireable, min(total + 1, len(fireable)))
 
         def board(http: httpx.AsyncClient, i: int) -> Awaitable[httpx.Response]:
             return http.get("/board", params={"year": YEAR})
 
         def cycle(http: httpx.AsyncClient, i: int) -> Awaitable[httpx.Response]:
             return http.get(f"/cycles/{rng.choice(units)}/{YEAR}")
+
+        def page(http: httpx.AsyncClient, i: int) -> Awaitable[httpx.Response]:
+            return http.get(f"/units/{rng.choice(units)}", params={"year": YEAR})
 
         def fire(http: httpx.AsyncClient, i: int) -> Awaitable[httpx.Response]:
             unit = picked[i + 1]  # -1, the warm-up, takes the first; each unit once
@@ -302,6 +336,9 @@ def step_load(
         results = {
             "board": asyncio.run(load(base, headers, clients, max(clients, total // 10), board)),
             "cycle": asyncio.run(load(base, headers, clients, total, cycle)),
+            "page": asyncio.run(
+                load(site, {}, clients, total, page, logged_in(site, "btc.p07", tokens))
+            ),
             "fire": asyncio.run(load(base, headers, clients, fires, fire)),
         }
     finally:
@@ -319,6 +356,19 @@ def step_load(
 
 
 # -- the run ----------------------------------------------------------------------------------
+def untouched(backend: Backend) -> list[str]:
+    """The province's units whose cycle holds only its opening: a kept database's earlier
+    runs lapsed some, and a lapsed cycle cannot lapse again."""
+    with closing(backend.raw(DB)) as conn:
+        rows = backend.cursor(conn).execute(
+            "SELECT u.code FROM unit u JOIN cycle c ON c.unit_id = u.id "
+            "JOIN unit p ON p.code = ? WHERE c.version = 1 AND c.year = ? "
+            "AND u.path LIKE p.path || '%' AND u.kind != 'committee' ORDER BY u.id",
+            (PROVINCE, YEAR),
+        ).fetchall()
+    return [code for (code,) in rows]
+
+
 def run_backend(backend: Backend, args: argparse.Namespace) -> dict[str, Any]:
     print(f"\n== {backend.name}: {backend.durability}")
     kept = args.out / f"prepared-{backend.name}.json"
@@ -348,6 +398,7 @@ def run_backend(backend: Backend, args: argparse.Namespace) -> dict[str, Any]:
                 url,
                 made["tokens"],
                 made["province_units"],
+                untouched(backend),
                 args.clients,
                 args.requests,
                 args.out,

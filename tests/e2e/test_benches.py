@@ -119,13 +119,12 @@ def test_compare_flags_a_median_ratio_worse_by_more_than_the_tolerance(
 
 def test_bench_web_runs_every_step_small(tmp_path: Path) -> None:
     """bench_web.py on a tiny tree (SQLite): both steps ran, every request was answered
-    with success (a fire on each of 40 units once), and the figures are there."""
+    with success (a fire on each of 40 units once, the unit page signed in), and the
+    figures are there; a kept database is measured again without preparing it."""
+    web = [sys.executable, str(BENCH / "bench_web.py"), "--backend", "sqlite",
+           "--out", str(tmp_path / "out"), "--db-dir", str(tmp_path)]  # fmt: skip
     done = subprocess.run(
-        [
-            sys.executable, str(BENCH / "bench_web.py"), "--backend", "sqlite",
-            "--scale", "0.005", "--runs", "3", "--clients", "5", "--requests", "40",
-            "--out", str(tmp_path / "out"), "--db-dir", str(tmp_path),
-        ],
+        [*web, "--scale", "0.005", "--runs", "3", "--clients", "5", "--requests", "40", "--keep"],
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
@@ -138,6 +137,17 @@ def test_bench_web_runs_every_step_small(tmp_path: Path) -> None:
     load = sqlite["load"]
     assert load["fire"]["requests"] == 40 and load["fire"]["failures"] == {}
     assert load["cycle"]["failures"] == {} and load["board"]["failures"] == {}
+    assert load["page"]["requests"] == 40 and load["page"]["failures"] == {}
+
+    again = subprocess.run([*web, "--reuse", "--runs", "3", "--clients", "5", "--requests", "20"],
+                           capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    assert "reusing sqlite:///" in again.stdout and "nation's cycles in" not in again.stdout
+    reused = json.loads((tmp_path / "out" / "bench_web.json").read_text(encoding="utf-8"))
+    assert reused["sqlite"]["server_side"]["nation"]["cycles"] == 260 + 1250
+    # the second run lapses other units than the first: none refused
+    fired_again = reused["sqlite"]["load"]["fire"]
+    assert fired_again["requests"] == 20 and fired_again["failures"] == {}
 
 
 def test_bench_cli_times_help_and_status_beside_the_interpreter(tmp_path: Path) -> None:
