@@ -182,7 +182,9 @@ class Postgres(Backend):
             conn.execute(f"DROP DATABASE IF EXISTS bontot_{db} WITH (FORCE)")
 
     def raw(self, db: str) -> Any:
-        return psycopg.connect(self.url(db), autocommit=True)
+        conn = psycopg.connect(self.url(db), autocommit=True)
+        conn.execute("SET jit = off")  # as bontot's own connections (db.pg_session)
+        return conn
 
     def cursor(self, conn: Any) -> Any:
         return _PgCursor(conn.cursor())
@@ -599,6 +601,7 @@ def tick_child(url: str, quota: int, raw: bool, backend_name: str) -> None:
             begin_sql, lock = "BEGIN IMMEDIATE", ""
         else:
             conn = psycopg.connect(url, autocommit=True)
+            conn.execute("SET jit = off")  # as bontot's own connections
             cur = _PgCursor(conn.cursor())
             begin_sql, lock = "BEGIN", " FOR UPDATE SKIP LOCKED"
         while claimed < quota:
