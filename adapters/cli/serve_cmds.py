@@ -25,7 +25,9 @@ def serve(
 ) -> None:
     """Serve the web board and the HTTP API (/api/v1)."""
     url = database_url(db)
-    server = guarded(lambda: start(url, clock_for(now), secret=os.environ.get(SECRET_ENV)))
+    server = guarded(
+        lambda: start(url, clock_for(now), secret=os.environ.get(SECRET_ENV), lang=lang)
+    )
     said = text(lang, "cli.serving", address=f"http://{host}:{port}/", url=redacted(url))
     typer.echo(said, err=True)
     try:
