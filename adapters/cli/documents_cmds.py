@@ -17,27 +17,23 @@ from adapters.cli.context import (
     fail_said,
     session,
 )
-from adapters.documents.word import TemplateFault, decision_docx, report_docx
+from adapters.documents.word import (
+    TEMPLATES_ENV,
+    TemplateFault,
+    decision_docx,
+    fault_text,
+    report_docx,
+)
 from workflow.timefmt import LOCAL_TZ
 
 group = typer.Typer(no_args_is_help=True, help="Word documents to sign.")
 
 TemplatesOption = Annotated[
     Path | None,
-    typer.Option("--templates", envvar="BONTOT_TEMPLATES",
+    typer.Option("--templates", envvar=TEMPLATES_ENV,
                  help="A folder with the jurisdiction's own decision.docx / report.docx "
                  "(Jinja templates, as shipped); a file it lacks is taken from bontot"),
 ]
-
-#: what went wrong with a template, in the user's words
-FAULTS = i18n.table("template")  # the catalogues' `template.*` messages
-
-
-def fault_text(fault: TemplateFault, lang: str) -> str:
-    words = FAULTS["en" if lang == "en" else "vi"]
-    near = f" ({words['near']}: “{fault.near}”)" if fault.near else ""
-    return f"{words['intro']} {fault.path}: {words[fault.kind]}: {fault.detail}{near}"
-
 
 def _write(kind: str, year: int, under: str, output: Path, templates: Path | None,
            db: str | None, now: str | None, lang: str) -> None:

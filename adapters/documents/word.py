@@ -39,6 +39,12 @@ def _w(lang: str) -> i18n.Words:
     return DOC_WORDS["en" if lang == "en" else "vi"]
 
 
+#: the jurisdiction's own templates folder, for the command line and the web alike
+TEMPLATES_ENV = "BONTOT_TEMPLATES"
+#: what went wrong with a template, in the user's words
+FAULTS = i18n.table("template")  # the catalogues' `template.*` messages
+
+
 class TemplateFault(Exception):
     """A Word template that cannot be used: not a Word file, a Jinja syntax error, a name
     the context does not have. `path` names the file; `near` is the template's text
@@ -47,6 +53,12 @@ class TemplateFault(Exception):
     def __init__(self, path: str, kind: str, detail: str, near: str = "") -> None:
         super().__init__(f"{path}: {detail}")
         self.path, self.kind, self.detail, self.near = path, kind, detail, near
+
+
+def fault_text(fault: TemplateFault, lang: str) -> str:
+    words = FAULTS["en" if lang == "en" else "vi"]
+    near = f" ({words['near']}: “{fault.near}”)" if fault.near else ""
+    return f"{words['intro']} {fault.path}: {words[fault.kind]}: {fault.detail}{near}"
 
 
 def decision_docx(report: Report, lang: str, today: date, templates: Path | None = None) -> bytes:

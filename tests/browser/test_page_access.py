@@ -34,6 +34,9 @@ TABLE: dict[str, tuple[int, ...]] = {
     "/reports": (303, 200, 200, 200, 200, 200),
     "/reports/report.xlsx": (303, 200, 200, 200, 200, 200),
     "/reports/report.csv?under=X02": (303, 403, 403, 403, 200, 200),
+    "/reports/decision.docx": (303, 200, 200, 200, 200, 200),
+    "/reports/report.docx?under=X02": (303, 403, 403, 403, 200, 200),
+    "/reports/minutes.docx": (303, 400, 400, 400, 400, 400),
     "/imports": (303, 200, 200, 200, 200, 200),
     "/login": (200, 200, 200, 200, 200, 200),
     # background work is its starter's alone: nobody started this one
