@@ -5,6 +5,10 @@ polls. A token that matched is remembered for a short while as (actor, sha256(to
 never the token itself; while remembered, the actor is authenticated as `SignedIn`,
 which still reads the actor's row on every request, so a revocation takes effect at
 the next one. The token is never logged and never read from a URL.
+
+Failed tokens are kept in the trail but not rate-limited, unlike the log-in form's
+passwords: a token is 256 random bits that no rate of guessing reaches, while a limit
+per actor would let anyone who knows an actor's name lock its integration out.
 """
 
 from __future__ import annotations
