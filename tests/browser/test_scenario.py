@@ -129,6 +129,12 @@ def test_a_year_through_the_web_board(browser: Any, live: Live, shots: Path) -> 
     assert rows.count() >= 1
     assert all("btc.x01" in r.inner_text() for r in rows.all())
     assert "Thẩm định đạt" in inspector.inner_text("main table")
+    # and by event, chosen by its label: only the appraisals are left
+    inspector.select_option("select[name=event]", label="Thẩm định đạt")
+    inspector.click("form.filters button[type=submit]")
+    inspector.wait_for_url("**event=appraise**")
+    events = {r.locator("td").nth(3).inner_text() for r in rows.all()}
+    assert events == {"Thẩm định đạt"}
     inspector.screenshot(path=str(shots / "11-audit-filtered.png"), full_page=True)
     with inspector.expect_download() as done:
         inspector.click("text=Tải nhật ký (Excel)")

@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse
 
 from adapters.audit_verify import verify_database
 from adapters.bootstrap import App
-from adapters.documents.lists import Table, audit_log_table, csv_bytes, xlsx_bytes
+from adapters.documents.lists import LIST_WORDS, Table, audit_log_table, csv_bytes, xlsx_bytes
 from adapters.http.pages.jobs import Job, Outcome, Work, jobs_of
 from adapters.http.pages.render import PageRoute, labeller, page
 from adapters.http.pages.session import Visitor, csrf_ok, finish, visitor
@@ -83,6 +83,13 @@ def _labels(app: App, lang: str) -> dict[str, str]:
             for t in d.spec.transitions if t.label is not None}  # fmt: skip
 
 
+def _event_choices(app: App, lang: str) -> list[tuple[str, str]]:
+    """The events the log can be filtered by, (name, label): the opening of a cycle, then
+    the definitions' events in the order they define them (a year's order), each once."""
+    opened = LIST_WORDS["en" if lang == "en" else "vi"]["open"]
+    return [("open", opened), *_labels(app, lang).items()]
+
+
 def _log_table(app: App, lang: str, rows: list[dict[str, Any]]) -> Table:
     """The log's cells as the Excel export and `bontot audit log` write them: events,
     stages and roles by their labels (the engine's own roles too), kinds in words."""
@@ -109,7 +116,8 @@ def router() -> APIRouter:
         table = _log_table(app, who.lang, shown)
         cells = [(row["at"], *(c[i] for i in (1, 2, 3, 6, 7, 8)))
                  for row, c in zip(shown, table.rows, strict=True)]  # fmt: skip
-        return page(request, "audit.html", who, fields=q, rows=cells, total=len(rows), job=job)
+        return page(request, "audit.html", who, fields=q, rows=cells, total=len(rows), job=job,
+                    events=_event_choices(app, who.lang))  # fmt: skip
 
     @pages.post("/audit/verify")
     def verify(request: Request, csrf: str = Form(""), app: App = Depends(services)) -> Response:
