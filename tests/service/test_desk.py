@@ -84,6 +84,39 @@ def test_the_board_filtered_by_organisation_type(desk: Desk) -> None:
     assert desk.board(None, 2025, "T01", BoardFilter(org_type="armed_forces")).rows == []
 
 
+def test_the_board_keeps_children_with_a_recognised_unit_or_those_with_none(desk: Desk) -> None:
+    clock = desk.cycles.clock
+    for when, event, actor, role, payload in (
+        (local(2025, 2, 20), "register", *SECRETARY, {"plan": "KH-05"}),
+        (local(2025, 2, 21), "start", *SECRETARY, {}),
+        (local(2025, 12, 10), "self_evaluate", *SECRETARY, GOOD_EVALUATION),
+        (local(2025, 12, 28), "propose", *SECRETARY, {}),
+        (local(2026, 1, 20), "appraise", "btc.x01", "superior_org_board", {}),
+        (local(2026, 3, 2), "recognize", "btv.x01", "superior_standing_committee",
+         {"decision": "125-QĐ/ĐU"}),
+    ):  # fmt: skip
+        clock.set(when)  # type: ignore[attr-defined]
+        assert desk.cycles.fire("CB-THON1", event, 2025, actor, role, payload).applied
+    # Xã Tân Lập has thôn 1 recognised; Phường Hòa Bình none
+    yes = desk.board(None, 2025, "T01", BoardFilter(recognized="yes"))
+    assert [(r.code, r.recognized) for r in yes.rows] == [("X01", 1)]
+    no = desk.board(None, 2025, "T01", BoardFilter(recognized="no"))
+    assert [(r.code, r.recognized) for r in no.rows] == [("X02", 0)]
+    assert [r.code for r in desk.board(None, 2025, "T01", BoardFilter()).rows] == ["X01", "X02"]
+
+
+def test_the_board_pages_its_rows_and_says_how_many_there_are(desk: Desk) -> None:
+    # Xã Tân Lập's children: CB-THON1 and DB-TRUONG, one a page
+    first = desk.board(None, 2025, "X01", BoardFilter(per_page=1))
+    second = desk.board(None, 2025, "X01", BoardFilter(per_page=1, page=2))
+    assert [r.code for r in first.rows] == ["CB-THON1"]
+    assert [r.code for r in second.rows] == ["DB-TRUONG"]
+    assert (first.matching, first.page, first.pages) == (2, 1, 2)
+    # a page past the last shows the last
+    past = desk.board(None, 2025, "X01", BoardFilter(per_page=1, page=9))
+    assert ([r.code for r in past.rows], past.page) == (["DB-TRUONG"], 2)
+
+
 def test_overdue_children_after_the_registration_deadline(desk: Desk) -> None:
     desk.cycles.clock.set(local(2025, 4, 2))  # type: ignore[attr-defined]
     view = desk.board(None, 2025, "T01", BoardFilter(overdue_only=True))
