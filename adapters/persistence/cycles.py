@@ -342,20 +342,20 @@ class SqlCycles:
         where_m, _ = subtree(under, "m.unit_path")
         rows = self.sql.query(
             "SELECT u.code, u.name, p.code, c.definition_id, c.definition_version, c.state, "
-            "d.key, d.due_at, 0 FROM deadline d JOIN cycle c ON c.id = d.cycle_id "
+            "d.key, d.due_at, 0, p.name FROM deadline d JOIN cycle c ON c.id = d.cycle_id "
             "JOIN unit u ON u.id = c.unit_id LEFT JOIN unit p ON p.id = u.parent_id "
             f"WHERE c.year = :year{where} "
             f"AND {late('d')} AND d.due_at < :at "
             "UNION ALL "
             "SELECT u.code, u.name, p.code, m.definition_id, m.definition_version, NULL, "
-            "m.key, m.due_at, 1 FROM milestone m JOIN unit u ON u.id = m.unit_id "
+            "m.key, m.due_at, 1, p.name FROM milestone m JOIN unit u ON u.id = m.unit_id "
             "LEFT JOIN unit p ON p.id = u.parent_id "
             f"WHERE m.year = :year{where_m} "
             "AND m.met_at IS NULL AND m.due_at < :at ORDER BY 8, 1, 7",
             {**params, "year": year, "at": to_db(at)},
         )
         return [
-            OverdueItem(r[0], r[1], r[2], r[3], r[4], r[5], r[6], from_db(r[7]), bool(r[8]))
+            OverdueItem(r[0], r[1], r[2], r[3], r[4], r[5], r[6], from_db(r[7]), bool(r[8]), r[9])
             for r in rows
         ]
 

@@ -150,9 +150,10 @@ def test_counts_and_overdue_lists(commune: CycleService, uow: Any) -> None:
         ("propose", "DB-TRUONG-1"), ("propose", "DB-TRUONG-2"), ("propose", "DB-TRUONG-3"),
     ]
     first = overdue[0]
-    assert (first.unit_name, first.parent_code, first.state, first.milestone) == (
-        "Chi bộ khu phố 3", "X02", "not_registered", False
-    )
+    assert (first.unit_name, first.parent_code, first.parent_name, first.state,
+            first.milestone) == (
+        "Chi bộ khu phố 3", "X02", "Đảng ủy phường Hòa Bình", "not_registered", False
+    )  # fmt: skip
     assert uow.cycles.list_overdue(None, 2025, local(2025, 3, 1)) == []
 
 

@@ -135,6 +135,7 @@ class OverdueGroup:
     deadline: str
     superior: str | None
     items: list[LateItem]
+    superior_name: str | None = None
 
 
 class Desk:
@@ -222,7 +223,7 @@ class Desk:
             due = item.due_at.astimezone(LOCAL_TZ).date()
             key = (item.definition_id, item.deadline, item.parent_code)
             group = groups.setdefault(
-                key, OverdueGroup(definition, item.deadline, item.parent_code, [])
+                key, OverdueGroup(definition, item.deadline, item.parent_code, [], item.parent_name)
             )
             group.items.append(LateItem(item, -working_days(calendar, today, due)))
         return sorted(groups.values(), key=lambda g: (g.deadline, g.superior or ""))

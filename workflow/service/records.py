@@ -145,6 +145,7 @@ class OverdueItem:
     deadline: str
     due_at: datetime
     milestone: bool
+    parent_name: str | None = None
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ from workflow.testing.tables import (
     index_add,
     insert_timer,
     parent_code,
+    parent_name,
     planned_rows,
     timer_rows,
     unit_ref,
@@ -324,6 +325,7 @@ class MemoryCycles:
             found.append((due_at, unit["code"], OverdueItem(
                 unit["code"], unit["name"], parent_code(tables, unit), c["definition_id"],
                 c["definition_version"], c["state"], key, from_db(due_at), False,
+                parent_name(tables, unit),
             )))
         for _, m in sorted(tables.milestones.items()):
             if (
@@ -334,6 +336,7 @@ class MemoryCycles:
                 found.append((m["due_at"], unit["code"], OverdueItem(
                     unit["code"], unit["name"], parent_code(tables, unit), m["definition_id"],
                     m["definition_version"], None, m["key"], from_db(m["due_at"]), True,
+                    parent_name(tables, unit),
                 )))
         found.sort(key=lambda item: (item[0], item[1], item[2].deadline))
         return [item for _, _, item in found]

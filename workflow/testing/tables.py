@@ -151,6 +151,11 @@ def parent_code(tables: Tables, unit: Row) -> str | None:
     return None if parent is None else str(parent["code"])
 
 
+def parent_name(tables: Tables, unit: Row) -> str | None:
+    parent = tables.units.get(unit["parent_id"]) if unit["parent_id"] is not None else None
+    return None if parent is None else str(parent["name"])
+
+
 def unit_ref(tables: Tables, unit: Row) -> UnitRef:
     return UnitRef(
         id=unit["id"],
