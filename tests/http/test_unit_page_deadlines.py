@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from adapters.catalog import load_catalog
+from tests.conftest import local
 from tests.http.test_unit_page_labels import logged_in
 from tests.support.api_server import Served, serving
 from tests.support.backends import BACKENDS, database
@@ -36,11 +37,18 @@ def moving_definition() -> Definition:
 def moved(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Served]:
+    """The commune under the moving definition on 18/03/2025, the registration's first
+    reminder (17/03) sent to the secretaries."""
     folder: Path = tmp_path_factory.mktemp("api")
     with (
         database(str(request.param), folder) as url,
         serving(url, definition=moving_definition()) as it,
     ):
+        app = it.services()
+        try:
+            app.ticks().run_until(it.clock, local(2025, 3, 18, 9))
+        finally:
+            app.close()
         yield it
 
 
@@ -76,3 +84,19 @@ def test_a_moved_deadline_shows_both_dates_and_why(moved: Served) -> None:
     )
     # a deadline on a working day says nothing more
     assert "dời" not in cells(vi, "Đăng ký xây dựng mô hình")
+
+
+def notice_rows(page: str) -> list[str]:
+    """The rows of the notices' table (a page in Vietnamese), their tags dropped."""
+    table = page.split("<h2>Nhắc việc đã gửi</h2>")[1]
+    rows = re.findall(r"<tr>(.*?)</tr>", table.split("</table>")[0], re.S)
+    return [" ".join(re.sub(r"<[^>]+>", " ", r).split()) for r in rows]
+
+
+def test_a_sent_reminder_shows_its_label_and_delivery(moved: Served) -> None:
+    rows = notice_rows(page(moved, "vi"))
+    reminders = [r for r in rows if "Đăng ký xây dựng mô hình" in r]
+    assert reminders, rows
+    assert all(r.startswith("17/03/2025 08:00 Nhắc hạn ") for r in reminders), reminders
+    assert any(s in reminders[0] for s in ("đã gửi", "chờ gửi", "chờ soạn", "gửi không được"))
+    assert all(word not in " ".join(rows) for word in ("reminder", "pending", "queued"))
