@@ -143,7 +143,7 @@ class App:
         """The web board's reads (its rows per child node, the unit page, my work)."""
         from workflow.service.desk import Desk
 
-        return Desk(self.actors, self.cycles)
+        return Desk(self.actors, self.cycles, self.evidence)
 
     @cached_property
     def reorganisations(self) -> Reorganisations:

@@ -34,6 +34,30 @@ def unit_verdict_dict(found: UnitVerdict) -> dict[str, Any]:
     return d
 
 
+def register_line(verdict: Verdict, lang: str) -> str | None:
+    """What the ratings register the rule read holds: rated, left out, missing (None:
+    the rule reads no register)."""
+    register = verdict.register
+    if register is None:
+        return None
+    w = WORDS[lang]
+    ratings = next((c for c in verdict.checks if c.key.endswith("_complete")), None)
+    excluded = [
+        r for r in register.get("records", []) if getattr(r, "status", "active") != "active"
+    ]
+    return w["register"].format(
+        rated=ratings.actual if ratings else "—",
+        excluded=len(excluded) or w["none"],
+        missing=w["none"] if ratings is None or ratings.passed else ratings.actual,
+    )
+
+
+def meetings_line(meetings: tuple[int, list[Breach]], lang: str) -> str:
+    """The meeting register's count: meetings held, breaches of the thresholds."""
+    held, breaches = meetings
+    return WORDS[lang]["meetings"].format(held=held, breaches=len(breaches))
+
+
 def verdict_text(
     verdict: Verdict,
     lang: str,
@@ -52,23 +76,12 @@ def verdict_text(
     for check in verdict.checks:
         mark = "!" if check.warning else "✓" if check.passed else "✗"
         lines.append(f"  {mark} {check.describe(lang)}")
-    register = verdict.register
+    register = register_line(verdict, lang)
     if register is not None:
-        ratings = next(
-            (c for c in verdict.checks if c.key.endswith("_complete")), None
-        )
-        excluded = [r for r in register.get("records", []) if getattr(r, "status", "active")
-                    != "active"]
-        lines.append(
-            w["register"].format(
-                rated=ratings.actual if ratings else "—",
-                excluded=len(excluded) or w["none"],
-                missing=w["none"] if ratings is None or ratings.passed else ratings.actual,
-            )
-        )
+        lines.append(register)
     if meetings is not None:
-        held, breaches = meetings
-        lines.append(w["meetings"].format(held=held, breaches=len(breaches)))
+        breaches = meetings[1]
+        lines.append(meetings_line(meetings, lang))
         lines.extend(f"    - {b.describe(lang)}" for b in breaches[:20])
         if len(breaches) > 20:
             lines.append(f"    … (+{len(breaches) - 20})")

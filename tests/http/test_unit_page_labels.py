@@ -39,3 +39,27 @@ def test_the_unit_page_names_its_kind_and_organisation_type(served_once: Served)
         "Administrative agency, public service unit</p>"
     ) in en.text
     assert "village" not in vi.text and "administrative" not in en.text
+
+
+def test_the_verdict_shows_the_evidence_its_checks_rest_on(served_once: Served) -> None:
+    """The ratings register's counts and the meeting register's breaches, as the API's
+    verdict gives them, beside the checks."""
+    client = logged_in(served_once, "btc.x01")
+    try:
+        vi = client.get("/units/CB-THON1", params={"year": 2025, "lang": "vi"})
+        en = client.get("/units/DB-TRUONG", params={"year": 2025, "lang": "en"})
+    finally:
+        client.close()
+    assert vi.status_code == 200 and en.status_code == 200
+    shown = " ".join(re.sub(r"<[^>]+>", " ", vi.text.split("<h3>Căn cứ đối chiếu</h3>")[1]).split())
+    assert shown.startswith(
+        "Sổ xếp loại: 12/12 đã có xếp loại; không tính (miễn, đình chỉ): không; thiếu: không "
+        "Sổ sinh hoạt (tiêu chí 2): 0 buổi, 2 vi phạm "
+        "tháng 01/2025 — Số buổi sinh hoạt thường kỳ trong tháng: 0 (yêu cầu ≥ 1) "
+        "tháng 02/2025 — "
+    ), shown[:400]
+    # a committee's register counts its cells; it keeps no meeting register of its own
+    assert "Ratings register: 3/3 rated; left out (exempt, suspended): none; missing: none" in (
+        en.text
+    )
+    assert "Meeting register" not in en.text

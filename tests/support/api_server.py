@@ -22,6 +22,7 @@ from adapters.http.server import start
 from tests.conftest import COMMUNE, local
 from tests.support.register import COMMUNE_RATINGS
 from workflow.clock import VirtualClock
+from workflow.spec.registry import Definition
 
 #: actor -> (role, scope): one per role of bon-tot and of the installation; the auditor
 #: is the commune's inspection committee, so that it too has an outside
@@ -58,12 +59,16 @@ class Served:
         return bootstrap.build(self.url, self.clock, schema="require")
 
 
-def prepare(url: str, clock: VirtualClock) -> dict[str, str]:
-    """The commune, its 2025 cycles and ratings, and the actors; their tokens."""
+def prepare(
+    url: str, clock: VirtualClock, definition: Definition | None = None
+) -> dict[str, str]:
+    """The commune, its 2025 cycles (of `definition`, bon-tot by default) and ratings,
+    and the actors; their tokens."""
     app = bootstrap.build(url, clock, schema="upgrade")
     try:
         app.store.import_units(COMMUNE)
-        app.cycles.open_cycles(load_catalog().latest("bon-tot"), 2025, actor="system")
+        opened = definition or load_catalog().latest("bon-tot")
+        app.cycles.open_cycles(opened, 2025, actor="system")
         app.store.import_ratings(2025, COMMUNE_RATINGS, clock.now(), "btc.x01", {"file": "t"})
         tokens = {"quantri": app.actors.add("quantri", "administrator", None)}
         for actor, (role, scope) in ACTORS.items():
@@ -85,12 +90,16 @@ def free_port() -> int:
 
 @contextmanager
 def serving(
-    url: str, clock: VirtualClock | None = None, prepared: bool = False
+    url: str,
+    clock: VirtualClock | None = None,
+    prepared: bool = False,
+    definition: Definition | None = None,
 ) -> Iterator[Served]:
-    """uvicorn on 127.0.0.1:<free port> over `url` (prepared here unless `prepared`: the
-    caller's own database, in open mode when it has no actors), until the block ends."""
+    """uvicorn on 127.0.0.1:<free port> over `url` (prepared here, its cycles of
+    `definition`, unless `prepared`: the caller's own database, in open mode when it has
+    no actors), until the block ends."""
     clock = clock or VirtualClock(NOW)
-    tokens = {} if prepared else prepare(url, clock)
+    tokens = {} if prepared else prepare(url, clock, definition)
     server = start(url, clock)
     port = free_port()
     config = uvicorn.Config(

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
+from workflow.deadlines import DueDeadline, effective_due
 from workflow.pilot import PilotCheck, pilot_rows
 from workflow.rules.stored_checks import Labeller, expand
-from workflow.service.records import OverdueItem, UnitRef
+from workflow.service.records import Cycle, DeadlineStatus, OverdueItem, UnitRef
 from workflow.service.reports import Report, build_report
 from workflow.service.results import Board, BoardRow, History
 from workflow.spec.registry import Definition
@@ -57,13 +59,36 @@ def history(
         else e
         for e in uow.cycles.history(cycle.id)
     ]
+    deadlines = uow.cycles.deadlines(cycle.id)
     return History(
         cycle,
         definition,
         entries,
-        uow.cycles.deadlines(cycle.id),
+        deadlines,
         uow.outbox.notices(cycle.id),
+        _moves(service, cycle, definition, deadlines),
     )
+
+
+def _moves(
+    service: CycleService, cycle: Cycle, definition: Definition, deadlines: list[DeadlineStatus]
+) -> dict[str, DueDeadline]:
+    """The deadlines the calendar policy moved off the definition's date, computed again
+    from the definition and the calendar (only the effective instant is stored); one
+    stored on another day than the calculation gives (a calendar changed since) is left
+    out rather than given a reason that is not its own."""
+    spec = definition.spec
+    calendar = service.calendar(spec)
+    zone = ZoneInfo(spec.timezone)
+    moves = {}
+    for status in deadlines:
+        defined = spec.deadlines.get(status.key)
+        if defined is None:
+            continue
+        due = effective_due(spec, status.key, defined.due, cycle.year, calendar)
+        if due.natural_date is not None and due.due_date == status.due_at.astimezone(zone).date():
+            moves[status.key] = due
+    return moves
 
 
 def _labels(service: CycleService, definition_id: str, version: int) -> Labeller:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from workflow.access import SYSTEM_ROLES, Grant, authorize
 from workflow.calendar import WorkingCalendar
@@ -17,6 +18,10 @@ from workflow.service.results import History, Verdict
 from workflow.spec.registry import Definition
 from workflow.targets import share_units_needed
 from workflow.timefmt import LOCAL_TZ
+
+if TYPE_CHECKING:
+    from workflow.rules.meetings import Breach
+    from workflow.service.meeting_checks import MeetingChecks
 
 #: days left at or under which a cycle's next deadline is "due soon"
 DUE_SOON_DAYS = 5
@@ -99,6 +104,9 @@ class UnitView:
     verdict: Verdict
     #: the events this actor may fire on the cycle now, as the role it fires them
     events: list[tuple[str, str]]
+    #: the meeting register beside the verdict: meetings held and the thresholds' breaches
+    #: (None: the definition sets no thresholds for the unit's kind)
+    meetings: tuple[int, list[Breach]] | None = None
 
 
 @dataclass(frozen=True)
@@ -139,10 +147,14 @@ class OverdueGroup:
 
 
 class Desk:
-    def __init__(self, actors: Actors, cycles: CycleService) -> None:
+    def __init__(
+        self, actors: Actors, cycles: CycleService, evidence: MeetingChecks | None = None
+    ) -> None:
         self.actors = actors
         self.cycles = cycles
         self.uow = cycles.uow
+        #: the verdict's evidence, as the API's verdict reads it (None: the verdict alone)
+        self.evidence = evidence
 
     def year(self, asked: int | None) -> int:
         """The year a reader sees unless they ask for another: the newest year any cycle
@@ -229,12 +241,16 @@ class Desk:
         return sorted(groups.values(), key=lambda g: (g.deadline, g.superior or ""))
 
     def unit(self, grant: Grant | None, unit_code: str, year: int) -> UnitView:
-        """The unit page: what happened, the verdict as the evidence stands, and what
-        this actor may do there now."""
+        """The unit page: what happened, the verdict as the evidence stands (with the
+        meeting register beside it, as the API's verdict), and what this actor may do
+        there now."""
         unit = self.actors.sight(grant, unit_code, "unit page")
         history = self.cycles.history(unit.code, year)
-        verdict = self.cycles.verdict(history.cycle)
-        return UnitView(unit, history, verdict, self.fireable(grant, history.cycle))
+        events = self.fireable(grant, history.cycle)
+        if self.evidence is None:
+            return UnitView(unit, history, self.cycles.verdict(history.cycle), events)
+        found = self.evidence.verdict_of(history.cycle)
+        return UnitView(unit, history, found.verdict, events, found.meetings)
 
     def fireable(self, grant: Grant | None, cycle: Cycle) -> list[tuple[str, str]]:
         """(event, role) pairs the actor may fire on the cycle in its state: the role's

@@ -132,10 +132,13 @@ class MeetingChecks:
     def verdict(self, unit: str, year: int, definition: str | None = None) -> UnitVerdict:
         """The recognition rule's verdict on the unit's evidence, and criterion 2's
         evidence beside it: the meeting register through the end of the year (or today)."""
-        cycle = self.cycles.cycle(unit, year, definition)
+        return self.verdict_of(self.cycles.cycle(unit, year, definition))
+
+    def verdict_of(self, cycle: Cycle) -> UnitVerdict:
+        """The same, of a cycle already read (the unit page's)."""
         found = self.cycles.verdict(cycle)
         used = self.cycles.definition(cycle.definition_id, cycle.definition_version)
-        return UnitVerdict(cycle, used, found, self._meeting_breaches(cycle, used, year))
+        return UnitVerdict(cycle, used, found, self._meeting_breaches(cycle, used, cycle.year))
 
     def _meeting_breaches(
         self, cycle: Cycle, definition: Definition, year: int

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from workflow.deadlines import DueDeadline
 from workflow.pilot import PilotCheck
 from workflow.rules.checks import Check
 from workflow.runtime.decision import Decision
@@ -92,6 +93,9 @@ class History:
     deadlines: list[DeadlineStatus]
     #: reminders and escalations sent about this cycle, from the audit trail
     notices: list[NoticeRecord] = field(default_factory=list)
+    #: the deadlines the definition's calendar policy moved off their date, by key: each
+    #: with its natural date and why (a holiday's name, or deadlines.WEEKEND)
+    moves: dict[str, DueDeadline] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from adapters.bootstrap import App
+from adapters.cli.evidence_render import meetings_line, register_line
 from adapters.http.pages.forms import EventForm, event_form, payload_of
 from adapters.http.pages.render import PageRoute, page
 from adapters.http.pages.session import csrf_ok, visitor
@@ -24,6 +25,16 @@ def _forms(view: UnitView) -> list[EventForm]:
     return [event_form(spec, e, r, view.unit.org_type) for e, r in view.events]
 
 
+def _evidence(view: UnitView, lang: str) -> dict[str, str | None]:
+    """The verdict's evidence in the visitor's language: the ratings register's counts,
+    the meeting register's (its breaches the template lists)."""
+    meetings = view.meetings
+    return {
+        "register": register_line(view.verdict, lang),
+        "meetings": None if meetings is None else meetings_line(meetings, lang),
+    }
+
+
 def router() -> APIRouter:
     pages = APIRouter(route_class=PageRoute)
 
@@ -33,7 +44,7 @@ def router() -> APIRouter:
         view = app.desk.unit(who.grant, code, page_year(request, app))
         done = request.query_params.get("done")
         return page(request, "unit.html", who, view=view, forms=_forms(view), done=done,
-                    message=None)  # fmt: skip
+                    message=None, evidence=_evidence(view, who.lang))  # fmt: skip
 
     @pages.post("/units/{code}/fire")
     async def fire(code: str, request: Request, app: App = Depends(services)) -> Response:
@@ -65,4 +76,4 @@ def _fire(code: str, request: Request, app: App, fields: dict[str, str]) -> Resp
     return page(request, "unit.html", who, 409, view=view, forms=_forms(view), done=None,
                 message=refusal_text(refusal, view.history.definition.spec, who.lang)
                 if refusal else words["fire_refused"],
-                checks=fired.decision.checks)  # fmt: skip
+                checks=fired.decision.checks, evidence=_evidence(view, who.lang))  # fmt: skip
