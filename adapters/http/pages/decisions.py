@@ -6,16 +6,23 @@ hold a request open."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Form, Request, Response
+from dataclasses import replace
+from typing import Any
 
+from fastapi import APIRouter, Depends, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from adapters import i18n
 from adapters.bootstrap import App
 from adapters.documents.lists import Table, csv_bytes, xlsx_bytes
+from adapters.http.pages.forms import TEXT_FIELDS, EventForm, event_form, missing, payload_of
 from adapters.http.pages.jobs import Outcome, Work, jobs_of
 from adapters.http.pages.render import PageRoute, page
 from adapters.http.pages.session import Visitor, csrf_ok, visitor
 from adapters.http.pages.words import WORDS
 from adapters.http.server import Server, server_of, services
 from adapters.http.years import page_year
+from adapters.i18n.said import field_label
 from workflow.errors import BontotError
 from workflow.progress import Progress
 from workflow.service.actors import SignedIn, TokenSource, no_token
@@ -36,6 +43,19 @@ def events_for(catalog: DefinitionSet, who: Visitor) -> list[tuple[str, str]]:
             if mine and role is not None and role.acts_for == "superior":
                 found.setdefault(t.trigger, t.label.get(who.lang) if t.label else t.trigger)
     return sorted(found.items(), key=lambda kv: kv[1])
+
+
+def bulk_form(catalog: DefinitionSet, who: Visitor, event: str) -> EventForm | None:
+    """The fields `event` asks for in bulk: the text fields any definition requires for
+    it (a unit's scores and an override of its verdict are its own page's, never a
+    list's). None for an event no definition has."""
+    role = who.grant.role if who.grant else ""
+    forms = [event_form(d.spec, event, role, "") for d in catalog
+             if any(t.trigger == event for t in d.spec.transitions)]  # fmt: skip
+    if not forms:
+        return None
+    texts = tuple(f for f in TEXT_FIELDS if any(f in form.texts for form in forms))
+    return replace(forms[0], texts=texts, criteria=(), checklist=(), overridable=False)
 
 
 def result_table(items: list[BulkItem], lang: str) -> Table:
@@ -72,16 +92,34 @@ def bulk_work(
 
 
 def _request(
-    who: Visitor, event: str, year: int, under: str, select: str, dry_run: bool
-) -> BulkRequest:
+    who: Visitor, event: str, year: int, under: str, select: str, dry_run: bool,
+    payload: dict[str, Any],
+) -> BulkRequest:  # fmt: skip
     if select not in SELECTS:
         raise BontotError(f"{select!r}")
     chosen: Select = next(s for s in SELECTS if s == select)
     return BulkRequest(
         event=event, year=year, under=under.strip() or None,
         actor=who.actor or "web", role=who.grant.role if who.grant else "",
-        payload={}, grant=who.grant, select=chosen, dry_run=dry_run,
+        payload=payload, grant=who.grant, select=chosen, dry_run=dry_run,
     )  # fmt: skip
+
+
+def _missing_text(form: EventForm, lacking: list[str], lang: str) -> str:
+    """What the event still needs, as the refusal of a single unit says it."""
+    return i18n.text(lang, "refusal.payload_missing",
+                     event=form.label_en if lang == "en" else form.label_vi,
+                     fields=", ".join(field_label(n, lang) for n in lacking))  # fmt: skip
+
+
+def _expected(raw: str) -> int:
+    try:
+        n = int(raw or 0)
+    except ValueError:
+        raise BontotError(f"expected: {raw!r}") from None
+    if n < 0:
+        raise BontotError(f"expected: {raw!r}")
+    return n
 
 
 def router() -> APIRouter:
@@ -90,42 +128,51 @@ def router() -> APIRouter:
     @pages.get("/decisions")
     def decisions(request: Request, app: App = Depends(services)) -> Response:
         who = visitor(request, app, "decisions")
+        events = events_for(app.catalog, who)
         fields = {"event": "", "under": "", "select": "all", **request.query_params}
-        return page(request, "decisions.html", who, events=events_for(app.catalog, who),
-                    fields=fields, items=None, job=None)  # fmt: skip
+        # the fields of the event chosen, else of the list's first (the one shown chosen)
+        chosen = fields["event"] or (events[0][0] if events else "")
+        return page(request, "decisions.html", who, events=events, fields=fields,
+                    form=bulk_form(app.catalog, who, chosen), items=None, job=None,
+                    message=None)  # fmt: skip
 
     @pages.post("/decisions")
-    def decide(
-        request: Request,
-        event: str = Form(""),
-        under: str = Form(""),
-        select: str = Form("all"),
-        step: str = Form("preview"),
-        expected: int = Form(0, ge=0),
-        csrf: str = Form(""),
-        app: App = Depends(services),
-    ) -> Response:
-        who = visitor(request, app, "decisions")
-        if not csrf_ok(request, csrf):
-            raise BontotError(WORDS[who.lang]["csrf"])
-        wanted = _request(
-            who, event, page_year(request, app), under, select, dry_run=step != "run"
-        )
-        fields = {"event": event, "under": under, "select": select}
-        if step == "run":
-            work = bulk_work(server_of(request), wanted, who.actor, expected, who.lang)
-            job = jobs_of(request).start("bulk", who.actor, work, WORDS[who.lang]["job_failed"])
-            return page(request, "decisions.html", who, events=events_for(app.catalog, who),
-                        fields=fields, items=None, job=job)  # fmt: skip
-        _, items = app.acts.bulk(wanted, token=_signed(who.actor))
-        count = applied(items)
-        states = {name: state.label.get(who.lang)
-                  for d in app.catalog for name, state in d.spec.states.items()}  # fmt: skip
-        return page(request, "decisions.html", who, events=events_for(app.catalog, who),
-                    fields=fields, items=items, count=count, states=states,
-                    job=None)  # fmt: skip
+    async def decide(request: Request, app: App = Depends(services)) -> Response:
+        fields = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+        return await run_in_threadpool(_decide, request, app, fields)
 
     return pages
+
+
+def _decide(request: Request, app: App, sent: dict[str, str]) -> Response:
+    who = visitor(request, app, "decisions")
+    if not csrf_ok(request, sent.get("csrf")):
+        raise BontotError(WORDS[who.lang]["csrf"])
+    event, step = sent.get("event", ""), sent.get("step", "preview")
+    form = bulk_form(app.catalog, who, event)
+    texts = form.texts if form else ()
+    fields = {"event": event, "under": sent.get("under", ""), "select": sent.get("select", "all"),
+              **{t: sent.get(t, "").strip() for t in texts}}  # fmt: skip
+    shown: dict[str, Any] = {"events": events_for(app.catalog, who), "fields": fields,
+                             "form": form}
+    lacking = missing(form, sent) if form else []
+    if form is not None and lacking:  # nothing is previewed nor run without them
+        return page(request, "decisions.html", who, 400, **shown, items=None, job=None,
+                    message=_missing_text(form, lacking, who.lang))  # fmt: skip
+    payload = payload_of(form, sent, who.lang) if form else {}
+    wanted = _request(who, event, page_year(request, app), fields["under"], fields["select"],
+                      dry_run=step != "run", payload=payload)  # fmt: skip
+    if step == "run":
+        expected = _expected(sent.get("expected", ""))
+        work = bulk_work(server_of(request), wanted, who.actor, expected, who.lang)
+        job = jobs_of(request).start("bulk", who.actor, work, WORDS[who.lang]["job_failed"])
+        return page(request, "decisions.html", who, **shown, items=None, job=job,
+                    message=None)  # fmt: skip
+    _, items = app.acts.bulk(wanted, token=_signed(who.actor))
+    states = {name: state.label.get(who.lang)
+              for d in app.catalog for name, state in d.spec.states.items()}  # fmt: skip
+    return page(request, "decisions.html", who, **shown, items=items, count=applied(items),
+                states=states, job=None, message=None)  # fmt: skip
 
 
 def _signed(actor: str | None) -> SignedIn | TokenSource:
