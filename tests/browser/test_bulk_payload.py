@@ -1,8 +1,8 @@
 """A bulk decision's page asks for what the event's payload needs (a reason, a decision
 number: the definition's `requires`), over the real server: a bulk return with its
 reason reaches every unit's history; a recognition without its decision number runs
-nothing and says so in Vietnamese. The tests run in order: they share the module's
-installation."""
+nothing and says so in Vietnamese; the Vietnamese preview says why a unit is left out or
+refused. The tests run in order: they share the module's installation."""
 
 from __future__ import annotations
 
@@ -61,6 +61,27 @@ def _state(live: Live, unit: str) -> str:
         return app.cycles.history(unit, YEAR).cycle.state
 
 
+def test_the_vietnamese_preview_says_why_a_unit_is_left_out_or_refused(
+    live: Live, board: httpx.Client
+) -> None:
+    csrf = _csrf(board)
+    # DB-TRUONG-1 evaluated itself under the bar on criterion 1
+    passing = board.post("/decisions", data={"csrf": csrf, "event": "appraise", "under": "X01",
+                                             "select": "passing", "step": "preview"})  # fmt: skip
+    assert passing.status_code == 200
+    row = re.search(r"DB-TRUONG-1</a></td>.*?</tr>", passing.text, re.S)
+    assert row is not None and "bỏ qua" in row.group(0)
+    assert "không chọn: kết quả đối chiếu tiêu chuẩn là không đạt" in row.group(0)
+    # chosen anyway, the rule refuses it: its reason in Vietnamese, never in English
+    every = board.post("/decisions", data={"csrf": csrf, "event": "appraise", "under": "X01",
+                                           "select": "all", "step": "preview"})  # fmt: skip
+    row = re.search(r"DB-TRUONG-1</a></td>.*?</tr>", every.text, re.S)
+    assert row is not None and "không thực hiện" in row.group(0)
+    reason = re.search(r"<td>([^<]+)<div>", row.group(0))
+    assert reason is not None and "Thẩm định đạt" in reason.group(1), row.group(0)
+    assert "Appraise" not in row.group(0) and "refused" not in row.group(0)
+
+
 def _finished(client: httpx.Client, page: str) -> str:
     """The job the page started, polled until it ends: its fragment."""
     job = re.search(r'hx-get="(/jobs/[A-Za-z0-9_-]{16})"', page)
@@ -91,7 +112,14 @@ def test_a_bulk_return_with_its_reason_reaches_both_units(
     assert f'<input type="hidden" name="reason" value="{REASON}">' in preview.text
     run = board.post("/decisions", data={**asked, "step": "run", "expected": "2"})
     assert run.status_code == 200
-    assert "Đã thực hiện cho 2 đơn vị." in _finished(board, run.text)
+    done = _finished(board, run.text)
+    assert "Đã thực hiện cho 2 đơn vị." in done
+    # the result list says the states by their labels, as the page does
+    link = re.search(r'href="(/jobs/[A-Za-z0-9_-]{16}\.csv)"', done)
+    assert link is not None
+    listed = board.get(link.group(1)).content.decode("utf-8-sig")
+    assert "Đã đề nghị công nhận" in listed and "Trả lại để bổ sung" in listed
+    assert "returned" not in listed
     with bootstrap.opened(live.url, VirtualClock(NOW)) as app:
         for unit in ("CB-THON1", "DB-TRUONG-1"):
             history = app.cycles.history(unit, YEAR)

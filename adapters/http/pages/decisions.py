@@ -22,11 +22,12 @@ from adapters.http.pages.session import Visitor, csrf_ok, visitor
 from adapters.http.pages.words import WORDS
 from adapters.http.server import Server, server_of, services
 from adapters.http.years import page_year
-from adapters.i18n.said import field_label
+from adapters.i18n.said import field_label, refusal_text
 from workflow.errors import BontotError
 from workflow.progress import Progress
 from workflow.service.actors import SignedIn, TokenSource, no_token
 from workflow.service.bulk import BulkItem, BulkRequest, Select
+from workflow.spec.model import DefinitionSpec
 from workflow.spec.registry import DefinitionSet
 
 SELECTS: tuple[Select, ...] = ("all", "passing", "failing")
@@ -58,10 +59,39 @@ def bulk_form(catalog: DefinitionSet, who: Visitor, event: str) -> EventForm | N
     return replace(forms[0], texts=texts, criteria=(), checklist=(), overridable=False)
 
 
-def result_table(items: list[BulkItem], lang: str) -> Table:
+def spec_of(catalog: DefinitionSet, event: str) -> DefinitionSpec | None:
+    """The first definition that has `event`, for the labels of what its items say."""
+    return next((d.spec for d in catalog
+                 if any(t.trigger == event for t in d.spec.transitions)), None)  # fmt: skip
+
+
+def item_reason(item: BulkItem, spec: DefinitionSpec | None, lang: str) -> str:
+    """Why a unit was refused or left out, in `lang` (the service's own English reason
+    only when the catalogue has no words for it and the page is English)."""
+    if item.refusal is not None:
+        return refusal_text(item.refusal, spec, lang)
+    if item.outcome == "skipped":
+        said = i18n.text(lang, f"bulk.skip.{item.code}")
+        return WORDS[lang]["skipped_why"] if said == f"bulk.skip.{item.code}" else said
+    return (item.reason or "") if lang == "en" else ""
+
+
+def outcome_word(outcome: str, lang: str) -> str:
+    """What became of a unit ("refused" is a unit's own word: `pages.refused` heads a
+    page's refusal)."""
     w = WORDS[lang]
-    rows = [[i.unit_code, i.from_state, w.get(i.outcome, i.outcome), i.to_state or "",
-             i.reason or ""] for i in items]  # fmt: skip
+    return w["refused_item"] if outcome == "refused" else w.get(outcome, w["refused_item"])
+
+
+def result_table(items: list[BulkItem], lang: str, spec: DefinitionSpec | None = None) -> Table:
+    """The result list, as the page says it: states by their labels, reasons in `lang`."""
+    w = WORDS[lang]
+
+    def state(code: str | None) -> str:
+        return "" if not code else spec.state_label(code, lang) if spec else code
+
+    rows = [[i.unit_code, state(i.from_state), outcome_word(i.outcome, lang), state(i.to_state),
+             item_reason(i, spec, lang)] for i in items]  # fmt: skip
     return Table([w["code"], w["from"], w["result"], w["to"], w["reason"]], rows, w["decisions"])
 
 
@@ -82,7 +112,7 @@ def bulk_work(
                 wanted, token=_signed(actor),
                 progress=lambda _, done: progress.advance(len(done)),
             )  # fmt: skip
-        table = result_table(items, lang)
+            table = result_table(items, lang, spec_of(app.catalog, wanted.event))
         return Outcome(
             WORDS[lang]["bulk_done"].format(n=applied(items)),
             files={"xlsx": xlsx_bytes(table, "bulk"), "csv": csv_bytes(table)},
@@ -169,10 +199,13 @@ def _decide(request: Request, app: App, sent: dict[str, str]) -> Response:
         return page(request, "decisions.html", who, **shown, items=None, job=job,
                     message=None)  # fmt: skip
     _, items = app.acts.bulk(wanted, token=_signed(who.actor))
+    spec = spec_of(app.catalog, event)
     states = {name: state.label.get(who.lang)
               for d in app.catalog for name, state in d.spec.states.items()}  # fmt: skip
+    said = {i.cycle_id: (outcome_word(i.outcome, who.lang), item_reason(i, spec, who.lang))
+            for i in items}  # fmt: skip
     return page(request, "decisions.html", who, **shown, items=items, count=applied(items),
-                states=states, job=None, message=None)  # fmt: skip
+                states=states, said=said, job=None, message=None)  # fmt: skip
 
 
 def _signed(actor: str | None) -> SignedIn | TokenSource:
