@@ -22,12 +22,12 @@ from adapters.http.pages.session import Visitor, csrf_ok, visitor
 from adapters.http.pages.words import WORDS
 from adapters.http.server import Server, server_of, services
 from adapters.http.years import page_year
-from adapters.i18n.said import field_label, refusal_text
+from adapters.i18n.said import field_label, refusal_text, role_word
 from workflow.errors import BontotError
 from workflow.progress import Progress
 from workflow.service.actors import SignedIn, TokenSource, no_token
 from workflow.service.bulk import BulkItem, BulkRequest, Select
-from workflow.spec.model import DefinitionSpec
+from workflow.spec.model import DefinitionSpec, Labels
 from workflow.spec.registry import DefinitionSet
 
 SELECTS: tuple[Select, ...] = ("all", "passing", "failing")
@@ -122,14 +122,14 @@ def bulk_work(
 
 
 def _request(
-    who: Visitor, event: str, year: int, under: str, select: str, dry_run: bool,
+    who: Visitor, event: str, year: int, under: str | None, select: str, dry_run: bool,
     payload: dict[str, Any],
 ) -> BulkRequest:  # fmt: skip
     if select not in SELECTS:
         raise BontotError(f"{select!r}")
     chosen: Select = next(s for s in SELECTS if s == select)
     return BulkRequest(
-        event=event, year=year, under=under.strip() or None,
+        event=event, year=year, under=under,
         actor=who.actor or "web", role=who.grant.role if who.grant else "",
         payload=payload, grant=who.grant, select=chosen, dry_run=dry_run,
     )  # fmt: skip
@@ -140,6 +140,38 @@ def _missing_text(form: EventForm, lacking: list[str], lang: str) -> str:
     return i18n.text(lang, "refusal.payload_missing",
                      event=form.label_en if lang == "en" else form.label_vi,
                      fields=", ".join(field_label(n, lang) for n in lacking))  # fmt: skip
+
+
+def _covered(app: App, who: Visitor, event: str, under: str) -> str | None:
+    """The node a bulk `event` covers (the visitor's own when none is given); refused up
+    front, and the refusal kept in the trail, when the visitor's role does not decide it
+    in bulk (a secretary, an inspector) or the node lies outside its subtree."""
+    purpose, grant = f"bulk {event}", who.grant
+    if grant is not None and event not in dict(events_for(app.catalog, who)):
+        why = f"role {grant.role} does not decide {event} in bulk"
+        raise app.actors.refuse(
+            grant, purpose, why, f"{grant.actor}: {why}",
+            said=("refusal.role_not_allowed", _not_allowed(app.catalog, grant.role, event)),
+            event=event, unit_code=under.strip() or None,
+        )  # fmt: skip
+    return app.actors.scope(grant, under.strip() or None, purpose)
+
+
+def _not_allowed(catalog: DefinitionSet, role: str, event: str) -> dict[str, Any]:
+    """The parameters of `refusal.role_not_allowed`: the event and its roles by label."""
+    specs = [d.spec for d in catalog]
+    roles = sorted({r for spec in specs for t in spec.transitions if t.trigger == event
+                    for r in t.roles})  # fmt: skip
+    spec = spec_of(catalog, event)
+
+    def said(lang: str) -> str:
+        return ", ".join(role_word(specs, r, lang) for r in roles) or "—"
+
+    def named(lang: str) -> str:
+        return spec.event_label(event, lang) if spec else event
+
+    return {"role": role, "event": Labels(vi=named("vi"), en=named("en")),
+            "roles": Labels(vi=said("vi"), en=said("en"))}  # fmt: skip
 
 
 def _expected(raw: str) -> int:
@@ -185,12 +217,13 @@ def _decide(request: Request, app: App, sent: dict[str, str]) -> Response:
               **{t: sent.get(t, "").strip() for t in texts}}  # fmt: skip
     shown: dict[str, Any] = {"events": events_for(app.catalog, who), "fields": fields,
                              "form": form}
+    under = _covered(app, who, event, fields["under"])
     lacking = missing(form, sent) if form else []
     if form is not None and lacking:  # nothing is previewed nor run without them
         return page(request, "decisions.html", who, 400, **shown, items=None, job=None,
                     message=_missing_text(form, lacking, who.lang))  # fmt: skip
     payload = payload_of(form, sent, who.lang) if form else {}
-    wanted = _request(who, event, page_year(request, app), fields["under"], fields["select"],
+    wanted = _request(who, event, page_year(request, app), under, fields["select"],
                       dry_run=step != "run", payload=payload)  # fmt: skip
     if step == "run":
         expected = _expected(sent.get("expected", ""))
