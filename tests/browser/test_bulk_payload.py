@@ -1,14 +1,16 @@
 """A bulk decision's page asks for what the event's payload needs (a reason, a decision
-number: the definition's `requires`), over the real server: a bulk return with its
-reason reaches every unit's history; a recognition without its decision number runs
-nothing and says so in Vietnamese; the Vietnamese preview says why a unit is left out or
-refused. The tests run in order: they share the module's installation."""
+number: the definition's `requires`), over the real server: choosing the event brings its
+fields (in a real browser); a bulk return with its reason reaches every unit's history; a
+recognition without its decision number runs nothing and says so in Vietnamese; the
+Vietnamese preview says why a unit is left out or refused. The tests run in order: they
+share the module's installation."""
 
 from __future__ import annotations
 
 import re
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -17,6 +19,7 @@ from adapters import bootstrap
 from tests.browser.conftest import Live
 from tests.browser.scenario import NOW, YEAR, token_of
 from tests.browser.test_progress import proposed
+from tests.browser.test_scenario import _log_in
 from workflow.clock import VirtualClock
 
 REASON = "Thiếu biên bản họp chi bộ quý IV"
@@ -59,6 +62,27 @@ def committee(live: Live) -> Iterator[httpx.Client]:
 def _state(live: Live, unit: str) -> str:
     with bootstrap.opened(live.url, VirtualClock(NOW)) as app:
         return app.cycles.history(unit, YEAR).cycle.state
+
+
+def test_choosing_the_event_brings_its_own_fields(browser: Any, live: Live) -> None:
+    page = _log_in(browser, live, "btc.x01")
+    page.goto(live.base + "/decisions")
+    page.select_option("select[name=event]", "return_for_revision")
+    page.wait_for_selector("#event-fields input[name=reason]")
+    assert "Lý do" in page.inner_text("#event-fields")
+    page.select_option("select[name=event]", "appraise")  # it asks for nothing
+    page.wait_for_selector("#event-fields input[name=reason]", state="detached")
+    assert page.locator("#event-fields input").count() == 0
+    # without its reason, a preview of a lapse says so and shows the field
+    page.select_option("select[name=event]", "lapse")
+    page.wait_for_selector("#event-fields input[name=reason]")
+    page.fill("input[name=under]", "X01")
+    page.eval_on_selector("input[name=reason]", "e => e.removeAttribute('required')")
+    page.click("button[value=preview]")
+    page.wait_for_selector("p.error")
+    assert "cần có: lý do" in page.inner_text("p.error")
+    assert page.locator("button[value=run]").count() == 0
+    page.context.close()
 
 
 def test_the_vietnamese_preview_says_why_a_unit_is_left_out_or_refused(
