@@ -101,3 +101,8 @@ def payload_of(form: EventForm, fields: Mapping[str, str], lang: str) -> dict[st
     if form.overridable and override:
         payload["override"] = override
     return payload
+
+
+def missing(form: EventForm, fields: Mapping[str, str]) -> list[str]:
+    """The text fields the event requires that the submitted form left blank."""
+    return [name for name in form.texts if not fields.get(name, "").strip()]
