@@ -63,3 +63,19 @@ def test_the_verdict_shows_the_evidence_its_checks_rest_on(served_once: Served) 
         en.text
     )
     assert "Meeting register" not in en.text
+
+
+def test_the_board_leads_a_superior_to_bulk_decisions_for_its_node(served_once: Served) -> None:
+    board = logged_in(served_once, "btc.x01")
+    secretary = logged_in(served_once, "bithu.thon1")
+    try:
+        shown = board.get("/", params={"lang": "vi"}).text
+        own = secretary.get("/", params={"lang": "vi"}).text
+        form = board.get("/decisions", params={"under": "X01"}).text
+    finally:
+        board.close()
+        secretary.close()
+    assert '<a class="button" href="/decisions?under=X01&amp;year=2025">' in shown
+    assert "Quyết định hàng loạt cho X01" in shown
+    assert "/decisions?under=" not in own  # a secretary decides nothing in bulk
+    assert 'name="under" value="X01"' in form  # the decisions page opens on that node
