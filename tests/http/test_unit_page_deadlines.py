@@ -97,6 +97,6 @@ def test_a_sent_reminder_shows_its_label_and_delivery(moved: Served) -> None:
     rows = notice_rows(page(moved, "vi"))
     reminders = [r for r in rows if "Đăng ký xây dựng mô hình" in r]
     assert reminders, rows
-    assert all(r.startswith("17/03/2025 08:00 Nhắc hạn ") for r in reminders), reminders
+    assert all(r.startswith("17/03/2025 08:00 Nhắc hạn: ") for r in reminders), reminders
     assert any(s in reminders[0] for s in ("đã gửi", "chờ gửi", "chờ soạn", "gửi không được"))
     assert all(word not in " ".join(rows) for word in ("reminder", "pending", "queued"))

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import date
 
 import httpx
 
 from tests.support.api_server import Served
+from workflow.reorganise import Decision, Step
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
@@ -79,3 +81,28 @@ def test_the_board_leads_a_superior_to_bulk_decisions_for_its_node(served_once: 
     assert "Quyết định hàng loạt cho X01" in shown
     assert "/decisions?under=" not in own  # a secretary decides nothing in bulk
     assert 'name="under" value="X01"' in form  # the decisions page opens on that node
+
+
+def test_a_reorganisation_on_the_timeline_is_said_in_words(served: Served) -> None:
+    """The tree's reorganisation writes a step of its own into each moved cycle: the page
+    names it, dates its decision dd/mm/yyyy and shows the tree before and after, never
+    the paths and unit ids it also keeps."""
+    app = served.services()
+    try:
+        app.reorganisations.reorganise(
+            Decision("99-QĐ/TU", date(2025, 3, 1)), [Step("move", "CB-THON1", "X02")],
+            "quantri", lambda: served.tokens["quantri"],
+        )  # fmt: skip
+    finally:
+        app.close()
+    client = logged_in(served, "quantri")
+    try:
+        html_text = client.get("/units/CB-THON1", params={"year": 2025, "lang": "vi"}).text
+    finally:
+        client.close()
+    timeline = html_text.split("Diễn biến", 1)[1].split("Thời hạn", 1)[0]
+    assert "<td>Tổ chức lại</td>" in timeline
+    assert "Số quyết định: 99-QĐ/TU" in timeline and "Ngày hiệu lực: 01/03/2025" in timeline
+    assert "Trước: T01 › X01 › CB-THON1" in timeline, timeline
+    for code_name in ("reorganise", "from_path", "to_path", "from_unit", "effective"):
+        assert code_name not in timeline, code_name

@@ -68,7 +68,18 @@ def stored(text: str | None) -> str:
     return "—" if not text else moment(from_db(text))
 
 
-ENV.filters.update(number=_number, percent=_percent, day=day, moment=moment, stored=stored)
+def isodate(value: object) -> object:
+    """A payload's yyyy-mm-dd date as dd/mm/yyyy; any other value as it is."""
+    if isinstance(value, str) and len(value) == 10 and value[4] == value[7] == "-":
+        try:
+            return show_date(date.fromisoformat(value))
+        except ValueError:
+            return value
+    return value
+
+
+ENV.filters.update(number=_number, percent=_percent, day=day, moment=moment, stored=stored,
+                   isodate=isodate)  # fmt: skip
 ENV.globals["nav_pages"] = PAGES
 
 
