@@ -14,6 +14,11 @@ from adapters.i18n import text
 from adapters.logs import redacted
 
 SECRET_ENV = "BONTOT_SESSION_SECRET"
+#: how long an idle keep-alive connection stays open. Longer than a client's own expiry
+#: (httpx and many others: 5 s), so that the client, not the server, closes an idle
+#: one: at uvicorn's 5 s both ends race, and under load a request sent on a connection
+#: the server was just closing came back as a reset (bench_web: 1–2 in 2,000)
+KEEP_ALIVE_S = 30
 
 
 def serve(
@@ -31,7 +36,8 @@ def serve(
     said = text(lang, "cli.serving", address=f"http://{host}:{port}/", url=redacted(url))
     typer.echo(said, err=True)
     try:
-        uvicorn.run(create_app(server), host=host, port=port, log_level="warning")
+        uvicorn.run(create_app(server), host=host, port=port, log_level="warning",
+                    timeout_keep_alive=KEEP_ALIVE_S)
     finally:
         server.close()
 

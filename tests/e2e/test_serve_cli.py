@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import http.client
 import os
 import subprocess
 import sys
@@ -54,3 +55,24 @@ def test_serve_s_language_is_the_pages_language_unless_the_visitor_chose(tmp_pat
         # a visitor's own choice still wins
         chosen = httpx.get(base + "/login", params={"lang": "vi"}).text
         assert "<title>Đăng nhập · bontot</title>" in chosen
+
+
+def test_an_idle_connection_outlives_a_client_s_five_second_keep_alive(tmp_path: Path) -> None:
+    """A client keeps an idle connection 5 s (httpx's default): the server keeps it
+    longer, so that the client's next request on it is answered, not reset."""
+    url = f"sqlite:///{tmp_path / 'bontot.db'}"
+    made = subprocess.run([sys.executable, "-m", "adapters.cli.app", "init", "--db", url],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    with serving(url) as base:
+        port = int(base.rsplit(":", 1)[1])
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        try:
+            conn.request("GET", "/api/v1/health")
+            first = conn.getresponse()
+            assert (first.status, first.read()) == (200, b'{"status":"ok"}')
+            time.sleep(6)  # idle past uvicorn's default keep-alive (5 s)
+            conn.request("GET", "/api/v1/health")  # the same connection: http.client
+            assert conn.getresponse().status == 200  # reconnects only if told to
+        finally:
+            conn.close()
