@@ -26,6 +26,9 @@ from workflow.spec.model import DefinitionSpec
 from workflow.timefmt import LOCAL_TZ, from_db
 
 LIST_WORDS = i18n.table("list")  # the catalogues' `list.*` messages
+#: the steps the engine writes into a cycle's history itself (no definition labels them):
+#: its opening, a reorganisation of the tree, a move to another definition version
+ENGINE_EVENTS = ("open", "reorganise", "migrate")
 
 
 @dataclass
@@ -209,7 +212,7 @@ def audit_log_table(
     w = _words(lang)
 
     def event(name: str | None) -> str:
-        return "" if not name else w["open"] if name == "open" else event_label(name)
+        return "" if not name else w[name] if name in ENGINE_EVENTS else event_label(name)
 
     body = [
         [

@@ -174,4 +174,6 @@ def test_a_recognition_without_its_decision_number_runs_nothing(
     assert _state(live, "CB-THON1") == "appraised"
     with bootstrap.opened(live.url, VirtualClock(NOW)) as app:
         last = app.cycles.history("CB-THON1", YEAR).entries[-1]
-        assert last.event == "appraise"  # not even a refusal was recorded
+        assert last.event == "appraise"
+        refused = app.trail.log("CB-THON1", None, None, None, None, "refusals")
+        assert [r for r in refused if r["event"] == "recognize"] == []  # nor a refusal

@@ -64,11 +64,19 @@ def test_who_may_not_decide_in_bulk_is_refused_up_front(
     live: Live, clients: dict[str, httpx.Client], actor: str, under: str, step: str
 ) -> None:
     before = _states(live, "CB-THON1", "CB-KP3")
+    refused_before = _refusals(live, actor)
     answer = _lapse(clients[actor], under, step)
     assert answer.status_code == 403, answer.text
     assert "nằm ngoài phạm vi, quyền hạn của bạn" in answer.text
     assert "Traceback" not in answer.text and "section class=\"card job\"" not in answer.text
     assert _states(live, "CB-THON1", "CB-KP3") == before
+    # the refusal is kept in the trail, once
+    assert len(_refusals(live, actor)) == len(refused_before) + 1
+
+
+def _refusals(live: Live, actor: str) -> list[dict[str, object]]:
+    with bootstrap.opened(live.url, VirtualClock(NOW)) as app:
+        return app.trail.log(None, actor, None, None, None, "refusals")
 
 
 def test_a_run_over_the_whole_subtree_leaves_the_other_commune_alone(
@@ -91,3 +99,25 @@ def test_a_run_over_the_whole_subtree_leaves_the_other_commune_alone(
     assert link is not None
     listed = board.get(link.group(1)).content.decode("utf-8-sig")
     assert "CB-THON1" in listed and "CB-KP3" not in listed
+
+
+def test_a_forged_event_is_a_plain_error_and_the_trail_keeps_no_typed_text(
+    live: Live, clients: dict[str, httpx.Client]
+) -> None:
+    secretary = clients["bithu.thon1"]
+    csrf = re.search(r'name="csrf" value="([^"]+)"', secretary.get("/decisions").text)
+    assert csrf is not None
+    before = _refusals(live, "bithu.thon1")
+    typed = "X" * 5000
+    for event in ("", "no-such-event"):
+        answer = secretary.post("/decisions", data={"csrf": csrf.group(1), "event": event,
+                                                    "under": typed, "step": "preview"})  # fmt: skip
+        assert answer.status_code == 400, answer.text
+    assert _refusals(live, "bithu.thon1") == before
+    # a real event its role does not decide in bulk is refused, without the typed node
+    answer = secretary.post("/decisions", data={"csrf": csrf.group(1), "event": "lapse",
+                                                "under": typed, "step": "preview",
+                                                "reason": REASON})  # fmt: skip
+    assert answer.status_code == 403
+    after = _refusals(live, "bithu.thon1")
+    assert len(after) == len(before) + 1 and typed not in str(after[-1])

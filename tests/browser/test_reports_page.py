@@ -51,4 +51,5 @@ def test_a_commune_board_downloads_the_draft_decision_and_the_report_in_word(
     said = _text(report)
     assert "BÁO CÁO" in said
     # the commune's own units, not the other commune's
-    assert "Đảng bộ Trường THPT" in said and "CB-KP3" not in said
+    assert "Đảng bộ Trường THPT" in said
+    assert "Chi bộ khu phố 3" not in said and "Hòa Bình" not in said  # X02's, not X01's

@@ -12,7 +12,14 @@ from fastapi.responses import RedirectResponse
 
 from adapters.audit_verify import verify_database
 from adapters.bootstrap import App
-from adapters.documents.lists import LIST_WORDS, Table, audit_log_table, csv_bytes, xlsx_bytes
+from adapters.documents.lists import (
+    ENGINE_EVENTS,
+    LIST_WORDS,
+    Table,
+    audit_log_table,
+    csv_bytes,
+    xlsx_bytes,
+)
 from adapters.http.pages.jobs import Job, Outcome, Work, jobs_of
 from adapters.http.pages.render import PageRoute, labeller, page
 from adapters.http.pages.session import Visitor, csrf_ok, finish, visitor
@@ -84,10 +91,11 @@ def _labels(app: App, lang: str) -> dict[str, str]:
 
 
 def _event_choices(app: App, lang: str) -> list[tuple[str, str]]:
-    """The events the log can be filtered by, (name, label): the opening of a cycle, then
-    the definitions' events in the order they define them (a year's order), each once."""
-    opened = LIST_WORDS["en" if lang == "en" else "vi"]["open"]
-    return [("open", opened), *_labels(app, lang).items()]
+    """The events the log can be filtered by, (name, label): the engine's own steps (a
+    cycle's opening, a reorganisation, a version move), then the definitions' events in
+    the order they define them (a year's order), each once."""
+    words = LIST_WORDS["en" if lang == "en" else "vi"]
+    return [*((e, words[e]) for e in ENGINE_EVENTS), *_labels(app, lang).items()]
 
 
 def _log_table(app: App, lang: str, rows: list[dict[str, Any]]) -> Table:

@@ -146,13 +146,17 @@ def _covered(app: App, who: Visitor, event: str, under: str) -> str | None:
     """The node a bulk `event` covers (the visitor's own when none is given); refused up
     front, and the refusal kept in the trail, when the visitor's role does not decide it
     in bulk (a secretary, an inspector) or the node lies outside its subtree."""
+    if spec_of(app.catalog, event) is None:  # a forged form: nothing to refuse or record
+        raise BontotError(f"{event[:64]!r}: {WORDS[who.lang]['event']}?")
     purpose, grant = f"bulk {event}", who.grant
     if grant is not None and event not in dict(events_for(app.catalog, who)):
         why = f"role {grant.role} does not decide {event} in bulk"
+        # the refusal is of the role, whatever the node: the form's `under` is the
+        # visitor's own text, not yet looked up, and stays out of the append-only trail
         raise app.actors.refuse(
             grant, purpose, why, f"{grant.actor}: {why}",
             said=("refusal.role_not_allowed", _not_allowed(app.catalog, grant.role, event)),
-            event=event, unit_code=under.strip() or None,
+            event=event,
         )  # fmt: skip
     return app.actors.scope(grant, under.strip() or None, purpose)
 
