@@ -7,13 +7,11 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date
 
 from openpyxl import load_workbook
 
-from tests.http.test_unit_page_labels import logged_in
+from tests.http.test_unit_page_labels import logged_in, move_thon1_to_x02
 from tests.support.api_server import Served
-from workflow.reorganise import Decision, Step
 
 CELL = re.compile(r"<td>([^<]*)</td>")
 #: (the cycles were opened by an actor whose id is "system": ids are shown as they are)
@@ -90,14 +88,7 @@ def test_every_kind_of_record_the_engine_writes_has_a_word_in_both_languages() -
 
 
 def test_a_reorganisation_is_named_and_can_be_chosen_in_the_log(served: Served) -> None:
-    app = served.services()
-    try:
-        app.reorganisations.reorganise(
-            Decision("99-QĐ/TU", date(2025, 3, 1)), [Step("move", "CB-THON1", "X02")],
-            "quantri", lambda: served.tokens["quantri"],
-        )  # fmt: skip
-    finally:
-        app.close()
+    move_thon1_to_x02(served)
     client = logged_in(served, "quantri")
     try:
         page = client.get("/audit", params={"lang": "vi", "event": "reorganise"}).text

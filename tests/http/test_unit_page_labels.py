@@ -27,6 +27,18 @@ def logged_in(served: Served, actor: str) -> httpx.Client:
     return client
 
 
+def move_thon1_to_x02(served: Served) -> None:
+    """Decision 99-QĐ/TU of 01/03/2025: the village cell CB-THON1 goes to Phường Hòa Bình."""
+    app = served.services()
+    try:
+        app.reorganisations.reorganise(
+            Decision("99-QĐ/TU", date(2025, 3, 1)), [Step("move", "CB-THON1", "X02")],
+            "quantri", lambda: served.tokens["quantri"],
+        )  # fmt: skip
+    finally:
+        app.close()
+
+
 def test_the_unit_page_names_its_kind_and_organisation_type(served_once: Served) -> None:
     client = logged_in(served_once, "btc.x01")
     try:
@@ -87,14 +99,7 @@ def test_a_reorganisation_on_the_timeline_is_said_in_words(served: Served) -> No
     """The tree's reorganisation writes a step of its own into each moved cycle: the page
     names it, dates its decision dd/mm/yyyy and shows the tree before and after, never
     the paths and unit ids it also keeps."""
-    app = served.services()
-    try:
-        app.reorganisations.reorganise(
-            Decision("99-QĐ/TU", date(2025, 3, 1)), [Step("move", "CB-THON1", "X02")],
-            "quantri", lambda: served.tokens["quantri"],
-        )  # fmt: skip
-    finally:
-        app.close()
+    move_thon1_to_x02(served)
     client = logged_in(served, "quantri")
     try:
         html_text = client.get("/units/CB-THON1", params={"year": 2025, "lang": "vi"}).text
