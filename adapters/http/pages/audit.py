@@ -21,7 +21,7 @@ from adapters.documents.lists import (
     xlsx_bytes,
 )
 from adapters.http.pages.jobs import Job, Outcome, Work, jobs_of
-from adapters.http.pages.render import PageRoute, labeller, page
+from adapters.http.pages.render import PageRoute, download, labeller, page
 from adapters.http.pages.session import Visitor, csrf_ok, finish, visitor
 from adapters.http.pages.words import WORDS
 from adapters.http.server import server_of, services
@@ -32,7 +32,6 @@ from workflow.progress import Progress
 from workflow.timefmt import LOCAL_TZ, parse_user_date
 
 ONLY = ("late", "refusals", "overrides")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _day(text: str, end: bool) -> datetime | None:
@@ -143,7 +142,6 @@ def router() -> APIRouter:
     def audit_export(request: Request, app: App = Depends(services)) -> Response:
         who, _, rows = _log(request, app, "export audit-log")
         table = _log_table(app, who.lang, rows)
-        return Response(xlsx_bytes(table, WORDS[who.lang]["audit"]), media_type=XLSX,
-                        headers={"Content-Disposition": 'attachment; filename="nhat-ky.xlsx"'})
+        return download(xlsx_bytes(table, WORDS[who.lang]["audit"]), "nhat-ky.xlsx")
 
     return pages

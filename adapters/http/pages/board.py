@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from adapters.bootstrap import App
 from adapters.documents.lists import Table, xlsx_bytes
-from adapters.http.pages.render import PageRoute, page
+from adapters.http.pages.render import PageRoute, download, page
 from adapters.http.pages.session import visitor
 from adapters.http.pages.words import WORDS
 from adapters.http.server import services
@@ -74,10 +74,6 @@ def router() -> APIRouter:
                               "page": 1, "per_page": 1_000_000}))  # fmt: skip
         body = xlsx_bytes(export_table(view, who.lang), WORDS[who.lang]["board"])
         name = f"bang-theo-doi-{view.node.code if view.node else 'toan-bo'}-{year}.xlsx"
-        return Response(
-            body,
-            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            headers={"Content-Disposition": f'attachment; filename="{name}"'},
-        )
+        return download(body, name)
 
     return pages

@@ -25,7 +25,7 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from adapters import logs
 from adapters.bootstrap import App
-from adapters.http.pages.render import PageRoute, page
+from adapters.http.pages.render import PageRoute, download, page
 from adapters.http.pages.session import visitor
 from adapters.http.server import server_of, services
 from workflow.errors import BontotError, NotFound
@@ -34,8 +34,8 @@ from workflow.progress import Counted, Progress
 #: finished jobs kept in memory for their fragment (older ones are read from their file)
 KEPT = 50
 ID = re.compile(r"[A-Za-z0-9_-]{16}")
-TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-         "csv": "text/csv; charset=utf-8"}  # fmt: skip
+#: the result lists a job keeps
+TYPES = ("xlsx", "csv")
 
 
 @dataclass(frozen=True)
@@ -167,13 +167,7 @@ def router() -> APIRouter:
         job = jobs.find(job_id, who.actor)
         if ext not in TYPES:
             raise NotFound(ext)
-        return Response(
-            jobs.file(job, ext),
-            media_type=TYPES[ext],
-            headers={
-                "Content-Disposition": f'attachment; filename="ket-qua-{job.kind}-{job.id}.{ext}"'
-            },
-        )
+        return download(jobs.file(job, ext), f"ket-qua-{job.kind}-{job.id}.{ext}")
 
     # after the download route: a path parameter would take the whole `<id>.xlsx`
     @pages.get("/jobs/{job_id}")

@@ -68,6 +68,20 @@ def stored(text: str | None) -> str:
     return "—" if not text else moment(from_db(text))
 
 
+#: the files pages hand out, by extension
+MEDIA = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+
+
+def download(body: bytes, name: str) -> Response:
+    """`body` as the file `name` to save (its media type from its extension)."""
+    return Response(body, media_type=MEDIA[name.rsplit(".", 1)[-1]],
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
+
+
 def isodate(value: object) -> object:
     """A payload's yyyy-mm-dd date as dd/mm/yyyy; any other value as it is."""
     if isinstance(value, str) and len(value) == 10 and value[4] == value[7] == "-":

@@ -17,7 +17,7 @@ from adapters.documents.word import (
     fault_text,
     report_docx,
 )
-from adapters.http.pages.render import PageRoute, page
+from adapters.http.pages.render import PageRoute, download, page
 from adapters.http.pages.session import Visitor, visitor
 from adapters.http.server import services
 from adapters.http.years import page_year
@@ -26,18 +26,8 @@ from workflow.errors import BontotError
 from workflow.service.reports import Report
 from workflow.timefmt import LOCAL_TZ
 
-TYPES = {
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "csv": "text/csv; charset=utf-8",
-}
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 #: the Word documents a standing committee signs, as `bontot documents` writes them
 DOCUMENTS = {"decision": ("quyet-dinh", decision_docx), "report": ("bao-cao", report_docx)}
-
-
-def _download(body: bytes, media: str, name: str) -> Response:
-    return Response(body, media_type=media,
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
 
 
 def _report(request: Request, app: App, who: Visitor) -> tuple[int, str | None, Report, date]:
@@ -77,16 +67,16 @@ def router() -> APIRouter:
             body = make(built, who.lang, today, Path(templates) if templates else None)
         except TemplateFault as fault:
             raise BontotError(fault_text(fault, who.lang)) from None
-        return _download(body, DOCX, f"{prefix}-{under or 'toan-bo'}-{year}.docx")
+        return download(body, f"{prefix}-{under or 'toan-bo'}-{year}.docx")
 
     # after the Word route: report.docx is a document, not a list
     @pages.get("/reports/report.{fmt}")
     def report_file(fmt: str, request: Request, app: App = Depends(services)) -> Response:
         who = visitor(request, app, "report")
-        if fmt not in TYPES:
+        if fmt not in ("xlsx", "csv"):
             raise BontotError(f"{fmt!r}: xlsx, csv")
         year, under, built, today = _report(request, app, who)
         body = write_report(built, fmt, who.lang, None, today, ";")
-        return _download(body, TYPES[fmt], f"bao-cao-{under or 'toan-bo'}-{year}.{fmt}")
+        return download(body, f"bao-cao-{under or 'toan-bo'}-{year}.{fmt}")
 
     return pages
