@@ -199,9 +199,7 @@ def _run(
             event = spec.event_label(what.event, lang) if spec is not None else what.event
             reason = refusal_text(result.decision.refusal, spec, lang)
             refused.append(f"{unit} «{event}»: {reason}")
-    latest = copy.last_timer_due()
-    if latest is not None:
-        notifications.run_until(clock, min(end, latest))
+    notifications.run_out(clock, end)
     return Simulation(_read_outbox(copy), refused)
 
 

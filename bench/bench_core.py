@@ -42,7 +42,7 @@ from adapters.persistence.db import WAL_AUTOCHECKPOINT_PAGES, create_schema, mak
 from adapters.persistence.store import SqlStore
 from workflow.audit_hashing import cycle_genesis, link
 from workflow.clock import VirtualClock
-from workflow.deadlines import plan_cycle_timers, resolve_deadlines
+from workflow.deadlines import ladder_heads, plan_cycle_timers, resolve_deadlines
 from workflow.evidence.ratings import check_rating_rows
 from workflow.runtime.decision import Decision
 from workflow.runtime.machine import CompiledDefinition
@@ -259,8 +259,8 @@ def timer_rows(definition: Definition) -> list[tuple[str, tuple[Any, ...]]]:
             (spec.id, spec.version, t.deadline, t.kind, t.step, t.role, t.offset,
              to_db(t.deadline_at), to_db(t.due_at), "; ".join(t.moved_by)),
         )
-        for t in plan_cycle_timers(spec, YEAR, calendar)
-        if not (t.kind == "reminder" and t.due_at <= OPENED_AT)
+        # as the engine writes them: each ladder's next timer (and escalations owed)
+        for t in ladder_heads(plan_cycle_timers(spec, YEAR, calendar), OPENED_AT)
     ]
 
 
@@ -375,7 +375,7 @@ UPDATE_CYCLE_FULL = (  # SqlStore.apply, verbatim
 MEET_DEADLINE = "UPDATE deadline SET met_at = ? WHERE cycle_id = ? AND key = ? AND met_at IS NULL"
 DELETE_MOOT_TIMERS = (  # SqlCycles._settle_timers: the met deadline's timers, now moot
     "DELETE FROM timer WHERE cycle_id = ? AND deadline = ? "
-    "AND fired_at IS NULL AND (kind = 'reminder' OR due_at >= ?)"
+    "AND fired_at IS NULL AND due_at >= ?"
 )
 STATEMENTS = (
     "SELECT the cycle by unit code (+ its record's hash)",

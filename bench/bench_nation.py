@@ -80,6 +80,7 @@ from workflow.clock import VirtualClock
 from workflow.deadlines import resolve_deadlines
 from workflow.notices import address_notices
 from workflow.service.cycles import CycleService
+from workflow.service.ticks import Ladders
 from workflow.spec.registry import Definition
 from workflow.timefmt import to_db
 
@@ -623,11 +624,13 @@ def tick_child(url: str, quota: int, raw: bool, backend_name: str) -> None:
     else:
         assert store is not None
         engine = CycleService(store, VirtualClock(TICK_AT), calendar_for)
+        ladders = Ladders(engine.spec, engine.calendar)
         while claimed < quota:  # Notifications.fire_and_compose's first loop, to a quota
             count = store.fire_due_timers(
                 TICK_AT,
                 min(TICK_BATCH, quota - claimed),
                 lambda due, units: address_notices(due, units, engine.spec, TICK_AT),
+                ladders.follow,
             )
             claimed += count
             if count == 0:

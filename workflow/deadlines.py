@@ -4,6 +4,7 @@ instants in UTC."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
@@ -132,6 +133,41 @@ def plan_ladder(
             )
         )
     return sorted(planned, key=lambda t: (t.due_at, t.kind, t.step))
+
+
+def ladder_order(timer: PlannedTimer) -> tuple[datetime, str, int]:
+    """A ladder's order: by instant, then reminders before escalations, by step."""
+    return (timer.due_at, timer.kind, timer.step)
+
+
+def ladder_heads(timers: Sequence[PlannedTimer], at: datetime) -> list[PlannedTimer]:
+    """The timers to write at `at` of the ladders in `timers` (one per deadline key).
+
+    A ladder is written lazily: only its next timer exists, and the tick writes each
+    one's successor when it comes due (`next_on_ladder`), so a deadline met on time
+    leaves one row to delete, not the whole ladder. Kept: the first timer still ahead,
+    and every escalation already due (owed, however late the cycle was opened or moved);
+    a reminder already past is never sent. In the order given."""
+    ahead: dict[str, PlannedTimer] = {}
+    for timer in timers:
+        if timer.due_at > at:
+            first = ahead.get(timer.deadline)
+            if first is None or ladder_order(timer) < ladder_order(first):
+                ahead[timer.deadline] = timer
+    heads = set(ahead.values())
+    return [
+        t for t in timers if t in heads or (t.kind == "escalation" and t.due_at <= at)
+    ]
+
+
+def next_on_ladder(ladder: Sequence[PlannedTimer], kind: str, step: int) -> PlannedTimer | None:
+    """The timer after (kind, step) on its ladder (in `ladder_order`), None after the last
+    or for a step the ladder does not have (a definition version that dropped it)."""
+    ordered = sorted(ladder, key=ladder_order)
+    for index, timer in enumerate(ordered):
+        if timer.kind == kind and timer.step == step:
+            return ordered[index + 1] if index + 1 < len(ordered) else None
+    return None
 
 
 def plan_cycle_timers(

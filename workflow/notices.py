@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from workflow.deadlines import PlannedTimer, next_on_ladder
 from workflow.spec.model import DefinitionSpec
 from workflow.timefmt import show_date, show_instant
 
@@ -37,6 +38,8 @@ class DueTimer:
     milestone_id: int | None
     unit_id: int
     unit_path: str
+    #: its cycle's or milestone's year: the plan its ladder comes from
+    year: int
     definition_id: str
     definition_version: int
     deadline: str
@@ -204,14 +207,43 @@ def recipient_unit(
 
 
 def _dropped(timer: DueTimer, spec: DefinitionSpec) -> bool:
-    closed = timer.state is not None and spec.states[timer.state].final
-    if timer.kind == "reminder":
-        return timer.met_at is not None or closed
-    met_before = timer.met_at is not None and timer.met_at <= timer.due_at
-    closed_before = (
-        closed and timer.state_since is not None and timer.state_since <= timer.due_at
-    )
+    return _moot(timer, spec, timer.kind, timer.due_at)
+
+
+def _moot(facts: DueTimer, spec: DefinitionSpec, kind: str, due_at: datetime) -> bool:
+    """Whether a timer of `kind` due at `due_at`, on the deadline and cycle `facts` were
+    read with, is no longer worth sending: a reminder once the deadline is met or the
+    cycle closed, an escalation only if that happened before it fell due."""
+    closed = facts.state is not None and spec.states[facts.state].final
+    if kind == "reminder":
+        return facts.met_at is not None or closed
+    met_before = facts.met_at is not None and facts.met_at <= due_at
+    closed_before = closed and facts.state_since is not None and facts.state_since <= due_at
     return met_before or closed_before
+
+
+#: a claimed timer's ladder (deadlines.next_on_ladder): its deadline's or milestone's
+#: reminders and escalations as its definition version plans them for its year
+LadderOf = Callable[[DueTimer], Sequence[PlannedTimer]]
+
+
+def following(
+    due: Sequence[DueTimer], specs: SpecLookup, ladder_of: LadderOf
+) -> list[tuple[DueTimer, PlannedTimer]]:
+    """The successor to write of each claimed timer, fired or dropped: the next on its
+    ladder that is not moot already (its deadline met, its cycle closed before it falls
+    due). A met deadline's reminders are passed over: an escalation after them that fell
+    due before the deadline was met is still owed (a worker that was down)."""
+    written = []
+    for timer in due:
+        ladder = ladder_of(timer)
+        spec = specs(timer.definition_id, timer.definition_version)
+        successor = next_on_ladder(ladder, timer.kind, timer.step)
+        while successor is not None and _moot(timer, spec, successor.kind, successor.due_at):
+            successor = next_on_ladder(ladder, successor.kind, successor.step)
+        if successor is not None:
+            written.append((timer, successor))
+    return written
 
 
 #: the channel of a message nobody can receive: the outbox parks it, it is never sent

@@ -66,16 +66,17 @@ def without_cycle_sql(node: UnitRef | None, kinds: Sequence[str]) -> tuple[str, 
 #: the next batch of units to open, after the last one opened
 NEXT_UNITS = "SELECT u.id, u.path, u.kind {units} AND u.id > :after ORDER BY u.id LIMIT :limit"
 
-#: the timers a move makes moot, as workflow.notices drops them when they come due: every
-#: reminder, and an escalation not yet due (one already due when the deadline was met,
-#: or the cycle closed, is still owed: the worker may have been down)
-MOOT_TIMERS = "fired_at IS NULL AND (kind = 'reminder' OR due_at >= ?)"
+#: the timers a move makes moot: those not yet due. One already due is left to the tick,
+#: which drops it or sends it as workflow.notices decides (an escalation that fell due
+#: before the deadline was met, or the cycle closed, is still owed: the worker may have
+#: been down) and writes what follows it on its ladder that is owed too
+MOOT_TIMERS = "fired_at IS NULL AND due_at >= ?"
 _DELETE_TIMERS_OF_CYCLE = f"DELETE FROM timer WHERE cycle_id = ? AND {MOOT_TIMERS}"
 _DELETE_TIMERS_OF_DEADLINE = (
     f"DELETE FROM timer WHERE cycle_id = ? AND deadline = ? AND {MOOT_TIMERS}"
 )
-#: a timer of a reopened deadline, its unit and year from the cycle row; one still kept
-#: (fired, or not yet deleted by a store written before deletion) is left as it is
+#: the next timer of a reopened deadline, its unit and year from the cycle row; one still
+#: kept (fired, or written before ladders were lazy) is left as it is
 _REPLAN_TIMER = (
     "INSERT INTO timer (key, cycle_id, milestone_id, unit_id, year, definition_id, "
     'definition_version, deadline, kind, step, role, "offset", deadline_at, due_at, moved_by) '
@@ -238,8 +239,9 @@ class SqlCycles:
 
     def _settle_timers(self, change: CycleChange, at: str) -> None:
         """Timers this change made moot are deleted with it (a closed cycle's, a met
-        deadline's: they could never fire), and a reopened deadline's are planned again.
-        Fired timers stay: their notices name them; so do escalations already owed."""
+        deadline's, not yet due: they could never fire), and a reopened deadline's next
+        one is planned again. Fired timers stay: their notices name them; so do those
+        already due, which the tick drops or sends."""
         db, cycle_id = self.sql, change.cycle_id
         if change.closes:
             db.execute(_DELETE_TIMERS_OF_CYCLE, (cycle_id, at))

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from workflow.deadlines import PlannedTimer
+from workflow.deadlines import PlannedTimer, ladder_heads
 from workflow.service.records import Cycle, UnitRef
 from workflow.spec.registry import Definition
 from workflow.timefmt import from_db, to_db
@@ -83,13 +83,25 @@ INSERT_TIMER = (
     "definition_version, deadline, kind, step, role, \"offset\", deadline_at, due_at, moved_by) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
+#: a timer written again (a migration's target, a ladder's successor): a pending one,
+#: or one cancelled before it came due, is rewritten; a fired one is left as it is
+UPSERT_TIMER = (
+    INSERT_TIMER
+    + " ON CONFLICT (key) DO UPDATE SET definition_id = excluded.definition_id, "
+    "definition_version = excluded.definition_version, role = excluded.role, "
+    "\"offset\" = excluded.\"offset\", deadline_at = excluded.deadline_at, "
+    "due_at = excluded.due_at, moved_by = excluded.moved_by, cancelled_at = NULL "
+    "WHERE timer.fired_at IS NULL "
+    "AND (timer.cancelled_at IS NULL OR timer.cancelled_at < timer.due_at)"
+)
 
 
 def timer_values(
     timers: Sequence[PlannedTimer], at: datetime, definition: Definition
 ) -> list[tuple[str, tuple[Any, ...]]]:
-    """Per planned timer: its key suffix and the columns after (key, cycle, milestone,
-    unit, year). Reminders already past at `at` are left out; escalations never are."""
+    """Per planned timer to write at `at` (workflow.deadlines.ladder_heads: each ladder's
+    next one, and escalations already owed): its key suffix and the columns after (key,
+    cycle, milestone, unit, year)."""
     return planned_values(timers, at, definition.spec.id, definition.spec.version)
 
 
@@ -97,25 +109,23 @@ def planned_values(
     timers: Sequence[PlannedTimer], at: datetime, definition_id: str, version: int
 ) -> list[tuple[str, tuple[Any, ...]]]:
     """timer_values, for a definition named by id and version."""
-    values = []
-    for timer in timers:
-        if timer.kind == "reminder" and timer.due_at <= at:
-            continue
-        values.append(
-            (
-                timer.suffix,
-                (
-                    definition_id,
-                    version,
-                    timer.deadline,
-                    timer.kind,
-                    timer.step,
-                    timer.role,
-                    timer.offset,
-                    to_db(timer.deadline_at),
-                    to_db(timer.due_at),
-                    "; ".join(timer.moved_by),
-                ),
-            )
-        )
-    return values
+    return [
+        (timer.suffix, timer_columns(timer, definition_id, version))
+        for timer in ladder_heads(timers, at)
+    ]
+
+
+def timer_columns(timer: PlannedTimer, definition_id: str, version: int) -> tuple[Any, ...]:
+    """A timer row's columns after (key, cycle, milestone, unit, year)."""
+    return (
+        definition_id,
+        version,
+        timer.deadline,
+        timer.kind,
+        timer.step,
+        timer.role,
+        timer.offset,
+        to_db(timer.deadline_at),
+        to_db(timer.due_at),
+        "; ".join(timer.moved_by),
+    )

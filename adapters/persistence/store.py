@@ -19,7 +19,7 @@ from workflow.units import UnitImport
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from workflow.service.ticks import AddressNotices, ComposeMessages
+    from workflow.service.ticks import AddressNotices, ComposeMessages, FollowLadders
 
 # The use cases a few facade methods run (the tick's batches, the units' audit records)
 # are imported by those methods: a command that only reads never loads them.
@@ -40,7 +40,7 @@ class SqlStore(SqlUnitOfWork):
         self.report_cycles, self.report_events = c.report_cycles, c.report_events
         self.cycles_under, self.committees = c.under, u.committees
         self.kept_milestones, self.next_timer_due = t.kept_milestones, t.next_due
-        self.last_timer_due, self.outbox_messages = t.last_due, o.messages
+        self.outbox_messages = o.messages
         self.next_wakeup, self.notices, self.outbox_counts = o.next_wakeup, o.notices, o.counts
         self.transition_rows, self.cycle_heads = a.transition_rows, a.cycle_heads
         self.chain_heads, self.audit_log, self.fact_rows = a.chain_heads, a.log, a.fact_rows
@@ -87,10 +87,12 @@ class SqlStore(SqlUnitOfWork):
             lambda: self.timers.meet_milestone(unit_code, year, definition_id, key, actor, at)
         )
 
-    def fire_due_timers(self, now: datetime, limit: int, address: AddressNotices) -> int:
+    def fire_due_timers(
+        self, now: datetime, limit: int, address: AddressNotices, follow: FollowLadders
+    ) -> int:
         from workflow.service.ticks import fire_due
 
-        return fire_due(self, now, limit, address)
+        return fire_due(self, now, limit, address, follow)
 
     def compose_pending(self, max_addresses: int, compose: ComposeMessages, at: datetime) -> int:
         from workflow.service.ticks import compose_due

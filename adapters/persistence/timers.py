@@ -1,10 +1,12 @@
 """Timers (reminders and escalations of deadlines and milestones) and the milestones.
 
-A transition deletes the timers it makes moot (those of the deadline it meets, every
-unfired one of a cycle it closes: adapters.persistence.cycles), so a closed cycle keeps
-only the timers that fired. A timer the tick finds moot all the same (written by a
-store before deletion, or a deadline met by a cycle migration) is marked cancelled when
-it comes due (`settle`), and never sent.
+A deadline's ladder of reminders and escalations is written lazily: a cycle or
+milestone opens with each ladder's next timer (workflow.deadlines.ladder_heads), and the
+tick that claims one writes the one after it (`add_following`). A transition deletes
+the timers it makes moot (not yet due, of the deadline it meets or of a cycle it
+closes: adapters.persistence.cycles), so a closed cycle keeps only the timers that
+fired. A timer the tick finds moot all the same (already due when its deadline was met)
+is marked cancelled (`settle`), and never sent.
 """
 
 from __future__ import annotations
@@ -15,13 +17,20 @@ from typing import TYPE_CHECKING
 
 from adapters.persistence.audit import SqlAudit
 from adapters.persistence.compiled import chunks
-from adapters.persistence.rows import INSERT_TIMER, subtree, timer_values
+from adapters.persistence.rows import (
+    INSERT_TIMER,
+    UPSERT_TIMER,
+    subtree,
+    timer_columns,
+    timer_values,
+)
 from adapters.persistence.sql import Sql
 from workflow.service.records import MilestonePlan, UnitRef
 from workflow.spec.registry import Definition
 from workflow.timefmt import from_db, to_db
 
 if TYPE_CHECKING:
+    from workflow.deadlines import PlannedTimer
     from workflow.notices import DueTimer
 
 
@@ -128,7 +137,7 @@ class SqlTimers:
 
         lock = self.sql.dialect.for_update_skip_locked("t")
         rows = self.sql.execute(
-            "SELECT t.id, t.key, t.cycle_id, t.milestone_id, t.unit_id, u.path, "
+            "SELECT t.id, t.key, t.cycle_id, t.milestone_id, t.unit_id, u.path, t.year, "
             "t.definition_id, t.definition_version, t.deadline, t.kind, t.step, t.role, "
             "t.\"offset\", t.deadline_at, t.due_at, t.moved_by, c.state, "
             "d.met_at, c.updated_at "
@@ -152,8 +161,8 @@ class SqlTimers:
         return [
             DueTimer(
                 r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11],
-                r[12], instant(r[13]), instant(r[14]), r[15], r[16],
-                instant(r[17]) if r[17] else None, instant(r[18]) if r[18] else None,
+                r[12], r[13], instant(r[14]), instant(r[15]), r[16], r[17],
+                instant(r[18]) if r[18] else None, instant(r[19]) if r[19] else None,
             )
             for r in rows
         ]
@@ -172,14 +181,25 @@ class SqlTimers:
                     (stamp, *chunk),
                 )
 
+    def add_following(self, following: Sequence[tuple[DueTimer, PlannedTimer]]) -> None:
+        """The next timer of each claimed one's ladder, keyed as its predecessor
+        (`c{cycle}:` or `m{milestone}:`), of the same definition version."""
+        if not following:
+            return
+        self.sql.executemany(
+            UPSERT_TIMER,
+            [
+                (
+                    f"{due.key.partition(':')[0]}:{timer.suffix}", due.cycle_id,
+                    due.milestone_id, due.unit_id, due.year,
+                    *timer_columns(timer, due.definition_id, due.definition_version),
+                )
+                for due, timer in following
+            ],
+        )
+
     def next_due(self) -> datetime | None:
         rows = self.sql.query(
             "SELECT MIN(due_at) FROM timer WHERE fired_at IS NULL AND cancelled_at IS NULL"
-        )
-        return from_db(rows[0][0]) if rows and rows[0][0] else None
-
-    def last_due(self) -> datetime | None:
-        rows = self.sql.query(
-            "SELECT MAX(due_at) FROM timer WHERE fired_at IS NULL AND cancelled_at IS NULL"
         )
         return from_db(rows[0][0]) if rows and rows[0][0] else None

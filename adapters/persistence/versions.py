@@ -8,10 +8,11 @@ by the service (workflow.versions), and every move written with a few executeman
 - its deadlines: the target's, with the target's dates. A deadline the target does not
   have is removed; one it adds is inserted; one met in the new state keeps the instant it
   was met (or is met now), one not met there is open again;
-- its timers, re-planned as at a cycle's opening but at the migration's instant: a pending
-  timer (not fired, not cancelled) the target also plans is rewritten in place with the
-  target's date, role and version; a target timer the cycle never had is added (a
-  reminder already past is not, as at opening); every other pending timer is cancelled.
+- its timers, re-planned as at a cycle's opening but at the migration's instant (each
+  ladder's next timer and the escalations already owed: workflow.deadlines.ladder_heads):
+  a pending timer (not fired, not cancelled) the target also plans is rewritten in place
+  with the target's date, role and version; a target timer the cycle never had is added;
+  every other pending timer is cancelled.
   Fired timers are history and never sent again. A timer a migration cancelled before it
   came due is planned again if a later migration brings its key back.
 Plain SQL with `?` placeholders (named ones for the subtree filter).
@@ -22,7 +23,7 @@ from __future__ import annotations
 from adapters.persistence.cycles import MOOT_TIMERS
 from adapters.persistence.rows import (
     CYCLE_COLUMNS,
-    INSERT_TIMER,
+    UPSERT_TIMER,
     cycle_of,
     subtree,
     timer_values,
@@ -30,16 +31,6 @@ from adapters.persistence.rows import (
 from adapters.persistence.sql import Sql
 from workflow.service.records import Migrant, MigrationSelection, MoveBatch
 from workflow.timefmt import to_db
-
-_UPSERT_TIMER = (
-    INSERT_TIMER
-    + " ON CONFLICT (key) DO UPDATE SET definition_id = excluded.definition_id, "
-    "definition_version = excluded.definition_version, role = excluded.role, "
-    "\"offset\" = excluded.\"offset\", deadline_at = excluded.deadline_at, "
-    "due_at = excluded.due_at, moved_by = excluded.moved_by, cancelled_at = NULL "
-    "WHERE timer.fired_at IS NULL "
-    "AND (timer.cancelled_at IS NULL OR timer.cancelled_at < timer.due_at)"
-)
 
 _UPSERT_DEADLINE = (
     "INSERT INTO deadline (cycle_id, key, due_at, met_at, year, closed) "
@@ -151,7 +142,7 @@ class SqlVersions:
             )
         ]
         if rows:
-            db.executemany(_UPSERT_TIMER, rows)
+            db.executemany(UPSERT_TIMER, rows)
         db.executemany(
             f"DELETE FROM timer WHERE cycle_id = ? AND deadline = ? AND {MOOT_TIMERS}",
             [(m.cycle_id, key, at) for m in moves if m.state not in final for key in m.met],

@@ -14,14 +14,15 @@ from tests.support.units_of_work import write
 from workflow.audit_notices import NOTICE_UNIT_AT, check_notice_chains
 from workflow.notices import Message, Notice
 from workflow.service.cycles import CycleService
+from workflow.service.ticks import Ladders
 
 NOW = local(2025, 3, 20)
 MINUTE = timedelta(minutes=1)
 
 
-def _queue(uow: Any) -> list[Notice]:
+def _queue(uow: Any, service: CycleService) -> list[Notice]:
     """Fire every timer due at NOW into a notice: CB-THON1's to one address, the others'
-    to another."""
+    to another; write what follows each on its ladder."""
     with uow:
         due = uow.timers.claim_due(NOW, 100)
         notices = [
@@ -30,6 +31,7 @@ def _queue(uow: Any) -> list[Notice]:
             for t in due
         ]
         uow.timers.settle(due, {t.timer_id for t in notices}, NOW)
+        uow.timers.add_following(Ladders(service.spec, service.calendar).follow(due))
         uow.outbox.add_notices(notices, NOW)
         uow.commit()
     return notices
@@ -81,7 +83,7 @@ def _compose(uow: Any, max_addresses: int) -> list[Message]:
 
 @pytest.fixture
 def queued(commune: CycleService, uow: Any) -> list[Notice]:
-    notices = _queue(uow)
+    notices = _queue(uow, commune)
     assert len({n.address for n in notices}) == 2 and len(notices) == 6
     return notices
 

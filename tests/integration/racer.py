@@ -36,6 +36,7 @@ def claim_and_hang(db_url: str, now: datetime, limit: int, claimed: Any) -> None
     killed: a worker that dies holding its claims (locks that only its death releases)."""
     from adapters.holidays_vn import calendar_for
     from workflow.notices import address_notices
+    from workflow.service.ticks import Ladders
 
     engine = make_engine(db_url)
     store = SqlStore(engine)
@@ -47,4 +48,4 @@ def claim_and_hang(db_url: str, now: datetime, limit: int, claimed: Any) -> None
         time.sleep(3600)  # never returns: the parent kills this process
         return notices
 
-    store.fire_due_timers(now, limit, address)
+    store.fire_due_timers(now, limit, address, Ladders(service.spec, service.calendar).follow)

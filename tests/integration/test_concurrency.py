@@ -19,6 +19,7 @@ from tests.support.backends import rows
 from workflow.clock import VirtualClock
 from workflow.notices import address_notices
 from workflow.service.cycles import CycleService
+from workflow.service.ticks import Ladders
 
 UNITS = ["CB-THON1", "CB-KP3", "DB-TRUONG", "DB-TRUONG-1", "DB-TRUONG-2", "DB-TRUONG-3"]
 
@@ -94,13 +95,14 @@ def test_timers_claimed_by_a_worker_that_died_are_fired_by_another_each_once(
         held = set(claimed.get(timeout=120))
         assert len(held) == 10 and held <= due
         service = CycleService(store, VirtualClock(now), calendar_for)
+        ladders = Ladders(service.spec, service.calendar)
 
         def address(timers: Any, units: Any) -> Any:
             return address_notices(timers, units, service.spec, now)
 
         done_meanwhile = 0
         if store.sql.dialect.name == "postgresql":
-            done_meanwhile = store.fire_due_timers(now, 1000, address)
+            done_meanwhile = store.fire_due_timers(now, 1000, address, ladders.follow)
             assert done_meanwhile == len(due) - 10  # all but the ten held
     finally:
         assert dying.pid is not None
@@ -109,9 +111,9 @@ def test_timers_claimed_by_a_worker_that_died_are_fired_by_another_each_once(
     assert dying.exitcode == -signal.SIGKILL
     if store.sql.dialect.name == "postgresql":  # the server ends the dead client's transaction
         wait_until(lambda: not in_transaction(db_url), 60, "the dead worker's session ended")
-    taken_over = store.fire_due_timers(now, 1000, address)
+    taken_over = store.fire_due_timers(now, 1000, address, ladders.follow)
     assert done_meanwhile + taken_over == len(due)
-    assert store.fire_due_timers(now, 1000, address) == 0
+    assert store.fire_due_timers(now, 1000, address, ladders.follow) == 0
     outcome = rows(
         db_url, "SELECT id, fired_at IS NOT NULL, cancelled_at IS NOT NULL FROM timer "
         "WHERE due_at <= ?", (store_time(now),),

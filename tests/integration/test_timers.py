@@ -19,7 +19,7 @@ from tests.support.backends import rows
 from workflow.clock import VirtualClock
 from workflow.notices import address_notices, compose
 from workflow.service.cycles import CycleService
-from workflow.service.ticks import Ticks
+from workflow.service.ticks import Ladders, Ticks
 from workflow.spec.registry import Definition
 from workflow.timefmt import to_db
 from workflow.units import UnitImport
@@ -90,14 +90,15 @@ def test_a_notice_queued_while_its_address_is_being_composed_stays_queued(
     def address(at: Any) -> Any:
         return lambda due, units: address_notices(due, units, spec, at)
 
-    assert store.fire_due_timers(first, 1000, address(first)) > 0
+    follow = Ladders(spec, engine.calendar).follow
+    assert store.fire_due_timers(first, 1000, address(first), follow) > 0
     other_engine = make_engine(db_url)
     other = SqlStore(other_engine)
     meanwhile: list[int] = []
 
     def compose_while_another_fires(pending: Any) -> Any:
         # another worker fires the next reminders, to the same secretaries, and commits
-        meanwhile.append(other.fire_due_timers(second, 1000, address(second)))
+        meanwhile.append(other.fire_due_timers(second, 1000, address(second), follow))
         return compose(pending, first, "vi", ("log",), spec, render_digest, "test")
 
     try:

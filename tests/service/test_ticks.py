@@ -80,14 +80,22 @@ def notices_of(uow: InMemoryUnitOfWork, code: str, deadline: str | None = None) 
     )
 
 
-def test_opening_a_cycle_writes_its_whole_ladder_on_working_days(
-    villages: CycleService, uow: InMemoryUnitOfWork, bon_tot: Definition
+def test_opening_a_cycle_writes_each_ladders_first_timer_and_the_tick_the_rest(
+    villages: CycleService, uow: InMemoryUnitOfWork, clock: VirtualClock, bon_tot: Definition
 ) -> None:
     villages.open_cycles(bon_tot, 2025)
     spec = bon_tot.spec
+    opened = list(uow.tables.timers.values())
+    # six cells, one row per deadline: its first reminder (every deadline has one)
+    assert len(opened) == 6 * len(spec.deadlines)
+    assert {(t["kind"], t["step"]) for t in opened} == {("reminder", 1)}
+    # nobody acts all year: every reminder and escalation of every ladder goes out
+    ticks(villages).run_out(clock)
     per_cycle = sum(len(d.reminders) + len(d.escalations) for d in spec.deadlines.values())
     timers = list(uow.tables.timers.values())
     assert len(timers) == 6 * per_cycle
+    assert all(t["fired_at"] is not None for t in timers)
+    assert len(uow.tables.notices) == 6 * per_cycle
     cal = calendar_for(spec.calendar)
     for timer in timers:
         day = date.fromisoformat(timer["due_at"][:10])  # 01:00 UTC: 08:00 in Vietnam
@@ -189,15 +197,13 @@ def test_a_worker_down_from_1_to_20_december_catches_up_with_one_digest_per_reci
     ticker = ticks(villages)
     ticker.run_until(clock, local(2025, 11, 30, 23))  # the worker was up until 30/11
     before = {m.key for _at, m in uow.outbox.messages()}
-    due_in_window = [
-        t for t in uow.tables.timers.values()
-        if t["fired_at"] is None and t["cancelled_at"] is None
-        and t["due_at"] <= "2025-12-20T02:00:00.000000Z"
-    ]
-    escalations = [t for t in due_in_window if t["kind"] == "escalation"]
-    assert len(escalations) == 6 * 3  # every cell, every step of the December ladder
+    already = set(uow.tables.notices)
     clock.set(local(2025, 12, 20, 9))  # the worker starts again: one tick
-    assert ticker.fire_and_compose().fired == len(due_in_window)
+    fired = ticker.fire_and_compose().fired
+    caught_up = [n for key, n in uow.tables.notices.items() if key not in already]
+    escalations = [n for n in caught_up if n["kind"] == "escalation"]
+    assert len(escalations) == 6 * 3  # every cell, every step of the December ladder
+    assert fired == len(caught_up)
     messages = [m for _at, m in uow.outbox.messages() if m.key not in before]
     recipients = [m.address for m in messages]
     assert len(recipients) == len(set(recipients))  # one message per recipient
@@ -213,7 +219,7 @@ def test_a_worker_down_from_1_to_20_december_catches_up_with_one_digest_per_reci
         assert [x["step"] for x in shown if x["deadline"] == "december_report"] == [3]
         assert all(x["late"] for x in shown)
     fired = [n for n in uow.tables.notices.values() if n["at"] >= "2025-12-20"]
-    assert len(fired) == len(due_in_window)
+    assert len(fired) == len(caught_up)
 
 
 def test_next_wakeup_is_the_earliest_pending_timer(
@@ -277,3 +283,26 @@ def test_delivery_retries_with_backoff_then_parks_and_the_board_shows_it(
     assert Counter(d["result"] for d in uow.tables.deliveries) == {
         "sent": 5, "retry": 1, "parked": 1
     }
+
+
+def test_a_deadline_met_late_while_the_worker_was_down_still_escalates_what_fell_due(
+    villages: CycleService, uow: InMemoryUnitOfWork, clock: VirtualClock, bon_tot: Definition
+) -> None:
+    """Registration is due 31/03/2025: reminders on 17/03 and 26/03, the board warned on
+    01/04. The worker stops on 01/03; thôn 1 registers on 10/04. Its reminders are moot,
+    but the warning fell due before it registered: it goes out when the worker is back,
+    although only the first reminder was written when the worker stopped."""
+    villages.open_cycles(bon_tot, 2025)
+    ticker = ticks(villages)
+    ticker.run_until(clock, local(2025, 3, 1))
+    clock.set(local(2025, 4, 10, 9))
+    assert villages.fire("CB-THON1", "register", 2025, *SECRETARY, {"plan": "KH"}).applied
+    clock.set(local(2025, 4, 11, 9))
+    ticker.fire_and_compose()
+    assert [(kind, step) for kind, step, _at in notices_of(uow, "CB-THON1", "register")] == [
+        ("escalation", 1)
+    ]
+    # its neighbour, still unregistered, got the whole ladder in the same tick
+    assert [(k, s) for k, s, _at in notices_of(uow, "CB-THON2", "register")] == [
+        ("escalation", 1), ("reminder", 1), ("reminder", 2)
+    ]

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol, Self
 if TYPE_CHECKING:
     from workflow.access import Grant
     from workflow.audit import CycleHead, FactRow
+    from workflow.deadlines import PlannedTimer
     from workflow.evidence.ratings import RatingRecord
     from workflow.notices import (
         DueTimer,
@@ -142,8 +143,10 @@ class Timers(Protocol):
         """Up to `limit` due timers, oldest first, held until the unit of work ends."""
     def settle(self, due: Sequence[DueTimer], fired: Collection[int], now: datetime) -> None:
         """Mark claimed timers fired (ids in `fired`) or cancelled (the others)."""
+    def add_following(self, following: Sequence[tuple[DueTimer, PlannedTimer]]) -> None:
+        """Write the next timer of each claimed one's ladder (workflow.notices.following);
+        one whose key exists is rewritten only if pending or cancelled before due."""
     def next_due(self) -> datetime | None: ...
-    def last_due(self) -> datetime | None: ...
 
 
 class Outbox(Protocol):

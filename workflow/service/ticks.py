@@ -18,7 +18,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from workflow.calendar import WorkingCalendar
 from workflow.clock import VirtualClock
+from workflow.deadlines import PlannedTimer, plan_year
 from workflow.notices import (
     NO_RECIPIENT,
     DueTimer,
@@ -29,11 +31,13 @@ from workflow.notices import (
     UnitContact,
     address_notices,
     compose,
+    following,
     no_recipient_detail,
 )
 from workflow.service.cycles import CycleService
 from workflow.service.ports import Notifier, UnitOfWork
 from workflow.service.records import OutboxItem
+from workflow.spec.model import DefinitionSpec
 
 #: waits before the 1st, 2nd, ... retry of a message; after the last it is parked
 DEFAULT_BACKOFF = (
@@ -81,16 +85,60 @@ AddressNotices = Callable[[list[DueTimer], dict[int, UnitContact]], list[Notice]
 ComposeMessages = Callable[[list[PendingNotice]], list[Message]]
 
 
-def fire_due(uow: UnitOfWork, now: datetime, limit: int, address: AddressNotices) -> int:
+FollowLadders = Callable[[list[DueTimer]], list[tuple[DueTimer, PlannedTimer]]]
+
+
+class Ladders:
+    """Where each claimed timer's ladder goes next (workflow.notices.following), from its
+    definition version's plan of its year, planned once per (definition, version, year)."""
+
+    def __init__(
+        self,
+        specs: Callable[[str, int], DefinitionSpec],
+        calendar: Callable[[DefinitionSpec], WorkingCalendar],
+    ) -> None:
+        self.specs = specs
+        self.calendar = calendar
+        self._plans: dict[tuple[str, int, int], dict[tuple[bool, str], list[PlannedTimer]]] = {}
+
+    def follow(self, due: list[DueTimer]) -> list[tuple[DueTimer, PlannedTimer]]:
+        return following(due, self.specs, self.ladder)
+
+    def ladder(self, timer: DueTimer) -> list[PlannedTimer]:
+        key = (timer.definition_id, timer.definition_version, timer.year)
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._plans[key] = self._plan(*key)
+        return plan.get((timer.milestone_id is not None, timer.deadline), [])
+
+    def _plan(
+        self, definition_id: str, version: int, year: int
+    ) -> dict[tuple[bool, str], list[PlannedTimer]]:
+        spec = self.specs(definition_id, version)
+        planned = plan_year(spec, year, self.calendar(spec))
+        ladders: dict[tuple[bool, str], list[PlannedTimer]] = {}
+        for timer in planned.timers:
+            ladders.setdefault((False, timer.deadline), []).append(timer)
+        for milestone, timers in planned.milestones:
+            ladders[(True, milestone.key)] = timers
+        return ladders
+
+
+def fire_due(
+    uow: UnitOfWork, now: datetime, limit: int, address: AddressNotices, follow: FollowLadders
+) -> int:
     """One unit of work: claim up to `limit` due timers, address them (the core), mark
     each fired (a notice was made of it) or cancelled (its deadline met, its cycle
-    closed), chain and queue the notices. Returns how many timers were taken."""
+    closed), write the next timer of each one's ladder that is still owed (the core
+    decides), chain and queue the notices. Returns how many timers were taken."""
     with uow:
         due = uow.timers.claim_due(now, limit)
         if not due:
             return 0
         notices = address(due, uow.units.contacts({t.unit_path for t in due}))
+        successors = follow(due)
         uow.timers.settle(due, {n.timer_id for n in notices}, now)
+        uow.timers.add_following(successors)
         uow.outbox.add_notices(notices, now)
         uow.commit()
     return len(due)
@@ -138,6 +186,7 @@ class Ticks:
         self.channels = tuple(channels)
         self.lang = lang
         self.batch_size = batch_size
+        self.ladders = Ladders(engine.spec, engine.calendar)
         #: asked between batches: a worker told to stop (SIGTERM) ends after the batch
         #: under way; every batch is its own unit of work, so what is left waits intact
         self.stopping: Callable[[], bool] = lambda: False
@@ -147,9 +196,11 @@ class Ticks:
         now = self.engine.clock.now()
         fired = 0
         while True:
+            # until a batch finds nothing: one may write successors that are due already
+            # (a worker that was down catches a whole ladder up in one tick)
             count = self.fire_batch(now)
             fired += count
-            if count < self.batch_size or self.stopping():
+            if count == 0 or self.stopping():
                 break
         composed = 0
         installation = self.installation_id()
@@ -165,6 +216,7 @@ class Ticks:
         return fire_due(
             self.uow, now, self.batch_size,
             lambda due, units: address_notices(due, units, self.engine.spec, now),
+            self.ladders.follow,
         )
 
     def compose_batch(self, now: datetime, installation: str, max_addresses: int = 200) -> int:
@@ -273,4 +325,18 @@ class Ticks:
             ticks.append(self.fire_and_compose())
         if target > clock.now():
             clock.set(target)
+        return ticks
+
+    def run_out(self, clock: VirtualClock, until: datetime | None = None) -> list[TickResult]:
+        """Drive a virtual clock through every timer still to come, up to `until` if
+        given, as `run_until` does: a ladder's later timers are written as the ones before
+        them come due, so the last one is known only at the end. The clock stops at the
+        last timer's instant, or at `until` if some are still ahead of it."""
+        ticks = []
+        while (due := self.uow.timers.next_due()) is not None:
+            if until is not None and due > until:
+                clock.set(max(until, clock.now()))
+                break
+            clock.set(max(due, clock.now()))
+            ticks.append(self.fire_and_compose())
         return ticks

@@ -57,14 +57,14 @@ def add_transition(tables: Tables, row: Row) -> None:
 
 def _settle_timers(tables: Tables, change: CycleChange, cycle: Row, at: str) -> None:
     """As adapters.persistence.cycles: a closed cycle's and a met deadline's moot timers
-    deleted (every reminder, escalations not yet due), a reopened deadline's planned
-    again (a key still kept is left as it is)."""
+    deleted (those not yet due), a reopened deadline's next one planned again (a key
+    still kept is left as it is)."""
     moot = [
         timer_id
         for timer_id, t in tables.timers.items()
         if t["cycle_id"] == change.cycle_id
         and t["fired_at"] is None
-        and (t["kind"] == "reminder" or t["due_at"] >= at)
+        and t["due_at"] >= at
         and (change.closes or t["deadline"] in change.met)
     ]
     for timer_id in moot:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
-from workflow.deadlines import PlannedTimer
+from workflow.deadlines import PlannedTimer, ladder_heads
 from workflow.service.records import Cycle, UnitRef
 from workflow.spec.registry import Definition
 from workflow.timefmt import from_db, to_db
@@ -189,12 +189,29 @@ def insert_timer(tables: Tables, row: Row) -> int:
     return timer_id
 
 
+def upsert_timer(tables: Tables, row: Row) -> None:
+    """A new timer, or a pending one (or one cancelled before it came due) rewritten with
+    the row's date, role and version; a fired one is left as it is (as
+    adapters.persistence.rows.UPSERT_TIMER)."""
+    timer_id = tables.timer_ids.get(row["key"])
+    if timer_id is None:
+        insert_timer(tables, row)
+        return
+    t = tables.timers[timer_id]
+    if t["fired_at"] is None and (t["cancelled_at"] is None or t["cancelled_at"] < t["due_at"]):
+        columns = (
+            "definition_id", "definition_version", "role", "offset", "deadline_at",
+            "due_at", "moved_by",
+        )
+        change(tables.timers, timer_id, cancelled_at=None, **{c: row[c] for c in columns})
+
+
 def timer_rows(
     timers: Sequence[PlannedTimer], at: datetime, definition: Definition
 ) -> list[tuple[str, Row]]:
-    """Per planned timer: its key suffix and its columns after (key, cycle, milestone,
-    unit, year). Reminders already past at `at` are left out; escalations never are (as
-    adapters.persistence.rows.timer_values)."""
+    """Per planned timer to write at `at` (each ladder's next one and the escalations
+    already owed: workflow.deadlines.ladder_heads): its key suffix and its columns after
+    (key, cycle, milestone, unit, year), as adapters.persistence.rows.timer_values."""
     return planned_rows(timers, at, definition.spec.id, definition.spec.version)
 
 
@@ -203,21 +220,22 @@ def planned_rows(
 ) -> list[tuple[str, Row]]:
     """timer_rows, for a definition named by id and version."""
     return [
-        (
-            timer.suffix,
-            {
-                "definition_id": definition_id,
-                "definition_version": version,
-                "deadline": timer.deadline,
-                "kind": timer.kind,
-                "step": timer.step,
-                "role": timer.role,
-                "offset": timer.offset,
-                "deadline_at": to_db(timer.deadline_at),
-                "due_at": to_db(timer.due_at),
-                "moved_by": "; ".join(timer.moved_by),
-            },
-        )
-        for timer in timers
-        if not (timer.kind == "reminder" and timer.due_at <= at)
+        (timer.suffix, timer_row(timer, definition_id, version))
+        for timer in ladder_heads(timers, at)
     ]
+
+
+def timer_row(timer: PlannedTimer, definition_id: str, version: int) -> Row:
+    """A timer row's columns after (key, cycle, milestone, unit, year)."""
+    return {
+        "definition_id": definition_id,
+        "definition_version": version,
+        "deadline": timer.deadline,
+        "kind": timer.kind,
+        "step": timer.step,
+        "role": timer.role,
+        "offset": timer.offset,
+        "deadline_at": to_db(timer.deadline_at),
+        "due_at": to_db(timer.due_at),
+        "moved_by": "; ".join(timer.moved_by),
+    }

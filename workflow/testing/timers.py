@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
+from workflow.deadlines import PlannedTimer
 from workflow.notices import DueTimer
 from workflow.service.records import MilestonePlan, UnitRef
 from workflow.spec.registry import Definition
@@ -16,7 +17,9 @@ from workflow.testing.tables import (
     change,
     in_subtree,
     insert_timer,
+    timer_row,
     timer_rows,
+    upsert_timer,
 )
 from workflow.timefmt import from_db, to_db
 
@@ -133,7 +136,7 @@ class MemoryTimers:
             met_at = deadline["met_at"] if deadline else None
             claimed.append(DueTimer(
                 t["id"], t["key"], t["cycle_id"], t["milestone_id"], t["unit_id"],
-                tables.units[t["unit_id"]]["path"], t["definition_id"],
+                tables.units[t["unit_id"]]["path"], t["year"], t["definition_id"],
                 t["definition_version"], t["deadline"], t["kind"], t["step"], t["role"],
                 t["offset"], from_db(t["deadline_at"]), from_db(t["due_at"]), t["moved_by"],
                 cycle["state"] if cycle else None,
@@ -148,13 +151,16 @@ class MemoryTimers:
             column = "fired_at" if timer.id in fired else "cancelled_at"
             change(tables.timers, timer.id, **{column: stamp})
 
-    def _pending_due(self) -> list[str]:
-        return [t["due_at"] for t in self.tables.timers.values() if pending_timer(t)]
+    def add_following(self, following: Sequence[tuple[DueTimer, PlannedTimer]]) -> None:
+        tables = self.session.writing()
+        for due, timer in following:
+            upsert_timer(tables, {
+                "key": f"{due.key.partition(':')[0]}:{timer.suffix}",
+                "cycle_id": due.cycle_id, "milestone_id": due.milestone_id,
+                "unit_id": due.unit_id, "year": due.year,
+                **timer_row(timer, due.definition_id, due.definition_version),
+            })
 
     def next_due(self) -> datetime | None:
-        found = self._pending_due()
+        found = [t["due_at"] for t in self.tables.timers.values() if pending_timer(t)]
         return from_db(min(found)) if found else None
-
-    def last_due(self) -> datetime | None:
-        found = self._pending_due()
-        return from_db(max(found)) if found else None

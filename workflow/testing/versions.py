@@ -3,8 +3,6 @@ their definition, checked against their row versions as the SQL repository does.
 
 from __future__ import annotations
 
-from typing import Any
-
 from workflow.service.records import (
     Migrant,
     MigrationSelection,
@@ -13,12 +11,11 @@ from workflow.service.records import (
 from workflow.testing.cycles import add_transition
 from workflow.testing.tables import (
     Session,
-    Tables,
     cycle_of,
     in_subtree,
     index_add,
-    insert_timer,
     timer_rows,
+    upsert_timer,
 )
 from workflow.testing.tables import change as _change
 from workflow.timefmt import to_db
@@ -101,7 +98,7 @@ class MemoryVersions:
             for timer_id, t in list(tables.timers.items()):
                 if (
                     t["cycle_id"] == m.cycle_id and t["fired_at"] is None
-                    and (t["kind"] == "reminder" or t["due_at"] >= at)
+                    and t["due_at"] >= at
                     and (m.state in final or t["deadline"] in m.met)
                 ):
                     del tables.timer_ids[tables.timers.pop(timer_id)["key"]]
@@ -110,7 +107,7 @@ class MemoryVersions:
                     values["kind"] == "reminder" or values["due_at"] >= at
                 ):
                     continue
-                self._upsert_timer(tables, {
+                upsert_timer(tables, {
                     "key": f"c{m.cycle_id}:{suffix}", "cycle_id": m.cycle_id,
                     "milestone_id": None, "unit_id": m.unit_id, "year": m.year, **values,
                 })
@@ -122,19 +119,3 @@ class MemoryVersions:
                     and (t["definition_id"] != spec.id or t["definition_version"] != spec.version)
                 ):
                     _change(tables.timers, timer_id, cancelled_at=at)
-
-    @staticmethod
-    def _upsert_timer(tables: Tables, row: dict[str, Any]) -> None:
-        """A new timer, or a pending one (or one cancelled before it came due) rewritten
-        with the target's date, role and version; a fired one is left as it is."""
-        timer_id = tables.timer_ids.get(row["key"])
-        if timer_id is None:
-            insert_timer(tables, row)
-            return
-        t = tables.timers[timer_id]
-        if t["fired_at"] is None and (t["cancelled_at"] is None or t["cancelled_at"] < t["due_at"]):
-            columns = (
-                "definition_id", "definition_version", "role", "offset", "deadline_at",
-                "due_at", "moved_by",
-            )
-            _change(tables.timers, timer_id, cancelled_at=None, **{c: row[c] for c in columns})
