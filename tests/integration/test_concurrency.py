@@ -112,16 +112,20 @@ def test_timers_claimed_by_a_worker_that_died_are_fired_by_another_each_once(
     if store.sql.dialect.name == "postgresql":  # the server ends the dead client's transaction
         wait_until(lambda: not in_transaction(db_url), 60, "the dead worker's session ended")
     taken_over = store.fire_due_timers(now, 1000, address, ladders.follow)
-    assert done_meanwhile + taken_over == len(due)
-    assert store.fire_due_timers(now, 1000, address, ladders.follow) == 0
+    assert taken_over >= len(held)  # the ten held, and successors already due
+    rounds = 0  # a fired timer writes the next one on its ladder; it may be due too
+    while store.fire_due_timers(now, 1000, address, ladders.follow):
+        rounds += 1
+        assert rounds < 20, "the ladders never ran out"
     outcome = rows(
         db_url, "SELECT id, fired_at IS NOT NULL, cancelled_at IS NOT NULL FROM timer "
         "WHERE due_at <= ?", (store_time(now),),
     )
-    assert {r[0] for r in outcome} == due
+    assert due <= {r[0] for r in outcome}
     assert all(bool(fired) != bool(cancelled) for _id, fired, cancelled in outcome)
     fired = {i for i, was_fired, _c in outcome if was_fired}
     noticed = [r[0] for r in rows(db_url, "SELECT timer_id FROM notice")]
+    assert held <= fired
     assert sorted(noticed) == sorted(fired)  # one notice per fired timer, never two
 
 
