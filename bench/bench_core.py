@@ -767,9 +767,8 @@ def print_fire(
     print(
         "   note: the engine also SELECTs the cycle by unit code (joined to unit) before deciding"
     )
-    print("   and UPDATEs the deadline the event meets (which is what cancels its reminders:")
-    print("   a timer of a met deadline is dropped when it comes due); the raw line above")
-    print("   does neither.")
+    print("   and UPDATEs the deadline the event meets, DELETEing its pending timer (only")
+    print("   the next one of its ladder exists); the raw line above does neither.")
     same = "yes" if result["same_rows_every_statement"] else "NO"
     print(line("raw     every statement the engine runs (below)", full))
     print(
