@@ -13,10 +13,12 @@ import pytest
 from adapters.holidays_vn import calendar_for
 from adapters.notifications.templates import render_digest
 from adapters.persistence.db import create_schema, make_engine
+from adapters.persistence.rows import INSERT_TIMER, timer_columns
 from adapters.persistence.store import SqlStore
 from tests.conftest import local
 from tests.support.backends import rows
 from workflow.clock import VirtualClock
+from workflow.deadlines import plan_cycle_timers
 from workflow.notices import address_notices, compose
 from workflow.service.cycles import CycleService
 from workflow.service.ticks import Ladders, Ticks
@@ -111,3 +113,52 @@ def test_a_notice_queued_while_its_address_is_being_composed_stays_queued(
                   "ON n.id = q.notice_id")
     assert len(queued) == meanwhile[0]  # every notice fired meanwhile, none composed
     assert {at for _id, at in queued} == {to_db(second)}
+
+
+def test_a_database_that_wrote_whole_ladders_at_opening_sends_each_timer_once(
+    villages: tuple[CycleService, VirtualClock, SqlStore], bon_tot: Definition, db_url: str
+) -> None:
+    """Before ladders were lazy a cycle opened with every timer of its year written. Such a
+    database keeps working: the tick's successor of a timer is a row already there,
+    rewritten with the same values, so nothing goes out twice; a met deadline's rows still
+    ahead go with the move that meets it."""
+    engine, clock, store = villages
+    engine.open_cycles(bon_tot, 2025)
+    opened_at = clock.now()
+    planned = [
+        t
+        for t in plan_cycle_timers(bon_tot.spec, 2025, calendar_for(bon_tot.spec.calendar))
+        if not (t.kind == "reminder" and t.due_at <= opened_at)  # as the eager store did
+    ]
+    cycles = rows(db_url, "SELECT id, unit_id FROM cycle")
+    with store:
+        store.sql.executemany(
+            INSERT_TIMER + " ON CONFLICT (key) DO NOTHING",
+            [
+                (f"c{cycle_id}:{t.suffix}", cycle_id, None, unit_id, 2025,
+                 *timer_columns(t, bon_tot.spec.id, bon_tot.spec.version))
+                for cycle_id, unit_id in cycles
+                for t in planned
+            ],
+        )
+        store.commit()
+    assert rows(db_url, "SELECT COUNT(*) FROM timer") == [(6 * len(planned),)]
+    clock.set(local(2025, 2, 20))
+    assert engine.fire("CB-THON1", "register", 2025, *SECRETARY, {"plan": "KH"}).applied
+    registering = [t for t in planned if t.deadline == "register"]
+    assert registering  # the cell's rows still ahead of its registration are gone
+    notifications(engine).run_out(clock)
+    sent = rows(
+        db_url,
+        "SELECT u.code, t.key FROM notice n JOIN timer t ON t.id = n.timer_id "
+        "JOIN unit u ON u.id = n.unit_id",
+    )
+    keys = [key for _code, key in sent]
+    assert len(keys) == len(set(keys))  # no timer sent twice
+    for i in range(2, 7):  # nobody else acts all year: every timer of theirs goes out once
+        assert sum(code == f"CB-THON{i}" for code, _k in sent) == len(planned)
+    thon1 = {key.split(":", 1)[1] for code, key in sent if code == "CB-THON1"}
+    later = {t.suffix for t in registering if t.due_at > local(2025, 2, 20)}
+    assert later and not thon1 & later
+    assert rows(db_url, "SELECT COUNT(*) FROM timer WHERE fired_at IS NULL AND "
+                "cancelled_at IS NULL") == [(0,)]
