@@ -28,8 +28,8 @@ from adapters.persistence.store import SqlStore
 from workflow.access import ADMINISTRATOR, Grant
 from workflow.clock import VirtualClock
 from workflow.deadlines import resolve_deadlines
+from workflow.digests import Message
 from workflow.errors import BontotError
-from workflow.notices import Message
 from workflow.service.actors import SignedIn
 from workflow.service.auditing import verify_store
 from workflow.service.cycles import CycleService

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from adapters.notifications.message import Channel, DeliveryError, OutgoingMessage
-from workflow.notices import Message
+from workflow.digests import Message
 from workflow.service.ticks import DeliveryFailed
 
 

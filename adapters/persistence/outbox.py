@@ -13,14 +13,8 @@ from adapters.persistence.compiled import chunks, in_list, marks, padded, rows_o
 from adapters.persistence.rows import dumps, subtree_positional
 from adapters.persistence.sql import Sql
 from workflow.audit_notices import link_notices, notice_genesis
-from workflow.notices import (
-    NO_RECIPIENT,
-    Message,
-    Notice,
-    PendingNotice,
-    UnaddressedNotice,
-    UnitContact,
-)
+from workflow.digests import NO_RECIPIENT, Message
+from workflow.notices import Notice, PendingNotice, UnaddressedNotice, UnitContact
 from workflow.service.records import NoticeRecord, OutboxCounts, OutboxItem, UnitRef
 from workflow.timefmt import from_db, to_db
 

@@ -7,7 +7,7 @@ from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from adapters.persistence.rows import LATE
-from workflow.notices import NO_RECIPIENT
+from workflow.digests import NO_RECIPIENT
 
 
 class MetaRow(SQLModel, table=True):
@@ -273,7 +273,7 @@ class NoticeQueueRow(SQLModel, table=True):
     address: str = Field(index=True)
 
 
-#: a message parked with no recipient (workflow.notices.NO_RECIPIENT), not readdressed
+#: a message parked with no recipient (workflow.digests.NO_RECIPIENT), not readdressed
 UNADDRESSED = f"channel = '{NO_RECIPIENT}' AND parked_at IS NOT NULL AND readdressed_at IS NULL"
 
 

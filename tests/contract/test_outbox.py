@@ -12,7 +12,8 @@ import pytest
 from tests.conftest import local
 from tests.support.units_of_work import write
 from workflow.audit_notices import NOTICE_UNIT_AT, check_notice_chains
-from workflow.notices import Message, Notice
+from workflow.digests import Message
+from workflow.notices import Notice
 from workflow.service.cycles import CycleService
 from workflow.service.ticks import Ladders
 

@@ -19,7 +19,8 @@ from tests.conftest import local
 from tests.support.backends import rows
 from workflow.clock import VirtualClock
 from workflow.deadlines import plan_cycle_timers
-from workflow.notices import address_notices, compose
+from workflow.digests import compose
+from workflow.notices import address_notices
 from workflow.service.cycles import CycleService
 from workflow.service.ticks import Ladders, Ticks
 from workflow.spec.registry import Definition

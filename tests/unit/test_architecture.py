@@ -126,6 +126,21 @@ def sql_roots_outside_bootstrap(files: Iterable[Path], root: Path = ROOT) -> lis
     return found
 
 
+#: a module a maintainer can hold in mind at once; Alembic revisions are history, not code
+MAX_LINES = 400
+
+
+def oversized(files: Iterable[Path], root: Path = ROOT) -> list[str]:
+    found = []
+    for path in files:
+        if "schema_migrations" in path.relative_to(root).parts:
+            continue
+        lines = len(path.read_text(encoding="utf-8").splitlines())
+        if lines > MAX_LINES:
+            found.append(f"{relative(path, root)} has {lines} lines")
+    return found
+
+
 def circles(files: Iterable[Path], package: str, root: Path = ROOT) -> list[list[str]]:
     """The import circles among the modules of `package` (each once, as a path)."""
     modules = {module_name(p, root): p for p in files if module_name(p, root).startswith(package)}
@@ -189,6 +204,10 @@ def test_only_the_composition_root_builds_the_sql_store() -> None:
     assert sql_roots_outside_bootstrap(SOURCE_FILES) == []
 
 
+def test_no_module_of_the_core_or_the_adapters_is_over_400_lines() -> None:
+    assert oversized(SOURCE_FILES) == []
+
+
 def test_the_command_line_package_has_no_import_circle() -> None:
     assert circles(SOURCE_FILES, "adapters.cli") == []
 
@@ -217,8 +236,11 @@ def test_the_rules_see_planted_violations(tmp_path: Path) -> None:
             "adapters/demo.py": "from adapters.cli.render import _words\nstore = SqlStore(e)\n",
             "adapters/bootstrap.py": "store = SqlStore(e)\n",
             "adapters/worker.py": "from . import store\nuow = store.SqlUnitOfWork(e)\n",
+            "adapters/big.py": "x = 1\n" * 401,
+            "adapters/persistence/schema_migrations/versions/0099_big.py": "x = 1\n" * 900,
         },
     )
+    assert oversized(files, tmp_path) == ["adapters/big.py has 401 lines"]
     assert core_importing_adapters(files[:1], tmp_path) == [
         "workflow/leak.py imports adapters.clock",
         "workflow/leak.py imports adapters.clock.SystemClock",

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from workflow.notices import PendingNotice, UnitContact, address_for, compose, route
+from workflow.digests import compose, route
+from workflow.notices import PendingNotice, UnitContact, address_for
 from workflow.spec.model import DefinitionSpec
 from workflow.spec.registry import Definition
 

@@ -20,15 +20,9 @@ if TYPE_CHECKING:
     from workflow.access import Grant
     from workflow.audit import CycleHead, FactRow
     from workflow.deadlines import PlannedTimer
+    from workflow.digests import Message
     from workflow.evidence.ratings import RatingRecord
-    from workflow.notices import (
-        DueTimer,
-        Message,
-        Notice,
-        PendingNotice,
-        UnaddressedNotice,
-        UnitContact,
-    )
+    from workflow.notices import DueTimer, Notice, PendingNotice, UnaddressedNotice, UnitContact
     from workflow.rules.meeting_record import Meeting
     from workflow.service.records import (
         AuditEntry,

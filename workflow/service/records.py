@@ -11,8 +11,8 @@ from workflow.versions import MIGRATE_EVENT
 
 if TYPE_CHECKING:  # field types only: a board loads none of the notices' or imports' code
     from workflow.deadlines import DueDeadline, PlannedTimer
+    from workflow.digests import Message
     from workflow.import_columns import ColumnNote
-    from workflow.notices import Message
     from workflow.spec.registry import Definition
 
 

@@ -21,18 +21,14 @@ from datetime import datetime, timedelta
 from workflow.calendar import WorkingCalendar
 from workflow.clock import VirtualClock
 from workflow.deadlines import PlannedTimer, plan_year
+from workflow.digests import NO_RECIPIENT, Message, Renderer, compose, no_recipient_detail
 from workflow.notices import (
-    NO_RECIPIENT,
     DueTimer,
-    Message,
     Notice,
     PendingNotice,
-    Renderer,
     UnitContact,
     address_notices,
-    compose,
     following,
-    no_recipient_detail,
 )
 from workflow.service.cycles import CycleService
 from workflow.service.ports import Notifier, UnitOfWork

@@ -8,14 +8,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from workflow.audit_notices import link_notices
-from workflow.notices import (
-    NO_RECIPIENT,
-    Message,
-    Notice,
-    PendingNotice,
-    UnaddressedNotice,
-    UnitContact,
-)
+from workflow.digests import NO_RECIPIENT, Message
+from workflow.notices import Notice, PendingNotice, UnaddressedNotice, UnitContact
 from workflow.service.records import NoticeRecord, OutboxCounts, OutboxItem, UnitRef
 from workflow.testing.audit import FACT_COLUMNS, MemoryAudit
 from workflow.testing.tables import Row, Session, change, dumps, in_subtree

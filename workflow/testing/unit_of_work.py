@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import TYPE_CHECKING, Self
 
-from workflow.notices import Message
+from workflow.digests import Message
 from workflow.service.ticks import DeliveryFailed
 from workflow.testing.audit import MemoryAudit
 from workflow.testing.cycles import MemoryCycles
