@@ -8,7 +8,8 @@ import gc
 import os
 import re
 import sqlite3
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import closing
 from multiprocessing import get_context
 from typing import Any
@@ -16,19 +17,41 @@ from typing import Any
 from adapters import bootstrap
 from adapters.persistence import damage as damage_note
 from adapters.persistence.pg_check import pg_checked
-from workflow.audit import ChainCheck, ChainProblem, check_anchor, check_cycle_chains
+from workflow.audit import ChainProblem, check_anchor
+from workflow.audit_cycles import RowContext
 from workflow.progress import SILENT, Progress
-from workflow.service.auditing import Verification, verify_global_chains, verify_store
+from workflow.service.auditing import (
+    CycleCheck,
+    Verification,
+    check_cycles,
+    read_global,
+    verify_global_chains,
+    verify_store,
+)
+
+#: what a worker checks its cycle rows against (None: their chains only), set by the
+#: pool's initializer: a forked child inherits it from the parent, nothing is pickled
+_context: RowContext | None = None
 
 
-def _shard(url: str, under: str | None, shard: tuple[int, int], limit: int) -> ChainCheck:
+def _hold(context: RowContext | None) -> None:
+    global _context
+    _context = context
+
+
+def _shard(url: str, under: str | None, shard: tuple[int, int], limit: int) -> CycleCheck:
     # A connection of the child's own: one inherited through fork (the parent's store is
     # open) must never be used by two processes; the child only ever touches this one,
     # and leaves through os._exit, which does not close the parent's.
     with bootstrap.reading(url) as store:
         node = store.find_unit(under) if under else None
-        heads = store.cycle_heads(node, None, shard)
-        return check_cycle_chains(store.transition_rows(node, None, shard), heads, limit)
+        return check_cycles(
+            store.chain_heads(node, None, shard),
+            store.transition_rows(node, None, shard),
+            limit,
+            _context,
+            lambda: store.deadline_rows(shard),
+        )
 
 
 def storage_problems(url: str) -> list[ChainProblem]:
@@ -85,6 +108,16 @@ def _damaged_in(message: str, roots: dict[int, str]) -> str:
     return "the file"
 
 
+def check_storage(url: str) -> list[ChainProblem]:
+    """The store's own check (SQLite's every page; PostgreSQL's note of its last check),
+    its finding noted for the commit path."""
+    if not url.startswith("sqlite"):
+        return pg_checked(url)
+    damage = storage_problems(url)
+    damage_note.record(url, [str(p) for p in damage])
+    return damage
+
+
 def verify_database(
     url: str,
     under: str | None = None,
@@ -92,54 +125,76 @@ def verify_database(
     progress: Progress = SILENT,
 ) -> Verification:
     """Every chain of the database checked; `progress` counts the shards read (one per
-    worker process)."""
-    if url.startswith("sqlite"):
-        damage = storage_problems(url)
-        damage_note.record(url, [str(p) for p in damage])
-    else:
-        damage = pg_checked(url)
-    try:
-        report = _verify_chains(url, under, workers, progress)
-    except Exception as exc:  # a damaged page fails the reading: named, not a traceback
-        if not damage:
-            raise
-        report = Verification()
-        damage.append(ChainProblem("storage", "reading", f"the chains could not be read: {exc}"))
+    worker process). The storage check runs beside the chains, in a thread: SQLite's
+    holds no lock on the interpreter while it reads the file."""
+    with ThreadPoolExecutor(1, thread_name_prefix="storage-check") as side:
+        started: list[Future[list[ChainProblem]]] = []
+
+        def start_storage_check() -> None:
+            # once every worker is forked: a child forked beside a running thread may
+            # inherit a lock that thread holds (SQLite's own among them)
+            if not started:
+                started.append(side.submit(check_storage, url))
+
+        try:
+            report = _verify_chains(url, under, workers, progress, start_storage_check)
+        except Exception as exc:  # a damaged page fails the reading: named, not a traceback
+            start_storage_check()
+            damage = started[0].result()
+            if not damage:
+                raise
+            report = Verification()
+            damage.append(
+                ChainProblem("storage", "reading", f"the chains could not be read: {exc}")
+            )
+        else:
+            damage = started[0].result()
     report.problems[:0] = damage
     return report
 
 
 def _verify_chains(
-    url: str, under: str | None, workers: int | None, progress: Progress
+    url: str,
+    under: str | None,
+    workers: int | None,
+    progress: Progress,
+    start_storage_check: Callable[[], None],
 ) -> Verification:
     workers = workers or min(os.cpu_count() or 1, 8)
     progress.total(workers)
     with bootstrap.reading(url) as store:
         if workers <= 1:
+            start_storage_check()
             alone = verify_store(store, store.find_unit(under) if under else None)
             progress.advance(1)
             return alone
         anchor = store.last_anchor() if under is None else None
         limit = anchor[0] if anchor else -1
+        # read before the fork: what the workers check their cycle rows against
+        held = read_global(store) if under is None else None
         # The objects the children inherit (every module the composition root imports)
         # are kept out of their collectors: a collection there writes to each object's
         # header and so copies every page of the parent's heap into each child.
         gc.freeze()
-        with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
+        with ProcessPoolExecutor(
+            workers, mp_context=get_context("fork"), initializer=_hold,
+            initargs=(held.context() if held is not None else None,),
+        ) as pool:
             futures = [
                 pool.submit(_shard, url, under, (k, workers), limit) for k in range(workers)
             ]
             gc.unfreeze()  # a fork context starts every child at the first submit
+            start_storage_check()
             report = Verification()
-            if under is None:
-                verify_global_chains(store, report)  # meanwhile, in this process
+            if held is not None:
+                verify_global_chains(store, report, held)  # meanwhile, in this process
             at_anchor: dict[int, str] = {}
             for future in futures:
                 found = future.result()
-                report.records += found.records
-                report.chains += found.chains
-                report.problems += found.problems
-                at_anchor.update(found.at_anchor)
+                report.records += found.chains.records
+                report.chains += found.chains.chains
+                report.problems += found.rows + found.chains.problems
+                at_anchor.update(found.chains.at_anchor)
                 progress.advance(1)
         report.problems.sort(key=lambda p: _order(p.chain))
         if anchor is not None:

@@ -14,9 +14,9 @@ record re-plans them), and the due dates of cycles opened before the plans were 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from workflow.audit import ChainProblem, FactRow, cycle_chain
 from workflow.audit_hashing import canonical_json
@@ -24,6 +24,7 @@ from workflow.errors import Reason
 
 MIGRATE_EVENT = "migrate"  # workflow.versions.MIGRATE_EVENT, without importing the rules
 REORGANISE_EVENT = "reorganise"  # workflow.reorganise.REORGANISE_EVENT
+Row = TypeVar("Row", bound=Sequence[Any])
 #: where a cycle row's own problem is
 ITS_ROW = Reason("its row", "audit.at.row")
 
@@ -78,24 +79,53 @@ class _Replay:
     path: str | None = None
 
 
-def check_cycle_rows(
-    cycles: Sequence[Mapping[str, Any]],
-    records: Iterable[Sequence[Any]],
-    deadlines: Iterable[Sequence[Any]],
-    rules: Mapping[tuple[str, int], Rules],
-    unit_paths: Mapping[str, str | None],
-    plans: Mapping[tuple[str, int, int], Mapping[str, str]],
-) -> list[ChainProblem]:
-    """`cycles`: chain_heads lines (cycle_id, unit, year, definition_id,
-    definition_version, outcome, facts, unit_path); `records`: transition rows as
-    `transition_rows` reads them; `deadlines`: (cycle_id, key, due_at, met_at, year,
-    closed)."""
-    replays: dict[int, _Replay] = {}
-    for row in records:
+@dataclass(frozen=True)
+class RowContext:
+    """What a cycle row is checked against besides its own records: its definition
+    version's rules, each unit's path now (unit code -> path) and the openings' plans."""
+
+    rules: Mapping[tuple[str, int], Rules]
+    unit_paths: Mapping[str, str | None]
+    plans: Mapping[tuple[str, int, int], Mapping[str, str]]
+
+
+def row_context(
+    definitions: Iterable[Sequence[Any]], units: Iterable[Sequence[Any]], facts: Iterable[FactRow]
+) -> RowContext:
+    """From the registers' definition rows (id, version, hash, resolved) and unit rows
+    (code, kind, parent, path, ended) and the audit-event chain's facts."""
+    return RowContext(
+        {(str(d[0]), int(d[1])): definition_rules(d[3]) for d in definitions},
+        {str(u[0]): u[3] for u in units},
+        planned_deadlines(facts),
+    )
+
+
+# The cycle row's facts are written in the order its records add them, so the text the
+# replay gives as written is most often the stored text itself: one encoding, no parse.
+_AS_WRITTEN = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+class CycleReplay:
+    """What each cycle's records say its row must hold, gathered as the records stream
+    past: `through` lets the chain check read the same rows in the same pass."""
+
+    def __init__(self, rules: Mapping[tuple[str, int], Rules]) -> None:
+        self.rules = rules
+        self.replays: dict[int, _Replay] = {}
+
+    def through(self, records: Iterable[Row]) -> Iterator[Row]:
+        for row in records:
+            self.replay(row)
+            yield row
+
+    def replay(self, row: Sequence[Any]) -> None:
+        """One transition row, as `transition_rows` reads it."""
         cycle_id, event, source, dest, at = row[0], row[2], row[3], row[4], row[7]
-        replay = replays.setdefault(cycle_id, _Replay())
+        replay = self.replays.get(cycle_id)
+        if replay is None:
+            replay = self.replays[cycle_id] = _Replay()
         replay.state = dest
-        spec = rules.get((str(row[10]), int(row[11])))
         if event == MIGRATE_EVENT:
             replay.migrated = True
         elif event == REORGANISE_EVENT:
@@ -105,110 +135,157 @@ def check_cycle_rows(
                 payload = json.loads(row[8] or "{}")
             except ValueError:
                 payload = {}
-            kept = {k: v for k, v in payload.items() if k != "override"}
-            replay.facts.update(kept)
-        if spec is not None:
-            declared = spec.outcomes.get(dest)
-            if declared is not None or event == "open":
-                replay.outcome = declared
-            for key, states in spec.met_in.items() if event not in ("open", MIGRATE_EVENT) else ():
-                if dest in states and (source is None or source not in states):
-                    if replay.met.get(key) is None:
-                        replay.met[key] = at
-                elif source in states and dest not in states:
-                    replay.met[key] = None
+            if isinstance(payload, dict):
+                payload.pop("override", None)
+                replay.facts.update(payload)
+        spec = self.rules.get((str(row[10]), int(row[11])))
+        if spec is None:
+            return
+        declared = spec.outcomes.get(dest)
+        if declared is not None or event == "open":
+            replay.outcome = declared
+        if event == "open" or event == MIGRATE_EVENT:
+            return
+        for key, states in spec.met_in.items():
+            if dest in states and (source is None or source not in states):
+                if replay.met.get(key) is None:
+                    replay.met[key] = at
+            elif source in states and dest not in states:
+                replay.met[key] = None
+
+    def problems(
+        self,
+        cycles: Sequence[Mapping[str, Any]],
+        deadlines: Iterable[Sequence[Any]],
+        unit_paths: Mapping[str, str | None],
+        plans: Mapping[tuple[str, int, int], Mapping[str, str]],
+    ) -> list[ChainProblem]:
+        """`cycles`: chain_heads lines (cycle_id, unit, year, definition_id,
+        definition_version, outcome, facts, unit_path); `deadlines`: (cycle_id, key,
+        due_at, met_at, year, closed) of those cycles."""
+        replays, rules = self.replays, self.rules
+        found: dict[int, dict[str, Sequence[Any]]] = {}
+        for row in deadlines:
+            have = found.get(row[0])
+            if have is None:
+                have = found[row[0]] = {}
+            have[row[1]] = row
+        in_rows: list[ChainProblem] = []
+        in_deadlines: list[ChainProblem] = []
+        for cycle in sorted(cycles, key=lambda c: int(c["cycle_id"])):
+            cycle_id = int(cycle["cycle_id"])
+            seen = replays.get(cycle_id)
+            if seen is None:
+                continue  # the chain check names a cycle without records
+            in_rows += _row_problems(cycle_id, cycle, seen, rules, unit_paths)
+            key = _spec_key(cycle)
+            spec = rules.get(key)
+            if seen.migrated or spec is None:
+                continue
+            plan = plans.get((*key, int(cycle["year"])))
+            in_deadlines += _deadline_problems(
+                cycle_id, cycle, seen, spec, found.get(cycle_id, {}), plan
+            )
+        return in_rows + in_deadlines
+
+
+def _row_problems(
+    cycle_id: int,
+    cycle: Mapping[str, Any],
+    replay: _Replay,
+    rules: Mapping[tuple[str, int], Rules],
+    unit_paths: Mapping[str, str | None],
+) -> list[ChainProblem]:
+    problems = []
+    facts = cycle.get("facts")
+    if facts is not None and facts != _AS_WRITTEN(replay.facts) and (
+        canonical_json(_json(facts)) != canonical_json(replay.facts)
+    ):
+        problems.append(ChainProblem(cycle_chain(cycle_id), ITS_ROW, Reason(
+            "its facts are not what its records' payloads add up to: the cycle row was "
+            "edited",
+            "audit.cycle_facts",
+        )))
+    if "outcome" in cycle and (rules.get(_spec_key(cycle)) is not None) and (
+        cycle["outcome"] != replay.outcome
+    ):
+        problems.append(ChainProblem(cycle_chain(cycle_id), ITS_ROW, Reason(
+            f"it says outcome {cycle['outcome']!r} but its records give "
+            f"{replay.outcome!r}: the cycle row was edited",
+            "audit.cycle_outcome", cycle_outcome=cycle["outcome"],
+            chain_outcome=replay.outcome, definition=cycle["definition_id"],
+        )))
+    path = unit_paths.get(str(cycle.get("unit")))
+    if cycle.get("unit_path") is not None and path is not None and cycle["unit_path"] != path:
+        problems.append(ChainProblem(cycle_chain(cycle_id), ITS_ROW, Reason(
+            f"it says unit path {cycle['unit_path']!r} but its unit "
+            f"{cycle.get('unit')} is at {path!r}: the cycle row was moved",
+            "audit.cycle_path", path=cycle["unit_path"], unit=cycle.get("unit"),
+            unit_path=path,
+        )))
+    elif replay.path is not None and cycle.get("unit_path") not in (None, replay.path):
+        problems.append(ChainProblem(cycle_chain(cycle_id), ITS_ROW, Reason(
+            f"it says unit path {cycle['unit_path']!r} but its last "
+            f"reorganisation record put it at {replay.path!r}: the cycle row was moved",
+            "audit.cycle_moved", path=cycle["unit_path"], replayed=replay.path,
+        )))
+    return problems
+
+
+def _deadline_problems(
+    cycle_id: int,
+    cycle: Mapping[str, Any],
+    replay: _Replay,
+    spec: Rules,
+    have: Mapping[str, Sequence[Any]],
+    plan: Mapping[str, str] | None,
+) -> list[ChainProblem]:
     problems: list[ChainProblem] = []
-    by_id = {int(c["cycle_id"]): c for c in cycles}
-    for cycle_id, cycle in sorted(by_id.items()):
-        seen = replays.get(cycle_id)
-        if seen is None:
-            continue  # the chain check names a cycle without records
-        replay = seen
-        name = cycle_chain(cycle_id)
-        facts = cycle.get("facts")
-        if facts is not None and canonical_json(_json(facts)) != canonical_json(replay.facts):
-            problems.append(ChainProblem(name, ITS_ROW, Reason(
-                "its facts are not what its records' payloads add up to: the cycle row was "
-                "edited",
-                "audit.cycle_facts",
-            )))
-        if "outcome" in cycle and (rules.get(_spec_key(cycle)) is not None) and (
-            cycle["outcome"] != replay.outcome
-        ):
-            problems.append(ChainProblem(name, ITS_ROW, Reason(
-                f"it says outcome {cycle['outcome']!r} but its records give "
-                f"{replay.outcome!r}: the cycle row was edited",
-                "audit.cycle_outcome", cycle_outcome=cycle["outcome"],
-                chain_outcome=replay.outcome, definition=cycle["definition_id"],
-            )))
-        path = unit_paths.get(str(cycle.get("unit")))
-        if cycle.get("unit_path") is not None and path is not None and cycle["unit_path"] != path:
-            problems.append(ChainProblem(name, ITS_ROW, Reason(
-                f"it says unit path {cycle['unit_path']!r} but its unit "
-                f"{cycle.get('unit')} is at {path!r}: the cycle row was moved",
-                "audit.cycle_path", path=cycle["unit_path"], unit=cycle.get("unit"),
-                unit_path=path,
-            )))
-        elif replay.path is not None and cycle.get("unit_path") not in (None, replay.path):
-            problems.append(ChainProblem(name, ITS_ROW, Reason(
-                f"it says unit path {cycle['unit_path']!r} but its last "
-                f"reorganisation record put it at {replay.path!r}: the cycle row was moved",
-                "audit.cycle_moved", path=cycle["unit_path"], replayed=replay.path,
-            )))
-    found: dict[int, dict[str, tuple[Any, ...]]] = {}
-    for cycle_id, key, *values in deadlines:
-        found.setdefault(int(cycle_id), {})[str(key)] = tuple(values)
-    for cycle_id, cycle in sorted(by_id.items()):
-        seen = replays.get(cycle_id)
-        spec = rules.get(_spec_key(cycle))
-        if seen is None or seen.migrated or spec is None:
+
+    def named(key: str, reason: Reason) -> None:
+        # where it is, built only for a problem: most cycles have none
+        where = Reason(f"deadline {key}", "audit.at.deadline", deadline=key,
+                       definition=cycle["definition_id"])  # fmt: skip
+        problems.append(ChainProblem(cycle_chain(cycle_id), where, reason))
+
+    # the keys the opening planned (a deadline with no date in the year has no row)
+    same = plan is None or plan.keys() == have.keys()
+    for key in sorted(have if same else set(plan or ()) | set(have)):
+        if key not in have:
+            named(key, Reason("planned when it opened but the row is gone", "audit.deadline_gone"))
             continue
-        replay = seen
-        have = found.get(cycle_id, {})
-        plan = plans.get((*_spec_key(cycle), int(cycle["year"])))
-        # the keys the opening planned (a deadline with no date in the year has no row)
-        for key in sorted(set(plan or have) | set(have)):
-            where = Reason(f"deadline {key}", "audit.at.deadline", deadline=key,
-                           definition=cycle["definition_id"])  # fmt: skip
-            if key not in have:
-                problems.append(ChainProblem(cycle_chain(cycle_id), where, Reason(
-                    "planned when it opened but the row is gone", "audit.deadline_gone",
-                )))
-                continue
-            if key not in spec.met_in:
-                problems.append(ChainProblem(cycle_chain(cycle_id), where, Reason(
-                    "no deadline of its definition: inserted", "audit.deadline_inserted",
-                )))
-                continue
-            due_at, met_at, year, closed = have[key]
-            if plan is not None and plan.get(key) != due_at:
-                problems.append(ChainProblem(cycle_chain(cycle_id), where, Reason(
-                    f"due {due_at} but planned {plan.get(key)} when the cycle was opened: the "
-                    "deadline was moved",
-                    "audit.deadline_moved", due=due_at, planned=plan.get(key),
-                )))
-            if met_at != replay.met.get(key):
-                problems.append(ChainProblem(cycle_chain(cycle_id), where, Reason(
-                    f"met {met_at} but its records meet it {replay.met.get(key)}: the "
-                    "deadline was edited",
-                    "audit.deadline_met", met=met_at, chain_met=replay.met.get(key),
-                )))
-            # what the boards count late by: a wrong one hides a late unit or shows one
-            should_close = int(met_at is None and replay.state in spec.finals)
-            if year is not None and int(year) != int(cycle["year"]):
-                problems.append(ChainProblem(cycle_chain(cycle_id), where, Reason(
-                    f"of year {year} but its cycle is of {cycle['year']}: the deadline was "
-                    "edited",
-                    "audit.deadline_year", year=year, cycle_year=cycle["year"],
-                )))
-            if int(closed) != should_close:
-                problems.append(ChainProblem(cycle_chain(cycle_id), where, Reason(
-                    "marked closed but its records leave it open (unmet, the cycle still "
-                    "running): the deadline was edited", "audit.deadline_closed",
-                ) if closed else Reason(
-                    "marked open but its records close it (unmet when the cycle ended): the "
-                    "deadline was edited", "audit.deadline_open",
-                )))
+        if key not in spec.met_in:
+            named(key, Reason("no deadline of its definition: inserted", "audit.deadline_inserted"))
+            continue
+        _, _, due_at, met_at, year, closed = have[key]
+        if plan is not None and plan.get(key) != due_at:
+            named(key, Reason(
+                f"due {due_at} but planned {plan.get(key)} when the cycle was opened: the "
+                "deadline was moved",
+                "audit.deadline_moved", due=due_at, planned=plan.get(key),
+            ))
+        if met_at != replay.met.get(key):
+            named(key, Reason(
+                f"met {met_at} but its records meet it {replay.met.get(key)}: the "
+                "deadline was edited",
+                "audit.deadline_met", met=met_at, chain_met=replay.met.get(key),
+            ))
+        # what the boards count late by: a wrong one hides a late unit or shows one
+        should_close = int(met_at is None and replay.state in spec.finals)
+        if year is not None and int(year) != int(cycle["year"]):
+            named(key, Reason(
+                f"of year {year} but its cycle is of {cycle['year']}: the deadline was "
+                "edited",
+                "audit.deadline_year", year=year, cycle_year=cycle["year"],
+            ))
+        if int(closed) != should_close:
+            named(key, Reason(
+                "marked closed but its records leave it open (unmet, the cycle still "
+                "running): the deadline was edited", "audit.deadline_closed",
+            ) if closed else Reason(
+                "marked open but its records close it (unmet when the cycle ended): the "
+                "deadline was edited", "audit.deadline_open",
+            ))
     return problems
 
 

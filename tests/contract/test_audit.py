@@ -81,6 +81,13 @@ def test_the_streams_of_verification(commune: CycleService, uow: Any) -> None:
         "unit_path": "/1/8/9/",
     }]
     assert cycle_head(lines[0]) == heads[6]
+    # a verifier's shard: the cycles whose id is 0 modulo 3, their deadlines in any order
+    assert [c["cycle_id"] for c in uow.audit.chain_heads(None, None, (0, 3))] == [3, 6]
+    deadlines = uow.audit.deadline_rows()
+    assert {d[0] for d in deadlines} == {1, 2, 3, 4, 5, 6}
+    assert {d[0] for d in uow.audit.deadline_rows((0, 3))} == {3, 6}
+    split = [d for k in range(3) for d in uow.audit.deadline_rows((k, 3))]
+    assert sorted(split) == sorted(deadlines)
     assert verify_store(AuditView(uow)).ok and verify_store(AuditView(uow), x02).ok
 
 

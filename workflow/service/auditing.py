@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from workflow.audit import (
+    ChainCheck,
     ChainProblem,
     CycleHead,
     FactRow,
@@ -17,7 +18,7 @@ from workflow.audit import (
     verify_cycle_chains,
     verify_fact_chain,
 )
-from workflow.audit_cycles import check_cycle_rows, definition_rules, planned_deadlines
+from workflow.audit_cycles import CycleReplay, RowContext, row_context
 from workflow.audit_hashing import GENESIS, heads_digest
 from workflow.audit_notices import NOTICE_UNIT_AT, check_notice_chains
 from workflow.audit_registers import check_registers, current_state, expected_state
@@ -70,25 +71,74 @@ class Verification:
 
 def verify_store(source: AuditSource, under: Any = None) -> Verification:
     """Every cycle chain (under a node, or all), and, over the whole trail, the notice
-    and audit-event chains and the last anchor. Problems: the first bad record of each
-    broken chain."""
-    heads = source.cycle_heads(under)
+    and audit-event chains, the registers, every cycle row and its deadlines, and the last
+    anchor. Problems: the first bad record of each broken chain."""
     anchor = source.last_anchor() if under is None else None
-    found = check_cycle_chains(source.transition_rows(under), heads, anchor[0] if anchor else -1)
-    report = Verification(found.records, len(heads), list(found.problems))
+    held = read_global(source) if under is None else None
+    lines = source.chain_heads(under)
+    found = check_cycles(
+        lines, source.transition_rows(under), anchor[0] if anchor else -1,
+        held.context() if held is not None else None, source.deadline_rows,
+    )
+    report = Verification(found.chains.records, len(lines), list(found.chains.problems))
     if anchor is not None:
-        late = check_anchor(found.at_anchor, anchor)
+        late = check_anchor(found.chains.at_anchor, anchor)
         if late is not None:
             report.problems.append(late)
-    if under is None:
-        verify_global_chains(source, report)
+    if held is not None:
+        verify_global_chains(source, report, held)
+    report.problems += found.rows
     return report
 
 
-def verify_global_chains(source: AuditSource, report: Verification) -> None:
+@dataclass(frozen=True)
+class GlobalRows:
+    """The audit-event chain's records and the registers' rows, read once: the global
+    check verifies them, and every cycle row is checked against what they say."""
+
+    events: list[FactRow]
+    registers: dict[str, list[tuple[Any, ...]]]
+
+    def context(self) -> RowContext:
+        return row_context(self.registers["definition"], self.registers["unit"], self.events)
+
+
+def read_global(source: AuditSource) -> GlobalRows:
+    return GlobalRows(list(source.fact_rows("audit_event")), source.register_rows())
+
+
+@dataclass(frozen=True)
+class CycleCheck:
+    """What checking a set of cycles found: their chains, and their rows (empty when
+    they were not checked)."""
+
+    chains: ChainCheck
+    rows: list[ChainProblem]
+
+
+def check_cycles(
+    lines: Sequence[dict[str, Any]],
+    records: Iterable[tuple[Any, ...]],
+    anchor_limit: int,
+    context: RowContext | None,
+    deadlines: Callable[[], Iterable[Sequence[Any]]],
+) -> CycleCheck:
+    """The chains of the cycles `lines` names (chain_heads lines) over their `records`,
+    and with a `context`, their rows and `deadlines` in the same pass over the records."""
+    heads = {int(c["cycle_id"]): cycle_head(c) for c in lines}
+    if context is None:
+        return CycleCheck(check_cycle_chains(records, heads, anchor_limit), [])
+    replay = CycleReplay(context.rules)
+    chains = check_cycle_chains(replay.through(records), heads, anchor_limit)
+    return CycleCheck(chains, replay.problems(lines, deadlines(), context.unit_paths,
+                                              context.plans))  # fmt: skip
+
+
+def verify_global_chains(source: AuditSource, report: Verification, held: GlobalRows) -> None:
+    """The notice and audit-event chains, the anchor's tails and the registers."""
     anchor = source.last_anchor_detail() or {}
     for table, name in (("notice", NOTICE_CHAIN), ("audit_event", EVENT_CHAIN)):
-        facts = list(source.fact_rows(table))
+        facts = held.events if table == "audit_event" else list(source.fact_rows(table))
         if table == "notice":
             # per-unit chains since revision 0011; the global chain before
             _verify_unit_notices([f for f in facts if f.seq is not None], source, anchor, report)
@@ -106,18 +156,9 @@ def verify_global_chains(source: AuditSource, report: Verification) -> None:
                 ))
             )
         if table == "audit_event":
-            rows = source.register_rows()
-            registers = check_registers(expected_state(facts), current_state(rows))
+            registers = check_registers(expected_state(facts), current_state(held.registers))
             report.registers += registers.rows
             report.problems += registers.problems
-            report.problems += check_cycle_rows(
-                source.chain_heads(None),
-                source.transition_rows(None),
-                source.deadline_rows(),
-                {(str(d[0]), int(d[1])): definition_rules(d[3]) for d in rows["definition"]},
-                {str(u[0]): u[3] for u in rows["unit"]},
-                planned_deadlines(facts),
-            )
 
 
 def _verify_unit_notices(

@@ -155,7 +155,12 @@ class MemoryAudit:
             if shard is None or c["cycle_id"] % shard[1] == shard[0]
         }
 
-    def chain_heads(self, under: UnitRef | None, year: int | None = None) -> list[dict[str, Any]]:
+    def chain_heads(
+        self,
+        under: UnitRef | None,
+        year: int | None = None,
+        shard: tuple[int, int] | None = None,
+    ) -> list[dict[str, Any]]:
         return [
             {
                 "cycle_id": c["id"], "unit": self.tables.units[c["unit_id"]]["code"],
@@ -165,13 +170,15 @@ class MemoryAudit:
                 "outcome": c["outcome"], "facts": c["facts"], "unit_path": c["unit_path"],
             }
             for c in self._cycles(under, year).values()
+            if shard is None or c["id"] % shard[1] == shard[0]
         ]
 
-    def deadline_rows(self) -> list[tuple[Any, ...]]:
+    def deadline_rows(self, shard: tuple[int, int] | None = None) -> list[tuple[Any, ...]]:
         return [
             (cycle_id, key, d["due_at"], d["met_at"], self.tables.cycles[cycle_id]["year"],
              d["closed"])
             for (cycle_id, key), d in sorted(self.tables.deadlines.items())
+            if shard is None or cycle_id % shard[1] == shard[0]
         ]
 
     def _late_for(self, t: Row) -> str | None:
