@@ -240,6 +240,8 @@ def _deadline_problems(
     have: Mapping[str, Sequence[Any]],
     plan: Mapping[str, str] | None,
 ) -> list[ChainProblem]:
+    if _deadlines_hold(cycle, replay, spec, have, plan):
+        return []
     problems: list[ChainProblem] = []
 
     def named(key: str, reason: Reason) -> None:
@@ -287,6 +289,32 @@ def _deadline_problems(
                 "deadline was edited", "audit.deadline_open",
             ))
     return problems
+
+
+def _deadlines_hold(
+    cycle: Mapping[str, Any],
+    replay: _Replay,
+    spec: Rules,
+    have: Mapping[str, Sequence[Any]],
+    plan: Mapping[str, str] | None,
+) -> bool:
+    """Whether every deadline row is what the records and the plan say, in one tight
+    loop: true only where `_deadline_problems`' own checks would find nothing, which
+    then names what is wrong."""
+    if plan is not None and plan.keys() != have.keys():
+        return False
+    met, met_in, year = replay.met, spec.met_in, cycle["year"]
+    closing = replay.state in spec.finals
+    for key, row in have.items():
+        if (
+            key not in met_in
+            or (plan is not None and plan[key] != row[2])
+            or row[3] != met.get(key)
+            or (row[4] is not None and row[4] != year)
+            or row[5] != (1 if row[3] is None and closing else 0)
+        ):
+            return False
+    return True
 
 
 def _moved_to(payload: Any) -> str | None:

@@ -78,3 +78,23 @@ def test_a_fact_chain_refuses_a_version_1_record_after_version_2() -> None:
     rows = [FactRow(1, first, h1), FactRow(2, second, h2)]
     (problem,) = verify_fact_chain("audit-event chain", rows)
     assert problem.record == "id 2" and "old encoding" in problem.message
+
+
+def test_a_cycle_genesis_is_pinned_for_the_chains_written_with_it() -> None:
+    # the start of cycle 7 of unit 3, 2025, bon-tot v1, as every chain written so far
+    # holds it: a change to the encoding would break every chain in every database
+    assert cycle_genesis(7, 3, 2025, "bon-tot", 1) == (
+        "28be08190f64003254a162f82d3bf3efd6e606ea1acc7ba84100370fe2ae8d92"
+    )
+
+
+@given(
+    st.integers(min_value=1), st.integers(min_value=1), st.integers(2000, 2100),
+    st.text(min_size=1, max_size=12), st.integers(min_value=1, max_value=99),
+)
+def test_a_cycle_genesis_is_the_link_of_its_fact_text(
+    cycle_id: int, unit_id: int, year: int, definition_id: str, version: int
+) -> None:
+    assert cycle_genesis(cycle_id, unit_id, year, definition_id, version) == chain_hash(
+        GENESIS, fact_text(("cycle", cycle_id, unit_id, year, definition_id, version))
+    )
