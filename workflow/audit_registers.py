@@ -224,7 +224,9 @@ def check_registers(expected: State, current: State) -> RegisterCheck:
         want, have = expected.get(name, {}), current.get(name, {})
         register = Reason(f"{name} register", f"audit.at.register_{name}")
         rows += len(have)
-        for key in sorted(set(want) | set(have)):
+        # most rows follow from the chain: find the others first, then name them in order
+        odd = [k for k in want.keys() | have.keys() if want.get(k) != have.get(k)]
+        for key in sorted(odd):
             if key not in have:
                 problems.append(ChainProblem(register, key, Reason(
                     "the trail holds it but the table does not: the row was deleted",
