@@ -198,7 +198,8 @@ def _row_problems(
 ) -> list[ChainProblem]:
     problems = []
     facts = cycle.get("facts")
-    if facts is not None and facts != _AS_WRITTEN(replay.facts) and (
+    written = _AS_WRITTEN(replay.facts) if replay.facts else "{}"
+    if facts is not None and facts != written and (
         canonical_json(_json(facts)) != canonical_json(replay.facts)
     ):
         problems.append(ChainProblem(cycle_chain(cycle_id), ITS_ROW, Reason(
