@@ -74,7 +74,6 @@ class _Replay:
     migrated: bool = False
     #: the state its last record moved it to
     state: str | None = None
-    last: tuple[str, int] = ("", 0)
     #: where the last `reorganise` record put the cycle (None: where it opened)
     path: str | None = None
 

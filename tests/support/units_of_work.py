@@ -74,9 +74,6 @@ class AuditView:
     def transition_rows(self, under: Any) -> Any:
         return self.audit.transition_rows(under)
 
-    def cycle_heads(self, under: Any) -> Any:
-        return self.audit.cycle_heads(under)
-
     def fact_rows(self, table: str) -> Any:
         return self.audit.fact_rows(table)
 
